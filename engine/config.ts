@@ -1,0 +1,52 @@
+// What a Machine is made from and what a run ends with: the engine's public contract.
+
+/** A user program loaded as a Multiboot module. */
+export interface ModuleImage {
+  /** Name used in diagnostics (usually the file path). */
+  name: string;
+  bytes: Uint8Array;
+  /** The module's command line as the kernel sees it in mods[i].string. */
+  cmdline: string;
+}
+
+export interface MachineConfig {
+  /** Guest RAM in MiB (default 32). */
+  ramMiB?: number;
+  /** The kernel: an ELF32 file with a Multiboot v1 header. */
+  kernel: Uint8Array;
+  /** Name used in diagnostics (usually the file path). */
+  kernelName?: string;
+  /** The kernel's command line (multiboot cmdline). */
+  cmdline?: string;
+  modules?: ModuleImage[];
+  /** Bytes the guest reads from COM1. */
+  serialInput?: Uint8Array;
+  /** Stop with reason "budget" after this many retired instructions. */
+  maxInstructions?: number;
+  /** Stop with reason "output-limit" once the guest has written this many serial/0xE9 bytes. */
+  maxOutputBytes?: number;
+}
+
+/** Why a run stopped. */
+export type StopReason =
+  | 'debug-exit' // the guest wrote v to port 0xF4; status is (v << 1) | 1 as in QEMU
+  | 'halt' // HLT with interrupts disabled: nothing can wake the CPU
+  | 'budget' // maxInstructions retired
+  | 'output-limit' // maxOutputBytes written
+  | 'triple-fault'
+  | 'unsupported' // the guest did something the lab PC does not model
+  | 'stopped'; // the host asked the machine to stop
+
+export interface RunResult {
+  reason: StopReason;
+  /** For 'debug-exit': (v << 1) | 1. */
+  exitStatus?: number;
+  /** One line for people: why the run stopped and where. */
+  message: string;
+  instructions: number;
+}
+
+/** Input the engine refuses before running anything: one line naming the problem and what to do. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}

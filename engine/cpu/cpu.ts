@@ -1,0 +1,612 @@
+// The processor's state and the hot-path primitives every instruction uses:
+// fetch, effective addresses, memory access through the TLB, stack, flags.
+// Instructions themselves live in ops/, one file per family as the SDM groups them.
+
+import { AF, ARITH, CF, FIXED_ONE, Lazy, MASK, OF, PARITY, PF, SF, SIGN, ZF } from './flags.ts';
+import { CpuException, Vector } from './exceptions.ts';
+import { PortBus } from '../devices/ports.ts';
+import { Tlb, TLB_VALID } from '../memory/tlb.ts';
+import { translateSlow, Access } from '../memory/paging.ts';
+
+/** Segment register numbers as the ModRM sreg field encodes them. */
+export const enum Seg { ES = 0, CS = 1, SS = 2, DS = 3, FS = 4, GS = 5 }
+
+/** Register numbers as ModRM encodes them. */
+export const enum Reg { EAX = 0, ECX = 1, EDX = 2, EBX = 3, ESP = 4, EBP = 5, ESI = 6, EDI = 7 }
+
+/** Byte offset of AL, CL, DL, BL, AH, CH, DH, BH inside the little-endian register file. */
+const REG8_OFFSET = [0, 4, 8, 12, 1, 5, 9, 13];
+
+const INT_MIN = 0x80000000 | 0;
+
+export class CPU {
+  // General registers: one buffer seen as dwords, words and bytes, so that
+  // AX, AL and AH alias EAX exactly as on hardware.
+  readonly regs = new ArrayBuffer(32);
+  readonly r32 = new Int32Array(this.regs);
+  readonly r16 = new Uint16Array(this.regs);
+  readonly r8 = new Uint8Array(this.regs);
+
+  eip = 0;
+
+  // Segment registers and their descriptor caches.
+  readonly segSel = new Uint16Array(6);
+  readonly segBase = new Int32Array(6);
+  readonly segLimit = new Int32Array(6);
+  /** Access-rights byte and flags nibble of the cached descriptor (bits 8..15 and 20..23 of its high dword). */
+  readonly segAccess = new Int32Array(6);
+
+  cpl = 0;
+  cr0 = 0x00000011; // PE stays off until the boot code sets it; ET is hard-wired
+  cr2 = 0;
+  cr3 = 0;
+  cr4 = 0;
+  gdtBase = 0;
+  gdtLimit = 0;
+  idtBase = 0;
+  idtLimit = 0x3ff;
+  ldtSel = 0;
+  ldtBase = 0;
+  ldtLimit = 0;
+  trSel = 0;
+  trBase = 0;
+  trLimit = 0;
+  readonly dr = new Int32Array(8);
+  /** Model-specific registers the lab PC models (SYSENTER_CS/ESP/EIP), keyed by number. */
+  readonly msr = new Map<number, bigint>();
+
+  // EFLAGS: `flags` holds every bit except the six status flags while a lazy record is live.
+  flags = FIXED_ONE;
+  lzOp: Lazy = Lazy.None;
+  lzA = 0;
+  lzB = 0;
+  lzR = 0;
+  /** Operand size of the lazy record in bytes: 1, 2 or 4. */
+  lzSize = 4;
+
+  // Per-instruction decode state.
+  /** EIP of the instruction being executed: faults report it and restart from it. */
+  ip0 = 0;
+  /** Operand-size prefix seen: operands are 16-bit. */
+  o16 = false;
+  /** Address-size prefix seen: addresses are 16-bit. */
+  a16 = false;
+  /** Segment override, or -1. */
+  segOvr = -1;
+  /** 0 none, 1 REP/REPE (F3), 2 REPNE (F2). */
+  rep = 0;
+  /** Number of prefix bytes of the current instruction (the SDM caps instructions at 15 bytes). */
+  prefixCount = 0;
+  /** Segment that the last effective address used (for limit checks and diagnostics). */
+  eaSeg = 0;
+
+  // Memory.
+  readonly ram: Uint8Array;
+  readonly ram16: Uint16Array;
+  readonly ram32: Int32Array;
+  readonly ramSize: number;
+  readonly tlb = new Tlb();
+  /** TLB entry bits that must be clear (besides VALID set) for a read or a write at the current CPL. */
+  readMask = TLB_VALID;
+  writeMask = TLB_VALID;
+  /** Linear page of the last instruction fetch, and the XOR that turns its linear addresses into physical ones. */
+  fetchPage = -1;
+  fetchXor = 0;
+
+  // Execution control.
+  /** Retired instructions before the current run slice. */
+  retired = 0;
+  /** Set by anything that must end the current run slice (debug-exit, HLT, stop requests). */
+  stopRequested = false;
+  halted = false;
+  /** A shadow after STI / MOV SS: no interrupt is taken before the next instruction completes. */
+  interruptShadow = false;
+  /** Virtual cycles per retired instruction: the lab PC's nominal clock (RDTSC, timers). */
+  readonly cyclesPerInstruction = 1;
+
+  readonly io: PortBus;
+
+  constructor(ram: Uint8Array, io: PortBus) {
+    this.ram = ram;
+    this.ramSize = ram.length;
+    this.ram16 = new Uint16Array(ram.buffer, ram.byteOffset, ram.length >>> 1);
+    this.ram32 = new Int32Array(ram.buffer, ram.byteOffset, ram.length >>> 2);
+    this.io = io;
+  }
+
+  // ---- registers --------------------------------------------------------
+
+  getReg8(n: number): number {
+    return this.r8[REG8_OFFSET[n]];
+  }
+
+  setReg8(n: number, v: number): void {
+    this.r8[REG8_OFFSET[n]] = v;
+  }
+
+  // ---- flags ------------------------------------------------------------
+
+  /** Start a lazy record for an arithmetic result of `size` bytes. Operands and result are masked to size. */
+  setLazy(op: Lazy, a: number, b: number, r: number, size: number): void {
+    this.lzOp = op;
+    this.lzA = a;
+    this.lzB = b;
+    this.lzR = r;
+    this.lzSize = size;
+  }
+
+  getCF(): boolean {
+    switch (this.lzOp) {
+      case Lazy.Add: return (this.lzR ^ INT_MIN) < (this.lzA ^ INT_MIN);
+      // ADC/SBB keep the carry-in in `flags` (it was materialized before the record was made).
+      case Lazy.Adc: return this.flags & CF
+        ? (this.lzR ^ INT_MIN) <= (this.lzA ^ INT_MIN)
+        : (this.lzR ^ INT_MIN) < (this.lzA ^ INT_MIN);
+      case Lazy.Sub: return (this.lzA ^ INT_MIN) < (this.lzB ^ INT_MIN);
+      case Lazy.Sbb: return this.flags & CF
+        ? (this.lzA ^ INT_MIN) <= (this.lzB ^ INT_MIN)
+        : (this.lzA ^ INT_MIN) < (this.lzB ^ INT_MIN);
+      case Lazy.Logic: return false;
+      default: return (this.flags & CF) !== 0;
+    }
+  }
+
+  getZF(): boolean {
+    return this.lzOp === Lazy.None ? (this.flags & ZF) !== 0 : this.lzR === 0;
+  }
+
+  getSF(): boolean {
+    return this.lzOp === Lazy.None ? (this.flags & SF) !== 0 : (this.lzR & SIGN[this.lzSize]) !== 0;
+  }
+
+  getPF(): boolean {
+    return this.lzOp === Lazy.None ? (this.flags & PF) !== 0 : PARITY[this.lzR & 0xff] !== 0;
+  }
+
+  getAF(): boolean {
+    switch (this.lzOp) {
+      case Lazy.None: return (this.flags & AF) !== 0;
+      case Lazy.Logic: return false;
+      default: return ((this.lzA ^ this.lzB ^ this.lzR) & 0x10) !== 0;
+    }
+  }
+
+  getOF(): boolean {
+    const sign = SIGN[this.lzSize];
+    switch (this.lzOp) {
+      case Lazy.Add: case Lazy.Adc: case Lazy.Inc:
+        return ((this.lzA ^ this.lzR) & (this.lzB ^ this.lzR) & sign) !== 0;
+      case Lazy.Sub: case Lazy.Sbb: case Lazy.Dec:
+        return ((this.lzA ^ this.lzB) & (this.lzA ^ this.lzR) & sign) !== 0;
+      case Lazy.Logic: return false;
+      default: return (this.flags & OF) !== 0;
+    }
+  }
+
+  /** EFLAGS as software sees it (PUSHF, interrupts). */
+  getFlags(): number {
+    if (this.lzOp === Lazy.None) return this.flags;
+    return (this.flags & ~ARITH)
+      | (this.getCF() ? CF : 0) | (this.getPF() ? PF : 0) | (this.getAF() ? AF : 0)
+      | (this.getZF() ? ZF : 0) | (this.getSF() ? SF : 0) | (this.getOF() ? OF : 0);
+  }
+
+  /** Fold the lazy record into `flags`, for instructions that change only some status flags. */
+  materializeFlags(): void {
+    if (this.lzOp !== Lazy.None) {
+      this.flags = this.getFlags();
+      this.lzOp = Lazy.None;
+    }
+  }
+
+  /** Replace the six status flags with `arith` (other bits of the argument are ignored). */
+  setArithFlags(arith: number): void {
+    this.flags = (this.flags & ~ARITH) | (arith & ARITH);
+    this.lzOp = Lazy.None;
+  }
+
+  /** SF, ZF and PF of a result of `size` bytes, as flag bits. */
+  szp(r: number, size: number): number {
+    r &= MASK[size];
+    return (r === 0 ? ZF : 0) | ((r & SIGN[size]) !== 0 ? SF : 0) | PARITY[r & 0xff];
+  }
+
+  /** Evaluate condition code `cc` (the low nibble of Jcc/SETcc/CMOVcc). */
+  condition(cc: number): boolean {
+    // CMP followed by Jcc is the most common pair: answer it from the operands directly.
+    if (this.lzOp === Lazy.Sub) {
+      const a = this.lzA, b = this.lzB;
+      switch (cc) {
+        case 0x2: return (a ^ INT_MIN) < (b ^ INT_MIN);
+        case 0x3: return (a ^ INT_MIN) >= (b ^ INT_MIN);
+        case 0x4: return a === b;
+        case 0x5: return a !== b;
+        case 0x6: return (a ^ INT_MIN) <= (b ^ INT_MIN);
+        case 0x7: return (a ^ INT_MIN) > (b ^ INT_MIN);
+        case 0xc: case 0xd: case 0xe: case 0xf: {
+          const shift = 32 - this.lzSize * 8;
+          const sa = (a << shift) >> shift, sb = (b << shift) >> shift;
+          switch (cc) {
+            case 0xc: return sa < sb;
+            case 0xd: return sa >= sb;
+            case 0xe: return sa <= sb;
+            default: return sa > sb;
+          }
+        }
+      }
+    }
+    switch (cc) {
+      case 0x0: return this.getOF();
+      case 0x1: return !this.getOF();
+      case 0x2: return this.getCF();
+      case 0x3: return !this.getCF();
+      case 0x4: return this.getZF();
+      case 0x5: return !this.getZF();
+      case 0x6: return this.getCF() || this.getZF();
+      case 0x7: return !this.getCF() && !this.getZF();
+      case 0x8: return this.getSF();
+      case 0x9: return !this.getSF();
+      case 0xa: return this.getPF();
+      case 0xb: return !this.getPF();
+      case 0xc: return this.getSF() !== this.getOF();
+      case 0xd: return this.getSF() === this.getOF();
+      case 0xe: return this.getZF() || this.getSF() !== this.getOF();
+      default: return !this.getZF() && this.getSF() === this.getOF();
+    }
+  }
+
+  // ---- instruction fetch ------------------------------------------------
+
+  /** Physical address of the next code byte, refilling the fetch page on a page change. */
+  private fetchAddress(): number {
+    const lin = (this.segBase[Seg.CS] + this.eip) | 0;
+    if ((lin & ~0xfff) !== this.fetchPage) {
+      const phys = this.translate(lin, Access.Fetch);
+      this.fetchPage = lin & ~0xfff;
+      this.fetchXor = (phys ^ lin) & ~0xfff;
+    }
+    return this.fetchXor ^ lin;
+  }
+
+  fetch8(): number {
+    const phys = this.fetchAddress();
+    this.eip = (this.eip + 1) | 0;
+    return phys < this.ramSize ? this.ram[phys] : 0xff;
+  }
+
+  fetch16(): number {
+    const lo = this.fetch8();
+    return lo | (this.fetch8() << 8);
+  }
+
+  fetch32(): number {
+    const phys = this.fetchAddress();
+    if ((phys & 0xfff) <= 0xffc && phys + 4 <= this.ramSize) {
+      this.eip = (this.eip + 4) | 0;
+      const ram = this.ram;
+      return ram[phys] | (ram[phys + 1] << 8) | (ram[phys + 2] << 16) | (ram[phys + 3] << 24);
+    }
+    const lo = this.fetch16();
+    return lo | (this.fetch16() << 16);
+  }
+
+  fetchS8(): number {
+    return (this.fetch8() << 24) >> 24;
+  }
+
+  /** Immediate of the current operand size: 16 bits with the 0x66 prefix, else 32. */
+  fetchImm(): number {
+    return this.o16 ? this.fetch16() : this.fetch32();
+  }
+
+  // ---- effective addresses ------------------------------------------------
+
+  /** Offset (within its segment) of the ModRM memory operand; sets `eaSeg` to its default segment. */
+  eaOffset(modrm: number): number {
+    if (this.a16) return this.eaOffset16(modrm);
+    const mod = modrm >>> 6;
+    const rm = modrm & 7;
+    let base: number;
+    if (rm === 4) {
+      const sib = this.fetch8();
+      const index = (sib >>> 3) & 7;
+      const baseReg = sib & 7;
+      if (baseReg === 5 && mod === 0) {
+        base = this.fetch32();
+        this.eaSeg = Seg.DS;
+      } else {
+        base = this.r32[baseReg];
+        this.eaSeg = baseReg === Reg.ESP || baseReg === Reg.EBP ? Seg.SS : Seg.DS;
+      }
+      if (index !== 4) base = (base + (this.r32[index] << (sib >>> 6))) | 0;
+    } else if (rm === 5 && mod === 0) {
+      this.eaSeg = Seg.DS;
+      return this.fetch32();
+    } else {
+      base = this.r32[rm];
+      this.eaSeg = rm === Reg.EBP ? Seg.SS : Seg.DS;
+    }
+    if (mod === 1) return (base + this.fetchS8()) | 0;
+    if (mod === 2) return (base + this.fetch32()) | 0;
+    return base;
+  }
+
+  private eaOffset16(modrm: number): number {
+    const mod = modrm >>> 6;
+    const rm = modrm & 7;
+    const r16 = this.r16;
+    let off: number;
+    this.eaSeg = Seg.DS;
+    // r16 is indexed by register number * 2: BX = 6, BP = 10, SI = 12, DI = 14.
+    switch (rm) {
+      case 0: off = r16[6] + r16[12]; break; // BX+SI
+      case 1: off = r16[6] + r16[14]; break; // BX+DI
+      case 2: off = r16[10] + r16[12]; this.eaSeg = Seg.SS; break; // BP+SI
+      case 3: off = r16[10] + r16[14]; this.eaSeg = Seg.SS; break; // BP+DI
+      case 4: off = r16[12]; break; // SI
+      case 5: off = r16[14]; break; // DI
+      case 6:
+        if (mod === 0) return this.fetch16();
+        off = r16[10]; // BP
+        this.eaSeg = Seg.SS;
+        break;
+      default: off = r16[6]; break; // BX
+    }
+    if (mod === 1) off += this.fetchS8();
+    else if (mod === 2) off += this.fetch16();
+    return off & 0xffff;
+  }
+
+  /** Linear address of the ModRM memory operand, segment override applied. */
+  ea(modrm: number): number {
+    const off = this.eaOffset(modrm);
+    if (this.segOvr >= 0) this.eaSeg = this.segOvr;
+    return (this.segBase[this.eaSeg] + off) | 0;
+  }
+
+  /** Linear address of `off` in segment `seg` (string instructions, stack, moffs). */
+  linear(seg: number, off: number): number {
+    return (this.segBase[seg] + off) | 0;
+  }
+
+  /** The data segment of an instruction without ModRM: DS unless overridden. */
+  dataSeg(): number {
+    return this.segOvr >= 0 ? this.segOvr : Seg.DS;
+  }
+
+  // ---- ModRM operands ---------------------------------------------------
+
+  readRM8(modrm: number): number {
+    return modrm >= 0xc0 ? this.getReg8(modrm & 7) : this.read8(this.ea(modrm));
+  }
+
+  readRM16(modrm: number): number {
+    return modrm >= 0xc0 ? this.r16[(modrm & 7) << 1] : this.read16(this.ea(modrm));
+  }
+
+  readRM32(modrm: number): number {
+    return modrm >= 0xc0 ? this.r32[modrm & 7] : this.read32(this.ea(modrm));
+  }
+
+  writeRM8(modrm: number, v: number): void {
+    if (modrm >= 0xc0) this.setReg8(modrm & 7, v);
+    else this.write8(this.ea(modrm), v);
+  }
+
+  writeRM16(modrm: number, v: number): void {
+    if (modrm >= 0xc0) this.r16[(modrm & 7) << 1] = v;
+    else this.write16(this.ea(modrm), v);
+  }
+
+  writeRM32(modrm: number, v: number): void {
+    if (modrm >= 0xc0) this.r32[modrm & 7] = v;
+    else this.write32(this.ea(modrm), v);
+  }
+
+  // ---- linear memory ----------------------------------------------------
+
+  /** Physical address for `lin`, filling the TLB or raising #PF. */
+  translate(lin: number, access: Access): number {
+    return translateSlow(this, lin, access);
+  }
+
+  read8(lin: number): number {
+    const e = this.tlb.entries[lin >>> 12];
+    if ((e & this.readMask) === TLB_VALID) return this.ram[(e & ~0xfff) ^ lin];
+    return this.readPhys8(this.translate(lin, Access.Read));
+  }
+
+  read16(lin: number): number {
+    const e = this.tlb.entries[lin >>> 12];
+    if ((e & this.readMask) === TLB_VALID && (lin & 0xfff) !== 0xfff) {
+      const p = (e & ~0xfff) ^ lin;
+      return (p & 1) === 0 ? this.ram16[p >>> 1] : this.ram[p] | (this.ram[p + 1] << 8);
+    }
+    return this.read8(lin) | (this.read8((lin + 1) | 0) << 8);
+  }
+
+  read32(lin: number): number {
+    const e = this.tlb.entries[lin >>> 12];
+    if ((e & this.readMask) === TLB_VALID && (lin & 0xfff) <= 0xffc) {
+      const p = (e & ~0xfff) ^ lin;
+      if ((p & 3) === 0) return this.ram32[p >>> 2];
+      const ram = this.ram;
+      return ram[p] | (ram[p + 1] << 8) | (ram[p + 2] << 16) | (ram[p + 3] << 24);
+    }
+    return this.readSlow32(lin);
+  }
+
+  private readSlow32(lin: number): number {
+    // Split accesses translate both pages before reading either, so a fault leaves nothing half-done.
+    if ((lin & 0xfff) > 0xffc) {
+      this.translate(lin, Access.Read);
+      this.translate((lin + 3) | 0, Access.Read);
+    }
+    return this.read16(lin) | (this.read16((lin + 2) | 0) << 16);
+  }
+
+  write8(lin: number, v: number): void {
+    const e = this.tlb.entries[lin >>> 12];
+    if ((e & this.writeMask) === TLB_VALID) {
+      this.ram[(e & ~0xfff) ^ lin] = v;
+      return;
+    }
+    this.writePhys8(this.translate(lin, Access.Write), v);
+  }
+
+  write16(lin: number, v: number): void {
+    const e = this.tlb.entries[lin >>> 12];
+    if ((e & this.writeMask) === TLB_VALID && (lin & 0xfff) !== 0xfff) {
+      const p = (e & ~0xfff) ^ lin;
+      if ((p & 1) === 0) this.ram16[p >>> 1] = v;
+      else { this.ram[p] = v; this.ram[p + 1] = v >>> 8; }
+      return;
+    }
+    if ((lin & 0xfff) === 0xfff) {
+      this.translate(lin, Access.Write);
+      this.translate((lin + 1) | 0, Access.Write);
+    }
+    this.write8(lin, v);
+    this.write8((lin + 1) | 0, v >>> 8);
+  }
+
+  write32(lin: number, v: number): void {
+    const e = this.tlb.entries[lin >>> 12];
+    if ((e & this.writeMask) === TLB_VALID && (lin & 0xfff) <= 0xffc) {
+      const p = (e & ~0xfff) ^ lin;
+      if ((p & 3) === 0) this.ram32[p >>> 2] = v;
+      else {
+        const ram = this.ram;
+        ram[p] = v; ram[p + 1] = v >>> 8; ram[p + 2] = v >>> 16; ram[p + 3] = v >>> 24;
+      }
+      return;
+    }
+    if ((lin & 0xfff) > 0xffc) {
+      this.translate(lin, Access.Write);
+      this.translate((lin + 3) | 0, Access.Write);
+    }
+    this.write16(lin, v);
+    this.write16((lin + 2) | 0, v >>> 16);
+  }
+
+  /** Physical byte read: addresses with no RAM behind them read as all ones, as on a PC bus. */
+  readPhys8(phys: number): number {
+    return phys >>> 0 < this.ramSize ? this.ram[phys] : 0xff;
+  }
+
+  writePhys8(phys: number, v: number): void {
+    if (phys >>> 0 < this.ramSize) this.ram[phys] = v;
+  }
+
+  // ---- stack ------------------------------------------------------------
+
+  /** True when SS is a 32-bit stack segment (its B bit): pushes use ESP, else SP. */
+  stack32 = true;
+
+  push32(v: number): void {
+    if (this.stack32) {
+      const sp = (this.r32[Reg.ESP] - 4) | 0;
+      this.write32((this.segBase[Seg.SS] + sp) | 0, v);
+      this.r32[Reg.ESP] = sp;
+    } else {
+      const sp = (this.r16[Reg.ESP << 1] - 4) & 0xffff;
+      this.write32((this.segBase[Seg.SS] + sp) | 0, v);
+      this.r16[Reg.ESP << 1] = sp;
+    }
+  }
+
+  push16(v: number): void {
+    if (this.stack32) {
+      const sp = (this.r32[Reg.ESP] - 2) | 0;
+      this.write16((this.segBase[Seg.SS] + sp) | 0, v);
+      this.r32[Reg.ESP] = sp;
+    } else {
+      const sp = (this.r16[Reg.ESP << 1] - 2) & 0xffff;
+      this.write16((this.segBase[Seg.SS] + sp) | 0, v);
+      this.r16[Reg.ESP << 1] = sp;
+    }
+  }
+
+  pop32(): number {
+    if (this.stack32) {
+      const sp = this.r32[Reg.ESP];
+      const v = this.read32((this.segBase[Seg.SS] + sp) | 0);
+      this.r32[Reg.ESP] = (sp + 4) | 0;
+      return v;
+    }
+    const sp = this.r16[Reg.ESP << 1];
+    const v = this.read32((this.segBase[Seg.SS] + sp) | 0);
+    this.r16[Reg.ESP << 1] = (sp + 4) & 0xffff;
+    return v;
+  }
+
+  pop16(): number {
+    if (this.stack32) {
+      const sp = this.r32[Reg.ESP];
+      const v = this.read16((this.segBase[Seg.SS] + sp) | 0);
+      this.r32[Reg.ESP] = (sp + 2) | 0;
+      return v;
+    }
+    const sp = this.r16[Reg.ESP << 1];
+    const v = this.read16((this.segBase[Seg.SS] + sp) | 0);
+    this.r16[Reg.ESP << 1] = (sp + 2) & 0xffff;
+    return v;
+  }
+
+  /** Push of the current operand size. */
+  pushOp(v: number): void {
+    if (this.o16) this.push16(v);
+    else this.push32(v);
+  }
+
+  popOp(): number {
+    return this.o16 ? this.pop16() : this.pop32();
+  }
+
+  /** Stack pointer as the current stack size sees it. */
+  getSP(): number {
+    return this.stack32 ? this.r32[Reg.ESP] : this.r16[Reg.ESP << 1];
+  }
+
+  setSP(v: number): void {
+    if (this.stack32) this.r32[Reg.ESP] = v;
+    else this.r16[Reg.ESP << 1] = v;
+  }
+
+  // ---- control transfer ---------------------------------------------------
+
+  /** Near jump within CS; 16-bit operand size truncates EIP to 16 bits (SDM: JMP, "IF OperandSize = 16"). */
+  jumpNear(target: number): void {
+    this.eip = this.o16 ? target & 0xffff : target | 0;
+  }
+
+  // ---- exceptions ---------------------------------------------------------
+
+  /** Raise a fault: the instruction did not happen and will be restarted (or the handler reported). */
+  fault(vector: Vector, errorCode = -1, detail = ''): never {
+    throw new CpuException(vector, errorCode, detail);
+  }
+
+  /** #UD for an opcode this CPU does not have (or one the lab PC leaves out). */
+  undefinedOpcode(detail: string): never {
+    throw new CpuException(Vector.UD, -1, detail);
+  }
+
+  /** Privileged instructions need CPL 0 (SDM 5.9): #GP(0) otherwise. */
+  requireCpl0(what: string): void {
+    if (this.cpl !== 0) throw new CpuException(Vector.GP, 0, `${what} at CPL ${this.cpl}`);
+  }
+
+  /** Recompute what the TLB fast path may allow at the current CPL. */
+  updateAccessMasks(): void {
+    const masks = this.tlb.masksFor(this.cpl === 3);
+    this.readMask = masks.read;
+    this.writeMask = masks.write;
+  }
+
+  /** Drop cached translations (CR3 write, paging mode change); keeps global pages when `keepGlobal`. */
+  flushTlb(keepGlobal: boolean): void {
+    this.tlb.flush(keepGlobal);
+    this.fetchPage = -1;
+  }
+}

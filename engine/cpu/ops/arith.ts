@@ -1,0 +1,296 @@
+// Binary arithmetic and logic (SDM Vol. 1, 7.3.2 and 7.3.4): ADD OR ADC SBB AND
+// SUB XOR CMP in all their encodings, TEST, INC/DEC, NOT/NEG, and the group-3
+// dispatch to the multiply and divide instructions.
+
+import type { CPU } from '../cpu.ts';
+import { def, def2 } from '../decode.ts';
+import { CF, Lazy, MASK } from '../flags.ts';
+import { div, idiv, imulOneOperand, mul } from './multiply.ts';
+
+const enum AluOp { Add = 0, Or = 1, Adc = 2, Sbb = 3, And = 4, Sub = 5, Xor = 6, Cmp = 7 }
+
+/** Compute `a op b` on `size`-byte operands (already masked to size), set flags, return the masked result. */
+export function alu(cpu: CPU, op: number, a: number, b: number, size: number): number {
+  const mask = MASK[size];
+  let r: number;
+  switch (op) {
+    case AluOp.Add:
+      r = (a + b) & mask;
+      cpu.setLazy(Lazy.Add, a, b, r, size);
+      return r;
+    case AluOp.Or:
+      r = (a | b) & mask;
+      cpu.setLazy(Lazy.Logic, a, b, r, size);
+      return r;
+    case AluOp.Adc:
+      cpu.materializeFlags();
+      r = (a + b + (cpu.flags & CF)) & mask;
+      cpu.setLazy(Lazy.Adc, a, b, r, size);
+      return r;
+    case AluOp.Sbb:
+      cpu.materializeFlags();
+      r = (a - b - (cpu.flags & CF)) & mask;
+      cpu.setLazy(Lazy.Sbb, a, b, r, size);
+      return r;
+    case AluOp.And:
+      r = a & b & mask;
+      cpu.setLazy(Lazy.Logic, a, b, r, size);
+      return r;
+    case AluOp.Xor:
+      r = (a ^ b) & mask;
+      cpu.setLazy(Lazy.Logic, a, b, r, size);
+      return r;
+    default: // SUB and CMP
+      r = (a - b) & mask;
+      cpu.setLazy(Lazy.Sub, a, b, r, size);
+      return r;
+  }
+}
+
+/** INC and DEC leave CF as it was (SDM: "The CF flag is not affected"). */
+export function incDec(cpu: CPU, a: number, dec: boolean, size: number): number {
+  const mask = MASK[size];
+  cpu.materializeFlags();
+  const r = (dec ? a - 1 : a + 1) & mask;
+  cpu.setLazy(dec ? Lazy.Dec : Lazy.Inc, a, 1, r, size);
+  return r;
+}
+
+export function neg(cpu: CPU, a: number, size: number): number {
+  const r = -a & MASK[size];
+  cpu.setLazy(Lazy.Sub, 0, a, r, size);
+  return r;
+}
+
+// ---- ADD..CMP: opcodes op*8 + 0..5 ------------------------------------------
+
+function ebGb(op: number) {
+  return (cpu: CPU): void => {
+    const m = cpu.fetch8();
+    const b = cpu.getReg8((m >>> 3) & 7);
+    if (m >= 0xc0) {
+      const r = alu(cpu, op, cpu.getReg8(m & 7), b, 1);
+      if (op !== AluOp.Cmp) cpu.setReg8(m & 7, r);
+    } else {
+      const lin = cpu.ea(m);
+      const r = alu(cpu, op, cpu.read8(lin), b, 1);
+      if (op !== AluOp.Cmp) cpu.write8(lin, r);
+    }
+  };
+}
+
+function evGv32(op: number) {
+  return (cpu: CPU): void => {
+    const m = cpu.fetch8();
+    const b = cpu.r32[(m >>> 3) & 7];
+    if (m >= 0xc0) {
+      const r = alu(cpu, op, cpu.r32[m & 7], b, 4);
+      if (op !== AluOp.Cmp) cpu.r32[m & 7] = r;
+    } else {
+      const lin = cpu.ea(m);
+      const r = alu(cpu, op, cpu.read32(lin), b, 4);
+      if (op !== AluOp.Cmp) cpu.write32(lin, r);
+    }
+  };
+}
+
+function evGv16(op: number) {
+  return (cpu: CPU): void => {
+    const m = cpu.fetch8();
+    const b = cpu.r16[((m >>> 3) & 7) << 1];
+    if (m >= 0xc0) {
+      const r = alu(cpu, op, cpu.r16[(m & 7) << 1], b, 2);
+      if (op !== AluOp.Cmp) cpu.r16[(m & 7) << 1] = r;
+    } else {
+      const lin = cpu.ea(m);
+      const r = alu(cpu, op, cpu.read16(lin), b, 2);
+      if (op !== AluOp.Cmp) cpu.write16(lin, r);
+    }
+  };
+}
+
+function gbEb(op: number) {
+  return (cpu: CPU): void => {
+    const m = cpu.fetch8();
+    const reg = (m >>> 3) & 7;
+    const r = alu(cpu, op, cpu.getReg8(reg), cpu.readRM8(m), 1);
+    if (op !== AluOp.Cmp) cpu.setReg8(reg, r);
+  };
+}
+
+function gvEv32(op: number) {
+  return (cpu: CPU): void => {
+    const m = cpu.fetch8();
+    const reg = (m >>> 3) & 7;
+    const r = alu(cpu, op, cpu.r32[reg], cpu.readRM32(m), 4);
+    if (op !== AluOp.Cmp) cpu.r32[reg] = r;
+  };
+}
+
+function gvEv16(op: number) {
+  return (cpu: CPU): void => {
+    const m = cpu.fetch8();
+    const reg = ((m >>> 3) & 7) << 1;
+    const r = alu(cpu, op, cpu.r16[reg], cpu.readRM16(m), 2);
+    if (op !== AluOp.Cmp) cpu.r16[reg] = r;
+  };
+}
+
+for (let op = 0; op < 8; op++) {
+  const base = op << 3;
+  def(base + 0, ebGb(op));
+  def2(base + 1, evGv32(op), evGv16(op));
+  def(base + 2, gbEb(op));
+  def2(base + 3, gvEv32(op), gvEv16(op));
+  def(base + 4, (cpu) => {
+    const r = alu(cpu, op, cpu.r8[0], cpu.fetch8(), 1);
+    if (op !== AluOp.Cmp) cpu.r8[0] = r;
+  });
+  def2(base + 5,
+    (cpu) => {
+      const r = alu(cpu, op, cpu.r32[0], cpu.fetch32(), 4);
+      if (op !== AluOp.Cmp) cpu.r32[0] = r;
+    },
+    (cpu) => {
+      const r = alu(cpu, op, cpu.r16[0], cpu.fetch16(), 2);
+      if (op !== AluOp.Cmp) cpu.r16[0] = r;
+    });
+}
+
+// ---- group 1: 80 Eb,Ib  81 Ev,Iz  83 Ev,Ib (sign-extended) -------------------
+// (82 is an alias of 80 outside 64-bit mode.)
+
+function group1Eb(cpu: CPU): void {
+  const m = cpu.fetch8();
+  const op = (m >>> 3) & 7;
+  if (m >= 0xc0) {
+    const r = alu(cpu, op, cpu.getReg8(m & 7), cpu.fetch8(), 1);
+    if (op !== AluOp.Cmp) cpu.setReg8(m & 7, r);
+  } else {
+    const lin = cpu.ea(m);
+    const r = alu(cpu, op, cpu.read8(lin), cpu.fetch8(), 1);
+    if (op !== AluOp.Cmp) cpu.write8(lin, r);
+  }
+}
+def(0x80, group1Eb);
+def(0x82, group1Eb);
+
+function group1Ev32(signExtendedByte: boolean) {
+  return (cpu: CPU): void => {
+    const m = cpu.fetch8();
+    const op = (m >>> 3) & 7;
+    if (m >= 0xc0) {
+      const b = signExtendedByte ? cpu.fetchS8() : cpu.fetch32();
+      const r = alu(cpu, op, cpu.r32[m & 7], b, 4);
+      if (op !== AluOp.Cmp) cpu.r32[m & 7] = r;
+    } else {
+      const lin = cpu.ea(m);
+      const b = signExtendedByte ? cpu.fetchS8() : cpu.fetch32();
+      const r = alu(cpu, op, cpu.read32(lin), b, 4);
+      if (op !== AluOp.Cmp) cpu.write32(lin, r);
+    }
+  };
+}
+
+function group1Ev16(signExtendedByte: boolean) {
+  return (cpu: CPU): void => {
+    const m = cpu.fetch8();
+    const op = (m >>> 3) & 7;
+    if (m >= 0xc0) {
+      const b = (signExtendedByte ? cpu.fetchS8() : cpu.fetch16()) & 0xffff;
+      const r = alu(cpu, op, cpu.r16[(m & 7) << 1], b, 2);
+      if (op !== AluOp.Cmp) cpu.r16[(m & 7) << 1] = r;
+    } else {
+      const lin = cpu.ea(m);
+      const b = (signExtendedByte ? cpu.fetchS8() : cpu.fetch16()) & 0xffff;
+      const r = alu(cpu, op, cpu.read16(lin), b, 2);
+      if (op !== AluOp.Cmp) cpu.write16(lin, r);
+    }
+  };
+}
+def2(0x81, group1Ev32(false), group1Ev16(false));
+def2(0x83, group1Ev32(true), group1Ev16(true));
+
+// ---- TEST ---------------------------------------------------------------------
+
+def(0x84, (cpu) => {
+  const m = cpu.fetch8();
+  alu(cpu, AluOp.And, cpu.readRM8(m), cpu.getReg8((m >>> 3) & 7), 1);
+});
+def2(0x85,
+  (cpu) => {
+    const m = cpu.fetch8();
+    alu(cpu, AluOp.And, cpu.readRM32(m), cpu.r32[(m >>> 3) & 7], 4);
+  },
+  (cpu) => {
+    const m = cpu.fetch8();
+    alu(cpu, AluOp.And, cpu.readRM16(m), cpu.r16[((m >>> 3) & 7) << 1], 2);
+  });
+def(0xa8, (cpu) => { alu(cpu, AluOp.And, cpu.r8[0], cpu.fetch8(), 1); });
+def2(0xa9,
+  (cpu) => { alu(cpu, AluOp.And, cpu.r32[0], cpu.fetch32(), 4); },
+  (cpu) => { alu(cpu, AluOp.And, cpu.r16[0], cpu.fetch16(), 2); });
+
+// ---- INC/DEC r32/r16: 40+r, 48+r ----------------------------------------------
+
+for (let reg = 0; reg < 8; reg++) {
+  for (const dec of [false, true]) {
+    def2((dec ? 0x48 : 0x40) + reg,
+      (cpu) => { cpu.r32[reg] = incDec(cpu, cpu.r32[reg], dec, 4); },
+      (cpu) => { cpu.r16[reg << 1] = incDec(cpu, cpu.r16[reg << 1], dec, 2); });
+  }
+}
+
+// ---- group 3: F6 Eb, F7 Ev: TEST NOT NEG MUL IMUL DIV IDIV ------------------------
+
+/** Read-modify-write of a ModRM operand of `size` bytes; `f` maps the old value to the new one. */
+export function modifyRM(cpu: CPU, m: number, size: number, f: (cpu: CPU, v: number) => number): void {
+  if (m >= 0xc0) {
+    const reg = m & 7;
+    if (size === 1) cpu.setReg8(reg, f(cpu, cpu.getReg8(reg)));
+    else if (size === 2) cpu.r16[reg << 1] = f(cpu, cpu.r16[reg << 1]);
+    else cpu.r32[reg] = f(cpu, cpu.r32[reg]);
+    return;
+  }
+  const lin = cpu.ea(m);
+  if (size === 1) cpu.write8(lin, f(cpu, cpu.read8(lin)));
+  else if (size === 2) cpu.write16(lin, f(cpu, cpu.read16(lin)));
+  else cpu.write32(lin, f(cpu, cpu.read32(lin)));
+}
+
+/** Read a ModRM operand of `size` bytes. */
+export function readRM(cpu: CPU, m: number, size: number): number {
+  return size === 1 ? cpu.readRM8(m) : size === 2 ? cpu.readRM16(m) : cpu.readRM32(m);
+}
+
+function group3(size: number) {
+  const mask = MASK[size];
+  return (cpu: CPU): void => {
+    const m = cpu.fetch8();
+    switch ((m >>> 3) & 7) {
+      case 0: case 1: { // TEST Ev, imm (/1 is an undocumented alias)
+        const a = readRM(cpu, m, size);
+        const imm = size === 1 ? cpu.fetch8() : size === 2 ? cpu.fetch16() : cpu.fetch32();
+        alu(cpu, AluOp.And, a, imm, size);
+        return;
+      }
+      case 2: modifyRM(cpu, m, size, (_, v) => ~v & mask); return; // NOT: no flags
+      case 3: modifyRM(cpu, m, size, (c, v) => neg(c, v, size)); return;
+      case 4: mul(cpu, size, readRM(cpu, m, size)); return;
+      case 5: imulOneOperand(cpu, size, readRM(cpu, m, size)); return;
+      case 6: div(cpu, size, readRM(cpu, m, size)); return;
+      default: idiv(cpu, size, readRM(cpu, m, size)); return;
+    }
+  };
+}
+def(0xf6, group3(1));
+def2(0xf7, group3(4), group3(2));
+
+// ---- group 4: FE /0 INC Eb, /1 DEC Eb -------------------------------------------
+
+def(0xfe, (cpu) => {
+  const m = cpu.fetch8();
+  const op = (m >>> 3) & 7;
+  if (op > 1) cpu.undefinedOpcode(`undefined opcode FE /${op}`);
+  modifyRM(cpu, m, 1, (c, v) => incDec(c, v, op === 1, 1));
+});

@@ -1,0 +1,316 @@
+// Segmentation in protected mode (SDM Vol. 3, chapter 3 and 5.5-5.8): reading
+// descriptors, loading segment registers with every check in the order the SDM
+// lists it, far JMP/CALL/RET between code segments, and the instructions that
+// move selectors (MOV Sreg, PUSH/POP Sreg, LDS/LES/LFS/LGS/LSS).
+
+import type { CPU } from '../cpu.ts';
+import { Reg, Seg } from '../cpu.ts';
+import { def, def0F } from '../decode.ts';
+import { CpuException, MachineStop, Vector } from '../exceptions.ts';
+import { Access } from '../../memory/paging.ts';
+
+/** A descriptor as read from the GDT or LDT. */
+export interface Descriptor {
+  low: number;
+  high: number;
+  base: number;
+  /** Limit in bytes, scaled by the G bit. */
+  limit: number;
+  /** Type (4 bits), S, DPL, P: bits 8..15 of the high dword, shifted down. */
+  access: number;
+  /** Linear address of the descriptor, for writing the accessed bit back. */
+  address: number;
+}
+
+export const ACC_ACCESSED = 0x01;
+export const ACC_WRITABLE_OR_READABLE = 0x02;
+export const ACC_CONFORMING = 0x04;
+export const ACC_CODE = 0x08;
+export const ACC_S = 0x10;
+export const ACC_PRESENT = 0x80;
+
+export function descriptorDpl(access: number): number {
+  return (access >>> 5) & 3;
+}
+
+/** Read a 32-bit value of a system structure: checked as a supervisor access whatever the CPL. */
+export function readSystem32(cpu: CPU, linear: number): number {
+  const p0 = cpu.translate(linear, Access.SystemRead);
+  if ((linear & 0xfff) <= 0xffc) {
+    return cpu.readPhys8(p0) | (cpu.readPhys8(p0 + 1) << 8) | (cpu.readPhys8(p0 + 2) << 16) | (cpu.readPhys8(p0 + 3) << 24);
+  }
+  let v = 0;
+  for (let i = 0; i < 4; i++) v |= cpu.readPhys8(cpu.translate((linear + i) | 0, Access.SystemRead)) << (8 * i);
+  return v;
+}
+
+export function writeSystem8(cpu: CPU, linear: number, v: number): void {
+  cpu.writePhys8(cpu.translate(linear, Access.SystemWrite), v);
+}
+
+/**
+ * Read the descriptor `selector` names, or return null when the selector is
+ * outside its table (the caller raises the right exception for its context).
+ */
+export function readDescriptor(cpu: CPU, selector: number): Descriptor | null {
+  const ldt = (selector & 4) !== 0;
+  const base = ldt ? cpu.ldtBase : cpu.gdtBase;
+  const limit = ldt ? cpu.ldtLimit : cpu.gdtLimit;
+  if (ldt && (cpu.ldtSel & 0xfffc) === 0) return null;
+  if ((selector | 7) > limit) return null;
+  const address = (base + (selector & 0xfff8)) | 0;
+  const low = readSystem32(cpu, address);
+  const high = readSystem32(cpu, (address + 4) | 0);
+  let lim = (low & 0xffff) | (high & 0xf0000);
+  if (high & (1 << 23)) lim = (lim << 12) | 0xfff;
+  return {
+    low, high,
+    base: (low >>> 16) | ((high & 0xff) << 16) | (high & 0xff000000),
+    limit: lim,
+    access: (high >>> 8) & 0xff,
+    address,
+  };
+}
+
+/** Install a descriptor in a segment register's hidden part. */
+export function loadSegmentCache(cpu: CPU, seg: number, selector: number, d: Descriptor | null): void {
+  cpu.segSel[seg] = selector;
+  if (d === null) {
+    // A null selector in DS/ES/FS/GS: any access through it raises #GP(0).
+    cpu.segBase[seg] = 0;
+    cpu.segLimit[seg] = 0;
+    cpu.segAccess[seg] = 0;
+    return;
+  }
+  cpu.segBase[seg] = d.base;
+  cpu.segLimit[seg] = d.limit;
+  cpu.segAccess[seg] = (d.high >>> 8) & 0xf0ff;
+  if (seg === Seg.SS) cpu.stack32 = (d.high & (1 << 22)) !== 0;
+  // SDM 3.4.5: the processor sets the accessed bit when it loads the descriptor.
+  if ((d.access & ACC_ACCESSED) === 0) writeSystem8(cpu, (d.address + 5) | 0, d.access | ACC_ACCESSED);
+}
+
+function gp(selector: number, why: string): never {
+  throw new CpuException(Vector.GP, selector & 0xfffc, why);
+}
+
+/** MOV/POP/LxS to a data segment register or SS, with the checks of SDM "MOV—Move" (protected mode). */
+export function loadDataSegment(cpu: CPU, seg: number, selector: number): void {
+  selector &= 0xffff;
+  const rpl = selector & 3;
+  if (seg === Seg.SS) {
+    if ((selector & 0xfffc) === 0) gp(0, 'SS loaded with a null selector');
+    const d = readDescriptor(cpu, selector) ?? gp(selector, `selector ${hex16(selector)} is outside the descriptor table`);
+    if (rpl !== cpu.cpl) gp(selector, `SS selector RPL ${rpl} differs from CPL ${cpu.cpl}`);
+    if ((d.access & (ACC_S | ACC_CODE | ACC_WRITABLE_OR_READABLE)) !== (ACC_S | ACC_WRITABLE_OR_READABLE)) {
+      gp(selector, `SS selector ${hex16(selector)} is not a writable data segment`);
+    }
+    if (descriptorDpl(d.access) !== cpu.cpl) gp(selector, `SS descriptor DPL ${descriptorDpl(d.access)} differs from CPL ${cpu.cpl}`);
+    if ((d.access & ACC_PRESENT) === 0) throw new CpuException(Vector.SS, selector & 0xfffc, 'stack segment not present');
+    loadSegmentCache(cpu, seg, selector, d);
+    return;
+  }
+  if ((selector & 0xfffc) === 0) {
+    loadSegmentCache(cpu, seg, selector, null);
+    return;
+  }
+  const d = readDescriptor(cpu, selector) ?? gp(selector, `selector ${hex16(selector)} is outside the descriptor table`);
+  const isData = (d.access & (ACC_S | ACC_CODE)) === ACC_S;
+  const isReadableCode = (d.access & (ACC_S | ACC_CODE | ACC_WRITABLE_OR_READABLE)) === (ACC_S | ACC_CODE | ACC_WRITABLE_OR_READABLE);
+  if (!isData && !isReadableCode) gp(selector, `selector ${hex16(selector)} is not a data or readable code segment`);
+  const conforming = isReadableCode && (d.access & ACC_CONFORMING) !== 0;
+  const dpl = descriptorDpl(d.access);
+  if (!conforming && (rpl > dpl || cpu.cpl > dpl)) {
+    gp(selector, `segment DPL ${dpl} is more privileged than CPL ${cpu.cpl} / RPL ${rpl}`);
+  }
+  if ((d.access & ACC_PRESENT) === 0) throw new CpuException(Vector.NP, selector & 0xfffc, 'segment not present');
+  loadSegmentCache(cpu, seg, selector, d);
+}
+
+/** Change the current privilege level, and with it what the TLB fast path allows. */
+export function setCpl(cpu: CPU, cpl: number): void {
+  cpu.cpl = cpl;
+  cpu.updateAccessMasks();
+  cpu.fetchPage = -1;
+}
+
+/**
+ * Checks for a far JMP/CALL target (SDM "JMP", protected mode, code segment
+ * branch). Gates and TSS targets are outside the lab PC: a clear stop.
+ */
+function checkCodeTarget(cpu: CPU, selector: number, what: string): Descriptor {
+  if ((selector & 0xfffc) === 0) gp(0, `far ${what} to a null selector`);
+  const d = readDescriptor(cpu, selector) ?? gp(selector, `selector ${hex16(selector)} is outside the descriptor table`);
+  if ((d.access & ACC_S) === 0) {
+    const type = d.access & 0xf;
+    const kind = type === 0xc ? 'a call gate' : type === 0x5 ? 'a task gate' : type === 0x9 || type === 0xb ? 'a TSS (task switch)' : null;
+    if (kind) throw new MachineStop('unsupported', `far ${what} through ${kind} (selector ${hex16(selector)}): the lab PC does not model call gates or hardware task switching`);
+    gp(selector, `far ${what} to system descriptor type ${type}`);
+  }
+  if ((d.access & ACC_CODE) === 0) gp(selector, `far ${what} to a data segment (selector ${hex16(selector)})`);
+  const dpl = descriptorDpl(d.access);
+  const rpl = selector & 3;
+  if (d.access & ACC_CONFORMING) {
+    if (dpl > cpu.cpl) gp(selector, `conforming code segment DPL ${dpl} > CPL ${cpu.cpl}`);
+  } else if (rpl > cpu.cpl || dpl !== cpu.cpl) {
+    gp(selector, `far ${what} to a code segment with DPL ${dpl} from CPL ${cpu.cpl} (RPL ${rpl})`);
+  }
+  if ((d.access & ACC_PRESENT) === 0) throw new CpuException(Vector.NP, selector & 0xfffc, 'code segment not present');
+  return d;
+}
+
+function loadCodeSegment(cpu: CPU, selector: number, d: Descriptor, cpl: number, offset: number): void {
+  if (offset >>> 0 > d.limit >>> 0) gp(0, `target offset ${hex32(offset)} is beyond the code segment limit ${hex32(d.limit)}`);
+  if ((d.high & (1 << 22)) === 0) {
+    throw new MachineStop('unsupported', `16-bit code segment (selector ${hex16(selector)}): the lab PC runs 32-bit protected mode only`);
+  }
+  loadSegmentCache(cpu, Seg.CS, (selector & 0xfffc) | cpl, d);
+  if (cpl !== cpu.cpl) setCpl(cpu, cpl);
+  cpu.eip = offset;
+  cpu.fetchPage = -1;
+}
+
+export function farJump(cpu: CPU, selector: number, offset: number): void {
+  if (cpu.o16) offset &= 0xffff;
+  const d = checkCodeTarget(cpu, selector, 'JMP');
+  loadCodeSegment(cpu, selector, d, cpu.cpl, offset);
+}
+
+export function farCall(cpu: CPU, selector: number, offset: number): void {
+  if (cpu.o16) offset &= 0xffff;
+  const d = checkCodeTarget(cpu, selector, 'CALL');
+  const esp = cpu.r32[Reg.ESP];
+  try {
+    cpu.pushOp(cpu.segSel[Seg.CS]);
+    cpu.pushOp(cpu.eip);
+    loadCodeSegment(cpu, selector, d, cpu.cpl, offset);
+  } catch (e) {
+    cpu.r32[Reg.ESP] = esp;
+    throw e;
+  }
+}
+
+/** After a return to an outer ring, data segments the new CPL may not use become null (SDM "RET", "IRET"). */
+export function nullInaccessibleSegments(cpu: CPU): void {
+  for (const seg of [Seg.ES, Seg.DS, Seg.FS, Seg.GS]) {
+    const access = cpu.segAccess[seg] & 0xff;
+    if ((cpu.segSel[seg] & 0xfffc) === 0) continue;
+    const conformingCode = (access & (ACC_CODE | ACC_CONFORMING)) === (ACC_CODE | ACC_CONFORMING);
+    if (!conformingCode && descriptorDpl(access) < cpu.cpl) loadSegmentCache(cpu, seg, 0, null);
+  }
+}
+
+/** Far RET (SDM "RET", protected mode): same privilege, or to an outer ring with SS:ESP from the stack. */
+export function farReturn(cpu: CPU, release: number): void {
+  const esp = cpu.r32[Reg.ESP];
+  try {
+    const offset = cpu.popOp();
+    const selector = cpu.popOp() & 0xffff;
+    const rpl = selector & 3;
+    if ((selector & 0xfffc) === 0) gp(0, 'far RET to a null selector');
+    const d = readDescriptor(cpu, selector) ?? gp(selector, `selector ${hex16(selector)} is outside the descriptor table`);
+    if (rpl < cpu.cpl) gp(selector, `far RET to RPL ${rpl}, more privileged than CPL ${cpu.cpl}`);
+    if ((d.access & (ACC_S | ACC_CODE)) !== (ACC_S | ACC_CODE)) gp(selector, 'far RET to a segment that is not code');
+    const dpl = descriptorDpl(d.access);
+    if ((d.access & ACC_CONFORMING) ? dpl > rpl : dpl !== rpl) gp(selector, `far RET to code DPL ${dpl} with RPL ${rpl}`);
+    if ((d.access & ACC_PRESENT) === 0) throw new CpuException(Vector.NP, selector & 0xfffc, 'code segment not present');
+    cpu.setSP(cpu.stack32 ? (cpu.r32[Reg.ESP] + release) | 0 : (cpu.r16[Reg.ESP << 1] + release) & 0xffff);
+    if (rpl === cpu.cpl) {
+      loadCodeSegment(cpu, selector, d, rpl, offset);
+      return;
+    }
+    const newEsp = cpu.popOp();
+    const newSs = cpu.popOp() & 0xffff;
+    const oldCpl = cpu.cpl;
+    loadCodeSegment(cpu, selector, d, rpl, offset);
+    try {
+      loadDataSegment(cpu, Seg.SS, newSs);
+    } catch (e) {
+      setCpl(cpu, oldCpl);
+      throw e;
+    }
+    cpu.r32[Reg.ESP] = (newEsp + release) | 0;
+    nullInaccessibleSegments(cpu);
+  } catch (e) {
+    cpu.r32[Reg.ESP] = esp;
+    throw e;
+  }
+}
+
+export function hex16(v: number): string {
+  return '0x' + (v & 0xffff).toString(16).padStart(4, '0');
+}
+
+export function hex32(v: number): string {
+  return '0x' + (v >>> 0).toString(16).padStart(8, '0');
+}
+
+// ---- instructions that move selectors ----------------------------------------
+
+// MOV Ew, Sreg (8C): a register destination gets the selector zero-extended with a 32-bit operand.
+def(0x8c, (cpu) => {
+  const m = cpu.fetch8();
+  const sreg = (m >>> 3) & 7;
+  if (sreg > 5) cpu.undefinedOpcode(`MOV from segment register ${sreg}`);
+  if (m >= 0xc0 && !cpu.o16) cpu.r32[m & 7] = cpu.segSel[sreg];
+  else cpu.writeRM16(m, cpu.segSel[sreg]);
+});
+
+// MOV Sreg, Ew (8E). Loading CS this way is #UD; loading SS blocks interrupts for one instruction.
+def(0x8e, (cpu) => {
+  const m = cpu.fetch8();
+  const sreg = (m >>> 3) & 7;
+  if (sreg > 5 || sreg === Seg.CS) cpu.undefinedOpcode(`MOV to segment register ${sreg}`);
+  loadDataSegment(cpu, sreg, cpu.readRM16(m));
+  if (sreg === Seg.SS) cpu.interruptShadow = true;
+});
+
+// PUSH/POP Sreg: 06/07 ES, 0E CS, 16/17 SS, 1E/1F DS, 0F A0/A1 FS, 0F A8/A9 GS.
+function pushSeg(seg: number) {
+  // A 32-bit push of a selector writes 4 bytes; the upper half is zero here (QEMU does the same).
+  return (cpu: CPU): void => cpu.pushOp(cpu.segSel[seg]);
+}
+function popSeg(seg: number) {
+  return (cpu: CPU): void => {
+    const esp = cpu.r32[Reg.ESP];
+    const sel = cpu.popOp();
+    try {
+      loadDataSegment(cpu, seg, sel & 0xffff);
+    } catch (e) {
+      cpu.r32[Reg.ESP] = esp;
+      throw e;
+    }
+    if (seg === Seg.SS) cpu.interruptShadow = true;
+  };
+}
+def(0x06, pushSeg(Seg.ES));
+def(0x07, popSeg(Seg.ES));
+def(0x0e, pushSeg(Seg.CS));
+def(0x16, pushSeg(Seg.SS));
+def(0x17, popSeg(Seg.SS));
+def(0x1e, pushSeg(Seg.DS));
+def(0x1f, popSeg(Seg.DS));
+def0F(0xa0, pushSeg(Seg.FS));
+def0F(0xa1, popSeg(Seg.FS));
+def0F(0xa8, pushSeg(Seg.GS));
+def0F(0xa9, popSeg(Seg.GS));
+
+// LES/LDS (C4/C5), LSS/LFS/LGS (0F B2/B4/B5): load a far pointer m16:v.
+function loadFarPointer(seg: number) {
+  return (cpu: CPU): void => {
+    const m = cpu.fetch8();
+    if (m >= 0xc0) cpu.undefinedOpcode('far pointer load with a register operand');
+    const lin = cpu.ea(m);
+    const off = cpu.o16 ? cpu.read16(lin) : cpu.read32(lin);
+    const sel = cpu.read16((lin + (cpu.o16 ? 2 : 4)) | 0);
+    loadDataSegment(cpu, seg, sel);
+    const reg = (m >>> 3) & 7;
+    if (cpu.o16) cpu.r16[reg << 1] = off;
+    else cpu.r32[reg] = off;
+  };
+}
+def(0xc4, loadFarPointer(Seg.ES));
+def(0xc5, loadFarPointer(Seg.DS));
+def0F(0xb2, loadFarPointer(Seg.SS));
+def0F(0xb4, loadFarPointer(Seg.FS));
+def0F(0xb5, loadFarPointer(Seg.GS));

@@ -1,0 +1,302 @@
+// System instructions (SDM Vol. 3, 2.8 and Vol. 2): flag control, port I/O
+// with IOPL and the TSS I/O bitmap, HLT, CPUID, RDTSC, control registers,
+// descriptor-table registers, task register, INVLPG, MSRs.
+
+import type { CPU } from '../cpu.ts';
+import { Reg } from '../cpu.ts';
+import { def, def0F } from '../decode.ts';
+import { CF, DF, IF, IOPL } from '../flags.ts';
+import { MachineStop, Vector } from '../exceptions.ts';
+import { CR0_PE, CR0_PG, CR0_WP, CR4_PGE, CR4_PSE } from '../../memory/paging.ts';
+import { ACC_PRESENT, hex16, readDescriptor, readSystem32, writeSystem8 } from './segment.ts';
+
+const CR0_TS = 1 << 3;
+const CR0_EM = 1 << 2;
+/** CR0 bits this CPU keeps: PE MP EM TS ET NE WP AM NW CD PG. */
+const CR0_KNOWN = 0x1 | 0x2 | CR0_EM | CR0_TS | 0x10 | 0x20 | CR0_WP | (1 << 18) | (1 << 29) | (1 << 30) | CR0_PG;
+const CR4_TSD = 1 << 2;
+/** CR4 bits this CPU has: VME PVI TSD DE PSE PGE (no PAE). */
+const CR4_KNOWN = 0x1 | 0x2 | CR4_TSD | 0x8 | CR4_PSE | CR4_PGE;
+
+export const MSR_SYSENTER_CS = 0x174;
+export const MSR_SYSENTER_ESP = 0x175;
+export const MSR_SYSENTER_EIP = 0x176;
+export const MSR_TSC = 0x10;
+
+function iopl(cpu: CPU): number {
+  return (cpu.flags & IOPL) >>> 12;
+}
+
+// ---- flags ---------------------------------------------------------------------
+
+def(0xf5, (cpu) => { cpu.materializeFlags(); cpu.flags ^= CF; }); // CMC
+def(0xf8, (cpu) => { cpu.materializeFlags(); cpu.flags &= ~CF; }); // CLC
+def(0xf9, (cpu) => { cpu.materializeFlags(); cpu.flags |= CF; }); // STC
+def(0xfc, (cpu) => { cpu.flags &= ~DF; }); // CLD
+def(0xfd, (cpu) => { cpu.flags |= DF; }); // STD
+
+// CLI/STI need CPL <= IOPL (SDM "CLI", protected mode without VME/PVI).
+def(0xfa, (cpu) => {
+  if (cpu.cpl > iopl(cpu)) cpu.fault(Vector.GP, 0, `CLI at CPL ${cpu.cpl} with IOPL ${iopl(cpu)}`);
+  cpu.flags &= ~IF;
+});
+def(0xfb, (cpu) => {
+  if (cpu.cpl > iopl(cpu)) cpu.fault(Vector.GP, 0, `STI at CPL ${cpu.cpl} with IOPL ${iopl(cpu)}`);
+  // Interrupts stay blocked until the instruction after STI completes (so "sti; hlt" is race-free).
+  if ((cpu.flags & IF) === 0) cpu.interruptShadow = true;
+  cpu.flags |= IF;
+});
+
+def(0xf4, (cpu) => {
+  cpu.requireCpl0('HLT');
+  cpu.halted = true;
+  cpu.stopRequested = true;
+});
+
+// ---- port I/O ----------------------------------------------------------------------
+
+/**
+ * SDM 19.5: at CPL > IOPL an I/O instruction is allowed only if every bit for
+ * its ports is clear in the TSS I/O permission bitmap; otherwise #GP(0).
+ */
+export function checkIoPermission(cpu: CPU, port: number, size: number): void {
+  if (cpu.cpl <= iopl(cpu)) return;
+  const what = `I/O to port ${hex16(port)} at CPL ${cpu.cpl} with IOPL ${iopl(cpu)}`;
+  if (cpu.trLimit < 0x67) cpu.fault(Vector.GP, 0, `${what}: no TSS I/O bitmap`);
+  const mapBase = readSystem32(cpu, (cpu.trBase + 0x64) | 0) >>> 16;
+  const byte = mapBase + (port >>> 3);
+  if (byte + 1 > cpu.trLimit) cpu.fault(Vector.GP, 0, `${what}: port beyond the TSS I/O bitmap`);
+  const bits = readSystem32(cpu, (cpu.trBase + byte) | 0) & 0xffff;
+  const mask = ((1 << size) - 1) << (port & 7);
+  if ((bits & mask) !== 0) cpu.fault(Vector.GP, 0, `${what}: denied by the TSS I/O bitmap`);
+}
+
+function portIn(cpu: CPU, port: number, size: number): void {
+  checkIoPermission(cpu, port, size);
+  if (size === 1) cpu.r8[0] = cpu.io.in8(port);
+  else if (size === 2) cpu.r16[0] = cpu.io.in16(port);
+  else cpu.r32[0] = cpu.io.in32(port);
+}
+
+function portOut(cpu: CPU, port: number, size: number): void {
+  checkIoPermission(cpu, port, size);
+  if (size === 1) cpu.io.out8(port, cpu.r8[0]);
+  else if (size === 2) cpu.io.out16(port, cpu.r16[0]);
+  else cpu.io.out32(port, cpu.r32[0]);
+}
+
+def(0xe4, (cpu) => portIn(cpu, cpu.fetch8(), 1));
+def(0xe5, (cpu) => portIn(cpu, cpu.fetch8(), cpu.o16 ? 2 : 4));
+def(0xe6, (cpu) => portOut(cpu, cpu.fetch8(), 1));
+def(0xe7, (cpu) => portOut(cpu, cpu.fetch8(), cpu.o16 ? 2 : 4));
+def(0xec, (cpu) => portIn(cpu, cpu.r16[Reg.EDX << 1], 1));
+def(0xed, (cpu) => portIn(cpu, cpu.r16[Reg.EDX << 1], cpu.o16 ? 2 : 4));
+def(0xee, (cpu) => portOut(cpu, cpu.r16[Reg.EDX << 1], 1));
+def(0xef, (cpu) => portOut(cpu, cpu.r16[Reg.EDX << 1], cpu.o16 ? 2 : 4));
+
+// ---- identification and time --------------------------------------------------------
+
+/** CPUID leaf 1 EDX: PSE TSC MSR CX8 SEP PGE CMOV — and no FPU, MMX or SSE. */
+const CPUID_FEATURES_EDX = (1 << 3) | (1 << 4) | (1 << 5) | (1 << 8) | (1 << 11) | (1 << 13) | (1 << 15);
+
+function text32(s: string): number {
+  return s.charCodeAt(0) | (s.charCodeAt(1) << 8) | (s.charCodeAt(2) << 16) | (s.charCodeAt(3) << 24);
+}
+
+def0F(0xa2, (cpu) => {
+  const leaf = cpu.r32[Reg.EAX] >>> 0;
+  let a = 0, b = 0, c = 0, d = 0;
+  if (leaf === 0) {
+    // Vendor string "ringlabLabPC" in EBX, EDX, ECX order.
+    a = 1; b = text32('ring'); d = text32('labL'); c = text32('abPC');
+  } else if (leaf === 1) {
+    a = 0x0633; // family 6, model 3, stepping 3: an i686
+    d = CPUID_FEATURES_EDX;
+  } else if (leaf === 0x80000000) {
+    a = 0x80000000 | 0;
+  }
+  cpu.r32[Reg.EAX] = a; cpu.r32[Reg.EBX] = b; cpu.r32[Reg.ECX] = c; cpu.r32[Reg.EDX] = d;
+});
+
+/** The virtual time-stamp counter: retired instructions at the nominal clock, never host time. */
+export function timeStampCounter(cpu: CPU): number {
+  return cpu.retired * cpu.cyclesPerInstruction;
+}
+
+def0F(0x31, (cpu) => {
+  if ((cpu.cr4 & CR4_TSD) !== 0 && cpu.cpl !== 0) cpu.fault(Vector.GP, 0, `RDTSC at CPL ${cpu.cpl} with CR4.TSD set`);
+  const tsc = timeStampCounter(cpu);
+  cpu.r32[Reg.EAX] = tsc | 0;
+  cpu.r32[Reg.EDX] = Math.floor(tsc / 0x100000000) | 0;
+});
+
+def0F(0x0b, (cpu) => cpu.undefinedOpcode('UD2'));
+
+// ---- control and debug registers ------------------------------------------------------
+
+export function writeCr0(cpu: CPU, v: number): void {
+  v = (v & CR0_KNOWN) | 0x10;
+  if ((v & CR0_PG) !== 0 && (v & CR0_PE) === 0) cpu.fault(Vector.GP, 0, 'CR0.PG set without CR0.PE');
+  if ((v & CR0_PE) === 0) throw new MachineStop('unsupported', 'CR0.PE cleared: the lab PC has no real mode');
+  const changed = cpu.cr0 ^ v;
+  cpu.cr0 = v;
+  // SDM 4.10.4.1: changing PG or WP invalidates every TLB entry, global ones included.
+  if ((changed & (CR0_PG | CR0_WP)) !== 0) cpu.flushTlb(false);
+}
+
+export function writeCr3(cpu: CPU, v: number): void {
+  cpu.cr3 = v & ~0xfe7;
+  cpu.flushTlb((cpu.cr4 & CR4_PGE) !== 0);
+}
+
+export function writeCr4(cpu: CPU, v: number): void {
+  if ((v & ~CR4_KNOWN) !== 0) cpu.fault(Vector.GP, 0, `CR4 reserved bits ${(v & ~CR4_KNOWN).toString(16)} set (this CPU has no PAE)`);
+  const changed = cpu.cr4 ^ v;
+  cpu.cr4 = v;
+  if ((changed & (CR4_PGE | CR4_PSE)) !== 0) cpu.flushTlb(false);
+}
+
+def0F(0x20, (cpu) => {
+  const m = cpu.fetch8();
+  cpu.requireCpl0('MOV from a control register');
+  const cr = (m >>> 3) & 7;
+  const values = [cpu.cr0, -1, cpu.cr2, cpu.cr3, cpu.cr4];
+  if (cr === 1 || cr > 4) cpu.undefinedOpcode(`MOV from CR${cr}`);
+  cpu.r32[m & 7] = values[cr];
+});
+
+def0F(0x22, (cpu) => {
+  const m = cpu.fetch8();
+  cpu.requireCpl0('MOV to a control register');
+  const cr = (m >>> 3) & 7;
+  const v = cpu.r32[m & 7];
+  switch (cr) {
+    case 0: writeCr0(cpu, v); break;
+    case 2: cpu.cr2 = v; break;
+    case 3: writeCr3(cpu, v); break;
+    case 4: writeCr4(cpu, v); break;
+    default: cpu.undefinedOpcode(`MOV to CR${cr}`);
+  }
+});
+
+def0F(0x21, (cpu) => {
+  const m = cpu.fetch8();
+  cpu.requireCpl0('MOV from a debug register');
+  cpu.r32[m & 7] = cpu.dr[(m >>> 3) & 7];
+});
+def0F(0x23, (cpu) => {
+  const m = cpu.fetch8();
+  cpu.requireCpl0('MOV to a debug register');
+  cpu.dr[(m >>> 3) & 7] = cpu.r32[m & 7];
+});
+
+def0F(0x06, (cpu) => { cpu.requireCpl0('CLTS'); cpu.cr0 &= ~CR0_TS; });
+def0F(0x08, (cpu) => cpu.requireCpl0('INVD'));
+def0F(0x09, (cpu) => cpu.requireCpl0('WBINVD'));
+
+// ---- MSRs --------------------------------------------------------------------------------
+
+const MODELLED_MSRS = new Set([MSR_SYSENTER_CS, MSR_SYSENTER_ESP, MSR_SYSENTER_EIP, MSR_TSC]);
+
+def0F(0x32, (cpu) => { // RDMSR
+  cpu.requireCpl0('RDMSR');
+  const n = cpu.r32[Reg.ECX] >>> 0;
+  if (!MODELLED_MSRS.has(n)) cpu.fault(Vector.GP, 0, `RDMSR of MSR ${n.toString(16)}, which the lab PC does not model`);
+  const v = n === MSR_TSC ? BigInt(timeStampCounter(cpu)) : cpu.msr.get(n) ?? 0n;
+  cpu.r32[Reg.EAX] = Number(v & 0xffffffffn) | 0;
+  cpu.r32[Reg.EDX] = Number(v >> 32n) | 0;
+});
+
+def0F(0x30, (cpu) => { // WRMSR
+  cpu.requireCpl0('WRMSR');
+  const n = cpu.r32[Reg.ECX] >>> 0;
+  if (!MODELLED_MSRS.has(n) || n === MSR_TSC) cpu.fault(Vector.GP, 0, `WRMSR to MSR ${n.toString(16)}, which the lab PC does not model`);
+  cpu.msr.set(n, (BigInt(cpu.r32[Reg.EDX] >>> 0) << 32n) | BigInt(cpu.r32[Reg.EAX] >>> 0));
+});
+
+// ---- descriptor-table registers: group 7 (0F 01) and group 6 (0F 00) ---------------------
+
+def0F(0x01, (cpu) => {
+  const m = cpu.fetch8();
+  const op = (m >>> 3) & 7;
+  if (m >= 0xc0 && op !== 4 && op !== 6) cpu.undefinedOpcode(`0F 01 /${op} with a register operand`);
+  switch (op) {
+    case 0: case 1: { // SGDT/SIDT: not privileged (SDM), a 6-byte store
+      const lin = cpu.ea(m);
+      cpu.write16(lin, op === 0 ? cpu.gdtLimit : cpu.idtLimit);
+      cpu.write32((lin + 2) | 0, op === 0 ? cpu.gdtBase : cpu.idtBase);
+      return;
+    }
+    case 2: case 3: { // LGDT/LIDT: with a 16-bit operand only 24 bits of base are loaded
+      const lin = cpu.ea(m);
+      cpu.requireCpl0(op === 2 ? 'LGDT' : 'LIDT');
+      const limit = cpu.read16(lin);
+      let base = cpu.read32((lin + 2) | 0);
+      if (cpu.o16) base &= 0xffffff;
+      if (op === 2) { cpu.gdtLimit = limit; cpu.gdtBase = base; } else { cpu.idtLimit = limit; cpu.idtBase = base; }
+      return;
+    }
+    case 4: // SMSW
+      if (m >= 0xc0 && !cpu.o16) cpu.r32[m & 7] = cpu.cr0;
+      else cpu.writeRM16(m, cpu.cr0 & 0xffff);
+      return;
+    case 6: { // LMSW: changes PE (set only), MP, EM, TS
+      const v = cpu.readRM16(m);
+      cpu.requireCpl0('LMSW');
+      writeCr0(cpu, (cpu.cr0 & ~0xe) | (v & 0xf) | (cpu.cr0 & CR0_PE));
+      return;
+    }
+    case 7: { // INVLPG
+      const lin = cpu.ea(m);
+      cpu.requireCpl0('INVLPG');
+      cpu.tlb.invalidate(lin);
+      cpu.fetchPage = -1;
+      return;
+    }
+    default:
+      cpu.undefinedOpcode(`0F 01 /${op}`);
+  }
+});
+
+function loadLdt(cpu: CPU, selector: number): void {
+  if ((selector & 0xfffc) === 0) {
+    cpu.ldtSel = 0; cpu.ldtBase = 0; cpu.ldtLimit = 0;
+    return;
+  }
+  if (selector & 4) cpu.fault(Vector.GP, selector & 0xfffc, 'LLDT with a selector that points into the LDT');
+  const d = readDescriptor(cpu, selector);
+  if (!d || (d.access & 0x1f) !== 0x02) cpu.fault(Vector.GP, selector & 0xfffc, `LLDT: selector ${hex16(selector)} is not an LDT descriptor`);
+  if ((d.access & ACC_PRESENT) === 0) cpu.fault(Vector.NP, selector & 0xfffc, 'LDT descriptor not present');
+  cpu.ldtSel = selector; cpu.ldtBase = d.base; cpu.ldtLimit = d.limit;
+}
+
+function loadTaskRegister(cpu: CPU, selector: number): void {
+  if ((selector & 0xfffc) === 0) cpu.fault(Vector.GP, 0, 'LTR with a null selector');
+  if (selector & 4) cpu.fault(Vector.GP, selector & 0xfffc, 'LTR with a selector that points into the LDT');
+  const d = readDescriptor(cpu, selector);
+  if (!d || (d.access & 0x1f) !== 0x09) {
+    cpu.fault(Vector.GP, selector & 0xfffc, `LTR: selector ${hex16(selector)} is not an available 32-bit TSS`);
+  }
+  if ((d.access & ACC_PRESENT) === 0) cpu.fault(Vector.NP, selector & 0xfffc, 'TSS descriptor not present');
+  // SDM "LTR": the descriptor is marked busy.
+  writeSystem8(cpu, (d.address + 5) | 0, d.access | 0x02);
+  cpu.trSel = selector; cpu.trBase = d.base; cpu.trLimit = d.limit;
+}
+
+def0F(0x00, (cpu) => {
+  const m = cpu.fetch8();
+  const op = (m >>> 3) & 7;
+  switch (op) {
+    case 0: // SLDT
+      if (m >= 0xc0 && !cpu.o16) cpu.r32[m & 7] = cpu.ldtSel; else cpu.writeRM16(m, cpu.ldtSel);
+      return;
+    case 1: // STR
+      if (m >= 0xc0 && !cpu.o16) cpu.r32[m & 7] = cpu.trSel; else cpu.writeRM16(m, cpu.trSel);
+      return;
+    case 2: { const sel = cpu.readRM16(m); cpu.requireCpl0('LLDT'); loadLdt(cpu, sel); return; }
+    case 3: { const sel = cpu.readRM16(m); cpu.requireCpl0('LTR'); loadTaskRegister(cpu, sel); return; }
+    default:
+      throw new MachineStop('unsupported', `0F 00 /${op} (VERR/VERW) is not modelled by the lab PC`);
+  }
+});
+

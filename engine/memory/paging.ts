@@ -1,0 +1,141 @@
+// Linear-to-physical translation on a TLB miss: 32-bit two-level paging with
+// 4 KiB and 4 MiB pages (SDM Vol. 3, 4.3), permission checks (4.6), accessed
+// and dirty bits (4.8), and page-fault error codes (4.7).
+
+import type { CPU } from '../cpu/cpu.ts';
+import { CpuException, Vector } from '../cpu/exceptions.ts';
+import { TLB_GLOBAL, TLB_NOT_RAM, TLB_NO_USER, TLB_NO_WRITE_SUPERVISOR, TLB_NO_WRITE_USER } from './tlb.ts';
+
+export const enum Access {
+  Read = 0,
+  Write = 1,
+  Fetch = 2,
+  /** Implicit supervisor access (descriptor tables, TSS) made while CPL is 3: checked as ring 0. */
+  SystemRead = 4,
+  SystemWrite = 5,
+}
+
+export const CR0_PE = 1 << 0;
+export const CR0_WP = 1 << 16;
+export const CR0_PG = 1 << 31;
+export const CR4_PSE = 1 << 4;
+export const CR4_PGE = 1 << 7;
+
+const PTE_P = 1 << 0;
+const PTE_RW = 1 << 1;
+const PTE_US = 1 << 2;
+const PTE_A = 1 << 5;
+const PTE_D = 1 << 6;
+const PDE_PS = 1 << 7;
+const PTE_G = 1 << 8;
+
+/** Page-fault error code bits (SDM 4.7). */
+export const PF_PRESENT = 1 << 0;
+export const PF_WRITE = 1 << 1;
+export const PF_USER = 1 << 2;
+
+function readPhys32(cpu: CPU, phys: number): number {
+  return phys >>> 0 < cpu.ramSize - 3 ? cpu.ram32[phys >>> 2] : -1;
+}
+
+function writePhys32(cpu: CPU, phys: number, v: number): void {
+  if (phys >>> 0 < cpu.ramSize - 3) cpu.ram32[phys >>> 2] = v;
+}
+
+export interface Walk {
+  /** Physical address, or -1 when the walk faults. */
+  physical: number;
+  /** Page-fault error code when it faults. */
+  errorCode: number;
+  user: boolean;
+  writable: boolean;
+  global: boolean;
+  dirty: boolean;
+  /** Physical addresses of the entries used, for inspection. */
+  pdeAddress: number;
+  pteAddress: number;
+  largePage: boolean;
+  /** Why the access faults, for people; empty when it does not. */
+  why: string;
+}
+
+/**
+ * Walk the page tables for `linear` as an access of kind `write`/`user` would,
+ * without side effects. Both the TLB refill and the inspection API use it.
+ */
+export function walkPageTables(cpu: CPU, linear: number, write: boolean, user: boolean): Walk {
+  const result: Walk = {
+    physical: -1, errorCode: (write ? PF_WRITE : 0) | (user ? PF_USER : 0),
+    user: false, writable: false, global: false, dirty: false,
+    pdeAddress: (cpu.cr3 & ~0xfff) + ((linear >>> 22) << 2), pteAddress: -1, largePage: false, why: '',
+  };
+  const pde = readPhys32(cpu, result.pdeAddress);
+  if ((pde & PTE_P) === 0) {
+    result.why = `page directory entry ${linear >>> 22} is not present`;
+    return result;
+  }
+  let entry = pde;
+  let physical: number;
+  if ((pde & PDE_PS) !== 0 && (cpu.cr4 & CR4_PSE) !== 0) {
+    result.largePage = true;
+    physical = (pde & 0xffc00000) | (linear & 0x3fffff);
+  } else {
+    result.pteAddress = (pde & ~0xfff) + (((linear >>> 12) & 0x3ff) << 2);
+    entry = readPhys32(cpu, result.pteAddress);
+    if ((entry & PTE_P) === 0) {
+      result.why = `page table entry ${(linear >>> 12) & 0x3ff} (directory entry ${linear >>> 22}) is not present`;
+      return result;
+    }
+    physical = (entry & ~0xfff) | (linear & 0xfff);
+  }
+  // SDM 4.6: a page is user-accessible or writable only if every level says so.
+  result.user = (pde & entry & PTE_US) !== 0;
+  result.writable = (pde & entry & PTE_RW) !== 0;
+  result.global = (entry & PTE_G) !== 0 && (cpu.cr4 & CR4_PGE) !== 0;
+  result.dirty = (entry & PTE_D) !== 0;
+  result.errorCode |= PF_PRESENT;
+  if (user && !result.user) {
+    result.why = 'the page is supervisor-only (U/S = 0)';
+    return result;
+  }
+  if (write && !result.writable && (user || (cpu.cr0 & CR0_WP) !== 0)) {
+    result.why = user ? 'the page is read-only (R/W = 0)' : 'the page is read-only (R/W = 0) and CR0.WP is set';
+    return result;
+  }
+  result.physical = physical;
+  return result;
+}
+
+/** Translate on a TLB miss (or a permission the fast path could not grant): fill the TLB or raise #PF. */
+export function translateSlow(cpu: CPU, linear: number, access: Access): number {
+  const write = (access & 1) !== 0;
+  if ((cpu.cr0 & CR0_PG) === 0) {
+    cpu.tlb.fill(linear, linear, linear >>> 0 >= cpu.ramSize ? TLB_NOT_RAM : 0);
+    return linear;
+  }
+  const user = cpu.cpl === 3 && access < Access.SystemRead;
+  const walk = walkPageTables(cpu, linear, write, user);
+  if (walk.physical === -1) {
+    cpu.cr2 = linear;
+    throw new CpuException(Vector.PF, walk.errorCode, walk.why);
+  }
+  // Accessed and dirty bits are written back as the walk uses the entries (SDM 4.8).
+  const pde = readPhys32(cpu, walk.pdeAddress);
+  if (walk.largePage) {
+    writePhys32(cpu, walk.pdeAddress, pde | PTE_A | (write ? PTE_D : 0));
+  } else {
+    if ((pde & PTE_A) === 0) writePhys32(cpu, walk.pdeAddress, pde | PTE_A);
+    const pte = readPhys32(cpu, walk.pteAddress);
+    writePhys32(cpu, walk.pteAddress, pte | PTE_A | (write ? PTE_D : 0));
+  }
+  const dirty = walk.dirty || write;
+  let bits = 0;
+  if (!walk.user) bits |= TLB_NO_USER;
+  if (!walk.writable || !dirty) bits |= TLB_NO_WRITE_USER;
+  if ((!walk.writable && (cpu.cr0 & CR0_WP) !== 0) || !dirty) bits |= TLB_NO_WRITE_SUPERVISOR;
+  if (walk.global) bits |= TLB_GLOBAL;
+  if (walk.physical >>> 0 >= cpu.ramSize) bits |= TLB_NOT_RAM;
+  // The entry's bits describe the page for both rings, so any access may fill it.
+  cpu.tlb.fill(linear, walk.physical, bits);
+  return walk.physical;
+}

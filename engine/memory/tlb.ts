@@ -1,0 +1,58 @@
+// The translation lookaside buffer, as typed arrays indexed by linear page number.
+//
+// An entry holds (physical page XOR linear page) in its top 20 bits, so that
+// `(entry & ~0xfff) ^ linear` is the physical address, and permission bits in
+// its low 12. A bit set means "the fast path must not do this": the access
+// goes to the page walker, which either faults or refills the entry. Like a
+// real TLB, entries survive page-table edits until INVLPG or a CR3 write.
+
+export const TLB_VALID = 1 << 0;
+/** U/S is 0 in the directory or the table: ring 3 may not touch the page. */
+export const TLB_NO_USER = 1 << 1;
+/** A supervisor write must walk: the page is read-only under CR0.WP, or its dirty bit is still clear. */
+export const TLB_NO_WRITE_SUPERVISOR = 1 << 2;
+/** A user write must walk: read-only page, or dirty bit still clear. */
+export const TLB_NO_WRITE_USER = 1 << 3;
+/** No RAM behind the page: accesses go through the slow path, which reads all ones and drops writes. */
+export const TLB_NOT_RAM = 1 << 4;
+/** The page's G bit was set with CR4.PGE: a CR3 write keeps it. */
+export const TLB_GLOBAL = 1 << 5;
+
+const READ_SUPERVISOR = TLB_VALID | TLB_NOT_RAM;
+const READ_USER = READ_SUPERVISOR | TLB_NO_USER;
+const WRITE_SUPERVISOR = READ_SUPERVISOR | TLB_NO_WRITE_SUPERVISOR;
+const WRITE_USER = READ_USER | TLB_NO_WRITE_USER;
+
+export class Tlb {
+  readonly entries = new Int32Array(1 << 20);
+  /** Pages with a live entry, so a flush touches only those. */
+  private readonly live = new Int32Array(1 << 20);
+  private liveCount = 0;
+
+  masksFor(user: boolean): { read: number; write: number } {
+    return user ? { read: READ_USER, write: WRITE_USER } : { read: READ_SUPERVISOR, write: WRITE_SUPERVISOR };
+  }
+
+  fill(linear: number, physical: number, bits: number): void {
+    const page = linear >>> 12;
+    if (this.entries[page] === 0) this.live[this.liveCount++] = page;
+    this.entries[page] = ((physical ^ linear) & ~0xfff) | bits | TLB_VALID;
+  }
+
+  /** INVLPG: forget one page, global or not. */
+  invalidate(linear: number): void {
+    this.entries[linear >>> 12] = 0;
+  }
+
+  flush(keepGlobal: boolean): void {
+    let kept = 0;
+    for (let i = 0; i < this.liveCount; i++) {
+      const page = this.live[i];
+      const e = this.entries[page];
+      if (e === 0) continue;
+      if (keepGlobal && (e & TLB_GLOBAL) !== 0) this.live[kept++] = page;
+      else this.entries[page] = 0;
+    }
+    this.liveCount = kept;
+  }
+}
