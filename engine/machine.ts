@@ -4,7 +4,8 @@
 
 import { CPU, Seg } from './cpu/cpu.ts';
 import { runInstructions } from './cpu/execute.ts';
-import { CpuException, MachineStop, vectorName } from './cpu/exceptions.ts';
+import { CpuException, MachineStop, Vector, pushesErrorCode, vectorName } from './cpu/exceptions.ts';
+import { deliverInterrupt, InterruptKind, isDoubleFault, type Delivery } from './cpu/interrupts.ts';
 import { FIXED_ONE } from './cpu/flags.ts';
 import { ConfigError, type MachineConfig, type RunResult, type StopReason } from './config.ts';
 import { PortBus } from './devices/ports.ts';
@@ -91,10 +92,11 @@ export class Machine {
     if (this.finished) return this.finished;
     const cpu = this.cpu;
     for (;;) {
-      const left = this.maxInstructions - cpu.retired;
-      if (left <= 0) return this.finish('budget', `instruction budget of ${this.maxInstructions} exhausted at ${this.where()}`);
+      if (cpu.retired >= this.maxInstructions) {
+        return this.finish('budget', `instruction budget of ${this.maxInstructions} exhausted at ${this.where()}`);
+      }
       try {
-        runInstructions(cpu, Math.min(SLICE, left));
+        runInstructions(cpu, Math.min(cpu.retired + SLICE, this.maxInstructions));
       } catch (e) {
         if (e instanceof CpuException) {
           const result = this.exception(e);
@@ -117,11 +119,47 @@ export class Machine {
     }
   }
 
-  /** Part 1 delivers no exceptions yet: any guest exception ends the run with a diagnostic. */
+  /**
+   * Deliver a fault raised by the instruction at CS:EIP, applying the SDM's
+   * double-fault rules (Vol. 3, 6.15, Table 6-5); a fault while delivering a
+   * double fault is a triple fault, which ends the run with the whole chain.
+   */
   private exception(e: CpuException): RunResult | null {
-    const code = e.errorCode >= 0 ? ` error code ${hex(e.errorCode)}` : '';
-    const detail = e.detail ? `: ${e.detail}` : '';
-    return this.finish('unsupported', `${vectorName(e.vector)}${code} at ${this.where()}${detail}`);
+    const cpu = this.cpu;
+    const chain: string[] = [`${describeException(e)} at ${this.where()}`];
+    let current = e;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const d = deliverInterrupt(cpu, current.vector, current.errorCode, InterruptKind.Exception, cpu.eip);
+        this.emitDelivery(d, current);
+        return null;
+      } catch (next) {
+        if (!(next instanceof CpuException)) throw next;
+        chain.push(`delivering it raised ${describeException(next)}`);
+        if (current.vector === Vector.DF || attempt > 8) {
+          return this.finish('triple-fault', `triple fault: ${chain.join('; ')}${this.recentInstructions()}`);
+        }
+        current = isDoubleFault(current.vector, next.vector)
+          ? new CpuException(Vector.DF, 0, `${vectorName(current.vector)} could not be delivered`)
+          : next;
+      }
+    }
+  }
+
+  private emitDelivery(d: Delivery, e: CpuException): void {
+    this.cpu.emit?.({
+      type: 'interrupt', icount: this.cpu.retired, vector: d.vector,
+      kind: d.kind === InterruptKind.External ? 'external' : d.kind === InterruptKind.Software ? 'software' : 'exception',
+      errorCode: pushesErrorCode(d.vector) && d.kind === InterruptKind.Exception ? d.errorCode : -1,
+      ...(d.vector === Vector.PF ? { cr2: this.cpu.cr2 } : {}),
+      fromCpl: d.fromCpl, toCpl: d.toCpl, fromCs: d.fromCs, fromEip: d.fromEip, toCs: d.toCs, toEip: d.toEip, gate: d.gate,
+      ...(e.detail ? { detail: e.detail } : {}),
+    });
+  }
+
+  /** The last instructions executed, when tracing keeps them; empty otherwise. */
+  private recentInstructions(): string {
+    return '';
   }
 
   private finish(reason: StopReason, message: string, exitStatus?: number): RunResult {
@@ -158,4 +196,9 @@ export class Machine {
 
 function hex(v: number, digits = 8): string {
   return (v >>> 0).toString(16).padStart(digits, '0');
+}
+
+function describeException(e: CpuException): string {
+  const code = e.errorCode >= 0 && pushesErrorCode(e.vector) ? ` (error code ${hex(e.errorCode, 4)})` : '';
+  return `${vectorName(e.vector)}${code}${e.detail ? ` [${e.detail}]` : ''}`;
 }

@@ -7,6 +7,7 @@ import { CpuException, Vector } from './exceptions.ts';
 import { PortBus } from '../devices/ports.ts';
 import { Tlb, TLB_VALID } from '../memory/tlb.ts';
 import { translateSlow, Access } from '../memory/paging.ts';
+import type { EventListener } from '../events.ts';
 
 /** Segment register numbers as the ModRM sreg field encodes them. */
 export const enum Seg { ES = 0, CS = 1, SS = 2, DS = 3, FS = 4, GS = 5 }
@@ -35,6 +36,8 @@ export class CPU {
   readonly segLimit = new Int32Array(6);
   /** Access-rights byte and flags nibble of the cached descriptor (bits 8..15 and 20..23 of its high dword). */
   readonly segAccess = new Int32Array(6);
+  /** CS base, copied out of segBase because every instruction fetch adds it. */
+  csBase = 0;
 
   cpl = 0;
   cr0 = 0x00000011; // PE stays off until the boot code sets it; ET is hard-wired
@@ -86,6 +89,8 @@ export class CPU {
   readonly ram32: Int32Array;
   readonly ramSize: number;
   readonly tlb = new Tlb();
+  /** The TLB's entry array itself, one load closer to the hot path. */
+  readonly tlbEntries = this.tlb.entries;
   /** TLB entry bits that must be clear (besides VALID set) for a read or a write at the current CPL. */
   readMask = TLB_VALID;
   writeMask = TLB_VALID;
@@ -94,8 +99,16 @@ export class CPU {
   fetchXor = 0;
 
   // Execution control.
-  /** Retired instructions before the current run slice. */
+  /** Instructions retired since reset. */
   retired = 0;
+  /** True while inside the instruction loop: a privilege change then belongs to the instruction in flight. */
+  executing = false;
+  /** Instructions retired at each CPL, and the count when CPL last changed. */
+  readonly retiredPerCpl = new Float64Array(4);
+  cplSince = 0;
+  /** Instructions retired under each CR3 value (a process's share), and the count when CR3 last changed. */
+  readonly retiredPerCr3 = new Map<number, number>();
+  cr3Since = 0;
   /** Set by anything that must end the current run slice (debug-exit, HLT, stop requests). */
   stopRequested = false;
   halted = false;
@@ -105,6 +118,8 @@ export class CPU {
   readonly cyclesPerInstruction = 1;
 
   readonly io: PortBus;
+  /** The event stream's listener; null when nobody watches (checked on rare paths only). */
+  emit: EventListener | null = null;
 
   constructor(ram: Uint8Array, io: PortBus) {
     this.ram = ram;
@@ -112,6 +127,15 @@ export class CPU {
     this.ram16 = new Uint16Array(ram.buffer, ram.byteOffset, ram.length >>> 1);
     this.ram32 = new Int32Array(ram.buffer, ram.byteOffset, ram.length >>> 2);
     this.io = io;
+  }
+
+  /** Forget the prefixes of the instruction that just ended (only called when it had any). */
+  clearPrefixes(): void {
+    this.o16 = false;
+    this.a16 = false;
+    this.segOvr = -1;
+    this.rep = 0;
+    this.prefixCount = 0;
   }
 
   // ---- registers --------------------------------------------------------
@@ -257,19 +281,17 @@ export class CPU {
 
   // ---- instruction fetch ------------------------------------------------
 
-  /** Physical address of the next code byte, refilling the fetch page on a page change. */
-  private fetchAddress(): number {
-    const lin = (this.segBase[Seg.CS] + this.eip) | 0;
-    if ((lin & ~0xfff) !== this.fetchPage) {
-      const phys = this.translate(lin, Access.Fetch);
-      this.fetchPage = lin & ~0xfff;
-      this.fetchXor = (phys ^ lin) & ~0xfff;
-    }
-    return this.fetchXor ^ lin;
+  /** Refill the fetch page for linear address `lin` (a new code page, or after a flush). */
+  private refillFetchPage(lin: number): void {
+    const phys = this.translate(lin, Access.Fetch);
+    this.fetchPage = lin & ~0xfff;
+    this.fetchXor = (phys ^ lin) & ~0xfff;
   }
 
   fetch8(): number {
-    const phys = this.fetchAddress();
+    const lin = (this.csBase + this.eip) | 0;
+    if ((lin & ~0xfff) !== this.fetchPage) this.refillFetchPage(lin);
+    const phys = this.fetchXor ^ lin;
     this.eip = (this.eip + 1) | 0;
     return phys < this.ramSize ? this.ram[phys] : 0xff;
   }
@@ -280,11 +302,14 @@ export class CPU {
   }
 
   fetch32(): number {
-    const phys = this.fetchAddress();
-    if ((phys & 0xfff) <= 0xffc && phys + 4 <= this.ramSize) {
-      this.eip = (this.eip + 4) | 0;
-      const ram = this.ram;
-      return ram[phys] | (ram[phys + 1] << 8) | (ram[phys + 2] << 16) | (ram[phys + 3] << 24);
+    const lin = (this.csBase + this.eip) | 0;
+    if ((lin & 0xfff) <= 0xffc && (lin & ~0xfff) === this.fetchPage) {
+      const phys = this.fetchXor ^ lin;
+      if (phys + 4 <= this.ramSize) {
+        this.eip = (this.eip + 4) | 0;
+        const ram = this.ram;
+        return ram[phys] | (ram[phys + 1] << 8) | (ram[phys + 2] << 16) | (ram[phys + 3] << 24);
+      }
     }
     const lo = this.fetch16();
     return lo | (this.fetch16() << 16);
@@ -411,13 +436,13 @@ export class CPU {
   }
 
   read8(lin: number): number {
-    const e = this.tlb.entries[lin >>> 12];
+    const e = this.tlbEntries[lin >>> 12];
     if ((e & this.readMask) === TLB_VALID) return this.ram[(e & ~0xfff) ^ lin];
     return this.readPhys8(this.translate(lin, Access.Read));
   }
 
   read16(lin: number): number {
-    const e = this.tlb.entries[lin >>> 12];
+    const e = this.tlbEntries[lin >>> 12];
     if ((e & this.readMask) === TLB_VALID && (lin & 0xfff) !== 0xfff) {
       const p = (e & ~0xfff) ^ lin;
       return (p & 1) === 0 ? this.ram16[p >>> 1] : this.ram[p] | (this.ram[p + 1] << 8);
@@ -426,7 +451,7 @@ export class CPU {
   }
 
   read32(lin: number): number {
-    const e = this.tlb.entries[lin >>> 12];
+    const e = this.tlbEntries[lin >>> 12];
     if ((e & this.readMask) === TLB_VALID && (lin & 0xfff) <= 0xffc) {
       const p = (e & ~0xfff) ^ lin;
       if ((p & 3) === 0) return this.ram32[p >>> 2];
@@ -446,7 +471,7 @@ export class CPU {
   }
 
   write8(lin: number, v: number): void {
-    const e = this.tlb.entries[lin >>> 12];
+    const e = this.tlbEntries[lin >>> 12];
     if ((e & this.writeMask) === TLB_VALID) {
       this.ram[(e & ~0xfff) ^ lin] = v;
       return;
@@ -455,7 +480,7 @@ export class CPU {
   }
 
   write16(lin: number, v: number): void {
-    const e = this.tlb.entries[lin >>> 12];
+    const e = this.tlbEntries[lin >>> 12];
     if ((e & this.writeMask) === TLB_VALID && (lin & 0xfff) !== 0xfff) {
       const p = (e & ~0xfff) ^ lin;
       if ((p & 1) === 0) this.ram16[p >>> 1] = v;
@@ -471,7 +496,7 @@ export class CPU {
   }
 
   write32(lin: number, v: number): void {
-    const e = this.tlb.entries[lin >>> 12];
+    const e = this.tlbEntries[lin >>> 12];
     if ((e & this.writeMask) === TLB_VALID && (lin & 0xfff) <= 0xffc) {
       const p = (e & ~0xfff) ^ lin;
       if ((p & 3) === 0) this.ram32[p >>> 2] = v;
@@ -595,6 +620,28 @@ export class CPU {
   /** Privileged instructions need CPL 0 (SDM 5.9): #GP(0) otherwise. */
   requireCpl0(what: string): void {
     if (this.cpl !== 0) throw new CpuException(Vector.GP, 0, `${what} at CPL ${this.cpl}`);
+  }
+
+  /** Retired count including the instruction in flight, for accounting at a privilege or address-space change. */
+  private accountingNow(): number {
+    return this.retired + (this.executing ? 1 : 0);
+  }
+
+  /** Change the current privilege level, and with it what the TLB fast path allows. */
+  setCpl(cpl: number): void {
+    const now = this.accountingNow();
+    this.retiredPerCpl[this.cpl] += now - this.cplSince;
+    this.cplSince = now;
+    this.cpl = cpl;
+    this.updateAccessMasks();
+    this.fetchPage = -1;
+  }
+
+  /** Close the books on the current CR3 before it changes (or before counters are read). */
+  accountCr3(): void {
+    const now = this.accountingNow();
+    this.retiredPerCr3.set(this.cr3, (this.retiredPerCr3.get(this.cr3) ?? 0) + now - this.cr3Since);
+    this.cr3Since = now;
   }
 
   /** Recompute what the TLB fast path may allow at the current CPL. */

@@ -9,6 +9,7 @@ import './stack.ts';
 import './string.ts';
 import './atomic.ts';
 import './control.ts';
+import './interrupt.ts';
 import './segment.ts';
 import './system.ts';
 import './x87.ts';

@@ -75,6 +75,10 @@ export function readDescriptor(cpu: CPU, selector: number): Descriptor | null {
 /** Install a descriptor in a segment register's hidden part. */
 export function loadSegmentCache(cpu: CPU, seg: number, selector: number, d: Descriptor | null): void {
   cpu.segSel[seg] = selector;
+  if (seg === Seg.CS) {
+    cpu.csBase = d ? d.base : 0;
+    cpu.fetchPage = -1;
+  }
   if (d === null) {
     // A null selector in DS/ES/FS/GS: any access through it raises #GP(0).
     cpu.segBase[seg] = 0;
@@ -127,11 +131,8 @@ export function loadDataSegment(cpu: CPU, seg: number, selector: number): void {
   loadSegmentCache(cpu, seg, selector, d);
 }
 
-/** Change the current privilege level, and with it what the TLB fast path allows. */
 export function setCpl(cpu: CPU, cpl: number): void {
-  cpu.cpl = cpl;
-  cpu.updateAccessMasks();
-  cpu.fetchPage = -1;
+  cpu.setCpl(cpl);
 }
 
 /**

@@ -134,10 +134,15 @@ def0F(0x0b, (cpu) => cpu.undefinedOpcode('UD2'));
 
 // ---- control and debug registers ------------------------------------------------------
 
+function crWritten(cpu: CPU, cr: number, value: number): void {
+  cpu.emit?.({ type: 'cr-write', icount: cpu.retired, cr, value, eip: cpu.ip0 });
+}
+
 export function writeCr0(cpu: CPU, v: number): void {
   v = (v & CR0_KNOWN) | 0x10;
   if ((v & CR0_PG) !== 0 && (v & CR0_PE) === 0) cpu.fault(Vector.GP, 0, 'CR0.PG set without CR0.PE');
   if ((v & CR0_PE) === 0) throw new MachineStop('unsupported', 'CR0.PE cleared: the lab PC has no real mode');
+  crWritten(cpu, 0, v);
   const changed = cpu.cr0 ^ v;
   cpu.cr0 = v;
   // SDM 4.10.4.1: changing PG or WP invalidates every TLB entry, global ones included.
@@ -145,12 +150,15 @@ export function writeCr0(cpu: CPU, v: number): void {
 }
 
 export function writeCr3(cpu: CPU, v: number): void {
+  crWritten(cpu, 3, v);
+  cpu.accountCr3();
   cpu.cr3 = v & ~0xfe7;
   cpu.flushTlb((cpu.cr4 & CR4_PGE) !== 0);
 }
 
 export function writeCr4(cpu: CPU, v: number): void {
   if ((v & ~CR4_KNOWN) !== 0) cpu.fault(Vector.GP, 0, `CR4 reserved bits ${(v & ~CR4_KNOWN).toString(16)} set (this CPU has no PAE)`);
+  crWritten(cpu, 4, v);
   const changed = cpu.cr4 ^ v;
   cpu.cr4 = v;
   if ((changed & (CR4_PGE | CR4_PSE)) !== 0) cpu.flushTlb(false);
@@ -172,7 +180,7 @@ def0F(0x22, (cpu) => {
   const v = cpu.r32[m & 7];
   switch (cr) {
     case 0: writeCr0(cpu, v); break;
-    case 2: cpu.cr2 = v; break;
+    case 2: crWritten(cpu, 2, v); cpu.cr2 = v; break;
     case 3: writeCr3(cpu, v); break;
     case 4: writeCr4(cpu, v); break;
     default: cpu.undefinedOpcode(`MOV to CR${cr}`);
@@ -234,6 +242,7 @@ def0F(0x01, (cpu) => {
       let base = cpu.read32((lin + 2) | 0);
       if (cpu.o16) base &= 0xffffff;
       if (op === 2) { cpu.gdtLimit = limit; cpu.gdtBase = base; } else { cpu.idtLimit = limit; cpu.idtBase = base; }
+      cpu.emit?.({ type: 'table-load', icount: cpu.retired, table: op === 2 ? 'gdt' : 'idt', base, limit });
       return;
     }
     case 4: // SMSW
@@ -268,6 +277,7 @@ function loadLdt(cpu: CPU, selector: number): void {
   if (!d || (d.access & 0x1f) !== 0x02) cpu.fault(Vector.GP, selector & 0xfffc, `LLDT: selector ${hex16(selector)} is not an LDT descriptor`);
   if ((d.access & ACC_PRESENT) === 0) cpu.fault(Vector.NP, selector & 0xfffc, 'LDT descriptor not present');
   cpu.ldtSel = selector; cpu.ldtBase = d.base; cpu.ldtLimit = d.limit;
+  cpu.emit?.({ type: 'table-load', icount: cpu.retired, table: 'ldt', base: d.base, limit: d.limit, selector });
 }
 
 function loadTaskRegister(cpu: CPU, selector: number): void {
@@ -281,6 +291,7 @@ function loadTaskRegister(cpu: CPU, selector: number): void {
   // SDM "LTR": the descriptor is marked busy.
   writeSystem8(cpu, (d.address + 5) | 0, d.access | 0x02);
   cpu.trSel = selector; cpu.trBase = d.base; cpu.trLimit = d.limit;
+  cpu.emit?.({ type: 'table-load', icount: cpu.retired, table: 'tr', base: d.base, limit: d.limit, selector });
 }
 
 def0F(0x00, (cpu) => {

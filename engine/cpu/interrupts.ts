@@ -1,0 +1,190 @@
+// Interrupt and exception delivery through the IDT (SDM Vol. 3, 6.10-6.15):
+// gate checks, the stack switch to SS0:ESP0 from the TSS on entry from an
+// outer ring, the frame pushed, IF and TF, and the double-fault rules.
+// Every check is written out in the order the SDM lists it, each raising the
+// exception and error code the SDM names, with a reason a student can read.
+
+import type { CPU } from './cpu.ts';
+import { Reg, Seg } from './cpu.ts';
+import { CpuException, MachineStop, Vector, pushesErrorCode, vectorName } from './exceptions.ts';
+import { IF, NT, RF, TF, VM } from './flags.ts';
+import { Access } from '../memory/paging.ts';
+import {
+  ACC_CODE, ACC_CONFORMING, ACC_PRESENT, ACC_S, ACC_WRITABLE_OR_READABLE,
+  descriptorDpl, hex16, hex32, loadSegmentCache, readDescriptor, readSystem32, setCpl,
+} from './ops/segment.ts';
+
+export const enum InterruptKind {
+  /** A fault raised by an instruction: EXT = 1 in error codes, no gate DPL check. */
+  Exception,
+  /** INT n, INT3, INTO: the gate's DPL must be >= CPL. */
+  Software,
+  /** A device interrupt through the PIC: EXT = 1, no gate DPL check. */
+  External,
+}
+
+const GATE_TASK = 0x5;
+const GATE_INTERRUPT_16 = 0x6;
+const GATE_TRAP_16 = 0x7;
+const GATE_INTERRUPT_32 = 0xe;
+const GATE_TRAP_32 = 0xf;
+
+/** What a delivery did, for the event stream and the grader. */
+export interface Delivery {
+  vector: number;
+  errorCode: number;
+  kind: InterruptKind;
+  fromCpl: number;
+  toCpl: number;
+  /** The CS:EIP that was interrupted (and pushed). */
+  fromCs: number;
+  fromEip: number;
+  /** The handler. */
+  toCs: number;
+  toEip: number;
+  gate: 'interrupt' | 'trap';
+}
+
+/** Write a dword of an interrupt frame: a supervisor access unless the handler runs in ring 3. */
+function writeFrame32(cpu: CPU, linear: number, value: number, cpl: number): void {
+  if (cpl === 3) {
+    cpu.write32(linear, value);
+    return;
+  }
+  for (let i = 0; i < 4; i++) {
+    const lin = (linear + i) | 0;
+    cpu.writePhys8(cpu.translate(lin, Access.SystemWrite), value >>> (8 * i));
+  }
+}
+
+/**
+ * Deliver `vector` through the IDT. `returnEip` is the EIP pushed: the
+ * faulting instruction for faults, the next one for INT n and traps.
+ * On failure it throws the exception the SDM names, with the machine state as
+ * it was before the attempt.
+ */
+export function deliverInterrupt(cpu: CPU, vector: number, errorCode: number, kind: InterruptKind, returnEip: number): Delivery {
+  const ext = kind === InterruptKind.Software ? 0 : 1;
+  const idtError = (vector << 3) | 2 | ext;
+  const fail = (v: Vector, code: number, why: string): never => {
+    throw new CpuException(v, code, `delivering ${vectorName(vector)}: ${why}`);
+  };
+
+  // SDM 6.10: the gate must lie inside the IDT limit.
+  if ((vector << 3) + 7 > cpu.idtLimit) {
+    fail(Vector.GP, idtError, `IDT entry ${vector} is beyond the IDT limit ${hex16(cpu.idtLimit)}${cpu.idtLimit === 0x3ff && cpu.idtBase === 0 ? ' (no IDT was loaded with LIDT)' : ''}`);
+  }
+  const gateAddress = (cpu.idtBase + (vector << 3)) | 0;
+  let low: number, high: number;
+  try {
+    low = readSystem32(cpu, gateAddress);
+    high = readSystem32(cpu, (gateAddress + 4) | 0);
+  } catch (e) {
+    if (e instanceof CpuException) throw new CpuException(e.vector, e.errorCode, `delivering ${vectorName(vector)}: reading IDT entry ${vector} at ${hex32(gateAddress)} faulted: ${e.detail}`);
+    throw e;
+  }
+  const type = (high >>> 8) & 0x1f;
+  const gateDpl = (high >>> 13) & 3;
+  if (type === GATE_TASK) {
+    throw new MachineStop('unsupported', `IDT entry ${vector} is a task gate: the lab PC does not model hardware task switching`);
+  }
+  if (type === GATE_INTERRUPT_16 || type === GATE_TRAP_16) {
+    throw new MachineStop('unsupported', `IDT entry ${vector} is a 16-bit gate: the lab PC runs 32-bit code only`);
+  }
+  if (type !== GATE_INTERRUPT_32 && type !== GATE_TRAP_32) {
+    fail(Vector.GP, idtError, `IDT entry ${vector} is not an interrupt or trap gate (type ${type.toString(16)})`);
+  }
+  // SDM 6.12.1.1: the gate DPL check applies to INT n, INT3 and INTO only, not to exceptions or device interrupts.
+  if (kind === InterruptKind.Software && gateDpl < cpu.cpl) {
+    fail(Vector.GP, idtError, `INT ${vector} from CPL ${cpu.cpl} through a gate with DPL ${gateDpl}`);
+  }
+  if ((high & (1 << 15)) === 0) fail(Vector.NP, idtError, `IDT entry ${vector} is not present`);
+
+  const selector = low >>> 16;
+  const offset = (low & 0xffff) | (high & 0xffff0000);
+  if ((selector & 0xfffc) === 0) fail(Vector.GP, ext, `IDT entry ${vector} names a null code selector`);
+  const code = readDescriptor(cpu, selector)
+    ?? fail(Vector.GP, (selector & 0xfffc) | ext, `IDT entry ${vector} names selector ${hex16(selector)}, outside the descriptor table`);
+  const dpl = descriptorDpl(code.access);
+  if ((code.access & (ACC_S | ACC_CODE)) !== (ACC_S | ACC_CODE) || dpl > cpu.cpl) {
+    fail(Vector.GP, (selector & 0xfffc) | ext, `IDT entry ${vector} names selector ${hex16(selector)}, which is not a code segment with DPL <= CPL ${cpu.cpl}`);
+  }
+  if ((code.access & ACC_PRESENT) === 0) fail(Vector.NP, (selector & 0xfffc) | ext, `handler code segment ${hex16(selector)} is not present`);
+  if (offset >>> 0 > code.limit >>> 0) fail(Vector.GP, ext, `handler offset ${hex32(offset)} is beyond its code segment limit`);
+
+  const fromCpl = cpu.cpl;
+  const fromCs = cpu.segSel[Seg.CS];
+  const flagsImage = cpu.getFlags();
+  const toOuterRing = (code.access & ACC_CONFORMING) === 0 && dpl < cpu.cpl;
+  const newCpl = toOuterRing ? dpl : cpu.cpl;
+
+  // Build the frame: on the TSS's stack for an inter-privilege delivery, else on the current one.
+  let ss = cpu.segSel[Seg.SS];
+  let ssDescriptor = null;
+  let ssBase = cpu.segBase[Seg.SS];
+  let esp = cpu.r32[Reg.ESP];
+  const frame: number[] = [];
+  if (toOuterRing) {
+    const need = 8 + 8 * dpl + 4;
+    if ((cpu.trSel & 0xfffc) === 0 || cpu.trLimit < need) {
+      fail(Vector.TS, (cpu.trSel & 0xfffc) | ext, `entering ring ${dpl} from ring ${cpu.cpl} needs SS${dpl}:ESP${dpl} from the TSS, but ${(cpu.trSel & 0xfffc) === 0 ? 'no TSS was loaded with LTR' : 'the TSS limit is too small'}`);
+    }
+    esp = readSystem32(cpu, (cpu.trBase + 4 + 8 * dpl) | 0);
+    ss = readSystem32(cpu, (cpu.trBase + 8 + 8 * dpl) | 0) & 0xffff;
+    // SDM 6.12.1: checks on the stack segment from the TSS raise #TS.
+    if ((ss & 0xfffc) === 0) fail(Vector.TS, ext, `TSS SS${dpl} is a null selector`);
+    ssDescriptor = readDescriptor(cpu, ss) ?? fail(Vector.TS, (ss & 0xfffc) | ext, `TSS SS${dpl} ${hex16(ss)} is outside the descriptor table`);
+    if ((ss & 3) !== dpl || descriptorDpl(ssDescriptor.access) !== dpl
+      || (ssDescriptor.access & (ACC_S | ACC_CODE | ACC_WRITABLE_OR_READABLE)) !== (ACC_S | ACC_WRITABLE_OR_READABLE)) {
+      fail(Vector.TS, (ss & 0xfffc) | ext, `TSS SS${dpl} ${hex16(ss)} is not a writable data segment with DPL and RPL ${dpl}`);
+    }
+    if ((ssDescriptor.access & ACC_PRESENT) === 0) fail(Vector.SS, (ss & 0xfffc) | ext, `TSS SS${dpl} ${hex16(ss)} is not present`);
+    ssBase = ssDescriptor.base;
+    frame.push(cpu.segSel[Seg.SS], cpu.r32[Reg.ESP]);
+  }
+  frame.push(flagsImage, fromCs, returnEip);
+  if (errorCode >= 0 && pushesErrorCode(vector) && kind === InterruptKind.Exception) frame.push(errorCode);
+
+  let sp = esp;
+  for (const value of frame) {
+    sp = (sp - 4) | 0;
+    try {
+      writeFrame32(cpu, (ssBase + sp) | 0, value, newCpl);
+    } catch (e) {
+      if (!(e instanceof CpuException)) throw e;
+      // A fault while pushing the frame is a stack fault if it is a limit violation; a page fault stays a page fault.
+      const where = toOuterRing ? `the ring-${dpl} stack from the TSS (ESP${dpl} = ${hex32(esp)})` : `the current stack (ESP = ${hex32(esp)})`;
+      throw new CpuException(e.vector, e.errorCode, `delivering ${vectorName(vector)}: pushing the interrupt frame on ${where} faulted: ${e.detail}`);
+    }
+  }
+
+  // Commit: nothing below can fault.
+  if (toOuterRing && ssDescriptor) {
+    setCpl(cpu, newCpl);
+    loadSegmentCache(cpu, Seg.SS, ss, ssDescriptor);
+  }
+  cpu.r32[Reg.ESP] = sp;
+  loadSegmentCache(cpu, Seg.CS, (selector & 0xfffc) | newCpl, code);
+  cpu.eip = offset;
+  cpu.fetchPage = -1;
+  cpu.materializeFlags();
+  cpu.flags &= ~(TF | NT | RF | VM);
+  const gate = type === GATE_INTERRUPT_32 ? 'interrupt' : 'trap';
+  if (gate === 'interrupt') cpu.flags &= ~IF;
+  return {
+    vector, errorCode, kind, fromCpl, toCpl: newCpl, fromCs, fromEip: returnEip,
+    toCs: cpu.segSel[Seg.CS], toEip: offset, gate,
+  };
+}
+
+/** SDM Table 6-4 classes. */
+function isContributory(vector: number): boolean {
+  return vector === 0 || (vector >= 10 && vector <= 13);
+}
+
+/** SDM Table 6-5: does `second`, raised while delivering `first`, make a double fault? */
+export function isDoubleFault(first: number, second: number): boolean {
+  if (isContributory(first)) return isContributory(second);
+  if (first === Vector.PF) return isContributory(second) || second === Vector.PF;
+  return false;
+}

@@ -1,0 +1,209 @@
+// Exchange and compare-and-exchange (SDM Vol. 1, 7.3.1.2): XCHG, XADD,
+// CMPXCHG, CMPXCHG8B, and NOP/PAUSE, which are XCHG EAX,EAX in the opcode map.
+//
+// The lab PC has one CPU and instructions do not interleave, so each of these
+// is atomic already; LOCK is accepted by the prefix decoder. What still
+// matters is fault atomicity: every memory write happens before any register
+// or flag changes, so a page fault on the write leaves the instruction undone.
+
+import type { CPU } from '../cpu.ts';
+import { Reg } from '../cpu.ts';
+import { def, def0F, def2 } from '../decode.ts';
+import { ZF } from '../flags.ts';
+import { TLB_VALID } from '../../memory/tlb.ts';
+import { Access } from '../../memory/paging.ts';
+import { alu } from './arith.ts';
+
+const ADD = 0;
+const CMP = 7;
+
+// ---- XCHG: 86 Eb,Gb  87 Ev,Gv  91-97 eAX,r ------------------------------------------
+
+def(0x86, (cpu) => {
+  const m = cpu.fetch8();
+  const reg = (m >>> 3) & 7;
+  const r = cpu.getReg8(reg);
+  if (m >= 0xc0) {
+    cpu.setReg8(reg, cpu.getReg8(m & 7));
+    cpu.setReg8(m & 7, r);
+    return;
+  }
+  const lin = cpu.ea(m);
+  const v = cpu.read8(lin);
+  cpu.write8(lin, r);
+  cpu.setReg8(reg, v);
+});
+
+def2(0x87,
+  (cpu) => {
+    const m = cpu.fetch8();
+    const reg = (m >>> 3) & 7;
+    const r = cpu.r32[reg];
+    if (m >= 0xc0) {
+      cpu.r32[reg] = cpu.r32[m & 7];
+      cpu.r32[m & 7] = r;
+      return;
+    }
+    const lin = cpu.ea(m);
+    const v = cpu.read32(lin);
+    cpu.write32(lin, r);
+    cpu.r32[reg] = v;
+  },
+  (cpu) => {
+    const m = cpu.fetch8();
+    const reg = ((m >>> 3) & 7) << 1;
+    const r = cpu.r16[reg];
+    if (m >= 0xc0) {
+      cpu.r16[reg] = cpu.r16[(m & 7) << 1];
+      cpu.r16[(m & 7) << 1] = r;
+      return;
+    }
+    const lin = cpu.ea(m);
+    const v = cpu.read16(lin);
+    cpu.write16(lin, r);
+    cpu.r16[reg] = v;
+  });
+
+// 90 is XCHG EAX,EAX: NOP. F3 90 is PAUSE, a spin-loop hint that also does nothing here.
+def(0x90, () => {});
+
+for (let reg = 1; reg < 8; reg++) {
+  def2(0x90 + reg,
+    (cpu) => {
+      const v = cpu.r32[0];
+      cpu.r32[0] = cpu.r32[reg];
+      cpu.r32[reg] = v;
+    },
+    (cpu) => {
+      const v = cpu.r16[0];
+      cpu.r16[0] = cpu.r16[reg << 1];
+      cpu.r16[reg << 1] = v;
+    });
+}
+
+// ---- ModRM operands by size (XADD and CMPXCHG share code across sizes) ----------------
+
+function getReg(cpu: CPU, reg: number, size: number): number {
+  return size === 1 ? cpu.getReg8(reg) : size === 2 ? cpu.r16[reg << 1] : cpu.r32[reg];
+}
+
+function setReg(cpu: CPU, reg: number, size: number, v: number): void {
+  if (size === 1) cpu.setReg8(reg, v);
+  else if (size === 2) cpu.r16[reg << 1] = v;
+  else cpu.r32[reg] = v;
+}
+
+function load(cpu: CPU, lin: number, size: number): number {
+  return size === 1 ? cpu.read8(lin) : size === 2 ? cpu.read16(lin) : cpu.read32(lin);
+}
+
+function store(cpu: CPU, lin: number, size: number, v: number): void {
+  if (size === 1) cpu.write8(lin, v);
+  else if (size === 2) cpu.write16(lin, v);
+  else cpu.write32(lin, v);
+}
+
+// ---- XADD: 0F C0 Eb,Gb  0F C1 Ev,Gv ------------------------------------------------------
+
+/** SDM "XADD": TEMP <- SRC + DEST; SRC <- DEST; DEST <- TEMP; flags as ADD. */
+function xadd(size: number) {
+  return (cpu: CPU): void => {
+    const m = cpu.fetch8();
+    const reg = (m >>> 3) & 7;
+    const src = getReg(cpu, reg, size);
+    if (m >= 0xc0) {
+      const dest = getReg(cpu, m & 7, size);
+      const sum = alu(cpu, ADD, dest, src, size);
+      // DEST is written last, so "xadd eax, eax" leaves the sum in EAX.
+      setReg(cpu, reg, size, dest);
+      setReg(cpu, m & 7, size, sum);
+      return;
+    }
+    const lin = cpu.ea(m);
+    const dest = load(cpu, lin, size);
+    const sum = alu(cpu, ADD, dest, src, size);
+    store(cpu, lin, size, sum);
+    setReg(cpu, reg, size, dest);
+  };
+}
+
+// ---- CMPXCHG: 0F B0 Eb,Gb  0F B1 Ev,Gv -------------------------------------------------
+
+/**
+ * SDM "CMPXCHG": compare the accumulator with DEST (flags as CMP accumulator,
+ * DEST). Equal: ZF = 1 and DEST <- SRC. Different: ZF = 0 and the accumulator
+ * <- DEST, and DEST is still written, with its own value ("the destination
+ * operand is written back if the comparison fails"): a read-only page faults
+ * either way, and a clean page becomes dirty either way.
+ */
+function cmpxchg(size: number) {
+  return (cpu: CPU): void => {
+    const m = cpu.fetch8();
+    const src = getReg(cpu, (m >>> 3) & 7, size);
+    const acc = getReg(cpu, Reg.EAX, size);
+    if (m >= 0xc0) {
+      const dest = getReg(cpu, m & 7, size);
+      alu(cpu, CMP, acc, dest, size);
+      if (acc === dest) setReg(cpu, m & 7, size, src);
+      else setReg(cpu, Reg.EAX, size, dest);
+      return;
+    }
+    const lin = cpu.ea(m);
+    const dest = load(cpu, lin, size);
+    const equal = acc === dest;
+    store(cpu, lin, size, equal ? src : dest);
+    alu(cpu, CMP, acc, dest, size);
+    if (!equal) setReg(cpu, Reg.EAX, size, dest);
+  };
+}
+
+// ---- CMPXCHG8B: 0F C7 /1 m64 -------------------------------------------------------------
+
+/** Fault now if a write to any byte of [lin, lin+8) would, so the two dword stores cannot half-happen. */
+function probeWrite64(cpu: CPU, lin: number): void {
+  const last = (lin + 7) | 0;
+  if ((cpu.tlb.entries[lin >>> 12] & cpu.writeMask) !== TLB_VALID) cpu.translate(lin, Access.Write);
+  if (((last ^ lin) >>> 12) !== 0 && (cpu.tlb.entries[last >>> 12] & cpu.writeMask) !== TLB_VALID) {
+    cpu.translate(last, Access.Write);
+  }
+}
+
+/**
+ * SDM "CMPXCHG8B": compare EDX:EAX with m64. Equal: ZF = 1 and m64 <- ECX:EBX.
+ * Different: ZF = 0 and EDX:EAX <- m64, with m64 written back unchanged.
+ * Only ZF changes; the other status flags keep their values.
+ */
+function cmpxchg8b(cpu: CPU, m: number): void {
+  if (m >= 0xc0) cpu.undefinedOpcode('CMPXCHG8B with a register operand (0F C7 /1 takes m64 only)');
+  const lin = cpu.ea(m);
+  const lo = cpu.read32(lin);
+  const hi = cpu.read32((lin + 4) | 0);
+  const equal = lo === cpu.r32[Reg.EAX] && hi === cpu.r32[Reg.EDX];
+  probeWrite64(cpu, lin);
+  if (equal) {
+    cpu.write32(lin, cpu.r32[Reg.EBX]);
+    cpu.write32((lin + 4) | 0, cpu.r32[Reg.ECX]);
+  } else {
+    cpu.write32(lin, lo);
+    cpu.write32((lin + 4) | 0, hi);
+    cpu.r32[Reg.EAX] = lo;
+    cpu.r32[Reg.EDX] = hi;
+  }
+  cpu.materializeFlags();
+  cpu.flags = equal ? cpu.flags | ZF : cpu.flags & ~ZF;
+}
+
+// Group 9: only /1 exists on this CPU. The others (VMPTRLD, VMPTRST, VMCLEAR,
+// RDRAND, RDSEED, RDPID) belong to extensions the lab PC's i686 does not have.
+function group9(cpu: CPU): void {
+  const m = cpu.fetch8();
+  const op = (m >>> 3) & 7;
+  if (op !== 1) cpu.undefinedOpcode(`undefined opcode 0F C7 /${op} (the lab PC has CMPXCHG8B, /1, only)`);
+  cmpxchg8b(cpu, m);
+}
+
+def0F(0xb0, cmpxchg(1));
+def0F(0xb1, cmpxchg(4), cmpxchg(2));
+def0F(0xc0, xadd(1));
+def0F(0xc1, xadd(4), xadd(2));
+def0F(0xc7, group9);

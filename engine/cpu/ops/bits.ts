@@ -1,0 +1,169 @@
+// Bit and byte instructions (SDM Vol. 1, 7.3.7 and 7.3.9; Vol. 2 by name): BT BTS
+// BTR BTC (register and immediate bit offsets), BSF BSR, BSWAP, SETcc, CMOVcc.
+//
+// Undefined flags, chosen to be deterministic and close to qemu-system-i386 7.2:
+//   - BT/BTS/BTR/BTC change CF only. The SDM leaves OF, SF, AF and PF undefined and
+//     ZF unaffected; QEMU keeps all of them when the previous flags are already
+//     materialized and otherwise derives OF/AF from its lazy state, which depends
+//     on translation-block boundaries. Keeping them is the one stable choice.
+//   - BSF/BSR set the flags QEMU does, as a logic op on the source: ZF = (src = 0),
+//     SF and PF from the source, CF = OF = AF = 0. With a zero source the
+//     destination keeps its value (the SDM says undefined; hardware and QEMU keep it).
+//   - BSWAP with the 0x66 prefix (SDM: undefined) swaps all 32 bits, as QEMU does.
+
+import type { CPU } from '../cpu.ts';
+import { def0F } from '../decode.ts';
+import type { Op } from '../decode.ts';
+import { CF, Lazy, MASK } from '../flags.ts';
+
+const enum BitOp { Bt = 0, Bts = 1, Btr = 2, Btc = 3 }
+
+/** Apply `op` to bit `bit` of `v`: returns the new value (unchanged for BT). */
+function bitOp(op: number, v: number, bit: number): number {
+  const m = 1 << bit;
+  switch (op) {
+    case BitOp.Bts: return v | m;
+    case BitOp.Btr: return v & ~m;
+    case BitOp.Btc: return v ^ m;
+    default: return v;
+  }
+}
+
+/** CF = the tested bit; every other flag keeps its value (see the header). */
+function setCarry(cpu: CPU, bitSet: boolean): void {
+  cpu.materializeFlags();
+  cpu.flags = bitSet ? cpu.flags | CF : cpu.flags & ~CF;
+}
+
+function readMem(cpu: CPU, lin: number, size: number): number {
+  return size === 2 ? cpu.read16(lin) : cpu.read32(lin);
+}
+
+function writeMem(cpu: CPU, lin: number, size: number, v: number): void {
+  if (size === 2) cpu.write16(lin, v);
+  else cpu.write32(lin, v);
+}
+
+// ---- BT/BTS/BTR/BTC Ev,Gv: 0F A3, AB, B3, BB ------------------------------------------
+
+function bitTestReg(op: number, size: number): Op {
+  const bits = size * 8;
+  return (cpu: CPU): void => {
+    const m = cpu.fetch8();
+    const reg = (m >>> 3) & 7;
+    // The bit offset is signed: 32-bit operands reach -2^31..2^31-1 bits around the operand.
+    const offset = size === 4 ? cpu.r32[reg] : (cpu.r16[reg << 1] << 16) >> 16;
+    const bit = offset & (bits - 1);
+    if (m >= 0xc0) {
+      const rm = m & 7;
+      const v = size === 4 ? cpu.r32[rm] : cpu.r16[rm << 1];
+      if (op !== BitOp.Bt) {
+        if (size === 4) cpu.r32[rm] = bitOp(op, v, bit);
+        else cpu.r16[rm << 1] = bitOp(op, v, bit);
+      }
+      setCarry(cpu, ((v >>> bit) & 1) !== 0);
+      return;
+    }
+    // SDM "BT": a memory operand is a bit string; the offset's high bits select the
+    // word or dword (arithmetic shift, so negative offsets reach below the address).
+    // The displacement joins the effective address before the address-size wrap.
+    let off = (cpu.eaOffset(m) + ((offset >> (size === 4 ? 5 : 4)) * size)) | 0;
+    if (cpu.a16) off &= 0xffff;
+    if (cpu.segOvr >= 0) cpu.eaSeg = cpu.segOvr;
+    const lin = cpu.linear(cpu.eaSeg, off);
+    const v = readMem(cpu, lin, size);
+    if (op !== BitOp.Bt) writeMem(cpu, lin, size, bitOp(op, v, bit));
+    setCarry(cpu, ((v >>> bit) & 1) !== 0);
+  };
+}
+
+def0F(0xa3, bitTestReg(BitOp.Bt, 4), bitTestReg(BitOp.Bt, 2));
+def0F(0xab, bitTestReg(BitOp.Bts, 4), bitTestReg(BitOp.Bts, 2));
+def0F(0xb3, bitTestReg(BitOp.Btr, 4), bitTestReg(BitOp.Btr, 2));
+def0F(0xbb, bitTestReg(BitOp.Btc, 4), bitTestReg(BitOp.Btc, 2));
+
+// ---- group 8: 0F BA /4 BT, /5 BTS, /6 BTR, /7 BTC Ev,Ib ------------------------------
+
+function group8(size: number): Op {
+  const bits = size * 8;
+  return (cpu: CPU): void => {
+    const m = cpu.fetch8();
+    const sub = (m >>> 3) & 7;
+    if (sub < 4) cpu.undefinedOpcode(`undefined opcode 0F BA /${sub}`);
+    const op = sub - 4;
+    if (m >= 0xc0) {
+      // An immediate offset never leaves the operand: it is taken modulo the operand size.
+      const bit = cpu.fetch8() & (bits - 1);
+      const rm = m & 7;
+      const v = size === 4 ? cpu.r32[rm] : cpu.r16[rm << 1];
+      if (op !== BitOp.Bt) {
+        if (size === 4) cpu.r32[rm] = bitOp(op, v, bit);
+        else cpu.r16[rm << 1] = bitOp(op, v, bit);
+      }
+      setCarry(cpu, ((v >>> bit) & 1) !== 0);
+      return;
+    }
+    const lin = cpu.ea(m);
+    const bit = cpu.fetch8() & (bits - 1);
+    const v = readMem(cpu, lin, size);
+    if (op !== BitOp.Bt) writeMem(cpu, lin, size, bitOp(op, v, bit));
+    setCarry(cpu, ((v >>> bit) & 1) !== 0);
+  };
+}
+
+def0F(0xba, group8(4), group8(2));
+
+// ---- BSF / BSR Gv,Ev: 0F BC, 0F BD ---------------------------------------------------
+
+function bitScan(reverse: boolean, size: number): Op {
+  const mask = MASK[size];
+  return (cpu: CPU): void => {
+    const m = cpu.fetch8();
+    const reg = (m >>> 3) & 7;
+    // F3 0F BC/BD is TZCNT/LZCNT only on CPUs with BMI1/ABM; the lab PC (like QEMU's
+    // default CPU) has neither, so the REP prefix is ignored, as gcc's "rep bsf" expects.
+    const src = (size === 4 ? cpu.readRM32(m) : cpu.readRM16(m)) & mask;
+    if (src !== 0) {
+      const index = reverse ? 31 - Math.clz32(src) : 31 - Math.clz32(src & -src);
+      if (size === 4) cpu.r32[reg] = index;
+      else cpu.r16[reg << 1] = index;
+    }
+    cpu.setLazy(Lazy.Logic, src, 0, src, size);
+  };
+}
+
+def0F(0xbc, bitScan(false, 4), bitScan(false, 2));
+def0F(0xbd, bitScan(true, 4), bitScan(true, 2));
+
+// ---- BSWAP r32: 0F C8+r ------------------------------------------------------------------
+
+for (let reg = 0; reg < 8; reg++) {
+  def0F(0xc8 + reg, (cpu) => {
+    const v = cpu.r32[reg];
+    cpu.r32[reg] = (v << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24);
+  });
+}
+
+// ---- SETcc Eb: 0F 90+cc; CMOVcc Gv,Ev: 0F 40+cc --------------------------------------------
+
+for (let cc = 0; cc < 16; cc++) {
+  // The reg field of SETcc's ModRM is ignored (SDM: "the reg field is not used").
+  def0F(0x90 + cc, (cpu) => {
+    const m = cpu.fetch8();
+    cpu.writeRM8(m, cpu.condition(cc) ? 1 : 0);
+  });
+
+  // SDM "CMOVcc": the source is read (and may fault) whatever the condition; a false
+  // condition leaves the destination alone.
+  def0F(0x40 + cc,
+    (cpu) => {
+      const m = cpu.fetch8();
+      const v = cpu.readRM32(m);
+      if (cpu.condition(cc)) cpu.r32[(m >>> 3) & 7] = v;
+    },
+    (cpu) => {
+      const m = cpu.fetch8();
+      const v = cpu.readRM16(m);
+      if (cpu.condition(cc)) cpu.r16[((m >>> 3) & 7) << 1] = v;
+    });
+}

@@ -1,0 +1,120 @@
+// Software interrupts and the return from a handler (SDM Vol. 2 "INT n/INTO/INT3",
+// "IRET", "BOUND"): the instructions. The delivery itself is in ../interrupts.ts.
+
+import type { CPU } from '../cpu.ts';
+import { Reg, Seg } from '../cpu.ts';
+import { def, def2 } from '../decode.ts';
+import { CpuException, MachineStop, Vector } from '../exceptions.ts';
+import { IF, IOPL, NT, VM, WRITABLE } from '../flags.ts';
+import { deliverInterrupt, InterruptKind } from '../interrupts.ts';
+import {
+  ACC_CODE, ACC_CONFORMING, ACC_PRESENT, ACC_S, ACC_WRITABLE_OR_READABLE,
+  descriptorDpl, hex16, hex32, loadSegmentCache, nullInaccessibleSegments, readDescriptor, setCpl,
+} from './segment.ts';
+
+/** INT n, INT3 and INTO are traps: the frame returns to the next instruction. */
+function softwareInterrupt(cpu: CPU, vector: number): void {
+  const d = deliverInterrupt(cpu, vector, -1, InterruptKind.Software, cpu.eip);
+  cpu.emit?.({
+    type: 'interrupt', icount: cpu.retired, vector, kind: 'software', errorCode: -1,
+    fromCpl: d.fromCpl, toCpl: d.toCpl, fromCs: d.fromCs, fromEip: d.fromEip, toCs: d.toCs, toEip: d.toEip, gate: d.gate,
+  });
+}
+
+def(0xcd, (cpu) => softwareInterrupt(cpu, cpu.fetch8()));
+def(0xcc, (cpu) => softwareInterrupt(cpu, Vector.BP));
+def(0xce, (cpu) => { if (cpu.getOF()) softwareInterrupt(cpu, Vector.OF); });
+
+// BOUND Gv, Ma: #BR (a fault) when the index is outside [lower, upper], signed.
+def2(0x62,
+  (cpu) => {
+    const m = cpu.fetch8();
+    if (m >= 0xc0) cpu.undefinedOpcode('BOUND with a register operand');
+    const lin = cpu.ea(m);
+    const index = cpu.r32[(m >>> 3) & 7];
+    if (index < cpu.read32(lin) || index > cpu.read32((lin + 4) | 0)) throw new CpuException(Vector.BR, -1, `BOUND: index ${index} out of range`);
+  },
+  (cpu) => {
+    const m = cpu.fetch8();
+    if (m >= 0xc0) cpu.undefinedOpcode('BOUND with a register operand');
+    const lin = cpu.ea(m);
+    const index = (cpu.r16[((m >>> 3) & 7) << 1] << 16) >> 16;
+    const lower = (cpu.read16(lin) << 16) >> 16;
+    const upper = (cpu.read16((lin + 2) | 0) << 16) >> 16;
+    if (index < lower || index > upper) throw new CpuException(Vector.BR, -1, `BOUND: index ${index} out of range`);
+  });
+
+function gp(selector: number, why: string): never {
+  throw new CpuException(Vector.GP, selector & 0xfffc, `IRET: ${why}`);
+}
+
+/**
+ * IRET in protected mode (SDM "IRET", PROTECTED-MODE-RETURN): to the same
+ * ring, or to an outer ring with SS:ESP popped from the handler's stack.
+ * EFLAGS.IOPL changes only at CPL 0 and IF only at CPL <= IOPL, judged by
+ * the CPL before the return.
+ */
+function iret(cpu: CPU): void {
+  if (cpu.flags & NT) throw new MachineStop('unsupported', 'IRET with EFLAGS.NT set (a task return): the lab PC does not model hardware task switching');
+  const size = cpu.o16 ? 2 : 4;
+  const esp = cpu.r32[Reg.ESP];
+  try {
+    const eip = cpu.popOp();
+    const selector = cpu.popOp() & 0xffff;
+    const image = cpu.popOp();
+    if (size === 4 && (image & VM) !== 0 && cpu.cpl === 0) {
+      throw new MachineStop('unsupported', 'IRET to virtual-8086 mode: the lab PC does not model it');
+    }
+    const rpl = selector & 3;
+    if ((selector & 0xfffc) === 0) gp(0, 'return CS is a null selector');
+    const d = readDescriptor(cpu, selector) ?? gp(selector, `return CS ${hex16(selector)} is outside the descriptor table`);
+    if ((d.access & (ACC_S | ACC_CODE)) !== (ACC_S | ACC_CODE)) gp(selector, `return CS ${hex16(selector)} is not a code segment`);
+    if (rpl < cpu.cpl) gp(selector, `return CS ${hex16(selector)} has RPL ${rpl}, more privileged than CPL ${cpu.cpl}`);
+    const dpl = descriptorDpl(d.access);
+    if ((d.access & ACC_CONFORMING) ? dpl > rpl : dpl !== rpl) gp(selector, `return CS ${hex16(selector)} has DPL ${dpl} but RPL ${rpl}`);
+    if ((d.access & ACC_PRESENT) === 0) throw new CpuException(Vector.NP, selector & 0xfffc, `IRET: return CS ${hex16(selector)} is not present`);
+
+    let newEsp = 0, ss = 0, ssDescriptor = null;
+    if (rpl > cpu.cpl) {
+      newEsp = cpu.popOp();
+      ss = cpu.popOp() & 0xffff;
+      if ((ss & 0xfffc) === 0) gp(0, 'return SS is a null selector');
+      ssDescriptor = readDescriptor(cpu, ss) ?? gp(ss, `return SS ${hex16(ss)} is outside the descriptor table`);
+      if ((ss & 3) !== rpl) gp(ss, `return SS ${hex16(ss)} has RPL ${ss & 3}, but the return CS has RPL ${rpl}`);
+      if ((ssDescriptor.access & (ACC_S | ACC_CODE | ACC_WRITABLE_OR_READABLE)) !== (ACC_S | ACC_WRITABLE_OR_READABLE)) {
+        gp(ss, `return SS ${hex16(ss)} is not a writable data segment`);
+      }
+      if (descriptorDpl(ssDescriptor.access) !== rpl) gp(ss, `return SS ${hex16(ss)} has DPL ${descriptorDpl(ssDescriptor.access)}, not ${rpl}`);
+      if ((ssDescriptor.access & ACC_PRESENT) === 0) throw new CpuException(Vector.SS, ss & 0xfffc, `IRET: return SS ${hex16(ss)} is not present`);
+    }
+    const target = size === 2 ? eip & 0xffff : eip;
+    if (target >>> 0 > d.limit >>> 0) gp(0, `return EIP ${hex32(target)} is beyond the code segment limit`);
+
+    // Commit.
+    const fromCpl = cpu.cpl;
+    let mask = WRITABLE & ~VM;
+    if (fromCpl > 0) mask &= ~IOPL;
+    if (fromCpl > ((cpu.flags & IOPL) >>> 12)) mask &= ~IF;
+    if (size === 2) mask &= 0xffff;
+    const old = cpu.getFlags();
+    cpu.setArithFlags(0);
+    cpu.flags = (old & ~mask) | (image & mask);
+    loadSegmentCache(cpu, Seg.CS, selector, d);
+    cpu.eip = target;
+    cpu.fetchPage = -1;
+    if (ssDescriptor) {
+      setCpl(cpu, rpl);
+      loadSegmentCache(cpu, Seg.SS, ss, ssDescriptor);
+      cpu.r32[Reg.ESP] = newEsp;
+      nullInaccessibleSegments(cpu);
+    }
+    if (fromCpl !== cpu.cpl) {
+      cpu.emit?.({ type: 'iret', icount: cpu.retired, fromCpl, toCpl: cpu.cpl, toCs: selector, toEip: target });
+    }
+  } catch (e) {
+    cpu.r32[Reg.ESP] = esp;
+    throw e;
+  }
+}
+
+def(0xcf, iret);

@@ -1,0 +1,261 @@
+// Multiply and divide (SDM Vol. 2: MUL, IMUL, DIV, IDIV).
+//
+// The group-3 forms (F6/F7 /4../7) are dispatched from arith.ts; the two- and
+// three-operand IMUL encodings are registered here.
+//
+// Flags the SDM leaves undefined follow QEMU, so that runs compare equal with it:
+// after a multiply SF, ZF and PF describe the low half of the product (what the
+// destination holds) and AF is 0; DIV and IDIV leave every flag as it was.
+//
+// 32-bit operands make 64-bit products and dividends, beyond the 53 bits a
+// double holds exactly, so those paths work in 16-bit pieces instead.
+
+import type { CPU } from '../cpu.ts';
+import { Reg } from '../cpu.ts';
+import { def2, def0F } from '../decode.ts';
+import { Vector } from '../exceptions.ts';
+import { CF, Lazy, OF } from '../flags.ts';
+
+/** CF = OF = `overflow`; SF, ZF, PF from `low` (the product masked to `size`); AF = 0. */
+function setProductFlags(cpu: CPU, low: number, size: number, overflow: boolean): void {
+  if (overflow) {
+    cpu.setArithFlags(cpu.szp(low, size) | CF | OF);
+  } else {
+    // A product that fits has exactly the flags of a logic result (CF = OF = AF = 0,
+    // SF/ZF/PF from the result), so the common case can stay lazy.
+    cpu.setLazy(Lazy.Logic, 0, 0, low, size);
+  }
+}
+
+/** High 32 bits of the unsigned 64-bit product of two 32-bit values, from 16-bit partial products (each exact in a double). */
+function mulHighUnsigned(a: number, b: number): number {
+  const aLo = a & 0xffff, aHi = a >>> 16;
+  const bLo = b & 0xffff, bHi = b >>> 16;
+  const lo = aLo * bLo;
+  const mid1 = aHi * bLo;
+  const mid2 = aLo * bHi;
+  // Bits 16..31 of the product collect three partial sums; their carry reaches the high word.
+  const carry = ((lo >>> 16) + (mid1 & 0xffff) + (mid2 & 0xffff)) >>> 16;
+  return (aHi * bHi + (mid1 >>> 16) + (mid2 >>> 16) + carry) | 0;
+}
+
+/** High 32 bits of the signed 64-bit product of two int32 values. */
+function mulHighSigned(a: number, b: number): number {
+  // A negative operand's unsigned reading is 2^32 too large, which adds the other
+  // operand times 2^32 to the unsigned product: take it back out of the high word.
+  let hi = mulHighUnsigned(a, b);
+  if (a < 0) hi = (hi - b) | 0;
+  if (b < 0) hi = (hi - a) | 0;
+  return hi;
+}
+
+// ---- MUL, IMUL with one operand: the accumulator times the operand, double width ----
+
+export function mul(cpu: CPU, size: number, src: number): void {
+  if (size === 1) {
+    const p = cpu.r8[0] * src;
+    cpu.r16[0] = p;
+    setProductFlags(cpu, p & 0xff, 1, p > 0xff);
+  } else if (size === 2) {
+    const p = cpu.r16[0] * src;
+    cpu.r16[0] = p & 0xffff;
+    cpu.r16[Reg.EDX << 1] = p >>> 16;
+    setProductFlags(cpu, p & 0xffff, 2, p > 0xffff);
+  } else {
+    const a = cpu.r32[Reg.EAX];
+    const low = Math.imul(a, src);
+    const high = mulHighUnsigned(a, src);
+    cpu.r32[Reg.EAX] = low;
+    cpu.r32[Reg.EDX] = high;
+    setProductFlags(cpu, low, 4, high !== 0);
+  }
+}
+
+export function imulOneOperand(cpu: CPU, size: number, src: number): void {
+  // SDM: CF = OF = 1 when the upper half holds significant bits, i.e. the
+  // product is not the sign extension of its lower half.
+  if (size === 1) {
+    const p = ((cpu.r8[0] << 24) >> 24) * ((src << 24) >> 24);
+    cpu.r16[0] = p;
+    setProductFlags(cpu, p & 0xff, 1, ((p << 24) >> 24) !== p);
+  } else if (size === 2) {
+    const p = ((cpu.r16[0] << 16) >> 16) * ((src << 16) >> 16);
+    cpu.r16[0] = p;
+    cpu.r16[Reg.EDX << 1] = p >> 16;
+    setProductFlags(cpu, p & 0xffff, 2, ((p << 16) >> 16) !== p);
+  } else {
+    const a = cpu.r32[Reg.EAX];
+    const low = Math.imul(a, src);
+    const high = mulHighSigned(a, src | 0);
+    cpu.r32[Reg.EAX] = low;
+    cpu.r32[Reg.EDX] = high;
+    setProductFlags(cpu, low, 4, high !== low >> 31);
+  }
+}
+
+// ---- IMUL with two and three operands: the product truncated to the destination ----
+
+function imul16(cpu: CPU, a: number, b: number): number {
+  const p = ((a << 16) >> 16) * ((b << 16) >> 16);
+  const low = p & 0xffff;
+  setProductFlags(cpu, low, 2, ((p << 16) >> 16) !== p);
+  return low;
+}
+
+function imul32(cpu: CPU, a: number, b: number): number {
+  const low = Math.imul(a, b);
+  // A product within int32 range is exact as a double and equals its low half;
+  // one outside it cannot round back into range, so the comparison is exact.
+  setProductFlags(cpu, low, 4, a * b !== low);
+  return low;
+}
+
+// 0F AF: IMUL Gv, Ev
+def0F(0xaf,
+  (cpu) => {
+    const m = cpu.fetch8();
+    const reg = (m >>> 3) & 7;
+    cpu.r32[reg] = imul32(cpu, cpu.r32[reg], cpu.readRM32(m));
+  },
+  (cpu) => {
+    const m = cpu.fetch8();
+    const reg = ((m >>> 3) & 7) << 1;
+    cpu.r16[reg] = imul16(cpu, cpu.r16[reg], cpu.readRM16(m));
+  });
+
+// 69: IMUL Gv, Ev, Iz and 6B: IMUL Gv, Ev, Ib (sign-extended). The immediate
+// follows any displacement, so the ModRM operand is read first.
+function imulImmediate32(signExtendedByte: boolean) {
+  return (cpu: CPU): void => {
+    const m = cpu.fetch8();
+    const src = cpu.readRM32(m);
+    const imm = signExtendedByte ? cpu.fetchS8() : cpu.fetch32();
+    cpu.r32[(m >>> 3) & 7] = imul32(cpu, src, imm);
+  };
+}
+
+function imulImmediate16(signExtendedByte: boolean) {
+  return (cpu: CPU): void => {
+    const m = cpu.fetch8();
+    const src = cpu.readRM16(m);
+    const imm = signExtendedByte ? cpu.fetchS8() : cpu.fetch16();
+    cpu.r16[((m >>> 3) & 7) << 1] = imul16(cpu, src, imm);
+  };
+}
+
+def2(0x69, imulImmediate32(false), imulImmediate16(false));
+def2(0x6b, imulImmediate32(true), imulImmediate16(true));
+
+// ---- DIV, IDIV ------------------------------------------------------------------
+//
+// Every check comes before any register is written: #DE is a fault, so the
+// instruction must leave no trace when it is raised (SDM Vol. 3, 6.15, interrupt 0).
+// Quotients are computed as (n - n % d) / d: `%` on doubles is exact, and so is
+// dividing an exact multiple of d by d.
+
+/** Results of divide64, kept in module variables so the divide allocates nothing. */
+let quotient = 0;
+let remainder = 0;
+
+/**
+ * Unsigned (hi * 2^32 + lo) / d, for d < 2^32 and hi < d (so the quotient fits in 32 bits).
+ * Long division in two 16-bit steps keeps every partial dividend below 2^48, exact in a double.
+ */
+function divide64(hi: number, lo: number, d: number): void {
+  let n = hi * 0x10000 + (lo >>> 16);
+  let r = n % d;
+  const qHi = (n - r) / d;
+  n = r * 0x10000 + (lo & 0xffff);
+  r = n % d;
+  quotient = qHi * 0x10000 + (n - r) / d;
+  remainder = r;
+}
+
+export function div(cpu: CPU, size: number, src: number): void {
+  if (src === 0) cpu.fault(Vector.DE, -1, 'DIV by zero');
+  if (size === 1) {
+    const n = cpu.r16[0];
+    const r = n % src;
+    const q = (n - r) / src;
+    if (q > 0xff) cpu.fault(Vector.DE, -1, 'DIV quotient does not fit in AL');
+    cpu.r16[0] = q | (r << 8);
+  } else if (size === 2) {
+    const n = cpu.r16[Reg.EDX << 1] * 0x10000 + cpu.r16[0];
+    const r = n % src;
+    const q = (n - r) / src;
+    if (q > 0xffff) cpu.fault(Vector.DE, -1, 'DIV quotient does not fit in AX');
+    cpu.r16[0] = q;
+    cpu.r16[Reg.EDX << 1] = r;
+  } else {
+    const d = src >>> 0;
+    const hi = cpu.r32[Reg.EDX] >>> 0;
+    const lo = cpu.r32[Reg.EAX] >>> 0;
+    if (hi === 0) {
+      // EDX = 0 is by far the common case (compilers zero it before DIV).
+      const r = lo % d;
+      cpu.r32[Reg.EAX] = (lo - r) / d;
+      cpu.r32[Reg.EDX] = r;
+      return;
+    }
+    // EDX >= divisor means a quotient of 2^32 or more.
+    if (hi >= d) cpu.fault(Vector.DE, -1, 'DIV quotient does not fit in EAX');
+    divide64(hi, lo, d);
+    cpu.r32[Reg.EAX] = quotient;
+    cpu.r32[Reg.EDX] = remainder;
+  }
+}
+
+// IDIV truncates toward zero and the remainder takes the dividend's sign (SDM:
+// "the sign of the remainder is always the same as the sign of the dividend"),
+// which is what JavaScript's `%` does.
+export function idiv(cpu: CPU, size: number, src: number): void {
+  if (src === 0) cpu.fault(Vector.DE, -1, 'IDIV by zero');
+  if (size === 1) {
+    const n = (cpu.r16[0] << 16) >> 16;
+    const d = (src << 24) >> 24;
+    const r = n % d;
+    const q = (n - r) / d;
+    if (q < -0x80 || q > 0x7f) cpu.fault(Vector.DE, -1, 'IDIV quotient does not fit in AL');
+    cpu.r16[0] = (q & 0xff) | ((r & 0xff) << 8);
+  } else if (size === 2) {
+    const n = (cpu.r16[Reg.EDX << 1] << 16) | cpu.r16[0];
+    const d = (src << 16) >> 16;
+    const r = n % d;
+    const q = (n - r) / d;
+    if (q < -0x8000 || q > 0x7fff) cpu.fault(Vector.DE, -1, 'IDIV quotient does not fit in AX');
+    cpu.r16[0] = q;
+    cpu.r16[Reg.EDX << 1] = r;
+  } else {
+    idiv32(cpu, src | 0);
+  }
+}
+
+function idiv32(cpu: CPU, d: number): void {
+  const hi = cpu.r32[Reg.EDX];
+  const lo = cpu.r32[Reg.EAX];
+  if (hi === lo >> 31) {
+    // EDX:EAX is EAX sign-extended (CDQ before IDIV, the usual case): a 32-bit
+    // divide, where only -2^31 / -1 can overflow.
+    const r = lo % d;
+    const q = (lo - r) / d;
+    if (q > 0x7fffffff) cpu.fault(Vector.DE, -1, 'IDIV quotient does not fit in EAX');
+    cpu.r32[Reg.EAX] = q;
+    cpu.r32[Reg.EDX] = r;
+    return;
+  }
+  // Divide magnitudes, then apply signs. Negating the 64-bit dividend carries
+  // into the high half only when the low half is 0.
+  const negative = hi < 0;
+  const loAbs = negative ? -lo >>> 0 : lo >>> 0;
+  const hiAbs = negative ? (~hi + (lo === 0 ? 1 : 0)) >>> 0 : hi >>> 0;
+  const dAbs = Math.abs(d);
+  if (hiAbs >= dAbs) cpu.fault(Vector.DE, -1, 'IDIV quotient does not fit in EAX');
+  divide64(hiAbs, loAbs, dAbs);
+  const quotientNegative = negative !== (d < 0);
+  // The signed range is -2^31..2^31-1: one more on the negative side.
+  if (quotient > (quotientNegative ? 0x80000000 : 0x7fffffff)) {
+    cpu.fault(Vector.DE, -1, 'IDIV quotient does not fit in EAX');
+  }
+  cpu.r32[Reg.EAX] = quotientNegative ? -quotient : quotient;
+  cpu.r32[Reg.EDX] = negative ? -remainder : remainder;
+}

@@ -1,0 +1,362 @@
+// String instructions (SDM Vol. 1, 7.3.9; Vol. 2 "MOVS", "CMPS", "SCAS", "LODS",
+// "STOS", "INS", "OUTS", "REP/REPE/REPNE").
+//
+// The source is DS:ESI (a segment override may replace DS), the destination is
+// ES:EDI (never overridden). Each element moves ESI/EDI by the element size,
+// up when DF = 0 and down when DF = 1. With the 0x67 prefix the index and count
+// registers are SI, DI and CX, and they wrap at 64 KiB.
+//
+// A repeated instruction updates ESI, EDI and ECX after every element, so a
+// fault part-way leaves them describing the progress so far and the restarted
+// instruction carries on where it stopped (SDM "REP": "the state of the
+// registers is preserved to allow the string operation to be resumed").
+
+import type { CPU } from '../cpu.ts';
+import { Reg, Seg } from '../cpu.ts';
+import { def, def2 } from '../decode.ts';
+import type { Op } from '../decode.ts';
+import { DF } from '../flags.ts';
+import { TLB_VALID } from '../../memory/tlb.ts';
+import { Access } from '../../memory/paging.ts';
+import { alu } from './arith.ts';
+import { checkIoPermission } from './system.ts';
+
+const CMP = 7;
+
+/**
+ * Elements one execution of a repeated instruction handles before it hands
+ * control back to the run loop. The instruction then starts again from its
+ * first prefix with the registers showing how far it got, which is what
+ * hardware does when an interrupt arrives between iterations; it keeps a
+ * `rep stosb` with ECX = 0xFFFFFFFF from stalling the instruction budget,
+ * timers and interrupts for seconds of host time.
+ */
+const REP_SLICE = 0x10000;
+
+/** One iteration of a string instruction: `seg` is the source segment, `delta` the signed step. */
+type Iteration = (cpu: CPU, size: number, seg: number, delta: number) => void;
+
+// ---- registers as the address size sees them ---------------------------------
+
+function sourceIndex(cpu: CPU): number {
+  return cpu.a16 ? cpu.r16[Reg.ESI << 1] : cpu.r32[Reg.ESI];
+}
+
+function destIndex(cpu: CPU): number {
+  return cpu.a16 ? cpu.r16[Reg.EDI << 1] : cpu.r32[Reg.EDI];
+}
+
+/** Step SI/ESI or DI/EDI; the typed arrays wrap at 16 and 32 bits. */
+function advance(cpu: CPU, reg: Reg, delta: number): void {
+  if (cpu.a16) cpu.r16[reg << 1] += delta;
+  else cpu.r32[reg] += delta;
+}
+
+/** CX or ECX, as an unsigned count. */
+function counter(cpu: CPU): number {
+  return cpu.a16 ? cpu.r16[Reg.ECX << 1] : cpu.r32[Reg.ECX] >>> 0;
+}
+
+function setCounter(cpu: CPU, n: number): void {
+  if (cpu.a16) cpu.r16[Reg.ECX << 1] = n;
+  else cpu.r32[Reg.ECX] = n;
+}
+
+function direction(cpu: CPU, size: number): number {
+  return (cpu.flags & DF) !== 0 ? -size : size;
+}
+
+function load(cpu: CPU, lin: number, size: number): number {
+  return size === 1 ? cpu.read8(lin) : size === 2 ? cpu.read16(lin) : cpu.read32(lin);
+}
+
+function store(cpu: CPU, lin: number, size: number, v: number): void {
+  if (size === 1) cpu.write8(lin, v);
+  else if (size === 2) cpu.write16(lin, v);
+  else cpu.write32(lin, v);
+}
+
+function accumulator(cpu: CPU, size: number): number {
+  return size === 1 ? cpu.r8[0] : size === 2 ? cpu.r16[0] : cpu.r32[0];
+}
+
+/** Give the rest of a repeated instruction to a later execution (see REP_SLICE). */
+function resumeLater(cpu: CPU): void {
+  cpu.eip = cpu.ip0;
+}
+
+/**
+ * REP for the instructions that only count (MOVS STOS LODS INS OUTS). QEMU and
+ * hardware treat F2 on them like F3, so either prefix repeats.
+ */
+function repeat(cpu: CPU, once: Iteration, size: number, seg: number): void {
+  const delta = direction(cpu, size);
+  if (cpu.rep === 0) {
+    once(cpu, size, seg, delta);
+    return;
+  }
+  let n = counter(cpu);
+  for (let budget = REP_SLICE; n !== 0; budget--) {
+    if (budget === 0) return resumeLater(cpu);
+    once(cpu, size, seg, delta);
+    setCounter(cpu, --n);
+  }
+}
+
+// ---- MOVS ------------------------------------------------------------------------
+
+const movsOnce: Iteration = (cpu, size, seg, delta) => {
+  const v = load(cpu, cpu.linear(seg, sourceIndex(cpu)), size);
+  store(cpu, cpu.linear(Seg.ES, destIndex(cpu)), size, v);
+  advance(cpu, Reg.ESI, delta);
+  advance(cpu, Reg.EDI, delta);
+};
+
+/**
+ * Copy up to `max` elements forward in one typed-array operation, when the
+ * element-by-element loop would find every access in the TLB: both runs stay
+ * inside one page each, the source page is readable RAM and the destination
+ * page writable RAM at the current CPL. Returns how many elements it copied
+ * (0: let the slow path take the next element, and fault or refill the TLB).
+ */
+function movsRun(cpu: CPU, size: number, seg: number, max: number): number {
+  const src = cpu.linear(seg, cpu.r32[Reg.ESI]);
+  const dst = cpu.linear(Seg.ES, cpu.r32[Reg.EDI]);
+  const se = cpu.tlb.entries[src >>> 12];
+  const de = cpu.tlb.entries[dst >>> 12];
+  if ((se & cpu.readMask) !== TLB_VALID || (de & cpu.writeMask) !== TLB_VALID) return 0;
+  const room = Math.min(0x1000 - (src & 0xfff), 0x1000 - (dst & 0xfff));
+  let k = Math.min(max, room >>> (size >>> 1));
+  const sp = (se & ~0xfff) ^ src;
+  const dp = (de & ~0xfff) ^ dst;
+  // A forward element loop whose destination starts inside its own source
+  // reads bytes it wrote earlier (the classic "propagate a pattern" copy).
+  // copyWithin would copy the original bytes instead, so copy at most the
+  // distance between the two at a time: within such a run nothing read has
+  // been written yet, and later runs read what earlier ones wrote. The check
+  // is on physical addresses since two linear pages may alias one frame.
+  const distance = dp - sp;
+  if (distance > 0 && distance < k * size) k = Math.floor(distance / size);
+  if (k === 0) return 0;
+  const bytes = k * size;
+  if (sp + bytes > cpu.ramSize || dp + bytes > cpu.ramSize) return 0;
+  cpu.ram.copyWithin(dp, sp, sp + bytes);
+  cpu.r32[Reg.ESI] += bytes;
+  cpu.r32[Reg.EDI] += bytes;
+  return k;
+}
+
+function movs(size: number): Op {
+  return (cpu) => {
+    const seg = cpu.dataSeg();
+    const delta = direction(cpu, size);
+    if (cpu.rep === 0) {
+      movsOnce(cpu, size, seg, delta);
+      return;
+    }
+    // memcpy in kernels is "rep movsl" (plus a byte tail) going up with 32-bit addresses.
+    const fast = delta > 0 && !cpu.a16;
+    let n = counter(cpu);
+    let budget = REP_SLICE;
+    while (n !== 0) {
+      if (budget <= 0) return resumeLater(cpu);
+      let done = fast ? movsRun(cpu, size, seg, Math.min(n, budget)) : 0;
+      if (done === 0) {
+        movsOnce(cpu, size, seg, delta);
+        done = 1;
+      }
+      n -= done;
+      budget -= done;
+      setCounter(cpu, n);
+    }
+  };
+}
+
+// ---- STOS ------------------------------------------------------------------------
+
+const stosOnce: Iteration = (cpu, size, _seg, delta) => {
+  store(cpu, cpu.linear(Seg.ES, destIndex(cpu)), size, accumulator(cpu, size));
+  advance(cpu, Reg.EDI, delta);
+};
+
+/** Fill `bytes` bytes of RAM at physical `p` with copies of the `size`-byte `value`. */
+function fillPattern(cpu: CPU, p: number, bytes: number, value: number, size: number): void {
+  if (size === 1) cpu.ram.fill(value, p, p + bytes);
+  else if (size === 4 && (p & 3) === 0) cpu.ram32.fill(value, p >>> 2, (p + bytes) >>> 2);
+  else if (size === 2 && (p & 1) === 0) cpu.ram16.fill(value, p >>> 1, (p + bytes) >>> 1);
+  else {
+    // Unaligned: lay down one element, then double the filled part until done.
+    for (let i = 0; i < size; i++) cpu.ram[p + i] = value >>> (8 * i);
+    for (let filled = size; filled < bytes; filled *= 2) {
+      cpu.ram.copyWithin(p + filled, p, p + Math.min(filled, bytes - filled));
+    }
+  }
+}
+
+/** The STOS counterpart of movsRun: fill up to `max` elements within one writable RAM page. */
+function stosRun(cpu: CPU, size: number, max: number): number {
+  const dst = cpu.linear(Seg.ES, cpu.r32[Reg.EDI]);
+  const e = cpu.tlb.entries[dst >>> 12];
+  if ((e & cpu.writeMask) !== TLB_VALID) return 0;
+  const k = Math.min(max, (0x1000 - (dst & 0xfff)) >>> (size >>> 1));
+  const p = (e & ~0xfff) ^ dst;
+  const bytes = k * size;
+  if (k === 0 || p + bytes > cpu.ramSize) return 0;
+  fillPattern(cpu, p, bytes, accumulator(cpu, size), size);
+  cpu.r32[Reg.EDI] += bytes;
+  return k;
+}
+
+function stos(size: number): Op {
+  return (cpu) => {
+    const delta = direction(cpu, size);
+    if (cpu.rep === 0) {
+      stosOnce(cpu, size, Seg.ES, delta);
+      return;
+    }
+    // memset and page clearing: "rep stosl"/"rep stosb" going up with 32-bit addresses.
+    const fast = delta > 0 && !cpu.a16;
+    let n = counter(cpu);
+    let budget = REP_SLICE;
+    while (n !== 0) {
+      if (budget <= 0) return resumeLater(cpu);
+      let done = fast ? stosRun(cpu, size, Math.min(n, budget)) : 0;
+      if (done === 0) {
+        stosOnce(cpu, size, Seg.ES, delta);
+        done = 1;
+      }
+      n -= done;
+      budget -= done;
+      setCounter(cpu, n);
+    }
+  };
+}
+
+// ---- LODS ------------------------------------------------------------------------
+
+const lodsOnce: Iteration = (cpu, size, seg, delta) => {
+  const v = load(cpu, cpu.linear(seg, sourceIndex(cpu)), size);
+  if (size === 1) cpu.r8[0] = v;
+  else if (size === 2) cpu.r16[0] = v;
+  else cpu.r32[0] = v;
+  advance(cpu, Reg.ESI, delta);
+};
+
+function lods(size: number): Op {
+  return (cpu) => repeat(cpu, lodsOnce, size, cpu.dataSeg());
+}
+
+// ---- CMPS and SCAS: REPE / REPNE ---------------------------------------------------
+
+/** One comparison; sets the flags as CMP does and says whether the operands were equal (ZF). */
+type Comparison = (cpu: CPU, size: number, seg: number, delta: number) => boolean;
+
+// SDM "CMPS": temp <- SRC1 - SRC2 with SRC1 = DS:ESI and SRC2 = ES:EDI.
+const cmpsOnce: Comparison = (cpu, size, seg, delta) => {
+  const a = load(cpu, cpu.linear(seg, sourceIndex(cpu)), size);
+  const b = load(cpu, cpu.linear(Seg.ES, destIndex(cpu)), size);
+  advance(cpu, Reg.ESI, delta);
+  advance(cpu, Reg.EDI, delta);
+  alu(cpu, CMP, a, b, size);
+  return a === b;
+};
+
+// SDM "SCAS": temp <- AL/AX/EAX - ES:EDI.
+const scasOnce: Comparison = (cpu, size, _seg, delta) => {
+  const a = accumulator(cpu, size);
+  const b = load(cpu, cpu.linear(Seg.ES, destIndex(cpu)), size);
+  advance(cpu, Reg.EDI, delta);
+  alu(cpu, CMP, a, b, size);
+  return a === b;
+};
+
+/**
+ * REPE (F3) repeats while the elements are equal, REPNE (F2) while they
+ * differ; both stop when the count reaches zero. A zero count compares
+ * nothing and leaves the flags alone.
+ */
+function compare(once: Comparison, size: number): Op {
+  return (cpu) => {
+    const seg = cpu.dataSeg();
+    const delta = direction(cpu, size);
+    if (cpu.rep === 0) {
+      once(cpu, size, seg, delta);
+      return;
+    }
+    const whileEqual = cpu.rep === 1;
+    let n = counter(cpu);
+    for (let budget = REP_SLICE; n !== 0; budget--) {
+      if (budget === 0) return resumeLater(cpu);
+      const equal = once(cpu, size, seg, delta);
+      setCounter(cpu, --n);
+      if (equal !== whileEqual) return;
+    }
+  };
+}
+
+// ---- INS and OUTS ------------------------------------------------------------------
+
+/**
+ * Make sure the destination element can be written before the port is read:
+ * reading a device port has side effects (a UART's receive buffer pops), so a
+ * page fault on the store must come first or the restarted INS would lose a
+ * byte. QEMU orders it the same way.
+ */
+function probeWrite(cpu: CPU, lin: number, size: number): void {
+  const last = (lin + size - 1) | 0;
+  if ((cpu.tlb.entries[lin >>> 12] & cpu.writeMask) !== TLB_VALID) cpu.translate(lin, Access.Write);
+  if (((last ^ lin) >>> 12) !== 0 && (cpu.tlb.entries[last >>> 12] & cpu.writeMask) !== TLB_VALID) {
+    cpu.translate(last, Access.Write);
+  }
+}
+
+const insOnce: Iteration = (cpu, size, _seg, delta) => {
+  const lin = cpu.linear(Seg.ES, destIndex(cpu));
+  probeWrite(cpu, lin, size);
+  const port = cpu.r16[Reg.EDX << 1];
+  const v = size === 1 ? cpu.io.in8(port) : size === 2 ? cpu.io.in16(port) : cpu.io.in32(port);
+  store(cpu, lin, size, v);
+  advance(cpu, Reg.EDI, delta);
+};
+
+const outsOnce: Iteration = (cpu, size, seg, delta) => {
+  const v = load(cpu, cpu.linear(seg, sourceIndex(cpu)), size);
+  const port = cpu.r16[Reg.EDX << 1];
+  if (size === 1) cpu.io.out8(port, v);
+  else if (size === 2) cpu.io.out16(port, v);
+  else cpu.io.out32(port, v);
+  advance(cpu, Reg.ESI, delta);
+};
+
+// The I/O permission check comes before the count is looked at, as in QEMU:
+// "rep insb" with ECX = 0 at CPL > IOPL still raises #GP(0) if the port is denied.
+function ins(size: number): Op {
+  return (cpu) => {
+    checkIoPermission(cpu, cpu.r16[Reg.EDX << 1], size);
+    repeat(cpu, insOnce, size, Seg.ES);
+  };
+}
+
+function outs(size: number): Op {
+  return (cpu) => {
+    checkIoPermission(cpu, cpu.r16[Reg.EDX << 1], size);
+    repeat(cpu, outsOnce, size, cpu.dataSeg());
+  };
+}
+
+// ---- opcode map ----------------------------------------------------------------------
+
+def(0x6c, ins(1));
+def2(0x6d, ins(4), ins(2));
+def(0x6e, outs(1));
+def2(0x6f, outs(4), outs(2));
+def(0xa4, movs(1));
+def2(0xa5, movs(4), movs(2));
+def(0xa6, compare(cmpsOnce, 1));
+def2(0xa7, compare(cmpsOnce, 4), compare(cmpsOnce, 2));
+def(0xaa, stos(1));
+def2(0xab, stos(4), stos(2));
+def(0xac, lods(1));
+def2(0xad, lods(4), lods(2));
+def(0xae, compare(scasOnce, 1));
+def2(0xaf, compare(scasOnce, 4), compare(scasOnce, 2));

@@ -1,0 +1,79 @@
+// The typed event stream a grader or `lab run --trace` watches. Every event
+// carries the retired-instruction count at which it happened. Emitting is
+// guarded by a null check on rare paths only, so a machine nobody watches pays
+// nothing on the hot path.
+
+export interface EventBase {
+  /** Retired instructions when the event happened. */
+  icount: number;
+}
+
+export interface InterruptEvent extends EventBase {
+  type: 'interrupt';
+  vector: number;
+  /** 'exception' (raised by an instruction), 'software' (INT n/INT3/INTO), 'external' (a device through the PIC). */
+  kind: 'exception' | 'software' | 'external';
+  /** -1 when none was pushed. */
+  errorCode: number;
+  /** CR2 at delivery, for page faults. */
+  cr2?: number;
+  fromCpl: number;
+  toCpl: number;
+  fromCs: number;
+  fromEip: number;
+  toCs: number;
+  toEip: number;
+  gate: 'interrupt' | 'trap';
+  /** Why the exception was raised, when the engine knows (e.g. "the page is supervisor-only"). */
+  detail?: string;
+}
+
+export interface PrivilegeChangeEvent extends EventBase {
+  type: 'iret' | 'far-return' | 'sysenter' | 'sysexit';
+  fromCpl: number;
+  toCpl: number;
+  toCs: number;
+  toEip: number;
+}
+
+export interface ControlRegisterEvent extends EventBase {
+  type: 'cr-write';
+  cr: number;
+  value: number;
+  eip: number;
+}
+
+export interface TableLoadEvent extends EventBase {
+  type: 'table-load';
+  table: 'gdt' | 'idt' | 'ldt' | 'tr';
+  base: number;
+  limit: number;
+  /** For LLDT/LTR. */
+  selector?: number;
+}
+
+export interface PortEvent extends EventBase {
+  type: 'port';
+  port: number;
+  size: number;
+  value: number;
+  write: boolean;
+}
+
+export interface OutputEvent extends EventBase {
+  type: 'output';
+  source: 'com1' | 'debugcon';
+  byte: number;
+}
+
+export interface EndEvent extends EventBase {
+  type: 'end';
+  reason: string;
+  message: string;
+}
+
+export type EngineEvent =
+  | InterruptEvent | PrivilegeChangeEvent | ControlRegisterEvent | TableLoadEvent
+  | PortEvent | OutputEvent | EndEvent;
+
+export type EventListener = (event: EngineEvent) => void;

@@ -1,0 +1,137 @@
+// Descriptor tables decoded for people and for test checks: the GDT, the IDT
+// and the TSS as the CPU would read them right now.
+
+import type { CPU } from '../cpu/cpu.ts';
+import { walkPageTables } from '../memory/paging.ts';
+import { CR0_PG } from '../memory/paging.ts';
+
+export interface SegmentDescriptorInfo {
+  index: number;
+  selector: number;
+  present: boolean;
+  dpl: number;
+  /** 'code', 'data', or the system type's name ('tss-available', 'tss-busy', 'ldt', 'call-gate', ...). */
+  kind: string;
+  base: number;
+  limit: number;
+  /** Code: readable; data: writable. */
+  readableOrWritable: boolean;
+  conforming: boolean;
+  /** D/B bit: 32-bit code or stack. */
+  big: boolean;
+  raw: [number, number];
+}
+
+export interface GateInfo {
+  vector: number;
+  present: boolean;
+  dpl: number;
+  kind: 'interrupt' | 'trap' | 'task' | 'interrupt-16' | 'trap-16' | 'invalid';
+  selector: number;
+  offset: number;
+  raw: [number, number];
+}
+
+export interface TssInfo {
+  selector: number;
+  base: number;
+  limit: number;
+  esp0: number;
+  ss0: number;
+  esp1: number;
+  ss1: number;
+  esp2: number;
+  ss2: number;
+  ioMapBase: number;
+}
+
+const SYSTEM_TYPES: Record<number, string> = {
+  0x1: 'tss16-available', 0x2: 'ldt', 0x3: 'tss16-busy', 0x4: 'call-gate16', 0x5: 'task-gate',
+  0x6: 'interrupt-gate16', 0x7: 'trap-gate16', 0x9: 'tss-available', 0xb: 'tss-busy',
+  0xc: 'call-gate', 0xe: 'interrupt-gate', 0xf: 'trap-gate',
+};
+
+/** Read a dword at a linear address as the CPU's supervisor would; null when unmapped. */
+export function peekLinear32(cpu: CPU, linear: number): number | null {
+  let v = 0;
+  for (let i = 0; i < 4; i++) {
+    let phys = (linear + i) | 0;
+    if (cpu.cr0 & CR0_PG) {
+      phys = walkPageTables(cpu, phys, false, false).physical;
+      if (phys === -1) return null;
+    }
+    v |= cpu.readPhys8(phys) << (8 * i);
+  }
+  return v;
+}
+
+export function decodeSegmentDescriptor(index: number, low: number, high: number): SegmentDescriptorInfo {
+  const access = (high >>> 8) & 0xff;
+  const system = (access & 0x10) === 0;
+  const code = !system && (access & 0x08) !== 0;
+  let limit = (low & 0xffff) | (high & 0xf0000);
+  if (high & (1 << 23)) limit = ((limit << 12) | 0xfff) >>> 0;
+  return {
+    index,
+    selector: index << 3,
+    present: (access & 0x80) !== 0,
+    dpl: (access >>> 5) & 3,
+    kind: system ? SYSTEM_TYPES[access & 0xf] ?? `system-type-${access & 0xf}` : code ? 'code' : 'data',
+    base: ((low >>> 16) | ((high & 0xff) << 16) | (high & 0xff000000)) >>> 0,
+    limit,
+    readableOrWritable: !system && (access & 0x02) !== 0,
+    conforming: code && (access & 0x04) !== 0,
+    big: (high & (1 << 22)) !== 0,
+    raw: [low >>> 0, high >>> 0],
+  };
+}
+
+export function readGdt(cpu: CPU): SegmentDescriptorInfo[] {
+  const out: SegmentDescriptorInfo[] = [];
+  for (let i = 0; i * 8 + 7 <= cpu.gdtLimit; i++) {
+    const low = peekLinear32(cpu, (cpu.gdtBase + i * 8) | 0);
+    const high = peekLinear32(cpu, (cpu.gdtBase + i * 8 + 4) | 0);
+    if (low === null || high === null) break;
+    out.push(decodeSegmentDescriptor(i, low, high));
+  }
+  return out;
+}
+
+export function decodeGate(vector: number, low: number, high: number): GateInfo {
+  const type = (high >>> 8) & 0x1f;
+  const kinds: Record<number, GateInfo['kind']> = { 0x5: 'task', 0x6: 'interrupt-16', 0x7: 'trap-16', 0xe: 'interrupt', 0xf: 'trap' };
+  return {
+    vector,
+    present: (high & 0x8000) !== 0,
+    dpl: (high >>> 13) & 3,
+    kind: kinds[type] ?? 'invalid',
+    selector: low >>> 16,
+    offset: ((low & 0xffff) | (high & 0xffff0000)) >>> 0,
+    raw: [low >>> 0, high >>> 0],
+  };
+}
+
+export function readIdt(cpu: CPU): GateInfo[] {
+  const out: GateInfo[] = [];
+  for (let v = 0; v < 256 && v * 8 + 7 <= cpu.idtLimit; v++) {
+    const low = peekLinear32(cpu, (cpu.idtBase + v * 8) | 0);
+    const high = peekLinear32(cpu, (cpu.idtBase + v * 8 + 4) | 0);
+    if (low === null || high === null) break;
+    out.push(decodeGate(v, low, high));
+  }
+  return out;
+}
+
+export function readTss(cpu: CPU): TssInfo | null {
+  if ((cpu.trSel & 0xfffc) === 0) return null;
+  const at = (off: number) => peekLinear32(cpu, (cpu.trBase + off) | 0) ?? 0;
+  return {
+    selector: cpu.trSel,
+    base: cpu.trBase >>> 0,
+    limit: cpu.trLimit >>> 0,
+    esp0: at(4) >>> 0, ss0: at(8) & 0xffff,
+    esp1: at(12) >>> 0, ss1: at(16) & 0xffff,
+    esp2: at(20) >>> 0, ss2: at(24) & 0xffff,
+    ioMapBase: at(0x64) >>> 16,
+  };
+}
