@@ -1,0 +1,36 @@
+// The `lab` command line. Each command lives in its own module and registers
+// itself here; main turns every way a command can end into an exit status and
+// at most one line on stderr, never a stack trace.
+
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../../engine/config.ts';
+import { EXIT_BAD_INPUT, EXIT_INTERNAL_ERROR, InputError, registerRunCommand } from './run-command.ts';
+
+export function buildProgram(done: (status: number) => void): Command {
+  const program = new Command('lab')
+    .description('ringlab: run and grade operating-system lab kernels on an emulated 32-bit PC')
+    // Commands inherit these two settings only if they are made after them.
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(`lab: ${text.replace(/^error: /, '')}`) });
+  registerRunCommand(program, done);
+  return program;
+}
+
+/** Run the command line `argv` (process.argv layout) and return the exit status. */
+export async function main(argv: string[]): Promise<number> {
+  let status = 0;
+  try {
+    await buildProgram((s) => (status = s)).parseAsync(argv);
+    return status;
+  } catch (e) {
+    // Commander has already printed its message (or the help) by the time it throws.
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
+    if (e instanceof InputError || e instanceof ConfigError) {
+      process.stderr.write(`lab: ${e.message}\n`);
+      return EXIT_BAD_INPUT;
+    }
+    const message = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`lab: internal error: ${message.split('\n')[0]}\n`);
+    return EXIT_INTERNAL_ERROR;
+  }
+}

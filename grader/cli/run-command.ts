@@ -1,0 +1,189 @@
+// `lab run`: boot a kernel on the lab PC from a terminal, the way one would with
+// `qemu-system-i386 -kernel kernel.elf -initrd "prog1 args,prog2"`, and exit
+// with the run's status so shell scripts and Makefiles can use it.
+
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { type Command, Option } from 'commander';
+import type { MachineConfig, ModuleImage, RunResult } from '../../engine/config.ts';
+
+export const DEFAULT_MAX_INSTRUCTIONS = 2_000_000_000;
+const MAX_RAM_MIB = 3072;
+
+/** Exit statuses; 0 and odd debug-exit statuses come from the guest. */
+export const EXIT_BAD_INPUT = 2;
+export const EXIT_INTERNAL_ERROR = 70;
+export const EXIT_BUDGET = 124; // as timeout(1) does when time runs out
+export const EXIT_OUTPUT_LIMIT = 125;
+export const EXIT_MACHINE_STOPPED = 126;
+
+/** Input the command refuses before starting a machine; main prints it as one line and exits 2. */
+export class InputError extends Error {
+  override name = 'InputError';
+}
+
+interface RunOptions {
+  kernel: string;
+  module: string[];
+  cmdline: string;
+  ram: string;
+  maxInstructions: string;
+  serialInput?: string;
+  stats: boolean;
+}
+
+/** Add `run` to the program; `done` receives the exit status when a run finishes. */
+export function registerRunCommand(program: Command, done: (status: number) => void): void {
+  program
+    .command('run')
+    .description('boot a Multiboot kernel on the lab PC; guest serial (COM1) and port 0xE9 output go to stdout')
+    .requiredOption('--kernel <file>', 'the kernel: an ELF32 file with a Multiboot header')
+    .addOption(
+      new Option('--module <"file [args]">', 'load a module (repeatable); its command line is the whole string, as with QEMU -initrd')
+        .argParser((value: string, previous: string[]) => [...previous, value])
+        .default([], 'none'),
+    )
+    .option('--cmdline <text>', 'the kernel command line (multiboot cmdline)', '')
+    .option('--ram <MiB>', `guest RAM in MiB, 1 to ${MAX_RAM_MIB}`, '32')
+    .addOption(
+      new Option('--max-instructions <n>', 'stop after this many instructions (exit 124)').default(
+        String(DEFAULT_MAX_INSTRUCTIONS),
+        '2e9 = 2000000000',
+      ),
+    )
+    .option('--serial-input <file>', 'bytes the guest reads from COM1')
+    .option('--stats', 'print instructions retired, host seconds and MIPS to stderr', false)
+    .addHelpText(
+      'after',
+      `
+Exit status:
+  (v << 1) | 1   the guest wrote v to the isa-debug-exit port 0xF4 (as QEMU)
+  0              the guest halted with interrupts off
+  2              bad input: unreadable file, not a Multiboot ELF, bad option
+  124            the instruction budget ran out
+  125            the guest wrote more output than allowed
+  126            triple fault, or something the lab PC does not model
+  70             internal error in lab itself`,
+    )
+    .action(async (options: RunOptions) => {
+      done(await runKernel(options));
+    });
+}
+
+async function runKernel(options: RunOptions): Promise<number> {
+  const config: MachineConfig = {
+    ramMiB: parseWholeNumber(options.ram, '--ram', 'a number of MiB', 1, MAX_RAM_MIB),
+    maxInstructions: parseWholeNumber(options.maxInstructions, '--max-instructions', 'a count', 1, Number.MAX_SAFE_INTEGER),
+    kernel: readInput(options.kernel, 'kernel'),
+    kernelName: options.kernel,
+    cmdline: options.cmdline,
+    modules: options.module.map(readModule),
+    serialInput: options.serialInput === undefined ? undefined : readInput(options.serialInput, 'serial input'),
+  };
+
+  // Loaded only now, after the options are known to be good: the engine is
+  // most of what tsx has to compile, so --help and bad input stay instant.
+  const { Machine } = await import('../../engine/machine.ts');
+  const stdout = new GuestOutput();
+  const machine = new Machine(config, { onOutput: (chunk: Uint8Array) => stdout.write(chunk) });
+  const started = performance.now();
+  let result: RunResult;
+  try {
+    result = machine.run();
+  } finally {
+    stdout.flush();
+  }
+  const seconds = (performance.now() - started) / 1000;
+
+  if (options.stats) {
+    const mips = seconds > 0 ? result.instructions / seconds / 1e6 : 0;
+    process.stderr.write(
+      `lab: ${result.instructions} instructions retired in ${seconds.toFixed(3)} s of host time (${mips.toFixed(1)} MIPS)\n`,
+    );
+  }
+  return exitStatus(result);
+}
+
+function exitStatus(result: RunResult): number {
+  const report = (status: number): number => {
+    process.stderr.write(`lab: ${result.message}\n`);
+    return status;
+  };
+  switch (result.reason) {
+    case 'debug-exit':
+      return result.exitStatus ?? 1;
+    case 'halt':
+      return 0;
+    case 'budget':
+      return report(EXIT_BUDGET);
+    case 'output-limit':
+      return report(EXIT_OUTPUT_LIMIT);
+    case 'triple-fault':
+    case 'unsupported':
+    case 'stopped':
+      return report(EXIT_MACHINE_STOPPED);
+    default: {
+      const unknown: never = result.reason;
+      throw new Error(`unknown stop reason ${String(unknown)}`);
+    }
+  }
+}
+
+/** Accepts 32, 2000000000, 2_000_000_000 and 2e9; nothing fractional, negative or hexadecimal. */
+function parseWholeNumber(text: string, option: string, what: string, min: number, max: number): number {
+  const value = /^[0-9][0-9_]*(e[0-9]+)?$/i.test(text) ? Number(text.replaceAll('_', '')) : NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `from ${min} to ${max}`;
+    throw new InputError(`${option} must be ${what} ${range}, not '${text}'`);
+  }
+  return value;
+}
+
+function readInput(path: string, what: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'it is a directory'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : (e as Error).message;
+    throw new InputError(`cannot read ${what} file ${path}: ${why}`);
+  }
+}
+
+/** "prog1 a b" loads the file prog1; the module's command line is the whole string, as QEMU's -initrd does it. */
+function readModule(spec: string): ModuleImage {
+  const cmdline = spec.trim();
+  const file = cmdline.split(/\s+/, 1)[0];
+  if (file === '') throw new InputError(`--module needs a file name, as in --module "prog1 arg1 arg2"`);
+  return { name: file, bytes: readInput(file, 'module'), cmdline };
+}
+
+/**
+ * Guest output on its way to stdout, bytes unchanged. A UART delivers a byte
+ * at a time; writing each one would cost a system call per byte, so lines are
+ * collected as C's stdio does for a terminal.
+ */
+class GuestOutput {
+  private pending: Buffer[] = [];
+  private size = 0;
+
+  write(chunk: Uint8Array): void {
+    // Copy: the engine may reuse its buffer once the callback returns.
+    this.pending.push(Buffer.from(chunk));
+    this.size += chunk.length;
+    if (this.size >= 4096 || chunk.includes(0x0a)) this.flush();
+  }
+
+  flush(): void {
+    if (this.size === 0) return;
+    process.stdout.write(Buffer.concat(this.pending, this.size));
+    this.pending = [];
+    this.size = 0;
+  }
+}

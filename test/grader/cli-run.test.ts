@@ -1,0 +1,238 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const LAB = fileURLToPath(new URL('../../grader/cli/lab.js', import.meta.url));
+const haveMachine = existsSync(fileURLToPath(new URL('../../engine/machine.ts', import.meta.url)));
+const gccM32 = spawnSync('gcc', ['-m32', '-print-libgcc-file-name']).status === 0;
+
+const dir = mkdtempSync(join(tmpdir(), 'ringlab-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Run {
+  status: number | null;
+  stdout: Buffer;
+  stderr: string;
+}
+
+function lab(...args: string[]): Run {
+  const r = spawnSync(process.execPath, [LAB, ...args], { cwd: dir, timeout: 60_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr.toString('utf8') };
+}
+
+/** The contract for anything that goes wrong: one line on stderr, starting with "lab: ", no stack trace. */
+function oneLine(run: Run): string {
+  expect(run.stderr).toMatch(/^lab: [^\n]*\n$/);
+  expect(run.stderr).not.toMatch(/^\s+at /m);
+  return run.stderr.trimEnd();
+}
+
+function file(name: string, contents: string | Uint8Array): string {
+  const path = join(dir, name);
+  writeFileSync(path, contents);
+  return path;
+}
+
+/** A Multiboot kernel from a few lines of assembly; `body` runs with EBX = multiboot_info. */
+function kernel(name: string, body: string): string {
+  const source = file(`${name}.S`, `
+  .text
+  .align 4
+  .long 0x1BADB002, 3, -(0x1BADB002 + 3)
+  .globl _start
+_start:
+${body}
+`);
+  const out = join(dir, `${name}.elf`);
+  execFileSync('gcc', [
+    '-m32', '-ffreestanding', '-nostdlib', '-static', '-Wl,-Ttext=0x100000', '-Wl,--build-id=none', source, '-o', out,
+  ], { stdio: 'pipe' });
+  return out;
+}
+
+const EXIT = (v: number) => `  mov $${v}, %al\n  out %al, $0xf4\n  cli\n  hlt\n`;
+
+describe('lab run refuses bad input with one line and status 2', () => {
+  it('a kernel file that does not exist', () => {
+    const run = lab('run', '--kernel', 'nope.elf');
+    expect(run.status).toBe(2);
+    expect(oneLine(run)).toBe('lab: cannot read kernel file nope.elf: no such file');
+  });
+
+  it('a kernel path that is a directory', () => {
+    const run = lab('run', '--kernel', dir);
+    expect(run.status).toBe(2);
+    expect(oneLine(run)).toBe(`lab: cannot read kernel file ${dir}: it is a directory`);
+  });
+
+  it('no --kernel at all, or an option it does not know', () => {
+    const missing = lab('run');
+    expect(missing.status).toBe(2);
+    expect(oneLine(missing)).toBe("lab: required option '--kernel <file>' not specified");
+    const unknown = lab('run', '--kernel', 'k.elf', '--colour');
+    expect(unknown.status).toBe(2);
+    expect(oneLine(unknown)).toMatch(/^lab: unknown option '--colour'/);
+  });
+
+  it('a module file that does not exist, named by its first word', () => {
+    const k = file('any.elf', 'x');
+    const run = lab('run', '--kernel', k, '--module', 'prog1 arg1 arg2');
+    expect(run.status).toBe(2);
+    expect(oneLine(run)).toBe('lab: cannot read module file prog1: no such file');
+  });
+
+  it('a bad --ram or --max-instructions', () => {
+    const k = file('any.elf', 'x');
+    for (const ram of ['0', '3073', 'lots', '12.5', '0x20']) {
+      const run = lab('run', '--kernel', k, '--ram', ram);
+      expect(run.status).toBe(2);
+      expect(oneLine(run)).toBe(`lab: --ram must be a number of MiB from 1 to 3072, not '${ram}'`);
+    }
+    for (const n of ['-5', '0', '1.5', 'forever']) {
+      const run = lab('run', '--kernel', k, `--max-instructions=${n}`);
+      expect(run.status).toBe(2);
+      expect(oneLine(run)).toBe(`lab: --max-instructions must be a count at least 1, not '${n}'`);
+    }
+  });
+
+  it.skipIf(!haveMachine)('a kernel that is not an ELF file, with the loader\'s message', () => {
+    const k = file('kernel.c', 'int main(void) { return 0; }\n');
+    const run = lab('run', '--kernel', k);
+    expect(run.status).toBe(2);
+    expect(oneLine(run)).toMatch(/^lab: .*kernel\.c: not an ELF file \(it starts with 69 6e 74 20/);
+  });
+
+  it('shows the options, the default budget and the exit statuses in --help', () => {
+    const run = lab('run', '--help');
+    expect(run.status).toBe(0);
+    const help = run.stdout.toString();
+    for (const option of ['--kernel', '--module', '--cmdline', '--ram', '--max-instructions', '--serial-input', '--stats']) {
+      expect(help).toContain(option);
+    }
+    expect(help).toContain('2000000000');
+    expect(help).toMatch(/124\s+the instruction budget ran out/);
+  });
+});
+
+describe.skipIf(!haveMachine || !gccM32)('lab run on a kernel (needs engine/machine.ts and gcc -m32)', () => {
+  it('passes COM1 and 0xE9 bytes through unchanged and exits with the debug-exit status', () => {
+    // 'A' to COM1, then every byte 0..255 to 0xE9, then 'Z' to COM1; exit (3 << 1) | 1.
+    const k = kernel('bytes', `
+  mov $0x3f8, %dx
+  mov $'A', %al
+  out %al, %dx
+  xor %ecx, %ecx
+1: mov %cl, %al
+  out %al, $0xe9
+  inc %ecx
+  cmp $256, %ecx
+  jne 1b
+  mov $'Z', %al
+  out %al, %dx
+${EXIT(3)}`);
+    const run = lab('run', '--kernel', k);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(7);
+    expect([...run.stdout]).toEqual([0x41, ...Array.from({ length: 256 }, (_, i) => i), 0x5a]);
+  });
+
+  it('gets every byte of a large output through a pipe before exiting', () => {
+    const k = kernel('flood', `
+  mov $200000, %ecx
+  mov $'x', %al
+1: out %al, $0xe9
+  loop 1b
+${EXIT(0)}`);
+    const run = lab('run', '--kernel', k);
+    expect(run.status).toBe(1);
+    expect(run.stdout.length).toBe(200000);
+  });
+
+  it('gives the kernel its command line and each module its whole command line', () => {
+    // Print the kernel cmdline, then module 1's string, to COM1. Multiboot
+    // leaves ESP undefined, so the kernel brings its own stack.
+    const k = kernel('args', `
+  mov $stack_top, %esp
+  mov 16(%ebx), %esi
+  call puts
+  mov 24(%ebx), %esi
+  mov 24(%esi), %esi
+  call puts
+${EXIT(0)}
+puts:
+  mov $0x3f8, %dx
+1: lodsb
+  test %al, %al
+  jz 2f
+  out %al, %dx
+  jmp 1b
+2: mov $'|', %al
+  out %al, %dx
+  ret
+  .bss
+  .space 1024
+stack_top:`);
+    file('prog1', 'one');
+    file('prog2', 'two');
+    const run = lab('run', '--kernel', k, '--cmdline', 'quiet x=1', '--module', 'prog1', '--module', 'prog2 a  b');
+    expect(run.stderr).toBe('');
+    expect(run.stdout.toString()).toBe('quiet x=1|prog2 a  b|');
+  });
+
+  it('feeds --serial-input to COM1', () => {
+    // Echo received bytes to 0xE9 until the receive buffer is empty (LSR bit 0 clear).
+    const k = kernel('echo', `
+1: mov $0x3fd, %dx
+  in %dx, %al
+  test $1, %al
+  jz 2f
+  mov $0x3f8, %dx
+  in %dx, %al
+  out %al, $0xe9
+  jmp 1b
+2:
+${EXIT(0)}`);
+    const input = file('input.bin', Uint8Array.from([0x68, 0x69, 0x00, 0xff, 0x0a]));
+    const run = lab('run', '--kernel', k, '--serial-input', input);
+    expect(run.status).toBe(1);
+    expect([...run.stdout]).toEqual([0x68, 0x69, 0x00, 0xff, 0x0a]);
+  });
+
+  it('exits 0 on HLT with interrupts off', () => {
+    const run = lab('run', '--kernel', kernel('halt', '  cli\n  hlt\n'));
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+  });
+
+  it('exits 124 with one line when the budget runs out, and reports --stats', () => {
+    const k = kernel('spin', '1: jmp 1b\n');
+    const run = lab('run', '--kernel', k, '--max-instructions', '10_000', '--stats');
+    expect(run.status).toBe(124);
+    const lines = run.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines.some((l) => /^lab: .*budget/.test(l))).toBe(true);
+    expect(lines).toContainEqual(expect.stringMatching(/^lab: 10000 instructions retired in \d+\.\d{3} s of host time \(\d+\.\d MIPS\)$/));
+  });
+
+  it('exits 126 with one line when the guest faults with nowhere to go', () => {
+    // An empty IDT: the breakpoint cannot be delivered, which on hardware ends in a triple fault.
+    const k = kernel('fault', `
+  lidt idtr
+  int3
+idtr: .word 0
+  .long 0`);
+    const run = lab('run', '--kernel', k);
+    expect(run.status).toBe(126);
+    oneLine(run);
+  });
+
+  it('refuses a kernel whose modules do not fit in --ram', () => {
+    file('big', new Uint8Array(3 * 1024 * 1024));
+    const run = lab('run', '--kernel', kernel('tiny', '  hlt\n'), '--ram', '3', '--module', 'big');
+    expect(run.status).toBe(2);
+    expect(oneLine(run)).toMatch(/^lab: not enough RAM for the modules: .* need 5 MiB of RAM, the machine has 3 MiB; run with --ram 5 or more$/);
+  });
+});
