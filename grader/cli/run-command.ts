@@ -8,6 +8,7 @@ import { type Command, Option } from 'commander';
 import type { MachineConfig, ModuleImage, RunResult } from '../../engine/config.ts';
 
 export const DEFAULT_MAX_INSTRUCTIONS = 2_000_000_000;
+const MIN_RAM_MIB = 2;
 const MAX_RAM_MIB = 3072;
 
 /** Exit statuses; 0 and odd debug-exit statuses come from the guest. */
@@ -44,7 +45,7 @@ export function registerRunCommand(program: Command, done: (status: number) => v
         .default([], 'none'),
     )
     .option('--cmdline <text>', 'the kernel command line (multiboot cmdline)', '')
-    .option('--ram <MiB>', `guest RAM in MiB, 1 to ${MAX_RAM_MIB}`, '32')
+    .option('--ram <MiB>', `guest RAM in MiB, ${MIN_RAM_MIB} to ${MAX_RAM_MIB}`, '32')
     .addOption(
       new Option('--max-instructions <n>', 'stop after this many instructions (exit 124)').default(
         String(DEFAULT_MAX_INSTRUCTIONS),
@@ -72,7 +73,7 @@ Exit status:
 
 async function runKernel(options: RunOptions): Promise<number> {
   const config: MachineConfig = {
-    ramMiB: parseWholeNumber(options.ram, '--ram', 'a number of MiB', 1, MAX_RAM_MIB),
+    ramMiB: parseWholeNumber(options.ram, '--ram', 'a number of MiB', MIN_RAM_MIB, MAX_RAM_MIB),
     maxInstructions: parseWholeNumber(options.maxInstructions, '--max-instructions', 'a count', 1, Number.MAX_SAFE_INTEGER),
     kernel: readInput(options.kernel, 'kernel'),
     kernelName: options.kernel,

@@ -89,7 +89,7 @@ describe('lab run refuses bad input with one line and status 2', () => {
     for (const ram of ['0', '3073', 'lots', '12.5', '0x20']) {
       const run = lab('run', '--kernel', k, '--ram', ram);
       expect(run.status).toBe(2);
-      expect(oneLine(run)).toBe(`lab: --ram must be a number of MiB from 1 to 3072, not '${ram}'`);
+      expect(oneLine(run)).toBe(`lab: --ram must be a number of MiB from 2 to 3072, not '${ram}'`);
     }
     for (const n of ['-5', '0', '1.5', 'forever']) {
       const run = lab('run', '--kernel', k, `--max-instructions=${n}`);
