@@ -465,7 +465,7 @@ export class CPU {
     // Split accesses translate both pages before reading either, so a fault leaves nothing half-done.
     if ((lin & 0xfff) > 0xffc) {
       this.translate(lin, Access.Read);
-      this.translate((lin + 3) | 0, Access.Read);
+      this.translate((lin + 3) & ~0xfff, Access.Read); // CR2 names the first byte on the second page
     }
     return this.read16(lin) | (this.read16((lin + 2) | 0) << 16);
   }
@@ -508,10 +508,23 @@ export class CPU {
     }
     if ((lin & 0xfff) > 0xffc) {
       this.translate(lin, Access.Write);
-      this.translate((lin + 3) | 0, Access.Write);
+      this.translate((lin + 3) & ~0xfff, Access.Write);
     }
     this.write16(lin, v);
     this.write16((lin + 2) | 0, v >>> 16);
+  }
+
+  /**
+   * Make sure a write of `size` bytes at `lin` cannot fault, before a
+   * read-modify-write instruction changes anything: the CPU checks the write
+   * up front, so a fault leaves flags and registers as they were.
+   */
+  prepareWrite(lin: number, size: number): void {
+    if ((this.tlbEntries[lin >>> 12] & this.writeMask) !== TLB_VALID) this.translate(lin, Access.Write);
+    const last = (lin + size - 1) | 0;
+    if (((last ^ lin) >>> 12) !== 0 && (this.tlbEntries[last >>> 12] & this.writeMask) !== TLB_VALID) {
+      this.translate(last & ~0xfff, Access.Write);
+    }
   }
 
   /** Physical byte read: addresses with no RAM behind them read as all ones, as on a PC bus. */

@@ -73,6 +73,7 @@ function ebGb(op: number) {
       if (op !== AluOp.Cmp) cpu.setReg8(m & 7, r);
     } else {
       const lin = cpu.ea(m);
+      if (op !== AluOp.Cmp) cpu.prepareWrite(lin, 1);
       const r = alu(cpu, op, cpu.read8(lin), b, 1);
       if (op !== AluOp.Cmp) cpu.write8(lin, r);
     }
@@ -88,6 +89,7 @@ function evGv32(op: number) {
       if (op !== AluOp.Cmp) cpu.r32[m & 7] = r;
     } else {
       const lin = cpu.ea(m);
+      if (op !== AluOp.Cmp) cpu.prepareWrite(lin, 4);
       const r = alu(cpu, op, cpu.read32(lin), b, 4);
       if (op !== AluOp.Cmp) cpu.write32(lin, r);
     }
@@ -103,6 +105,7 @@ function evGv16(op: number) {
       if (op !== AluOp.Cmp) cpu.r16[(m & 7) << 1] = r;
     } else {
       const lin = cpu.ea(m);
+      if (op !== AluOp.Cmp) cpu.prepareWrite(lin, 2);
       const r = alu(cpu, op, cpu.read16(lin), b, 2);
       if (op !== AluOp.Cmp) cpu.write16(lin, r);
     }
@@ -168,7 +171,9 @@ function group1Eb(cpu: CPU): void {
     if (op !== AluOp.Cmp) cpu.setReg8(m & 7, r);
   } else {
     const lin = cpu.ea(m);
-    const r = alu(cpu, op, cpu.read8(lin), cpu.fetch8(), 1);
+    const imm = cpu.fetch8();
+    if (op !== AluOp.Cmp) cpu.prepareWrite(lin, 1);
+    const r = alu(cpu, op, cpu.read8(lin), imm, 1);
     if (op !== AluOp.Cmp) cpu.write8(lin, r);
   }
 }
@@ -186,6 +191,7 @@ function group1Ev32(signExtendedByte: boolean) {
     } else {
       const lin = cpu.ea(m);
       const b = signExtendedByte ? cpu.fetchS8() : cpu.fetch32();
+      if (op !== AluOp.Cmp) cpu.prepareWrite(lin, 4);
       const r = alu(cpu, op, cpu.read32(lin), b, 4);
       if (op !== AluOp.Cmp) cpu.write32(lin, r);
     }
@@ -203,6 +209,7 @@ function group1Ev16(signExtendedByte: boolean) {
     } else {
       const lin = cpu.ea(m);
       const b = (signExtendedByte ? cpu.fetchS8() : cpu.fetch16()) & 0xffff;
+      if (op !== AluOp.Cmp) cpu.prepareWrite(lin, 2);
       const r = alu(cpu, op, cpu.read16(lin), b, 2);
       if (op !== AluOp.Cmp) cpu.write16(lin, r);
     }
@@ -253,6 +260,7 @@ export function modifyRM(cpu: CPU, m: number, size: number, f: (cpu: CPU, v: num
     return;
   }
   const lin = cpu.ea(m);
+  cpu.prepareWrite(lin, size);
   if (size === 1) cpu.write8(lin, f(cpu, cpu.read8(lin)));
   else if (size === 2) cpu.write16(lin, f(cpu, cpu.read16(lin)));
   else cpu.write32(lin, f(cpu, cpu.read32(lin)));

@@ -164,7 +164,8 @@ function probeWrite64(cpu: CPU, lin: number): void {
   const last = (lin + 7) | 0;
   if ((cpu.tlb.entries[lin >>> 12] & cpu.writeMask) !== TLB_VALID) cpu.translate(lin, Access.Write);
   if (((last ^ lin) >>> 12) !== 0 && (cpu.tlb.entries[last >>> 12] & cpu.writeMask) !== TLB_VALID) {
-    cpu.translate(last, Access.Write);
+    // The fault reports the first byte on the second page, as QEMU does for a split access.
+    cpu.translate(last & ~0xfff, Access.Write);
   }
 }
 

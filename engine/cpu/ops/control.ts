@@ -111,6 +111,7 @@ function group5(size: 2 | 4) {
           else cpu.r16[r << 1] = incDec(cpu, cpu.r16[r << 1], op === 1, 2);
         } else {
           const lin = cpu.ea(m);
+          cpu.prepareWrite(lin, size);
           if (size === 4) cpu.write32(lin, incDec(cpu, cpu.read32(lin), op === 1, 4));
           else cpu.write16(lin, incDec(cpu, cpu.read16(lin), op === 1, 2));
         }

@@ -4,8 +4,8 @@
 // Where the SDM leaves a flag or a result undefined, this file reproduces
 // qemu-system-i386 7.2 (the second oracle of the differential tests):
 //   - shifts: AF = 0; OF = MSB(value shifted by count-1) XOR MSB(result) for any
-//     count, which is the SDM's count-1 definition when count = 1, and CF is the
-//     last bit shifted out even when count >= operand width (so it ends up 0);
+//     count, which is the SDM's count-1 definition when count = 1; CF is the last
+//     bit shifted out for every count, so SHL/SHR by more than the width give 0;
 //   - ROL/ROR: CF and OF use the count-1 formulas on the final result for any
 //     nonzero count, including multiples of the width;
 //   - RCL/RCR: OF = MSB(original) XOR MSB(result); a count that reduces to 0

@@ -86,8 +86,8 @@ function resumeLater(cpu: CPU): void {
 }
 
 /**
- * REP for the instructions that only count (MOVS STOS LODS INS OUTS). QEMU and
- * hardware treat F2 on them like F3, so either prefix repeats.
+ * REP for the instructions that only count (MOVS STOS LODS INS OUTS). The SDM
+ * leaves F2 on them undefined; QEMU (and real CPUs) repeat as for F3, so do we.
  */
 function repeat(cpu: CPU, once: Iteration, size: number, seg: number): void {
   const delta = direction(cpu, size);
@@ -306,7 +306,8 @@ function probeWrite(cpu: CPU, lin: number, size: number): void {
   const last = (lin + size - 1) | 0;
   if ((cpu.tlb.entries[lin >>> 12] & cpu.writeMask) !== TLB_VALID) cpu.translate(lin, Access.Write);
   if (((last ^ lin) >>> 12) !== 0 && (cpu.tlb.entries[last >>> 12] & cpu.writeMask) !== TLB_VALID) {
-    cpu.translate(last, Access.Write);
+    // The fault reports the first byte on the second page, as QEMU does for a split access.
+    cpu.translate(last & ~0xfff, Access.Write);
   }
 }
 
