@@ -23,6 +23,8 @@ export interface MachineConfig {
   serialInput?: Uint8Array;
   /** Stop with reason "budget" after this many retired instructions. */
   maxInstructions?: number;
+  /** Keep the last N instructions (address, disassembly) for traces and triple-fault diagnostics; 0 = off (fastest). */
+  traceInstructions?: number;
   /** Stop with reason "output-limit" once the guest has written this many serial/0xE9 bytes. */
   maxOutputBytes?: number;
 }

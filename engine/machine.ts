@@ -3,39 +3,75 @@
 // escapes from here as a host exception.
 
 import { CPU, Seg } from './cpu/cpu.ts';
-import { runInstructions } from './cpu/execute.ts';
+import { InstructionRing, runInstructions, runInstructionsTraced } from './cpu/execute.ts';
 import { CpuException, MachineStop, Vector, pushesErrorCode, vectorName } from './cpu/exceptions.ts';
 import { deliverInterrupt, InterruptKind, isDoubleFault, type Delivery } from './cpu/interrupts.ts';
-import { FIXED_ONE } from './cpu/flags.ts';
+import { FIXED_ONE, IF } from './cpu/flags.ts';
 import { ConfigError, type MachineConfig, type RunResult, type StopReason } from './config.ts';
+import type { EngineEvent, EventListener } from './events.ts';
 import { PortBus } from './devices/ports.ts';
 import { OutputSink, type OutputSource } from './devices/output.ts';
 import { COM1, Uart } from './devices/uart.ts';
 import { DebugConsole, DebugExit } from './devices/debug-ports.ts';
+import { Pic, PIC_MASTER, PIC_SLAVE } from './devices/pic.ts';
+import { Pit, PIT_BASE } from './devices/pit.ts';
 import { loadMultiboot } from './boot/multiboot.ts';
-import { CR0_PG } from './memory/paging.ts';
-import { walkPageTables } from './memory/paging.ts';
+import { CR0_PG, walkPageTables } from './memory/paging.ts';
 import { disassemble } from './inspect/disassemble.ts';
+import { readGdt, readIdt, readTss, type GateInfo, type SegmentDescriptorInfo, type TssInfo } from './inspect/tables.ts';
+import { explainAccess, type AccessAnswer, type AccessQuery } from './inspect/page-walk.ts';
 
 export interface MachineHooks {
   /** Guest output in chunks, in order. */
   onOutput?(chunk: Uint8Array, source: OutputSource): void;
 }
 
+export interface Registers {
+  eax: number; ecx: number; edx: number; ebx: number; esp: number; ebp: number; esi: number; edi: number;
+  eip: number; eflags: number;
+  cs: number; ss: number; ds: number; es: number; fs: number; gs: number;
+  cr0: number; cr2: number; cr3: number; cr4: number;
+  cpl: number;
+}
+
+export interface TracedInstruction {
+  /** Retired-instruction count at which it started. */
+  icount: number;
+  cpl: number;
+  eip: number;
+  bytes: Uint8Array;
+  text: string;
+}
+
+export interface Counters {
+  instructions: number;
+  /** Instructions retired at each CPL, indexed 0..3. */
+  perCpl: number[];
+  /** Instructions retired under each CR3 value (a process's share when each process has its own page directory). */
+  perCr3: Map<number, number>;
+}
+
 const MULTIBOOT_MAGIC = 0x2badb002;
 const DEFAULT_RAM_MIB = 32;
 /** Instructions run between checks for stop conditions; large enough that the checks cost nothing. */
 const SLICE = 1 << 20;
+const IRQ_TIMER = 0;
+const IRQ_COM1 = 4;
 
 export class Machine {
   readonly cpu: CPU;
   readonly ram: Uint8Array;
+  readonly pic = new Pic();
+  readonly pit: Pit;
   private readonly io = new PortBus();
   private readonly output: OutputSink;
   private readonly debugExit: DebugExit;
   private readonly maxInstructions: number;
   private outputLimitReached = false;
   private finished: RunResult | null = null;
+  private readonly listeners: EventListener[] = [];
+  /** The last N instructions, when config.traceInstructions > 0. */
+  private readonly traceRing: InstructionRing | null;
 
   constructor(config: MachineConfig, hooks: MachineHooks = {}) {
     const ramMiB = config.ramMiB ?? DEFAULT_RAM_MIB;
@@ -44,21 +80,34 @@ export class Machine {
     }
     this.ram = new Uint8Array(ramMiB * 1024 * 1024);
     this.maxInstructions = config.maxInstructions ?? Number.MAX_SAFE_INTEGER;
+    const traceLength = config.traceInstructions ?? 0;
+    this.traceRing = traceLength > 0 ? new InstructionRing(traceLength) : null;
 
     this.output = new OutputSink(
-      (chunk, source) => hooks.onOutput?.(chunk, source),
+      (chunk, source) => {
+        hooks.onOutput?.(chunk, source);
+        if (this.listeners.length > 0) {
+          for (const byte of chunk) this.emit({ type: 'output', icount: this.cpu.retired, source, byte });
+        }
+      },
       config.maxOutputBytes ?? Infinity,
       () => {
         this.outputLimitReached = true;
         this.cpu.stopRequested = true;
       },
     );
-    this.io.claim(COM1, 8, new Uart(this.output, config.serialInput));
+    this.cpu = new CPU(this.ram, this.io);
+    // Anything that may make an interrupt deliverable ends the current slice so the loop looks.
+    this.pic.onChange = () => { this.cpu.stopRequested = true; };
+    this.pit = new Pit(() => this.now(), (level) => this.pic.setIrq(IRQ_TIMER, level));
+    this.io.claim(PIC_MASTER, 2, this.pic);
+    this.io.claim(PIC_SLAVE, 2, this.pic);
+    this.io.claim(PIT_BASE, 4, this.pit);
+    this.io.claim(COM1, 8, new Uart(this.output, config.serialInput, (level) => this.pic.setIrq(IRQ_COM1, level)));
     this.io.claim(0xe9, 1, new DebugConsole(this.output));
     this.debugExit = new DebugExit(() => { this.cpu.stopRequested = true; });
     this.io.claim(0xf4, 1, this.debugExit);
 
-    this.cpu = new CPU(this.ram, this.io);
     const boot = loadMultiboot(this.ram, {
       kernel: config.kernel,
       kernelName: config.kernelName ?? 'kernel',
@@ -87,6 +136,38 @@ export class Machine {
     cpu.updateAccessMasks();
   }
 
+  /** Virtual time in ticks: retired instructions plus the time HLT skipped. */
+  now(): number {
+    return this.cpu.retired + this.cpu.idleTicks;
+  }
+
+  // ---- events ---------------------------------------------------------------
+
+  /** Watch the event stream. Returns a function that stops watching. */
+  subscribe(listener: EventListener): () => void {
+    this.listeners.push(listener);
+    this.updateEmitters();
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+      this.updateEmitters();
+    };
+  }
+
+  private emit(event: EngineEvent): void {
+    for (const l of this.listeners) l(event);
+  }
+
+  private updateEmitters(): void {
+    const watched = this.listeners.length > 0;
+    this.cpu.emit = watched ? (e) => this.emit(e) : null;
+    this.io.onAccess = watched
+      ? (port, size, value, write) => this.emit({ type: 'port', icount: this.cpu.retired, port, size, value, write })
+      : null;
+  }
+
+  // ---- running ------------------------------------------------------------------
+
   /** Run until the guest ends the run or a limit is reached. Calling again after the end returns the same result. */
   run(): RunResult {
     if (this.finished) return this.finished;
@@ -96,14 +177,31 @@ export class Machine {
         return this.finish('budget', `instruction budget of ${this.maxInstructions} exhausted at ${this.where()}`);
       }
       try {
-        runInstructions(cpu, Math.min(cpu.retired + SLICE, this.maxInstructions));
+        this.deliverPendingInterrupt();
+        if (cpu.halted) {
+          const result = this.idle();
+          if (result) return result;
+          continue;
+        }
+        let limit = Math.min(cpu.retired + SLICE, this.maxInstructions);
+        // Stop exactly at the next timer event so it is seen at the same instruction on every host.
+        const next = this.pit.nextEventTicks() - cpu.idleTicks;
+        if (next < limit) limit = Math.max(next, cpu.retired + 1);
+        // After STI or MOV SS, one instruction runs before any interrupt (SDM 6.8.3).
+        if (cpu.interruptShadow) {
+          limit = cpu.retired + 1;
+          cpu.interruptShadow = false;
+        }
+        if (this.traceRing) runInstructionsTraced(cpu, limit, this.traceRing);
+        else runInstructions(cpu, limit);
+        this.pit.advanceTo(this.now());
       } catch (e) {
         if (e instanceof CpuException) {
           const result = this.exception(e);
           if (result) return result;
           continue;
         }
-        if (e instanceof MachineStop) return this.finish(e.reason, `${e.detail} (at ${this.where()})`);
+        if (e instanceof MachineStop) return this.finish(e.reason, `${e.detail} (at ${this.where()})${this.recentInstructionsText()}`);
         return this.finish('unsupported', `internal engine error at ${this.where()}: ${e instanceof Error ? e.message : String(e)}`);
       }
       if (cpu.stopRequested) {
@@ -112,11 +210,38 @@ export class Machine {
           return this.finish('debug-exit', `guest exited through isa-debug-exit with status ${this.debugExit.status}`, this.debugExit.status);
         }
         if (this.outputLimitReached) return this.finish('output-limit', `output limit of ${this.output.total} bytes reached at ${this.where()}`);
-        if (cpu.halted) {
-          return this.finish('halt', `HLT at ${this.where(cpu.ip0)} with ${(cpu.flags & 0x200) ? 'no device event pending' : 'interrupts disabled'}`);
-        }
       }
     }
+  }
+
+  /** Take a device interrupt if one is pending and the CPU accepts interrupts now. */
+  private deliverPendingInterrupt(): void {
+    const cpu = this.cpu;
+    if ((cpu.flags & IF) === 0 || cpu.interruptShadow || !this.pic.hasInterrupt()) return;
+    const vector = this.pic.acknowledge();
+    cpu.halted = false;
+    const d = deliverInterrupt(cpu, vector, -1, InterruptKind.External, cpu.eip);
+    this.emitDelivery(d);
+  }
+
+  /**
+   * HLT: with interrupts off nothing can wake the CPU, so the run ends. With
+   * interrupts on, virtual time jumps to the next device event.
+   */
+  private idle(): RunResult | null {
+    const cpu = this.cpu;
+    const at = this.where(cpu.ip0);
+    if ((cpu.flags & IF) === 0) return this.finish('halt', `HLT with interrupts disabled at ${at}`);
+    const next = this.pit.nextEventTicks();
+    if (next === Infinity) {
+      return this.finish('halt', `HLT with interrupts enabled at ${at}, but no device is programmed to interrupt`);
+    }
+    if (next > this.now()) cpu.idleTicks += next - this.now();
+    this.pit.advanceTo(this.now());
+    if (!this.pic.hasInterrupt()) {
+      return this.finish('halt', `HLT with interrupts enabled at ${at}, but the PIC masks every interrupt that is due`);
+    }
+    return null;
   }
 
   /**
@@ -131,13 +256,14 @@ export class Machine {
     for (let attempt = 0; ; attempt++) {
       try {
         const d = deliverInterrupt(cpu, current.vector, current.errorCode, InterruptKind.Exception, cpu.eip);
-        this.emitDelivery(d, current);
+        this.emitDelivery(d, current.detail);
         return null;
       } catch (next) {
+        if (next instanceof MachineStop) return this.finish(next.reason, `${next.detail} (at ${this.where()})`);
         if (!(next instanceof CpuException)) throw next;
         chain.push(`delivering it raised ${describeException(next)}`);
         if (current.vector === Vector.DF || attempt > 8) {
-          return this.finish('triple-fault', `triple fault: ${chain.join('; ')}${this.recentInstructions()}`);
+          return this.finish('triple-fault', `triple fault: ${chain.join('; ')}${this.recentInstructionsText()}`);
         }
         current = isDoubleFault(current.vector, next.vector)
           ? new CpuException(Vector.DF, 0, `${vectorName(current.vector)} could not be delivered`)
@@ -146,39 +272,64 @@ export class Machine {
     }
   }
 
-  private emitDelivery(d: Delivery, e: CpuException): void {
-    this.cpu.emit?.({
+  private emitDelivery(d: Delivery, detail = ''): void {
+    if (this.listeners.length === 0) return;
+    this.emit({
       type: 'interrupt', icount: this.cpu.retired, vector: d.vector,
       kind: d.kind === InterruptKind.External ? 'external' : d.kind === InterruptKind.Software ? 'software' : 'exception',
       errorCode: pushesErrorCode(d.vector) && d.kind === InterruptKind.Exception ? d.errorCode : -1,
-      ...(d.vector === Vector.PF ? { cr2: this.cpu.cr2 } : {}),
+      ...(d.vector === Vector.PF && d.kind === InterruptKind.Exception ? { cr2: this.cpu.cr2 } : {}),
       fromCpl: d.fromCpl, toCpl: d.toCpl, fromCs: d.fromCs, fromEip: d.fromEip, toCs: d.toCs, toEip: d.toEip, gate: d.gate,
-      ...(e.detail ? { detail: e.detail } : {}),
+      ...(detail ? { detail } : {}),
     });
-  }
-
-  /** The last instructions executed, when tracing keeps them; empty otherwise. */
-  private recentInstructions(): string {
-    return '';
   }
 
   private finish(reason: StopReason, message: string, exitStatus?: number): RunResult {
     this.output.flush();
     this.finished = { reason, message, instructions: this.cpu.retired, ...(exitStatus !== undefined ? { exitStatus } : {}) };
+    this.emit({ type: 'end', icount: this.cpu.retired, reason, message });
     return this.finished;
   }
 
-  /** "CS:EIP instruction" for diagnostics. */
-  where(eip = this.cpu.eip): string {
-    const cpu = this.cpu;
-    const loc = `${hex(cpu.segSel[Seg.CS], 4)}:${hex(eip)}`;
-    const bytes = this.peekLinear((cpu.segBase[Seg.CS] + eip) | 0, 15);
-    if (!bytes) return `${loc} (code not mapped)`;
-    const insn = disassemble(bytes, eip);
-    return `${loc} ${insn.text}`;
+  // ---- inspection -----------------------------------------------------------------
+
+  registers(): Registers {
+    const c = this.cpu;
+    const u = (v: number) => v >>> 0;
+    return {
+      eax: u(c.r32[0]), ecx: u(c.r32[1]), edx: u(c.r32[2]), ebx: u(c.r32[3]),
+      esp: u(c.r32[4]), ebp: u(c.r32[5]), esi: u(c.r32[6]), edi: u(c.r32[7]),
+      eip: u(c.eip), eflags: u(c.getFlags()),
+      es: c.segSel[0], cs: c.segSel[1], ss: c.segSel[2], ds: c.segSel[3], fs: c.segSel[4], gs: c.segSel[5],
+      cr0: u(c.cr0), cr2: u(c.cr2), cr3: u(c.cr3), cr4: u(c.cr4),
+      cpl: c.cpl,
+    };
   }
 
-  /** Bytes at a linear address as ring 0 would read them, without side effects; null when unmapped. */
+  gdt(): SegmentDescriptorInfo[] {
+    return readGdt(this.cpu);
+  }
+
+  idt(): GateInfo[] {
+    return readIdt(this.cpu);
+  }
+
+  tss(): TssInfo | null {
+    return readTss(this.cpu);
+  }
+
+  /** What a ring-0 or ring-3 read, write or fetch of `linear` would get right now, and why. */
+  explainAccess(linear: number, query: AccessQuery): AccessAnswer {
+    return explainAccess(this.cpu, linear, query);
+  }
+
+  readPhysical(address: number, length: number): Uint8Array {
+    const out = new Uint8Array(length);
+    for (let i = 0; i < length; i++) out[i] = this.cpu.readPhys8(address + i);
+    return out;
+  }
+
+  /** Bytes at a linear address as ring 0 would read them, without side effects; null when the first byte is unmapped. */
   peekLinear(linear: number, length: number): Uint8Array | null {
     const out = new Uint8Array(length);
     for (let i = 0; i < length; i++) {
@@ -191,6 +342,45 @@ export class Machine {
       out[i] = this.cpu.readPhys8(phys);
     }
     return out;
+  }
+
+  counters(): Counters {
+    const cpu = this.cpu;
+    const perCpl = Array.from(cpu.retiredPerCpl);
+    perCpl[cpu.cpl] += cpu.retired - cpu.cplSince;
+    const perCr3 = new Map(cpu.retiredPerCr3);
+    perCr3.set(cpu.cr3 >>> 0, (perCr3.get(cpu.cr3 >>> 0) ?? 0) + cpu.retired - cpu.cr3Since);
+    return { instructions: cpu.retired, perCpl, perCr3 };
+  }
+
+  /** The last instructions executed, oldest first (needs config.traceInstructions). */
+  recentInstructions(): TracedInstruction[] {
+    const ring = this.traceRing;
+    if (!ring) return [];
+    const out: TracedInstruction[] = [];
+    for (let k = Math.max(0, ring.next - ring.mask - 1); k < ring.next; k++) {
+      const slot = k & ring.mask;
+      const eip = ring.eip[slot];
+      const bytes = this.peekLinear((this.cpu.csBase + eip) | 0, 15) ?? new Uint8Array(0);
+      const insn = bytes.length ? disassemble(bytes, eip) : { length: 0, text: '(not mapped)' };
+      out.push({ icount: ring.icount[slot], cpl: ring.cpl[slot], eip: eip >>> 0, bytes: bytes.slice(0, insn.length), text: insn.text });
+    }
+    return out;
+  }
+
+  private recentInstructionsText(): string {
+    const recent = this.recentInstructions().slice(-8);
+    if (recent.length === 0) return '';
+    return '; last instructions: ' + recent.map((r) => `[ring ${r.cpl}] ${hex(r.eip)} ${r.text}`).join(' | ');
+  }
+
+  /** "CS:EIP instruction" for diagnostics. */
+  where(eip = this.cpu.eip): string {
+    const cpu = this.cpu;
+    const loc = `${hex(cpu.segSel[Seg.CS], 4)}:${hex(eip)}`;
+    const bytes = this.peekLinear((cpu.csBase + eip) | 0, 15);
+    if (!bytes) return `${loc} (code not mapped)`;
+    return `${loc} ${disassemble(bytes, eip).text}`;
   }
 }
 

@@ -2,7 +2,7 @@
 // fetch, effective addresses, memory access through the TLB, stack, flags.
 // Instructions themselves live in ops/, one file per family as the SDM groups them.
 
-import { AF, ARITH, CF, FIXED_ONE, Lazy, MASK, OF, PARITY, PF, SF, SIGN, ZF } from './flags.ts';
+import { AF, ARITH, CF, FIXED_ONE, IF, Lazy, MASK, OF, PARITY, PF, SF, SIGN, ZF } from './flags.ts';
 import { CpuException, Vector } from './exceptions.ts';
 import { PortBus } from '../devices/ports.ts';
 import { Tlb, TLB_VALID } from '../memory/tlb.ts';
@@ -101,6 +101,8 @@ export class CPU {
   // Execution control.
   /** Instructions retired since reset. */
   retired = 0;
+  /** Virtual time skipped while halted (HLT with IF = 1 waits for the next device event). */
+  idleTicks = 0;
   /** True while inside the instruction loop: a privilege change then belongs to the instruction in flight. */
   executing = false;
   /** Instructions retired at each CPL, and the count when CPL last changed. */
@@ -109,13 +111,15 @@ export class CPU {
   /** Instructions retired under each CR3 value (a process's share), and the count when CR3 last changed. */
   readonly retiredPerCr3 = new Map<number, number>();
   cr3Since = 0;
-  /** Set by anything that must end the current run slice (debug-exit, HLT, stop requests). */
+  /**
+   * Set by anything that must end the current run slice: debug-exit, HLT, the
+   * output limit, and anything that may make an interrupt deliverable (IF set,
+   * a PIC change), so the machine looks before the next instruction.
+   */
   stopRequested = false;
   halted = false;
   /** A shadow after STI / MOV SS: no interrupt is taken before the next instruction completes. */
   interruptShadow = false;
-  /** Virtual cycles per retired instruction: the lab PC's nominal clock (RDTSC, timers). */
-  readonly cyclesPerInstruction = 1;
 
   readonly io: PortBus;
   /** The event stream's listener; null when nobody watches (checked on rare paths only). */
@@ -220,6 +224,20 @@ export class CPU {
     if (this.lzOp !== Lazy.None) {
       this.flags = this.getFlags();
       this.lzOp = Lazy.None;
+    }
+  }
+
+  /** STI and MOV SS: no interrupt before the next instruction completes (SDM 6.8.3); the machine runs it alone. */
+  shadowInterrupts(): void {
+    this.interruptShadow = true;
+    this.stopRequested = true;
+  }
+
+  /** Set IF; if it was clear, end the slice so a pending interrupt is taken after this instruction. */
+  enableInterrupts(): void {
+    if ((this.flags & IF) === 0) {
+      this.flags |= IF;
+      this.stopRequested = true;
     }
   }
 

@@ -34,16 +34,34 @@ export function runInstructions(cpu: CPU, limit: number): void {
   }
 }
 
-/** The same loop, recording each instruction's EIP and CPL in a ring buffer first (tracing on). */
-export function runInstructionsTraced(cpu: CPU, limit: number, ring: Int32Array, ringCpl: Uint8Array, cursor: { next: number }): void {
+/** The last N instructions' start addresses, privilege levels and counts, for traces and diagnostics. */
+export class InstructionRing {
+  readonly eip: Int32Array;
+  readonly cpl: Uint8Array;
+  readonly icount: Float64Array;
+  /** Total instructions recorded; the newest is at (next - 1) & mask. */
+  next = 0;
+  readonly mask: number;
+
+  constructor(length: number) {
+    const size = 1 << Math.max(0, Math.ceil(Math.log2(length)));
+    this.eip = new Int32Array(size);
+    this.cpl = new Uint8Array(size);
+    this.icount = new Float64Array(size);
+    this.mask = size - 1;
+  }
+}
+
+/** The same loop, recording each instruction in `ring` before it runs (tracing on). */
+export function runInstructionsTraced(cpu: CPU, limit: number, ring: InstructionRing): void {
   cpu.executing = true;
-  const mask = ring.length - 1;
   try {
     while (cpu.retired < limit && !cpu.stopRequested) {
       cpu.ip0 = cpu.eip;
-      ring[cursor.next & mask] = cpu.eip;
-      ringCpl[cursor.next & mask] = cpu.cpl;
-      cursor.next++;
+      const slot = ring.next++ & ring.mask;
+      ring.eip[slot] = cpu.eip;
+      ring.cpl[slot] = cpu.cpl;
+      ring.icount[slot] = cpu.retired;
       table[cpu.fetch8()](cpu);
       if (cpu.prefixCount !== 0) cpu.clearPrefixes();
       cpu.retired++;

@@ -99,6 +99,7 @@ function iret(cpu: CPU): void {
     const old = cpu.getFlags();
     cpu.setArithFlags(0);
     cpu.flags = (old & ~mask) | (image & mask);
+    if ((cpu.flags & ~old & IF) !== 0) cpu.stopRequested = true;
     loadSegmentCache(cpu, Seg.CS, selector, d);
     cpu.eip = target;
     cpu.fetchPage = -1;

@@ -263,7 +263,7 @@ def(0x8e, (cpu) => {
   const sreg = (m >>> 3) & 7;
   if (sreg > 5 || sreg === Seg.CS) cpu.undefinedOpcode(`MOV to segment register ${sreg}`);
   loadDataSegment(cpu, sreg, cpu.readRM16(m));
-  if (sreg === Seg.SS) cpu.interruptShadow = true;
+  if (sreg === Seg.SS) cpu.shadowInterrupts();
 });
 
 // PUSH/POP Sreg: 06/07 ES, 0E CS, 16/17 SS, 1E/1F DS, 0F A0/A1 FS, 0F A8/A9 GS.
@@ -281,7 +281,7 @@ function popSeg(seg: number) {
       cpu.r32[Reg.ESP] = esp;
       throw e;
     }
-    if (seg === Seg.SS) cpu.interruptShadow = true;
+    if (seg === Seg.SS) cpu.shadowInterrupts();
   };
 }
 def(0x06, pushSeg(Seg.ES));

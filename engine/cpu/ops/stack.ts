@@ -86,6 +86,8 @@ export function popFlags(cpu: CPU, image: number, size: 2 | 4): void {
   const old = cpu.getFlags();
   cpu.setArithFlags(0);
   cpu.flags = (old & ~mask & ~RF) | (image & mask);
+  // A newly set IF may let a pending interrupt in after this instruction.
+  if ((cpu.flags & ~old & IF) !== 0) cpu.stopRequested = true;
 }
 
 def2(0x9d,

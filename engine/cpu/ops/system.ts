@@ -43,8 +43,8 @@ def(0xfa, (cpu) => {
 def(0xfb, (cpu) => {
   if (cpu.cpl > iopl(cpu)) cpu.fault(Vector.GP, 0, `STI at CPL ${cpu.cpl} with IOPL ${iopl(cpu)}`);
   // Interrupts stay blocked until the instruction after STI completes (so "sti; hlt" is race-free).
-  if ((cpu.flags & IF) === 0) cpu.interruptShadow = true;
-  cpu.flags |= IF;
+  if ((cpu.flags & IF) === 0) cpu.shadowInterrupts();
+  cpu.enableInterrupts();
 });
 
 def(0xf4, (cpu) => {
@@ -118,9 +118,9 @@ def0F(0xa2, (cpu) => {
   cpu.r32[Reg.EAX] = a; cpu.r32[Reg.EBX] = b; cpu.r32[Reg.ECX] = c; cpu.r32[Reg.EDX] = d;
 });
 
-/** The virtual time-stamp counter: retired instructions at the nominal clock, never host time. */
+/** The virtual time-stamp counter: one cycle per retired instruction plus halted time, never host time. */
 export function timeStampCounter(cpu: CPU): number {
-  return cpu.retired * cpu.cyclesPerInstruction;
+  return cpu.retired + cpu.idleTicks;
 }
 
 def0F(0x31, (cpu) => {
