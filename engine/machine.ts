@@ -15,7 +15,9 @@ import { COM1, Uart } from './devices/uart.ts';
 import { DebugConsole, DebugExit } from './devices/debug-ports.ts';
 import { Pic, PIC_MASTER, PIC_SLAVE } from './devices/pic.ts';
 import { Pit, PIT_BASE } from './devices/pit.ts';
+import { CRTC_INDEX, INPUT_STATUS_1, VgaCrtc, readTextScreen } from './devices/vga.ts';
 import { loadMultiboot } from './boot/multiboot.ts';
+import { initializeFirmwareState } from './boot/firmware-state.ts';
 import { CR0_PG, walkPageTables } from './memory/paging.ts';
 import { disassemble } from './inspect/disassemble.ts';
 import { readGdt, readIdt, readTss, type GateInfo, type SegmentDescriptorInfo, type TssInfo } from './inspect/tables.ts';
@@ -63,6 +65,7 @@ export class Machine {
   readonly ram: Uint8Array;
   readonly pic = new Pic();
   readonly pit: Pit;
+  readonly crtc = new VgaCrtc();
   private readonly io = new PortBus();
   private readonly output: OutputSink;
   private readonly debugExit: DebugExit;
@@ -105,9 +108,12 @@ export class Machine {
     this.io.claim(PIT_BASE, 4, this.pit);
     this.io.claim(COM1, 8, new Uart(this.output, config.serialInput, (level) => this.pic.setIrq(IRQ_COM1, level)));
     this.io.claim(0xe9, 1, new DebugConsole(this.output));
+    this.io.claim(CRTC_INDEX, 2, this.crtc);
+    this.io.claim(INPUT_STATUS_1, 1, this.crtc);
     this.debugExit = new DebugExit(() => { this.cpu.stopRequested = true; });
     this.io.claim(0xf4, 1, this.debugExit);
 
+    initializeFirmwareState(this.pic, this.pit);
     const boot = loadMultiboot(this.ram, {
       kernel: config.kernel,
       kernelName: config.kernelName ?? 'kernel',
@@ -342,6 +348,11 @@ export class Machine {
       out[i] = this.cpu.readPhys8(phys);
     }
     return out;
+  }
+
+  /** The VGA text screen (80x25) as lines, trailing spaces trimmed. */
+  screen(): string[] {
+    return readTextScreen(this.ram, this.crtc.startAddress());
   }
 
   counters(): Counters {

@@ -219,6 +219,17 @@ export class CPU {
       | (this.getZF() ? ZF : 0) | (this.getSF() ? SF : 0) | (this.getOF() ? OF : 0);
   }
 
+  /**
+   * Store the current CF in `flags`, for a lazy record that reads it back:
+   * INC/DEC preserve it, ADC/SBB consume it. The other status bits of `flags`
+   * are dead while the new record lives, so only CF is computed.
+   */
+  keepCarry(): void {
+    if (this.lzOp !== Lazy.None) {
+      this.flags = this.getCF() ? this.flags | CF : this.flags & ~CF;
+    }
+  }
+
   /** Fold the lazy record into `flags`, for instructions that change only some status flags. */
   materializeFlags(): void {
     if (this.lzOp !== Lazy.None) {
@@ -255,6 +266,11 @@ export class CPU {
 
   /** Evaluate condition code `cc` (the low nibble of Jcc/SETcc/CMOVcc). */
   condition(cc: number): boolean {
+    // JZ/JNZ after any arithmetic: ZF is just "the result is zero".
+    if (cc === 0x4 || cc === 0x5) {
+      const zero = this.lzOp === Lazy.None ? (this.flags & ZF) !== 0 : this.lzR === 0;
+      return cc === 0x4 ? zero : !zero;
+    }
     // CMP followed by Jcc is the most common pair: answer it from the operands directly.
     if (this.lzOp === Lazy.Sub) {
       const a = this.lzA, b = this.lzB;

@@ -23,12 +23,12 @@ export function alu(cpu: CPU, op: number, a: number, b: number, size: number): n
       cpu.setLazy(Lazy.Logic, a, b, r, size);
       return r;
     case AluOp.Adc:
-      cpu.materializeFlags();
+      cpu.keepCarry();
       r = (a + b + (cpu.flags & CF)) & mask;
       cpu.setLazy(Lazy.Adc, a, b, r, size);
       return r;
     case AluOp.Sbb:
-      cpu.materializeFlags();
+      cpu.keepCarry();
       r = (a - b - (cpu.flags & CF)) & mask;
       cpu.setLazy(Lazy.Sbb, a, b, r, size);
       return r;
@@ -50,7 +50,7 @@ export function alu(cpu: CPU, op: number, a: number, b: number, size: number): n
 /** INC and DEC leave CF as it was (SDM: "The CF flag is not affected"). */
 export function incDec(cpu: CPU, a: number, dec: boolean, size: number): number {
   const mask = MASK[size];
-  cpu.materializeFlags();
+  cpu.keepCarry();
   const r = (dec ? a - 1 : a + 1) & mask;
   cpu.setLazy(dec ? Lazy.Dec : Lazy.Inc, a, 1, r, size);
   return r;
