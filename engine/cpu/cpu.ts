@@ -36,6 +36,12 @@ export class CPU {
   readonly segLimit = new Int32Array(6);
   /** Access-rights byte and flags nibble of the cached descriptor (bits 8..15 and 20..23 of its high dword). */
   readonly segAccess = new Int32Array(6);
+  /**
+   * Per segment register: 0 when the segment is flat (base 0, 4 GiB limit,
+   * expand-up, usable), so memory accesses through it need no checks; else the
+   * access goes through checkSegmentAccess (null selector, limit).
+   */
+  readonly segNeedsCheck = new Uint8Array(6);
   /** CS base, copied out of segBase because every instruction fetch adds it. */
   csBase = 0;
 
@@ -417,15 +423,40 @@ export class CPU {
   }
 
   /** Linear address of the ModRM memory operand, segment override applied. */
-  ea(modrm: number): number {
+  ea(modrm: number, size = 1): number {
     const off = this.eaOffset(modrm);
     if (this.segOvr >= 0) this.eaSeg = this.segOvr;
-    return (this.segBase[this.eaSeg] + off) | 0;
+    const seg = this.eaSeg;
+    if (this.segNeedsCheck[seg] !== 0) this.checkSegmentAccess(seg, off, size);
+    return (this.segBase[seg] + off) | 0;
   }
 
   /** Linear address of `off` in segment `seg` (string instructions, stack, moffs). */
-  linear(seg: number, off: number): number {
+  linear(seg: number, off: number, size = 1): number {
+    if (this.segNeedsCheck[seg] !== 0) this.checkSegmentAccess(seg, off, size);
     return (this.segBase[seg] + off) | 0;
+  }
+
+  /**
+   * SDM 5.3 and 3.4.2: an access through a null selector raises #GP(0); one
+   * outside the segment limit raises #GP(0), or #SS(0) through SS. (QEMU skips
+   * these checks for flat segments; hardware does not.)
+   */
+  checkSegmentAccess(seg: number, off: number, size: number): void {
+    const vector = seg === Seg.SS ? Vector.SS : Vector.GP;
+    const name = ['ES', 'CS', 'SS', 'DS', 'FS', 'GS'][seg];
+    if (this.segAccess[seg] === 0) {
+      throw new CpuException(vector, 0, `memory access through ${name}, which holds a null selector`);
+    }
+    const limit = this.segLimit[seg] >>> 0;
+    const first = off >>> 0;
+    const last = first + size - 1;
+    const expandDown = (this.segAccess[seg] & 0x0c) === 0x04; // data segment with E set
+    const upper = expandDown ? ((this.segAccess[seg] & 0x4000) !== 0 ? 0xffffffff : 0xffff) : limit;
+    const lower = expandDown ? limit + 1 : 0;
+    if (first < lower || last > upper) {
+      throw new CpuException(vector, 0, `offset 0x${first.toString(16)} is outside ${name}'s limit 0x${limit.toString(16)}`);
+    }
   }
 
   /** The data segment of an instruction without ModRM: DS unless overridden. */
@@ -440,11 +471,11 @@ export class CPU {
   }
 
   readRM16(modrm: number): number {
-    return modrm >= 0xc0 ? this.r16[(modrm & 7) << 1] : this.read16(this.ea(modrm));
+    return modrm >= 0xc0 ? this.r16[(modrm & 7) << 1] : this.read16(this.ea(modrm, 2));
   }
 
   readRM32(modrm: number): number {
-    return modrm >= 0xc0 ? this.r32[modrm & 7] : this.read32(this.ea(modrm));
+    return modrm >= 0xc0 ? this.r32[modrm & 7] : this.read32(this.ea(modrm, 4));
   }
 
   writeRM8(modrm: number, v: number): void {
@@ -454,12 +485,12 @@ export class CPU {
 
   writeRM16(modrm: number, v: number): void {
     if (modrm >= 0xc0) this.r16[(modrm & 7) << 1] = v;
-    else this.write16(this.ea(modrm), v);
+    else this.write16(this.ea(modrm, 2), v);
   }
 
   writeRM32(modrm: number, v: number): void {
     if (modrm >= 0xc0) this.r32[modrm & 7] = v;
-    else this.write32(this.ea(modrm), v);
+    else this.write32(this.ea(modrm, 4), v);
   }
 
   // ---- linear memory ----------------------------------------------------
@@ -576,6 +607,7 @@ export class CPU {
   stack32 = true;
 
   push32(v: number): void {
+    if (this.segNeedsCheck[Seg.SS] !== 0) this.checkSegmentAccess(Seg.SS, (this.getSP() - 4) | 0, 4);
     if (this.stack32) {
       const sp = (this.r32[Reg.ESP] - 4) | 0;
       this.write32((this.segBase[Seg.SS] + sp) | 0, v);
@@ -588,6 +620,7 @@ export class CPU {
   }
 
   push16(v: number): void {
+    if (this.segNeedsCheck[Seg.SS] !== 0) this.checkSegmentAccess(Seg.SS, (this.getSP() - 2) | 0, 2);
     if (this.stack32) {
       const sp = (this.r32[Reg.ESP] - 2) | 0;
       this.write16((this.segBase[Seg.SS] + sp) | 0, v);
@@ -600,6 +633,7 @@ export class CPU {
   }
 
   pop32(): number {
+    if (this.segNeedsCheck[Seg.SS] !== 0) this.checkSegmentAccess(Seg.SS, this.getSP(), 4);
     if (this.stack32) {
       const sp = this.r32[Reg.ESP];
       const v = this.read32((this.segBase[Seg.SS] + sp) | 0);
@@ -613,6 +647,7 @@ export class CPU {
   }
 
   pop16(): number {
+    if (this.segNeedsCheck[Seg.SS] !== 0) this.checkSegmentAccess(Seg.SS, this.getSP(), 2);
     if (this.stack32) {
       const sp = this.r32[Reg.ESP];
       const v = this.read16((this.segBase[Seg.SS] + sp) | 0);

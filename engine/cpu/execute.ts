@@ -6,8 +6,13 @@ import type { CPU } from './cpu.ts';
 import { table } from './decode.ts';
 import './ops/index.ts';
 
-/** Execute one instruction. A guest fault propagates as CpuException with EIP back at the instruction. */
+/**
+ * Execute one instruction, whatever the previous one requested of the run
+ * loop (instruction-level tests and debuggers step this way). A guest fault
+ * propagates as CpuException with EIP back at the instruction.
+ */
 export function step(cpu: CPU): void {
+  cpu.stopRequested = false;
   runInstructions(cpu, cpu.retired + 1);
 }
 
@@ -26,12 +31,17 @@ export function runInstructions(cpu: CPU, limit: number): void {
       cpu.retired++;
     }
   } catch (e) {
-    cpu.eip = cpu.ip0;
-    cpu.clearPrefixes();
+    abandonInstruction(cpu);
     throw e;
-  } finally {
-    cpu.executing = false;
   }
+  cpu.executing = false;
+}
+
+/** A fault unwound the instruction: put EIP back on it so it can be delivered and restarted. */
+function abandonInstruction(cpu: CPU): void {
+  cpu.eip = cpu.ip0;
+  cpu.clearPrefixes();
+  cpu.executing = false;
 }
 
 /** The last N instructions' start addresses, privilege levels and counts, for traces and diagnostics. */
@@ -67,10 +77,8 @@ export function runInstructionsTraced(cpu: CPU, limit: number, ring: Instruction
       cpu.retired++;
     }
   } catch (e) {
-    cpu.eip = cpu.ip0;
-    cpu.clearPrefixes();
+    abandonInstruction(cpu);
     throw e;
-  } finally {
-    cpu.executing = false;
   }
+  cpu.executing = false;
 }

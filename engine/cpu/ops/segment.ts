@@ -84,11 +84,14 @@ export function loadSegmentCache(cpu: CPU, seg: number, selector: number, d: Des
     cpu.segBase[seg] = 0;
     cpu.segLimit[seg] = 0;
     cpu.segAccess[seg] = 0;
+    cpu.segNeedsCheck[seg] = 1;
     return;
   }
   cpu.segBase[seg] = d.base;
   cpu.segLimit[seg] = d.limit;
   cpu.segAccess[seg] = (d.high >>> 8) & 0xf0ff;
+  const expandDownData = (d.access & (ACC_CODE | ACC_CONFORMING)) === ACC_CONFORMING;
+  cpu.segNeedsCheck[seg] = d.base === 0 && d.limit === -1 && !expandDownData ? 0 : 1;
   if (seg === Seg.SS) cpu.stack32 = (d.high & (1 << 22)) !== 0;
   // SDM 3.4.5: the processor sets the accessed bit when it loads the descriptor.
   if ((d.access & ACC_ACCESSED) === 0) writeSystem8(cpu, (d.address + 5) | 0, d.access | ACC_ACCESSED);
