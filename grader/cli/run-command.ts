@@ -31,7 +31,14 @@ interface RunOptions {
   maxInstructions: string;
   serialInput?: string;
   stats: boolean;
+  trace?: string | boolean;
 }
+
+/** What --trace prints on stderr: privilege-relevant events always; port I/O and the last instructions on request. */
+const TRACE_KINDS = ['events', 'io', 'insn'] as const;
+type TraceKind = (typeof TRACE_KINDS)[number];
+/** With --trace=insn: how many of the last instructions are printed when the run ends. */
+const TRACE_INSTRUCTIONS = 64;
 
 /** Add `run` to the program; `done` receives the exit status when a run finishes. */
 export function registerRunCommand(program: Command, done: (status: number) => void): void {
@@ -54,6 +61,11 @@ export function registerRunCommand(program: Command, done: (status: number) => v
     )
     .option('--serial-input <file>', 'bytes the guest reads from COM1')
     .option('--stats', 'print instructions retired, host seconds and MIPS to stderr', false)
+    .option(
+      '--trace [kinds]',
+      'print events to stderr, one per line: interrupts and exceptions, ring changes, CR writes, GDT/IDT/TSS loads; ' +
+        `add io for port I/O and insn for the last ${TRACE_INSTRUCTIONS} instructions (e.g. --trace=io,insn)`,
+    )
     .addHelpText(
       'after',
       `
@@ -85,8 +97,18 @@ async function runKernel(options: RunOptions): Promise<number> {
   // Loaded only now, after the options are known to be good: the engine is
   // most of what tsx has to compile, so --help and bad input stay instant.
   const { Machine } = await import('../../engine/machine.ts');
+  const trace = parseTrace(options.trace);
+  if (trace.has('insn')) config.traceInstructions = TRACE_INSTRUCTIONS;
   const stdout = new GuestOutput();
   const machine = new Machine(config, { onOutput: (chunk: Uint8Array) => stdout.write(chunk) });
+  if (trace.size > 0) {
+    const { formatEvent } = await import('../../engine/inspect/format-event.ts');
+    machine.subscribe((event) => {
+      if (event.type === 'output' || (event.type === 'port' && !trace.has('io'))) return;
+      stdout.flush();
+      process.stderr.write(formatEvent(event) + '\n');
+    });
+  }
   const started = performance.now();
   let result: RunResult;
   try {
@@ -95,6 +117,11 @@ async function runKernel(options: RunOptions): Promise<number> {
     stdout.flush();
   }
   const seconds = (performance.now() - started) / 1000;
+  if (trace.has('insn')) {
+    for (const insn of machine.recentInstructions()) {
+      process.stderr.write(`[${String(insn.icount).padStart(11)}] ring ${insn.cpl} ${insn.eip.toString(16).padStart(8, '0')}  ${insn.text}\n`);
+    }
+  }
 
   if (options.stats) {
     const mips = seconds > 0 ? result.instructions / seconds / 1e6 : 0;
@@ -128,6 +155,19 @@ function exitStatus(result: RunResult): number {
       throw new Error(`unknown stop reason ${String(unknown)}`);
     }
   }
+}
+
+function parseTrace(value: string | boolean | undefined): Set<TraceKind> {
+  if (value === undefined || value === false) return new Set();
+  const kinds = new Set<TraceKind>(['events']);
+  if (value === true) return kinds;
+  for (const word of value.split(',').map((w) => w.trim()).filter(Boolean)) {
+    if (!(TRACE_KINDS as readonly string[]).includes(word)) {
+      throw new InputError(`--trace takes ${TRACE_KINDS.join(', ')} (comma-separated), not '${word}'`);
+    }
+    kinds.add(word as TraceKind);
+  }
+  return kinds;
 }
 
 /** Accepts 32, 2000000000, 2_000_000_000 and 2e9; nothing fractional, negative or hexadecimal. */

@@ -229,6 +229,28 @@ idtr: .word 0
     oneLine(run);
   });
 
+  it('--trace prints the exception chain of a triple fault, and insn the instructions before it', () => {
+    const k = kernel('trace', `
+  lidt idtr
+  mov $0x2a, %eax
+  int3
+idtr: .word 0x7ff
+  .long 0x200000`);
+    const run = lab('run', '--kernel', k, '--trace=insn');
+    expect(run.status).toBe(126);
+    const lines = run.stderr.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^\[ +\d+\] LIDT base=00200000 limit=07ff$/);
+    expect(lines[1]).toMatch(/^\[ +\d+\] end: triple-fault: .*#GP general protection \(error code 001a\) \[delivering #BP breakpoint: IDT entry 3 is not an interrupt or trap gate/);
+    expect(lines).toContainEqual(expect.stringMatching(/^\[ +2\] ring 0 00100013  int3$/));
+    expect(lines.at(-1)).toMatch(/^lab: triple fault: /);
+  });
+
+  it('--trace refuses kinds it does not know', () => {
+    const run = lab('run', '--kernel', kernel('any', '  hlt\n'), '--trace=everything');
+    expect(run.status).toBe(2);
+    expect(oneLine(run)).toBe("lab: --trace takes events, io, insn (comma-separated), not 'everything'");
+  });
+
   it('refuses a kernel whose modules do not fit in --ram', () => {
     file('big', new Uint8Array(3 * 1024 * 1024));
     const run = lab('run', '--kernel', kernel('tiny', '  hlt\n'), '--ram', '3', '--module', 'big');
