@@ -23,6 +23,11 @@ export interface MachineConfig {
   serialInput?: Uint8Array;
   /** Stop with reason "budget" after this many retired instructions. */
   maxInstructions?: number;
+  /**
+   * Compile hot code to JavaScript (default true). The result of a run is the
+   * same either way, instruction for instruction; false interprets everything.
+   */
+  compile?: boolean;
   /** Keep the last N instructions (address, disassembly) for traces and triple-fault diagnostics; 0 = off (fastest). */
   traceInstructions?: number;
   /** Stop with reason "output-limit" once the guest has written this many serial/0xE9 bytes. */

@@ -4,6 +4,7 @@
 
 import { CPU, Seg } from './cpu/cpu.ts';
 import { InstructionRing, runInstructions, runInstructionsTraced } from './cpu/execute.ts';
+import { BlockCache } from './cpu/compile/block-cache.ts';
 import { CpuException, MachineStop, Vector, pushesErrorCode, vectorName } from './cpu/exceptions.ts';
 import { deliverInterrupt, InterruptKind, isDoubleFault, type Delivery } from './cpu/interrupts.ts';
 import { FIXED_ONE, IF } from './cpu/flags.ts';
@@ -100,6 +101,8 @@ export class Machine {
       },
     );
     this.cpu = new CPU(this.ram, this.io);
+    // The instruction trace records every instruction, so it runs on the interpreter alone.
+    if ((config.compile ?? true) && traceLength === 0) this.cpu.blocks = new BlockCache(this.cpu);
     // Anything that may make an interrupt deliverable ends the current slice so the loop looks.
     this.pic.onChange = () => { this.cpu.stopRequested = true; };
     this.pit = new Pit(() => this.now(), (level) => this.pic.setIrq(IRQ_TIMER, level));

@@ -8,6 +8,7 @@ import { PortBus } from '../devices/ports.ts';
 import { Tlb, TLB_VALID } from '../memory/tlb.ts';
 import { translateSlow, Access } from '../memory/paging.ts';
 import type { EventListener } from '../events.ts';
+import type { BlockCache } from './compile/block-cache.ts';
 
 /** Segment register numbers as the ModRM sreg field encodes them. */
 export const enum Seg { ES = 0, CS = 1, SS = 2, DS = 3, FS = 4, GS = 5 }
@@ -128,6 +129,8 @@ export class CPU {
   interruptShadow = false;
 
   readonly io: PortBus;
+  /** Compiled blocks of hot code, or null to interpret everything. */
+  blocks: BlockCache | null = null;
   /** The event stream's listener; null when nobody watches (checked on rare paths only). */
   emit: EventListener | null = null;
 
@@ -322,7 +325,7 @@ export class CPU {
   // ---- instruction fetch ------------------------------------------------
 
   /** Refill the fetch page for linear address `lin` (a new code page, or after a flush). */
-  private refillFetchPage(lin: number): void {
+  refillFetchPage(lin: number): void {
     const phys = this.translate(lin, Access.Fetch);
     this.fetchPage = lin & ~0xfff;
     this.fetchXor = (phys ^ lin) & ~0xfff;
@@ -598,7 +601,10 @@ export class CPU {
   }
 
   writePhys8(phys: number, v: number): void {
-    if (phys >>> 0 < this.ramSize) this.ram[phys] = v;
+    if (phys >>> 0 < this.ramSize) {
+      if (this.blocks !== null && this.blocks.codePages[phys >>> 12] !== 0) this.blocks.invalidatePage(phys >>> 12);
+      this.ram[phys] = v;
+    }
   }
 
   // ---- stack ------------------------------------------------------------

@@ -4,6 +4,8 @@
 
 import type { CPU } from './cpu.ts';
 import { table } from './decode.ts';
+import { CACHE_MASK, type BlockCache } from './compile/block-cache.ts';
+import type { Block } from './compile/block-compiler.ts';
 import './ops/index.ts';
 
 /**
@@ -22,10 +24,46 @@ export function step(cpu: CPU): void {
  * delivers it and calls again; `cpu.eip` then points at the faulting instruction.
  */
 export function runInstructions(cpu: CPU, limit: number): void {
+  if (cpu.blocks !== null) {
+    runWithBlocks(cpu, limit, cpu.blocks);
+    return;
+  }
   cpu.executing = true;
   try {
     while (cpu.retired < limit && !cpu.stopRequested) {
       cpu.ip0 = cpu.eip;
+      table[cpu.fetch8()](cpu);
+      if (cpu.prefixCount !== 0) cpu.clearPrefixes();
+      cpu.retired++;
+    }
+  } catch (e) {
+    abandonInstruction(cpu);
+    throw e;
+  }
+  cpu.executing = false;
+}
+
+/**
+ * The loop with compiled blocks: at each instruction boundary, run the
+ * compiled block starting here if there is one and it fits the budget whole;
+ * else interpret one instruction (which also counts toward making it hot).
+ */
+function runWithBlocks(cpu: CPU, limit: number, blocks: BlockCache): void {
+  cpu.executing = true;
+  const cache = blocks.cache;
+  try {
+    while (cpu.retired < limit && !cpu.stopRequested) {
+      const eip = cpu.eip;
+      cpu.ip0 = eip;
+      const lin = (cpu.csBase + eip) | 0;
+      if ((lin & ~0xfff) !== cpu.fetchPage) cpu.refillFetchPage(lin);
+      const phys = cpu.fetchXor ^ lin;
+      let block: Block | null = cache[phys & CACHE_MASK];
+      if (block.phys !== phys || block.eip !== eip || block.csBase !== cpu.csBase) block = blocks.miss(phys, eip);
+      if (block !== null && block.length !== 0 && cpu.retired + block.length <= limit) {
+        block.run(cpu);
+        continue;
+      }
       table[cpu.fetch8()](cpu);
       if (cpu.prefixCount !== 0) cpu.clearPrefixes();
       cpu.retired++;

@@ -39,7 +39,15 @@ function readPhys32(cpu: CPU, phys: number): number {
 }
 
 function writePhys32(cpu: CPU, phys: number, v: number): void {
-  if (phys >>> 0 < cpu.ramSize - 3) cpu.ram32[phys >>> 2] = v;
+  if (phys >>> 0 < cpu.ramSize - 3) {
+    if (cpu.blocks !== null && cpu.blocks.codePages[phys >>> 12] !== 0) cpu.blocks.invalidatePage(phys >>> 12);
+    cpu.ram32[phys >>> 2] = v;
+  }
+}
+
+/** TLB bits that keep writes to a page with compiled code on the slow path, which invalidates the code. */
+function codePageBits(cpu: CPU, phys: number): number {
+  return cpu.blocks !== null && cpu.blocks.codePages[phys >>> 12] !== 0 ? TLB_NO_WRITE_SUPERVISOR | TLB_NO_WRITE_USER : 0;
 }
 
 export interface Walk {
@@ -110,12 +118,18 @@ export function walkPageTables(cpu: CPU, linear: number, write: boolean, user: b
 export function translateSlow(cpu: CPU, linear: number, access: Access): number {
   const write = (access & 1) !== 0;
   if ((cpu.cr0 & CR0_PG) === 0) {
-    cpu.tlb.fill(linear, linear, linear >>> 0 >= cpu.ramSize ? TLB_NOT_RAM : 0);
+    cpu.tlb.fill(linear, linear, linear >>> 0 >= cpu.ramSize ? TLB_NOT_RAM : codePageBits(cpu, linear));
     return linear;
   }
   const user = cpu.cpl === 3 && access < Access.SystemRead;
   const walk = walkPageTables(cpu, linear, write, user);
   if (walk.physical === -1) {
+    // A fault found at the PTE still used the PDE to get there, so the PDE's accessed flag is set (SDM 4.7,
+    // footnote to the #PF error code: set on a protection fault; QEMU sets it for a not-present PTE too).
+    if (walk.pteAddress !== -1) {
+      const pde = readPhys32(cpu, walk.pdeAddress);
+      if ((pde & PTE_A) === 0) writePhys32(cpu, walk.pdeAddress, pde | PTE_A);
+    }
     cpu.cr2 = linear;
     throw new CpuException(Vector.PF, walk.errorCode, walk.why);
   }
@@ -135,6 +149,7 @@ export function translateSlow(cpu: CPU, linear: number, access: Access): number 
   if ((!walk.writable && (cpu.cr0 & CR0_WP) !== 0) || !dirty) bits |= TLB_NO_WRITE_SUPERVISOR;
   if (walk.global) bits |= TLB_GLOBAL;
   if (walk.physical >>> 0 >= cpu.ramSize) bits |= TLB_NOT_RAM;
+  else bits |= codePageBits(cpu, walk.physical);
   // The entry's bits describe the page for both rings, so any access may fill it.
   cpu.tlb.fill(linear, walk.physical, bits);
   return walk.physical;

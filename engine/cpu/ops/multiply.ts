@@ -102,7 +102,7 @@ function imul16(cpu: CPU, a: number, b: number): number {
   return low;
 }
 
-function imul32(cpu: CPU, a: number, b: number): number {
+export function imul32(cpu: CPU, a: number, b: number): number {
   const low = Math.imul(a, b);
   // A product within int32 range is exact as a double and equals its low half;
   // one outside it cannot round back into range, so the comparison is exact.

@@ -204,6 +204,22 @@ export function nullInaccessibleSegments(cpu: CPU): void {
   }
 }
 
+/**
+ * The checks on the SS popped by a return to outer ring `rpl` (SDM "RET" and
+ * "IRET", RETURN-TO-OUTER-PRIVILEGE-LEVEL), without loading it.
+ */
+export function checkReturnStack(cpu: CPU, ss: number, rpl: number, what: string): Descriptor {
+  if ((ss & 0xfffc) === 0) gp(0, `${what}: return SS is a null selector`);
+  const d = readDescriptor(cpu, ss) ?? gp(ss, `${what}: return SS ${hex16(ss)} is outside the descriptor table`);
+  if ((ss & 3) !== rpl) gp(ss, `${what}: return SS ${hex16(ss)} has RPL ${ss & 3}, but the return CS has RPL ${rpl}`);
+  if ((d.access & (ACC_S | ACC_CODE | ACC_WRITABLE_OR_READABLE)) !== (ACC_S | ACC_WRITABLE_OR_READABLE)) {
+    gp(ss, `${what}: return SS ${hex16(ss)} is not a writable data segment`);
+  }
+  if (descriptorDpl(d.access) !== rpl) gp(ss, `${what}: return SS ${hex16(ss)} has DPL ${descriptorDpl(d.access)}, not ${rpl}`);
+  if ((d.access & ACC_PRESENT) === 0) throw new CpuException(Vector.SS, ss & 0xfffc, `${what}: return SS ${hex16(ss)} is not present`);
+  return d;
+}
+
 /** Far RET (SDM "RET", protected mode): same privilege, or to an outer ring with SS:ESP from the stack. */
 export function farReturn(cpu: CPU, release: number): void {
   const esp = cpu.r32[Reg.ESP];
@@ -225,14 +241,10 @@ export function farReturn(cpu: CPU, release: number): void {
     }
     const newEsp = cpu.popOp();
     const newSs = cpu.popOp() & 0xffff;
-    const oldCpl = cpu.cpl;
+    // SDM "RET": the popped SS is checked before anything is loaded, so a fault leaves CS and CPL as they were.
+    const ss = checkReturnStack(cpu, newSs, rpl, 'far RET');
     loadCodeSegment(cpu, selector, d, rpl, offset);
-    try {
-      loadDataSegment(cpu, Seg.SS, newSs);
-    } catch (e) {
-      setCpl(cpu, oldCpl);
-      throw e;
-    }
+    loadSegmentCache(cpu, Seg.SS, newSs, ss);
     cpu.r32[Reg.ESP] = (newEsp + release) | 0;
     nullInaccessibleSegments(cpu);
   } catch (e) {

@@ -31,7 +31,7 @@ let pendingFlags = 0;
 /** Which status flags pendingFlags replaces: ARITH for shifts, CF|OF for rotates, 0 for none. */
 let pendingMask = 0;
 
-function commitFlags(cpu: CPU): void {
+export function commitFlags(cpu: CPU): void {
   if (pendingMask === ARITH) {
     cpu.setArithFlags(pendingFlags);
   } else if (pendingMask !== 0) {

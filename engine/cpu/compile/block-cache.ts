@@ -1,0 +1,90 @@
+// Which code is hot, which blocks are compiled, and forgetting them when the
+// guest writes to their page.
+//
+// A physical page holding compiled code is a "code page": TLB entries for it
+// are filled without write permission, so every write to it takes the slow
+// path, which drops the page's blocks before the write lands. Code pages are
+// rare and writes to them rarer (a loader copying a program, a kernel
+// patching itself), so the hot path pays nothing for this.
+
+import type { CPU } from '../cpu.ts';
+import { compileBlock, NO_BLOCK, type Block } from './block-compiler.ts';
+
+/** Executions of an address before it is compiled: cold code is not worth the compile. */
+const HOT_THRESHOLD = 40;
+/** Direct-mapped cache sizes (powers of two). */
+const CACHE_BITS = 16;
+const COUNTER_BITS = 16;
+
+export const CACHE_MASK = (1 << CACHE_BITS) - 1;
+
+export class BlockCache {
+  /** Direct-mapped by physical address; the run loop probes it inline. */
+  readonly cache: Block[] = new Array<Block>(1 << CACHE_BITS).fill(NO_BLOCK);
+  private readonly counters = new Uint8Array(1 << COUNTER_BITS);
+  /** Blocks compiled per physical page, so a write to the page can drop exactly them. */
+  private readonly pageBlocks = new Map<number, Block[]>();
+  /** 1 for physical pages holding compiled code. */
+  readonly codePages: Uint8Array;
+  compiled = 0;
+  invalidations = 0;
+
+  constructor(private readonly cpu: CPU) {
+    this.codePages = new Uint8Array(Math.ceil(cpu.ramSize / 4096));
+  }
+
+  /**
+   * The block starting at physical `phys` (EIP `eip`), compiling it once it is
+   * hot; null while it is cold. A block of length 0 means "interpret here".
+   */
+  lookup(phys: number, eip: number): Block | null {
+    const slot = phys & CACHE_MASK;
+    const b = this.cache[slot];
+    if (b.phys === phys && b.eip === eip && b.csBase === this.cpu.csBase) return b;
+    return this.miss(phys, eip);
+  }
+
+  /** Not in the cache: count the execution, and compile once the address is hot. */
+  miss(phys: number, eip: number): Block | null {
+    const slot = phys & CACHE_MASK;
+    const c = phys & ((1 << COUNTER_BITS) - 1);
+    if (++this.counters[c] < HOT_THRESHOLD) return null;
+    this.counters[c] = 0;
+    return this.compile(phys, eip, slot);
+  }
+
+  private compile(phys: number, eip: number, slot: number): Block {
+    const block = compileBlock(this.cpu, phys, eip);
+    this.cache[slot] = block;
+    this.compiled++;
+    const page = phys >>> 12;
+    let list = this.pageBlocks.get(page);
+    if (!list) {
+      list = [];
+      this.pageBlocks.set(page, list);
+    }
+    list.push(block);
+    if (this.codePages[page] === 0) {
+      this.codePages[page] = 1;
+      // Writable translations of this page may be cached: drop them so refills see it is code now.
+      this.cpu.flushTlb(false);
+    }
+    return block;
+  }
+
+  /** A write is about to change physical page `page`: forget its compiled blocks. */
+  invalidatePage(page: number): void {
+    const list = this.pageBlocks.get(page);
+    if (list) {
+      for (const b of list) {
+        const slot = b.phys & ((1 << CACHE_BITS) - 1);
+        if (this.cache[slot] === b) this.cache[slot] = NO_BLOCK;
+      }
+      this.pageBlocks.delete(page);
+    }
+    this.codePages[page] = 0;
+    this.invalidations++;
+    // The page's TLB entries still forbid writes; refills will now allow them.
+    this.cpu.flushTlb(false);
+  }
+}
