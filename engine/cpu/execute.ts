@@ -60,19 +60,48 @@ function runWithBlocks(cpu: CPU, limit: number, blocks: BlockCache): void {
       const phys = cpu.fetchXor ^ lin;
       let block: Block | null = cache[phys & CACHE_MASK];
       if (block.phys !== phys || block.eip !== eip || block.csBase !== cpu.csBase) block = blocks.miss(phys, eip);
-      if (block !== null && block.length !== 0 && cpu.retired + block.length <= limit) {
-        block.run(cpu);
+      if (block === null || block.length === 0 || cpu.retired + block.length > limit) {
+        table[cpu.fetch8()](cpu);
+        if (cpu.prefixCount !== 0) cpu.clearPrefixes();
+        cpu.retired++;
         continue;
       }
-      table[cpu.fetch8()](cpu);
-      if (cpu.prefixCount !== 0) cpu.clearPrefixes();
-      cpu.retired++;
+      let current: Block = block;
+      current.run(cpu, limit);
+      // Chaining: go straight to the block that followed last time while it is still
+      // valid, on the same linear page (so the same translation), and fits the budget.
+      for (;;) {
+        const next = cpu.eip;
+        let following: Block | null = current.next0;
+        if (following.eip !== next) {
+          following = current.next1;
+          if (following.eip !== next) {
+            following = lookupOnPage(cpu, blocks, next);
+            if (following === null) break;
+            current.next1 = current.next0;
+            current.next0 = following;
+          }
+        }
+        if (!following.valid || following.csBase !== cpu.csBase || ((cpu.csBase + next) & ~0xfff) !== cpu.fetchPage) break;
+        if (cpu.retired + following.length > limit || cpu.stopRequested) break;
+        current = following;
+        current.run(cpu, limit);
+      }
     }
   } catch (e) {
     abandonInstruction(cpu);
     throw e;
   }
   cpu.executing = false;
+}
+
+/** The compiled block at `eip` if it is cached and on the current fetch page; null otherwise. */
+function lookupOnPage(cpu: CPU, blocks: BlockCache, eip: number): Block | null {
+  const lin = (cpu.csBase + eip) | 0;
+  if ((lin & ~0xfff) !== cpu.fetchPage) return null;
+  const phys = cpu.fetchXor ^ lin;
+  const b = blocks.cache[phys & CACHE_MASK];
+  return b.phys === phys && b.eip === eip && b.length !== 0 ? b : null;
 }
 
 /** A fault unwound the instruction: put EIP back on it so it can be delivered and restarted. */

@@ -77,6 +77,7 @@ export class BlockCache {
     const list = this.pageBlocks.get(page);
     if (list) {
       for (const b of list) {
+        b.valid = false;
         const slot = b.phys & ((1 << CACHE_BITS) - 1);
         if (this.cache[slot] === b) this.cache[slot] = NO_BLOCK;
       }

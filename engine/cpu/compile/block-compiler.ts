@@ -35,8 +35,15 @@ export class Block {
     readonly csBase: number,
     /** Instructions in the block; 0 means "nothing compilable here: interpret". */
     readonly length: number,
-    readonly run: (cpu: CPU) => void,
+    /** Runs the block; a block that ends by jumping to its own start repeats while `limit` allows. */
+    readonly run: (cpu: CPU, limit: number) => void,
   ) {}
+
+  /** False once a write to its page has dropped it. */
+  valid = true;
+  /** The blocks that followed this one last time, so the run loop can go straight on (block chaining). */
+  next0: Block = this;
+  next1: Block = this;
 }
 
 /** Fills empty cache slots, so the cache array never has holes: it matches no address. */
@@ -221,6 +228,8 @@ interface Compiled {
   faults: boolean;
   /** Control leaves straight-line code: the code sets cpu.eip itself and the block ends. */
   ends: boolean;
+  /** For a direct jump: where it may go. */
+  targets?: number[];
 }
 
 /** JavaScript for the instruction at `code.pos`, or null when the compiler does not know it. */
@@ -399,10 +408,10 @@ function compileInstruction(code: CodeReader, eip: number, startPos: number): Co
     case 0x78: case 0x79: case 0x7a: case 0x7b: case 0x7c: case 0x7d: case 0x7e: case 0x7f: {
       const d = code.s8();
       const n = next();
-      return { code: `cpu.eip = ${conditionCode(op & 0xf)} ? ${(n + d) | 0} : ${n};`, faults: false, ends: true };
+      return { code: `cpu.eip = ${conditionCode(op & 0xf)} ? ${(n + d) | 0} : ${n};`, faults: false, ends: true, targets: [(n + d) | 0, n] };
     }
-    case 0xeb: { const d = code.s8(); return { code: `cpu.eip = ${(next() + d) | 0};`, faults: false, ends: true }; }
-    case 0xe9: { const d = code.i32(); return { code: `cpu.eip = ${(next() + d) | 0};`, faults: false, ends: true }; }
+    case 0xeb: { const d = code.s8(); const t = (next() + d) | 0; return { code: `cpu.eip = ${t};`, faults: false, ends: true, targets: [t] }; }
+    case 0xe9: { const d = code.i32(); const t = (next() + d) | 0; return { code: `cpu.eip = ${t};`, faults: false, ends: true, targets: [t] }; }
     case 0xe8: {
       const d = code.i32();
       const n = next();
@@ -420,7 +429,7 @@ function compileTwoByte(code: CodeReader, eip: number, startPos: number): Compil
   if (op >= 0x80 && op <= 0x8f) { // Jcc rel32
     const d = code.i32();
     const n = (eip + (code.pos - startPos)) | 0;
-    return { code: `cpu.eip = ${conditionCode(op & 0xf)} ? ${(n + d) | 0} : ${n};`, faults: false, ends: true };
+    return { code: `cpu.eip = ${conditionCode(op & 0xf)} ? ${(n + d) | 0} : ${n};`, faults: false, ends: true, targets: [(n + d) | 0, n] };
   }
   if (op >= 0x90 && op <= 0x9f) { // SETcc r/m8
     const cond = conditionCode(op & 0xf);
@@ -468,6 +477,7 @@ export function compileBlock(cpu: CPU, phys: number, eip: number): Block {
   const parts: string[] = [];
   let count = 0;
   let ended = false;
+  let loops = false;
   while (count < MAX_INSTRUCTIONS) {
     const start = reader.pos;
     const at = (eip + (start - phys)) | 0;
@@ -489,23 +499,31 @@ export function compileBlock(cpu: CPU, phys: number, eip: number): Block {
     count++;
     if (c.ends) {
       ended = true;
+      loops = c.targets?.includes(eip) ?? false;
       break;
     }
   }
   if (count === 0) return new Block(phys, eip, cpu.csBase, 0, NO_BLOCK.run);
   const end = ended ? '' : ` cpu.eip = ${(eip + (reader.pos - phys)) | 0};`;
+  // A loop that is one block runs inside the function, as long as each whole
+  // iteration fits the budget: the dispatcher is the expensive part of a short loop.
+  const body = parts.join('\n      ');
   const source = `
     const r32 = cpu.r32, r16 = cpu.r16, r8 = cpu.r8, segBase = cpu.segBase, segCheck = cpu.segNeedsCheck;
-    const R = cpu.retired;
+    let R = cpu.retired;
     let i = 0, a = 0, x = 0, y = 0, r = 0;
     try {
-      ${parts.join('\n      ')}
+      ${loops ? `for (;;) {
+      ${body}
+      R += ${count};
+      if (cpu.eip !== ${eip} || R + ${count} > limit || cpu.stopRequested) break;
+      }` : body}
     } catch (e) {
       cpu.retired = R + i;
       throw e;
     }
-    cpu.retired = R + ${count};${end}`;
+    cpu.retired = ${loops ? 'R' : `R + ${count}`};${end}`;
   // The compiler's output stage: the block's code becomes a function V8 compiles like any other.
-  const run = new Function('h', `return function block(cpu) {${source}\n};`)(helpers) as (cpu: CPU) => void;
+  const run = new Function('h', `return function block(cpu, limit) {${source}\n};`)(helpers) as (cpu: CPU, limit: number) => void;
   return new Block(phys, eip, cpu.csBase, count, run);
 }
