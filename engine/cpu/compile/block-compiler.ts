@@ -21,10 +21,11 @@ import type { CPU } from '../cpu.ts';
 import { Lazy } from '../flags.ts';
 import { table } from '../decode.ts';
 import { commitFlags, shiftRotate } from '../ops/shift.ts';
-import { imul32 } from '../ops/multiply.ts';
+import { div, idiv, imul32, imulOneOperand, mul } from '../ops/multiply.ts';
+import { alu } from '../ops/arith.ts';
 
 /** Interpreter pieces the generated code calls, passed in as `h`. */
-const helpers = { table, commitFlags, shiftRotate, imul32 };
+const helpers = { table, commitFlags, shiftRotate, imul32, mul, imulOneOperand, div, idiv, alu };
 
 /** A compiled block: run it only if `length` more instructions fit the budget. */
 export class Block {
@@ -217,7 +218,7 @@ function aluCode(op: number, size: number): string | null {
     case 4: return `r = (x & y) ${mask}; ${lazy(Lazy.Logic, 'x', 'y', 'r', size)}`;
     case 5: case 7: return `r = (x - y) ${mask}; ${lazy(Lazy.Sub, 'x', 'y', 'r', size)}`;
     case 6: return `r = (x ^ y) ${mask}; ${lazy(Lazy.Logic, 'x', 'y', 'r', size)}`;
-    default: return null;
+    default: return `r = h.alu(cpu, ${op}, x, y, ${size});`; // ADC, SBB: the carry-in makes them the interpreter's
   }
 }
 
@@ -346,12 +347,19 @@ function compileInstruction(code: CodeReader, eip: number, startPos: number): Co
       if (m.rmReg < 0 || m.reg === 2 || m.reg === 3) return null;
       return ok(`y = r8[4] & 31; if (y !== 0) { r32[${m.rmReg}] = h.shiftRotate(cpu, ${m.reg}, r32[${m.rmReg}], y, 4); h.commitFlags(cpu); }`, false);
     }
-    case 0xf7: { // NOT/NEG r32
+    case 0xf7: { // group 3 on r/m32: TEST imm, NOT, NEG, MUL, IMUL, DIV, IDIV
       const m = decodeModRM(code, code.u8());
-      if (m.rmReg < 0) return null;
-      if (m.reg === 2) return ok(`r32[${m.rmReg}] = ~r32[${m.rmReg}];`, false);
-      if (m.reg === 3) return ok(`y = r32[${m.rmReg}]; r = -y | 0; ${lazy(Lazy.Sub, '0', 'y', 'r', 4)} r32[${m.rmReg}] = r;`, false);
-      return null;
+      const load = m.rmReg >= 0 ? `y = r32[${m.rmReg}];` : `${address(m, 4)} y = cpu.read32(a);`;
+      const mem = m.rmReg < 0;
+      switch (m.reg) {
+        case 0: case 1: return ok(`${load} x = y; y = ${code.i32()}; ${aluCode(4, 4)}`, mem);
+        case 2: return mem ? null : ok(`r32[${m.rmReg}] = ~r32[${m.rmReg}];`, false);
+        case 3: return mem ? null : ok(`y = r32[${m.rmReg}]; r = -y | 0; ${lazy(Lazy.Sub, '0', 'y', 'r', 4)} r32[${m.rmReg}] = r;`, false);
+        case 4: return ok(`${load} h.mul(cpu, 4, y);`, mem);
+        case 5: return ok(`${load} h.imulOneOperand(cpu, 4, y);`, mem);
+        case 6: return ok(`${load} h.div(cpu, 4, y);`, true); // #DE
+        default: return ok(`${load} h.idiv(cpu, 4, y);`, true);
+      }
     }
     case 0xff: {
       const m = decodeModRM(code, code.u8());
