@@ -327,8 +327,14 @@ export class CPU {
   /** Refill the fetch page for linear address `lin` (a new code page, or after a flush). */
   refillFetchPage(lin: number): void {
     const phys = this.translate(lin, Access.Fetch);
-    this.fetchPage = lin & ~0xfff;
     this.fetchXor = (phys ^ lin) & ~0xfff;
+    if (this.segNeedsCheck[Seg.CS] !== 0) {
+      // A CS with a limit: check this byte, and keep the fast path off so every fetch checks (SDM 5.3).
+      this.checkSegmentAccess(Seg.CS, this.eip, 1);
+      this.fetchPage = -1;
+      return;
+    }
+    this.fetchPage = lin & ~0xfff;
   }
 
   fetch8(): number {

@@ -60,7 +60,8 @@ function runWithBlocks(cpu: CPU, limit: number, blocks: BlockCache): void {
       const phys = cpu.fetchXor ^ lin;
       let block: Block | null = cache[phys & CACHE_MASK];
       if (block.phys !== phys || block.eip !== eip || block.csBase !== cpu.csBase) block = blocks.miss(phys, eip);
-      if (block === null || block.length === 0 || cpu.retired + block.length > limit) {
+      // Compiled code does not check a CS limit, so a limited CS is always interpreted.
+      if (block === null || block.length === 0 || cpu.retired + block.length > limit || cpu.segNeedsCheck[1] !== 0) {
         table[cpu.fetch8()](cpu);
         if (cpu.prefixCount !== 0) cpu.clearPrefixes();
         cpu.retired++;

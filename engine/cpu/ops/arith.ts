@@ -72,7 +72,7 @@ function ebGb(op: number) {
       const r = alu(cpu, op, cpu.getReg8(m & 7), b, 1);
       if (op !== AluOp.Cmp) cpu.setReg8(m & 7, r);
     } else {
-      const lin = cpu.ea(m);
+      const lin = cpu.ea(m, 1);
       if (op !== AluOp.Cmp) cpu.prepareWrite(lin, 1);
       const r = alu(cpu, op, cpu.read8(lin), b, 1);
       if (op !== AluOp.Cmp) cpu.write8(lin, r);
@@ -88,7 +88,7 @@ function evGv32(op: number) {
       const r = alu(cpu, op, cpu.r32[m & 7], b, 4);
       if (op !== AluOp.Cmp) cpu.r32[m & 7] = r;
     } else {
-      const lin = cpu.ea(m);
+      const lin = cpu.ea(m, 4);
       if (op !== AluOp.Cmp) cpu.prepareWrite(lin, 4);
       const r = alu(cpu, op, cpu.read32(lin), b, 4);
       if (op !== AluOp.Cmp) cpu.write32(lin, r);
@@ -104,7 +104,7 @@ function evGv16(op: number) {
       const r = alu(cpu, op, cpu.r16[(m & 7) << 1], b, 2);
       if (op !== AluOp.Cmp) cpu.r16[(m & 7) << 1] = r;
     } else {
-      const lin = cpu.ea(m);
+      const lin = cpu.ea(m, 2);
       if (op !== AluOp.Cmp) cpu.prepareWrite(lin, 2);
       const r = alu(cpu, op, cpu.read16(lin), b, 2);
       if (op !== AluOp.Cmp) cpu.write16(lin, r);
@@ -170,7 +170,7 @@ function group1Eb(cpu: CPU): void {
     const r = alu(cpu, op, cpu.getReg8(m & 7), cpu.fetch8(), 1);
     if (op !== AluOp.Cmp) cpu.setReg8(m & 7, r);
   } else {
-    const lin = cpu.ea(m);
+    const lin = cpu.ea(m, 1);
     const imm = cpu.fetch8();
     if (op !== AluOp.Cmp) cpu.prepareWrite(lin, 1);
     const r = alu(cpu, op, cpu.read8(lin), imm, 1);
@@ -189,7 +189,7 @@ function group1Ev32(signExtendedByte: boolean) {
       const r = alu(cpu, op, cpu.r32[m & 7], b, 4);
       if (op !== AluOp.Cmp) cpu.r32[m & 7] = r;
     } else {
-      const lin = cpu.ea(m);
+      const lin = cpu.ea(m, 4);
       const b = signExtendedByte ? cpu.fetchS8() : cpu.fetch32();
       if (op !== AluOp.Cmp) cpu.prepareWrite(lin, 4);
       const r = alu(cpu, op, cpu.read32(lin), b, 4);
@@ -207,7 +207,7 @@ function group1Ev16(signExtendedByte: boolean) {
       const r = alu(cpu, op, cpu.r16[(m & 7) << 1], b, 2);
       if (op !== AluOp.Cmp) cpu.r16[(m & 7) << 1] = r;
     } else {
-      const lin = cpu.ea(m);
+      const lin = cpu.ea(m, 2);
       const b = (signExtendedByte ? cpu.fetchS8() : cpu.fetch16()) & 0xffff;
       if (op !== AluOp.Cmp) cpu.prepareWrite(lin, 2);
       const r = alu(cpu, op, cpu.read16(lin), b, 2);
@@ -259,7 +259,7 @@ export function modifyRM(cpu: CPU, m: number, size: number, f: (cpu: CPU, v: num
     else cpu.r32[reg] = f(cpu, cpu.r32[reg]);
     return;
   }
-  const lin = cpu.ea(m);
+  const lin = cpu.ea(m, size);
   cpu.prepareWrite(lin, size);
   if (size === 1) cpu.write8(lin, f(cpu, cpu.read8(lin)));
   else if (size === 2) cpu.write16(lin, f(cpu, cpu.read16(lin)));

@@ -11,7 +11,6 @@ import { Reg } from '../cpu.ts';
 import { def, def0F, def2 } from '../decode.ts';
 import { ZF } from '../flags.ts';
 import { TLB_VALID } from '../../memory/tlb.ts';
-import { Access } from '../../memory/paging.ts';
 import { alu } from './arith.ts';
 
 const ADD = 0;
@@ -159,15 +158,6 @@ function cmpxchg(size: number) {
 
 // ---- CMPXCHG8B: 0F C7 /1 m64 -------------------------------------------------------------
 
-/** Fault now if a write to any byte of [lin, lin+8) would, so the two dword stores cannot half-happen. */
-function probeWrite64(cpu: CPU, lin: number): void {
-  const last = (lin + 7) | 0;
-  if ((cpu.tlb.entries[lin >>> 12] & cpu.writeMask) !== TLB_VALID) cpu.translate(lin, Access.Write);
-  if (((last ^ lin) >>> 12) !== 0 && (cpu.tlb.entries[last >>> 12] & cpu.writeMask) !== TLB_VALID) {
-    // The fault reports the first byte on the second page, as QEMU does for a split access.
-    cpu.translate(last & ~0xfff, Access.Write);
-  }
-}
 
 /**
  * SDM "CMPXCHG8B": compare EDX:EAX with m64. Equal: ZF = 1 and m64 <- ECX:EBX.
@@ -180,7 +170,7 @@ function cmpxchg8b(cpu: CPU, m: number): void {
   const lo = cpu.read32(lin);
   const hi = cpu.read32((lin + 4) | 0);
   const equal = lo === cpu.r32[Reg.EAX] && hi === cpu.r32[Reg.EDX];
-  probeWrite64(cpu, lin);
+  cpu.prepareWrite(lin, 8) /* both dword stores or neither */;
   if (equal) {
     cpu.write32(lin, cpu.r32[Reg.EBX]);
     cpu.write32((lin + 4) | 0, cpu.r32[Reg.ECX]);

@@ -110,7 +110,7 @@ function group5(size: 2 | 4) {
           if (size === 4) cpu.r32[r] = incDec(cpu, cpu.r32[r], op === 1, 4);
           else cpu.r16[r << 1] = incDec(cpu, cpu.r16[r << 1], op === 1, 2);
         } else {
-          const lin = cpu.ea(m);
+          const lin = cpu.ea(m, size);
           cpu.prepareWrite(lin, size);
           if (size === 4) cpu.write32(lin, incDec(cpu, cpu.read32(lin), op === 1, 4));
           else cpu.write16(lin, incDec(cpu, cpu.read16(lin), op === 1, 2));
@@ -127,7 +127,7 @@ function group5(size: 2 | 4) {
         return;
       case 3: case 5: {
         if (m >= 0xc0) cpu.undefinedOpcode(`far ${op === 3 ? 'CALL' : 'JMP'} with a register operand`);
-        const lin = cpu.ea(m);
+        const lin = cpu.ea(m, size + 2);
         const off = size === 4 ? cpu.read32(lin) : cpu.read16(lin);
         const sel = cpu.read16((lin + size) | 0);
         if (op === 3) farCall(cpu, sel, off);

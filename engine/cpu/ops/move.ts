@@ -46,18 +46,18 @@ def2(0x8d,
   });
 
 // A0-A3: MOV between the accumulator and a direct offset (moffs) in DS or the override.
-function moffs(cpu: CPU): number {
+function moffs(cpu: CPU, size: number): number {
   const off = cpu.a16 ? cpu.fetch16() : cpu.fetch32();
-  return cpu.linear(cpu.dataSeg(), off);
+  return cpu.linear(cpu.dataSeg(), off, size);
 }
-def(0xa0, (cpu) => { cpu.r8[0] = cpu.read8(moffs(cpu)); });
+def(0xa0, (cpu) => { cpu.r8[0] = cpu.read8(moffs(cpu, 1)); });
 def2(0xa1,
-  (cpu) => { cpu.r32[0] = cpu.read32(moffs(cpu)); },
-  (cpu) => { cpu.r16[0] = cpu.read16(moffs(cpu)); });
-def(0xa2, (cpu) => { cpu.write8(moffs(cpu), cpu.r8[0]); });
+  (cpu) => { cpu.r32[0] = cpu.read32(moffs(cpu, 4)); },
+  (cpu) => { cpu.r16[0] = cpu.read16(moffs(cpu, 2)); });
+def(0xa2, (cpu) => { cpu.write8(moffs(cpu, 1), cpu.r8[0]); });
 def2(0xa3,
-  (cpu) => { cpu.write32(moffs(cpu), cpu.r32[0]); },
-  (cpu) => { cpu.write16(moffs(cpu), cpu.r16[0]); });
+  (cpu) => { cpu.write32(moffs(cpu, 4), cpu.r32[0]); },
+  (cpu) => { cpu.write16(moffs(cpu, 2), cpu.r16[0]); });
 
 // B0+r MOV r8,imm8; B8+r MOV r32/r16,imm
 for (let r = 0; r < 8; r++) {
@@ -73,7 +73,7 @@ def(0xc6, (cpu) => {
   if ((m & 0x38) !== 0) cpu.undefinedOpcode(`undefined opcode C6 /${(m >>> 3) & 7}`);
   if (m >= 0xc0) cpu.setReg8(m & 7, cpu.fetch8());
   else {
-    const lin = cpu.ea(m);
+    const lin = cpu.ea(m, 1);
     cpu.write8(lin, cpu.fetch8());
   }
 });
@@ -83,7 +83,7 @@ def2(0xc7,
     if ((m & 0x38) !== 0) cpu.undefinedOpcode(`undefined opcode C7 /${(m >>> 3) & 7}`);
     if (m >= 0xc0) cpu.r32[m & 7] = cpu.fetch32();
     else {
-      const lin = cpu.ea(m);
+      const lin = cpu.ea(m, 4);
       cpu.write32(lin, cpu.fetch32());
     }
   },
@@ -92,7 +92,7 @@ def2(0xc7,
     if ((m & 0x38) !== 0) cpu.undefinedOpcode(`undefined opcode C7 /${(m >>> 3) & 7}`);
     if (m >= 0xc0) cpu.r16[(m & 7) << 1] = cpu.fetch16();
     else {
-      const lin = cpu.ea(m);
+      const lin = cpu.ea(m, 2);
       cpu.write16(lin, cpu.fetch16());
     }
   });

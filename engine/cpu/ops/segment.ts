@@ -316,7 +316,7 @@ function loadFarPointer(seg: number) {
   return (cpu: CPU): void => {
     const m = cpu.fetch8();
     if (m >= 0xc0) cpu.undefinedOpcode('far pointer load with a register operand');
-    const lin = cpu.ea(m);
+    const lin = cpu.ea(m, cpu.o16 ? 4 : 6);
     const off = cpu.o16 ? cpu.read16(lin) : cpu.read32(lin);
     const sel = cpu.read16((lin + (cpu.o16 ? 2 : 4)) | 0);
     loadDataSegment(cpu, seg, sel);

@@ -17,7 +17,6 @@ import { def, def2 } from '../decode.ts';
 import type { Op } from '../decode.ts';
 import { DF } from '../flags.ts';
 import { TLB_VALID } from '../../memory/tlb.ts';
-import { Access } from '../../memory/paging.ts';
 import { alu } from './arith.ts';
 import { checkIoPermission } from './system.ts';
 
@@ -106,8 +105,8 @@ function repeat(cpu: CPU, once: Iteration, size: number, seg: number): void {
 // ---- MOVS ------------------------------------------------------------------------
 
 const movsOnce: Iteration = (cpu, size, seg, delta) => {
-  const v = load(cpu, cpu.linear(seg, sourceIndex(cpu)), size);
-  store(cpu, cpu.linear(Seg.ES, destIndex(cpu)), size, v);
+  const v = load(cpu, cpu.linear(seg, sourceIndex(cpu), size), size);
+  store(cpu, cpu.linear(Seg.ES, destIndex(cpu), size), size, v);
   advance(cpu, Reg.ESI, delta);
   advance(cpu, Reg.EDI, delta);
 };
@@ -120,6 +119,8 @@ const movsOnce: Iteration = (cpu, size, seg, delta) => {
  * (0: let the slow path take the next element, and fault or refill the TLB).
  */
 function movsRun(cpu: CPU, size: number, seg: number, max: number): number {
+  // Segments with limits or null selectors check each element: leave those to the slow path.
+  if (cpu.segNeedsCheck[seg] !== 0 || cpu.segNeedsCheck[Seg.ES] !== 0) return 0;
   const src = cpu.linear(seg, cpu.r32[Reg.ESI]);
   const dst = cpu.linear(Seg.ES, cpu.r32[Reg.EDI]);
   const se = cpu.tlb.entries[src >>> 12];
@@ -175,7 +176,7 @@ function movs(size: number): Op {
 // ---- STOS ------------------------------------------------------------------------
 
 const stosOnce: Iteration = (cpu, size, _seg, delta) => {
-  store(cpu, cpu.linear(Seg.ES, destIndex(cpu)), size, accumulator(cpu, size));
+  store(cpu, cpu.linear(Seg.ES, destIndex(cpu), size), size, accumulator(cpu, size));
   advance(cpu, Reg.EDI, delta);
 };
 
@@ -195,6 +196,7 @@ function fillPattern(cpu: CPU, p: number, bytes: number, value: number, size: nu
 
 /** The STOS counterpart of movsRun: fill up to `max` elements within one writable RAM page. */
 function stosRun(cpu: CPU, size: number, max: number): number {
+  if (cpu.segNeedsCheck[Seg.ES] !== 0) return 0;
   const dst = cpu.linear(Seg.ES, cpu.r32[Reg.EDI]);
   const e = cpu.tlb.entries[dst >>> 12];
   if ((e & cpu.writeMask) !== TLB_VALID) return 0;
@@ -235,7 +237,7 @@ function stos(size: number): Op {
 // ---- LODS ------------------------------------------------------------------------
 
 const lodsOnce: Iteration = (cpu, size, seg, delta) => {
-  const v = load(cpu, cpu.linear(seg, sourceIndex(cpu)), size);
+  const v = load(cpu, cpu.linear(seg, sourceIndex(cpu), size), size);
   if (size === 1) cpu.r8[0] = v;
   else if (size === 2) cpu.r16[0] = v;
   else cpu.r32[0] = v;
@@ -253,8 +255,8 @@ type Comparison = (cpu: CPU, size: number, seg: number, delta: number) => boolea
 
 // SDM "CMPS": temp <- SRC1 - SRC2 with SRC1 = DS:ESI and SRC2 = ES:EDI.
 const cmpsOnce: Comparison = (cpu, size, seg, delta) => {
-  const a = load(cpu, cpu.linear(seg, sourceIndex(cpu)), size);
-  const b = load(cpu, cpu.linear(Seg.ES, destIndex(cpu)), size);
+  const a = load(cpu, cpu.linear(seg, sourceIndex(cpu), size), size);
+  const b = load(cpu, cpu.linear(Seg.ES, destIndex(cpu), size), size);
   advance(cpu, Reg.ESI, delta);
   advance(cpu, Reg.EDI, delta);
   alu(cpu, CMP, a, b, size);
@@ -264,7 +266,7 @@ const cmpsOnce: Comparison = (cpu, size, seg, delta) => {
 // SDM "SCAS": temp <- AL/AX/EAX - ES:EDI.
 const scasOnce: Comparison = (cpu, size, _seg, delta) => {
   const a = accumulator(cpu, size);
-  const b = load(cpu, cpu.linear(Seg.ES, destIndex(cpu)), size);
+  const b = load(cpu, cpu.linear(Seg.ES, destIndex(cpu), size), size);
   advance(cpu, Reg.EDI, delta);
   alu(cpu, CMP, a, b, size);
   return a === b;
@@ -296,24 +298,13 @@ function compare(once: Comparison, size: number): Op {
 
 // ---- INS and OUTS ------------------------------------------------------------------
 
-/**
- * Make sure the destination element can be written before the port is read:
- * reading a device port has side effects (a UART's receive buffer pops), so a
- * page fault on the store must come first or the restarted INS would lose a
- * byte. QEMU orders it the same way.
- */
-function probeWrite(cpu: CPU, lin: number, size: number): void {
-  const last = (lin + size - 1) | 0;
-  if ((cpu.tlb.entries[lin >>> 12] & cpu.writeMask) !== TLB_VALID) cpu.translate(lin, Access.Write);
-  if (((last ^ lin) >>> 12) !== 0 && (cpu.tlb.entries[last >>> 12] & cpu.writeMask) !== TLB_VALID) {
-    // The fault reports the first byte on the second page, as QEMU does for a split access.
-    cpu.translate(last & ~0xfff, Access.Write);
-  }
-}
 
 const insOnce: Iteration = (cpu, size, _seg, delta) => {
-  const lin = cpu.linear(Seg.ES, destIndex(cpu));
-  probeWrite(cpu, lin, size);
+  const lin = cpu.linear(Seg.ES, destIndex(cpu), size);
+  // Reading a device port has side effects (a UART's receive buffer pops), so a
+  // page fault on the store must come first or the restarted INS would lose a
+  // byte. QEMU orders it the same way.
+  cpu.prepareWrite(lin, size);
   const port = cpu.r16[Reg.EDX << 1];
   const v = size === 1 ? cpu.io.in8(port) : size === 2 ? cpu.io.in16(port) : cpu.io.in32(port);
   store(cpu, lin, size, v);
@@ -321,7 +312,7 @@ const insOnce: Iteration = (cpu, size, _seg, delta) => {
 };
 
 const outsOnce: Iteration = (cpu, size, seg, delta) => {
-  const v = load(cpu, cpu.linear(seg, sourceIndex(cpu)), size);
+  const v = load(cpu, cpu.linear(seg, sourceIndex(cpu), size), size);
   const port = cpu.r16[Reg.EDX << 1];
   if (size === 1) cpu.io.out8(port, v);
   else if (size === 2) cpu.io.out16(port, v);

@@ -230,13 +230,13 @@ def0F(0x01, (cpu) => {
   if (m >= 0xc0 && op !== 4 && op !== 6) cpu.undefinedOpcode(`0F 01 /${op} with a register operand`);
   switch (op) {
     case 0: case 1: { // SGDT/SIDT: not privileged (SDM), a 6-byte store
-      const lin = cpu.ea(m);
+      const lin = cpu.ea(m, 6);
       cpu.write16(lin, op === 0 ? cpu.gdtLimit : cpu.idtLimit);
       cpu.write32((lin + 2) | 0, op === 0 ? cpu.gdtBase : cpu.idtBase);
       return;
     }
     case 2: case 3: { // LGDT/LIDT: with a 16-bit operand only 24 bits of base are loaded
-      const lin = cpu.ea(m);
+      const lin = cpu.ea(m, 6);
       cpu.requireCpl0(op === 2 ? 'LGDT' : 'LIDT');
       const limit = cpu.read16(lin);
       let base = cpu.read32((lin + 2) | 0);

@@ -1,0 +1,306 @@
+// The system half of the lab PC against QEMU: kernels from
+// test/fixtures/system enter ring 3, fault in every way the course relies on
+// (privileged instructions, INT n and gate checks, segment loads, IRET and far
+// returns, page faults, the timer, double and triple faults), and print what
+// their handlers received. The engine's serial output must be QEMU's, byte for
+// byte, and both must end the same way.
+//
+// Where QEMU departs from the Intel SDM, the engine is held to the SDM
+// instead: those cases are listed in SDM_ANSWERS with the SDM's text, and
+// QEMU's line for them is left out of the comparison.
+
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { Machine } from '../../engine/machine.ts';
+import type { RunResult } from '../../engine/config.ts';
+import { buildKernel, hasQemu, runQemu, type GuestRun } from '../fixtures/guest/build-guest.ts';
+
+const SYSTEM_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/system');
+const LIBRARY = ['sys-entry.S', 'sys.c'].map((f) => path.join(SYSTEM_DIR, f));
+const NO_QEMU = 'qemu-system-i386 not found: install the Debian package qemu-system-x86 to compare with QEMU';
+/** Generous: the timer kernel waits through a few 100 Hz ticks, a few million instructions. */
+const BUDGET = 300_000_000;
+
+interface KernelSpec {
+  source: string;
+  defines?: Record<string, string | number>;
+}
+
+interface EngineRun {
+  serial: string;
+  result: RunResult;
+}
+
+interface CaseBlock {
+  name: string;
+  /** The lines the case printed, without its "case NAME" header. */
+  lines: string[];
+}
+
+const kernels = new Map<string, Promise<string>>();
+function kernelFor(spec: KernelSpec): Promise<string> {
+  const key = `${spec.source} ${JSON.stringify(spec.defines ?? {})}`;
+  let built = kernels.get(key);
+  if (!built) {
+    built = buildKernel([...LIBRARY, path.join(SYSTEM_DIR, spec.source)], { defines: spec.defines });
+    kernels.set(key, built);
+  }
+  return built;
+}
+
+const engineRuns = new Map<string, Promise<EngineRun>>();
+/** One engine run per kernel and mode, shared by the tests that look at it. */
+function runOnEngine(spec: KernelSpec, compile: boolean): Promise<EngineRun> {
+  const key = `${spec.source} ${JSON.stringify(spec.defines ?? {})} ${compile}`;
+  let run = engineRuns.get(key);
+  if (!run) {
+    run = (async () => {
+      const file = await kernelFor(spec);
+      let serial = '';
+      const machine = new Machine(
+        { kernel: await readFile(file), kernelName: spec.source, maxInstructions: BUDGET, compile },
+        { onOutput(chunk, source) { if (source === 'com1') serial += Buffer.from(chunk).toString('latin1'); } },
+      );
+      const result = machine.run();
+      return { serial, result };
+    })();
+    engineRuns.set(key, run);
+  }
+  return run;
+}
+
+async function runOnQemu(spec: KernelSpec): Promise<GuestRun & { text: string }> {
+  const run = await runQemu(await kernelFor(spec), { timeoutMs: 60_000 });
+  return { ...run, text: run.serial.toString('latin1') };
+}
+
+/** Splits serial output at its "case NAME" lines; text before the first case is a block named "". */
+function caseBlocks(serial: string): CaseBlock[] {
+  const blocks: CaseBlock[] = [{ name: '', lines: [] }];
+  for (const line of serial.split('\n')) {
+    if (line.startsWith('case ')) blocks.push({ name: line.slice(5), lines: [] });
+    // A case's own lines are indented; an unindented line (the kernel's closing words) ends it.
+    else if (line !== '' && !line.startsWith(' ')) blocks.push({ name: '', lines: [line] });
+    else blocks[blocks.length - 1].lines.push(line);
+  }
+  return blocks;
+}
+
+function blockNamed(blocks: CaseBlock[], name: string): CaseBlock {
+  const found = blocks.filter((b) => b.name === name);
+  expect(found.map((b) => b.name), `exactly one case named "${name}"`).toEqual([name]);
+  return found[0];
+}
+
+/** The output as case texts, with the cases held to the SDM instead replaced by a marker. */
+function comparable(serial: string, sdmCases: string[]): string[] {
+  return caseBlocks(serial).map((b) =>
+    sdmCases.includes(b.name) ? `case ${b.name}\n  (checked against the SDM, not QEMU)` : `case ${b.name}\n${b.lines.join('\n')}`,
+  );
+}
+
+interface SdmAnswer {
+  kernel: string;
+  case: string;
+  /** What the SDM says the handler receives. */
+  lines: string[];
+  /** Where the SDM says so, and what QEMU does instead. */
+  why: string;
+  /** Set while the engine gets this wrong: the test then documents the bug and fails once it is fixed. */
+  engineBug?: string;
+}
+
+const GP0_RING3 = '  vec=0d #GP err=0000 cs=001b eip=at+0 if=1 frame=top-18 ss=0023 esp=utop+0';
+
+// QEMU 7.2 departs from the SDM in these cases, so the engine is checked against the SDM.
+const SDM_ANSWERS: SdmAnswer[] = [
+  {
+    kernel: 'segments.c',
+    case: 'iret_user_ss_not_present@ring0',
+    lines: ['  vec=0c #SS err=0030 cs=0008 eip=at+0 if=1 frame=top-24'],
+    why: 'SDM Vol. 2 "IRET", RETURN-TO-OUTER-PRIVILEGE-LEVEL: "IF stack segment is not present THEN #SS(SS selector)"; '
+      + 'QEMU (helper_ret_protected) raises #NP',
+  },
+  {
+    kernel: 'segments.c',
+    case: 'lret_user_ss_not_present@ring0',
+    lines: ['  vec=0c #SS err=0030 cs=0008 eip=at+0 if=1 frame=top-20'],
+    why: 'SDM Vol. 2 "RET", RETURN-TO-OUTER-PRIVILEGE-LEVEL: "IF stack segment not present THEN #SS(StackSegmentSelector)"; '
+      + 'QEMU raises #NP',
+  },
+  {
+    kernel: 'double-fault.c',
+    case: '#UD with its gate not present, ring 3',
+    lines: ['  vec=0b #NP err=0033 cs=001b eip=at+0 if=1 frame=top-18 ss=0023 esp=utop+0'],
+    why: 'SDM Vol. 3, 6.13: EXT is set when the exception occurred while delivering "an earlier exception" '
+      + '(here #UD), so #NP(6*8+2+1); QEMU leaves EXT clear (0x32)',
+  },
+  {
+    kernel: 'double-fault.c',
+    case: '#UD with its gate not present, ring 0',
+    lines: ['  vec=0b #NP err=0033 cs=0008 eip=at+0 if=1 frame=top-10'],
+    why: 'SDM Vol. 3, 6.13, as above; QEMU gives 0x32',
+  },
+  // QEMU checks neither null selectors nor segment limits on data accesses, nor the CS limit on sequential
+  // fetches; the whole segment-limits kernel is therefore held to the SDM (Vol. 3, 3.4.2, 5.3, 5.4).
+  ...(
+    [
+      ['null_ds_read@ring3', [GP0_RING3], 'a memory access through a null DS is #GP(0)'],
+      ['null_es_stos@ring3', [GP0_RING3], 'STOS through a null ES is #GP(0)'],
+      ['null_fs_write@ring3', [GP0_RING3], 'a write through a null FS is #GP(0)'],
+      ['ds_limit_inside@ring3', ['  done cs=001b eax=5a5a0ffc'], 'the last dword inside the limit reads normally'],
+      ['ds_limit_beyond@ring3', [GP0_RING3], 'an offset past the DS limit is #GP(0)'],
+      ['ds_limit_straddles_modrm@ring3', [GP0_RING3], 'a dword whose last bytes pass the limit is #GP(0)'],
+      ['ds_limit_straddles_moffs@ring3', [GP0_RING3], 'the same with MOV EAX, moffs32 (A1)'],
+      ['ds_limit_straddles_rmw@ring3', [GP0_RING3], 'the same with ADD m32, imm8 (83 /0)'],
+      ['ds_limit_straddles_lods@ring3', [GP0_RING3], 'the same with LODSD'],
+      ['ss_limit_inside@ring3', ['  done cs=001b eax=00000007'], 'pushes and pops inside the SS limit work'],
+      ['ss_limit_push@ring3', ['  vec=0c #SS err=0000 cs=001b eip=at+0 if=1 frame=top-18 ss=0033 esp=utop+0'],
+        'a push past the SS limit is #SS(0), ESP unchanged'],
+      ['cs_limit_run_off_the_end@ring3', ['  vec=0d #GP err=0000 cs=003b eip=00001000 if=1 frame=top-18 ss=0023 esp=utop+0'],
+        'running past the CS limit is #GP(0) at the first offset beyond it'],
+    ] as const
+  ).map(([name, lines, why]) => ({ kernel: 'segment-limits.c', case: name, lines: [...lines], why })),
+];
+
+// The engine does not yet meet the SDM here (see the report in each entry); remove an entry once it does.
+const KNOWN_ENGINE_BUGS: Record<string, string> = {};
+for (const answer of SDM_ANSWERS) {
+  const bug = KNOWN_ENGINE_BUGS[answer.case];
+  if (bug) answer.engineBug = bug;
+}
+
+function sdmCasesOf(kernel: string): string[] {
+  return SDM_ANSWERS.filter((a) => a.kernel === kernel).map((a) => a.case);
+}
+
+/** The engine, compiled and interpreted, against QEMU: same serial output (but for SDM cases), same ending. */
+function compareWithQemu(title: string, spec: KernelSpec, ending: 'debug-exit' | 'triple-fault'): void {
+  it(`${title}: the engine prints what QEMU prints and ends the same way`, async (ctx) => {
+    ctx.skip(!hasQemu(), NO_QEMU);
+    const [qemu, compiled, interpreted] = await Promise.all([
+      runOnQemu(spec), runOnEngine(spec, true), runOnEngine(spec, false),
+    ]);
+    expect(qemu.timedOut, `QEMU did not finish: ${qemu.stderr}`).toBe(false);
+    const sdm = sdmCasesOf(spec.source);
+    expect(comparable(compiled.serial, sdm)).toEqual(comparable(qemu.text, sdm));
+    expect(interpreted.serial, 'the interpreter prints what the block compiler prints').toBe(compiled.serial);
+    if (ending === 'debug-exit') {
+      // kmain returned: multiboot.S writes 0 to the isa-debug-exit port, and both exit with status 1.
+      expect(qemu.status).toBe(1);
+      expect(compiled.result.reason, compiled.result.message).toBe('debug-exit');
+      expect(compiled.result.exitStatus).toBe(qemu.status);
+    } else {
+      // With -no-reboot QEMU turns the reset a triple fault causes into a clean exit.
+      expect(qemu.status).toBe(0);
+      expect(compiled.result.reason, compiled.result.message).toBe('triple-fault');
+      expect(interpreted.result.reason).toBe('triple-fault');
+    }
+  });
+}
+
+/** For kernels that end by debug-exit: they ran to their last line on the engine, QEMU or not. */
+function ranToTheEnd(title: string, spec: KernelSpec, lastLine: string): void {
+  it(`${title}: runs to its end on the engine`, async () => {
+    const { serial, result } = await runOnEngine(spec, true);
+    expect(result.reason, result.message).toBe('debug-exit');
+    expect(result.exitStatus).toBe(1);
+    expect(serial.trimEnd().split('\n').pop()).toBe(lastLine);
+  });
+}
+
+function sdmChecks(spec: KernelSpec): void {
+  for (const answer of SDM_ANSWERS.filter((a) => a.kernel === spec.source)) {
+    const check = async () => {
+      const { serial } = await runOnEngine(spec, true);
+      expect(blockNamed(caseBlocks(serial), answer.case).lines.filter((l) => l !== '')).toEqual(answer.lines);
+    };
+    if (answer.engineBug) {
+      // Known engine bug (see KNOWN_ENGINE_BUGS): this fails today, and reports when it starts passing.
+      it.fails(`${answer.case}: the SDM's answer [engine bug: ${answer.engineBug}] (${answer.why})`, check);
+    } else {
+      it(`${answer.case}: the SDM's answer (${answer.why})`, check);
+    }
+  }
+}
+
+describe('privileged instructions, I/O permission, INT n gates and exceptions (privileged.c)', () => {
+  const spec = { source: 'privileged.c' };
+  compareWithQemu('privileged.c', spec, 'debug-exit');
+  ranToTheEnd('privileged.c', spec, 'privileged: end');
+
+  it('INT n through a DPL-0 gate from ring 3 is #GP(vector*8+2); through a DPL-3 gate the frame sits at ESP0', async () => {
+    const blocks = caseBlocks((await runOnEngine(spec, true)).serial);
+    expect(blockNamed(blocks, 'int_dpl0_gate@ring3').lines[0]).toBe('  vec=0d #GP err=0402 cs=001b eip=at+0 if=1 frame=top-18 ss=0023 esp=utop+0');
+    // 0x14: SS, ESP, EFLAGS, CS, EIP pushed on the TSS's ring-0 stack; EIP after the 2-byte INT.
+    expect(blockNamed(blocks, 'int_dpl3_gate@ring3').lines[0]).toBe('  vec=30 cs=001b eip=at+2 if=1 frame=top-14 ss=0023 esp=utop+0');
+  });
+});
+
+describe('segment loads, far transfers and returns across rings (segments.c)', () => {
+  const spec = { source: 'segments.c' };
+  compareWithQemu('segments.c', spec, 'debug-exit');
+  ranToTheEnd('segments.c', spec, 'segments: end');
+  sdmChecks(spec);
+});
+
+describe('page faults, 4 MiB pages, CR0.WP, accessed/dirty bits, the TLB (paging.c)', () => {
+  const spec = { source: 'paging.c' };
+  compareWithQemu('paging.c', spec, 'debug-exit');
+  ranToTheEnd('paging.c', spec, 'paging: end');
+
+  it('a changed PTE is seen only after INVLPG or a CR3 write', async () => {
+    const blocks = caseBlocks((await runOnEngine(spec, true)).serial);
+    expect(blockNamed(blocks, 'stale tlb, invlpg').lines[0]).toBe('  before=11 changed-pte=11 after-invlpg=22');
+    expect(blockNamed(blocks, 'stale tlb, cr3 reload').lines[0]).toBe('  changed-pte=22 after-cr3=11');
+  });
+});
+
+describe('the timer interrupting ring 3 and ring 0 (timer.c)', () => {
+  const spec = { source: 'timer.c' };
+  compareWithQemu('timer.c', spec, 'debug-exit');
+  ranToTheEnd('timer.c', spec, 'timer: end');
+});
+
+describe('double faults and benign exceptions during delivery (double-fault.c)', () => {
+  const spec = { source: 'double-fault.c' };
+  compareWithQemu('double-fault.c', spec, 'debug-exit');
+  ranToTheEnd('double-fault.c', spec, 'double-fault: end');
+  sdmChecks(spec);
+});
+
+describe('triple faults (triple-fault.c)', () => {
+  // Each variant: what the engine's message must name, in order.
+  const variants: Array<[number, string[]]> = [
+    [1, ['#PF', '#NP', 'IDT entry 14 is not present', '#NP', 'delivering #DF', 'IDT entry 8 is not present']],
+    [2, ['#UD', '#GP', 'IDT entry 6 is beyond the IDT limit', '#GP', 'IDT entry 13 is beyond the IDT limit',
+      '#GP', 'delivering #DF', 'IDT entry 8 is beyond the IDT limit']],
+    [3, ['#PF', 'delivering #BP', '#PF', 'delivering #PF', '#PF', 'delivering #DF']],
+    [4, ['#TS', 'TSS SS0', '#TS', 'delivering #TS', '#TS', 'delivering #DF']],
+  ];
+  for (const [variant, chain] of variants) {
+    const spec = { source: 'triple-fault.c', defines: { VARIANT: variant } };
+    compareWithQemu(`triple-fault.c variant ${variant}`, spec, 'triple-fault');
+
+    it(`variant ${variant}: the engine stops with a triple fault whose message names the chain`, async () => {
+      const { serial, result } = await runOnEngine(spec, true);
+      expect(result.reason).toBe('triple-fault');
+      let from = 0;
+      for (const part of chain) {
+        const at = result.message.indexOf(part, from);
+        expect(at, `"${part}" after position ${from} in: ${result.message}`).toBeGreaterThanOrEqual(0);
+        from = at + part.length;
+      }
+      // The last thing printed is the case header: nothing ran after the fault.
+      expect(serial.trimEnd().split('\n').slice(-2)[0]).toMatch(new RegExp(`^variant ${variant}: `));
+    });
+  }
+});
+
+describe('null selectors and segment limits, which QEMU does not check (segment-limits.c)', () => {
+  const spec = { source: 'segment-limits.c' };
+  ranToTheEnd('segment-limits.c', spec, 'segment-limits: end');
+  sdmChecks(spec);
+});
