@@ -3,12 +3,12 @@
 // descriptor-table registers, task register, INVLPG, MSRs.
 
 import type { CPU } from '../cpu.ts';
-import { Reg } from '../cpu.ts';
+import { Reg, Seg } from '../cpu.ts';
 import { def, def0F } from '../decode.ts';
-import { CF, DF, IF, IOPL } from '../flags.ts';
+import { CF, DF, IF, IOPL, RF, VM } from '../flags.ts';
 import { MachineStop, Vector } from '../exceptions.ts';
 import { CR0_PE, CR0_PG, CR0_WP, CR4_PGE, CR4_PSE } from '../../memory/paging.ts';
-import { ACC_PRESENT, hex16, readDescriptor, readSystem32, writeSystem8 } from './segment.ts';
+import { ACC_PRESENT, hex16, loadSegmentCache, readDescriptor, readSystem32, writeSystem8, type Descriptor } from './segment.ts';
 
 const CR0_TS = 1 << 3;
 const CR0_EM = 1 << 2;
@@ -311,3 +311,39 @@ def0F(0x00, (cpu) => {
   }
 });
 
+
+// ---- SYSENTER / SYSEXIT (SDM Vol. 2, "SYSENTER", "SYSEXIT") ------------------------------
+// Fast system calls: no descriptor is read; CS and SS become flat segments
+// derived from IA32_SYSENTER_CS, as the SDM lists them field by field.
+
+/** A flat 4 GiB descriptor for the fixed segments SYSENTER and SYSEXIT load. */
+function flatDescriptor(access: number): Descriptor {
+  const high = 0x00cf0000 | (access << 8);
+  return { low: 0x0000ffff, high, base: 0, limit: -1, access, address: 0 };
+}
+
+def0F(0x34, (cpu) => { // SYSENTER
+  const cs = Number((cpu.msr.get(MSR_SYSENTER_CS) ?? 0n) & 0xffffn);
+  if ((cs & 0xfffc) === 0) cpu.fault(Vector.GP, 0, 'SYSENTER with IA32_SYSENTER_CS = 0 (the kernel has not set up fast system calls)');
+  const fromCpl = cpu.cpl;
+  cpu.materializeFlags();
+  cpu.flags &= ~(VM | IF | RF);
+  loadSegmentCache(cpu, Seg.CS, cs & 0xfffc, flatDescriptor(0x9b));
+  cpu.setCpl(0);
+  loadSegmentCache(cpu, Seg.SS, (cs + 8) & 0xfffc, flatDescriptor(0x93));
+  cpu.r32[Reg.ESP] = Number((cpu.msr.get(MSR_SYSENTER_ESP) ?? 0n) & 0xffffffffn) | 0;
+  cpu.eip = Number((cpu.msr.get(MSR_SYSENTER_EIP) ?? 0n) & 0xffffffffn) | 0;
+  cpu.emit?.({ type: 'sysenter', icount: cpu.retired, fromCpl, toCpl: 0, toCs: cs & 0xfffc, toEip: cpu.eip >>> 0 });
+});
+
+def0F(0x35, (cpu) => { // SYSEXIT
+  const cs = Number((cpu.msr.get(MSR_SYSENTER_CS) ?? 0n) & 0xffffn);
+  if ((cs & 0xfffc) === 0) cpu.fault(Vector.GP, 0, 'SYSEXIT with IA32_SYSENTER_CS = 0');
+  cpu.requireCpl0('SYSEXIT');
+  loadSegmentCache(cpu, Seg.CS, ((cs + 16) & 0xfffc) | 3, flatDescriptor(0xfb));
+  cpu.setCpl(3);
+  loadSegmentCache(cpu, Seg.SS, ((cs + 24) & 0xfffc) | 3, flatDescriptor(0xf3));
+  cpu.r32[Reg.ESP] = cpu.r32[Reg.ECX];
+  cpu.eip = cpu.r32[Reg.EDX];
+  cpu.emit?.({ type: 'sysexit', icount: cpu.retired, fromCpl: 0, toCpl: 3, toCs: ((cs + 16) & 0xfffc) | 3, toEip: cpu.eip >>> 0 });
+});
