@@ -226,6 +226,12 @@ function sdmChecks(spec: KernelSpec): void {
   }
 }
 
+describe('fast system calls: SYSENTER and SYSEXIT (fast-syscalls.c)', () => {
+  const spec = { source: 'fast-syscalls.c' };
+  compareWithQemu('fast-syscalls.c', spec, 'debug-exit');
+  ranToTheEnd('fast-syscalls.c', spec, 'fast-syscalls: end');
+});
+
 describe('privileged instructions, I/O permission, INT n gates and exceptions (privileged.c)', () => {
   const spec = { source: 'privileged.c' };
   compareWithQemu('privileged.c', spec, 'debug-exit');
