@@ -28,6 +28,8 @@ export interface MachineConfig {
    * same either way, instruction for instruction; false interprets everything.
    */
   compile?: boolean;
+  /** Executions of an address before its block is compiled (default 1000). */
+  compileThreshold?: number;
   /** Keep the last N instructions (address, disassembly) for traces and triple-fault diagnostics; 0 = off (fastest). */
   traceInstructions?: number;
   /** Stop with reason "output-limit" once the guest has written this many serial/0xE9 bytes. */

@@ -102,7 +102,7 @@ export class Machine {
     );
     this.cpu = new CPU(this.ram, this.io);
     // The instruction trace records every instruction, so it runs on the interpreter alone.
-    if ((config.compile ?? true) && traceLength === 0) this.cpu.blocks = new BlockCache(this.cpu);
+    if ((config.compile ?? true) && traceLength === 0) this.cpu.blocks = new BlockCache(this.cpu, config.compileThreshold);
     // Anything that may make an interrupt deliverable ends the current slice so the loop looks.
     this.pic.onChange = () => { this.cpu.stopRequested = true; };
     this.pit = new Pit(() => this.now(), (level) => this.pic.setIrq(IRQ_TIMER, level));

@@ -10,8 +10,12 @@
 import type { CPU } from '../cpu.ts';
 import { compileBlock, NO_BLOCK, type Block } from './block-compiler.ts';
 
-/** Executions of an address before it is compiled: cold code is not worth the compile. */
-const HOT_THRESHOLD = 40;
+/**
+ * Executions of an address before it is compiled. Compiling costs a V8 parse
+ * and the new function starts out in V8's own bytecode interpreter, so code
+ * that runs only a few hundred times is faster left to ours.
+ */
+export const DEFAULT_HOT_THRESHOLD = 1000;
 /** Direct-mapped cache sizes (powers of two). */
 const CACHE_BITS = 16;
 const COUNTER_BITS = 16;
@@ -21,7 +25,7 @@ export const CACHE_MASK = (1 << CACHE_BITS) - 1;
 export class BlockCache {
   /** Direct-mapped by physical address; the run loop probes it inline. */
   readonly cache: Block[] = new Array<Block>(1 << CACHE_BITS).fill(NO_BLOCK);
-  private readonly counters = new Uint8Array(1 << COUNTER_BITS);
+  private readonly counters = new Uint16Array(1 << COUNTER_BITS);
   /** Blocks compiled per physical page, so a write to the page can drop exactly them. */
   private readonly pageBlocks = new Map<number, Block[]>();
   /** 1 for physical pages holding compiled code. */
@@ -29,7 +33,10 @@ export class BlockCache {
   compiled = 0;
   invalidations = 0;
 
-  constructor(private readonly cpu: CPU) {
+  constructor(
+    private readonly cpu: CPU,
+    private readonly hotThreshold = DEFAULT_HOT_THRESHOLD,
+  ) {
     this.codePages = new Uint8Array(Math.ceil(cpu.ramSize / 4096));
   }
 
@@ -48,7 +55,7 @@ export class BlockCache {
   miss(phys: number, eip: number): Block | null {
     const slot = phys & CACHE_MASK;
     const c = phys & ((1 << COUNTER_BITS) - 1);
-    if (++this.counters[c] < HOT_THRESHOLD) return null;
+    if (++this.counters[c] < this.hotThreshold) return null;
     this.counters[c] = 0;
     return this.compile(phys, eip, slot);
   }
