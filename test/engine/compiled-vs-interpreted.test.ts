@@ -1,0 +1,81 @@
+// The block compiler must not change anything observable: for each kernel, a
+// run with compiled blocks and a run on the interpreter alone give the same
+// output, the same stop, the same instruction count and the same event stream
+// (every interrupt, ring change and port access at the same instruction).
+// Self-modifying code is also checked against QEMU, which executes current bytes.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { Machine } from '../../engine/machine.ts';
+import type { EngineEvent } from '../../engine/events.ts';
+import { buildKernel, hasQemu, runQemu } from '../fixtures/guest/build-guest.ts';
+
+const fixture = (path: string) => new URL(`../${path}`, import.meta.url).pathname;
+
+interface Observed {
+  output: string;
+  reason: string;
+  exitStatus?: number;
+  instructions: number;
+  events: string[];
+  compiledBlocks: number;
+}
+
+function observe(kernel: Uint8Array, compile: boolean): Observed {
+  let output = '';
+  const events: string[] = [];
+  // A low threshold compiles even briefly hot code, so short fixtures exercise the compiler.
+  const m = new Machine({ kernel, compile, compileThreshold: 20, maxInstructions: 400_000_000 }, {
+    onOutput: (chunk) => { output += Buffer.from(chunk).toString('latin1'); },
+  });
+  m.subscribe((e: EngineEvent) => { if (e.type !== 'output') events.push(JSON.stringify(e)); });
+  const r = m.run();
+  return {
+    output, reason: r.reason, exitStatus: r.exitStatus, instructions: r.instructions, events,
+    compiledBlocks: m.cpu.blocks?.compiled ?? 0,
+  };
+}
+
+function expectSameRun(kernelPath: string): Observed {
+  const kernel = readFileSync(kernelPath);
+  const interpreted = observe(kernel, false);
+  const compiled = observe(kernel, true);
+  expect(compiled.compiledBlocks).toBeGreaterThan(0);
+  expect(compiled.output).toBe(interpreted.output);
+  expect(compiled.reason).toBe(interpreted.reason);
+  expect(compiled.exitStatus).toBe(interpreted.exitStatus);
+  expect(compiled.instructions).toBe(interpreted.instructions);
+  expect(compiled.events.length).toBe(interpreted.events.length);
+  expect(compiled.events).toEqual(interpreted.events);
+  return compiled;
+}
+
+describe('compiled blocks change nothing observable', () => {
+  it('self-modifying code: rewritten functions and a loop whose counter shares its code page', async () => {
+    const k = await buildKernel([fixture('fixtures/compiled-code/self-modifying.c')]);
+    const run = expectSameRun(k);
+    expect(run.reason).toBe('debug-exit');
+    if (hasQemu()) {
+      const q = await runQemu(k, {});
+      expect(run.output).toBe(q.serial.toString('latin1'));
+    }
+  });
+
+  for (const opt of [0, 2, 3] as const) {
+    it(`a CPU-bound gcc -O${opt} kernel (loops, calls, memory, multiply/divide, strings)`, async () => {
+      const k = await buildKernel([fixture('bench/kernels/cpu-bound.c'), fixture('bench/kernels/workload.c')], { optLevel: opt, defines: { WORKLOAD_ROUNDS: 1 } });
+      expectSameRun(k);
+    });
+  }
+
+  it('the ALU oracle: every integer instruction family over edge operands', async () => {
+    const k = await buildKernel([fixture('fixtures/alu-oracle/kernel.c'), fixture('fixtures/alu-oracle/oracle.c')]);
+    expectSameRun(k);
+  });
+
+  it('the same work with paging on and the PIT interrupting it 1000 times a second', async () => {
+    const k = await buildKernel([fixture('bench/kernels/paging-timer.c'), fixture('bench/kernels/workload.c')], { defines: { WORKLOAD_ROUNDS: 1 } });
+    const run = expectSameRun(k);
+    // The timer really interrupted the compiled code: many IRQ 0 deliveries, each at the same instruction both ways.
+    expect(run.events.filter((e) => e.includes('"kind":"external"')).length).toBeGreaterThan(20);
+  });
+});
