@@ -6,5 +6,6 @@ export default defineConfig({
     // Differential tests compile guest programs and boot QEMU: allow them time.
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    reporters: ['default', './test/summary-reporter.ts'],
   },
 });
