@@ -161,6 +161,17 @@ export class CPU {
     this.r8[REG8_OFFSET[n]] = v;
   }
 
+  /** A general register of `size` bytes (1: AL..BH numbering, 2: AX.., 4: EAX..). */
+  readReg(reg: number, size: number): number {
+    return size === 1 ? this.getReg8(reg) : size === 2 ? this.r16[reg << 1] : this.r32[reg];
+  }
+
+  writeReg(reg: number, size: number, v: number): void {
+    if (size === 1) this.setReg8(reg, v);
+    else if (size === 2) this.r16[reg << 1] = v;
+    else this.r32[reg] = v;
+  }
+
   // ---- flags ------------------------------------------------------------
 
   /** Start a lazy record for an arithmetic result of `size` bytes. Operands and result are masked to size. */
@@ -586,6 +597,17 @@ export class CPU {
     }
     this.write16(lin, v);
     this.write16((lin + 2) | 0, v >>> 16);
+  }
+
+  /** A memory operand of `size` bytes at a linear address. */
+  readMem(lin: number, size: number): number {
+    return size === 1 ? this.read8(lin) : size === 2 ? this.read16(lin) : this.read32(lin);
+  }
+
+  writeMem(lin: number, size: number, v: number): void {
+    if (size === 1) this.write8(lin, v);
+    else if (size === 2) this.write16(lin, v);
+    else this.write32(lin, v);
   }
 
   /**

@@ -24,23 +24,23 @@ export function step(cpu: CPU): void {
  * delivers it and calls again; `cpu.eip` then points at the faulting instruction.
  */
 export function runInstructions(cpu: CPU, limit: number): void {
-  if (cpu.blocks !== null) {
-    runWithBlocks(cpu, limit, cpu.blocks);
-    return;
-  }
   cpu.executing = true;
   try {
-    while (cpu.retired < limit && !cpu.stopRequested) {
-      cpu.ip0 = cpu.eip;
-      table[cpu.fetch8()](cpu);
-      if (cpu.prefixCount !== 0) cpu.clearPrefixes();
-      cpu.retired++;
-    }
+    if (cpu.blocks !== null) runWithBlocks(cpu, limit, cpu.blocks);
+    else while (cpu.retired < limit && !cpu.stopRequested) interpretOne(cpu);
   } catch (e) {
     abandonInstruction(cpu);
     throw e;
   }
   cpu.executing = false;
+}
+
+/** Decode and execute the instruction at CS:EIP. */
+function interpretOne(cpu: CPU): void {
+  cpu.ip0 = cpu.eip;
+  table[cpu.fetch8()](cpu);
+  if (cpu.prefixCount !== 0) cpu.clearPrefixes();
+  cpu.retired++;
 }
 
 /**
@@ -49,51 +49,42 @@ export function runInstructions(cpu: CPU, limit: number): void {
  * else interpret one instruction (which also counts toward making it hot).
  */
 function runWithBlocks(cpu: CPU, limit: number, blocks: BlockCache): void {
-  cpu.executing = true;
   const cache = blocks.cache;
-  try {
-    while (cpu.retired < limit && !cpu.stopRequested) {
-      const eip = cpu.eip;
-      cpu.ip0 = eip;
-      const lin = (cpu.csBase + eip) | 0;
-      if ((lin & ~0xfff) !== cpu.fetchPage) cpu.refillFetchPage(lin);
-      const phys = cpu.fetchXor ^ lin;
-      let block: Block | null = cache[phys & CACHE_MASK];
-      if (block.phys !== phys || block.eip !== eip || block.csBase !== cpu.csBase) block = blocks.miss(phys, eip);
-      // Compiled code does not check a CS limit, so a limited CS is always interpreted.
-      if (block === null || block.length === 0 || cpu.retired + block.length > limit || cpu.segNeedsCheck[1] !== 0) {
-        table[cpu.fetch8()](cpu);
-        if (cpu.prefixCount !== 0) cpu.clearPrefixes();
-        cpu.retired++;
-        continue;
-      }
-      let current: Block = block;
-      current.run(cpu, limit);
-      // Chaining: go straight to the block that followed last time while it is still
-      // valid, on the same linear page (so the same translation), and fits the budget.
-      for (;;) {
-        const next = cpu.eip;
-        let following: Block | null = current.next0;
-        if (following.eip !== next) {
-          following = current.next1;
-          if (following.eip !== next) {
-            following = lookupOnPage(cpu, blocks, next);
-            if (following === null) break;
-            current.next1 = current.next0;
-            current.next0 = following;
-          }
-        }
-        if (!following.valid || following.csBase !== cpu.csBase || ((cpu.csBase + next) & ~0xfff) !== cpu.fetchPage) break;
-        if (cpu.retired + following.length > limit || cpu.stopRequested) break;
-        current = following;
-        current.run(cpu, limit);
-      }
+  while (cpu.retired < limit && !cpu.stopRequested) {
+    const eip = cpu.eip;
+    cpu.ip0 = eip;
+    const lin = (cpu.csBase + eip) | 0;
+    if ((lin & ~0xfff) !== cpu.fetchPage) cpu.refillFetchPage(lin);
+    const phys = cpu.fetchXor ^ lin;
+    let block: Block | null = cache[phys & CACHE_MASK];
+    if (block.phys !== phys || block.eip !== eip || block.csBase !== cpu.csBase) block = blocks.miss(phys, eip);
+    // Compiled code does not check a CS limit, so a limited CS is always interpreted.
+    if (block === null || block.length === 0 || cpu.retired + block.length > limit || cpu.segNeedsCheck[1] !== 0) {
+      interpretOne(cpu);
+      continue;
     }
-  } catch (e) {
-    abandonInstruction(cpu);
-    throw e;
+    let current: Block = block;
+    current.run(cpu, limit);
+    // Chaining: go straight to the block that followed last time while it is still
+    // valid, on the same linear page (so the same translation), and fits the budget.
+    for (;;) {
+      const next = cpu.eip;
+      let following: Block | null = current.next0;
+      if (following.eip !== next) {
+        following = current.next1;
+        if (following.eip !== next) {
+          following = lookupOnPage(cpu, blocks, next);
+          if (following === null) break;
+          current.next1 = current.next0;
+          current.next0 = following;
+        }
+      }
+      if (!following.valid || following.csBase !== cpu.csBase || ((cpu.csBase + next) & ~0xfff) !== cpu.fetchPage) break;
+      if (cpu.retired + following.length > limit || cpu.stopRequested) break;
+      current = following;
+      current.run(cpu, limit);
+    }
   }
-  cpu.executing = false;
 }
 
 /** The compiled block at `eip` if it is cached and on the current fetch page; null otherwise. */
@@ -135,14 +126,11 @@ export function runInstructionsTraced(cpu: CPU, limit: number, ring: Instruction
   cpu.executing = true;
   try {
     while (cpu.retired < limit && !cpu.stopRequested) {
-      cpu.ip0 = cpu.eip;
       const slot = ring.next++ & ring.mask;
       ring.eip[slot] = cpu.eip;
       ring.cpl[slot] = cpu.cpl;
       ring.icount[slot] = cpu.retired;
-      table[cpu.fetch8()](cpu);
-      if (cpu.prefixCount !== 0) cpu.clearPrefixes();
-      cpu.retired++;
+      interpretOne(cpu);
     }
   } catch (e) {
     abandonInstruction(cpu);

@@ -253,17 +253,12 @@ for (let reg = 0; reg < 8; reg++) {
 /** Read-modify-write of a ModRM operand of `size` bytes; `f` maps the old value to the new one. */
 export function modifyRM(cpu: CPU, m: number, size: number, f: (cpu: CPU, v: number) => number): void {
   if (m >= 0xc0) {
-    const reg = m & 7;
-    if (size === 1) cpu.setReg8(reg, f(cpu, cpu.getReg8(reg)));
-    else if (size === 2) cpu.r16[reg << 1] = f(cpu, cpu.r16[reg << 1]);
-    else cpu.r32[reg] = f(cpu, cpu.r32[reg]);
+    cpu.writeReg(m & 7, size, f(cpu, cpu.readReg(m & 7, size)));
     return;
   }
   const lin = cpu.ea(m, size);
   cpu.prepareWrite(lin, size);
-  if (size === 1) cpu.write8(lin, f(cpu, cpu.read8(lin)));
-  else if (size === 2) cpu.write16(lin, f(cpu, cpu.read16(lin)));
-  else cpu.write32(lin, f(cpu, cpu.read32(lin)));
+  cpu.writeMem(lin, size, f(cpu, cpu.readMem(lin, size)));
 }
 
 /** Read a ModRM operand of `size` bytes. */

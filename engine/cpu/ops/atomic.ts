@@ -82,25 +82,9 @@ for (let reg = 1; reg < 8; reg++) {
 
 // ---- ModRM operands by size (XADD and CMPXCHG share code across sizes) ----------------
 
-function getReg(cpu: CPU, reg: number, size: number): number {
-  return size === 1 ? cpu.getReg8(reg) : size === 2 ? cpu.r16[reg << 1] : cpu.r32[reg];
-}
 
-function setReg(cpu: CPU, reg: number, size: number, v: number): void {
-  if (size === 1) cpu.setReg8(reg, v);
-  else if (size === 2) cpu.r16[reg << 1] = v;
-  else cpu.r32[reg] = v;
-}
 
-function load(cpu: CPU, lin: number, size: number): number {
-  return size === 1 ? cpu.read8(lin) : size === 2 ? cpu.read16(lin) : cpu.read32(lin);
-}
 
-function store(cpu: CPU, lin: number, size: number, v: number): void {
-  if (size === 1) cpu.write8(lin, v);
-  else if (size === 2) cpu.write16(lin, v);
-  else cpu.write32(lin, v);
-}
 
 // ---- XADD: 0F C0 Eb,Gb  0F C1 Ev,Gv ------------------------------------------------------
 
@@ -109,20 +93,20 @@ function xadd(size: number) {
   return (cpu: CPU): void => {
     const m = cpu.fetch8();
     const reg = (m >>> 3) & 7;
-    const src = getReg(cpu, reg, size);
+    const src = cpu.readReg(reg, size);
     if (m >= 0xc0) {
-      const dest = getReg(cpu, m & 7, size);
+      const dest = cpu.readReg(m & 7, size);
       const sum = alu(cpu, ADD, dest, src, size);
       // DEST is written last, so "xadd eax, eax" leaves the sum in EAX.
-      setReg(cpu, reg, size, dest);
-      setReg(cpu, m & 7, size, sum);
+      cpu.writeReg(reg, size, dest);
+      cpu.writeReg(m & 7, size, sum);
       return;
     }
     const lin = cpu.ea(m);
-    const dest = load(cpu, lin, size);
+    const dest = cpu.readMem(lin, size);
     const sum = alu(cpu, ADD, dest, src, size);
-    store(cpu, lin, size, sum);
-    setReg(cpu, reg, size, dest);
+    cpu.writeMem(lin, size, sum);
+    cpu.writeReg(reg, size, dest);
   };
 }
 
@@ -138,21 +122,21 @@ function xadd(size: number) {
 function cmpxchg(size: number) {
   return (cpu: CPU): void => {
     const m = cpu.fetch8();
-    const src = getReg(cpu, (m >>> 3) & 7, size);
-    const acc = getReg(cpu, Reg.EAX, size);
+    const src = cpu.readReg((m >>> 3) & 7, size);
+    const acc = cpu.readReg(Reg.EAX, size);
     if (m >= 0xc0) {
-      const dest = getReg(cpu, m & 7, size);
+      const dest = cpu.readReg(m & 7, size);
       alu(cpu, CMP, acc, dest, size);
-      if (acc === dest) setReg(cpu, m & 7, size, src);
-      else setReg(cpu, Reg.EAX, size, dest);
+      if (acc === dest) cpu.writeReg(m & 7, size, src);
+      else cpu.writeReg(Reg.EAX, size, dest);
       return;
     }
     const lin = cpu.ea(m);
-    const dest = load(cpu, lin, size);
+    const dest = cpu.readMem(lin, size);
     const equal = acc === dest;
-    store(cpu, lin, size, equal ? src : dest);
+    cpu.writeMem(lin, size, equal ? src : dest);
     alu(cpu, CMP, acc, dest, size);
-    if (!equal) setReg(cpu, Reg.EAX, size, dest);
+    if (!equal) cpu.writeReg(Reg.EAX, size, dest);
   };
 }
 

@@ -166,27 +166,8 @@ function shiftDouble16(cpu: CPU, right: boolean, dest: number, src: number, coun
   return r;
 }
 
-// ---- operand access ------------------------------------------------------------
 
-function readReg(cpu: CPU, reg: number, size: number): number {
-  return size === 1 ? cpu.getReg8(reg) : size === 2 ? cpu.r16[reg << 1] : cpu.r32[reg];
-}
 
-function writeReg(cpu: CPU, reg: number, size: number, v: number): void {
-  if (size === 1) cpu.setReg8(reg, v);
-  else if (size === 2) cpu.r16[reg << 1] = v;
-  else cpu.r32[reg] = v;
-}
-
-function readMem(cpu: CPU, lin: number, size: number): number {
-  return size === 1 ? cpu.read8(lin) : size === 2 ? cpu.read16(lin) : cpu.read32(lin);
-}
-
-function writeMem(cpu: CPU, lin: number, size: number, v: number): void {
-  if (size === 1) cpu.write8(lin, v);
-  else if (size === 2) cpu.write16(lin, v);
-  else cpu.write32(lin, v);
-}
 
 // ---- group 2 -------------------------------------------------------------------
 
@@ -200,13 +181,13 @@ function group2(size: number, from: Count): Op {
       const count = (from === Count.One ? 1 : from === Count.CL ? cpu.r8[4] : cpu.fetch8()) & 31;
       if (count === 0) return;
       const reg = m & 7;
-      writeReg(cpu, reg, size, shiftRotate(cpu, op, readReg(cpu, reg, size), count, size));
+      cpu.writeReg(reg, size, shiftRotate(cpu, op, cpu.readReg(reg, size), count, size));
     } else {
       const lin = cpu.ea(m); // fetches the displacement, which precedes an imm8 count
       const count = (from === Count.One ? 1 : from === Count.CL ? cpu.r8[4] : cpu.fetch8()) & 31;
-      const v = readMem(cpu, lin, size);
+      const v = cpu.readMem(lin, size);
       if (count === 0) return;
-      writeMem(cpu, lin, size, shiftRotate(cpu, op, v, count, size));
+      cpu.writeMem(lin, size, shiftRotate(cpu, op, v, count, size));
     }
     commitFlags(cpu);
   };
@@ -224,16 +205,16 @@ def2(0xd3, group2(4, Count.CL), group2(2, Count.CL));
 function shiftDouble(size: number, right: boolean, immediate: boolean): Op {
   return (cpu: CPU): void => {
     const m = cpu.fetch8();
-    const src = readReg(cpu, (m >>> 3) & 7, size);
+    const src = cpu.readReg((m >>> 3) & 7, size);
     const lin = m >= 0xc0 ? 0 : cpu.ea(m); // the displacement precedes an imm8 count
     const count = (immediate ? cpu.fetch8() : cpu.r8[4]) & 31;
-    const dest = m >= 0xc0 ? readReg(cpu, m & 7, size) : readMem(cpu, lin, size);
+    const dest = m >= 0xc0 ? cpu.readReg(m & 7, size) : cpu.readMem(lin, size);
     if (count === 0) return;
     const r = size === 4
       ? shiftDouble32(cpu, right, dest, src, count)
       : shiftDouble16(cpu, right, dest, src, count);
-    if (m >= 0xc0) writeReg(cpu, m & 7, size, r);
-    else writeMem(cpu, lin, size, r);
+    if (m >= 0xc0) cpu.writeReg(m & 7, size, r);
+    else cpu.writeMem(lin, size, r);
     commitFlags(cpu);
   };
 }

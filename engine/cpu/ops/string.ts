@@ -65,15 +65,7 @@ function direction(cpu: CPU, size: number): number {
   return (cpu.flags & DF) !== 0 ? -size : size;
 }
 
-function load(cpu: CPU, lin: number, size: number): number {
-  return size === 1 ? cpu.read8(lin) : size === 2 ? cpu.read16(lin) : cpu.read32(lin);
-}
 
-function store(cpu: CPU, lin: number, size: number, v: number): void {
-  if (size === 1) cpu.write8(lin, v);
-  else if (size === 2) cpu.write16(lin, v);
-  else cpu.write32(lin, v);
-}
 
 function accumulator(cpu: CPU, size: number): number {
   return size === 1 ? cpu.r8[0] : size === 2 ? cpu.r16[0] : cpu.r32[0];
@@ -105,8 +97,8 @@ function repeat(cpu: CPU, once: Iteration, size: number, seg: number): void {
 // ---- MOVS ------------------------------------------------------------------------
 
 const movsOnce: Iteration = (cpu, size, seg, delta) => {
-  const v = load(cpu, cpu.linear(seg, sourceIndex(cpu), size), size);
-  store(cpu, cpu.linear(Seg.ES, destIndex(cpu), size), size, v);
+  const v = cpu.readMem(cpu.linear(seg, sourceIndex(cpu), size), size);
+  cpu.writeMem(cpu.linear(Seg.ES, destIndex(cpu), size), size, v);
   advance(cpu, Reg.ESI, delta);
   advance(cpu, Reg.EDI, delta);
 };
@@ -176,7 +168,7 @@ function movs(size: number): Op {
 // ---- STOS ------------------------------------------------------------------------
 
 const stosOnce: Iteration = (cpu, size, _seg, delta) => {
-  store(cpu, cpu.linear(Seg.ES, destIndex(cpu), size), size, accumulator(cpu, size));
+  cpu.writeMem(cpu.linear(Seg.ES, destIndex(cpu), size), size, accumulator(cpu, size));
   advance(cpu, Reg.EDI, delta);
 };
 
@@ -237,7 +229,7 @@ function stos(size: number): Op {
 // ---- LODS ------------------------------------------------------------------------
 
 const lodsOnce: Iteration = (cpu, size, seg, delta) => {
-  const v = load(cpu, cpu.linear(seg, sourceIndex(cpu), size), size);
+  const v = cpu.readMem(cpu.linear(seg, sourceIndex(cpu), size), size);
   if (size === 1) cpu.r8[0] = v;
   else if (size === 2) cpu.r16[0] = v;
   else cpu.r32[0] = v;
@@ -255,8 +247,8 @@ type Comparison = (cpu: CPU, size: number, seg: number, delta: number) => boolea
 
 // SDM "CMPS": temp <- SRC1 - SRC2 with SRC1 = DS:ESI and SRC2 = ES:EDI.
 const cmpsOnce: Comparison = (cpu, size, seg, delta) => {
-  const a = load(cpu, cpu.linear(seg, sourceIndex(cpu), size), size);
-  const b = load(cpu, cpu.linear(Seg.ES, destIndex(cpu), size), size);
+  const a = cpu.readMem(cpu.linear(seg, sourceIndex(cpu), size), size);
+  const b = cpu.readMem(cpu.linear(Seg.ES, destIndex(cpu), size), size);
   advance(cpu, Reg.ESI, delta);
   advance(cpu, Reg.EDI, delta);
   alu(cpu, CMP, a, b, size);
@@ -266,7 +258,7 @@ const cmpsOnce: Comparison = (cpu, size, seg, delta) => {
 // SDM "SCAS": temp <- AL/AX/EAX - ES:EDI.
 const scasOnce: Comparison = (cpu, size, _seg, delta) => {
   const a = accumulator(cpu, size);
-  const b = load(cpu, cpu.linear(Seg.ES, destIndex(cpu), size), size);
+  const b = cpu.readMem(cpu.linear(Seg.ES, destIndex(cpu), size), size);
   advance(cpu, Reg.EDI, delta);
   alu(cpu, CMP, a, b, size);
   return a === b;
@@ -307,12 +299,12 @@ const insOnce: Iteration = (cpu, size, _seg, delta) => {
   cpu.prepareWrite(lin, size);
   const port = cpu.r16[Reg.EDX << 1];
   const v = size === 1 ? cpu.io.in8(port) : size === 2 ? cpu.io.in16(port) : cpu.io.in32(port);
-  store(cpu, lin, size, v);
+  cpu.writeMem(lin, size, v);
   advance(cpu, Reg.EDI, delta);
 };
 
 const outsOnce: Iteration = (cpu, size, seg, delta) => {
-  const v = load(cpu, cpu.linear(seg, sourceIndex(cpu), size), size);
+  const v = cpu.readMem(cpu.linear(seg, sourceIndex(cpu), size), size);
   const port = cpu.r16[Reg.EDX << 1];
   if (size === 1) cpu.io.out8(port, v);
   else if (size === 2) cpu.io.out16(port, v);
