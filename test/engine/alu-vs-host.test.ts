@@ -4,39 +4,14 @@
 // built as a Multiboot kernel it runs on the engine. The outputs must be the
 // same bytes. (alu-vs-qemu.test.ts shows the kernel build itself is faithful.)
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { assert, beforeAll, describe, expect, it } from 'vitest';
 import { Machine } from '../../engine/machine.ts';
 import type { RunResult } from '../../engine/config.ts';
-import { buildHostProgram, buildKernel, runHostProgram } from '../fixtures/guest/build-guest.ts';
+import { runHostProgram } from '../fixtures/guest/build-guest.ts';
+import { buildOracle, describeDifferences, hostIsX86Linux } from '../fixtures/alu-oracle/oracle-builds.ts';
 
-const ORACLE_DIR = fileURLToPath(new URL('../fixtures/alu-oracle/', import.meta.url));
-const ORACLE_SOURCES = { host: `${ORACLE_DIR}host.c`, kernel: `${ORACLE_DIR}kernel.c`, oracle: `${ORACLE_DIR}oracle.c` };
-/** Both builds at the same -O level, so that a difference is the CPU's, not the compiler's. */
-const OPT_LEVEL = 2;
 /** The kernel needs about 27 million instructions at -O2; the margin is for compiler versions. */
 const MAX_INSTRUCTIONS = 60_000_000;
-const SHOWN_DIFFERENCES = 20;
-
-// The host program is an x86 Linux executable: elsewhere there is no host CPU to ask.
-const hostIsX86Linux = process.platform === 'linux' && (process.arch === 'x64' || process.arch === 'ia32');
-
-/** The first differing lines, numbered, expected (host) above actual; '' when the outputs are equal line by line. */
-function describeDifferences(expected: string, actual: string, actualName: string): string {
-  const want = expected.split('\n');
-  const got = actual.split('\n');
-  const shown: string[] = [];
-  let differing = 0;
-  for (let i = 0; i < Math.max(want.length, got.length); i++) {
-    if (want[i] === got[i]) continue;
-    differing++;
-    if (shown.length < SHOWN_DIFFERENCES) {
-      shown.push(`line ${i + 1}:\n  host:   ${want[i] ?? '(no line)'}\n  ${actualName.padEnd(7)} ${got[i] ?? '(no line)'}`);
-    }
-  }
-  if (differing === 0) return '';
-  return `${differing} of ${want.length} lines differ from the host CPU; the first ${shown.length}:\n${shown.join('\n')}`;
-}
 
 describe.skipIf(!hostIsX86Linux)('ALU oracle: engine against the host CPU', () => {
   let hostOutput: string;
@@ -44,10 +19,7 @@ describe.skipIf(!hostIsX86Linux)('ALU oracle: engine against the host CPU', () =
   let engineResult: RunResult;
 
   beforeAll(async () => {
-    const [program, kernel] = await Promise.all([
-      buildHostProgram([ORACLE_SOURCES.host, ORACLE_SOURCES.oracle], { includeDirs: [ORACLE_DIR], optLevel: OPT_LEVEL }),
-      buildKernel([ORACLE_SOURCES.kernel, ORACLE_SOURCES.oracle], { optLevel: OPT_LEVEL }),
-    ]);
+    const { program, kernel } = await buildOracle();
 
     const host = await runHostProgram(program);
     if (host.status !== 0 || host.timedOut) {
@@ -76,7 +48,7 @@ describe.skipIf(!hostIsX86Linux)('ALU oracle: engine against the host CPU', () =
   });
 
   it('every result and every defined flag matches the host CPU, byte for byte', () => {
-    const report = describeDifferences(hostOutput, engineOutput, 'engine:');
+    const report = describeDifferences(hostOutput, engineOutput, 'engine');
     if (report) assert.fail(report);
     expect(engineOutput).toBe(hostOutput);
   });

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { Machine } from '../../engine/machine.ts';
 import type { EngineEvent } from '../../engine/events.ts';
 import { buildKernel, hasQemu, runQemu } from '../fixtures/guest/build-guest.ts';
+import { buildOracle } from '../fixtures/alu-oracle/oracle-builds.ts';
 
 const fixture = (path: string) => new URL(`../${path}`, import.meta.url).pathname;
 
@@ -68,7 +69,7 @@ describe('compiled blocks change nothing observable', () => {
   }
 
   it('the ALU oracle: every integer instruction family over edge operands', async () => {
-    const k = await buildKernel([fixture('fixtures/alu-oracle/kernel.c'), fixture('fixtures/alu-oracle/oracle.c')]);
+    const { kernel: k } = await buildOracle();
     expectSameRun(k);
   });
 

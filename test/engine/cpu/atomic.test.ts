@@ -1,7 +1,7 @@
 // XCHG, NOP/PAUSE, XADD, CMPXCHG and CMPXCHG8B. Expected values follow the
 // SDM's pseudo-code; flags are worked out by hand from the CMP/ADD definitions.
 import { describe, expect, it } from 'vitest';
-import { makeCpu, CODE } from './harness.ts';
+import { makeCpu, CODE, exec, enablePaging, PAGE_TABLE } from './harness.ts';
 import type { CPU } from '../../../engine/cpu/cpu.ts';
 import { step } from '../../../engine/cpu/execute.ts';
 import { CpuException } from '../../../engine/cpu/exceptions.ts';
@@ -11,35 +11,7 @@ const EAX = 0, ECX = 1, EDX = 2, EBX = 3, ESI = 6;
 const STATUS = CF | PF | AF | ZF | SF | OF;
 const MEM = 0x2000;
 
-function exec(code: number[], setup?: (cpu: CPU) => void): { cpu: CPU; fault?: CpuException } {
-  const cpu = makeCpu();
-  cpu.ram.set(code, CODE);
-  cpu.eip = CODE;
-  setup?.(cpu);
-  for (let i = 0; i < 100 && cpu.eip >= CODE && cpu.eip < CODE + code.length; i++) {
-    try {
-      step(cpu);
-    } catch (e) {
-      if (e instanceof CpuException) return { cpu, fault: e };
-      throw e;
-    }
-  }
-  return { cpu };
-}
 
-const PAGE_DIRECTORY = 0x80000;
-const PAGE_TABLE = 0x81000;
-
-/** Identity-map the first MiB; `edit` adjusts the page-table entries. */
-function enablePaging(cpu: CPU, edit: (pte: Int32Array) => void = () => {}, wp = false): void {
-  cpu.ram32[PAGE_DIRECTORY >>> 2] = PAGE_TABLE | 7;
-  const pte = cpu.ram32.subarray(PAGE_TABLE >>> 2, (PAGE_TABLE >>> 2) + 1024);
-  for (let i = 0; i < 256; i++) pte[i] = (i << 12) | 7;
-  edit(pte);
-  cpu.cr3 = PAGE_DIRECTORY;
-  cpu.cr0 |= 0x80000000 | (wp ? 1 << 16 : 0);
-  cpu.flushTlb(false);
-}
 
 describe('XCHG', () => {
   it('87 /r swaps a register with memory', () => {

@@ -2,7 +2,7 @@
 // CR0.EM) with a diagnostic naming the instruction and the compiler flag that
 // avoids it. The hint-NOP block 0F 18-1F executes as NOPs.
 import { describe, expect, it } from 'vitest';
-import { makeCpu, CODE } from './harness.ts';
+import { makeCpu, CODE, exec } from './harness.ts';
 import type { CPU } from '../../../engine/cpu/cpu.ts';
 import { step } from '../../../engine/cpu/execute.ts';
 import { CpuException } from '../../../engine/cpu/exceptions.ts';
@@ -11,21 +11,6 @@ const UD = 6, NM = 7;
 const CR0_MP = 1 << 1, CR0_EM = 1 << 2, CR0_TS = 1 << 3;
 const ADVICE = 'compile with -mgeneral-regs-only';
 
-function exec(code: number[], setup?: (cpu: CPU) => void): { cpu: CPU; fault?: CpuException } {
-  const cpu = makeCpu();
-  cpu.ram.set(code, CODE);
-  cpu.eip = CODE;
-  setup?.(cpu);
-  for (let i = 0; i < 100 && cpu.eip >= CODE && cpu.eip < CODE + code.length; i++) {
-    try {
-      step(cpu);
-    } catch (e) {
-      if (e instanceof CpuException) return { cpu, fault: e };
-      throw e;
-    }
-  }
-  return { cpu };
-}
 
 /** Expect #UD at the first byte of `code` with a detail containing `parts` and the advice. */
 function expectUndefined(code: number[], ...parts: string[]): void {

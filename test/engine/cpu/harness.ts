@@ -45,3 +45,23 @@ export function run(code: number[], setup?: (cpu: CPU) => void, maxSteps = 10_00
 export function statusFlags(cpu: CPU): number {
   return cpu.getFlags() & 0x8d5;
 }
+
+/** run(), returning the CPU and the exception that stopped it (if any) separately. */
+export function exec(code: number[], setup?: (cpu: CPU) => void): { cpu: CPU; fault?: CpuException } {
+  const cpu = run(code, setup, 100);
+  return { cpu, fault: cpu.caught };
+}
+
+export const PAGE_DIRECTORY = 0x80000;
+export const PAGE_TABLE = 0x81000;
+
+/** Identity-map the first MiB with user, writable 4 KiB pages, then apply `edit` to the PTEs. */
+export function enablePaging(cpu: CPU, edit: (pte: Int32Array) => void = () => {}, wp = false): void {
+  cpu.ram32[PAGE_DIRECTORY >>> 2] = PAGE_TABLE | 7;
+  const pte = cpu.ram32.subarray(PAGE_TABLE >>> 2, (PAGE_TABLE >>> 2) + 1024);
+  for (let i = 0; i < 256; i++) pte[i] = (i << 12) | 7;
+  edit(pte);
+  cpu.cr3 = PAGE_DIRECTORY;
+  cpu.cr0 |= 0x80000000 | (wp ? 1 << 16 : 0);
+  cpu.flushTlb(false);
+}

@@ -2,7 +2,7 @@
 // from the SDM's pseudo-code for each instruction; the randomized tests hold
 // the typed-array fast paths against an element-by-element model of it.
 import { describe, expect, it } from 'vitest';
-import { makeCpu, CODE } from './harness.ts';
+import { makeCpu, CODE, enablePaging, PAGE_TABLE } from './harness.ts';
 import type { CPU } from '../../../engine/cpu/cpu.ts';
 import { step } from '../../../engine/cpu/execute.ts';
 import { CpuException } from '../../../engine/cpu/exceptions.ts';
@@ -35,19 +35,6 @@ function bytes(cpu: CPU, at: number, n: number): number[] {
   return Array.from(cpu.ram.subarray(at, at + n));
 }
 
-const PAGE_DIRECTORY = 0x80000;
-const PAGE_TABLE = 0x81000;
-
-/** Identity-map the first MiB with user, writable 4 KiB pages, then apply `edit` to the PTEs. */
-function enablePaging(cpu: CPU, edit: (pte: Int32Array) => void = () => {}, wp = false): void {
-  cpu.ram32[PAGE_DIRECTORY >>> 2] = PAGE_TABLE | 7;
-  const pte = cpu.ram32.subarray(PAGE_TABLE >>> 2, (PAGE_TABLE >>> 2) + 1024);
-  for (let i = 0; i < 256; i++) pte[i] = (i << 12) | 7;
-  edit(pte);
-  cpu.cr3 = PAGE_DIRECTORY;
-  cpu.cr0 |= 0x80000000 | (wp ? 1 << 16 : 0);
-  cpu.flushTlb(false);
-}
 
 function setRegs(cpu: CPU, esi: number, edi: number, ecx: number): void {
   cpu.r32[ESI] = esi;
