@@ -58,6 +58,10 @@ const MULTIBOOT_MAGIC = 0x2badb002;
 const DEFAULT_RAM_MIB = 32;
 /** Instructions run between checks for stop conditions; large enough that the checks cost nothing. */
 const SLICE = 1 << 20;
+/** Instructions shown before a triple fault or an unsupported instruction. */
+const RECENT_SHOWN = 8;
+/** Replaying longer runs to show their last instructions would take too long (seconds at interpreter speed). */
+const MAX_REPLAY = 200_000_000;
 const IRQ_TIMER = 0;
 const IRQ_COM1 = 4;
 
@@ -77,7 +81,7 @@ export class Machine {
   /** The last N instructions, when config.traceInstructions > 0. */
   private readonly traceRing: InstructionRing | null;
 
-  constructor(config: MachineConfig, hooks: MachineHooks = {}) {
+  constructor(private readonly config: MachineConfig, hooks: MachineHooks = {}) {
     const ramMiB = config.ramMiB ?? DEFAULT_RAM_MIB;
     if (!Number.isInteger(ramMiB) || ramMiB < 2 || ramMiB > 3072) {
       throw new ConfigError(`RAM size ${ramMiB} MiB is out of range; use 2 to 3072 MiB`);
@@ -383,8 +387,16 @@ export class Machine {
   }
 
   private recentInstructionsText(): string {
-    const recent = this.recentInstructions().slice(-8);
-    if (recent.length === 0) return '';
+    let recent = this.recentInstructions();
+    // Without a trace ring, replay the run with one: runs are deterministic, so a
+    // second machine stopped at the same count has executed the same instructions.
+    if (recent.length === 0 && this.cpu.retired <= MAX_REPLAY) {
+      const replay = new Machine({ ...this.config, traceInstructions: RECENT_SHOWN, compile: false, maxInstructions: this.cpu.retired + 1 });
+      replay.run();
+      recent = replay.recentInstructions();
+    }
+    recent = recent.slice(-RECENT_SHOWN);
+    if (recent.length === 0) return '; run with --trace=insn to see the last instructions';
     return '; last instructions: ' + recent.map((r) => `[ring ${r.cpl}] ${hex(r.eip)} ${r.text}`).join(' | ');
   }
 
