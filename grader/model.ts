@@ -1,0 +1,101 @@
+// The grader's data model: what a lab declares, what a test run produced, and
+// what a grading run hands to the reports. Everything here is plain data
+// (structured-clone safe), so results can cross worker threads, and
+// deterministic: no timestamps or host timings inside scored data.
+
+/** Who may see a test and its details (Gradescope's visibility values plus ours). */
+export type Visibility = 'visible' | 'hidden' | 'after_due_date' | 'after_published';
+
+/** The lab manifest (labs/NN-slug/lab.json), as loaded and validated. */
+export interface LabManifest {
+  /** Lab number, e.g. 3. */
+  number: number;
+  /** Folder name, e.g. "03-usermode". */
+  slug: string;
+  title: string;
+  /** Guest RAM for every test unless a test says otherwise. */
+  ramMiB: number;
+  /** Default per-test instruction budget. */
+  maxInstructions: number;
+  /** Default per-test output limit in bytes. */
+  maxOutputBytes: number;
+  /** Kernel sources relative to the kernel tree (labs/kernel/), and its linker script. */
+  kernel: { sources: string[]; linkerScript: string; includeDirs?: string[] };
+  /** User programs: name -> sources (relative to the lab folder), each built into an ELF loaded as a module. */
+  programs: Record<string, { sources: string[]; linkerScript?: string }>;
+  /** Points the starter code (before any student work) is expected to get. */
+  starterScore: number;
+}
+
+/** Where in the guest something happened, for failure messages. */
+export interface GuestLocation {
+  /** Retired-instruction count. */
+  icount: number;
+  cs: number;
+  eip: number;
+  /** Disassembly of the instruction there, when known. */
+  instruction?: string;
+}
+
+/** One check inside a test. */
+export interface CheckResult {
+  /** What the check wants, in a sentence: "serial output contains 'hello'". */
+  name: string;
+  passed: boolean;
+  /** Points this check carries when the test gives partial credit; absent when the test is all or nothing. */
+  points?: number;
+  /** For a failure: what was expected and what was observed, one or two lines each. */
+  expected?: string;
+  observed?: string;
+  where?: GuestLocation;
+}
+
+/** How the machine run of a test ended (engine stop reason, or a grader-side cause). */
+export type RunEnd =
+  | 'debug-exit' | 'halt' | 'budget' | 'output-limit' | 'triple-fault' | 'unsupported' | 'stopped'
+  | 'wall-clock' // the host backstop fired: the engine took too long in real time
+  | 'build-error' // the kernel or a program did not compile: nothing ran
+  | 'grader-error'; // the test itself is broken (an instructor's problem)
+
+export interface TestResult {
+  /** Stable identifier: the test's file and name. Results are sorted by it. */
+  id: string;
+  name: string;
+  visibility: Visibility;
+  /** Whether the test came from the hidden directory. */
+  hidden: boolean;
+  maxScore: number;
+  score: number;
+  status: 'passed' | 'failed' | 'error';
+  /** One line: why it failed (empty when it passed). */
+  reason: string;
+  checks: CheckResult[];
+  run: {
+    end: RunEnd;
+    message: string;
+    exitStatus?: number;
+    instructions: number;
+  };
+  /** COM1 + 0xE9 output as the guest wrote it (bounded), latin1-decoded. */
+  serial: string;
+  /** The VGA text screen at the end, 25 lines. */
+  screen: string[];
+  /** Events around the failure (formatted lines), for the report's timeline. */
+  timeline: string[];
+  /** Registers at the end of the run. */
+  registers: Record<string, number>;
+}
+
+/** A whole grading run: what every report is made from. */
+export interface GradeReport {
+  lab: { number: number; slug: string; title: string };
+  score: number;
+  maxScore: number;
+  tests: TestResult[];
+  /** Set when grading could not run at all (exit status 2): e.g. a compiler is missing. */
+  fatal?: string;
+  /** Compiler output when the build failed (the tests then all fail with end 'build-error'). */
+  buildLog?: string;
+  /** Whether details of hidden tests are included (instructor mode, --reveal). */
+  revealed: boolean;
+}
