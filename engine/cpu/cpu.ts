@@ -1,6 +1,10 @@
 // The processor's state and the hot-path primitives every instruction uses:
 // fetch, effective addresses, memory access through the TLB, stack, flags.
 // Instructions themselves live in ops/, one file per family as the SDM groups them.
+//
+// This is one class, longer than the rest of the engine's files, on purpose:
+// every instruction touches these fields and methods, and V8 generates the
+// best code when they all live on one object of one shape.
 
 import { AF, ARITH, CF, FIXED_ONE, IF, Lazy, MASK, OF, PARITY, PF, SF, SIGN, ZF } from './flags.ts';
 import { CpuException, Vector } from './exceptions.ts';

@@ -11,7 +11,7 @@ import { IF, NT, RF, TF, VM } from './flags.ts';
 import { Access } from '../memory/paging.ts';
 import {
   ACC_CODE, ACC_CONFORMING, ACC_PRESENT, ACC_S, ACC_WRITABLE_OR_READABLE,
-  descriptorDpl, hex16, hex32, loadSegmentCache, readDescriptor, readSystem32, setCpl,
+  descriptorDpl, hex16, hex32, loadSegmentCache, readDescriptor, readSystem32,
 } from './ops/segment.ts';
 
 export const enum InterruptKind {
@@ -160,7 +160,7 @@ export function deliverInterrupt(cpu: CPU, vector: number, errorCode: number, ki
 
   // Commit: nothing below can fault.
   if (toOuterRing && ssDescriptor) {
-    setCpl(cpu, newCpl);
+    cpu.setCpl(newCpl);
     loadSegmentCache(cpu, Seg.SS, ss, ssDescriptor);
   }
   cpu.r32[Reg.ESP] = sp;

@@ -9,7 +9,7 @@ import { IF, IOPL, NT, VM, WRITABLE } from '../flags.ts';
 import { deliverInterrupt, InterruptKind } from '../interrupts.ts';
 import {
   ACC_CODE, ACC_CONFORMING, ACC_PRESENT, ACC_S, ACC_WRITABLE_OR_READABLE,
-  descriptorDpl, hex16, hex32, loadSegmentCache, nullInaccessibleSegments, readDescriptor, setCpl,
+  descriptorDpl, hex16, hex32, loadSegmentCache, nullInaccessibleSegments, readDescriptor,
 } from './segment.ts';
 
 /** INT n, INT3 and INTO are traps: the frame returns to the next instruction. */
@@ -104,7 +104,7 @@ function iret(cpu: CPU): void {
     cpu.eip = target;
     cpu.fetchPage = -1;
     if (ssDescriptor) {
-      setCpl(cpu, rpl);
+      cpu.setCpl(rpl);
       loadSegmentCache(cpu, Seg.SS, ss, ssDescriptor);
       cpu.r32[Reg.ESP] = newEsp;
       nullInaccessibleSegments(cpu);

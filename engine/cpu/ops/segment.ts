@@ -134,10 +134,6 @@ export function loadDataSegment(cpu: CPU, seg: number, selector: number): void {
   loadSegmentCache(cpu, seg, selector, d);
 }
 
-export function setCpl(cpu: CPU, cpl: number): void {
-  cpu.setCpl(cpl);
-}
-
 /**
  * Checks for a far JMP/CALL target (SDM "JMP", protected mode, code segment
  * branch). Gates and TSS targets are outside the lab PC: a clear stop.
@@ -169,7 +165,7 @@ function loadCodeSegment(cpu: CPU, selector: number, d: Descriptor, cpl: number,
     throw new MachineStop('unsupported', `16-bit code segment (selector ${hex16(selector)}): the lab PC runs 32-bit protected mode only`);
   }
   loadSegmentCache(cpu, Seg.CS, (selector & 0xfffc) | cpl, d);
-  if (cpl !== cpu.cpl) setCpl(cpu, cpl);
+  if (cpl !== cpu.cpl) cpu.setCpl(cpl);
   cpu.eip = offset;
   cpu.fetchPage = -1;
 }
