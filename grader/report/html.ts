@@ -1,0 +1,161 @@
+// The HTML report: one self-contained file a student opens from disk or on a
+// phone. Everything shown is computed here into a plain view; the templates
+// only lay it out, and only with {{ }} so that every guest byte is escaped.
+
+import { readFileSync, readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Handlebars from 'handlebars';
+import type { CheckResult, GradeReport, TestResult } from '../model.ts';
+import { formatPoints, formatWhere, hex, visibleText } from './terminal.ts';
+
+const TEMPLATES = fileURLToPath(new URL('../../templates/', import.meta.url));
+
+/** The order an x86 programmer reads registers in; anything else follows alphabetically. */
+const REGISTER_ORDER = [
+  'eax', 'ebx', 'ecx', 'edx', 'esi', 'edi', 'ebp', 'esp', 'eip', 'eflags',
+  'cs', 'ds', 'es', 'fs', 'gs', 'ss', 'tr', 'ldtr', 'cr0', 'cr2', 'cr3', 'cr4',
+];
+/** Selectors are 16 bits; printing them as 8 digits hides the RPL at a glance. */
+const SELECTORS = new Set(['cs', 'ds', 'es', 'fs', 'gs', 'ss', 'tr', 'ldtr']);
+
+const STATUS_LABEL: Record<TestResult['status'], string> = { passed: 'passed', failed: 'failed', error: 'error' };
+
+interface CheckView {
+  name: string;
+  passed: boolean;
+  points?: string;
+  expected?: string;
+  observed?: string;
+  where?: string;
+}
+
+interface TestView {
+  anchor: string;
+  name: string;
+  id: string;
+  status: string;
+  passed: boolean;
+  points: string;
+  visibility: string;
+  hidden: boolean;
+  reason: string;
+  runEnd?: string;
+  runMessage?: string;
+  exitStatus?: string;
+  instructions?: string;
+  checks: CheckView[];
+  serial?: string;
+  timeline: string[];
+  screen?: string;
+  registers: { name: string; value: string }[];
+}
+
+export interface ReportView {
+  title: string;
+  lab: { number: number; slug: string; title: string };
+  score: string;
+  maxScore: string;
+  allPassed: boolean;
+  passedCount: number;
+  testCount: number;
+  fatal?: string;
+  buildLog?: string;
+  revealed: boolean;
+  tests: TestView[];
+}
+
+let compiled: Handlebars.TemplateDelegate<ReportView> | undefined;
+
+function template(): Handlebars.TemplateDelegate<ReportView> {
+  if (compiled) return compiled;
+  // A private instance, so partials registered elsewhere (the handout page) cannot collide with ours.
+  const hbs = Handlebars.create();
+  const partials = join(TEMPLATES, 'partials');
+  for (const file of readdirSync(partials).sort()) {
+    if (file.endsWith('.hbs')) hbs.registerPartial(basename(file, '.hbs'), readFileSync(join(partials, file), 'utf8'));
+  }
+  // strict: a misspelt field in a template is an error here, not a silently empty cell in a student's report.
+  // preventIndent: by default Handlebars indents every line a partial outputs, guest transcripts included,
+  // which would shift the serial log and the VGA screen by the partial's indentation.
+  compiled = hbs.compile<ReportView>(readFileSync(join(TEMPLATES, 'report.hbs'), 'utf8'), { strict: true, preventIndent: true });
+  return compiled;
+}
+
+export function renderHtml(report: GradeReport): string {
+  return template()(reportView(report));
+}
+
+/** The data the template sees; exported so tests can check content without parsing HTML. */
+export function reportView(report: GradeReport): ReportView {
+  const tests = report.tests.map((test, i) => testView(test, i));
+  return {
+    title: `Lab ${report.lab.number}: ${report.lab.title}`,
+    lab: report.lab,
+    score: formatPoints(report.score),
+    maxScore: formatPoints(report.maxScore),
+    allPassed: tests.every((t) => t.passed) && !report.fatal && report.buildLog === undefined,
+    passedCount: tests.filter((t) => t.passed).length,
+    testCount: tests.length,
+    fatal: report.fatal === undefined ? undefined : guestText(report.fatal),
+    buildLog: report.buildLog === undefined ? undefined : guestText(report.buildLog),
+    revealed: report.revealed,
+    tests,
+  };
+}
+
+function testView(test: TestResult, index: number): TestView {
+  const run = test.run as TestResult['run'] | undefined;
+  const screen = test.screen as string[] | undefined;
+  return {
+    // Anchors from the position, not the name: names are free text and may repeat.
+    anchor: `test-${index + 1}`,
+    name: test.name,
+    id: test.id,
+    status: STATUS_LABEL[test.status] ?? String(test.status),
+    passed: test.status === 'passed',
+    points: `${formatPoints(test.score)}/${formatPoints(test.maxScore)}`,
+    visibility: test.visibility,
+    hidden: test.hidden,
+    reason: guestText(test.reason ?? ''),
+    runEnd: run?.end,
+    runMessage: run?.message ? guestText(run.message) : undefined,
+    exitStatus: run?.exitStatus === undefined ? undefined : String(run.exitStatus),
+    instructions: run && run.instructions > 0 ? run.instructions.toLocaleString('en-US') : undefined,
+    checks: (test.checks ?? []).map(checkView),
+    serial: test.serial ? guestText(test.serial) : undefined,
+    timeline: (test.timeline ?? []).map(guestText),
+    screen: screen && screen.length > 0 ? screen.map((line) => guestText(line).trimEnd()).join('\n') : undefined,
+    registers: registerViews(test.registers ?? {}),
+  };
+}
+
+/**
+ * Guest text as the page shows it: escaping is the template's job, but control
+ * bytes (ESC from a colour sequence, NUL) would render as blank boxes, so they
+ * become visible \xNN. CR LF is a serial line end, not two characters to show.
+ */
+function guestText(text: string): string {
+  return visibleText(text.replace(/\r\n/g, '\n'), { keepNewlines: true });
+}
+
+function checkView(check: CheckResult): CheckView {
+  return {
+    name: guestText(check.name),
+    passed: check.passed,
+    points: check.points === undefined ? undefined : formatPoints(check.points),
+    expected: check.expected === undefined ? undefined : guestText(check.expected),
+    observed: check.observed === undefined ? undefined : guestText(check.observed),
+    where: check.where ? formatWhere(check.where) : undefined,
+  };
+}
+
+function registerViews(registers: Record<string, number>): { name: string; value: string }[] {
+  const rank = (name: string) => {
+    const i = REGISTER_ORDER.indexOf(name);
+    return i < 0 ? REGISTER_ORDER.length : i;
+  };
+  return Object.keys(registers)
+    .sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0))
+    .map((name) => ({ name, value: hex(registers[name]!, SELECTORS.has(name) ? 4 : 8) }));
+}

@@ -1,0 +1,109 @@
+// The terminal summary a student sees after `lab grade`, and the plain-text
+// pieces (points, a test's reason and checks) the other writers reuse.
+
+import type { CheckResult, GradeReport, TestResult } from '../model.ts';
+
+export interface TerminalOptions {
+  /** ANSI colour; the CLI passes process.stdout.isTTY so pipes and CI logs stay plain. */
+  color: boolean;
+}
+
+/** How many lines of compiler output the summary shows; the HTML report has the rest. */
+export const BUILD_LOG_LINES = 15;
+
+const ANSI = { reset: '\x1b[0m', bold: '\x1b[1m', dim: '\x1b[2m', red: '\x1b[31m', green: '\x1b[32m', yellow: '\x1b[33m' };
+type Style = keyof typeof ANSI;
+
+/**
+ * Make guest-controlled text safe to print: a kernel can write ESC sequences
+ * (or a bare 0x9B, which some terminals take as CSI) to clear the student's
+ * screen or fake a "PASS". Controls become visible \xNN escapes.
+ */
+export function visibleText(text: string, { keepNewlines = false } = {}): string {
+  let out = '';
+  for (const ch of text) {
+    const code = ch.codePointAt(0)!;
+    const control = code < 0x20 || (code >= 0x7f && code <= 0x9f);
+    if (!control || ch === '\t' || (keepNewlines && ch === '\n')) out += ch;
+    else out += `\\x${code.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/** Points as people write them: 5, 2.5, 0.33 (partial credit can make thirds). */
+export function formatPoints(points: number): string {
+  return Number.isInteger(points) ? String(points) : String(Math.round(points * 100) / 100);
+}
+
+export function hex(value: number, digits = 8): string {
+  return (value >>> 0).toString(16).padStart(digits, '0');
+}
+
+/** "icount 91422, 001b:08048123 (int 0x80)" */
+export function formatWhere(where: NonNullable<CheckResult['where']>): string {
+  const at = `icount ${where.icount}, ${hex(where.cs, 4)}:${hex(where.eip)}`;
+  return where.instruction ? `${at} (${where.instruction})` : at;
+}
+
+/**
+ * The reason and the failed checks of a test as plain text, for Gradescope's
+ * per-test output and JUnit's failure body. Absent fields (a redacted hidden
+ * test) are skipped, never printed as "undefined".
+ */
+export function testDetailsText(test: TestResult): string {
+  const lines: string[] = [];
+  if (test.reason) lines.push(visibleText(test.reason));
+  for (const check of test.checks ?? []) {
+    const points = check.points === undefined ? '' : ` [${formatPoints(check.points)} pt]`;
+    lines.push(`${check.passed ? 'ok  ' : 'FAIL'} ${visibleText(check.name)}${points}`);
+    if (check.passed) continue;
+    if (check.expected !== undefined) lines.push(`     expected: ${visibleText(check.expected)}`);
+    if (check.observed !== undefined) lines.push(`     observed: ${visibleText(check.observed)}`);
+    if (check.where) lines.push(`     where:    ${visibleText(formatWhere(check.where))}`);
+  }
+  const run = test.run;
+  if (run && test.status !== 'passed' && run.message) lines.push(`run ended: ${run.end}: ${visibleText(run.message)}`);
+  return lines.join('\n');
+}
+
+const MARKS: Record<TestResult['status'], { text: string; style: Style }> = {
+  passed: { text: 'PASS', style: 'green' },
+  failed: { text: 'FAIL', style: 'red' },
+  error: { text: 'ERR ', style: 'yellow' },
+};
+
+export function formatTerminal(report: GradeReport, options: TerminalOptions): string {
+  const paint = (style: Style, text: string) => (options.color ? `${ANSI[style]}${text}${ANSI.reset}` : text);
+  const out: string[] = [];
+  const lab = report.lab;
+  out.push(paint('bold', `Lab ${lab.number}: ${visibleText(lab.title)} (${visibleText(lab.slug)})`));
+
+  if (report.fatal) {
+    out.push('', paint('red', paint('bold', 'GRADING COULD NOT RUN')), `  ${visibleText(report.fatal)}`);
+  }
+  if (report.buildLog !== undefined) {
+    out.push('', paint('red', paint('bold', 'BUILD FAILED: the kernel did not compile, so no test ran')));
+    const log = visibleText(report.buildLog, { keepNewlines: true }).replace(/\n+$/, '').split('\n');
+    for (const line of log.slice(0, BUILD_LOG_LINES)) out.push(`  | ${line}`);
+    if (log.length > BUILD_LOG_LINES) out.push(paint('dim', `  | ... ${log.length - BUILD_LOG_LINES} more lines in report.html`));
+  }
+
+  if (report.tests.length > 0) out.push('');
+  // Align names so the points column reads down the page: "PASS   5/5  name".
+  const pointsWidth = Math.max(0, ...report.tests.map((t) => pointsOf(t).length));
+  for (const test of report.tests) {
+    const mark = MARKS[test.status];
+    const line = `${paint(mark.style, mark.text)} ${pointsOf(test).padStart(pointsWidth)}  ${visibleText(test.name)}`;
+    out.push(test.status === 'passed' || !test.reason ? line : `${line}${paint('dim', ' - ')}${visibleText(test.reason)}`);
+  }
+
+  const passed = report.tests.filter((t) => t.status === 'passed').length;
+  const total = `Score: ${formatPoints(report.score)}/${formatPoints(report.maxScore)}`;
+  const all = passed === report.tests.length && !report.fatal && report.buildLog === undefined;
+  out.push('', `${paint('bold', paint(all ? 'green' : 'red', total))}  (${passed} of ${report.tests.length} tests passed)`);
+  return `${out.join('\n')}\n`;
+}
+
+function pointsOf(test: TestResult): string {
+  return `${formatPoints(test.score)}/${formatPoints(test.maxScore)}`;
+}

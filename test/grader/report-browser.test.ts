@@ -1,0 +1,109 @@
+// Opens the HTML report in a real browser: the escaping tests check bytes, this
+// checks what a student actually gets (no script runs, the reason is on screen,
+// nothing overflows a phone). Needs Debian's chromium; skips without it.
+
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderHtml } from '../../grader/report/html.ts';
+import { sampleReport } from '../fixtures/reports/sample-reports.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) {
+  console.warn(`report-browser: skipped: ${CHROMIUM} not found; install it with apt-get install -y chromium`);
+}
+const BUILD = fileURLToPath(new URL('../../build/', import.meta.url));
+
+describe.skipIf(!haveChromium)('HTML report in headless Chromium', () => {
+  let browser: Browser;
+  const dir = mkdtempSync(join(tmpdir(), 'ringlab-browser-'));
+  const file = join(dir, 'report.html');
+
+  beforeAll(async () => {
+    writeFileSync(file, renderHtml(sampleReport()));
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Opens the report, recording anything a script or the page could have done. */
+  async function open(viewport: { width: number; height: number }) {
+    const page = await browser.newPage({ viewport });
+    const seen = { dialogs: [] as string[], console: [] as string[], requests: [] as string[], errors: [] as string[] };
+    page.on('dialog', (d) => {
+      seen.dialogs.push(d.message());
+      void d.dismiss();
+    });
+    page.on('console', (m) => seen.console.push(`${m.type()}: ${m.text()}`));
+    page.on('pageerror', (e) => seen.errors.push(e.message));
+    page.on('request', (r) => seen.requests.push(r.url()));
+    await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+    return { page, seen };
+  }
+
+  it('the listeners do notice a script that runs (so the next test can fail)', async () => {
+    const page = await browser.newPage();
+    const dialogs: string[] = [];
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    await page.setContent('<p>unescaped</p><script>alert(1)</script>');
+    expect(dialogs).toEqual(['1']);
+    await page.close();
+  });
+
+  it('runs no guest script, fires no dialog and fetches nothing', async () => {
+    const { page, seen } = await open({ width: 1000, height: 800 });
+    // Give a stray onerror handler time to fire, if there were one.
+    await page.waitForTimeout(300);
+    expect(seen.dialogs).toEqual([]);
+    expect(seen.console).toEqual([]);
+    expect(seen.errors).toEqual([]);
+    expect(seen.requests).toEqual([pathToFileURL(file).href]);
+    expect(await page.locator('script, img, iframe, object, embed').count()).toBe(0);
+    await page.close();
+  });
+
+  it("shows the failing test's reason and the guest output as text", async () => {
+    const { page } = await open({ width: 1000, height: 800 });
+    const reason = page.locator('#test-2 .reason');
+    await expect.poll(() => reason.isVisible()).toBe(true);
+    expect(await reason.textContent()).toBe(
+      "serial output does not contain 'hello from ring 3'; it ended with <script>alert(1)</script><img src=x onerror=alert(2)>",
+    );
+    expect(await page.locator('#test-2 .serial pre').textContent()).toContain('user> <script>alert(1)</script>');
+    mkdirSync(BUILD, { recursive: true });
+    await page.screenshot({ path: join(BUILD, 'report-screenshot.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('fits a phone screen: only pre blocks scroll sideways', async () => {
+    const { page } = await open({ width: 375, height: 740 });
+    const overflow = await pageOverflow(page);
+    expect(overflow.document).toBeLessThanOrEqual(overflow.viewport);
+    expect(overflow.wideNonPre).toEqual([]);
+    await page.screenshot({ path: join(BUILD, 'report-screenshot-phone.png'), fullPage: true });
+    await page.close();
+  });
+});
+
+/** Widths that matter on a phone: the page's, and any element (outside pre) wider than the viewport. */
+async function pageOverflow(page: Page): Promise<{ document: number; viewport: number; wideNonPre: string[] }> {
+  // A string, because this project's tsconfig has no DOM types; it runs in the page.
+  return page.evaluate(`(() => {
+    const viewport = document.documentElement.clientWidth;
+    const wideNonPre = [];
+    for (const el of document.body.querySelectorAll('*')) {
+      if (el.closest('pre')) continue;
+      if (el.getBoundingClientRect().right > viewport + 0.5) wideNonPre.push(el.tagName + '.' + el.className);
+    }
+    return { document: document.documentElement.scrollWidth, viewport, wideNonPre };
+  })()`);
+}
