@@ -25,6 +25,8 @@ export interface LabManifest {
   programs: Record<string, { sources: string[]; linkerScript?: string }>;
   /** Points the starter code (before any student work) is expected to get. */
   starterScore: number;
+  /** The lab's total points as the manifest states them, for listings before any test spec is loaded. */
+  points?: number;
 }
 
 /** Where in the guest something happened, for failure messages. */

@@ -4,6 +4,9 @@
 
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../../engine/config.ts';
+import { registerBuildCommand } from './build-command.ts';
+import { registerGradeCommand } from './grade-command.ts';
+import { registerListCommand } from './list-command.ts';
 import { EXIT_BAD_INPUT, EXIT_INTERNAL_ERROR, InputError, registerRunCommand } from './run-command.ts';
 
 export function buildProgram(done: (status: number) => void): Command {
@@ -13,6 +16,9 @@ export function buildProgram(done: (status: number) => void): Command {
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(`lab: ${text.replace(/^error: /, '')}`) });
   registerRunCommand(program, done);
+  registerListCommand(program, done);
+  registerBuildCommand(program, done);
+  registerGradeCommand(program, done);
   return program;
 }
 

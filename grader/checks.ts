@@ -1,0 +1,434 @@
+// The checks test authors reach for first: serial output, how the run ended,
+// and properties of the kernel's protection set-up read from the stopped
+// machine and its event stream. Each failure says what was expected, what was
+// seen and, when the check can tell, where in the guest.
+
+import type { StopReason } from '../engine/config.ts';
+import type { EngineEvent, InterruptEvent } from '../engine/events.ts';
+import type { GuestLocation, RunEnd } from './model.ts';
+import type { Check, CheckOutcome, TestRun } from './spec.ts';
+
+const PASS: CheckOutcome = { passed: true };
+
+function fail(expected: string, observed: string, where?: GuestLocation): CheckOutcome {
+  return { passed: false, expected, observed, ...(where ? { where } : {}) };
+}
+
+export function hex(v: number, digits = 8): string {
+  return '0x' + (v >>> 0).toString(16).padStart(digits, '0');
+}
+
+/** A guest string shown in a message: quoted, escaped, and cut short. */
+export function quote(text: string, max = 80): string {
+  const cut = text.length > max ? text.slice(0, max) : text;
+  return JSON.stringify(cut) + (text.length > max ? `… (${text.length} chars)` : '');
+}
+
+/** The end of the serial output, which usually shows what the kernel was doing last. */
+function serialTail(run: TestRun, max = 120): string {
+  if (run.serial.length === 0) return 'no serial output at all';
+  const tail = run.serial.length > max ? '…' + run.serial.slice(-max) : run.serial;
+  return `serial output ends with ${JSON.stringify(tail)}${run.serialTruncated ? ' (recording truncated)' : ''}`;
+}
+
+function describePattern(p: string | RegExp): string {
+  return typeof p === 'string' ? quote(p) : String(p);
+}
+
+/** Where the run ended, for failures whose cause is "the run stopped too soon". */
+function endWhere(run: TestRun): GuestLocation {
+  return run.endLocation();
+}
+
+function endSummary(run: TestRun): string {
+  const status = run.result.exitStatus !== undefined ? ` (status ${run.result.exitStatus})` : '';
+  return `run ended by ${run.result.reason}${status}: ${run.result.message.split('\n')[0]}`;
+}
+
+// ---- serial output -----------------------------------------------------------
+
+export function serialContains(text: string): Check {
+  return {
+    name: `serial output contains ${quote(text)}`,
+    evaluate(run) {
+      if (run.serial.includes(text)) return PASS;
+      return fail(`the text ${quote(text)} somewhere in the serial output`, `${serialTail(run)}; ${endSummary(run)}`, endWhere(run));
+    },
+  };
+}
+
+export function serialMatches(pattern: RegExp): Check {
+  return {
+    name: `serial output matches ${pattern}`,
+    evaluate(run) {
+      // A copy without the g/y flags: lastIndex state must not leak from one run to the next.
+      const re = new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ''));
+      if (re.test(run.serial)) return PASS;
+      return fail(`serial output matching ${pattern}`, `${serialTail(run)}; ${endSummary(run)}`, endWhere(run));
+    },
+  };
+}
+
+/** Every item appears, each one after the end of the previous one's match. */
+export function serialInOrder(items: (string | RegExp)[]): Check {
+  return {
+    name: `serial output contains, in order: ${items.map((i) => describePattern(i)).join(', ')}`,
+    evaluate(run) {
+      let from = 0;
+      for (let k = 0; k < items.length; k++) {
+        const item = items[k];
+        let at = -1;
+        let length = 0;
+        if (typeof item === 'string') {
+          at = run.serial.indexOf(item, from);
+          length = item.length;
+        } else {
+          const re = new RegExp(item.source, item.flags.replace(/[gy]/g, '') + 'g');
+          re.lastIndex = from;
+          const m = re.exec(run.serial);
+          if (m) {
+            at = m.index;
+            length = m[0].length;
+          }
+        }
+        if (at < 0) {
+          const before = k === 0 ? '' : ` after ${describePattern(items[k - 1])}`;
+          const anywhere = typeof item === 'string' ? run.serial.includes(item) : new RegExp(item.source, item.flags.replace(/[gy]/g, '')).test(run.serial);
+          const observed = anywhere
+            ? `${describePattern(item)} appears, but not after ${describePattern(items[k - 1])}`
+            : `${describePattern(item)} never appears; ${serialTail(run)}`;
+          return fail(`${describePattern(item)}${before} (item ${k + 1} of ${items.length})`, observed, endWhere(run));
+        }
+        from = at + Math.max(length, 0);
+      }
+      return PASS;
+    },
+  };
+}
+
+/** No line of the output matches `pattern` (default: the word "panic"). */
+export function noPanic(pattern: RegExp = /panic/i): Check {
+  return {
+    name: `no kernel panic (no output line matches ${pattern})`,
+    evaluate(run) {
+      const re = new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ''));
+      const m = re.exec(run.serial);
+      if (!m) return PASS;
+      const lineStart = run.serial.lastIndexOf('\n', m.index) + 1;
+      const lineEnd = run.serial.indexOf('\n', m.index);
+      const line = run.serial.slice(lineStart, lineEnd < 0 ? undefined : lineEnd);
+      const icount = run.serialIcount(m.index);
+      return fail(
+        `no output line matching ${pattern}`,
+        `the kernel printed ${quote(line, 160)}${icount !== undefined ? ` around instruction ${icount}` : ''}`,
+      );
+    },
+  };
+}
+
+// ---- how the run ended -------------------------------------------------------------
+
+/** The guest wrote `code` to the isa-debug-exit port (the engine reports (code << 1) | 1, as QEMU exits). */
+export function exitedWith(code: number): Check {
+  const status = ((code << 1) | 1) >>> 0;
+  return {
+    name: `the kernel exits through isa-debug-exit with code ${code}`,
+    evaluate(run) {
+      if (run.result.reason === 'debug-exit' && run.result.exitStatus === status) return PASS;
+      const observed = run.result.reason === 'debug-exit' && run.result.exitStatus !== undefined
+        ? `it exited with code ${run.result.exitStatus >>> 1} (status ${run.result.exitStatus})`
+        : endSummary(run);
+      return fail(`debug-exit with code ${code} (status ${status})`, observed, endWhere(run));
+    },
+  };
+}
+
+export function endedBy(reason: StopReason | RunEnd): Check {
+  return {
+    name: `the run ends by ${reason}`,
+    evaluate(run) {
+      if (run.result.reason === reason) return PASS;
+      return fail(`the run to end by ${reason}`, endSummary(run), endWhere(run));
+    },
+  };
+}
+
+export function noTripleFault(): Check {
+  return {
+    name: 'no triple fault',
+    evaluate(run) {
+      if (run.result.reason !== 'triple-fault') return PASS;
+      return fail('the kernel handles its exceptions (no triple fault)', run.result.message.split('\n')[0], endWhere(run));
+    },
+  };
+}
+
+// ---- processes and faults -------------------------------------------------------
+
+function isCpl3Exception(e: EngineEvent, vector?: number): e is InterruptEvent {
+  return e.type === 'interrupt' && e.kind === 'exception' && e.fromCpl === 3 && (vector === undefined || e.vector === vector);
+}
+
+export interface ProcessKilledOptions {
+  pid?: number;
+  vector: number;
+  /** The kernel's line; group 1 is the pid, group 2 the vector (decimal or 0x hex). */
+  line?: RegExp;
+}
+
+/** The documented kernel line reporting a killed process: "killed pid 3: ... vector 14". */
+export const KILLED_LINE = /killed pid (\d+):.*vector (0x[0-9a-f]+|\d+)/i;
+
+/**
+ * The kernel reported killing a process for exception `vector` (and pid, when
+ * given), and the event stream shows that exception raised in ring 3.
+ */
+export function processKilled(opts: ProcessKilledOptions): Check {
+  const line = opts.line ?? KILLED_LINE;
+  const who = opts.pid !== undefined ? `pid ${opts.pid}` : 'a process';
+  return {
+    name: `the kernel kills ${who} for exception vector ${opts.vector}`,
+    evaluate(run) {
+      const re = new RegExp(line.source, line.flags.replace(/[gy]/g, '') + 'g');
+      const seen: string[] = [];
+      let found = false;
+      for (const m of run.serial.matchAll(re)) {
+        const pid = Number(m[1]);
+        const vector = Number(m[2]);
+        seen.push(m[0]);
+        if (vector === opts.vector && (opts.pid === undefined || pid === opts.pid)) found = true;
+      }
+      const fault = run.events.find((e) => isCpl3Exception(e, opts.vector));
+      if (!fault) {
+        return fail(
+          `exception vector ${opts.vector} raised in ring 3`,
+          `no such exception happened in ring 3; ${endSummary(run)}`,
+          endWhere(run),
+        );
+      }
+      if (found) return PASS;
+      return fail(
+        `a line matching ${line} for ${who} and vector ${opts.vector}`,
+        seen.length > 0 ? `the kernel printed ${seen.slice(0, 3).map((s) => quote(s)).join(', ')}` : `no such line; ${serialTail(run)}`,
+        run.locate(fault),
+      );
+    },
+  };
+}
+
+export interface NoRing3AfterFaultOptions {
+  /** Exception vectors that must kill the process (default: every exception). */
+  vectors?: number[];
+  /**
+   * 'same-eip' (default): after the fault, the kernel never returns to ring 3
+   * at the faulting CS:EIP under the same CR3. 'same-cr3': it never returns to
+   * ring 3 under the faulting CR3 at all (for kernels where each process has
+   * its own page directory and a killed process's directory is not reused).
+   */
+  mode?: 'same-eip' | 'same-cr3';
+}
+
+/**
+ * "No ring-3 instruction of the faulting process runs after the fault",
+ * approximated from events, which see every entry to ring 3 (IRET, SYSEXIT,
+ * far return): for each exception raised at CPL 3, no later transition to
+ * CPL 3 may land on the faulting CS:EIP with the CR3 the fault happened under
+ * (mode 'same-eip'), or on anything under that CR3 (mode 'same-cr3'). CR3 is
+ * tracked through CR3 writes. A kernel that "recovers" by skipping the
+ * faulting instruction is not caught in 'same-eip' mode; use 'same-cr3' when
+ * processes have their own page directories. With events dropped (over
+ * EVENT_LIMIT), only the recorded part of the run is judged.
+ */
+export function noRing3AfterFault(opts: NoRing3AfterFaultOptions = {}): Check {
+  const mode = opts.mode ?? 'same-eip';
+  const vectors = opts.vectors ? new Set(opts.vectors) : null;
+  return {
+    name: mode === 'same-eip'
+      ? 'a process that faults in ring 3 is never resumed at the faulting instruction'
+      : 'a process that faults in ring 3 never runs in ring 3 again',
+    evaluate(run) {
+      let cr3 = 0;
+      const faults: { event: InterruptEvent; cr3: number }[] = [];
+      for (const e of run.events) {
+        if (e.type === 'cr-write' && e.cr === 3) cr3 = e.value >>> 0;
+        else if (e.type === 'interrupt' && isCpl3Exception(e) && (vectors === null || vectors.has(e.vector))) {
+          faults.push({ event: e, cr3 });
+        } else if ((e.type === 'iret' || e.type === 'sysexit' || e.type === 'far-return') && e.toCpl === 3) {
+          for (const f of faults) {
+            const sameSpace = (f.cr3 & ~0xfff) === (cr3 & ~0xfff);
+            const hit = mode === 'same-cr3' ? sameSpace : sameSpace && f.event.fromEip === e.toEip && (f.event.fromCs & 0xfffc) === (e.toCs & 0xfffc);
+            if (!hit) continue;
+            const what = `${hex(f.event.fromCs, 4)}:${hex(f.event.fromEip)}`;
+            return fail(
+              mode === 'same-cr3'
+                ? `after exception ${f.event.vector} at ${what} (CR3 ${hex(cr3)}), no return to ring 3 under that CR3`
+                : `after exception ${f.event.vector} at ${what}, the process is not resumed there`,
+              `at instruction ${e.icount} the kernel returned to ring 3 at ${hex(e.toCs, 4)}:${hex(e.toEip)} by ${e.type} (the fault was at instruction ${f.event.icount})`,
+              run.locate(e),
+            );
+          }
+        }
+      }
+      return PASS;
+    },
+  };
+}
+
+// ---- protection set-up ------------------------------------------------------------
+
+/** Every present IDT gate has DPL 0 except the vectors in allowUser, so INT n from ring 3 reaches only those. */
+export function idtGatesDpl(opts: { allowUser?: number[] } = {}): Check {
+  const allow = new Set(opts.allowUser ?? [0x80]);
+  const allowText = [...allow].map((v) => hex(v, 2)).join(', ') || 'none';
+  return {
+    name: `every present IDT gate but ${allowText} has DPL 0`,
+    evaluate(run) {
+      const gates = run.machine.idt();
+      if (gates.length === 0) return fail('an IDT loaded with LIDT', 'the IDT is empty (limit 0 or never loaded)', endWhere(run));
+      const bad = gates.filter((g) => g.present && g.dpl !== 0 && !allow.has(g.vector));
+      if (bad.length === 0) return PASS;
+      const list = bad.slice(0, 6).map((g) => `${hex(g.vector, 2)} (DPL ${g.dpl})`).join(', ');
+      return fail(
+        `DPL 0 on every present gate except ${allowText}`,
+        `${bad.length} gate(s) let ring 3 in: ${list}${bad.length > 6 ? ', …' : ''}`,
+      );
+    },
+  };
+}
+
+export interface AddressRange {
+  /** First linear address (inclusive). */
+  from: number;
+  /** Last linear address (inclusive); default 0xFFFFFFFF. */
+  to?: number;
+}
+
+const PTE_P = 0x1;
+const PTE_US = 0x4;
+const PDE_PS = 0x80;
+const CR0_PG = 0x80000000;
+const CR4_PSE = 0x10;
+
+/**
+ * No page in [from, to] is user-accessible in any page directory the kernel
+ * used: every CR3 value written during the run (from CR3-write events) and
+ * the CR3 loaded at the end. The directories are walked in physical memory at
+ * the end of the run, one directory entry per 4 MiB and one table entry per
+ * 4 KiB page under a present user directory entry (the U/S bits of both levels
+ * must be set for ring 3 to reach a page). A directory freed and reused during
+ * the run is judged by its final contents.
+ */
+export function kernelNotUserAccessible(range: AddressRange = { from: 0xc0000000 }): Check {
+  const from = range.from >>> 0;
+  const to = (range.to ?? 0xffffffff) >>> 0;
+  return {
+    name: `kernel memory ${hex(from)}-${hex(to)} is not user-accessible in any page directory`,
+    evaluate(run) {
+      const m = run.machine;
+      const regs = m.registers();
+      const dirs = new Set<number>();
+      let pagingSeen = (regs.cr0 & CR0_PG) !== 0;
+      for (const e of run.events) {
+        if (e.type === 'cr-write' && e.cr === 3) dirs.add((e.value & ~0xfff) >>> 0);
+        if (e.type === 'cr-write' && e.cr === 0 && (e.value & CR0_PG) !== 0) pagingSeen = true;
+      }
+      if ((regs.cr0 & CR0_PG) !== 0) dirs.add((regs.cr3 & ~0xfff) >>> 0);
+      if (!pagingSeen) return fail('paging on, with kernel pages supervisor-only', 'the kernel never enabled paging (CR0.PG): ring 3 can reach all memory', endWhere(run));
+      const pse = (regs.cr4 & CR4_PSE) !== 0;
+      const ramBytes = m.ram.length;
+      const read32 = (phys: number) => {
+        if (phys < 0 || phys + 4 > ramBytes) return 0;
+        const b = m.ram;
+        return (b[phys] | (b[phys + 1] << 8) | (b[phys + 2] << 16) | (b[phys + 3] << 24)) >>> 0;
+      };
+      for (const dir of [...dirs].sort((a, b) => a - b)) {
+        if (dir + 4096 > ramBytes) continue; // not a directory in RAM: the kernel never ran with it
+        for (let pdi = from >>> 22; pdi <= to >>> 22; pdi++) {
+          const pde = read32(dir + pdi * 4);
+          if ((pde & PTE_P) === 0 || (pde & PTE_US) === 0) continue;
+          const base4m = (pdi << 22) >>> 0;
+          if (pse && (pde & PDE_PS) !== 0) {
+            if (base4m + 0x3fffff < from || base4m > to) continue;
+            const at = Math.max(base4m, from) >>> 0;
+            return violation(dir, at, `4 MiB page: PDE ${pdi} = ${hex(pde)} has U/S = 1`);
+          }
+          const table = (pde & ~0xfff) >>> 0;
+          for (let pti = 0; pti < 1024; pti++) {
+            const linear = (base4m + pti * 4096) >>> 0;
+            if (linear + 0xfff < from || linear > to) continue;
+            const pte = read32(table + pti * 4);
+            if ((pte & PTE_P) !== 0 && (pte & PTE_US) !== 0) {
+              return violation(dir, linear, `PDE ${pdi} = ${hex(pde)} and PTE ${pti} = ${hex(pte)} both have U/S = 1`);
+            }
+          }
+        }
+      }
+      return PASS;
+
+      function violation(dir: number, linear: number, why: string): CheckOutcome {
+        const current = (regs.cr3 & ~0xfff) >>> 0 === dir && (regs.cr0 & CR0_PG) !== 0;
+        const detail = current ? m.explainAccess(linear, { cpl: 3, access: 'read' }).why : why;
+        return fail(
+          `no user-accessible page in ${hex(from)}-${hex(to)}`,
+          `in the page directory at ${hex(dir)}, ring 3 can read ${hex(linear)}: ${detail}`,
+        );
+      }
+    },
+  };
+}
+
+/**
+ * No instruction ran at CPL 0 inside [from, to] (user code run with kernel
+ * privilege). Judged from what the engine reports: every event that enters or
+ * stays in ring 0 at a known address (interrupt and exception deliveries,
+ * SYSENTER, IRET and far returns to ring 0) must land outside the range, the
+ * run must not stop at CPL 0 inside it, and, when the spec traces
+ * instructions, none of the traced ones may be at CPL 0 inside it. A kernel
+ * that jumps or calls into user code at CPL 0 is seen only through the trace
+ * or where it stops, so trace instructions in tests that rely on this check.
+ */
+export function userNeverAtCpl0(range: AddressRange): Check {
+  const from = range.from >>> 0;
+  const to = (range.to ?? 0xffffffff) >>> 0;
+  const inside = (eip: number) => (eip >>> 0) >= from && (eip >>> 0) <= to;
+  return {
+    name: `no ring-0 instruction runs in user memory ${hex(from)}-${hex(to)}`,
+    evaluate(run) {
+      const expected = `every ring-0 instruction outside ${hex(from)}-${hex(to)}`;
+      for (const e of run.events) {
+        if ((e.type === 'interrupt' || e.type === 'iret' || e.type === 'far-return' || e.type === 'sysenter') && e.toCpl === 0 && inside(e.toEip)) {
+          return fail(expected, `at instruction ${e.icount} a ${e.type} entered ring 0 at ${hex(e.toCs, 4)}:${hex(e.toEip)}`, run.locate(e));
+        }
+      }
+      for (const t of run.machine.recentInstructions()) {
+        if (t.cpl === 0 && inside(t.eip)) {
+          return fail(expected, `instruction ${t.icount} ran in ring 0 at ${hex(t.eip)}: ${t.text}`, {
+            icount: t.icount, cs: run.machine.registers().cs, eip: t.eip, instruction: t.text,
+          });
+        }
+      }
+      const regs = run.machine.registers();
+      if (regs.cpl === 0 && inside(regs.eip)) {
+        return fail(expected, `the run stopped in ring 0 at ${hex(regs.eip)}`, endWhere(run));
+      }
+      return PASS;
+    },
+  };
+}
+
+/** A check from a plain predicate, for one-off conditions in a spec. */
+export function check(name: string, evaluate: (run: TestRun) => CheckOutcome | boolean, points?: number): Check {
+  return {
+    name,
+    ...(points !== undefined ? { points } : {}),
+    evaluate(run) {
+      const r = evaluate(run);
+      return typeof r === 'boolean' ? (r ? PASS : fail(name, 'the condition did not hold')) : r;
+    },
+  };
+}
+
+/** The same check carrying `points` under partial credit. */
+export function worth(points: number, c: Check): Check {
+  return { ...c, points, evaluate: c.evaluate.bind(c) };
+}

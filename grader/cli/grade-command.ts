@@ -1,0 +1,153 @@
+// `lab grade N`: build lab N's kernel and programs with the fixed command
+// line, run every public (and hidden) test on a fresh machine, and report:
+// a terminal summary always, HTML + results.json + JUnit with --out.
+// Exit status: 0 all passed, 1 some test failed (or the score is under
+// --fail-under), 2 grading could not run.
+
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { InputError } from './run-command.ts';
+import type { GradeReport, TestResult } from '../model.ts';
+
+interface GradeOptions {
+  course?: string;
+  hidden?: string;
+  reveal: boolean;
+  out?: string;
+  jobs?: string;
+  failUnder?: string;
+  cc?: string;
+}
+
+export function registerGradeCommand(program: Command, done: (status: number) => void): void {
+  program
+    .command('grade')
+    .description('build lab N and run its tests; prints a summary, and writes reports with --out')
+    .argument('<lab>', 'the lab number, e.g. 3')
+    .option('--course <dir>', 'the course directory (default: $LAB_COURSE, else labs/ of this repository)')
+    .option('--hidden <dir>', 'also run the hidden tests in DIR (default: $LAB_HIDDEN)')
+    .option('--reveal', 'show hidden tests in full (instructor mode)', false)
+    .option('--out <dir>', 'write report.html, results.json (Gradescope) and junit.xml to DIR')
+    .option('--jobs <n>', 'tests run in parallel on this many threads (default: the number of cores)')
+    .option('--fail-under <percent>', 'exit 1 only when the score is below this percentage (a CI gate)')
+    .option('--cc <compiler>', 'gcc or clang (default: $CC, else gcc)')
+    .addHelpText(
+      'after',
+      `
+Exit status:
+  0   every test passed (or the score reached --fail-under)
+  1   some test failed (or the score is below --fail-under)
+  2   grading could not run: unknown lab, bad course or hidden-test directory, missing compiler`,
+    )
+    .action(async (lab: string, options: GradeOptions) => {
+      done(await grade(lab, options));
+    });
+}
+
+async function grade(labArg: string, options: GradeOptions): Promise<number> {
+  const number = wholeNumber(labArg, 'the lab number', 0, 99);
+  const jobs = options.jobs === undefined ? undefined : wholeNumber(options.jobs, '--jobs', 1, 256);
+  const failUnder = options.failUnder === undefined ? undefined : percentage(options.failUnder);
+  const cc = options.cc === undefined ? undefined : compilerName(options.cc);
+
+  // Loaded after the arguments are known to be good, so that --help and bad input stay instant.
+  const [{ findLab, resolveCourseRoot, LabError }, { buildLab }, { hiddenDir, loadHiddenSpecs, redact, HiddenDirError }] =
+    await Promise.all([import('../labs.ts'), import('../build.ts'), import('../hidden.ts')]);
+  const { loadSpecFile, SpecError } = await import('../spec.ts');
+  const { runTests } = await import('../runner.ts');
+  const { errorResult } = await import('../run-test.ts');
+  const { assembleReport, exitStatus } = await import('../score.ts');
+  const { formatTerminal } = await import('../report/terminal.ts');
+
+  const asInput = (e: unknown): never => {
+    if (e instanceof LabError || e instanceof HiddenDirError || e instanceof SpecError) throw new InputError(e.message);
+    throw e;
+  };
+
+  const courseRoot = (() => { try { return resolveCourseRoot(options.course); } catch (e) { return asInput(e); } })();
+  const lab = (() => { try { return findLab(courseRoot, number); } catch (e) { return asInput(e); } })();
+  const m = lab.manifest;
+  const labInfo = { number: m.number, slug: m.slug, title: m.title };
+
+  const specFiles = (await specFilesIn(lab.testsDir)).map((specFile) => ({ specFile, hidden: false }));
+  const hidden = hiddenDir(options.hidden);
+  if (hidden !== undefined) specFiles.push(...(await loadHiddenSpecs(hidden).catch(asInput)));
+  if (specFiles.length === 0) throw new InputError(`lab ${number} has no test specs in ${lab.testsDir}`);
+
+  const built = await buildLab(courseRoot, m, cc ? { cc } : {});
+  let results: TestResult[];
+  let buildLog: string | undefined;
+  if (!built.ok) {
+    // A compile error is a graded result: every test gets 0 points and the compiler's words.
+    buildLog = built.log;
+    results = [];
+    for (const file of specFiles) {
+      const specs = await loadSpecFile(file.specFile).catch(asInput);
+      const label = file.hidden ? `hidden/${path.basename(file.specFile).replace(/\.[^.]+$/, '')}` : path.basename(file.specFile).replace(/\.[^.]+$/, '');
+      for (const spec of specs) {
+        results.push(errorResult(
+          { id: `${label}/${spec.name}`, name: spec.name, visibility: spec.visibility, hidden: file.hidden, maxScore: spec.points },
+          'build-error',
+          `the ${built.stage} did not compile; see the compiler output`,
+        ));
+      }
+    }
+    results = results.map((r) => ({ ...r, status: 'failed' as const }));
+  } else {
+    const programs: Record<string, Uint8Array> = {};
+    for (const [name, file] of Object.entries(built.programs)) programs[name] = await readFile(file);
+    const inputs = {
+      kernel: await readFile(built.kernel),
+      kernelName: path.relative(process.cwd(), built.kernel),
+      programs,
+      defaults: { ramMiB: m.ramMiB, maxInstructions: m.maxInstructions, maxOutputBytes: m.maxOutputBytes },
+    };
+    results = await runTests(specFiles, inputs, jobs ? { jobs } : {});
+  }
+
+  const full = assembleReport(results, { lab: labInfo, revealed: options.reveal, ...(buildLog !== undefined ? { buildLog } : {}) });
+  const shown: GradeReport = redact(full, { reveal: options.reveal });
+  process.stdout.write(formatTerminal(shown, { color: process.stdout.isTTY === true }));
+  if (options.out !== undefined) {
+    const { writeReports } = await import('../report/write-reports.ts');
+    const paths = await writeReports(shown, path.resolve(options.out));
+    process.stdout.write(`reports: ${Object.values(paths).map((p) => path.relative(process.cwd(), p)).join(', ')}\n`);
+  }
+
+  if (failUnder !== undefined) {
+    const percent = full.maxScore === 0 ? 100 : (full.score / full.maxScore) * 100;
+    return percent >= failUnder ? 0 : 1;
+  }
+  return exitStatus(full);
+}
+
+async function specFilesIn(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => /\.(ts|mts|js|mjs)$/.test(n) && !n.endsWith('.d.ts'))
+    .sort()
+    .map((n) => path.join(dir, n));
+}
+
+function wholeNumber(text: string, what: string, min: number, max: number): number {
+  const v = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(v) || v < min || v > max) throw new InputError(`${what} must be a whole number from ${min} to ${max}, not '${text}'`);
+  return v;
+}
+
+function percentage(text: string): number {
+  const v = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
+  if (!(v >= 0 && v <= 100)) throw new InputError(`--fail-under must be a percentage from 0 to 100, not '${text}'`);
+  return v;
+}
+
+function compilerName(text: string): 'gcc' | 'clang' {
+  if (text !== 'gcc' && text !== 'clang') throw new InputError(`--cc must be gcc or clang, not '${text}'`);
+  return text;
+}

@@ -1,0 +1,294 @@
+// One test, one fresh machine: boot the kernel with the test's modules and
+// input, record what the guest did (bounded: a hostile kernel decides how much
+// it writes and how many events it raises), evaluate the checks and turn it all
+// into a TestResult. Nothing here depends on the host clock or on other tests,
+// so the same inputs give a deep-equal result every time.
+
+import type { RunResult } from '../engine/config.ts';
+import type { EngineEvent } from '../engine/events.ts';
+import { formatEvent } from '../engine/inspect/format-event.ts';
+import { disassemble } from '../engine/inspect/disassemble.ts';
+import { Machine } from '../engine/machine.ts';
+import type { CheckResult, GuestLocation, RunEnd, TestResult, Visibility } from './model.ts';
+import { checkPoints, EVENT_LIMIT, type TestRun, type TestSpec } from './spec.ts';
+import { roundPoints } from './score.ts';
+
+export interface RunDefaults {
+  ramMiB: number;
+  maxInstructions: number;
+  maxOutputBytes: number;
+}
+
+/** What every test of a grading run shares: the built kernel and user programs. */
+export interface TestInputs {
+  kernel: Uint8Array;
+  /** Name for diagnostics (default "kernel.elf"). */
+  kernelName?: string;
+  /** Program name -> built ELF, for the tests' modules. */
+  programs: Record<string, Uint8Array>;
+  defaults: RunDefaults;
+}
+
+/** How the runner names a test; results are sorted by id. */
+export interface TestIdentity {
+  id: string;
+  hidden: boolean;
+}
+
+/** Serial output kept for the checks; the engine's output limit usually stops a flood well before. */
+export const SERIAL_RECORD_LIMIT = 4 << 20;
+/** Serial output kept in a TestResult: its start and its end, with a marker between. */
+export const SERIAL_RESULT_LIMIT = 64 << 10;
+/** Timeline entries kept before the end of the run. */
+export const TIMELINE_LENGTH = 20;
+/** A reason is one line for a summary table. */
+const REASON_LIMIT = 240;
+
+/** A burst of output bytes shown as one timeline line instead of one line per byte. */
+interface OutputBurst {
+  type: 'output-burst';
+  icount: number;
+  source: string;
+  text: string;
+}
+
+type TimelineEntry = EngineEvent | OutputBurst;
+
+/** Records the event stream within fixed bounds while the machine runs. */
+class Recorder {
+  readonly events: EngineEvent[] = [];
+  eventsDropped = 0;
+  private readonly serialBytes: Uint8Array;
+  serialLength = 0;
+  serialTotal = 0;
+  /** Start of each output burst: serial offset and instruction count, for serialIcount. */
+  readonly marks: { offset: number; icount: number }[] = [];
+  private readonly timeline: TimelineEntry[] = [];
+  private lastWasOutput = false;
+
+  constructor(private readonly keepPorts: boolean) {
+    this.serialBytes = new Uint8Array(SERIAL_RECORD_LIMIT);
+  }
+
+  readonly listener = (e: EngineEvent): void => {
+    if (e.type === 'output') {
+      this.output(e.icount, e.source, e.byte);
+      return;
+    }
+    if (e.type === 'port') {
+      if (!this.keepPorts) return;
+    } else {
+      this.lastWasOutput = false;
+      this.pushTimeline(e);
+    }
+    if (this.events.length < EVENT_LIMIT) this.events.push(e);
+    else this.eventsDropped++;
+  };
+
+  private output(icount: number, source: string, byte: number): void {
+    this.serialTotal++;
+    if (this.serialLength < this.serialBytes.length) this.serialBytes[this.serialLength++] = byte;
+    const last = this.timeline[this.timeline.length - 1];
+    if (this.lastWasOutput && last?.type === 'output-burst' && last.source === source) {
+      if (last.text.length < 200) last.text += String.fromCharCode(byte);
+      return;
+    }
+    this.lastWasOutput = true;
+    if (this.marks.length < EVENT_LIMIT) this.marks.push({ offset: this.serialTotal - 1, icount });
+    this.pushTimeline({ type: 'output-burst', icount, source, text: String.fromCharCode(byte) });
+  }
+
+  private pushTimeline(entry: TimelineEntry): void {
+    this.timeline.push(entry);
+    // Trimming in batches keeps this O(1) amortized without a ring buffer's bookkeeping.
+    if (this.timeline.length > TIMELINE_LENGTH * 4) this.timeline.splice(0, this.timeline.length - TIMELINE_LENGTH);
+  }
+
+  serial(): string {
+    return Buffer.from(this.serialBytes.buffer, 0, this.serialLength).toString('latin1');
+  }
+
+  timelineLines(): string[] {
+    return this.timeline.slice(-TIMELINE_LENGTH).map((t) =>
+      t.type === 'output-burst'
+        ? `[${String(t.icount).padStart(11)}] ${t.source} output ${JSON.stringify(t.text)}`
+        : formatEvent(t),
+    );
+  }
+}
+
+function oneLine(text: string, limit = REASON_LIMIT): string {
+  const line = text.replace(/\s*\n\s*/g, ' ').trim();
+  return line.length > limit ? line.slice(0, limit - 1) + '…' : line;
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function shortenSerial(serial: string): string {
+  if (serial.length <= SERIAL_RESULT_LIMIT) return serial;
+  const half = SERIAL_RESULT_LIMIT / 2;
+  return `${serial.slice(0, half)}\n[… ${serial.length - SERIAL_RESULT_LIMIT} bytes not shown …]\n${serial.slice(-half)}`;
+}
+
+/** Runs ended this way failed for a reason the checks may not name, so the reason names it. */
+const ABNORMAL_ENDS = new Set<RunEnd>(['budget', 'output-limit', 'triple-fault', 'unsupported', 'wall-clock']);
+
+/** Run one test on a fresh machine. Never throws: a broken test or check becomes an 'error' result. */
+export function runTest(spec: TestSpec, inputs: TestInputs, identity: TestIdentity = { id: spec.name, hidden: false }): TestResult {
+  const base = {
+    id: identity.id, name: spec.name, visibility: spec.visibility, hidden: identity.hidden, maxScore: spec.points,
+  };
+  const modules = [];
+  for (const m of spec.modules) {
+    const bytes = inputs.programs[m.program];
+    if (!bytes) {
+      return errorResult(base, 'grader-error', `module '${m.program}' is not a program of this lab (known: ${Object.keys(inputs.programs).sort().join(', ') || 'none'})`);
+    }
+    modules.push({ name: m.program, bytes, cmdline: m.args ? `${m.program} ${m.args}` : m.program });
+  }
+
+  const recorder = new Recorder(spec.recordPortEvents ?? false);
+  let machine: Machine;
+  let result: RunResult;
+  try {
+    machine = new Machine({
+      kernel: inputs.kernel,
+      kernelName: inputs.kernelName ?? 'kernel.elf',
+      cmdline: spec.cmdline,
+      modules,
+      ...(spec.serialInput ? { serialInput: spec.serialInput } : {}),
+      ramMiB: spec.ramMiB ?? inputs.defaults.ramMiB,
+      maxInstructions: spec.maxInstructions ?? inputs.defaults.maxInstructions,
+      maxOutputBytes: spec.maxOutputBytes ?? inputs.defaults.maxOutputBytes,
+      ...(spec.traceInstructions ? { traceInstructions: spec.traceInstructions } : {}),
+    });
+    machine.subscribe(recorder.listener);
+    result = machine.run();
+  } catch (e) {
+    // ConfigError: the kernel or a module cannot be loaded (one line naming it).
+    return errorResult(base, 'grader-error', `cannot start the machine: ${messageOf(e)}`);
+  }
+
+  const serial = recorder.serial();
+  const run = makeTestRun(spec, machine, result, serial, recorder);
+  const points = checkPoints(spec);
+  const checks: CheckResult[] = [];
+  let threw: string | null = null;
+  spec.checks.forEach((c, i) => {
+    const p = points[i];
+    const withPoints = p !== undefined ? { points: roundPoints(p) } : {};
+    try {
+      const o = c.evaluate(run);
+      checks.push({
+        name: c.name, passed: o.passed === true, ...withPoints,
+        ...(o.passed ? {} : {
+          ...(o.expected !== undefined ? { expected: String(o.expected) } : {}),
+          ...(o.observed !== undefined ? { observed: String(o.observed) } : {}),
+          ...(o.where ? { where: { ...o.where } } : {}),
+        }),
+      });
+    } catch (e) {
+      threw ??= `grader error: check '${c.name}' threw: ${messageOf(e)}`;
+      checks.push({ name: c.name, passed: false, ...withPoints, expected: 'the check to evaluate', observed: `it threw: ${oneLine(messageOf(e))}` });
+    }
+  });
+
+  const allPassed = checks.every((c) => c.passed);
+  const score = spec.partialCredit
+    ? Math.min(spec.points, checks.reduce((sum, c) => sum + (c.passed ? c.points ?? 0 : 0), 0))
+    : allPassed ? spec.points : 0;
+  const status: TestResult['status'] = threw ? 'error' : allPassed ? 'passed' : 'failed';
+  let reason = '';
+  if (threw) reason = threw;
+  else if (!allPassed) {
+    const first = checks.find((c) => !c.passed)!;
+    reason = ABNORMAL_ENDS.has(result.reason)
+      ? `${result.reason}: ${result.message}`
+      : `${first.name}: ${first.observed ?? 'failed'}`;
+  }
+
+  return {
+    ...base,
+    score: roundPoints(score),
+    status,
+    reason: oneLine(reason),
+    checks,
+    run: {
+      end: result.reason,
+      message: result.message,
+      ...(result.exitStatus !== undefined ? { exitStatus: result.exitStatus } : {}),
+      instructions: result.instructions,
+    },
+    serial: shortenSerial(serial),
+    screen: machine.screen(),
+    timeline: recorder.timelineLines(),
+    registers: { ...machine.registers() },
+  };
+}
+
+function makeTestRun(spec: TestSpec, machine: Machine, result: RunResult, serial: string, recorder: Recorder): TestRun {
+  const instructionAt = (eip: number): string | undefined => {
+    const bytes = machine.peekLinear(eip | 0, 15);
+    if (!bytes || bytes.length === 0) return undefined;
+    const d = disassemble(bytes, eip >>> 0);
+    return d.length > 0 ? d.text : undefined;
+  };
+  const location = (icount: number, cs: number, eip: number): GuestLocation => {
+    const instruction = instructionAt(eip);
+    return { icount, cs: cs & 0xffff, eip: eip >>> 0, ...(instruction !== undefined ? { instruction } : {}) };
+  };
+  return {
+    spec,
+    result,
+    serial,
+    serialTruncated: recorder.serialTotal > recorder.serialLength,
+    events: recorder.events,
+    eventsDropped: recorder.eventsDropped,
+    machine,
+    locate(e) {
+      switch (e.type) {
+        case 'interrupt': return location(e.icount, e.fromCs, e.fromEip);
+        case 'iret': case 'far-return': case 'sysenter': case 'sysexit': return location(e.icount, e.toCs, e.toEip);
+        case 'cr-write': return location(e.icount, machine.registers().cs, e.eip);
+        default: return undefined;
+      }
+    },
+    endLocation() {
+      const r = machine.registers();
+      return location(result.instructions, r.cs, r.eip);
+    },
+    serialIcount(offset) {
+      let found: number | undefined;
+      for (const m of recorder.marks) {
+        if (m.offset > offset) break;
+        found = m.icount;
+      }
+      return found;
+    },
+    instructionAt,
+  };
+}
+
+/** A result for a test that produced no run of its own: a broken spec, a crashed worker, the wall-clock backstop. */
+export function errorResult(
+  base: { id: string; name: string; visibility: Visibility; hidden: boolean; maxScore: number },
+  end: RunEnd,
+  message: string,
+): TestResult {
+  const line = oneLine(message);
+  return {
+    ...base,
+    score: 0,
+    // The backstop is the kernel's doing (it ran too long); everything else is the grader's.
+    status: end === 'wall-clock' ? 'failed' : 'error',
+    reason: line,
+    checks: [],
+    run: { end, message: line, instructions: 0 },
+    serial: '',
+    screen: [],
+    timeline: [],
+    registers: {},
+  };
+}

@@ -1,0 +1,163 @@
+// Runs a lab's tests in parallel on worker threads. The main thread lists the
+// tests (importing each spec module once), hands them out one at a time to a
+// pool of workers, and guards each run with a wall-clock backstop: the engine
+// bounds instructions, but a host that is slow (or an engine bug) must not hang
+// a grading run. A worker that crashes or hangs is replaced; its test becomes
+// an error or wall-clock result, and the other tests go on.
+
+import os from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { TestResult } from './model.ts';
+import { errorResult, runTest, type TestInputs } from './run-test.ts';
+import { sortResults } from './score.ts';
+import { loadSpecFile, type TestSpec } from './spec.ts';
+import type { WorkerReply, WorkerTask } from './worker.ts';
+
+export interface SpecFile {
+  specFile: string;
+  /** From the hidden-test directory: never shown in detail to students. */
+  hidden: boolean;
+  /** Prefix of the tests' ids (default: the file name without extension, under "hidden/" for hidden files). */
+  label?: string;
+}
+
+export interface RunnerOptions {
+  /** Worker threads (default: os.availableParallelism()). */
+  jobs?: number;
+  /** Run every test on this thread, one after another: no wall-clock backstop (a debugging aid). */
+  inProcess?: boolean;
+  /** Override the wall-clock backstop per test, in milliseconds. */
+  wallClockMs?: number;
+  /** Called as each test finishes (in completion order), e.g. for a progress line. */
+  onResult?(result: TestResult): void;
+}
+
+/** Host time a test may take at the least, and the engine speed the backstop assumes for longer budgets. */
+const MIN_WALL_CLOCK_MS = 30_000;
+const ASSUMED_INSTRUCTIONS_PER_SECOND = 5_000_000;
+
+const WORKER_ENTRY = new URL('./worker-entry.mjs', import.meta.url);
+
+/**
+ * The parent's Node flags for a worker (loaders, conditions), minus the ones
+ * that describe the parent's own entry point: a worker given --eval or
+ * --input-type fails to start.
+ */
+function workerExecArgv(): string[] {
+  const out: string[] = [];
+  const withValue = new Set(['--eval', '-e', '--print', '-p', '--input-type']);
+  for (let i = 0; i < process.execArgv.length; i++) {
+    const arg = process.execArgv[i];
+    if (withValue.has(arg)) {
+      i++;
+      continue;
+    }
+    if (/^--(eval|print|input-type)=/.test(arg)) continue;
+    out.push(arg);
+  }
+  return out;
+}
+
+interface Task extends WorkerTask {
+  spec: TestSpec;
+}
+
+export function wallClockLimitMs(spec: TestSpec, inputs: TestInputs): number {
+  const budget = spec.maxInstructions ?? inputs.defaults.maxInstructions;
+  return Math.max(MIN_WALL_CLOCK_MS, Math.ceil((budget / ASSUMED_INSTRUCTIONS_PER_SECOND) * 1000));
+}
+
+function labelOf(file: SpecFile): string {
+  if (file.label !== undefined) return file.label;
+  const name = path.basename(file.specFile).replace(/\.[cm]?[jt]s$/, '');
+  return file.hidden ? `hidden/${name}` : name;
+}
+
+/** Every test of every file, or an error result for a file that cannot be loaded. */
+async function listTasks(files: readonly SpecFile[]): Promise<{ tasks: Task[]; broken: TestResult[] }> {
+  const tasks: Task[] = [];
+  const broken: TestResult[] = [];
+  for (const file of files) {
+    const label = labelOf(file);
+    const specFile = path.resolve(file.specFile);
+    let specs: TestSpec[];
+    try {
+      specs = await loadSpecFile(specFile);
+    } catch (e) {
+      broken.push(errorResult(
+        { id: label, name: label, visibility: file.hidden ? 'hidden' : 'visible', hidden: file.hidden, maxScore: 0 },
+        'grader-error', e instanceof Error ? e.message : String(e),
+      ));
+      continue;
+    }
+    for (const spec of specs) tasks.push({ specFile, testName: spec.name, id: `${label}/${spec.name}`, hidden: file.hidden, spec });
+  }
+  return { tasks, broken };
+}
+
+function baseOf(task: Task) {
+  return { id: task.id, name: task.spec.name, visibility: task.spec.visibility, hidden: task.hidden, maxScore: task.spec.points };
+}
+
+/** Run the tests of `files`; resolves to one result per test, sorted by id. Never rejects because of a test. */
+export async function runTests(files: readonly SpecFile[], inputs: TestInputs, opts: RunnerOptions = {}): Promise<TestResult[]> {
+  const { tasks, broken } = await listTasks(files);
+  const results: TestResult[] = [...broken];
+  const done = (r: TestResult) => {
+    results.push(r);
+    opts.onResult?.(r);
+  };
+  if (opts.inProcess) {
+    for (const t of tasks) done(runTest(t.spec, inputs, { id: t.id, hidden: t.hidden }));
+    return sortResults(results);
+  }
+  const jobs = Math.max(1, Math.min(opts.jobs ?? os.availableParallelism(), tasks.length));
+  const queue = [...tasks];
+  const slot = async () => {
+    let worker: Worker | null = null;
+    for (let task = queue.shift(); task; task = queue.shift()) {
+      worker ??= new Worker(WORKER_ENTRY, { workerData: { inputs }, execArgv: workerExecArgv() });
+      const limit = opts.wallClockMs ?? wallClockLimitMs(task.spec, inputs);
+      const outcome = await runOnWorker(worker, task, limit);
+      if (outcome.kind === 'result') {
+        done(outcome.result);
+        continue;
+      }
+      // The worker is hung or dead: it cannot be trusted with another test.
+      await worker.terminate();
+      worker = null;
+      done(outcome.kind === 'wall-clock'
+        ? errorResult(baseOf(task), 'wall-clock', `the test ran longer than ${Math.round(limit / 1000)} s of host time and was stopped (the instruction budget did not end it first)`)
+        : errorResult(baseOf(task), 'grader-error', `grader error: the worker running this test crashed: ${outcome.message}`));
+    }
+    if (worker) await worker.terminate();
+  };
+  await Promise.all(Array.from({ length: jobs }, slot));
+  return sortResults(results);
+}
+
+type Outcome = { kind: 'result'; result: TestResult } | { kind: 'wall-clock' } | { kind: 'crash'; message: string };
+
+function runOnWorker(worker: Worker, task: Task, limitMs: number): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const finish = (o: Outcome) => {
+      clearTimeout(timer);
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+      resolve(o);
+    };
+    const onMessage = (reply: WorkerReply) => {
+      if (reply.id === task.id) finish({ kind: 'result', result: reply.result });
+    };
+    const onError = (e: unknown) => finish({ kind: 'crash', message: (e instanceof Error ? e.message : String(e)).split('\n')[0] });
+    const onExit = (code: number) => finish({ kind: 'crash', message: `the worker exited with code ${code}` });
+    const timer = setTimeout(() => finish({ kind: 'wall-clock' }), limitMs);
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+    const message: WorkerTask = { specFile: task.specFile, testName: task.testName, id: task.id, hidden: task.hidden };
+    worker.postMessage(message);
+  });
+}

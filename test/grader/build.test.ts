@@ -1,0 +1,236 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LOG_LIMIT, buildLab } from '../../grader/build.ts';
+import { LabError, findLab } from '../../grader/labs.ts';
+
+const LAB = fileURLToPath(new URL('../../grader/cli/lab.js', import.meta.url));
+const COURSE = fileURLToPath(new URL('../fixtures/course', import.meta.url));
+const haveMachine = existsSync(fileURLToPath(new URL('../../engine/machine.ts', import.meta.url)));
+const gccM32 = spawnSync('gcc', ['-m32', '-print-libgcc-file-name']).status === 0;
+const clang = spawnSync('clang', ['--version']).status === 0 && spawnSync('ld.lld', ['--version']).status === 0;
+
+const scratch = mkdtempSync(join(tmpdir(), 'ringlab-buildtest-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+let copies = 0;
+/** A private copy of the fixture course, for tests that edit sources. */
+function copyCourse(): string {
+  const root = join(scratch, `course-${copies++}`);
+  cpSync(COURSE, root, { recursive: true });
+  return root;
+}
+
+function outDir(): string {
+  return join(scratch, `out-${copies++}`);
+}
+
+/** ELF32, little-endian, EM_386. */
+function expectElf32(file: string): void {
+  const bytes = readFileSync(file);
+  expect([...bytes.subarray(0, 6)]).toEqual([0x7f, 0x45, 0x4c, 0x46, 1, 1]);
+  expect(bytes.readUInt16LE(18)).toBe(3);
+}
+
+describe.skipIf(!gccM32)('buildLab with gcc', () => {
+  it('builds the kernel and every program, then reuses them while nothing changes', async () => {
+    const out = outDir();
+    const lab = findLab(COURSE, 1).manifest;
+    const first = await buildLab(COURSE, lab, { cc: 'gcc', outDir: out });
+    if (!first.ok) throw new Error(first.log);
+    expect(first.cached).toBe(false);
+    expect(first.kernel.startsWith(out)).toBe(true);
+    expect(Object.keys(first.programs)).toEqual(['hello']);
+    expectElf32(first.kernel);
+    expectElf32(first.programs.hello);
+    // The program is linked by its own script, far from the kernel at 1 MiB.
+    expect(readFileSync(first.programs.hello).readUInt32LE(24)).toBeGreaterThanOrEqual(0x08048000);
+    expect(readFileSync(first.kernel).readUInt32LE(24)).toBeLessThan(0x200000);
+
+    const second = await buildLab(COURSE, lab, { cc: 'gcc', outDir: out });
+    expect(second).toEqual({ ...first, cached: true });
+  });
+
+  it('two graders building the same tree at once both get the one finished build', async () => {
+    const out = outDir();
+    const lab = findLab(COURSE, 1).manifest;
+    const [a, b] = await Promise.all([buildLab(COURSE, lab, { cc: 'gcc', outDir: out }), buildLab(COURSE, lab, { cc: 'gcc', outDir: out })]);
+    expect(a.ok && b.ok).toBe(true);
+    if (!a.ok || !b.ok) return;
+    expect(a.kernel).toBe(b.kernel);
+    expectElf32(a.kernel);
+    expect(readdirSync(out).filter((name) => name.startsWith('.tmp-'))).toEqual([]);
+  });
+
+  it('rebuilds when a header changes, though no source lists it', async () => {
+    const root = copyCourse();
+    const out = outDir();
+    const lab = findLab(root, 1).manifest;
+    const first = await buildLab(root, lab, { cc: 'gcc', outDir: out });
+    writeFileSync(join(root, 'kernel', 'io.h'), readFileSync(join(root, 'kernel', 'io.h'), 'utf8') + '\n/* edited */\n');
+    const second = await buildLab(root, lab, { cc: 'gcc', outDir: out });
+    expect(first.ok && second.ok).toBe(true);
+    if (!first.ok || !second.ok) return;
+    expect(second.cached).toBe(false);
+    expect(second.kernel).not.toBe(first.kernel);
+    // An editor's swap file is not an input.
+    writeFileSync(join(root, 'kernel', '.kmain.c.swp'), 'swap');
+    const third = await buildLab(root, lab, { cc: 'gcc', outDir: out });
+    expect(third.ok && third.cached).toBe(true);
+  });
+
+  it('a compile error is a result holding the compiler message, not an exception', async () => {
+    const outcome = await buildLab(COURSE, findLab(COURSE, 2).manifest, { cc: 'gcc', outDir: outDir() });
+    expect(outcome.ok).toBe(false);
+    if (outcome.ok) return;
+    expect(outcome.stage).toBe('kernel');
+    expect(outcome.log).toContain("broken.c:3:10: error: 'undeclared_variable' undeclared");
+  });
+
+  it('a program that does not compile names the program', async () => {
+    const root = copyCourse();
+    writeFileSync(join(root, '01-hello', 'programs', 'hello', 'hello.c'), 'void _start(void) { nonsense }\n');
+    const outcome = await buildLab(root, findLab(root, 1).manifest, { cc: 'gcc', outDir: outDir() });
+    expect(outcome.ok).toBe(false);
+    if (outcome.ok) return;
+    expect(outcome.stage).toBe('program hello');
+    expect(outcome.log).toContain('programs/hello/hello.c:1:');
+  });
+
+  it('a link error shows object names without the temporary directory', async () => {
+    const root = copyCourse();
+    writeFileSync(join(root, 'kernel', 'kmain.c'), 'void missing(void);\nvoid kmain(void) { missing(); }\n');
+    const outcome = await buildLab(root, findLab(root, 1).manifest, { cc: 'gcc', outDir: outDir() });
+    expect(outcome.ok).toBe(false);
+    if (outcome.ok) return;
+    expect(outcome.log).toContain("undefined reference to `missing'");
+    expect(outcome.log).toContain("kernel/kmain.c.o: in function `kmain'");
+    expect(outcome.log).not.toContain(tmpdir() + "/ringlab-build-");
+  });
+
+  it('a source the manifest lists but the tree lacks fails the build with one line', async () => {
+    const root = copyCourse();
+    rmSync(join(root, 'kernel', 'kmain.c'));
+    const outcome = await buildLab(root, findLab(root, 1).manifest, { cc: 'gcc', outDir: outDir() });
+    expect(outcome).toEqual({
+      ok: false,
+      stage: 'kernel',
+      log: `kmain.c: no such file in the kernel tree (${join(root, 'kernel')}); lab.json lists it for the kernel build\n`,
+    });
+  });
+
+  it('keeps a flood of compiler messages within the log limit', async () => {
+    const root = copyCourse();
+    const lines = Array.from({ length: 1000 }, (_, i) => `int f${i}(void) { return undeclared_${i}; }`);
+    writeFileSync(join(root, 'kernel', 'broken.c'), lines.join('\n') + '\n');
+    const outcome = await buildLab(root, findLab(root, 2).manifest, { cc: 'gcc', outDir: outDir() });
+    expect(outcome.ok).toBe(false);
+    if (outcome.ok) return;
+    expect(Buffer.byteLength(outcome.log)).toBeGreaterThan(LOG_LIMIT / 2);
+    expect(Buffer.byteLength(outcome.log)).toBeLessThanOrEqual(LOG_LIMIT + 100);
+  });
+
+  it('refuses a manifest path that leads out of the course', async () => {
+    const lab = findLab(COURSE, 1).manifest;
+    const escaping = { ...lab, kernel: { ...lab.kernel, sources: ['../../../../../etc/hostname'] } };
+    await expect(buildLab(COURSE, escaping, { cc: 'gcc', outDir: outDir() })).rejects.toThrow(LabError);
+  });
+});
+
+describe.skipIf(!clang)('buildLab with clang and lld', () => {
+  it('builds the same lab, cached separately from gcc', async () => {
+    const out = outDir();
+    const lab = findLab(COURSE, 1).manifest;
+    const first = await buildLab(COURSE, lab, { cc: 'clang', outDir: out });
+    if (!first.ok) throw new Error(first.log);
+    expectElf32(first.kernel);
+    expectElf32(first.programs.hello);
+    const again = await buildLab(COURSE, lab, { cc: 'clang', outDir: out });
+    expect(again.ok && again.cached).toBe(true);
+    if (gccM32) {
+      const gcc = await buildLab(COURSE, lab, { cc: 'gcc', outDir: out });
+      expect(gcc.ok && gcc.kernel !== first.kernel).toBe(true);
+    }
+  });
+
+  it('reports a compile error with clang\'s message', async () => {
+    const outcome = await buildLab(COURSE, findLab(COURSE, 2).manifest, { cc: 'clang', outDir: outDir() });
+    expect(outcome.ok).toBe(false);
+    if (!outcome.ok) expect(outcome.log).toContain("use of undeclared identifier 'undeclared_variable'");
+  });
+});
+
+describe('lab build', () => {
+  function lab(args: string[], env: NodeJS.ProcessEnv = {}) {
+    const r = spawnSync(process.execPath, [LAB, ...args], { cwd: scratch, timeout: 120_000, env: { ...process.env, ...env } });
+    return { status: r.status, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') };
+  }
+
+  it.skipIf(!gccM32)('prints the output paths, and the kernel boots on the lab PC', () => {
+    const run = lab(['build', '1', '--course', COURSE, '--cc', 'gcc']);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const kernel = /^ {2}kernel {2}(\S+)$/m.exec(run.stdout)?.[1];
+    const hello = /^ {2}hello {3}(\S+)$/m.exec(run.stdout)?.[1];
+    expect(run.stdout).toMatch(/^01-hello: (built in \d+\.\d\d s|up to date)\n/);
+    expect(kernel && existsSync(kernel)).toBe(true);
+    expect(hello && existsSync(hello)).toBe(true);
+    if (!haveMachine) return;
+    const boot = lab(['run', '--kernel', kernel!, '--max-instructions', '1000000']);
+    expect(boot.stdout).toBe('hello from the fixture kernel\n');
+    expect(boot.status).toBe(1);
+  });
+
+  it.skipIf(!gccM32)('a compile error: the messages on stdout, one line on stderr, status 2', () => {
+    const run = lab(['build', '2', '--course', COURSE, '--cc', 'gcc']);
+    expect(run.status).toBe(2);
+    expect(run.stdout).toContain("error: 'undeclared_variable' undeclared");
+    expect(run.stderr).toBe("lab: 02-broken: the kernel did not build; the compiler's messages are above\n");
+  });
+
+  it('a lab number the course lacks, or not a number', () => {
+    const missing = lab(['build', '9', '--course', COURSE]);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toBe(`lab: no lab 9 in ${COURSE}: it has 1, 2\n`);
+    const word = lab(['build', 'three', '--course', COURSE]);
+    expect(word.status).toBe(2);
+    expect(word.stderr).toBe("lab: the lab number must be a whole number such as 3 (see lab list), not 'three'\n");
+  });
+
+  it('no compiler on the PATH names the Debian packages to install', () => {
+    const empty = join(scratch, 'empty-bin');
+    mkdirSync(empty, { recursive: true });
+    const gcc = lab(['build', '1', '--course', COURSE], { PATH: empty, CC: '' });
+    expect(gcc.status).toBe(2);
+    expect(gcc.stderr).toBe('lab: gcc not found: lab builds kernels with it; install the Debian packages gcc and gcc-multilib\n');
+    const clangRun = lab(['build', '1', '--course', COURSE, '--cc', 'clang'], { PATH: empty });
+    expect(clangRun.status).toBe(2);
+    expect(clangRun.stderr).toBe('lab: clang not found: lab builds kernels with it; install the Debian packages clang and lld\n');
+  });
+
+  it('a gcc that cannot build 32-bit code (no multilib) is the machine\'s problem, not a compile error', () => {
+    // A stand-in gcc that fails on everything but --version, the way gcc -m32 does without 32-bit headers.
+    const bin = join(scratch, 'fake-gcc-bin');
+    mkdirSync(bin, { recursive: true });
+    const fake = join(bin, 'gcc');
+    writeFileSync(fake, [
+      '#!/bin/sh',
+      'for a in "$@"; do [ "$a" = --version ] && { echo "gcc (Fake) 12.2.0"; exit 0; }; done',
+      'echo "/usr/include/stdint.h:26:10: fatal error: bits/libc-header-start.h: No such file or directory" >&2',
+      'exit 1',
+    ].join('\n') + '\n');
+    chmodSync(fake, 0o755);
+    const run = lab(['build', '1', '--course', COURSE], { PATH: `${bin}:${dirname(process.execPath)}`, CC: '' });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/^lab: gcc cannot build 32-bit code on this machine \(.*bits\/libc-header-start\.h.*\); install the Debian package gcc-multilib\n$/);
+  });
+
+  it('CC naming neither gcc nor clang is refused in one line', () => {
+    const run = lab(['build', '1', '--course', COURSE], { CC: 'tcc' });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toBe('lab: CC=tcc: lab builds with gcc or clang only; set CC=gcc or CC=clang, or pass --cc\n');
+  });
+});

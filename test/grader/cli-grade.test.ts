@@ -1,0 +1,61 @@
+// `lab grade` end to end on the fixture course: build, run the tests on worker
+// threads, print the summary, write the reports, exit with the promised status.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const LAB = fileURLToPath(new URL('../../grader/cli/lab.js', import.meta.url));
+const COURSE = fileURLToPath(new URL('../fixtures/course', import.meta.url));
+const out = mkdtempSync(join(tmpdir(), 'ringlab-grade-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+function lab(...args: string[]) {
+  const r = spawnSync(process.execPath, [LAB, ...args], { timeout: 120_000, env: { ...process.env, LAB_HIDDEN: '' } });
+  return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+}
+
+describe('lab grade', () => {
+  it('gives a correct kernel full marks and exits 0', () => {
+    const run = lab('grade', '1', '--course', COURSE, '--jobs', '2');
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('PASS 6/6  prints its banner on COM1');
+    expect(run.stdout).toContain('Score: 10/10');
+  });
+
+  it('grades a kernel that does not compile as 0 with the compiler messages, exits 1, and writes every report', () => {
+    const dir = join(out, 'broken');
+    const run = lab('grade', '2', '--course', COURSE, '--out', dir);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain('BUILD FAILED');
+    expect(run.stdout).toMatch(/broken\.c:3:10: error: 'undeclared_variable' undeclared/);
+    expect(run.stdout).toContain('Score: 0/10');
+    for (const f of ['report.html', 'results.json', 'junit.xml']) expect(existsSync(join(dir, f))).toBe(true);
+    const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
+    expect(results.score).toBe(0);
+    expect(results.tests.map((t: { status: string }) => t.status)).toEqual(['failed', 'failed']);
+  });
+
+  it('with --fail-under, exits by the percentage instead', () => {
+    expect(lab('grade', '2', '--course', COURSE, '--fail-under', '0').status).toBe(0);
+    expect(lab('grade', '2', '--course', COURSE, '--fail-under', '50').status).toBe(1);
+  });
+
+  it('refuses a lab the course does not have, with one line and status 2', () => {
+    const run = lab('grade', '7', '--course', COURSE);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/^lab: [^\n]*7[^\n]*\n$/);
+  });
+
+  it('gives the same report twice (no timestamps, stable order)', () => {
+    const a = join(out, 'a'), b = join(out, 'b');
+    lab('grade', '1', '--course', COURSE, '--out', a);
+    lab('grade', '1', '--course', COURSE, '--out', b, '--jobs', '1');
+    for (const f of ['report.html', 'results.json', 'junit.xml']) {
+      expect(readFileSync(join(a, f), 'utf8')).toBe(readFileSync(join(b, f), 'utf8'));
+    }
+  });
+});

@@ -1,0 +1,67 @@
+// The parallel runner: workers load TypeScript specs, results come back in a
+// stable order and equal the in-process ones, and a hung or crashing test
+// costs only itself.
+
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runTests, type SpecFile } from '../../grader/runner.ts';
+import type { TestInputs } from '../../grader/run-test.ts';
+import { behaveKernel, FIXTURE_DIR } from '../fixtures/grader/build-fixtures.ts';
+
+const DEFAULTS = { ramMiB: 16, maxInstructions: 5_000_000, maxOutputBytes: 4096 };
+const spec = (name: string, hidden = false): SpecFile => ({ specFile: path.join(FIXTURE_DIR, hidden ? 'hidden' : 'specs', name), hidden });
+
+describe('runTests', () => {
+  let good: TestInputs;
+  beforeAll(async () => {
+    good = { kernel: await behaveKernel('GOOD'), programs: { init: new Uint8Array(16) }, defaults: DEFAULTS };
+  });
+
+  const files = () => [spec('throws.ts'), spec('basic.ts'), spec('secret.ts', true)];
+
+  it('runs every test on workers and returns them sorted by id', async () => {
+    const results = await runTests(files(), good, { jobs: 3 });
+    expect(results.map((r) => [r.id, r.status, r.score])).toEqual([
+      ['basic/after the due date', 'passed', 2],
+      ['basic/greets and exits', 'passed', 10],
+      ['basic/partial credit', 'failed', 4],
+      ['basic/passes module command lines', 'passed', 5],
+      ['hidden/secret/knows the secret', 'failed', 0],
+      ['throws/broken check', 'error', 0],
+    ]);
+    expect(results.find((r) => r.hidden)!.visibility).toBe('visible');
+  });
+
+  it('gives identical results with 1 worker, several workers, and in-process', async () => {
+    const one = await runTests(files(), good, { jobs: 1 });
+    const many = await runTests(files(), good, { jobs: 4 });
+    const here = await runTests(files(), good, { inProcess: true });
+    expect(many).toEqual(one);
+    expect(here).toEqual(one);
+  });
+
+  it('stops a test at the wall-clock backstop and goes on with the others', async () => {
+    const loop = { ...good, kernel: await behaveKernel('LOOP') };
+    const results = await runTests([spec('slow.ts'), spec('throws.ts')], loop, { jobs: 1, wallClockMs: 1500 });
+    const slow = results.find((r) => r.name === 'spins for a long time')!;
+    expect(slow).toMatchObject({ status: 'failed', score: 0, maxScore: 1, run: { end: 'wall-clock' } });
+    expect(slow.reason).toMatch(/ran longer than 2 s of host time/);
+    expect(results.find((r) => r.name === 'broken check')!.status).toBe('error');
+  });
+
+  it('turns a crashed worker into an error for that test alone', async () => {
+    const results = await runTests([spec('crash.ts'), spec('basic.ts')], good, { jobs: 1 });
+    const crashed = results.find((r) => r.id === 'crash/kills its worker')!;
+    expect(crashed).toMatchObject({ status: 'error', score: 0, run: { end: 'grader-error' } });
+    expect(crashed.reason).toMatch(/worker running this test crashed: the worker exited with code 7/);
+    expect(results.filter((r) => r.id.startsWith('basic/')).map((r) => r.status)).toEqual(['passed', 'passed', 'failed', 'passed']);
+  });
+
+  it('reports a spec file that cannot be loaded as one error result', async () => {
+    const results = await runTests([spec('missing.ts'), spec('basic.ts')], good, { jobs: 2 });
+    expect(results[0].id).toBe('basic/after the due date');
+    const broken = results.find((r) => r.id === 'missing')!;
+    expect(broken).toMatchObject({ status: 'error', run: { end: 'grader-error' } });
+    expect(broken.reason).toMatch(/missing\.ts: cannot load the test module/);
+  });
+});
