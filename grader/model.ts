@@ -57,6 +57,7 @@ export type RunEnd =
   | 'debug-exit' | 'halt' | 'budget' | 'output-limit' | 'triple-fault' | 'unsupported' | 'stopped'
   | 'wall-clock' // the host backstop fired: the engine took too long in real time
   | 'build-error' // the kernel or a program did not compile: nothing ran
+  | 'boot-error' // the kernel built but cannot be loaded (no Multiboot header, no entry point, too big)
   | 'grader-error'; // the test itself is broken (an instructor's problem)
 
 export interface TestResult {

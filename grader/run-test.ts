@@ -4,7 +4,7 @@
 // into a TestResult. Nothing here depends on the host clock or on other tests,
 // so the same inputs give a deep-equal result every time.
 
-import type { RunResult } from '../engine/config.ts';
+import { ConfigError, type RunResult } from '../engine/config.ts';
 import type { EngineEvent } from '../engine/events.ts';
 import { formatEvent } from '../engine/inspect/format-event.ts';
 import { disassemble } from '../engine/inspect/disassemble.ts';
@@ -167,7 +167,8 @@ export function runTest(spec: TestSpec, inputs: TestInputs, identity: TestIdenti
     machine.subscribe(recorder.listener);
     result = machine.run();
   } catch (e) {
-    // ConfigError: the kernel or a module cannot be loaded (one line naming it).
+    // ConfigError: the student's kernel or a module cannot be loaded; that is a failed test, not a broken grader.
+    if (e instanceof ConfigError) return errorResult(base, 'boot-error', `the kernel does not boot: ${messageOf(e)}`);
     return errorResult(base, 'grader-error', `cannot start the machine: ${messageOf(e)}`);
   }
 
@@ -281,8 +282,8 @@ export function errorResult(
   return {
     ...base,
     score: 0,
-    // The backstop is the kernel's doing (it ran too long); everything else is the grader's.
-    status: end === 'wall-clock' ? 'failed' : 'error',
+    // The backstop, a failed build and an unbootable kernel are the kernel's doing; anything else is the grader's.
+    status: end === 'wall-clock' || end === 'build-error' || end === 'boot-error' ? 'failed' : 'error',
     reason: line,
     checks: [],
     run: { end, message: line, instructions: 0 },

@@ -194,7 +194,7 @@ describe('lab build', () => {
   it('a lab number the course lacks, or not a number', () => {
     const missing = lab(['build', '9', '--course', COURSE]);
     expect(missing.status).toBe(2);
-    expect(missing.stderr).toBe(`lab: no lab 9 in ${COURSE}: it has 1, 2\n`);
+    expect(missing.stderr).toBe(`lab: no lab 9 in ${COURSE}: it has 1, 2, 3\n`);
     const word = lab(['build', 'three', '--course', COURSE]);
     expect(word.status).toBe(2);
     expect(word.stderr).toBe("lab: the lab number must be a whole number such as 3 (see lab list), not 'three'\n");

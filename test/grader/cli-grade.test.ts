@@ -39,6 +39,12 @@ describe('lab grade', () => {
     expect(results.tests.map((t: { status: string }) => t.status)).toEqual(['failed', 'failed']);
   });
 
+  it('fails every test of a kernel that builds but cannot boot, with the loader\'s reason', () => {
+    const run = lab('grade', '3', '--course', COURSE);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/FAIL 0\/6 {2}prints its banner on COM1 - the kernel does not boot: .*no Multiboot header in the first 8 KiB/);
+  });
+
   it('with --fail-under, exits by the percentage instead', () => {
     expect(lab('grade', '2', '--course', COURSE, '--fail-under', '0').status).toBe(0);
     expect(lab('grade', '2', '--course', COURSE, '--fail-under', '50').status).toBe(1);

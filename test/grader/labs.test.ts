@@ -50,6 +50,7 @@ describe('the fixture course', () => {
     expect(labs.map((l) => [l.manifest.number, l.manifest.slug, l.manifest.title, l.manifest.points])).toEqual([
       [1, '01-hello', 'Hello, serial port', 10],
       [2, '02-broken', 'A kernel that does not compile', undefined],
+      [3, '03-unbootable', 'A kernel without a Multiboot header', undefined],
     ]);
   });
 
@@ -66,7 +67,7 @@ describe('the fixture course', () => {
   });
 
   it('says which labs exist when asked for one it lacks', () => {
-    expect(() => findLab(COURSE, 7)).toThrow(new LabError(`no lab 7 in ${COURSE}: it has 1, 2`));
+    expect(() => findLab(COURSE, 7)).toThrow(new LabError(`no lab 7 in ${COURSE}: it has 1, 2, 3`));
   });
 });
 
@@ -168,8 +169,9 @@ describe('lab list', () => {
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(run.stdout).toBe(
-      '  1  01-hello   Hello, serial port              10 points\n' +
-      '  2  02-broken  A kernel that does not compile\n',
+      '  1  01-hello       Hello, serial port                   10 points\n' +
+      '  2  02-broken      A kernel that does not compile\n' +
+      '  3  03-unbootable  A kernel without a Multiboot header\n',
     );
   });
 
