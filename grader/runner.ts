@@ -68,7 +68,8 @@ export function wallClockLimitMs(spec: TestSpec, inputs: TestInputs): number {
   return Math.max(MIN_WALL_CLOCK_MS, Math.ceil((budget / ASSUMED_INSTRUCTIONS_PER_SECOND) * 1000));
 }
 
-function labelOf(file: SpecFile): string {
+/** The prefix of a spec file's test ids: its name without extension, under hidden/ for hidden files. */
+export function specLabel(file: SpecFile): string {
   if (file.label !== undefined) return file.label;
   const name = path.basename(file.specFile).replace(/\.[cm]?[jt]s$/, '');
   return file.hidden ? `hidden/${name}` : name;
@@ -79,7 +80,7 @@ async function listTasks(files: readonly SpecFile[]): Promise<{ tasks: Task[]; b
   const tasks: Task[] = [];
   const broken: TestResult[] = [];
   for (const file of files) {
-    const label = labelOf(file);
+    const label = specLabel(file);
     const specFile = path.resolve(file.specFile);
     let specs: TestSpec[];
     try {

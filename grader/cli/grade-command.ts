@@ -4,11 +4,10 @@
 // Exit status: 0 all passed, 1 some test failed (or the score is under
 // --fail-under), 2 grading could not run.
 
-import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from './run-command.ts';
-import type { GradeReport, TestResult } from '../model.ts';
+import type { GradeReport } from '../model.ts';
 
 interface GradeOptions {
   course?: string;
@@ -52,12 +51,10 @@ async function grade(labArg: string, options: GradeOptions): Promise<number> {
   const cc = options.cc === undefined ? undefined : compilerName(options.cc);
 
   // Loaded after the arguments are known to be good, so that --help and bad input stay instant.
-  const [{ findLab, resolveCourseRoot, LabError }, { buildLab }, { hiddenDir, loadHiddenSpecs, redact, HiddenDirError }] =
-    await Promise.all([import('../labs.ts'), import('../build.ts'), import('../hidden.ts')]);
-  const { loadSpecFile, SpecError } = await import('../spec.ts');
-  const { runTests } = await import('../runner.ts');
-  const { errorResult } = await import('../run-test.ts');
-  const { assembleReport, exitStatus } = await import('../score.ts');
+  const [{ findLab, resolveCourseRoot, LabError }, { gradeLab, publicSpecFiles }, { hiddenDir, loadHiddenSpecs, redact, HiddenDirError }] =
+    await Promise.all([import('../labs.ts'), import('../grade.ts'), import('../hidden.ts')]);
+  const { SpecError } = await import('../spec.ts');
+  const { exitStatus } = await import('../score.ts');
   const { formatTerminal } = await import('../report/terminal.ts');
 
   const asInput = (e: unknown): never => {
@@ -67,45 +64,15 @@ async function grade(labArg: string, options: GradeOptions): Promise<number> {
 
   const courseRoot = (() => { try { return resolveCourseRoot(options.course); } catch (e) { return asInput(e); } })();
   const lab = (() => { try { return findLab(courseRoot, number); } catch (e) { return asInput(e); } })();
-  const m = lab.manifest;
-  const labInfo = { number: m.number, slug: m.slug, title: m.title };
 
-  const specFiles = (await specFilesIn(lab.testsDir)).map((specFile) => ({ specFile, hidden: false }));
+  const specFiles = await publicSpecFiles(lab);
   const hidden = hiddenDir(options.hidden);
   if (hidden !== undefined) specFiles.push(...(await loadHiddenSpecs(hidden).catch(asInput)));
   if (specFiles.length === 0) throw new InputError(`lab ${number} has no test specs in ${lab.testsDir}`);
 
-  const built = await buildLab(courseRoot, m, cc ? { cc } : {});
-  let results: TestResult[];
-  let buildLog: string | undefined;
-  if (!built.ok) {
-    // A compile error is a graded result: every test gets 0 points and the compiler's words.
-    buildLog = built.log;
-    results = [];
-    for (const file of specFiles) {
-      const specs = await loadSpecFile(file.specFile).catch(asInput);
-      const label = file.hidden ? `hidden/${path.basename(file.specFile).replace(/\.[^.]+$/, '')}` : path.basename(file.specFile).replace(/\.[^.]+$/, '');
-      for (const spec of specs) {
-        results.push(errorResult(
-          { id: `${label}/${spec.name}`, name: spec.name, visibility: spec.visibility, hidden: file.hidden, maxScore: spec.points },
-          'build-error',
-          `the ${built.stage} did not compile; see the compiler output`,
-        ));
-      }
-    }
-  } else {
-    const programs: Record<string, Uint8Array> = {};
-    for (const [name, file] of Object.entries(built.programs)) programs[name] = await readFile(file);
-    const inputs = {
-      kernel: await readFile(built.kernel),
-      kernelName: path.relative(process.cwd(), built.kernel),
-      programs,
-      defaults: { ramMiB: m.ramMiB, maxInstructions: m.maxInstructions, maxOutputBytes: m.maxOutputBytes },
-    };
-    results = await runTests(specFiles, inputs, jobs ? { jobs } : {});
-  }
-
-  const full = assembleReport(results, { lab: labInfo, revealed: options.reveal, ...(buildLog !== undefined ? { buildLog } : {}) });
+  const full = await gradeLab(courseRoot, lab, specFiles, {
+    revealed: options.reveal, ...(cc ? { cc } : {}), ...(jobs ? { jobs } : {}),
+  }).catch(asInput);
   const shown: GradeReport = redact(full, { reveal: options.reveal });
   process.stdout.write(formatTerminal(shown, { color: process.stdout.isTTY === true }));
   if (options.out !== undefined) {
@@ -121,18 +88,6 @@ async function grade(labArg: string, options: GradeOptions): Promise<number> {
   return exitStatus(full);
 }
 
-async function specFilesIn(dir: string): Promise<string[]> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return [];
-  }
-  return names
-    .filter((n) => /\.(ts|mts|js|mjs)$/.test(n) && !n.endsWith('.d.ts'))
-    .sort()
-    .map((n) => path.join(dir, n));
-}
 
 function wholeNumber(text: string, what: string, min: number, max: number): number {
   const v = /^\d+$/.test(text) ? Number(text) : NaN;

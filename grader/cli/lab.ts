@@ -7,6 +7,9 @@ import { ConfigError } from '../../engine/config.ts';
 import { registerBuildCommand } from './build-command.ts';
 import { registerGradeCommand } from './grade-command.ts';
 import { registerListCommand } from './list-command.ts';
+import { registerHandoutCommand } from './handout-command.ts';
+import { registerReleaseCommand } from './release-command.ts';
+import { registerValidateCommand } from './validate-command.ts';
 import { EXIT_BAD_INPUT, EXIT_INTERNAL_ERROR, InputError, registerRunCommand } from './run-command.ts';
 
 export function buildProgram(done: (status: number) => void): Command {
@@ -19,6 +22,9 @@ export function buildProgram(done: (status: number) => void): Command {
   registerListCommand(program, done);
   registerBuildCommand(program, done);
   registerGradeCommand(program, done);
+  registerValidateCommand(program, done);
+  registerReleaseCommand(program, done);
+  registerHandoutCommand(program, done);
   return program;
 }
 

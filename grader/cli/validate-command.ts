@@ -1,0 +1,62 @@
+// `lab validate N`: the instructor's check that lab N's tests work: the
+// reference kernel scores full marks and every mutant loses the points its
+// mutant file says it must. Exit status: 0 sound, 1 not, 2 bad input.
+
+import { type Command, Option } from 'commander';
+import type { CompilerName } from '../build.ts';
+import { InputError } from './run-command.ts';
+
+interface ValidateCommandOptions {
+  course?: string;
+  hidden?: string;
+  cc?: CompilerName;
+  jobs?: string;
+}
+
+export function registerValidateCommand(program: Command, done: (status: number) => void): void {
+  program
+    .command('validate')
+    .description('check lab N\'s tests: the reference scores full marks and every mutant in mutants/ is caught')
+    .argument('<N>', 'the lab number, as `lab list` shows it')
+    .option('--course <dir>', 'the course directory (default: $LAB_COURSE, else the repository\'s labs/)')
+    .option('--hidden <dir>', 'hidden tests to include (default: $LAB_HIDDEN, else the lab\'s hidden/ folder)')
+    .option('--jobs <n>', 'tests run in parallel on this many threads (default: the number of cores)')
+    .addOption(new Option('--cc <compiler>', 'the compiler (default: $CC if it names gcc or clang, else gcc)').choices(['gcc', 'clang']))
+    .addHelpText(
+      'after',
+      `
+Exit status:
+  0   the reference scores full marks and every mutant is caught
+  1   the reference loses points, a mutant is not caught, or a mutant does not build
+  2   bad input: unknown lab, malformed mutant, a mustFail id that names no test`,
+    )
+    .action(async (n: string, options: ValidateCommandOptions) => {
+      done(await validateCommand(n, options));
+    });
+}
+
+async function validateCommand(n: string, options: ValidateCommandOptions): Promise<number> {
+  if (!/^\d{1,2}$/.test(n)) throw new InputError(`the lab number must be a whole number such as 3 (see lab list), not '${n}'`);
+  const jobs = options.jobs === undefined ? undefined : Number(options.jobs);
+  if (jobs !== undefined && !(Number.isSafeInteger(jobs) && jobs >= 1 && jobs <= 256)) throw new InputError(`--jobs must be a whole number from 1 to 256, not '${options.jobs}'`);
+
+  const { LabError, findLab, resolveCourseRoot } = await import('../labs.ts');
+  const { HiddenDirError, hiddenDir } = await import('../hidden.ts');
+  const { SpecError } = await import('../spec.ts');
+  const { formatValidation, validateLab } = await import('../validate.ts');
+  try {
+    const root = resolveCourseRoot(options.course);
+    const lab = findLab(root, Number(n));
+    const hidden = hiddenDir(options.hidden) ?? lab.hiddenDir;
+    const validation = await validateLab(root, lab, {
+      ...(hidden !== undefined ? { hidden } : {}),
+      ...(options.cc ? { cc: options.cc } : {}),
+      ...(jobs !== undefined ? { jobs } : {}),
+    });
+    process.stdout.write(formatValidation(validation));
+    return validation.ok ? 0 : 1;
+  } catch (e) {
+    if (e instanceof LabError || e instanceof HiddenDirError || e instanceof SpecError) throw new InputError(e.message);
+    throw e;
+  }
+}

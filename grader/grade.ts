@@ -1,0 +1,69 @@
+// Grading a lab, the steps `lab grade` and `lab validate` share: build the
+// kernel and programs, run every spec file's tests, and assemble the report.
+// A compile error is a graded result: every test fails with the compiler's words.
+
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { buildLab, type CompilerName } from './build.ts';
+import type { Lab } from './labs.ts';
+import type { GradeReport, TestResult } from './model.ts';
+import { runTests, specLabel, type SpecFile } from './runner.ts';
+import { errorResult } from './run-test.ts';
+import { assembleReport } from './score.ts';
+import { loadSpecFile } from './spec.ts';
+
+export interface GradeOptions {
+  cc?: CompilerName;
+  /** Where builds are cached (default: build/lab-NN of this repository). */
+  outDir?: string;
+  /** Instructor mode: the report keeps hidden tests' details (redact() uses it). */
+  revealed?: boolean;
+  jobs?: number;
+}
+
+/**
+ * Builds lab `lab` from `courseRoot` and runs `specFiles` on it, as `lab grade`
+ * does (a compile error makes every test a failed build-error result). The
+ * spec files may come from another course directory than the kernel: a
+ * mutated copy is graded by the original course's tests.
+ */
+export async function gradeLab(courseRoot: string, lab: Lab, specFiles: SpecFile[], opts: GradeOptions = {}): Promise<GradeReport> {
+  const m = lab.manifest;
+  const labInfo = { number: m.number, slug: m.slug, title: m.title };
+  const built = await buildLab(courseRoot, m, { ...(opts.outDir ? { outDir: opts.outDir } : {}), ...(opts.cc ? { cc: opts.cc } : {}) });
+  if (!built.ok) {
+    const results: TestResult[] = [];
+    for (const file of specFiles) {
+      for (const spec of await loadSpecFile(file.specFile)) {
+        const identity = { id: `${specLabel(file)}/${spec.name}`, name: spec.name, visibility: spec.visibility, hidden: file.hidden, maxScore: spec.points };
+        results.push(errorResult(identity, 'build-error', `the ${built.stage} did not compile; see the compiler output`));
+      }
+    }
+    return assembleReport(results, { lab: labInfo, revealed: opts.revealed ?? false, buildLog: built.log });
+  }
+  const programs: Record<string, Uint8Array> = {};
+  for (const [name, file] of Object.entries(built.programs)) programs[name] = await readFile(file);
+  const inputs = {
+    kernel: await readFile(built.kernel),
+    kernelName: 'kernel.elf',
+    programs,
+    defaults: { ramMiB: m.ramMiB, maxInstructions: m.maxInstructions, maxOutputBytes: m.maxOutputBytes },
+  };
+  const results = await runTests(specFiles, inputs, opts.jobs ? { jobs: opts.jobs } : {});
+  return assembleReport(results, { lab: labInfo, revealed: opts.revealed ?? false });
+}
+
+/** A lab's public spec files, in name order. */
+export async function publicSpecFiles(lab: Lab): Promise<SpecFile[]> {
+  let names: string[];
+  try {
+    names = await readdir(lab.testsDir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => /\.(ts|mts|js|mjs)$/.test(n) && !n.endsWith('.d.ts'))
+    .sort()
+    .map((n) => ({ specFile: path.join(lab.testsDir, n), hidden: false }));
+}
+

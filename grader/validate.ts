@@ -1,0 +1,145 @@
+// `lab validate`: proves a lab's tests work before students rely on them. The
+// reference kernel (the course tree with every solution in place) must score
+// full marks, and every mutant must lose points on each test it names: a test
+// that passes a kernel known to be wrong checks less than its author thinks.
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { CompilerName } from './build.ts';
+import { gradeLab, publicSpecFiles } from './grade.ts';
+import { loadHiddenSpecs } from './hidden.ts';
+import type { Lab } from './labs.ts';
+import type { GradeReport, TestResult } from './model.ts';
+import { applyMutant, loadMutants, MutantError, type Mutant } from './mutants.ts';
+import { specLabel, type SpecFile } from './runner.ts';
+import { loadSpecFile } from './spec.ts';
+
+export interface ValidateOptions {
+  /** Hidden-test directory; undefined runs public tests only. */
+  hidden?: string;
+  cc?: CompilerName;
+  jobs?: number;
+}
+
+/** One mutant test the mutant had to fail, and how it did. */
+export interface ExpectedFailure {
+  id: string;
+  result: TestResult;
+  caught: boolean;
+}
+
+export interface MutantVerdict {
+  mutant: Mutant;
+  ok: boolean;
+  expected: ExpectedFailure[];
+  /** Set when the mutant proves nothing for a reason other than a missed test (it does not compile). */
+  problem?: string;
+}
+
+export interface Validation {
+  lab: Lab;
+  reference: GradeReport;
+  referenceOk: boolean;
+  mutants: MutantVerdict[];
+  ok: boolean;
+}
+
+/**
+ * Grades the reference, then each mutant in a temporary copy of the course.
+ * Malformed mutants and test ids that name no test are thrown as MutantError
+ * before anything is built: they are the instructor's input errors.
+ */
+export async function validateLab(courseRoot: string, lab: Lab, opts: ValidateOptions = {}): Promise<Validation> {
+  const mutants = loadMutants(lab);
+  const specFiles = await publicSpecFiles(lab);
+  if (opts.hidden !== undefined) specFiles.push(...(await loadHiddenSpecs(opts.hidden)));
+  if (specFiles.length === 0) throw new MutantError(`lab ${lab.manifest.number} has no test specs in ${lab.testsDir}; there is nothing to validate`);
+  const ids = new Set<string>();
+  for (const file of specFiles) for (const spec of await loadSpecFile(file.specFile)) ids.add(`${specLabel(file)}/${spec.name}`);
+  for (const mutant of mutants) {
+    for (const id of mutant.mustFail) {
+      if (ids.has(id)) continue;
+      const hint = id.startsWith('hidden/') && opts.hidden === undefined ? '; it is a hidden test, pass --hidden DIR' : `; the tests are: ${[...ids].join(', ')}`;
+      throw new MutantError(`${mutant.file}: "mustFail" names ${id}, which is not a test of lab ${lab.manifest.number}${hint}`);
+    }
+  }
+
+  const work = await mkdtemp(path.join(os.tmpdir(), 'ringlab-validate-'));
+  try {
+    const grading = { outDir: path.join(work, 'build'), revealed: true, ...(opts.cc ? { cc: opts.cc } : {}), ...(opts.jobs ? { jobs: opts.jobs } : {}) };
+    const reference = await gradeLab(courseRoot, lab, specFiles, grading);
+    const referenceOk = reference.buildLog === undefined && reference.tests.every((t) => t.status === 'passed') && reference.score === reference.maxScore;
+
+    const verdicts: MutantVerdict[] = [];
+    for (const mutant of mutants) {
+      const copy = await applyMutant(courseRoot, mutant, path.join(work, `mutant-${mutant.name}`));
+      const report = await gradeLab(copy, lab, specFiles, grading);
+      await rm(copy, { recursive: true, force: true });
+      const byId = new Map(report.tests.map((t) => [t.id, t]));
+      const expected = mutant.mustFail.map((id) => {
+        const result = byId.get(id)!;
+        return { id, result, caught: result.status !== 'passed' || result.score < result.maxScore };
+      });
+      // A mutant that does not compile fails every test without testing any of them.
+      const problem = report.buildLog !== undefined ? `does not build (${firstError(report.buildLog)}); a mutant must compile to prove anything` : undefined;
+      verdicts.push({ mutant, expected, ok: problem === undefined && expected.every((e) => e.caught), ...(problem ? { problem } : {}) });
+    }
+    return { lab, reference, referenceOk, mutants: verdicts, ok: referenceOk && verdicts.every((v) => v.ok) };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+function firstError(log: string): string {
+  const line = log.split('\n').find((l) => /error/i.test(l)) ?? log.split('\n')[0] ?? '';
+  return line.trim().slice(0, 160);
+}
+
+/** The validation as a table a person reads top to bottom: the reference first, then one row per expected failure. */
+export function formatValidation(v: Validation): string {
+  const m = v.lab.manifest;
+  const lines: string[] = [`Lab ${m.number}: ${m.title} (${m.slug})`, ''];
+  const ref = v.reference;
+  lines.push(`reference: ${points(ref.score)}/${points(ref.maxScore)} ${v.referenceOk ? 'ok (full marks)' : 'NOT FULL MARKS'}`);
+  if (!v.referenceOk) {
+    if (ref.buildLog !== undefined) lines.push(`  the reference does not build: ${firstError(ref.buildLog)}`);
+    for (const t of ref.tests) if (t.status !== 'passed' || t.score < t.maxScore) lines.push(`  ${t.id}: ${points(t.score)}/${points(t.maxScore)} - ${t.reason}`);
+  }
+  lines.push('');
+  if (v.mutants.length === 0) {
+    lines.push('no mutants (add NN-slug/mutants/<name>.json to check that the tests catch wrong kernels)');
+  } else {
+    // A row is either a table row (mutant, expected test, observed, verdict) or a note under one.
+    const rows: ({ cells: [string, string, string, string] } | { note: string })[] = [{ cells: ['mutant', 'expected failure', 'observed', ''] }];
+    for (const verdict of v.mutants) {
+      verdict.expected.forEach((e, i) => {
+        const observed = `${e.result.status} ${points(e.result.score)}/${points(e.result.maxScore)}`;
+        const mark = verdict.problem !== undefined ? 'PROBLEM' : e.caught ? 'ok' : 'MISSED';
+        rows.push({ cells: [i === 0 ? verdict.mutant.name : '', e.id, observed, mark] });
+      });
+      if (verdict.problem !== undefined) rows.push({ note: verdict.problem });
+    }
+    const cells = rows.flatMap((r) => ('cells' in r ? [r.cells] : []));
+    const width = [0, 1, 2].map((c) => Math.max(...cells.map((r) => r[c].length)));
+    for (const r of rows) {
+      if ('note' in r) lines.push(`${''.padEnd(width[0])}  ${r.note}`);
+      else lines.push(`${r.cells[0].padEnd(width[0])}  ${r.cells[1].padEnd(width[1])}  ${r.cells[2].padEnd(width[2])}  ${r.cells[3]}`.trimEnd());
+    }
+  }
+  lines.push('');
+  const missed = v.mutants.filter((x) => !x.ok);
+  if (v.ok) lines.push(`validate: lab ${m.number} is sound: the reference scores full marks and ${v.mutants.length} of ${v.mutants.length} mutants are caught`);
+  else {
+    const why = [
+      ...(v.referenceOk ? [] : ['the reference does not score full marks']),
+      ...(missed.length > 0 ? [`${missed.length} of ${v.mutants.length} mutants are not caught (${missed.map((x) => x.mutant.name).join(', ')})`] : []),
+    ];
+    lines.push(`validate: lab ${m.number} FAILED: ${why.join('; ')}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function points(p: number): string {
+  return String(Math.round(p * 100) / 100);
+}

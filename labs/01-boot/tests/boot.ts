@@ -1,0 +1,20 @@
+// Lab 1: the kernel boots, talks on COM1 and understands the Multiboot handoff.
+import { defineTest } from '../../../grader/spec.ts';
+import { noPanic, serialContains, serialInOrder } from '../../../grader/checks.ts';
+
+export default [
+  defineTest({
+    name: 'prints its banner and the Multiboot magic on COM1',
+    points: 5,
+    checks: [
+      serialInOrder(['ringlab kernel: booting\n', /multiboot: magic 0x2badb002 flags 0x[0-9a-f]{8}\n/]),
+      noPanic(),
+    ],
+  }),
+  defineTest({
+    name: 'prints the kernel command line',
+    points: 5,
+    cmdline: 'console=ttyS0 lab=1 %d %s',
+    checks: [serialContains('cmdline: "console=ttyS0 lab=1 %d %s"\n'), noPanic()],
+  }),
+];

@@ -1,0 +1,88 @@
+// Wrappers for the x86 instructions C cannot express: port I/O, loading the
+// descriptor-table registers, and stopping the CPU.
+#ifndef X86_H
+#define X86_H
+
+#include "types.h"
+
+// Port I/O: devices such as the UART sit in a separate 64 KiB I/O address
+// space, reached only through IN and OUT.
+static inline uint8_t
+inb(uint16_t port)
+{
+  uint8_t data;
+  asm volatile("inb %1, %0" : "=a"(data) : "Nd"(port));
+  return data;
+}
+
+static inline void
+outb(uint16_t port, uint8_t data)
+{
+  asm volatile("outb %0, %1" : : "a"(data), "Nd"(port));
+}
+
+// LGDT takes a 6-byte pseudo-descriptor: a 16-bit limit (size - 1) followed
+// by the 32-bit linear address of the table.
+struct pseudodesc {
+  uint16_t limit;
+  uint32_t base;
+} __attribute__((packed));
+
+static inline void
+lgdt(void *table, uint16_t size)
+{
+  struct pseudodesc pd = { (uint16_t)(size - 1), (uint32_t)table };
+  asm volatile("lgdt %0" : : "m"(pd));
+}
+
+// The visible part of a segment register is its selector. (The base, limit
+// and rights the CPU actually uses sit in a hidden cache, filled when the
+// register is loaded.)
+static inline uint16_t
+read_cs(void)
+{
+  uint16_t v;
+  asm volatile("mov %%cs, %0" : "=r"(v));
+  return v;
+}
+
+static inline uint16_t
+read_ds(void)
+{
+  uint16_t v;
+  asm volatile("mov %%ds, %0" : "=r"(v));
+  return v;
+}
+
+static inline uint16_t
+read_ss(void)
+{
+  uint16_t v;
+  asm volatile("mov %%ss, %0" : "=r"(v));
+  return v;
+}
+
+static inline void
+cli(void)
+{
+  asm volatile("cli");
+}
+
+static inline void
+hlt(void)
+{
+  asm volatile("hlt");
+}
+
+// QEMU's isa-debug-exit device (-device isa-debug-exit,iobase=0xf4,iosize=1):
+// writing v to port 0xF4 ends the machine with exit status (v << 1) | 1.
+// The lab PC has the same device, which is how a test run ends.
+#define DEBUG_EXIT_PORT 0xF4
+
+static inline void
+debug_exit(uint8_t code)
+{
+  outb(DEBUG_EXIT_PORT, code);
+}
+
+#endif

@@ -1,0 +1,13 @@
+// The benchmark lab's 'traps' tests; their expectations live in ../cases.ts.
+import { defineTest } from '../../../../../grader/spec.ts';
+import { exitedWith, serialContains, serialMatches } from '../../../../../grader/checks.ts';
+import { CASES } from '../cases.ts';
+
+export default CASES.filter((c) => c.group === 'traps').map((c) =>
+  defineTest({
+    name: c.name,
+    points: 1,
+    cmdline: c.cmdline,
+    checks: [...c.contains.map(serialContains), ...c.matches.map(serialMatches), exitedWith(c.exit)],
+  }),
+);

@@ -1,0 +1,91 @@
+// Mutants and `lab validate`: a mutated copy leaves the course alone, the
+// fixture's tests catch its mutants, and a mutant nothing catches is reported.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { findLab } from '../../grader/labs.ts';
+import { applyMutant, loadMutants, MutantError, parseMutant } from '../../grader/mutants.ts';
+import { formatValidation, validateLab } from '../../grader/validate.ts';
+
+const LAB = fileURLToPath(new URL('../../grader/cli/lab.js', import.meta.url));
+const COURSE = fileURLToPath(new URL('../fixtures/course-regions', import.meta.url));
+const work = mkdtempSync(join(tmpdir(), 'ringlab-validate-test-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('applyMutant', () => {
+  it('applies the edits to a copy and leaves the course as it was', async () => {
+    const [mutant] = loadMutants(findLab(COURSE, 1));
+    expect(mutant.name).toBe('no-data-write');
+    const copy = await applyMutant(COURSE, mutant, join(work, 'copy'));
+    expect(readFileSync(join(copy, 'kernel/kmain.c'), 'utf8')).not.toContain('outb(COM1, (unsigned char)c);');
+    expect(readFileSync(join(COURSE, 'kernel/kmain.c'), 'utf8')).toContain('outb(COM1, (unsigned char)c);');
+  });
+
+  it('refuses text that is not there exactly once, and edits to tests', async () => {
+    const mutant = (find: string, file = 'kernel/kmain.c') =>
+      parseMutant({ description: 'd', mustFail: ['t/x'], edits: [{ file, find, replace: '' }] }, '/m/bad.json');
+    await expect(applyMutant(COURSE, mutant('no such text'), join(work, 'a'))).rejects.toThrow(/does not occur in kernel\/kmain\.c/);
+    await expect(applyMutant(COURSE, mutant('serial_putc'), join(work, 'b'))).rejects.toThrow(/occurs \d+ times/);
+    await expect(applyMutant(COURSE, mutant('name', '01-serial/tests/banner.ts'), join(work, 'c'))).rejects.toThrow(MutantError);
+    expect(() => parseMutant({ description: 'd', mustFail: [], edits: [] }, '/m/x.json')).toThrow(/^\/m\/x\.json: "mustFail"/);
+  });
+});
+
+describe('lab validate', () => {
+  it('passes the fixture: full marks for the reference, every mutant caught', () => {
+    const r = spawnSync(process.execPath, [LAB, 'validate', '1', '--course', COURSE], { timeout: 120_000, env: { ...process.env, LAB_HIDDEN: '' } });
+    const stdout = r.stdout.toString();
+    expect(r.stderr.toString()).toBe('');
+    expect(r.status).toBe(0);
+    expect(stdout).toContain('reference: 12/12 ok (full marks)');
+    expect(stdout).toMatch(/no-data-write +banner\/prints its banner on COM1 +failed 0\/6 +ok/);
+    expect(stdout).toMatch(/hidden\/whole-line\/the banner is a whole line +failed 0\/2 +ok/);
+    expect(stdout).toMatch(/wrong-exit-code +banner\/exits with code 0 +failed 0\/4 +ok/);
+  });
+
+  it('reports a mutant that changes nothing observable', async () => {
+    const mutants = join(work, 'mutants');
+    rmSync(mutants, { recursive: true, force: true });
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(mutants);
+    writeFileSync(join(mutants, 'harmless.json'), JSON.stringify({
+      description: 'only a comment changes',
+      mustFail: ['banner/exits with code 0'],
+      edits: [{ file: 'kernel/kmain.c', find: '/* isa-debug-exit: the machine stops with status (0 << 1) | 1. */', replace: '/* bye */' }],
+    }));
+    const lab = { ...findLab(COURSE, 1), mutantsDir: mutants };
+    const v = await validateLab(COURSE, lab, { jobs: 2 });
+    expect(v.referenceOk).toBe(true);
+    expect(v.ok).toBe(false);
+    expect(v.mutants[0].expected[0]).toMatchObject({ id: 'banner/exits with code 0', caught: false });
+    const text = formatValidation(v);
+    expect(text).toMatch(/harmless +banner\/exits with code 0 +passed 4\/4 +MISSED/);
+    expect(text).toContain('1 of 1 mutants are not caught (harmless)');
+  });
+
+  it('reports a mutant that does not compile instead of counting it as caught', async () => {
+    const mutants = join(work, 'broken-mutants');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(mutants);
+    writeFileSync(join(mutants, 'syntax.json'), JSON.stringify({
+      description: 'does not compile',
+      mustFail: ['banner/exits with code 0'],
+      edits: [{ file: 'kernel/kmain.c', find: 'outb(DEBUG_EXIT, 0);', replace: 'outb(DEBUG_EXIT, 0' }],
+    }));
+    const v = await validateLab(COURSE, { ...findLab(COURSE, 1), mutantsDir: mutants }, { jobs: 2 });
+    expect(v.ok).toBe(false);
+    expect(v.mutants[0].problem).toMatch(/does not build/);
+  });
+
+  it('refuses a mustFail id that names no test, before building anything', async () => {
+    const mutants = join(work, 'unknown-id');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(mutants);
+    writeFileSync(join(mutants, 'typo.json'), JSON.stringify({ description: 'x', mustFail: ['banner/no such test'], edits: [{ file: 'kernel/kmain.c', find: 'a', replace: 'b' }] }));
+    await expect(validateLab(COURSE, { ...findLab(COURSE, 1), mutantsDir: mutants })).rejects.toThrow(/names banner\/no such test, which is not a test of lab 1/);
+    expect(existsSync(join(mutants, 'typo.json'))).toBe(true);
+  });
+});
