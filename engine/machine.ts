@@ -27,6 +27,12 @@ import { explainAccess, type AccessAnswer, type AccessQuery } from './inspect/pa
 export interface MachineHooks {
   /** Guest output in chunks, in order. */
   onOutput?(chunk: Uint8Array, source: OutputSource): void;
+  /**
+   * Asked between run slices (about a million instructions apart): true stops
+   * the run with reason 'stopped'. A host-side backstop (a wall-clock limit)
+   * lives here, outside the guest's deterministic time.
+   */
+  shouldStop?(): boolean;
 }
 
 export interface Registers {
@@ -78,6 +84,7 @@ export class Machine {
   private outputLimitReached = false;
   private finished: RunResult | null = null;
   private readonly listeners: EventListener[] = [];
+  private readonly shouldStop: (() => boolean) | undefined;
   /** The last N instructions, when config.traceInstructions > 0. */
   private readonly traceRing: InstructionRing | null;
 
@@ -88,6 +95,7 @@ export class Machine {
     }
     this.ram = new Uint8Array(ramMiB * 1024 * 1024);
     this.maxInstructions = config.maxInstructions ?? Number.MAX_SAFE_INTEGER;
+    this.shouldStop = hooks.shouldStop;
     const traceLength = config.traceInstructions ?? 0;
     this.traceRing = traceLength > 0 ? new InstructionRing(traceLength) : null;
 
@@ -189,6 +197,7 @@ export class Machine {
       if (cpu.retired >= this.maxInstructions) {
         return this.finish('budget', `instruction budget of ${this.maxInstructions} exhausted at ${this.where()}`);
       }
+      if (this.shouldStop?.()) return this.finish('stopped', `stopped by the host at ${this.where()}`);
       try {
         this.deliverPendingInterrupt();
         if (cpu.halted) {

@@ -135,8 +135,23 @@ function shortenSerial(serial: string): string {
 /** Runs ended this way failed for a reason the checks may not name, so the reason names it. */
 const ABNORMAL_ENDS = new Set<RunEnd>(['budget', 'output-limit', 'triple-fault', 'unsupported', 'wall-clock']);
 
-/** Run one test on a fresh machine. Never throws: a broken test or check becomes an 'error' result. */
-export function runTest(spec: TestSpec, inputs: TestInputs, identity: TestIdentity = { id: spec.name, hidden: false }): TestResult {
+/** The reason a test stopped by the wall-clock backstop gets, wherever it ran. */
+export function wallClockMessage(limitMs: number): string {
+  return `the test ran longer than ${Math.round(limitMs / 1000)} s of host time and was stopped (the instruction budget did not end it first)`;
+}
+
+/**
+ * Run one test on a fresh machine. Never throws: a broken test or check becomes
+ * an 'error' result. With `wallClockMs`, a run still going after that much host
+ * time is stopped and fails as 'wall-clock' (the backstop when no worker
+ * thread can be terminated instead).
+ */
+export function runTest(
+  spec: TestSpec,
+  inputs: TestInputs,
+  identity: TestIdentity = { id: spec.name, hidden: false },
+  wallClockMs?: number,
+): TestResult {
   const base = {
     id: identity.id, name: spec.name, visibility: spec.visibility, hidden: identity.hidden, maxScore: spec.points,
   };
@@ -149,6 +164,7 @@ export function runTest(spec: TestSpec, inputs: TestInputs, identity: TestIdenti
     modules.push({ name: m.program, bytes, cmdline: m.args ? `${m.program} ${m.args}` : m.program });
   }
 
+  const deadline = wallClockMs === undefined ? undefined : performance.now() + wallClockMs;
   const recorder = new Recorder(spec.recordPortEvents ?? false);
   let machine: Machine;
   let result: RunResult;
@@ -163,9 +179,10 @@ export function runTest(spec: TestSpec, inputs: TestInputs, identity: TestIdenti
       maxInstructions: spec.maxInstructions ?? inputs.defaults.maxInstructions,
       maxOutputBytes: spec.maxOutputBytes ?? inputs.defaults.maxOutputBytes,
       ...(spec.traceInstructions ? { traceInstructions: spec.traceInstructions } : {}),
-    });
+    }, deadline === undefined ? {} : { shouldStop: () => performance.now() > deadline });
     machine.subscribe(recorder.listener);
     result = machine.run();
+    if (result.reason === 'stopped' && deadline !== undefined) return errorResult(base, 'wall-clock', wallClockMessage(wallClockMs!));
   } catch (e) {
     // ConfigError: the student's kernel or a module cannot be loaded; that is a failed test, not a broken grader.
     if (e instanceof ConfigError) return errorResult(base, 'boot-error', `the kernel does not boot: ${messageOf(e)}`);

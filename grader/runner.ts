@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { TestResult } from './model.ts';
-import { errorResult, runTest, type TestInputs } from './run-test.ts';
+import { errorResult, runTest, wallClockMessage, type TestInputs } from './run-test.ts';
 import { sortResults } from './score.ts';
 import { loadSpecFile, type TestSpec } from './spec.ts';
 import type { WorkerReply, WorkerTask } from './worker.ts';
@@ -27,6 +27,11 @@ export interface RunnerOptions {
   jobs?: number;
   /** Run every test on this thread, one after another: no wall-clock backstop (a debugging aid). */
   inProcess?: boolean;
+  /**
+   * Run every test on a worker thread, none on this one: for spec code that is
+   * not trusted to leave the grader's own thread alive.
+   */
+  workersOnly?: boolean;
   /** Override the wall-clock backstop per test, in milliseconds. */
   wallClockMs?: number;
   /** Called as each test finishes (in completion order), e.g. for a progress line. */
@@ -115,27 +120,64 @@ export async function runTests(files: readonly SpecFile[], inputs: TestInputs, o
   }
   const jobs = Math.max(1, Math.min(opts.jobs ?? os.availableParallelism(), tasks.length));
   const queue = [...tasks];
-  const slot = async () => {
-    let worker: Worker | null = null;
+  // This thread grades too, from the first moment: starting a worker (loading
+  // the engine through tsx) takes longer than most lab tests, so a small suite
+  // is done here before any worker is ready, and a large one loses nothing.
+  // A worker joins once it has loaded, and takes tests from the same queue.
+  const here = async () => {
     for (let task = queue.shift(); task; task = queue.shift()) {
-      worker ??= new Worker(WORKER_ENTRY, { workerData: { inputs }, execArgv: workerExecArgv() });
-      const limit = opts.wallClockMs ?? wallClockLimitMs(task.spec, inputs);
-      const outcome = await runOnWorker(worker, task, limit);
-      if (outcome.kind === 'result') {
-        done(outcome.result);
-        continue;
-      }
-      // The worker is hung or dead: it cannot be trusted with another test.
-      await worker.terminate();
-      worker = null;
-      done(outcome.kind === 'wall-clock'
-        ? errorResult(baseOf(task), 'wall-clock', `the test ran longer than ${Math.round(limit / 1000)} s of host time and was stopped (the instruction budget did not end it first)`)
-        : errorResult(baseOf(task), 'grader-error', `grader error: the worker running this test crashed: ${outcome.message}`));
+      done(runTest(task.spec, inputs, { id: task.id, hidden: task.hidden }, opts.wallClockMs ?? wallClockLimitMs(task.spec, inputs)));
+      // Let finished workers hand back results and take the next test.
+      await new Promise((resolve) => setImmediate(resolve));
     }
-    if (worker) await worker.terminate();
   };
-  await Promise.all(Array.from({ length: jobs }, slot));
+  const slot = async () => {
+    const worker = new Worker(WORKER_ENTRY, { workerData: { inputs }, execArgv: workerExecArgv() });
+    let current: Worker | null = worker;
+    try {
+      if (!(await workerReady(worker))) return;
+      for (let task = queue.shift(); task; task = queue.shift()) {
+        current ??= new Worker(WORKER_ENTRY, { workerData: { inputs }, execArgv: workerExecArgv() });
+        const limit = opts.wallClockMs ?? wallClockLimitMs(task.spec, inputs);
+        const outcome = await runOnWorker(current, task, limit);
+        if (outcome.kind === 'result') {
+          done(outcome.result);
+          continue;
+        }
+        // The worker is hung or dead: it cannot be trusted with another test.
+        await current.terminate();
+        current = null;
+        done(outcome.kind === 'wall-clock'
+          ? errorResult(baseOf(task), 'wall-clock', wallClockMessage(limit))
+          : errorResult(baseOf(task), 'grader-error', `grader error: the worker running this test crashed: ${outcome.message}`));
+      }
+    } finally {
+      if (current) await current.terminate();
+    }
+  };
+  // With one job, this thread is the job: no worker, and the backstop is the engine's stop hook.
+  if (opts.workersOnly) await Promise.all(Array.from({ length: jobs }, slot));
+  else await Promise.all([here(), ...Array.from({ length: jobs - 1 }, slot)]);
   return sortResults(results);
+}
+
+/** Resolves true when the worker has loaded and can take tests; false if it died first. */
+function workerReady(worker: Worker): Promise<boolean> {
+  return new Promise((resolve) => {
+    const onMessage = (m: unknown) => {
+      if ((m as { ready?: boolean }).ready === true) settle(true);
+    };
+    const onGone = () => settle(false);
+    const settle = (ok: boolean) => {
+      worker.off('message', onMessage);
+      worker.off('error', onGone);
+      worker.off('exit', onGone);
+      resolve(ok);
+    };
+    worker.on('message', onMessage);
+    worker.on('error', onGone);
+    worker.on('exit', onGone);
+  });
 }
 
 type Outcome = { kind: 'result'; result: TestResult } | { kind: 'wall-clock' } | { kind: 'crash'; message: string };

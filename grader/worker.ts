@@ -40,3 +40,5 @@ async function handle(task: WorkerTask): Promise<TestResult> {
 parentPort!.on('message', (task: WorkerTask) => {
   void handle(task).then((result) => parentPort!.postMessage({ id: task.id, result } satisfies WorkerReply));
 });
+// Loaded: the main thread starts sending tests only now.
+parentPort!.postMessage({ ready: true });

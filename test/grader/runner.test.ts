@@ -40,7 +40,7 @@ describe('runTests', () => {
     expect(here).toEqual(one);
   });
 
-  it('stops a test at the wall-clock backstop and goes on with the others', async () => {
+  it('stops a test at the wall-clock backstop and goes on with the others (on this thread, with one job)', async () => {
     const loop = { ...good, kernel: await behaveKernel('LOOP') };
     const results = await runTests([spec('slow.ts'), spec('throws.ts')], loop, { jobs: 1, wallClockMs: 1500 });
     const slow = results.find((r) => r.name === 'spins for a long time')!;
@@ -49,8 +49,14 @@ describe('runTests', () => {
     expect(results.find((r) => r.name === 'broken check')!.status).toBe('error');
   });
 
+  it('stops a hung test on a worker thread too, by terminating the worker', async () => {
+    const loop = { ...good, kernel: await behaveKernel('LOOP') };
+    const results = await runTests([spec('slow.ts')], loop, { jobs: 1, wallClockMs: 1500, workersOnly: true });
+    expect(results[0]).toMatchObject({ status: 'failed', run: { end: 'wall-clock' } });
+  });
+
   it('turns a crashed worker into an error for that test alone', async () => {
-    const results = await runTests([spec('crash.ts'), spec('basic.ts')], good, { jobs: 1 });
+    const results = await runTests([spec('crash.ts'), spec('basic.ts')], good, { jobs: 1, workersOnly: true });
     const crashed = results.find((r) => r.id === 'crash/kills its worker')!;
     expect(crashed).toMatchObject({ status: 'error', score: 0, run: { end: 'grader-error' } });
     expect(crashed.reason).toMatch(/worker running this test crashed: the worker exited with code 7/);
