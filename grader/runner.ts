@@ -43,6 +43,8 @@ const MIN_WALL_CLOCK_MS = 30_000;
 const ASSUMED_INSTRUCTIONS_PER_SECOND = 5_000_000;
 
 const WORKER_ENTRY = new URL('./worker-entry.mjs', import.meta.url);
+/** How long this thread grades alone before workers are started (about what one takes to load). */
+const WORKER_HEAD_START_MS = 300;
 
 /**
  * The parent's Node flags for a worker (loaders, conditions), minus the ones
@@ -132,6 +134,12 @@ export async function runTests(files: readonly SpecFile[], inputs: TestInputs, o
     }
   };
   const slot = async () => {
+    // A worker costs more to start than a small suite takes to run: start one
+    // only if there is still work after this thread has had a head start.
+    if (!opts.workersOnly) {
+      await new Promise((resolve) => setTimeout(resolve, WORKER_HEAD_START_MS));
+      if (queue.length === 0) return;
+    }
     const worker = new Worker(WORKER_ENTRY, { workerData: { inputs }, execArgv: workerExecArgv() });
     let current: Worker | null = worker;
     try {
