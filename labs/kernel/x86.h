@@ -74,6 +74,29 @@ hlt(void)
   asm volatile("hlt");
 }
 
+// LIDT takes the same 6-byte pseudo-descriptor as LGDT (lab 2).
+static inline void
+lidt(void *table, uint16_t size)
+{
+  struct pseudodesc pd = { (uint16_t)(size - 1), (uint32_t)table };
+  asm volatile("lidt %0" : : "m"(pd));
+}
+
+static inline void
+sti(void)
+{
+  asm volatile("sti");
+}
+
+// CR2 holds the linear address a page fault was about.
+static inline uint32_t
+rcr2(void)
+{
+  uint32_t v;
+  asm volatile("mov %%cr2, %0" : "=r"(v));
+  return v;
+}
+
 // QEMU's isa-debug-exit device (-device isa-debug-exit,iobase=0xf4,iosize=1):
 // writing v to port 0xF4 ends the machine with exit status (v << 1) | 1.
 // The lab PC has the same device, which is how a test run ends.
