@@ -41,8 +41,8 @@ describe('lab 2: interrupts, exceptions, PIC and PIT', () => {
     const run = lab('release', '2', '--out', out);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
-    const gdt = readFileSync(join(out, 'labs/kernel/trap.c'), 'utf8');
-    expect(gdt).not.toContain('BEGIN SOLUTION');
-    expect(gdt).toContain('STUDENT lab2');
+    const source = readFileSync(join(out, 'labs/kernel/trap.c'), 'utf8');
+    expect(source).not.toContain('BEGIN SOLUTION');
+    expect(source).toContain('STUDENT lab2');
   });
 });
