@@ -80,19 +80,32 @@ function resumeLater(cpu: CPU): void {
  * REP for the instructions that only count (MOVS STOS LODS INS OUTS). The SDM
  * leaves F2 on them undefined; QEMU (and real CPUs) repeat as for F3, so do we.
  */
-function repeat(cpu: CPU, once: Iteration, size: number, seg: number): void {
+function repeat(cpu: CPU, once: Iteration, size: number, seg: number, run: Run | null = null): void {
   const delta = direction(cpu, size);
   if (cpu.rep === 0) {
     once(cpu, size, seg, delta);
     return;
   }
+  // memcpy and memset in kernels are "rep movsl"/"rep stosl" (plus a byte tail)
+  // going up with 32-bit addresses: those go a page at a time when they can.
+  const fast = run !== null && delta > 0 && !cpu.a16;
   let n = counter(cpu);
-  for (let budget = REP_SLICE; n !== 0; budget--) {
-    if (budget === 0) return resumeLater(cpu);
-    once(cpu, size, seg, delta);
-    setCounter(cpu, --n);
+  let budget = REP_SLICE;
+  while (n !== 0) {
+    if (budget <= 0) return resumeLater(cpu);
+    let done = fast ? run(cpu, size, seg, Math.min(n, budget)) : 0;
+    if (done === 0) {
+      once(cpu, size, seg, delta);
+      done = 1;
+    }
+    n -= done;
+    budget -= done;
+    setCounter(cpu, n);
   }
 }
+
+/** Up to `max` elements of a repeated instruction in one typed-array operation; 0 when the slow path must take the next. */
+type Run = (cpu: CPU, size: number, seg: number, max: number) => number;
 
 // ---- MOVS ------------------------------------------------------------------------
 
@@ -140,29 +153,7 @@ function movsRun(cpu: CPU, size: number, seg: number, max: number): number {
 }
 
 function movs(size: number): Op {
-  return (cpu) => {
-    const seg = cpu.dataSeg();
-    const delta = direction(cpu, size);
-    if (cpu.rep === 0) {
-      movsOnce(cpu, size, seg, delta);
-      return;
-    }
-    // memcpy in kernels is "rep movsl" (plus a byte tail) going up with 32-bit addresses.
-    const fast = delta > 0 && !cpu.a16;
-    let n = counter(cpu);
-    let budget = REP_SLICE;
-    while (n !== 0) {
-      if (budget <= 0) return resumeLater(cpu);
-      let done = fast ? movsRun(cpu, size, seg, Math.min(n, budget)) : 0;
-      if (done === 0) {
-        movsOnce(cpu, size, seg, delta);
-        done = 1;
-      }
-      n -= done;
-      budget -= done;
-      setCounter(cpu, n);
-    }
-  };
+  return (cpu) => repeat(cpu, movsOnce, size, cpu.dataSeg(), movsRun);
 }
 
 // ---- STOS ------------------------------------------------------------------------
@@ -187,7 +178,7 @@ function fillPattern(cpu: CPU, p: number, bytes: number, value: number, size: nu
 }
 
 /** The STOS counterpart of movsRun: fill up to `max` elements within one writable RAM page. */
-function stosRun(cpu: CPU, size: number, max: number): number {
+function stosRun(cpu: CPU, size: number, _seg: number, max: number): number {
   if (cpu.segNeedsCheck[Seg.ES] !== 0) return 0;
   const dst = cpu.linear(Seg.ES, cpu.r32[Reg.EDI]);
   const e = cpu.tlb.entries[dst >>> 12];
@@ -202,28 +193,7 @@ function stosRun(cpu: CPU, size: number, max: number): number {
 }
 
 function stos(size: number): Op {
-  return (cpu) => {
-    const delta = direction(cpu, size);
-    if (cpu.rep === 0) {
-      stosOnce(cpu, size, Seg.ES, delta);
-      return;
-    }
-    // memset and page clearing: "rep stosl"/"rep stosb" going up with 32-bit addresses.
-    const fast = delta > 0 && !cpu.a16;
-    let n = counter(cpu);
-    let budget = REP_SLICE;
-    while (n !== 0) {
-      if (budget <= 0) return resumeLater(cpu);
-      let done = fast ? stosRun(cpu, size, Math.min(n, budget)) : 0;
-      if (done === 0) {
-        stosOnce(cpu, size, Seg.ES, delta);
-        done = 1;
-      }
-      n -= done;
-      budget -= done;
-      setCounter(cpu, n);
-    }
-  };
+  return (cpu) => repeat(cpu, stosOnce, size, Seg.ES, stosRun);
 }
 
 // ---- LODS ------------------------------------------------------------------------
