@@ -59,6 +59,15 @@ export function assembleReport(tests: readonly TestResult[], opts: ReportOptions
 
 /** The exit status DESIGN.md promises: 0 all passed, 1 some test failed, 2 grading could not run. */
 export function exitStatus(report: GradeReport): 0 | 1 | 2 {
-  if (report.fatal !== undefined) return 2;
+  if (couldNotGrade(report)) return 2;
   return report.tests.every((t) => t.status === 'passed') ? 0 : 1;
+}
+
+/**
+ * Grading could not run: nothing to grade (the build failed: its report still
+ * gives every test 0 points with the compiler's words) or the grader itself
+ * is misconfigured (a spec that cannot be loaded, a crashed check).
+ */
+export function couldNotGrade(report: GradeReport): boolean {
+  return report.fatal !== undefined || report.buildLog !== undefined || report.tests.some((t) => t.run.end === 'grader-error');
 }

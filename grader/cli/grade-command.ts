@@ -37,7 +37,9 @@ export function registerGradeCommand(program: Command, done: (status: number) =>
 Exit status:
   0   every test passed (or the score reached --fail-under)
   1   some test failed (or the score is below --fail-under)
-  2   grading could not run: unknown lab, bad course or hidden-test directory, missing compiler`,
+  2   grading could not run: the kernel did not compile (the report still says why and
+      gives 0 points), a test spec cannot be loaded, an unknown lab, a bad course or
+      hidden-test directory, a missing compiler`,
     )
     .action(async (lab: string, options: GradeOptions) => {
       done(await grade(lab, options));
@@ -54,7 +56,7 @@ async function grade(labArg: string, options: GradeOptions): Promise<number> {
   const [{ findLab, resolveCourseRoot, LabError }, { gradeLab, publicSpecFiles }, { hiddenDir, loadHiddenSpecs, redact, HiddenDirError }] =
     await Promise.all([import('../labs.ts'), import('../grade.ts'), import('../hidden.ts')]);
   const { SpecError } = await import('../spec.ts');
-  const { exitStatus } = await import('../score.ts');
+  const { couldNotGrade, exitStatus } = await import('../score.ts');
   const { formatTerminal } = await import('../report/terminal.ts');
 
   const asInput = (e: unknown): never => {
@@ -81,7 +83,7 @@ async function grade(labArg: string, options: GradeOptions): Promise<number> {
     process.stdout.write(`reports: ${Object.values(paths).map((p) => path.relative(process.cwd(), p)).join(', ')}\n`);
   }
 
-  if (failUnder !== undefined) {
+  if (failUnder !== undefined && !couldNotGrade(full)) {
     const percent = full.maxScore === 0 ? 100 : (full.score / full.maxScore) * 100;
     return percent >= failUnder ? 0 : 1;
   }

@@ -1,7 +1,7 @@
 // `lab grade` end to end on the fixture course: build, run the tests on worker
 // threads, print the summary, write the reports, exit with the promised status.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,10 +26,10 @@ describe('lab grade', () => {
     expect(run.stdout).toContain('Score: 10/10');
   });
 
-  it('grades a kernel that does not compile as 0 with the compiler messages, exits 1, and writes every report', () => {
+  it('grades a kernel that does not compile as 0 with the compiler messages, exits 2, and writes every report', () => {
     const dir = join(out, 'broken');
     const run = lab('grade', '2', '--course', COURSE, '--out', dir);
-    expect(run.status).toBe(1);
+    expect(run.status).toBe(2);
     expect(run.stdout).toContain('BUILD FAILED');
     expect(run.stdout).toMatch(/broken\.c:3:10: error: 'undeclared_variable' undeclared/);
     expect(run.stdout).toContain('Score: 0/10');
@@ -45,9 +45,28 @@ describe('lab grade', () => {
     expect(run.stdout).toMatch(/FAIL 0\/6 {2}prints its banner on COM1 - the kernel does not boot: .*no Multiboot header in the first 8 KiB/);
   });
 
-  it('with --fail-under, exits by the percentage instead', () => {
-    expect(lab('grade', '2', '--course', COURSE, '--fail-under', '0').status).toBe(0);
-    expect(lab('grade', '2', '--course', COURSE, '--fail-under', '50').status).toBe(1);
+  it('with --fail-under, exits by the percentage instead; a build error still exits 2', () => {
+    expect(lab('grade', '3', '--course', COURSE, '--fail-under', '0').status).toBe(0);
+    expect(lab('grade', '3', '--course', COURSE, '--fail-under', '50').status).toBe(1);
+    expect(lab('grade', '2', '--course', COURSE, '--fail-under', '0').status).toBe(2);
+  });
+
+  it('a course outside the repository needs "type": "module", and says so when it lacks it', () => {
+    const root = join(out, 'elsewhere');
+    const course = join(root, 'course');
+    mkdirSync(join(course, '01-x', 'tests'), { recursive: true });
+    cpSync(join(COURSE, 'kernel'), join(course, 'kernel'), { recursive: true });
+    cpSync(join(COURSE, '01-hello', 'lab.json'), join(course, '01-x', 'lab.json'));
+    cpSync(join(COURSE, '01-hello', 'programs'), join(course, '01-x', 'programs'), { recursive: true });
+    const grader = fileURLToPath(new URL('../../grader/', import.meta.url));
+    writeFileSync(join(course, '01-x', 'tests', 'a.ts'),
+      `import { defineTest } from '${grader}spec.ts';\nimport { serialContains } from '${grader}checks.ts';\n` +
+      `export default defineTest({ name: 'banner', points: 1, checks: [serialContains('hello')] });\n`);
+    const without = lab('grade', '1', '--course', course);
+    expect(without.status).toBe(2);
+    expect(without.stdout).toContain('is read as CommonJS because no package.json with "type": "module" is above it');
+    writeFileSync(join(root, 'package.json'), '{ "type": "module" }\n');
+    expect(lab('grade', '1', '--course', course).status).toBe(0);
   });
 
   it('refuses a lab the course does not have, with one line and status 2', () => {
