@@ -86,6 +86,7 @@ struct trapframe {
 
 void trap_init(void);
 void trap(struct trapframe *tf);
+const char *trap_name(uint32_t trapno);   // "#PF page fault" for 14
 
 #endif // __ASSEMBLER__
 #endif

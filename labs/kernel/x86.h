@@ -97,6 +97,55 @@ rcr2(void)
   return v;
 }
 
+// Control registers (lab 3). CR0.PG turns paging on; CR0.WP makes read-only
+// pages read-only for ring 0 too; CR3 holds the page directory's physical
+// address, and loading it empties the TLB; CR4.PSE allows 4 MiB pages.
+#define CR0_WP   0x00010000
+#define CR0_PG   0x80000000
+#define CR4_PSE  0x00000010
+
+static inline uint32_t
+rcr0(void)
+{
+  uint32_t v;
+  asm volatile("mov %%cr0, %0" : "=r"(v));
+  return v;
+}
+
+static inline void
+lcr0(uint32_t v)
+{
+  asm volatile("mov %0, %%cr0" : : "r"(v) : "memory");
+}
+
+static inline void
+lcr3(uint32_t v)
+{
+  asm volatile("mov %0, %%cr3" : : "r"(v) : "memory");
+}
+
+static inline uint32_t
+rcr4(void)
+{
+  uint32_t v;
+  asm volatile("mov %%cr4, %0" : "=r"(v));
+  return v;
+}
+
+static inline void
+lcr4(uint32_t v)
+{
+  asm volatile("mov %0, %%cr4" : : "r"(v) : "memory");
+}
+
+// LTR loads the task register with a TSS selector: from then on the CPU
+// finds SS0:ESP0 there when an interrupt arrives in ring 3 (lab 3).
+static inline void
+ltr(uint16_t sel)
+{
+  asm volatile("ltr %0" : : "r"(sel));
+}
+
 // QEMU's isa-debug-exit device (-device isa-debug-exit,iobase=0xf4,iosize=1):
 // writing v to port 0xF4 ends the machine with exit status (v << 1) | 1.
 // The lab PC has the same device, which is how a test run ends.

@@ -1,0 +1,239 @@
+// Loading user programs and taking turns between them (lab 3).
+//
+// All traps from ring 3 land on one kernel stack, kstack, whose top is
+// ESP0 in the TSS. The trap frame at its top therefore always holds the user
+// registers of the running process, and switching processes is a matter of
+// copying frames: save the running process's frame into its struct proc, copy
+// the next one's over it, and let trapret's IRET resume that one instead.
+// The kernel never waits inside a system call, so nothing else on the kernel
+// stack needs saving.
+
+#include "elf.h"
+#include "gdt.h"
+#include "kprintf.h"
+#include "multiboot.h"
+#include "param.h"
+#include "proc.h"
+#include "vm.h"
+#include "x86.h"
+
+static struct proc procs[NPROC];
+struct proc *curproc;
+static int nexited, nkilled;
+
+// The kernel stack for traps from ring 3.
+static uint8_t kstack[KSTACKSIZE] __attribute__((aligned(16)));
+
+#define FL_IF       0x200     // EFLAGS.IF: interrupts enabled
+#define FL_RSVD1    0x002     // EFLAGS bit 1 always reads as 1
+
+extern char end[];            // kernel.ld: the first byte after the kernel
+extern void trapret(void);    // trapentry.S
+
+// The process's name: the first word of the module's command line, without
+// a directory ("build/programs/hello.elf one two" is "hello.elf").
+static void
+set_name(struct proc *p, const char *cmdline)
+{
+  const char *start = cmdline;
+  for (const char *c = cmdline; *c && *c != ' '; c++)
+    if (*c == '/')
+      start = c + 1;
+  int i = 0;
+  for (; start[i] && start[i] != ' ' && i < (int)sizeof(p->name) - 1; i++)
+    p->name[i] = start[i];
+  p->name[i] = 0;
+}
+
+// Place an ELF32 executable's segments in p's page table and point p's
+// registers at its entry. Returns NULL when it loaded, or what is wrong with it.
+static const char *
+load_elf(struct proc *p, const uint8_t *image, uint32_t size)
+{
+  const struct elfhdr *eh = (const struct elfhdr *)image;
+
+  if (size < sizeof(*eh) || eh->magic != ELF_MAGIC)
+    return "not an ELF file";
+  if (eh->class != ELFCLASS32 || eh->data != ELFDATA2LSB || eh->machine != EM_386 || eh->type != ET_EXEC)
+    return "not a 32-bit little-endian i386 executable";
+  if (eh->phentsize != sizeof(struct proghdr) || eh->phoff > size || eh->phnum > (size - eh->phoff) / sizeof(struct proghdr))
+    return "program headers outside the file";
+  if (eh->entry < USER_BASE || eh->entry >= USTACK_BASE)
+    return "entry point outside the user window";
+
+  const struct proghdr *ph = (const struct proghdr *)(image + eh->phoff);
+  for (int i = 0; i < eh->phnum; i++, ph++) {
+    if (ph->type != PT_LOAD || ph->memsz == 0)
+      continue;
+    // Trust nothing in the file: the segment must fit in the user window
+    // below the stack, and its bytes in the file.
+    if (ph->filesz > ph->memsz || ph->offset > size || ph->filesz > size - ph->offset)
+      return "a segment's bytes lie outside the file";
+    if (ph->vaddr < USER_BASE || ph->vaddr >= USTACK_BASE || ph->memsz > USTACK_BASE - ph->vaddr)
+      return "a segment lies outside the user window";
+/* BEGIN SOLUTION lab3 */
+    // Map every page the segment touches, writable only if the segment is,
+    // then copy the file's part; the rest of memsz stays zero (fresh frames are).
+    for (uint32_t va = PGROUNDDOWN(ph->vaddr); va < ph->vaddr + ph->memsz; va += PGSIZE)
+      map_user_page(p->pgtab, va, (ph->flags & PF_W) != 0);
+    copy_to_user_page(p->pgtab, ph->vaddr, image + ph->offset, ph->filesz);
+/* END SOLUTION */
+/* STUDENT lab3: map each page of [vaddr, vaddr + memsz) in p->pgtab with map_user_page (writable only if the segment has PF_W), then copy filesz bytes from the file with copy_to_user_page */
+  }
+
+/* BEGIN SOLUTION lab3 */
+  // One page of stack at the top of the window; below it nothing is mapped,
+  // so running off the end of the stack is a page fault.
+  map_user_page(p->pgtab, USTACK_BASE, 1);
+
+  // The registers the process starts with: IRET will load CS:EIP and SS:ESP
+  // from here, with RPL 3 selectors, which is what puts the CPU in ring 3.
+  struct trapframe *tf = &p->tf;
+  tf->cs = UCODE_SEL;
+  tf->ds = tf->es = tf->fs = tf->gs = UDATA_SEL;
+  tf->ss = UDATA_SEL;
+  tf->eip = eh->entry;
+  tf->esp = USTACK_TOP;
+  tf->eflags = FL_IF | FL_RSVD1;            // IOPL 0: IN, OUT, CLI and STI fault in ring 3
+/* END SOLUTION */
+/* STUDENT lab3: map the stack page (USTACK_BASE, writable), then set p->tf so that IRET enters the program in ring 3: user code and data selectors, EIP = entry, ESP = USTACK_TOP, EFLAGS with IF (and bit 1) set and IOPL 0 */
+  return NULL;
+}
+
+// One process per module, in module order.
+static void
+load_modules(void)
+{
+  if ((bootinfo->flags & MB_INFO_MODS) == 0)
+    return;
+  struct multiboot_module *mods = (struct multiboot_module *)bootinfo->mods_addr;
+  int pid = 1;
+  for (uint32_t i = 0; i < bootinfo->mods_count && i < NPROC; i++) {
+    struct proc *p = &procs[pid - 1];
+    set_name(p, (const char *)mods[i].cmdline);
+    p->pgtab = alloc_page_table();
+    const char *why = load_elf(p, (const uint8_t *)mods[i].mod_start, mods[i].mod_end - mods[i].mod_start);
+    if (why != NULL) {
+      kprintf("exec module %u (%s): %s; skipped\n", i, p->name, why);
+      continue;                            // its slot (and pid) go to the next module
+    }
+    p->pid = pid++;
+    p->state = RUNNABLE;
+    kprintf("exec pid %d: %s entry %p\n", p->pid, p->name, (void *)p->tf.eip);
+  }
+}
+
+// The first byte after the kernel and the modules: free memory starts there.
+static uint32_t
+free_memory_start(void)
+{
+  uint32_t start = (uint32_t)end;
+  if (bootinfo->flags & MB_INFO_MODS) {
+    struct multiboot_module *mods = (struct multiboot_module *)bootinfo->mods_addr;
+    for (uint32_t i = 0; i < bootinfo->mods_count; i++)
+      if (mods[i].mod_end > start)
+        start = mods[i].mod_end;
+  }
+  return start;
+}
+
+static void
+finish(void)
+{
+  kprintf("all processes done: %d exited, %d killed\n", nexited, nkilled);
+  debug_exit(0);
+  panic("debug exit did not stop the machine");
+}
+
+// The trap frame tf (the one on top of kstack) belongs to the running
+// process; make it the next runnable one's, round robin after curproc, and
+// switch the user window to that process's pages. With nobody left, end the run.
+static void
+schedule(struct trapframe *tf)
+{
+  if (curproc->state == RUNNING) {
+    curproc->tf = *tf;
+    curproc->state = RUNNABLE;
+  }
+  int at = curproc - procs;
+  for (int k = 1; k <= NPROC; k++) {
+    struct proc *p = &procs[(at + k) % NPROC];
+    if (p->state == RUNNABLE) {
+      curproc = p;
+      p->state = RUNNING;
+      *tf = p->tf;
+      switch_user_window(p->pgtab);
+      return;
+    }
+  }
+  finish();
+}
+
+void
+proc_yield(struct trapframe *tf)
+{
+  schedule(tf);
+}
+
+void
+proc_exit(struct trapframe *tf, int status)
+{
+  kprintf("exit pid %d: status %d\n", curproc->pid, status);
+  curproc->status = status;
+  curproc->state = EXITED;
+  nexited++;
+  schedule(tf);
+}
+
+// An exception in ring 3: the process did something it may not, and it ends
+// here. The kernel itself is fine, so the next process runs.
+//   killed pid 2: #PF page fault (vector 14) err 0x00000007 cr2 0x00100000 at 0x001b:0x08048012
+//   killed pid 3: #GP general protection (vector 13) err 0x00000000 at 0x001b:0x08048010
+void
+proc_fault(struct trapframe *tf)
+{
+  kprintf("killed pid %d: %s (vector %d) err %p ", curproc->pid, trap_name(tf->trapno), tf->trapno, (void *)tf->err);
+  if (tf->trapno == T_PGFLT)
+    kprintf("cr2 %p ", (void *)rcr2());
+  kprintf("at 0x%04x:%p\n", tf->cs, (void *)tf->eip);
+/* BEGIN SOLUTION lab3 */
+  curproc->state = KILLED;
+  nkilled++;
+  schedule(tf);
+/* END SOLUTION */
+/* STUDENT lab3: mark the process killed, count it, and schedule the next one (never return to the faulting instruction) */
+}
+
+// Lab 3's step in kmain: set up the TSS and paging, make a process of every
+// module, and enter the first one in ring 3. The run ends in finish().
+void
+run_user_programs(void)
+{
+/* BEGIN SOLUTION lab3 */
+  // Load TSS's SS0:ESP0 so that interrupts from user mode use this kernel stack.
+  tss.ss0 = KDATA_SEL;
+  tss.esp0 = (uint32_t)(kstack + sizeof(kstack));
+  // An I/O bitmap offset past the TSS's limit means "no bitmap": with IOPL 0,
+  // every IN and OUT in ring 3 is a #GP.
+  tss.iomb = sizeof(tss);
+  ltr(TSS_SEL);
+/* END SOLUTION */
+/* STUDENT lab3: store the kernel data selector and the top of kstack in tss.ss0 and tss.esp0, set tss.iomb past the TSS (no I/O bitmap), and load the task register with ltr(TSS_SEL) */
+  kprintf("tss: ss0 0x%04x esp0 %p\n", tss.ss0, (void *)tss.esp0);
+
+  vm_init(free_memory_start());
+  load_modules();
+
+  // Enter the first process the way every later return to ring 3 goes:
+  // put its trap frame at the top of the kernel stack and IRET through trapret.
+  struct trapframe *tf = (struct trapframe *)(kstack + sizeof(kstack)) - 1;
+  curproc = &procs[NPROC - 1];             // "before" procs[0], for the round robin
+  schedule(tf);                            // finishes the run if there is no process
+/* BEGIN SOLUTION lab3 */
+  asm volatile("movl %0, %%esp\n\t"
+               "jmp trapret"
+               : : "r"(tf) : "memory");
+/* END SOLUTION */
+/* STUDENT lab3: switch the stack pointer to tf and jump to trapret, which pops the frame and IRETs into ring 3 */
+  panic("run_user_programs: did not enter user mode");
+}

@@ -1,0 +1,27 @@
+// The system-call interface between user programs and the kernel (lab 3):
+// the numbers and error codes. User programs include this file too
+// (labs/03-usermode/programs/lib), so both sides agree by construction.
+//
+// Calling convention: INT $0x80 with the number in EAX and up to three
+// arguments in EBX, ECX and EDX. The result comes back in EAX: a value >= 0
+// on success, minus an error number on failure. Every other register is
+// preserved.
+#ifndef SYSCALL_H
+#define SYSCALL_H
+
+#define SYS_exit     1    // exit(int code): ends the process; does not return
+#define SYS_write    2    // write(int fd, const void *buf, uint32_t len): bytes written
+#define SYS_getpid   3    // getpid(void): the process's id (1, 2, ... in module order)
+#define SYS_yield    4    // yield(void): let the next process run; returns 0
+
+// Error numbers, as Linux numbers them. A system call returns their negation.
+#define EBADF        9    // fd is not 1 (stdout) or 2 (stderr)
+#define EFAULT      14    // a pointer (or pointer + length) leaves the process's mapped memory
+#define ENOSYS      38    // no system call has this number
+
+#ifndef __ASSEMBLER__
+struct trapframe;
+void syscall(struct trapframe *tf);
+#endif
+
+#endif

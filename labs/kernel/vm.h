@@ -1,0 +1,37 @@
+// Paging for lab 3: one page directory for everything. The kernel's memory is
+// mapped to itself and supervisor-only; a 4 MiB window of user space, one page
+// table per process, is where each user program lives.
+#ifndef VM_H
+#define VM_H
+
+#include "types.h"
+
+#define PGSIZE      4096
+#define PGROUNDUP(a)    (((a) + PGSIZE - 1) & ~(uint32_t)(PGSIZE - 1))
+#define PGROUNDDOWN(a)  ((a) & ~(uint32_t)(PGSIZE - 1))
+
+// A page-directory or page-table entry: the frame address in bits 12-31 and flags.
+#define PTE_P       0x001   // present
+#define PTE_W       0x002   // writable
+#define PTE_U       0x004   // user: ring 3 may use the page (both levels must say so)
+#define PTE_PS      0x080   // in a directory entry: a 4 MiB page (needs CR4.PSE)
+#define PTE_ADDR(e) ((e) & ~0xFFFu)
+
+#define PDX(va)     (((uint32_t)(va) >> 22) & 0x3FF)   // page-directory index
+#define PTX(va)     (((uint32_t)(va) >> 12) & 0x3FF)   // page-table index
+
+// The user window: the 4 MiB the user programs are linked into (program.ld)
+// and the one page of stack at its top. Everything outside it is the kernel's.
+#define USER_BASE   0x08000000
+#define USER_TOP    0x08400000
+#define USTACK_TOP  USER_TOP
+#define USTACK_BASE (USTACK_TOP - PGSIZE)
+
+void vm_init(uint32_t free_start);
+uint32_t *alloc_page_table(void);
+int map_user_page(uint32_t *pgtab, uint32_t va, int writable);
+int copy_to_user_page(uint32_t *pgtab, uint32_t va, const void *src, uint32_t len);
+void switch_user_window(uint32_t *pgtab);
+int user_range_ok(uint32_t va, uint32_t len, int write);
+
+#endif
