@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { hasQemu, runBoth } from './reference-under-qemu.ts';
 
 const LAB = fileURLToPath(new URL('../../grader/cli/lab.js', import.meta.url));
 const HIDDEN = fileURLToPath(new URL('../../labs/02-interrupts/hidden', import.meta.url));
@@ -44,5 +45,16 @@ describe('lab 2: interrupts, exceptions, PIC and PIT', () => {
     const source = readFileSync(join(out, 'labs/kernel/trap.c'), 'utf8');
     expect(source).not.toContain('BEGIN SOLUTION');
     expect(source).toContain('STUDENT lab2');
+  });
+
+  it('the reference kernel prints the same from "lab1: ok" on under QEMU as on the lab PC', (ctx) => {
+    if (!hasQemu()) ctx.skip();
+    const { qemu, engine } = runBoth(2, 'ticks=10 int80');
+    expect(engine.status).toBe(1);
+    expect(qemu.status).toBe(1);
+    const fromLab2 = (serial: string) => serial.slice(serial.indexOf('lab1: ok'));
+    expect(fromLab2(engine.serial)).toContain('ticks: 10');
+    expect(fromLab2(engine.serial)).toContain('syscall 42');
+    expect(fromLab2(qemu.serial)).toBe(fromLab2(engine.serial));
   });
 });
