@@ -43,8 +43,10 @@ const MIN_WALL_CLOCK_MS = 30_000;
 const ASSUMED_INSTRUCTIONS_PER_SECOND = 5_000_000;
 
 const WORKER_ENTRY = new URL('./worker-entry.mjs', import.meta.url);
-/** How long this thread grades alone before workers are started (about what one takes to load). */
+/** How long this thread grades alone before deciding whether workers are worth starting. */
 const WORKER_HEAD_START_MS = 300;
+/** What starting a worker costs (loading the engine and grader through tsx), measured on a 2-core machine. */
+const WORKER_STARTUP_MS = 700;
 
 /**
  * The parent's Node flags for a worker (loaders, conditions), minus the ones
@@ -126,19 +128,26 @@ export async function runTests(files: readonly SpecFile[], inputs: TestInputs, o
   // the engine through tsx) takes longer than most lab tests, so a small suite
   // is done here before any worker is ready, and a large one loses nothing.
   // A worker joins once it has loaded, and takes tests from the same queue.
+  // How long tests take on this thread so far, to judge whether a worker would pay for itself.
+  let hereTests = 0;
+  let hereMs = 0;
   const here = async () => {
     for (let task = queue.shift(); task; task = queue.shift()) {
+      const started = performance.now();
       done(runTest(task.spec, inputs, { id: task.id, hidden: task.hidden }, opts.wallClockMs ?? wallClockLimitMs(task.spec, inputs)));
+      hereMs += performance.now() - started;
+      hereTests++;
       // Let finished workers hand back results and take the next test.
       await new Promise((resolve) => setImmediate(resolve));
     }
   };
   const slot = async () => {
     // A worker costs more to start than a small suite takes to run: start one
-    // only if there is still work after this thread has had a head start.
+    // only if, after this thread's head start, the work left would outlast it.
     if (!opts.workersOnly) {
       await new Promise((resolve) => setTimeout(resolve, WORKER_HEAD_START_MS));
-      if (queue.length === 0) return;
+      const perTest = hereTests > 0 ? hereMs / hereTests : Infinity;
+      if (queue.length === 0 || queue.length * perTest < WORKER_STARTUP_MS) return;
     }
     const worker = new Worker(WORKER_ENTRY, { workerData: { inputs }, execArgv: workerExecArgv() });
     let current: Worker | null = worker;

@@ -20,7 +20,7 @@ describe('runTests', () => {
   const files = () => [spec('throws.ts'), spec('basic.ts'), spec('secret.ts', true)];
 
   it('runs every test on workers and returns them sorted by id', async () => {
-    const results = await runTests(files(), good, { jobs: 3 });
+    const results = await runTests(files(), good, { jobs: 3, workersOnly: true });
     expect(results.map((r) => [r.id, r.status, r.score])).toEqual([
       ['basic/after the due date', 'passed', 2],
       ['basic/greets and exits', 'passed', 10],
@@ -32,11 +32,15 @@ describe('runTests', () => {
     expect(results.find((r) => r.hidden)!.visibility).toBe('visible');
   });
 
-  it('gives identical results with 1 worker, several workers, and in-process', async () => {
+  it('gives identical results on this thread, on one worker, on several workers, and mixed', async () => {
     const one = await runTests(files(), good, { jobs: 1 });
-    const many = await runTests(files(), good, { jobs: 4 });
+    const oneWorker = await runTests(files(), good, { jobs: 1, workersOnly: true });
+    const many = await runTests(files(), good, { jobs: 4, workersOnly: true });
+    const mixed = await runTests(files(), good, { jobs: 4 });
     const here = await runTests(files(), good, { inProcess: true });
+    expect(oneWorker).toEqual(one);
     expect(many).toEqual(one);
+    expect(mixed).toEqual(one);
     expect(here).toEqual(one);
   });
 
