@@ -6,7 +6,7 @@ import { CPU, Seg } from './cpu/cpu.ts';
 import { InstructionRing, runInstructions, runInstructionsTraced } from './cpu/execute.ts';
 import { BlockCache } from './cpu/compile/block-cache.ts';
 import { CpuException, MachineStop, Vector, pushesErrorCode, vectorName } from './cpu/exceptions.ts';
-import { deliverInterrupt, InterruptKind, isDoubleFault, type Delivery } from './cpu/interrupts.ts';
+import { deliverInterrupt, deliveryEvent, InterruptKind, isDoubleFault, type Delivery } from './cpu/interrupts.ts';
 import { FIXED_ONE, IF } from './cpu/flags.ts';
 import { ConfigError, type MachineConfig, type RunResult, type StopReason } from './config.ts';
 import type { EngineEvent, EventListener } from './events.ts';
@@ -295,15 +295,7 @@ export class Machine {
   }
 
   private emitDelivery(d: Delivery, detail = ''): void {
-    if (this.listeners.length === 0) return;
-    this.emit({
-      type: 'interrupt', icount: this.cpu.retired, vector: d.vector,
-      kind: d.kind === InterruptKind.External ? 'external' : d.kind === InterruptKind.Software ? 'software' : 'exception',
-      errorCode: pushesErrorCode(d.vector) && d.kind === InterruptKind.Exception ? d.errorCode : -1,
-      ...(d.vector === Vector.PF && d.kind === InterruptKind.Exception ? { cr2: this.cpu.cr2 } : {}),
-      fromCpl: d.fromCpl, toCpl: d.toCpl, fromCs: d.fromCs, fromEip: d.fromEip, toCs: d.toCs, toEip: d.toEip, gate: d.gate,
-      ...(detail ? { detail } : {}),
-    });
+    if (this.listeners.length > 0) this.emit(deliveryEvent(this.cpu, d, detail));
   }
 
   private finish(reason: StopReason, message: string, exitStatus?: number): RunResult {

@@ -8,6 +8,7 @@ import type { CPU } from './cpu.ts';
 import { Reg, Seg } from './cpu.ts';
 import { CpuException, MachineStop, Vector, pushesErrorCode, vectorName } from './exceptions.ts';
 import { IF, NT, RF, TF, VM } from './flags.ts';
+import type { InterruptEvent } from '../events.ts';
 import { Access } from '../memory/paging.ts';
 import {
   ACC_CODE, ACC_CONFORMING, ACC_PRESENT, ACC_S, ACC_WRITABLE_OR_READABLE,
@@ -43,6 +44,19 @@ export interface Delivery {
   toCs: number;
   toEip: number;
   gate: 'interrupt' | 'trap';
+}
+
+/** The event stream's record of a delivery; `detail` says why an exception was raised, when known. */
+export function deliveryEvent(cpu: CPU, d: Delivery, detail = ''): InterruptEvent {
+  const exception = d.kind === InterruptKind.Exception;
+  return {
+    type: 'interrupt', icount: cpu.retired, vector: d.vector,
+    kind: d.kind === InterruptKind.External ? 'external' : d.kind === InterruptKind.Software ? 'software' : 'exception',
+    errorCode: exception && pushesErrorCode(d.vector) ? d.errorCode : -1,
+    ...(exception && d.vector === Vector.PF ? { cr2: cpu.cr2 } : {}),
+    fromCpl: d.fromCpl, toCpl: d.toCpl, fromCs: d.fromCs, fromEip: d.fromEip, toCs: d.toCs, toEip: d.toEip, gate: d.gate,
+    ...(detail ? { detail } : {}),
+  };
 }
 
 /** Write a dword of an interrupt frame: a supervisor access unless the handler runs in ring 3. */

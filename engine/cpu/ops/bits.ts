@@ -35,13 +35,15 @@ function setCarry(cpu: CPU, bitSet: boolean): void {
   cpu.flags = bitSet ? cpu.flags | CF : cpu.flags & ~CF;
 }
 
-function readMem(cpu: CPU, lin: number, size: number): number {
-  return size === 2 ? cpu.read16(lin) : cpu.read32(lin);
-}
 
-function writeMem(cpu: CPU, lin: number, size: number, v: number): void {
-  if (size === 2) cpu.write16(lin, v);
-  else cpu.write32(lin, v);
+/** Apply `op` to bit `bit` of the register or memory operand, and set CF to the bit as it was. */
+function applyBitOp(cpu: CPU, op: number, rm: number, lin: number, size: number, bit: number): void {
+  const v = rm >= 0 ? cpu.readReg(rm, size) : cpu.readMem(lin, size);
+  if (op !== BitOp.Bt) {
+    if (rm >= 0) cpu.writeReg(rm, size, bitOp(op, v, bit));
+    else cpu.writeMem(lin, size, bitOp(op, v, bit));
+  }
+  setCarry(cpu, ((v >>> bit) & 1) !== 0);
 }
 
 // ---- BT/BTS/BTR/BTC Ev,Gv: 0F A3, AB, B3, BB ------------------------------------------
@@ -55,13 +57,7 @@ function bitTestReg(op: number, size: number): Op {
     const offset = size === 4 ? cpu.r32[reg] : (cpu.r16[reg << 1] << 16) >> 16;
     const bit = offset & (bits - 1);
     if (m >= 0xc0) {
-      const rm = m & 7;
-      const v = size === 4 ? cpu.r32[rm] : cpu.r16[rm << 1];
-      if (op !== BitOp.Bt) {
-        if (size === 4) cpu.r32[rm] = bitOp(op, v, bit);
-        else cpu.r16[rm << 1] = bitOp(op, v, bit);
-      }
-      setCarry(cpu, ((v >>> bit) & 1) !== 0);
+      applyBitOp(cpu, op, m & 7, 0, size, bit);
       return;
     }
     // SDM "BT": a memory operand is a bit string; the offset's high bits select the
@@ -70,10 +66,7 @@ function bitTestReg(op: number, size: number): Op {
     let off = (cpu.eaOffset(m) + ((offset >> (size === 4 ? 5 : 4)) * size)) | 0;
     if (cpu.a16) off &= 0xffff;
     if (cpu.segOvr >= 0) cpu.eaSeg = cpu.segOvr;
-    const lin = cpu.linear(cpu.eaSeg, off);
-    const v = readMem(cpu, lin, size);
-    if (op !== BitOp.Bt) writeMem(cpu, lin, size, bitOp(op, v, bit));
-    setCarry(cpu, ((v >>> bit) & 1) !== 0);
+    applyBitOp(cpu, op, -1, cpu.linear(cpu.eaSeg, off, size), size, bit);
   };
 }
 
@@ -93,21 +86,11 @@ function group8(size: number): Op {
     const op = sub - 4;
     if (m >= 0xc0) {
       // An immediate offset never leaves the operand: it is taken modulo the operand size.
-      const bit = cpu.fetch8() & (bits - 1);
-      const rm = m & 7;
-      const v = size === 4 ? cpu.r32[rm] : cpu.r16[rm << 1];
-      if (op !== BitOp.Bt) {
-        if (size === 4) cpu.r32[rm] = bitOp(op, v, bit);
-        else cpu.r16[rm << 1] = bitOp(op, v, bit);
-      }
-      setCarry(cpu, ((v >>> bit) & 1) !== 0);
+      applyBitOp(cpu, op, m & 7, 0, size, cpu.fetch8() & (bits - 1));
       return;
     }
-    const lin = cpu.ea(m);
-    const bit = cpu.fetch8() & (bits - 1);
-    const v = readMem(cpu, lin, size);
-    if (op !== BitOp.Bt) writeMem(cpu, lin, size, bitOp(op, v, bit));
-    setCarry(cpu, ((v >>> bit) & 1) !== 0);
+    const lin = cpu.ea(m, size); // the displacement precedes the imm8
+    applyBitOp(cpu, op, -1, lin, size, cpu.fetch8() & (bits - 1));
   };
 }
 

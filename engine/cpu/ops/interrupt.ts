@@ -6,7 +6,7 @@ import { Reg, Seg } from '../cpu.ts';
 import { def, def2 } from '../decode.ts';
 import { CpuException, MachineStop, Vector } from '../exceptions.ts';
 import { IF, IOPL, NT, VM, WRITABLE } from '../flags.ts';
-import { deliverInterrupt, InterruptKind } from '../interrupts.ts';
+import { deliverInterrupt, deliveryEvent, InterruptKind } from '../interrupts.ts';
 import {
   ACC_CODE, ACC_CONFORMING, ACC_PRESENT, ACC_S, ACC_WRITABLE_OR_READABLE,
   descriptorDpl, hex16, hex32, loadSegmentCache, nullInaccessibleSegments, readDescriptor,
@@ -15,10 +15,7 @@ import {
 /** INT n, INT3 and INTO are traps: the frame returns to the next instruction. */
 function softwareInterrupt(cpu: CPU, vector: number): void {
   const d = deliverInterrupt(cpu, vector, -1, InterruptKind.Software, cpu.eip);
-  cpu.emit?.({
-    type: 'interrupt', icount: cpu.retired, vector, kind: 'software', errorCode: -1,
-    fromCpl: d.fromCpl, toCpl: d.toCpl, fromCs: d.fromCs, fromEip: d.fromEip, toCs: d.toCs, toEip: d.toEip, gate: d.gate,
-  });
+  cpu.emit?.(deliveryEvent(cpu, d));
 }
 
 def(0xcd, (cpu) => softwareInterrupt(cpu, cpu.fetch8()));
