@@ -20,6 +20,7 @@ import { CRTC_INDEX, INPUT_STATUS_1, VgaCrtc, readTextScreen } from './devices/v
 import { loadMultiboot } from './boot/multiboot.ts';
 import { initializeFirmwareState } from './boot/firmware-state.ts';
 import { CR0_PG, walkPageTables } from './memory/paging.ts';
+import { giveRam, takeRam, type GuestRam } from './memory/spares.ts';
 import { disassemble } from './inspect/disassemble.ts';
 import { readGdt, readIdt, readTss, type GateInfo, type SegmentDescriptorInfo, type TssInfo } from './inspect/tables.ts';
 import { explainAccess, type AccessAnswer, type AccessQuery } from './inspect/page-walk.ts';
@@ -74,6 +75,7 @@ const IRQ_COM1 = 4;
 export class Machine {
   readonly cpu: CPU;
   readonly ram: Uint8Array;
+  private readonly guestRam: GuestRam;
   readonly pic = new Pic();
   readonly pit: Pit;
   readonly crtc = new VgaCrtc();
@@ -83,6 +85,7 @@ export class Machine {
   private readonly maxInstructions: number;
   private outputLimitReached = false;
   private finished: RunResult | null = null;
+  private released = false;
   private readonly listeners: EventListener[] = [];
   private readonly shouldStop: (() => boolean) | undefined;
   /** The last N instructions, when config.traceInstructions > 0. */
@@ -93,7 +96,8 @@ export class Machine {
     if (!Number.isInteger(ramMiB) || ramMiB < 2 || ramMiB > 3072) {
       throw new ConfigError(`RAM size ${ramMiB} MiB is out of range; use 2 to 3072 MiB`);
     }
-    this.ram = new Uint8Array(ramMiB * 1024 * 1024);
+    this.guestRam = takeRam(ramMiB * 1024 * 1024);
+    this.ram = this.guestRam.bytes;
     this.maxInstructions = config.maxInstructions ?? Number.MAX_SAFE_INTEGER;
     this.shouldStop = hooks.shouldStop;
     const traceLength = config.traceInstructions ?? 0;
@@ -112,7 +116,7 @@ export class Machine {
         this.cpu.stopRequested = true;
       },
     );
-    this.cpu = new CPU(this.ram, this.io);
+    this.cpu = new CPU(this.ram, this.io, this.guestRam.written);
     // The instruction trace records every instruction, so it runs on the interpreter alone.
     if ((config.compile ?? true) && traceLength === 0) this.cpu.blocks = new BlockCache(this.cpu, config.compileThreshold);
     // Anything that may make an interrupt deliverable ends the current slice so the loop looks.
@@ -135,6 +139,8 @@ export class Machine {
       modules: config.modules ?? [],
       cmdline: config.cmdline ?? '',
     });
+    // Everything the loader wrote lies below freeAddr.
+    this.guestRam.written.markRange(0, boot.freeAddr);
     this.enterMultibootState(boot.entry, boot.infoAddr);
   }
 
@@ -189,8 +195,22 @@ export class Machine {
 
   // ---- running ------------------------------------------------------------------
 
+  /**
+   * Hands this machine's RAM, TLB and code cache to the next machine made on
+   * this thread (see memory/spares.ts). The machine must not be run or
+   * inspected afterwards: its memory will be another machine's.
+   */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.cpu.tlb.release();
+    this.cpu.blocks?.release();
+    giveRam(this.guestRam);
+  }
+
   /** Run until the guest ends the run or a limit is reached. Calling again after the end returns the same result. */
   run(): RunResult {
+    if (this.released) throw new Error('this machine was released; make a new one');
     if (this.finished) return this.finished;
     const cpu = this.cpu;
     for (;;) {

@@ -58,7 +58,8 @@ type TimelineEntry = EngineEvent | OutputBurst;
 class Recorder {
   readonly events: EngineEvent[] = [];
   eventsDropped = 0;
-  private readonly serialBytes: Uint8Array;
+  /** Grows by doubling up to SERIAL_RECORD_LIMIT: most runs print a few hundred bytes. */
+  private serialBytes = new Uint8Array(4096);
   serialLength = 0;
   serialTotal = 0;
   /** Start of each output burst: serial offset and instruction count, for serialIcount. */
@@ -66,9 +67,7 @@ class Recorder {
   private readonly timeline: TimelineEntry[] = [];
   private lastWasOutput = false;
 
-  constructor(private readonly keepPorts: boolean) {
-    this.serialBytes = new Uint8Array(SERIAL_RECORD_LIMIT);
-  }
+  constructor(private readonly keepPorts: boolean) {}
 
   readonly listener = (e: EngineEvent): void => {
     if (e.type === 'output') {
@@ -87,6 +86,11 @@ class Recorder {
 
   private output(icount: number, source: string, byte: number): void {
     this.serialTotal++;
+    if (this.serialLength === this.serialBytes.length && this.serialLength < SERIAL_RECORD_LIMIT) {
+      const bigger = new Uint8Array(Math.min(SERIAL_RECORD_LIMIT, this.serialLength * 2));
+      bigger.set(this.serialBytes);
+      this.serialBytes = bigger;
+    }
     if (this.serialLength < this.serialBytes.length) this.serialBytes[this.serialLength++] = byte;
     const last = this.timeline[this.timeline.length - 1];
     if (this.lastWasOutput && last?.type === 'output-burst' && last.source === source) {
@@ -152,7 +156,7 @@ export function runTest(
   identity: TestIdentity = { id: spec.name, hidden: false },
   wallClockMs?: number,
 ): TestResult {
-  const base = {
+  const base: ResultBase = {
     id: identity.id, name: spec.name, visibility: spec.visibility, hidden: identity.hidden, maxScore: spec.points,
   };
   const modules = [];
@@ -189,6 +193,16 @@ export function runTest(
     return errorResult(base, 'grader-error', `cannot start the machine: ${messageOf(e)}`);
   }
 
+  try {
+    return judge(base, spec, machine, result, recorder);
+  } finally {
+    // Nothing keeps the machine once the result is made: its memory goes to the next test's.
+    machine.release();
+  }
+}
+
+/** The checks' verdicts on a finished run, as a result. */
+function judge(base: ResultBase, spec: TestSpec, machine: Machine, result: RunResult, recorder: Recorder): TestResult {
   const serial = recorder.serial();
   const run = makeTestRun(spec, machine, result, serial, recorder);
   const points = checkPoints(spec);
@@ -290,8 +304,11 @@ function makeTestRun(spec: TestSpec, machine: Machine, result: RunResult, serial
 }
 
 /** A result for a test that produced no run of its own: a broken spec, a crashed worker, the wall-clock backstop. */
+/** What a result says about its test before anything ran. */
+type ResultBase = Pick<TestResult, 'id' | 'name' | 'visibility' | 'hidden' | 'maxScore'>;
+
 export function errorResult(
-  base: { id: string; name: string; visibility: Visibility; hidden: boolean; maxScore: number },
+  base: ResultBase,
   end: RunEnd,
   message: string,
 ): TestResult {

@@ -184,35 +184,19 @@ export interface TestRun {
 /** How many events a run keeps for its checks; a longer run keeps its first ones. */
 export const EVENT_LIMIT = 200_000;
 
-/** Whether the nearest package.json above `file` declares "type": "module". */
-async function underEsmPackage(file: string): Promise<boolean> {
-  const { readFile } = await import('node:fs/promises');
-  const path = await import('node:path');
-  for (let dir = path.dirname(path.resolve(file)); ; dir = path.dirname(dir)) {
-    try {
-      const pkg = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')) as { type?: string };
-      return pkg.type === 'module';
-    } catch {
-      // no (readable) package.json here: look further up
-    }
-    if (path.dirname(dir) === dir) return false;
-  }
-}
-
-/** Import a spec module and return its tests; throws one line naming the file when it cannot. */
+/**
+ * Import a spec module and return its tests; throws one line naming the file
+ * when it cannot. TypeScript specs (and the helpers they import) run from
+ * compiled copies, so a course may live anywhere, with or without a package.json.
+ */
 export async function loadSpecFile(file: string): Promise<TestSpec[]> {
   const { pathToFileURL } = await import('node:url');
+  const { compileTypeScript } = await import('./typescript-cache.mjs');
   let mod: unknown;
   try {
-    mod = await import(pathToFileURL(file).href);
+    mod = await import(/\.[cm]?ts$/.test(file) ? await compileTypeScript(file) : pathToFileURL(file).href);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    // Node (and tsx) read a .ts file as CommonJS unless a package.json above it says
-    // "type": "module"; a course kept outside this repository is the usual victim.
-    const syntax = e instanceof SyntaxError || /Unexpected token|import statement|export/.test(message);
-    if (syntax && !file.endsWith('.mts') && !(await underEsmPackage(file))) {
-      throw new SpecError(`${file}: cannot load the test module: it is read as CommonJS because no package.json with "type": "module" is above it; add one to the course directory`);
-    }
     throw new SpecError(`${file}: cannot load the test module: ${message.split('\n')[0]}`);
   }
   return testsOfModule(mod, file);

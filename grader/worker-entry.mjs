@@ -1,7 +1,6 @@
-// Worker threads start with Node's plain loader, which cannot read TypeScript
-// (under `npx tsx` the hooks are inherited through execArgv, under vitest or
-// `lab` they are not), so tsx is registered here before the real worker loads.
-import { register } from 'tsx/esm/api';
+// Worker threads start with Node's plain loader, which cannot read TypeScript:
+// the worker runs from the compiled copies (see typescript-cache.mjs).
+import { fileURLToPath } from 'node:url';
+import { importTypeScript } from './typescript-cache.mjs';
 
-register();
-await import('./worker.ts');
+await importTypeScript(fileURLToPath(new URL('./worker.ts', import.meta.url)));

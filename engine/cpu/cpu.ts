@@ -10,6 +10,7 @@ import { AF, ARITH, CF, FIXED_ONE, IF, Lazy, MASK, OF, PARITY, PF, SF, SIGN, ZF 
 import { CpuException, Vector } from './exceptions.ts';
 import { PortBus } from '../devices/ports.ts';
 import { Tlb, TLB_VALID } from '../memory/tlb.ts';
+import { WrittenPages } from '../memory/written-pages.ts';
 import { translateSlow, Access } from '../memory/paging.ts';
 import type { EventListener } from '../events.ts';
 import type { BlockCache } from './compile/block-cache.ts';
@@ -99,7 +100,7 @@ export class CPU {
   readonly ram16: Uint16Array;
   readonly ram32: Int32Array;
   readonly ramSize: number;
-  readonly tlb = new Tlb();
+  readonly tlb = Tlb.take();
   /** The TLB's entry array itself, one load closer to the hot path. */
   readonly tlbEntries = this.tlb.entries;
   /** TLB entry bits that must be clear (besides VALID set) for a read or a write at the current CPL. */
@@ -138,7 +139,12 @@ export class CPU {
   /** The event stream's listener; null when nobody watches (checked on rare paths only). */
   emit: EventListener | null = null;
 
-  constructor(ram: Uint8Array, io: PortBus) {
+  constructor(
+    ram: Uint8Array,
+    io: PortBus,
+    /** Where every write path into RAM notes the page, so a released machine's RAM is cheap to zero. */
+    readonly written = new WrittenPages(ram.length),
+  ) {
     this.ram = ram;
     this.ramSize = ram.length;
     this.ram16 = new Uint16Array(ram.buffer, ram.byteOffset, ram.length >>> 1);
@@ -634,6 +640,7 @@ export class CPU {
 
   writePhys8(phys: number, v: number): void {
     if (phys >>> 0 < this.ramSize) {
+      this.written.mark(phys >>> 12);
       if (this.blocks !== null && this.blocks.codePages[phys >>> 12] !== 0) this.blocks.invalidatePage(phys >>> 12);
       this.ram[phys] = v;
     }

@@ -7,16 +7,21 @@ export interface PortDevice {
 }
 
 export class PortBus {
-  private readonly devices: (PortDevice | undefined)[] = new Array(0x10000);
+  /** Which device answers each port, as an index into `devices` (0: nobody); small to make per machine. */
+  private readonly owner = new Uint8Array(0x10000);
+  private readonly devices: (PortDevice | undefined)[] = [undefined];
   /** Called for every port access when someone watches port I/O (the event stream). */
   onAccess: ((port: number, size: number, value: number, write: boolean) => void) | null = null;
 
   claim(first: number, count: number, device: PortDevice): void {
-    for (let p = first; p < first + count; p++) this.devices[p] = device;
+    let index = this.devices.indexOf(device);
+    if (index < 0) index = this.devices.push(device) - 1;
+    if (index > 0xff) throw new Error('more than 255 port devices on one bus');
+    for (let p = first; p < first + count; p++) this.owner[p] = index;
   }
 
   in8(port: number): number {
-    const d = this.devices[port & 0xffff];
+    const d = this.devices[this.owner[port & 0xffff]];
     const v = d ? d.read8(port & 0xffff) & 0xff : 0xff;
     if (this.onAccess) this.onAccess(port, 1, v, false);
     return v;
@@ -24,7 +29,7 @@ export class PortBus {
 
   out8(port: number, value: number): void {
     if (this.onAccess) this.onAccess(port, 1, value & 0xff, true);
-    const d = this.devices[port & 0xffff];
+    const d = this.devices[this.owner[port & 0xffff]];
     if (d) d.write8(port & 0xffff, value & 0xff);
   }
 

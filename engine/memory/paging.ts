@@ -40,6 +40,7 @@ function readPhys32(cpu: CPU, phys: number): number {
 
 function writePhys32(cpu: CPU, phys: number, v: number): void {
   if (phys >>> 0 < cpu.ramSize - 3) {
+    cpu.written.mark(phys >>> 12);
     if (cpu.blocks !== null && cpu.blocks.codePages[phys >>> 12] !== 0) cpu.blocks.invalidatePage(phys >>> 12);
     cpu.ram32[phys >>> 2] = v;
   }
@@ -118,7 +119,7 @@ export function walkPageTables(cpu: CPU, linear: number, write: boolean, user: b
 export function translateSlow(cpu: CPU, linear: number, access: Access): number {
   const write = (access & 1) !== 0;
   if ((cpu.cr0 & CR0_PG) === 0) {
-    cpu.tlb.fill(linear, linear, linear >>> 0 >= cpu.ramSize ? TLB_NOT_RAM : codePageBits(cpu, linear));
+    fillTlb(cpu, linear, linear, linear >>> 0 >= cpu.ramSize ? TLB_NOT_RAM : codePageBits(cpu, linear));
     return linear;
   }
   const user = cpu.cpl === 3 && access < Access.SystemRead;
@@ -151,6 +152,14 @@ export function translateSlow(cpu: CPU, linear: number, access: Access): number 
   if (walk.physical >>> 0 >= cpu.ramSize) bits |= TLB_NOT_RAM;
   else bits |= codePageBits(cpu, walk.physical);
   // The entry's bits describe the page for both rings, so any access may fill it.
-  cpu.tlb.fill(linear, walk.physical, bits);
+  fillTlb(cpu, linear, walk.physical, bits);
   return walk.physical;
+}
+
+const NO_WRITE = TLB_NO_WRITE_SUPERVISOR | TLB_NO_WRITE_USER;
+
+/** An entry that lets the fast path write RAM marks the page written (see written-pages.ts). */
+function fillTlb(cpu: CPU, linear: number, physical: number, bits: number): void {
+  if ((bits & TLB_NOT_RAM) === 0 && (bits & NO_WRITE) !== NO_WRITE) cpu.written.mark(physical >>> 12);
+  cpu.tlb.fill(linear, physical, bits);
 }

@@ -6,6 +6,8 @@
 // goes to the page walker, which either faults or refills the entry. Like a
 // real TLB, entries survive page-table edits until INVLPG or a CR3 write.
 
+import { Spares } from './spares.ts';
+
 export const TLB_VALID = 1 << 0;
 /** U/S is 0 in the directory or the table: ring 3 may not touch the page. */
 export const TLB_NO_USER = 1 << 1;
@@ -23,11 +25,28 @@ const READ_USER = READ_SUPERVISOR | TLB_NO_USER;
 const WRITE_SUPERVISOR = READ_SUPERVISOR | TLB_NO_WRITE_SUPERVISOR;
 const WRITE_USER = READ_USER | TLB_NO_WRITE_USER;
 
+const spareTlbs = new Spares<Tlb>(1);
+
 export class Tlb {
   readonly entries = new Int32Array(1 << 20);
-  /** Pages with a live entry, so a flush touches only those. */
+  /**
+   * Pages that got an entry since the last flush, so a flush touches only
+   * those. A page can be listed twice (INVLPG, then a refill); when the list
+   * is full, everything is dropped, as a real TLB may drop entries any time.
+   */
   private readonly live = new Int32Array(1 << 20);
   private liveCount = 0;
+
+  /** An empty TLB, a released one if this thread has one. */
+  static take(): Tlb {
+    return spareTlbs.take() ?? new Tlb();
+  }
+
+  /** Empties this TLB for the next machine; its owner must not use it any more. */
+  release(): void {
+    this.flush(false);
+    spareTlbs.give(this);
+  }
 
   masksFor(user: boolean): { read: number; write: number } {
     return user ? { read: READ_USER, write: WRITE_USER } : { read: READ_SUPERVISOR, write: WRITE_SUPERVISOR };
@@ -35,13 +54,21 @@ export class Tlb {
 
   fill(linear: number, physical: number, bits: number): void {
     const page = linear >>> 12;
-    if (this.entries[page] === 0) this.live[this.liveCount++] = page;
+    if (this.entries[page] === 0) {
+      if (this.liveCount === this.live.length) this.dropAll();
+      this.live[this.liveCount++] = page;
+    }
     this.entries[page] = ((physical ^ linear) & ~0xfff) | bits | TLB_VALID;
   }
 
   /** INVLPG: forget one page, global or not. */
   invalidate(linear: number): void {
     this.entries[linear >>> 12] = 0;
+  }
+
+  private dropAll(): void {
+    this.entries.fill(0);
+    this.liveCount = 0;
   }
 
   flush(keepGlobal: boolean): void {

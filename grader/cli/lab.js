@@ -1,19 +1,19 @@
 #!/usr/bin/env node
-// The `lab` executable. Node cannot load TypeScript by itself, so tsx's loader
-// is registered first and the real entry point is imported only after that
-// (a static import would be resolved before register() runs).
-import { register } from 'tsx/esm/api';
+// The `lab` executable. Node 20 cannot load TypeScript, so the real entry
+// point runs from compiled copies (see ../typescript-cache.mjs).
+import { fileURLToPath } from 'node:url';
+import { compileTypeScript, TypeScriptLoadError } from '../typescript-cache.mjs';
 
 // A reader that goes away early (`lab run ... | head`) is not an error of ours.
 process.stdout.on('error', () => {});
 
 let status;
 try {
-  register();
-  const { main } = await import('./lab.ts');
+  const { main } = await import(await compileTypeScript(fileURLToPath(new URL('./lab.ts', import.meta.url))));
   status = await main(process.argv);
 } catch (e) {
-  process.stderr.write(`lab: internal error: ${String(e instanceof Error ? e.message : e).split('\n')[0]}\n`);
+  const what = e instanceof TypeScriptLoadError ? 'cannot compile the grader' : 'internal error';
+  process.stderr.write(`lab: ${what}: ${String(e instanceof Error ? e.message : e).split('\n')[0]}\n`);
   status = 70;
 }
 // Exit only once everything written to stdout has been handed to the OS, so a

