@@ -293,7 +293,9 @@ export class Machine {
    */
   private exception(e: CpuException): RunResult | null {
     const cpu = this.cpu;
-    const chain: string[] = [`${describeException(e)} at ${this.where()}`];
+    // Most exceptions are delivered; only a failed delivery needs the text (and disassembly) of where it was.
+    const faultCs = cpu.segSel[Seg.CS], faultCsBase = cpu.csBase, faultEip = cpu.eip;
+    const chain: string[] = [];
     let current = e;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -303,6 +305,7 @@ export class Machine {
       } catch (next) {
         if (next instanceof MachineStop) return this.finish(next.reason, `${next.detail} (at ${this.where()})`);
         if (!(next instanceof CpuException)) throw next;
+        if (chain.length === 0) chain.push(`${describeException(e)} at ${this.describeLocation(faultCs, faultCsBase, faultEip)}`);
         chain.push(`delivering it raised ${describeException(next)}`);
         if (current.vector === Vector.DF || attempt > 8) {
           return this.finish('triple-fault', `triple fault: ${chain.join('; ')}${this.recentInstructionsText()}`);
@@ -423,9 +426,12 @@ export class Machine {
 
   /** "CS:EIP instruction" for diagnostics. */
   where(eip = this.cpu.eip): string {
-    const cpu = this.cpu;
-    const loc = `${hex(cpu.segSel[Seg.CS], 4)}:${hex(eip)}`;
-    const bytes = this.peekLinear((cpu.csBase + eip) | 0, 15);
+    return this.describeLocation(this.cpu.segSel[Seg.CS], this.cpu.csBase, eip);
+  }
+
+  private describeLocation(cs: number, csBase: number, eip: number): string {
+    const loc = `${hex(cs, 4)}:${hex(eip)}`;
+    const bytes = this.peekLinear((csBase + eip) | 0, 15);
     if (!bytes) return `${loc} (code not mapped)`;
     return `${loc} ${disassemble(bytes, eip).text}`;
   }

@@ -11,8 +11,8 @@
 
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { constants, existsSync, readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { access, mkdir, mkdtemp, readFile, readdir, realpath, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { LabError, REPO_ROOT } from './labs.ts';
@@ -168,19 +168,39 @@ const TOOL_PACKAGES: Record<CompilerName, string> = {
 };
 
 /**
- * The first line of `cc --version` (and, for clang, of its linker's): part of
- * the build key, so upgrading the compiler rebuilds everything.
+ * Which compiler (and, for clang, which linker) builds: each executable's real
+ * path, size and modification time. Part of the build key, so upgrading the
+ * toolchain rebuilds everything; read from the file system rather than from
+ * `--version`, which would cost a process start on every grade.
  */
 async function toolchainIdentity(compiler: Compiler): Promise<string> {
-  const version = await run(compiler.command, ['--version'], process.cwd());
-  if (version.notFound) throw new LabError(`${compiler.command} not found: lab builds kernels with it; ${TOOL_PACKAGES[compiler.name]}`);
-  const lines = [firstLine(version.output)];
+  const cc = await executableIdentity(compiler.command);
+  if (cc === null) throw new LabError(`${compiler.command} not found: lab builds kernels with it; ${TOOL_PACKAGES[compiler.name]}`);
+  const parts = [cc];
   if (compiler.name === 'clang') {
-    const lld = await run('ld.lld', ['--version'], process.cwd());
-    if (lld.notFound) throw new LabError(`ld.lld not found: clang links lab kernels with lld; install the Debian package lld`);
-    lines.push(firstLine(lld.output));
+    const lld = await executableIdentity('ld.lld');
+    if (lld === null) throw new LabError(`ld.lld not found: clang links lab kernels with lld; install the Debian package lld`);
+    parts.push(lld);
   }
-  return lines.join('\n');
+  return parts.join('\n');
+}
+
+/** "real path, size, mtime" of the executable `command` names (a path, or a name looked up in PATH); null when there is none. */
+async function executableIdentity(command: string): Promise<string | null> {
+  const candidates = command.includes('/')
+    ? [path.resolve(command)]
+    : (process.env.PATH ?? '').split(path.delimiter).filter((d) => d !== '').map((d) => path.join(d, command));
+  for (const candidate of candidates) {
+    try {
+      await access(candidate, constants.X_OK);
+      const real = await realpath(candidate);
+      const st = await stat(real);
+      if (st.isFile()) return `${real} ${st.size} ${st.mtimeMs}`;
+    } catch {
+      // not here: try the next directory
+    }
+  }
+  return null;
 }
 
 function firstLine(text: string): string {
@@ -285,34 +305,45 @@ async function buildKey(root: string, compiler: Compiler, identity: string, targ
   add('flags', JSON.stringify(FLAGS[compiler.name]));
   add('plan', JSON.stringify(targets.map((t) => ({ ...t, cwd: path.relative(root, t.cwd) }))));
 
+  // Synchronous reads: this runs on every grade, over many small files, and a
+  // thread-pool round trip per file would cost more than the reading.
+  const dirs = new Set<string>();
   const files = new Set<string>();
   for (const target of targets) {
-    const dirs = target.stage === 'kernel' ? [target.cwd, ...target.includeDirs.map((d) => path.resolve(target.cwd, d))] : [];
-    for (const source of target.sources) dirs.push(path.dirname(path.resolve(target.cwd, source)));
-    for (const dir of dirs) for (const file of await treeFiles(dir)) files.add(file);
+    if (target.stage === 'kernel') for (const d of [target.cwd, ...target.includeDirs.map((d) => path.resolve(target.cwd, d))]) dirs.add(d);
+    for (const source of target.sources) dirs.add(path.dirname(path.resolve(target.cwd, source)));
     files.add(path.resolve(target.cwd, target.linkerScript));
   }
-  for (const file of [...files].sort()) add(path.relative(root, file), await readFile(file));
+  for (const dir of dirs) for (const file of treeFiles(dir)) files.add(file);
+  for (const file of [...files].sort()) add(path.relative(root, file), readFileSync(file));
   return hash.digest('hex').slice(0, 24);
 }
 
-async function treeFiles(dir: string): Promise<string[]> {
+function treeFiles(dir: string): string[] {
   const files: string[] = [];
   let entries;
   try {
-    entries = await readdir(dir, { withFileTypes: true });
+    entries = readdirSync(dir, { withFileTypes: true });
   } catch {
     return files;
   }
   for (const entry of entries) {
     if (entry.name.startsWith('.')) continue;
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) files.push(...(await treeFiles(full)));
+    if (entry.isDirectory()) files.push(...treeFiles(full));
     else if (entry.isFile()) files.push(full);
     // A symbolic link counts by what it points at, if that is a file; linked directories could loop.
-    else if (entry.isSymbolicLink() && (await stat(full).catch(() => undefined))?.isFile()) files.push(full);
+    else if (entry.isSymbolicLink() && statIfAny(full)?.isFile()) files.push(full);
   }
   return files;
+}
+
+function statIfAny(file: string): Stats | undefined {
+  try {
+    return statSync(file);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Compiles every source of a target (in parallel), then links; the log holds what the tools said. */

@@ -44,9 +44,9 @@ const ASSUMED_INSTRUCTIONS_PER_SECOND = 5_000_000;
 
 const WORKER_ENTRY = new URL('./worker-entry.mjs', import.meta.url);
 /** How long this thread grades alone before deciding whether workers are worth starting. */
-const WORKER_HEAD_START_MS = 300;
-/** What starting a worker costs (loading the engine and grader through tsx), measured on a 2-core machine. */
-const WORKER_STARTUP_MS = 700;
+const WORKER_HEAD_START_MS = 50;
+/** What starting a worker costs (a thread, then the compiled engine and grader), measured on a 2-core machine. */
+const WORKER_STARTUP_MS = 150;
 
 /**
  * The parent's Node flags for a worker (loaders, conditions), minus the ones
@@ -124,8 +124,8 @@ export async function runTests(files: readonly SpecFile[], inputs: TestInputs, o
   }
   const jobs = Math.max(1, Math.min(opts.jobs ?? os.availableParallelism(), tasks.length));
   const queue = [...tasks];
-  // This thread grades too, from the first moment: starting a worker (loading
-  // the engine through tsx) takes longer than most lab tests, so a small suite
+  // This thread grades too, from the first moment: starting a worker (a thread
+  // that loads the engine) takes longer than many lab tests, so a small suite
   // is done here before any worker is ready, and a large one loses nothing.
   // A worker joins once it has loaded, and takes tests from the same queue.
   // How long tests take on this thread so far, to judge whether a worker would pay for itself.

@@ -95,7 +95,7 @@ async function runKernel(options: RunOptions): Promise<number> {
   };
 
   // Loaded only now, after the options are known to be good: the engine is
-  // most of what tsx has to compile, so --help and bad input stay instant.
+  // most of what Node has to load, so --help and bad input stay instant.
   const { Machine } = await import('../../engine/machine.ts');
   const trace = parseTrace(options.trace);
   if (trace.has('insn')) config.traceInstructions = TRACE_INSTRUCTIONS;
