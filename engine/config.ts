@@ -32,6 +32,11 @@ export interface MachineConfig {
   compileThreshold?: number;
   /** Keep the last N instructions (address, disassembly) for traces and triple-fault diagnostics; 0 = off (fastest). */
   traceInstructions?: number;
+  /**
+   * Start that trace at this retired-instruction count (default 0); code before
+   * it may run compiled. Lets a replay reach the end of a long run quickly.
+   */
+  traceFrom?: number;
   /** Stop with reason "output-limit" once the guest has written this many serial/0xE9 bytes. */
   maxOutputBytes?: number;
 }

@@ -69,6 +69,8 @@ const SLICE = 1 << 20;
 const RECENT_SHOWN = 8;
 /** Replaying longer runs to show their last instructions would take too long (seconds at interpreter speed). */
 const MAX_REPLAY = 200_000_000;
+/** How much of a replay's end runs traced: ample for RECENT_SHOWN, whatever the last instructions were. */
+const REPLAY_TRACED = 10_000;
 const IRQ_TIMER = 0;
 const IRQ_COM1 = 4;
 
@@ -88,6 +90,8 @@ export class Machine {
   private released = false;
   private readonly listeners: EventListener[] = [];
   private readonly shouldStop: (() => boolean) | undefined;
+  /** Where the trace starts: Infinity without one. */
+  private readonly traceFrom: number;
   /** The last N instructions, when config.traceInstructions > 0. */
   private readonly traceRing: InstructionRing | null;
 
@@ -117,8 +121,9 @@ export class Machine {
       },
     );
     this.cpu = new CPU(this.ram, this.io, this.guestRam.written);
-    // The instruction trace records every instruction, so it runs on the interpreter alone.
-    if ((config.compile ?? true) && traceLength === 0) this.cpu.blocks = new BlockCache(this.cpu, config.compileThreshold);
+    this.traceFrom = traceLength > 0 ? config.traceFrom ?? 0 : Infinity;
+    // The instruction trace records every instruction, so once it starts the interpreter runs alone.
+    if ((config.compile ?? true) && this.traceFrom > 0) this.cpu.blocks = new BlockCache(this.cpu, config.compileThreshold);
     // Anything that may make an interrupt deliverable ends the current slice so the loop looks.
     this.pic.onChange = () => { this.cpu.stopRequested = true; };
     this.pit = new Pit(() => this.now(), (level) => this.pic.setIrq(IRQ_TIMER, level));
@@ -234,8 +239,8 @@ export class Machine {
           limit = cpu.retired + 1;
           cpu.interruptShadow = false;
         }
-        if (this.traceRing) runInstructionsTraced(cpu, limit, this.traceRing);
-        else runInstructions(cpu, limit);
+        if (this.traceRing && cpu.retired >= this.traceFrom) runInstructionsTraced(cpu, limit, this.traceRing);
+        else runInstructions(cpu, Math.min(limit, Math.max(this.traceFrom, cpu.retired + 1)));
         this.pit.advanceTo(this.now());
       } catch (e) {
         if (e instanceof CpuException) {
@@ -415,9 +420,12 @@ export class Machine {
     // Without a trace ring, replay the run with one: runs are deterministic, so a
     // second machine stopped at the same count has executed the same instructions.
     if (recent.length === 0 && this.cpu.retired <= MAX_REPLAY) {
-      const replay = new Machine({ ...this.config, traceInstructions: RECENT_SHOWN, compile: false, maxInstructions: this.cpu.retired + 1 });
+      // Compiled up to shortly before the end, traced from there: the same instructions either way.
+      const end = this.cpu.retired;
+      const replay = new Machine({ ...this.config, traceInstructions: RECENT_SHOWN, traceFrom: Math.max(0, end - REPLAY_TRACED), maxInstructions: end + 1 });
       replay.run();
       recent = replay.recentInstructions();
+      replay.release();
     }
     recent = recent.slice(-RECENT_SHOWN);
     if (recent.length === 0) return '; run with --trace=insn to see the last instructions';

@@ -224,7 +224,7 @@ export class CPU {
   getAF(): boolean {
     switch (this.lzOp) {
       case Lazy.None: return (this.flags & AF) !== 0;
-      case Lazy.Logic: return false;
+      case Lazy.Logic: case Lazy.Shift: return false;
       default: return ((this.lzA ^ this.lzB ^ this.lzR) & 0x10) !== 0;
     }
   }

@@ -42,6 +42,8 @@ export const enum Lazy {
   /** INC/DEC keep CF: it is materialized into `flags` before the record is made. */
   Inc,
   Dec,
+  /** SHL/SHR/SAR (compiled code): CF and OF are computed with the result and stored in `flags`; AF = 0. */
+  Shift,
 }
 
 /** Parity of a byte: PF is set when the low 8 bits of a result hold an even number of ones. */

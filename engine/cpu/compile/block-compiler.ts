@@ -18,7 +18,7 @@
 // same lazy record.
 
 import type { CPU } from '../cpu.ts';
-import { Lazy } from '../flags.ts';
+import { CF, Lazy, OF } from '../flags.ts';
 import { table } from '../decode.ts';
 import { commitFlags, shiftRotate } from '../ops/shift.ts';
 import { div, idiv, imul32, imulOneOperand, mul } from '../ops/multiply.ts';
@@ -207,6 +207,27 @@ function conditionCode(cc: number): string {
 }
 
 /**
+ * SHL/SAL, SHR or SAR (group 2 /4 /6, /5, /7) of r32[reg] by `count` (a
+ * JavaScript expression, 1..31), with the flags shiftRotate() gives them: CF
+ * is the last bit shifted out, OF = MSB(value shifted by count-1) XOR MSB(result),
+ * AF = 0. Leaves x = the operand and r = the result. Rotates return null.
+ */
+function shiftCode(op: number, reg: number, count: string): string | null {
+  let result: string;
+  let beforeLast: string;
+  switch (op) {
+    case 4: case 6: result = `x << ${count}`; beforeLast = `(x << (${count} - 1))`; break;
+    case 5: result = `(x >>> ${count}) | 0`; beforeLast = `(x >>> (${count} - 1))`; break;
+    case 7: result = `x >> ${count}`; beforeLast = `(x >> (${count} - 1))`; break;
+    default: return null;
+  }
+  const carry = op === 4 || op === 6 ? `(${beforeLast} >>> 31)` : `(${beforeLast} & 1)`;
+  return `x = r32[${reg}]; r = ${result}; ` +
+    `cpu.flags = (cpu.flags & ~${CF | OF}) | ${carry} | (((${beforeLast} ^ r) >>> 31) << 11); ` +
+    `cpu.lzOp = ${Lazy.Shift}; cpu.lzR = r; cpu.lzSize = 4; r32[${reg}] = r;`;
+}
+
+/**
  * `r = a op b` for the ALU operations compiled inline (ADD OR AND SUB XOR CMP);
  * ADC and SBB return null: they are left to the interpreter.
  */
@@ -340,12 +361,19 @@ function compileInstruction(code: CodeReader, eip: number, startPos: number): Co
       if (m.rmReg < 0 || m.reg === 2 || m.reg === 3) return null;
       const count = (op === 0xd1 ? 1 : code.u8()) & 31;
       if (count === 0) return ok('', false);
+      const inline = shiftCode(m.reg, m.rmReg, String(count));
+      if (inline !== null) {
+        producedFlags = { op: Lazy.Shift, size: 4 };
+        return ok(inline, false);
+      }
       return ok(`r32[${m.rmReg}] = h.shiftRotate(cpu, ${m.reg}, r32[${m.rmReg}], ${count}, 4); h.commitFlags(cpu);`, false);
     }
     case 0xd3: { // ... by CL
       const m = decodeModRM(code, code.u8());
       if (m.rmReg < 0 || m.reg === 2 || m.reg === 3) return null;
-      return ok(`y = r8[4] & 31; if (y !== 0) { r32[${m.rmReg}] = h.shiftRotate(cpu, ${m.reg}, r32[${m.rmReg}], y, 4); h.commitFlags(cpu); }`, false);
+      // A zero count changes no flags, so what follows cannot assume the locals hold this instruction's.
+      const inline = shiftCode(m.reg, m.rmReg, 'y');
+      return ok(`y = r8[4] & 31; if (y !== 0) { ${inline ?? `r32[${m.rmReg}] = h.shiftRotate(cpu, ${m.reg}, r32[${m.rmReg}], y, 4); h.commitFlags(cpu);`} }`, false);
     }
     case 0xf7: { // group 3 on r/m32: TEST imm, NOT, NEG, MUL, IMUL, DIV, IDIV
       const m = decodeModRM(code, code.u8());
