@@ -36,6 +36,8 @@ export interface RunnerOptions {
   wallClockMs?: number;
   /** Called as each test finishes (in completion order), e.g. for a progress line. */
   onResult?(result: TestResult): void;
+  /** Called when a worker thread is started. */
+  onWorkerStart?(): void;
 }
 
 /** Host time a test may take at the least, and the engine speed the backstop assumes for longer budgets. */
@@ -43,10 +45,15 @@ const MIN_WALL_CLOCK_MS = 30_000;
 const ASSUMED_INSTRUCTIONS_PER_SECOND = 5_000_000;
 
 const WORKER_ENTRY = new URL('./worker-entry.mjs', import.meta.url);
-/** How long this thread grades alone before deciding whether workers are worth starting. */
-const WORKER_HEAD_START_MS = 50;
-/** What starting a worker costs (a thread, then the compiled engine and grader), measured on a 2-core machine. */
-const WORKER_STARTUP_MS = 150;
+/**
+ * Guest work a worker must find waiting before it is worth starting: a new
+ * thread costs about 0.12 s to load the engine, and then runs several times
+ * slower than a warm one until V8 has compiled the engine's hot paths and the
+ * guest's compiled blocks again (measured on a 2-core machine).
+ */
+const WORKER_BREAK_EVEN_MS = 400;
+/** Guest instructions per second a thread runs lab code at while still warming up: the estimate that decides. */
+const WARMING_INSTRUCTIONS_PER_SECOND = 50_000_000;
 
 /**
  * The parent's Node flags for a worker (loaders, conditions), minus the ones
@@ -124,31 +131,9 @@ export async function runTests(files: readonly SpecFile[], inputs: TestInputs, o
   }
   const jobs = Math.max(1, Math.min(opts.jobs ?? os.availableParallelism(), tasks.length));
   const queue = [...tasks];
-  // This thread grades too, from the first moment: starting a worker (a thread
-  // that loads the engine) takes longer than many lab tests, so a small suite
-  // is done here before any worker is ready, and a large one loses nothing.
-  // A worker joins once it has loaded, and takes tests from the same queue.
-  // How long tests take on this thread so far, to judge whether a worker would pay for itself.
-  let hereTests = 0;
-  let hereMs = 0;
-  const here = async () => {
-    for (let task = queue.shift(); task; task = queue.shift()) {
-      const started = performance.now();
-      done(runTest(task.spec, inputs, { id: task.id, hidden: task.hidden }, opts.wallClockMs ?? wallClockLimitMs(task.spec, inputs)));
-      hereMs += performance.now() - started;
-      hereTests++;
-      // Let finished workers hand back results and take the next test.
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  };
+  const slots: Promise<void>[] = [];
   const slot = async () => {
-    // A worker costs more to start than a small suite takes to run: start one
-    // only if, after this thread's head start, the work left would outlast it.
-    if (!opts.workersOnly) {
-      await new Promise((resolve) => setTimeout(resolve, WORKER_HEAD_START_MS));
-      const perTest = hereTests > 0 ? hereMs / hereTests : Infinity;
-      if (queue.length === 0 || queue.length * perTest < WORKER_STARTUP_MS) return;
-    }
+    opts.onWorkerStart?.();
     const worker = new Worker(WORKER_ENTRY, { workerData: { inputs }, execArgv: workerExecArgv() });
     let current: Worker | null = worker;
     try {
@@ -172,9 +157,29 @@ export async function runTests(files: readonly SpecFile[], inputs: TestInputs, o
       if (current) await current.terminate();
     }
   };
-  // With one job, this thread is the job: no worker, and the backstop is the engine's stop hook.
-  if (opts.workersOnly) await Promise.all(Array.from({ length: jobs }, slot));
-  else await Promise.all([here(), ...Array.from({ length: jobs - 1 }, slot)]);
+  if (opts.workersOnly) {
+    for (let i = 0; i < jobs; i++) slots.push(slot());
+    await Promise.all(slots);
+    return sortResults(results);
+  }
+  // This thread grades too, from the first moment: a worker costs more to
+  // start than many lab tests take to run. After each test it judges, from
+  // that test's instruction count, how much work is left per thread; while
+  // that would outlast a new worker's start-up and warm-up, another starts and
+  // takes tests from the same queue. Instructions, not milliseconds: a thread
+  // that is still warming up would make every suite look long.
+  const startWorkersIfWorthIt = (lastInstructions: number) => {
+    const perTestMs = (lastInstructions / WARMING_INSTRUCTIONS_PER_SECOND) * 1000;
+    while (slots.length < jobs - 1 && (queue.length * perTestMs) / (slots.length + 1) > WORKER_BREAK_EVEN_MS) slots.push(slot());
+  };
+  for (let task = queue.shift(); task; task = queue.shift()) {
+    const result = runTest(task.spec, inputs, { id: task.id, hidden: task.hidden }, opts.wallClockMs ?? wallClockLimitMs(task.spec, inputs));
+    done(result);
+    startWorkersIfWorthIt(result.run.instructions);
+    // Let workers hand back results and take the next test.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await Promise.all(slots);
   return sortResults(results);
 }
 

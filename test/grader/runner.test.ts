@@ -44,6 +44,21 @@ describe('runTests', () => {
     expect(here).toEqual(one);
   });
 
+  it('starts workers for long tests but not for short ones, and grades the same either way', async () => {
+    const loop = { ...good, kernel: await behaveKernel('LOOP') };
+    let started = 0;
+    const onWorkerStart = () => { started++; };
+    const long = await runTests([spec('long.ts')], loop, { jobs: 3, onWorkerStart });
+    expect(started).toBe(2);
+    expect(long.map((r) => [r.name, r.run.end, r.run.instructions])).toEqual(
+      [1, 2, 3, 4].map((n) => [`spins to its budget ${n}`, 'budget', 20_000_000]),
+    );
+    expect(await runTests([spec('long.ts')], loop, { jobs: 1 })).toEqual(long);
+    started = 0;
+    await runTests(files(), good, { jobs: 3, onWorkerStart });
+    expect(started).toBe(0);
+  });
+
   it('stops a test at the wall-clock backstop and goes on with the others (on this thread, with one job)', async () => {
     const loop = { ...good, kernel: await behaveKernel('LOOP') };
     const results = await runTests([spec('slow.ts'), spec('throws.ts')], loop, { jobs: 1, wallClockMs: 1500 });
