@@ -7,6 +7,10 @@
 //
 // When ringlab is slower than hoped, the "where ringlab's time goes" section
 // splits its wall time into the parts one can act on separately.
+//
+// Then the same for the course's real lab 3 (public and hidden tests), what
+// users run, against the other usual course grader: one QEMU boot per test
+// whose serial output must equal a golden transcript (see lab-cases.ts).
 
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
@@ -20,7 +24,8 @@ import { findLab } from '../../grader/labs.ts';
 import { runTest, type TestInputs } from '../../grader/run-test.ts';
 import { loadSpecFile, type TestSpec } from '../../grader/spec.ts';
 import { CASES, type BenchCase } from './grading-course/01-bench/cases.ts';
-import { describeHostNoise, engineRevision, formatTable, progress, spreadOf, watchHost, type Spread } from './measure.ts';
+import { loadLabBoots, type LabBoot } from './lab-cases.ts';
+import { describeHostNoise, engineRevision, formatTable, progress, spreadOf, watchHost, type HostNoise, type Spread } from './measure.ts';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = path.resolve(BENCH_DIR, '../..');
@@ -28,12 +33,15 @@ const COURSE = path.join(BENCH_DIR, 'grading-course');
 const LAB_CLI = path.join(REPO_ROOT, 'grader/cli/lab.js');
 const WORKER_ENTRY = new URL('../../grader/worker-entry.mjs', import.meta.url);
 const LAB = 1;
+const LAB3_COURSE = path.join(REPO_ROOT, 'labs');
+const LAB3_HIDDEN = 'labs/03-usermode/hidden';
 
-const USAGE = `usage: tsx test/bench/grading.bench.ts [--runs N] [--no-cold] [--json]
+const USAGE = `usage: tsx test/bench/grading.bench.ts [--runs N] [--no-cold] [--only bench|lab3] [--json]
 
-  --runs N    timed runs of each grader and parallelism (default 3), after one warm-up
-  --no-cold   skip the run with an empty build cache
-  --json      results as JSON on stdout; progress stays on stderr
+  --runs N       timed runs of each grader and parallelism (default 3), after one warm-up
+  --no-cold      skip the run with an empty build cache (benchmark course only)
+  --only PART    bench: only the benchmark course; lab3: only labs/03-usermode (default: both)
+  --json         results as JSON on stdout; progress stays on stderr
 `;
 
 /** pass/fail per test name. */
@@ -46,11 +54,11 @@ interface GraderRun {
 
 // ---- ringlab: the real CLI, end to end ----------------------------------------------
 
-/** One `lab grade` as a user runs it; verdicts read back from its terminal summary. */
-function runLabGrade(jobs: number): Promise<GraderRun> {
+/** One `lab grade <args>` as a user runs it; verdicts read back from its terminal summary. */
+function runLabGrade(args: string[]): Promise<GraderRun> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [LAB_CLI, 'grade', String(LAB), '--course', COURSE, '--jobs', String(jobs)], {
+    const child = spawn(process.execPath, [LAB_CLI, 'grade', ...args], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -74,23 +82,23 @@ function runLabGrade(jobs: number): Promise<GraderRun> {
   });
 }
 
-// ---- the QEMU + regex grader ------------------------------------------------------------
+const gradeBenchCourse = (jobs: number) => runLabGrade([String(LAB), '--course', COURSE, '--jobs', String(jobs)]);
+const gradeLab3 = (jobs: number) => runLabGrade(['3', '--hidden', LAB3_HIDDEN, '--jobs', String(jobs)]);
 
-interface QemuVerdict {
-  passed: boolean;
+// ---- the QEMU graders -------------------------------------------------------------------
+
+interface QemuBoot {
+  serial: string;
+  status: number | null;
   seconds: number;
 }
 
-/** What a typical course script does: boot, capture COM1, grep, look at the exit status. */
-function gradeUnderQemu(kernel: string, c: BenchCase): Promise<QemuVerdict> {
-  const args = [
-    '-kernel', kernel, '-append', c.cmdline,
-    '-serial', 'stdio', '-display', 'none', '-monitor', 'none', '-no-reboot',
-    '-device', 'isa-debug-exit,iobase=0xf4,iosize=1', '-m', '32',
-  ];
+/** One boot to exit with COM1 captured, as course scripts run it. */
+function bootQemu(args: string[], cwd?: string): Promise<QemuBoot> {
+  const shared = ['-serial', 'stdio', '-display', 'none', '-monitor', 'none', '-no-reboot', '-device', 'isa-debug-exit,iobase=0xf4,iosize=1'];
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn('qemu-system-i386', args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn('qemu-system-i386', [...args, ...shared], { stdio: ['ignore', 'pipe', 'ignore'], ...(cwd ? { cwd } : {}) });
     const out: Buffer[] = [];
     // The same backstop a course script needs for a kernel that never exits.
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
@@ -98,29 +106,87 @@ function gradeUnderQemu(kernel: string, c: BenchCase): Promise<QemuVerdict> {
     child.on('error', reject);
     child.on('close', (status) => {
       clearTimeout(timer);
-      const serial = Buffer.concat(out).toString('latin1');
-      const patterns = [...c.contains.map((t) => new RegExp(t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))), ...c.matches];
-      // isa-debug-exit makes QEMU exit with (code << 1) | 1.
-      const passed = patterns.every((re) => re.test(serial)) && status === ((c.exit << 1) | 1);
-      resolve({ passed, seconds: (performance.now() - started) / 1000 });
+      resolve({ serial: Buffer.concat(out).toString('latin1'), status, seconds: (performance.now() - started) / 1000 });
     });
   });
 }
 
-async function runQemuGrader(kernel: string, jobs: number): Promise<GraderRun & { perTest: number[] }> {
+interface QemuVerdict {
+  passed: boolean;
+  seconds: number;
+  /** For a failure: what the grader saw, so that a disagreement can be explained. */
+  why?: string;
+}
+
+/** The benchmark course's grader: grep the serial output, look at the exit status. */
+async function gradeByRegex(kernel: string, c: BenchCase): Promise<QemuVerdict> {
+  const boot = await bootQemu(['-kernel', kernel, '-append', c.cmdline, '-m', '32']);
+  const patterns = [...c.contains.map((t) => new RegExp(t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))), ...c.matches];
+  // isa-debug-exit makes QEMU exit with (code << 1) | 1.
+  const passed = patterns.every((re) => re.test(boot.serial)) && boot.status === ((c.exit << 1) | 1);
+  return { passed, seconds: boot.seconds };
+}
+
+/** The first line where two transcripts part, for a one-line explanation. */
+function firstDifference(expected: string, got: string): string {
+  const e = expected.split('\n');
+  const g = got.split('\n');
+  const i = e.findIndex((line, k) => line !== g[k]);
+  const at = i === -1 ? e.length : i;
+  return `line ${at + 1}: expected ${JSON.stringify(e[at] ?? '(end)')}, got ${JSON.stringify(g[at] ?? '(end)')}`;
+}
+
+/** A test as the golden-output grader knows it: how to boot it, and what it must print and exit with. */
+interface LabCase extends LabBoot {
+  /** What COM1 must carry, byte for byte (latin1, \r removed). */
+  expectedSerial: string;
+  /** QEMU's exit status: (code << 1) | 1 for isa-debug-exit. */
+  expectedStatus: number | null;
+}
+
+/** The golden files: each test booted once under QEMU, untimed, as a course records them. */
+async function recordGolden(boots: LabBoot[]): Promise<LabCase[]> {
+  const cases: LabCase[] = [];
+  for (const b of boots) {
+    const boot = await bootQemu(b.bootArgs, b.cwd);
+    cases.push({ ...b, expectedSerial: boot.serial.replace(/\r/g, ''), expectedStatus: boot.status });
+  }
+  return cases;
+}
+
+/** The golden-output grader: the whole transcript and the exit status must be as expected. */
+async function gradeByTranscript(c: LabCase): Promise<QemuVerdict> {
+  const boot = await bootQemu(c.bootArgs, c.cwd);
+  const serial = boot.serial.replace(/\r/g, '');
+  if (boot.status !== c.expectedStatus) return { passed: false, seconds: boot.seconds, why: `exit status ${boot.status}, expected ${c.expectedStatus}` };
+  if (serial !== c.expectedSerial) return { passed: false, seconds: boot.seconds, why: `transcript differs at ${firstDifference(c.expectedSerial, serial)}` };
+  return { passed: true, seconds: boot.seconds };
+}
+
+interface QemuGraderRun extends GraderRun {
+  /** Seconds of each boot, in the order they finished. */
+  perTest: number[];
+  /** Why each failing test failed, where the grader says. */
+  why: Map<string, string>;
+}
+
+/** Grades every case with `jobs` QEMUs running at a time, as a course script with `xargs -P` would. */
+async function runQemuGrader<T extends { name: string }>(cases: T[], jobs: number, grade: (c: T) => Promise<QemuVerdict>): Promise<QemuGraderRun> {
   const started = performance.now();
   const verdicts: Verdicts = new Map();
+  const why = new Map<string, string>();
   const perTest: number[] = [];
-  const queue = [...CASES];
+  const queue = [...cases];
   const slot = async () => {
     for (let c = queue.shift(); c; c = queue.shift()) {
-      const v = await gradeUnderQemu(kernel, c);
+      const v = await grade(c);
       verdicts.set(c.name, v.passed);
+      if (v.why !== undefined) why.set(c.name, v.why);
       perTest.push(v.seconds);
     }
   };
   await Promise.all(Array.from({ length: jobs }, slot));
-  return { seconds: (performance.now() - started) / 1000, verdicts, perTest };
+  return { seconds: (performance.now() - started) / 1000, verdicts, perTest, why };
 }
 
 // ---- where ringlab's time goes ------------------------------------------------------------
@@ -132,11 +198,11 @@ function spawnSeconds(args: string[]): number {
   return (performance.now() - started) / 1000;
 }
 
-/** Seconds from creating `count` grading workers to each having loaded tsx, the engine and a spec. */
+/** Seconds from creating `count` grading workers to each having loaded the compiled grader and engine, and a spec. */
 async function workerStartSeconds(inputs: TestInputs, specFile: string, count: number): Promise<number> {
   const started = performance.now();
   await Promise.all(Array.from({ length: count }, () => new Promise<void>((resolve, reject) => {
-    // No execArgv, as under `node lab.js`: the worker registers tsx itself.
+    // No execArgv, as under `node lab.js`: the worker loads the compiled grader and engine itself.
     const w = new Worker(WORKER_ENTRY, { workerData: { inputs }, execArgv: [] });
     w.once('error', reject);
     // A test name that does not exist: the worker loads everything, runs nothing and answers.
@@ -158,17 +224,22 @@ function runAllInProcess(specs: TestSpec[], inputs: TestInputs): InProcessPass {
   return { seconds: (performance.now() - started) / 1000, instructions };
 }
 
-// ---- main ---------------------------------------------------------------------------------
+// ---- rounds, verdicts, tables ------------------------------------------------------------
 
-function compareVerdicts(a: Verdicts, b: Verdicts, what: string): string[] {
-  const problems: string[] = [];
-  for (const c of CASES) {
-    const x = a.get(c.name);
-    const y = b.get(c.name);
-    if (x === undefined || y === undefined) problems.push(`${what}: no verdict for '${c.name}'`);
-    else if (x !== y) problems.push(`${what}: '${c.name}' ${x ? 'passes' : 'fails'} on ringlab but ${y ? 'passes' : 'fails'} under QEMU`);
-  }
-  return problems;
+/** ringlab's runs and QEMU's, with 2 tests at a time and with 1. */
+interface Rounds {
+  ring2: GraderRun[];
+  ring1: GraderRun[];
+  qemu2: QemuGraderRun[];
+  qemu1: QemuGraderRun[];
+}
+
+interface Graders {
+  /** Progress label of one run with `jobs` tests at a time. */
+  ringlabLabel: (jobs: number) => string;
+  qemuLabel: (jobs: number) => string;
+  ringlab: (jobs: number) => Promise<GraderRun>;
+  qemu: (jobs: number) => Promise<QemuGraderRun>;
 }
 
 async function timed<T extends GraderRun>(runs: number, label: string, once: () => Promise<T>): Promise<T[]> {
@@ -181,24 +252,84 @@ async function timed<T extends GraderRun>(runs: number, label: string, once: () 
   return out;
 }
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({
-    args: process.argv.slice(2),
-    options: {
-      runs: { type: 'string', default: '3' },
-      'no-cold': { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
+/** Alternates the graders per round so that a busy spell on the host hits both. */
+async function alternate(runs: number, roundLabel: string, g: Graders): Promise<Rounds> {
+  const r: Rounds = { ring2: [], ring1: [], qemu2: [], qemu1: [] };
+  for (let round = 0; round < runs; round++) {
+    progress(`${roundLabel} ${round + 1} of ${runs}:`);
+    r.ring2.push(...(await timed(1, g.ringlabLabel(2), () => g.ringlab(2))));
+    r.qemu2.push(...(await timed(1, g.qemuLabel(2), () => g.qemu(2))));
+    r.ring1.push(...(await timed(1, g.ringlabLabel(1), () => g.ringlab(1))));
+    r.qemu1.push(...(await timed(1, g.qemuLabel(1), () => g.qemu(1))));
   }
-  const runs = Number(values.runs);
-  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs ${values.runs}: give a whole number of at least 1`);
-  const host = watchHost();
+  return r;
+}
 
+function compareVerdicts(names: string[], ringlab: Verdicts, qemu: QemuGraderRun, what: string): string[] {
+  const problems: string[] = [];
+  for (const name of names) {
+    const x = ringlab.get(name);
+    const y = qemu.verdicts.get(name);
+    const why = qemu.why.get(name);
+    if (x === undefined || y === undefined) problems.push(`${what}: no verdict for '${name}'`);
+    else if (x !== y) problems.push(`${what}: '${name}' ${x ? 'passes' : 'fails'} on ringlab but ${y ? 'passes' : 'fails'} under QEMU${why ? ` (${why})` : ''}`);
+  }
+  return problems;
+}
+
+/** Every ringlab run against QEMU's first, every QEMU run against ringlab's first. */
+function crossCheck(names: string[], r: Rounds, moreRinglab: GraderRun[] = []): string[] {
+  const problems: string[] = [];
+  for (const [i, x] of [...r.ring2, ...r.ring1, ...moreRinglab].entries()) problems.push(...compareVerdicts(names, x.verdicts, r.qemu2[0]!, `ringlab run ${i + 1}`));
+  for (const [i, x] of [...r.qemu2, ...r.qemu1].entries()) problems.push(...compareVerdicts(names, r.ring2[0]!.verdicts, x, `QEMU run ${i + 1}`));
+  return problems;
+}
+
+interface Summary {
+  r2: Spread;
+  r1: Spread;
+  q2: Spread;
+  q1: Spread;
+  qemuPerTest: Spread;
+  ratio: { jobs2: number; jobs1: number; jobs2Best: number };
+}
+
+function summarize(r: Rounds): Summary {
+  const r2 = spreadOf(r.ring2.map((x) => x.seconds));
+  const r1 = spreadOf(r.ring1.map((x) => x.seconds));
+  const q2 = spreadOf(r.qemu2.map((x) => x.seconds));
+  const q1 = spreadOf(r.qemu1.map((x) => x.seconds));
+  const qemuPerTest = spreadOf(r.qemu1.flatMap((x) => x.perTest));
+  return { r2, r1, q2, q1, qemuPerTest, ratio: { jobs2: q2.median / r2.median, jobs1: q1.median / r1.median, jobs2Best: q2.best / r2.best } };
+}
+
+const s = (x: number) => `${x.toFixed(2)} s`;
+const ms = (x: number) => `${(x * 1000).toFixed(0)} ms`;
+
+/** The four rows: ringlab and QEMU, 2 at a time then 1; QEMU/ringlab on ringlab's rows. */
+function graderTable(sum: Summary, n: number, ringlabName: (jobs: number) => string, qemuName: (jobs: number) => string): string {
+  const row = (name: string, sp: Spread, ratio: string): string[] => [name, s(sp.best), s(sp.median), ms(sp.median / n), ratio];
+  return formatTable(['grader', 'best', 'median', 'per test', 'QEMU/ringlab'], [
+    row(ringlabName(2), sum.r2, `${sum.ratio.jobs2.toFixed(2)}x`),
+    row(qemuName(2), sum.q2, ''),
+    row(ringlabName(1), sum.r1, `${sum.ratio.jobs1.toFixed(2)}x`),
+    row(qemuName(1), sum.q1, ''),
+  ]);
+}
+
+function agreementLine(problems: string[], n: number): string {
+  return problems.length === 0 ? `both graders agree on all ${n} tests in every run` : `DISAGREEMENT:\n  ${problems.join('\n  ')}`;
+}
+
+/** One part of the benchmark, measured; reported once the host's noise over the whole run is known. */
+interface Part {
+  problems: string[];
+  report(noise: HostNoise, engine: string): { json: Record<string, unknown>; lines: string[] };
+}
+
+// ---- the benchmark course ---------------------------------------------------------------
+
+async function benchCoursePart(runs: number, withCold: boolean): Promise<Part> {
   // The kernel both graders boot: the grader's own build, from its cache.
   const lab = findLab(COURSE, LAB);
   const built = await buildLab(COURSE, lab.manifest);
@@ -206,32 +337,23 @@ async function main(): Promise<number> {
   const kernel = built.kernel;
 
   let cold: GraderRun | null = null;
-  if (!values['no-cold']) {
+  if (withCold) {
     // Only this tree's cache entry goes: the directory is named by its content hash.
     rmSync(path.dirname(kernel), { recursive: true, force: true });
     progress('ringlab, empty build cache:');
-    cold = (await timed(1, 'lab grade --jobs 2 (cold)', () => runLabGrade(2)))[0]!;
+    cold = (await timed(1, 'lab grade --jobs 2 (cold)', () => gradeBenchCourse(2)))[0]!;
   }
   progress('ringlab warm-up:');
-  await timed(1, 'lab grade --jobs 2 (warm-up)', () => runLabGrade(2));
+  await timed(1, 'lab grade --jobs 2 (warm-up)', () => gradeBenchCourse(2));
 
-  // Alternate the graders per round so that a busy spell on the host hits both.
-  const ring2: GraderRun[] = [];
-  const ring1: GraderRun[] = [];
-  const qemu2: (GraderRun & { perTest: number[] })[] = [];
-  const qemu1: (GraderRun & { perTest: number[] })[] = [];
-  for (let round = 0; round < runs; round++) {
-    progress(`round ${round + 1} of ${runs}:`);
-    ring2.push(...(await timed(1, 'lab grade --jobs 2', () => runLabGrade(2))));
-    qemu2.push(...(await timed(1, 'qemu+regex, 2 at a time', () => runQemuGrader(kernel, 2))));
-    ring1.push(...(await timed(1, 'lab grade --jobs 1', () => runLabGrade(1))));
-    qemu1.push(...(await timed(1, 'qemu+regex, 1 at a time', () => runQemuGrader(kernel, 1))));
-  }
-
-  const problems: string[] = [];
-  const reference = qemu2[0]!.verdicts;
-  for (const [i, r] of [...ring2, ...ring1, ...(cold ? [cold] : [])].entries()) problems.push(...compareVerdicts(r.verdicts, reference, `ringlab run ${i + 1}`));
-  for (const [i, r] of [...qemu2, ...qemu1].entries()) problems.push(...compareVerdicts(ring2[0]!.verdicts, r.verdicts, `QEMU run ${i + 1}`));
+  const rounds = await alternate(runs, 'round', {
+    ringlabLabel: (jobs) => `lab grade --jobs ${jobs}`,
+    qemuLabel: (jobs) => `qemu+regex, ${jobs} at a time`,
+    ringlab: gradeBenchCourse,
+    qemu: (jobs) => runQemuGrader(CASES, jobs, (c) => gradeByRegex(kernel, c)),
+  });
+  const problems = crossCheck(CASES.map((c) => c.name), rounds, cold ? [cold] : []);
+  const reference = rounds.qemu2[0]!.verdicts;
 
   // ---- the breakdown -----------------------------------------------------------
   progress('where ringlab\'s time goes:');
@@ -255,77 +377,150 @@ async function main(): Promise<number> {
   const firstPass = runAllInProcess(specs, inputs);
   const steady = spreadOf([0, 1, 2].map(() => runAllInProcess(specs, inputs).seconds));
   const machineStarted = performance.now();
-  for (const s of specs) runTest({ ...s, maxInstructions: 1 }, inputs);
+  for (const sp of specs) runTest({ ...sp, maxInstructions: 1 }, inputs);
   const machineOnly = (performance.now() - machineStarted) / 1000;
 
-  const noise = host();
-  const r2 = spreadOf(ring2.map((r) => r.seconds));
-  const r1 = spreadOf(ring1.map((r) => r.seconds));
-  const q2 = spreadOf(qemu2.map((r) => r.seconds));
-  const q1 = spreadOf(qemu1.map((r) => r.seconds));
-  const qemuPerTest = spreadOf(qemu1.flatMap((r) => r.perTest));
+  const sum = summarize(rounds);
   const n = CASES.length;
-  const figures = {
-    tests: n,
-    passing: [...reference.values()].filter(Boolean).length,
-    ringlab: { jobs2: r2, jobs1: r1, coldJobs2Seconds: cold?.seconds ?? null },
-    qemu: { jobs2: q2, jobs1: q1, perTestBootSeconds: qemuPerTest },
-    ratio: { jobs2: q2.median / r2.median, jobs1: q1.median / r1.median, jobs2Best: q2.best / r2.best },
-    breakdown: {
-      nodeStartSeconds: nodeStart.best,
-      cliStartSeconds: cliStart.best,
-      cachedBuildSeconds: cachedBuild,
-      twoWorkersStartSeconds: workers2.best,
-      machineSetupSeconds: machineOnly,
-      firstPassSeconds: firstPass.seconds,
-      steadyPassSeconds: steady.best,
-      instructions: firstPass.instructions,
-      steadyMips: firstPass.instructions / steady.best / 1e6,
-    },
-    agree: problems.length === 0,
-    problems,
-    noise: { ...noise, ringlabSpread: r2.spread, qemuSpread: q2.spread },
-    engine: engineRevision(),
+  const passing = [...reference.values()].filter(Boolean).length;
+  const breakdown = {
+    nodeStartSeconds: nodeStart.best,
+    cliStartSeconds: cliStart.best,
+    cachedBuildSeconds: cachedBuild,
+    twoWorkersStartSeconds: workers2.best,
+    machineSetupSeconds: machineOnly,
+    firstPassSeconds: firstPass.seconds,
+    steadyPassSeconds: steady.best,
+    instructions: firstPass.instructions,
+    steadyMips: firstPass.instructions / steady.best / 1e6,
   };
+  return {
+    problems,
+    report: (noise, engine) => ({
+      json: {
+        tests: n,
+        passing,
+        ringlab: { jobs2: sum.r2, jobs1: sum.r1, coldJobs2Seconds: cold?.seconds ?? null },
+        qemu: { jobs2: sum.q2, jobs1: sum.q1, perTestBootSeconds: sum.qemuPerTest },
+        ratio: sum.ratio,
+        breakdown,
+        agree: problems.length === 0,
+        problems,
+        noise: { ...noise, ringlabSpread: sum.r2.spread, qemuSpread: sum.q2.spread },
+        engine,
+      },
+      lines: [
+        `grading ${n} tests of test/bench/grading-course lab ${LAB} (${passing} pass, ${n - passing} fail on purpose), ${runs} runs each`,
+        '',
+        graderTable(sum, n, (jobs) => `ringlab lab grade --jobs ${jobs}`, (jobs) => `QEMU + regex, ${jobs} at a time`),
+        '',
+        cold ? `ringlab with an empty build cache (--jobs 2): ${s(cold.seconds)}` : 'cold run skipped (--no-cold)',
+        `one QEMU boot-to-exit, 1 at a time: best ${ms(sum.qemuPerTest.best)}, median ${ms(sum.qemuPerTest.median)}`,
+        '',
+        'where ringlab\'s time goes (measured separately; best of 3 where repeated):',
+        formatTable(['part', 'time'], [
+          ['node start-up (node -e "")', s(nodeStart.best)],
+          ['node + compiled CLI load (lab list)', s(cliStart.best)],
+          ['build, cache hit (hash the tree)', s(cachedBuild)],
+          ['2 workers: start, load compiled engine + a spec', s(workers2.best)],
+          [`${n} machines created, no instructions run`, s(machineOnly)],
+          [`${n} tests in one thread, V8 cold (what a worker pays)`, s(firstPass.seconds)],
+          [`${n} tests in one thread, V8 warm`, s(steady.best)],
+          ['guest instructions in all / warm MIPS', `${(firstPass.instructions / 1e6).toFixed(1)} M / ${breakdown.steadyMips.toFixed(0)}`],
+        ]),
+        '',
+        agreementLine(problems, n),
+        `engine: ${engine}`,
+        `noise: lab grade --jobs 2 runs spread ${(sum.r2.spread * 100).toFixed(0)}%, QEMU 2-at-a-time spread ${(sum.q2.spread * 100).toFixed(0)}%; ${describeHostNoise(noise)}`,
+      ],
+    }),
+  };
+}
 
+// ---- lab 3 of the course ------------------------------------------------------------------
+
+async function lab3Part(runs: number): Promise<Part> {
+  progress('lab 3: building, and recording the golden transcripts under QEMU');
+  const cases = await recordGolden(await loadLabBoots(LAB3_COURSE, 3, path.join(REPO_ROOT, LAB3_HIDDEN)));
+  progress('lab 3, ringlab warm-up:');
+  await timed(1, 'lab grade 3 --jobs 2 (warm-up)', () => gradeLab3(2));
+
+  const rounds = await alternate(runs, 'lab 3 round', {
+    ringlabLabel: (jobs) => `lab grade 3 --jobs ${jobs}`,
+    qemuLabel: (jobs) => `qemu+transcript, ${jobs} at a time`,
+    ringlab: gradeLab3,
+    qemu: (jobs) => runQemuGrader(cases, jobs, gradeByTranscript),
+  });
+  const problems = crossCheck(cases.map((c) => c.name), rounds);
+  const sum = summarize(rounds);
+  const n = cases.length;
+  const passing = [...rounds.ring2[0]!.verdicts.values()].filter(Boolean).length;
+  return {
+    problems,
+    report: (noise, engine) => ({
+      json: {
+        tests: n,
+        passing,
+        ringlab: { jobs2: sum.r2, jobs1: sum.r1 },
+        qemu: { jobs2: sum.q2, jobs1: sum.q1, perTestBootSeconds: sum.qemuPerTest },
+        ratio: sum.ratio,
+        agree: problems.length === 0,
+        problems,
+        noise: { ...noise, ringlabSpread: sum.r2.spread, qemuSpread: sum.q2.spread },
+        engine,
+      },
+      lines: [
+        `grading ${n} tests of labs/03-usermode, public and hidden (${passing} pass on ringlab), ${runs} runs each`,
+        '',
+        graderTable(sum, n, (jobs) => `ringlab lab grade 3 --jobs ${jobs}`, (jobs) => `QEMU + transcript, ${jobs} at a time`),
+        '',
+        `one QEMU boot-to-exit, 1 at a time: best ${ms(sum.qemuPerTest.best)}, median ${ms(sum.qemuPerTest.median)}`,
+        agreementLine(problems, n),
+        `noise: lab grade 3 --jobs 2 runs spread ${(sum.r2.spread * 100).toFixed(0)}%, QEMU 2-at-a-time spread ${(sum.q2.spread * 100).toFixed(0)}%; ${describeHostNoise(noise)}`,
+      ],
+    }),
+  };
+}
+
+// ---- main ---------------------------------------------------------------------------------
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: {
+      runs: { type: 'string', default: '3' },
+      'no-cold': { type: 'boolean', default: false },
+      only: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const runs = Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs ${values.runs}: give a whole number of at least 1`);
+  if (values.only !== undefined && values.only !== 'bench' && values.only !== 'lab3') throw new Error(`--only ${values.only}: give bench or lab3`);
+  const host = watchHost();
+
+  const bench = values.only === 'lab3' ? null : await benchCoursePart(runs, !values['no-cold']);
+  const lab3 = values.only === 'bench' ? null : await lab3Part(runs);
+
+  const noise = host();
+  const engine = engineRevision();
+  const benchReport = bench?.report(noise, engine);
+  const lab3Report = lab3?.report(noise, engine);
   if (values.json) {
-    process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
+    // The benchmark course's figures stay at the top level, where they have always been.
+    const json = benchReport ? { ...benchReport.json, ...(lab3Report ? { lab3: lab3Report.json } : {}) } : { lab3: lab3Report!.json, noise, engine };
+    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
   } else {
-    const s = (x: number) => `${x.toFixed(2)} s`;
-    const ms = (x: number) => `${(x * 1000).toFixed(0)} ms`;
-    const row = (name: string, sp: Spread, ratio: string): string[] => [name, s(sp.best), s(sp.median), ms(sp.median / n), ratio];
-    const lines = [
-      `grading ${n} tests of test/bench/grading-course lab ${LAB} (${figures.passing} pass, ${n - figures.passing} fail on purpose), ${runs} runs each`,
-      '',
-      formatTable(['grader', 'best', 'median', 'per test', 'QEMU/ringlab'], [
-        row('ringlab lab grade --jobs 2', r2, `${figures.ratio.jobs2.toFixed(2)}x`),
-        row('QEMU + regex, 2 at a time', q2, ''),
-        row('ringlab lab grade --jobs 1', r1, `${figures.ratio.jobs1.toFixed(2)}x`),
-        row('QEMU + regex, 1 at a time', q1, ''),
-      ]),
-      '',
-      cold ? `ringlab with an empty build cache (--jobs 2): ${s(cold.seconds)}` : 'cold run skipped (--no-cold)',
-      `one QEMU boot-to-exit, 1 at a time: best ${ms(qemuPerTest.best)}, median ${ms(qemuPerTest.median)}`,
-      '',
-      'where ringlab\'s time goes (measured separately; best of 3 where repeated):',
-      formatTable(['part', 'time'], [
-        ['node start-up (node -e "")', s(nodeStart.best)],
-        ['node + tsx + CLI load (lab list)', s(cliStart.best)],
-        ['build, cache hit (hash the tree)', s(cachedBuild)],
-        ['2 workers: start, register tsx, load engine + a spec', s(workers2.best)],
-        [`${n} machines created, no instructions run`, s(machineOnly)],
-        [`${n} tests in one thread, V8 cold (what a worker pays)`, s(firstPass.seconds)],
-        [`${n} tests in one thread, V8 warm`, s(steady.best)],
-        ['guest instructions in all / warm MIPS', `${(firstPass.instructions / 1e6).toFixed(1)} M / ${figures.breakdown.steadyMips.toFixed(0)}`],
-      ]),
-      '',
-      problems.length === 0 ? `both graders agree on all ${n} tests in every run` : `DISAGREEMENT:\n  ${problems.join('\n  ')}`,
-      `engine: ${figures.engine}`,
-      `noise: lab grade --jobs 2 runs spread ${(r2.spread * 100).toFixed(0)}%, QEMU 2-at-a-time spread ${(q2.spread * 100).toFixed(0)}%; ${describeHostNoise(noise)}`,
-    ];
+    const lines = [...(benchReport?.lines ?? [])];
+    if (lab3Report) lines.push(...(benchReport ? [''] : []), ...lab3Report.lines, ...(benchReport ? [] : [`engine: ${engine}`]));
     process.stdout.write(`${lines.join('\n')}\n`);
   }
-  return problems.length === 0 ? 0 : 1;
+  return [...(bench?.problems ?? []), ...(lab3?.problems ?? [])].length === 0 ? 0 : 1;
 }
 
 main().then(
