@@ -317,6 +317,22 @@ function graderTable(sum: Summary, n: number, ringlabName: (jobs: number) => str
   ]);
 }
 
+/** The figures both parts report in --json; `extra` holds what only one part measures. */
+function partJson(n: number, passing: number, sum: Summary, problems: string[], noise: HostNoise, engine: string, extra: { ringlab?: object; breakdown?: object } = {}): Record<string, unknown> {
+  return {
+    tests: n,
+    passing,
+    ringlab: { jobs2: sum.r2, jobs1: sum.r1, ...extra.ringlab },
+    qemu: { jobs2: sum.q2, jobs1: sum.q1, perTestBootSeconds: sum.qemuPerTest },
+    ratio: sum.ratio,
+    ...(extra.breakdown ? { breakdown: extra.breakdown } : {}),
+    agree: problems.length === 0,
+    problems,
+    noise: { ...noise, ringlabSpread: sum.r2.spread, qemuSpread: sum.q2.spread },
+    engine,
+  };
+}
+
 function agreementLine(problems: string[], n: number): string {
   return problems.length === 0 ? `both graders agree on all ${n} tests in every run` : `DISAGREEMENT:\n  ${problems.join('\n  ')}`;
 }
@@ -397,18 +413,7 @@ async function benchCoursePart(runs: number, withCold: boolean): Promise<Part> {
   return {
     problems,
     report: (noise, engine) => ({
-      json: {
-        tests: n,
-        passing,
-        ringlab: { jobs2: sum.r2, jobs1: sum.r1, coldJobs2Seconds: cold?.seconds ?? null },
-        qemu: { jobs2: sum.q2, jobs1: sum.q1, perTestBootSeconds: sum.qemuPerTest },
-        ratio: sum.ratio,
-        breakdown,
-        agree: problems.length === 0,
-        problems,
-        noise: { ...noise, ringlabSpread: sum.r2.spread, qemuSpread: sum.q2.spread },
-        engine,
-      },
+      json: partJson(n, passing, sum, problems, noise, engine, { ringlab: { coldJobs2Seconds: cold?.seconds ?? null }, breakdown }),
       lines: [
         `grading ${n} tests of test/bench/grading-course lab ${LAB} (${passing} pass, ${n - passing} fail on purpose), ${runs} runs each`,
         '',
@@ -458,17 +463,7 @@ async function lab3Part(runs: number): Promise<Part> {
   return {
     problems,
     report: (noise, engine) => ({
-      json: {
-        tests: n,
-        passing,
-        ringlab: { jobs2: sum.r2, jobs1: sum.r1 },
-        qemu: { jobs2: sum.q2, jobs1: sum.q1, perTestBootSeconds: sum.qemuPerTest },
-        ratio: sum.ratio,
-        agree: problems.length === 0,
-        problems,
-        noise: { ...noise, ringlabSpread: sum.r2.spread, qemuSpread: sum.q2.spread },
-        engine,
-      },
+      json: partJson(n, passing, sum, problems, noise, engine),
       lines: [
         `grading ${n} tests of labs/03-usermode, public and hidden (${passing} pass on ringlab), ${runs} runs each`,
         '',
