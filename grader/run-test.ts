@@ -9,7 +9,7 @@ import type { EngineEvent } from '../engine/events.ts';
 import { formatEvent } from '../engine/inspect/format-event.ts';
 import { disassemble } from '../engine/inspect/disassemble.ts';
 import { Machine } from '../engine/machine.ts';
-import type { CheckResult, GuestLocation, RunEnd, TestResult, Visibility } from './model.ts';
+import type { CheckResult, GuestLocation, RunEnd, TestResult } from './model.ts';
 import { checkPoints, EVENT_LIMIT, type TestRun, type TestSpec } from './spec.ts';
 import { roundPoints } from './score.ts';
 
@@ -303,10 +303,10 @@ function makeTestRun(spec: TestSpec, machine: Machine, result: RunResult, serial
   };
 }
 
-/** A result for a test that produced no run of its own: a broken spec, a crashed worker, the wall-clock backstop. */
 /** What a result says about its test before anything ran. */
 type ResultBase = Pick<TestResult, 'id' | 'name' | 'visibility' | 'hidden' | 'maxScore'>;
 
+/** A result for a test that produced no run of its own: a broken spec, a crashed worker, the wall-clock backstop. */
 export function errorResult(
   base: ResultBase,
   end: RunEnd,
