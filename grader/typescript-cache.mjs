@@ -13,6 +13,7 @@
 // and a read per file, with no shared index for concurrent graders to race on.
 // Writes go to a temporary name and are renamed into place.
 
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -96,6 +97,7 @@ async function compile(file, stamp, compiler) {
       platform: 'node',
       target: 'node20',
       logLevel: 'silent',
+      tsconfigRaw: tsconfig(),
       legalComments: 'none',
       // The compiled copy behaves as if it ran from where its source is (templates, worker entry).
       define: {
@@ -136,13 +138,23 @@ async function compile(file, stamp, compiler) {
 }
 
 let compilerId = null;
+let tsconfigText = null;
+
+/**
+ * The repository's tsconfig.json, which every file is compiled with, course
+ * files elsewhere included, so that a spec means the same wherever it lives.
+ */
+function tsconfig() {
+  tsconfigText ??= readFileSync(path.join(TOOL_ROOT, 'tsconfig.json'), 'utf8');
+  return tsconfigText;
+}
 
 function compilerIdentity() {
   if (compilerId) return compilerId;
-  // The esbuild version decides the output; reading it from its package.json
-  // avoids loading esbuild itself when everything is fresh.
+  // The esbuild version and the tsconfig decide the output; the version comes
+  // from esbuild's package.json so that a fresh cache never loads esbuild itself.
   const pkg = JSON.parse(readFileSync(path.join(TOOL_ROOT, 'node_modules', 'esbuild', 'package.json'), 'utf8'));
-  compilerId = `${FORMAT}/${pkg.version}`;
+  compilerId = `${FORMAT}/${pkg.version}/${createHash('sha256').update(tsconfig()).digest('hex').slice(0, 16)}`;
   return compilerId;
 }
 
