@@ -19,6 +19,9 @@ interface GradeOptions {
   cc?: string;
 }
 
+/** --jobs for every command that grades. */
+export const JOBS_HELP = 'threads to grade on, at most (default: the number of cores); threads beyond the first start only when the tests left are long enough to pay for them';
+
 export function registerGradeCommand(program: Command, done: (status: number) => void): void {
   program
     .command('grade')
@@ -28,7 +31,7 @@ export function registerGradeCommand(program: Command, done: (status: number) =>
     .option('--hidden <dir>', 'also run the hidden tests in DIR (default: $LAB_HIDDEN)')
     .option('--reveal', 'show hidden tests in full (instructor mode)', false)
     .option('--out <dir>', 'write report.html, results.json (Gradescope) and junit.xml to DIR')
-    .option('--jobs <n>', 'tests run in parallel on this many threads (default: the number of cores)')
+    .option('--jobs <n>', JOBS_HELP)
     .option('--fail-under <percent>', 'exit 1 only when the score is below this percentage (a CI gate)')
     .option('--cc <compiler>', 'gcc or clang (default: $CC, else gcc)')
     .addHelpText(

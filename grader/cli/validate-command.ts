@@ -4,6 +4,7 @@
 
 import { type Command, Option } from 'commander';
 import type { CompilerName } from '../build.ts';
+import { JOBS_HELP } from './grade-command.ts';
 import { InputError } from './run-command.ts';
 
 interface ValidateCommandOptions {
@@ -20,7 +21,7 @@ export function registerValidateCommand(program: Command, done: (status: number)
     .argument('<N>', 'the lab number, as `lab list` shows it')
     .option('--course <dir>', 'the course directory (default: $LAB_COURSE, else the repository\'s labs/)')
     .option('--hidden <dir>', 'hidden tests to include (default: $LAB_HIDDEN, else the lab\'s hidden/ folder)')
-    .option('--jobs <n>', 'tests run in parallel on this many threads (default: the number of cores)')
+    .option('--jobs <n>', JOBS_HELP)
     .addOption(new Option('--cc <compiler>', 'the compiler (default: $CC if it names gcc or clang, else gcc)').choices(['gcc', 'clang']))
     .addHelpText(
       'after',
