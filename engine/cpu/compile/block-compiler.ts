@@ -210,16 +210,17 @@ function conditionCode(cc: number): string {
  * SHL/SAL, SHR or SAR (group 2 /4 /6, /5, /7) of r32[reg] by `count` (a
  * JavaScript expression, 1..31), with the flags shiftRotate() gives them: CF
  * is the last bit shifted out, OF = MSB(value shifted by count-1) XOR MSB(result),
- * AF = 0. Leaves x = the operand and r = the result. Rotates return null.
+ * AF = 0. Leaves x = the operand and r = the result. Rotates (ROL/ROR)
+ * call the interpreter's helper instead.
  */
-function shiftCode(op: number, reg: number, count: string): string | null {
+function shiftCode(op: number, reg: number, count: string): string {
   let result: string;
   let beforeLast: string;
   switch (op) {
     case 4: case 6: result = `x << ${count}`; beforeLast = `(x << (${count} - 1))`; break;
     case 5: result = `(x >>> ${count}) | 0`; beforeLast = `(x >>> (${count} - 1))`; break;
     case 7: result = `x >> ${count}`; beforeLast = `(x >> (${count} - 1))`; break;
-    default: return null;
+    default: return `r32[${reg}] = h.shiftRotate(cpu, ${op}, r32[${reg}], ${count}, 4); h.commitFlags(cpu);`;
   }
   const carry = op === 4 || op === 6 ? `(${beforeLast} >>> 31)` : `(${beforeLast} & 1)`;
   return `x = r32[${reg}]; r = ${result}; ` +
@@ -361,19 +362,15 @@ function compileInstruction(code: CodeReader, eip: number, startPos: number): Co
       if (m.rmReg < 0 || m.reg === 2 || m.reg === 3) return null;
       const count = (op === 0xd1 ? 1 : code.u8()) & 31;
       if (count === 0) return ok('', false);
-      const inline = shiftCode(m.reg, m.rmReg, String(count));
-      if (inline !== null) {
-        producedFlags = { op: Lazy.Shift, size: 4 };
-        return ok(inline, false);
-      }
-      return ok(`r32[${m.rmReg}] = h.shiftRotate(cpu, ${m.reg}, r32[${m.rmReg}], ${count}, 4); h.commitFlags(cpu);`, false);
+      // Only the inline shifts leave their result in r for a following Jcc.
+      if (m.reg >= 4) producedFlags = { op: Lazy.Shift, size: 4 };
+      return ok(shiftCode(m.reg, m.rmReg, String(count)), false);
     }
     case 0xd3: { // ... by CL
       const m = decodeModRM(code, code.u8());
       if (m.rmReg < 0 || m.reg === 2 || m.reg === 3) return null;
       // A zero count changes no flags, so what follows cannot assume the locals hold this instruction's.
-      const inline = shiftCode(m.reg, m.rmReg, 'y');
-      return ok(`y = r8[4] & 31; if (y !== 0) { ${inline ?? `r32[${m.rmReg}] = h.shiftRotate(cpu, ${m.reg}, r32[${m.rmReg}], y, 4); h.commitFlags(cpu);`} }`, false);
+      return ok(`y = r8[4] & 31; if (y !== 0) { ${shiftCode(m.reg, m.rmReg, 'y')} }`, false);
     }
     case 0xf7: { // group 3 on r/m32: TEST imm, NOT, NEG, MUL, IMUL, DIV, IDIV
       const m = decodeModRM(code, code.u8());
