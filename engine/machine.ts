@@ -108,12 +108,7 @@ export class Machine {
     this.traceRing = traceLength > 0 ? new InstructionRing(traceLength) : null;
 
     this.output = new OutputSink(
-      (chunk, source) => {
-        hooks.onOutput?.(chunk, source);
-        if (this.listeners.length > 0) {
-          for (const byte of chunk) this.emit({ type: 'output', icount: this.cpu.retired, source, byte });
-        }
-      },
+      (chunk, source) => hooks.onOutput?.(chunk, source),
       config.maxOutputBytes ?? Infinity,
       () => {
         this.outputLimitReached = true;
@@ -193,6 +188,7 @@ export class Machine {
   private updateEmitters(): void {
     const watched = this.listeners.length > 0;
     this.cpu.emit = watched ? (e) => this.emit(e) : null;
+    this.output.watch = watched ? (byte, source) => this.emit({ type: 'output', icount: this.cpu.retired, source, byte }) : null;
     this.io.onAccess = watched
       ? (port, size, value, write) => this.emit({ type: 'port', icount: this.cpu.retired, port, size, value, write })
       : null;

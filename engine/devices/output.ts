@@ -1,5 +1,7 @@
 // Guest output (COM1 and the 0xE9 console) collected in chunks, so a guest
 // printing one byte at a time costs one callback per chunk, not per byte.
+// Only a watcher of the event stream sees each byte as it is written, because
+// an event must carry the instruction count of the write, not of the flush.
 
 export type OutputSource = 'com1' | 'debugcon';
 
@@ -9,6 +11,8 @@ export class OutputSink {
   private source: OutputSource = 'com1';
   /** Bytes written by the guest so far, across all sources. */
   total = 0;
+  /** Called with each byte kept, as the guest writes it; null when nobody watches. */
+  watch: ((byte: number, source: OutputSource) => void) | null = null;
 
   /**
    * @param limit bytes kept; past it the guest's output is dropped and `onLimit` is called once,
@@ -27,6 +31,7 @@ export class OutputSink {
       this.source = source;
     }
     this.buffer[this.length++] = byte;
+    if (this.watch !== null) this.watch(byte, source);
     if (++this.total === this.limit) this.onLimit();
   }
 
