@@ -88,7 +88,7 @@ export class Machine {
   private outputLimitReached = false;
   private finished: RunResult | null = null;
   private released = false;
-  private readonly listeners: EventListener[] = [];
+  private readonly listeners: { listener: EventListener; ports: boolean }[] = [];
   private readonly shouldStop: (() => boolean) | undefined;
   /** Where the trace starts: Infinity without one. */
   private readonly traceFrom: number;
@@ -170,27 +170,36 @@ export class Machine {
 
   // ---- events ---------------------------------------------------------------
 
-  /** Watch the event stream. Returns a function that stops watching. */
-  subscribe(listener: EventListener): () => void {
-    this.listeners.push(listener);
+  /**
+   * Watch the event stream. Returns a function that stops watching. With
+   * `ports: false` the listener is not sent port accesses, the most numerous
+   * events; when no listener wants them, they are not made at all.
+   */
+  subscribe(listener: EventListener, options: { ports?: boolean } = {}): () => void {
+    const entry = { listener, ports: options.ports ?? true };
+    this.listeners.push(entry);
     this.updateEmitters();
     return () => {
-      const i = this.listeners.indexOf(listener);
+      const i = this.listeners.indexOf(entry);
       if (i >= 0) this.listeners.splice(i, 1);
       this.updateEmitters();
     };
   }
 
   private emit(event: EngineEvent): void {
-    for (const l of this.listeners) l(event);
+    for (const l of this.listeners) l.listener(event);
+  }
+
+  private emitPort(event: EngineEvent): void {
+    for (const l of this.listeners) if (l.ports) l.listener(event);
   }
 
   private updateEmitters(): void {
     const watched = this.listeners.length > 0;
     this.cpu.emit = watched ? (e) => this.emit(e) : null;
     this.output.watch = watched ? (byte, source) => this.emit({ type: 'output', icount: this.cpu.retired, source, byte }) : null;
-    this.io.onAccess = watched
-      ? (port, size, value, write) => this.emit({ type: 'port', icount: this.cpu.retired, port, size, value, write })
+    this.io.onAccess = this.listeners.some((l) => l.ports)
+      ? (port, size, value, write) => this.emitPort({ type: 'port', icount: this.cpu.retired, port, size, value, write })
       : null;
   }
 

@@ -67,16 +67,13 @@ class Recorder {
   private readonly timeline: TimelineEntry[] = [];
   private lastWasOutput = false;
 
-  constructor(private readonly keepPorts: boolean) {}
-
+  /** Port accesses come only when the spec records them (see runTest's subscription); they stay off the timeline. */
   readonly listener = (e: EngineEvent): void => {
     if (e.type === 'output') {
       this.output(e.icount, e.source, e.byte);
       return;
     }
-    if (e.type === 'port') {
-      if (!this.keepPorts) return;
-    } else {
+    if (e.type !== 'port') {
       this.lastWasOutput = false;
       this.pushTimeline(e);
     }
@@ -169,7 +166,7 @@ export function runTest(
   }
 
   const deadline = wallClockMs === undefined ? undefined : performance.now() + wallClockMs;
-  const recorder = new Recorder(spec.recordPortEvents ?? false);
+  const recorder = new Recorder();
   let machine: Machine;
   let result: RunResult;
   try {
@@ -184,7 +181,7 @@ export function runTest(
       maxOutputBytes: spec.maxOutputBytes ?? inputs.defaults.maxOutputBytes,
       ...(spec.traceInstructions ? { traceInstructions: spec.traceInstructions } : {}),
     }, deadline === undefined ? {} : { shouldStop: () => performance.now() > deadline });
-    machine.subscribe(recorder.listener);
+    machine.subscribe(recorder.listener, { ports: spec.recordPortEvents ?? false });
     result = machine.run();
     if (result.reason === 'stopped' && deadline !== undefined) return errorResult(base, 'wall-clock', wallClockMessage(wallClockMs!));
   } catch (e) {

@@ -59,9 +59,23 @@ export function readTextCells(ram: Uint8Array, startCell = 0): TextCell[][] {
   return rows;
 }
 
-/** The screen as 25 lines of text, trailing blanks trimmed; attributes are dropped. */
+/**
+ * The screen as 25 lines of text, trailing blanks trimmed; attributes are
+ * dropped. Every test result carries this, so it reads the bytes directly
+ * rather than through readTextCells' 2000 cell objects.
+ */
 export function readTextScreen(ram: Uint8Array, startCell = 0): string[] {
-  return readTextCells(ram, startCell).map((cells) => cells.map((c) => c.char).join('').replace(/ +$/, ''));
+  const lines: string[] = [];
+  for (let row = 0; row < TEXT_ROWS; row++) {
+    const first = VGA_TEXT_BASE + 2 * (startCell + row * TEXT_COLUMNS);
+    // Bytes 0 and 0x20 both draw as blanks: the line ends after the last other character.
+    let end = TEXT_COLUMNS;
+    while (end > 0 && ((ram[first + 2 * (end - 1)] ?? 0) & 0xdf) === 0) end--;
+    let line = '';
+    for (let col = 0; col < end; col++) line += CP437[ram[first + 2 * col] ?? 0];
+    lines.push(line);
+  }
+  return lines;
 }
 
 export const CRTC_INDEX = 0x3d4;

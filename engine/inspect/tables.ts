@@ -54,11 +54,19 @@ const SYSTEM_TYPES: Record<number, string> = {
 /** Read a dword at a linear address as the CPU's supervisor would; null when unmapped. */
 export function peekLinear32(cpu: CPU, linear: number): number | null {
   let v = 0;
+  let page = -1;
+  let frame = 0;
   for (let i = 0; i < 4; i++) {
     let phys = (linear + i) | 0;
     if (cpu.cr0 & CR0_PG) {
-      phys = walkPageTables(cpu, phys, false, false).physical;
-      if (phys === -1) return null;
+      // One walk per page: a table entry is read per gate of the IDT, so walk per byte would be 2048 walks.
+      if (phys >>> 12 !== page) {
+        page = phys >>> 12;
+        frame = walkPageTables(cpu, phys, false, false).physical;
+        if (frame === -1) return null;
+        frame &= ~0xfff;
+      }
+      phys = frame | (phys & 0xfff);
     }
     v |= cpu.readPhys8(phys) << (8 * i);
   }

@@ -104,10 +104,10 @@ async function runKernel(options: RunOptions): Promise<number> {
   if (trace.size > 0) {
     const { formatEvent } = await import('../../engine/inspect/format-event.ts');
     machine.subscribe((event) => {
-      if (event.type === 'output' || (event.type === 'port' && !trace.has('io'))) return;
+      if (event.type === 'output') return;
       stdout.flush();
       process.stderr.write(formatEvent(event) + '\n');
-    });
+    }, { ports: trace.has('io') });
   }
   const started = performance.now();
   let result: RunResult;

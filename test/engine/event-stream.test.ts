@@ -45,4 +45,17 @@ describe('the event stream', () => {
       expect(printed).toContain('vec=20');
     }
   });
+
+  it('leaves port accesses out for a listener that asks so, and nothing else', async () => {
+    const kernel = readFileSync(await buildKernel(['sys-entry.S', 'sys.c', 'timer.c'].map((f) => path.join(SYSTEM_DIR, f))));
+    const m = new Machine({ kernel, maxInstructions: 300_000_000 });
+    const all: EngineEvent[] = [];
+    const noPorts: EngineEvent[] = [];
+    m.subscribe((e) => all.push(e));
+    m.subscribe((e) => noPorts.push(e), { ports: false });
+    m.run();
+    expect(all.some((e) => e.type === 'port')).toBe(true);
+    expect(noPorts.some((e) => e.type === 'port')).toBe(false);
+    expect(noPorts).toEqual(all.filter((e) => e.type !== 'port'));
+  });
 });

@@ -47,6 +47,20 @@ describe('readTextScreen', () => {
     expect(readTextScreen(ram, 80)[0]).toBe('now on top');
   });
 
+  it('says what readTextCells says, line by line, trailing blanks (bytes 0 and 0x20) trimmed', () => {
+    const ram = new Uint8Array(0x100000);
+    let seed = 12345;
+    for (let i = 0; i < 4000; i++) {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      // Mostly blanks of both kinds, some of every other byte, so rows end in every way.
+      const r = seed >>> 16;
+      ram[VGA_TEXT_BASE + i] = r % 3 === 0 ? 0 : r % 3 === 1 ? 0x20 : r & 0xff;
+    }
+    const expected = readTextCells(ram).map((cells) => cells.map((c) => c.char).join('').replace(/ +$/, ''));
+    expect(readTextScreen(ram)).toEqual(expected);
+    expect(readTextScreen(ram, 7)).toEqual(readTextCells(ram, 7).map((cells) => cells.map((c) => c.char).join('').replace(/ +$/, '')));
+  });
+
   it('reads memory missing from a small RAM as blank', () => {
     expect(readTextScreen(new Uint8Array(0xb8000 + 10))[0]).toBe('');
   });
