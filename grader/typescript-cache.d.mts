@@ -10,3 +10,6 @@ export function compileTypeScript(file: string): Promise<string>;
 
 /** import() a TypeScript module through the cache. */
 export function importTypeScript(file: string): Promise<unknown>;
+
+/** Remove compiled copies whose source is gone, and emptied folders; how many files went. */
+export function pruneCompiled(): number;

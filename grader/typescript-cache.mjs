@@ -14,7 +14,7 @@
 // Writes go to a temporary name and are renamed into place.
 
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -185,3 +185,50 @@ export async function compileTypeScript(file) {
 export async function importTypeScript(file) {
   return import(await compileTypeScript(file));
 }
+
+/**
+ * Remove the compiled copies whose source is gone (a course that lived in a
+ * temporary directory, a deleted spec) and the folders left empty, so the
+ * cache does not grow with every course ever graded. Returns how many
+ * compiled files were removed. The test run calls this when it ends.
+ */
+export function pruneCompiled() {
+  let removed = 0;
+  const visit = (dir) => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return true;
+    }
+    let empty = true;
+    for (const e of entries) {
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) {
+        if (visit(full)) {
+          try {
+            rmdirSync(full);
+            continue;
+          } catch {
+            // another grader wrote into it meanwhile
+          }
+        }
+        empty = false;
+      } else if (e.name.endsWith('.mjs') && stampOf(sourceOf(full)) === null) {
+        unlinkSync(full);
+        removed++;
+      } else {
+        empty = false;
+      }
+    }
+    return empty;
+  };
+  visit(CACHE_ROOT);
+  return removed;
+}
+
+/** The source file a compiled copy was made from: compiledPath() backwards. */
+function sourceOf(compiled) {
+  return path.join(path.parse(TOOL_ROOT).root, path.relative(CACHE_ROOT, compiled).slice(0, -'.mjs'.length));
+}
+

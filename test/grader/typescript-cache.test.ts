@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compiledPath, compileTypeScript, importTypeScript, TypeScriptLoadError } from '../../grader/typescript-cache.mjs';
+import { compiledPath, compileTypeScript, importTypeScript, pruneCompiled, TypeScriptLoadError } from '../../grader/typescript-cache.mjs';
 
 const dir = mkdtempSync(join(tmpdir(), 'ringlab-ts-cache-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -44,6 +44,22 @@ describe('the TypeScript cache the grader runs from', () => {
     utimesSync(file, new Date(2030, 0, 1), new Date(2030, 0, 1));
     await compileTypeScript(file);
     expect(readFileSync(compiledPath(file), 'utf8')).toContain('22');
+  });
+
+  it('prunes the compiled copies of sources that are gone, and only those', async () => {
+    mkdirSync(join(dir, 'gone'));
+    const kept = write('kept.ts', 'export default 1;\n');
+    const gone = write('gone/spec.ts', 'export default 2;\n');
+    await compileTypeScript(kept);
+    await compileTypeScript(gone);
+    const repoFile = join(process.cwd(), 'grader/spec.ts');
+    await compileTypeScript(repoFile);
+    rmSync(join(dir, 'gone'), { recursive: true });
+    expect(pruneCompiled()).toBeGreaterThanOrEqual(1);
+    expect(existsSync(compiledPath(gone))).toBe(false);
+    expect(existsSync(join(compiledPath(gone), '..'))).toBe(false);
+    expect(existsSync(compiledPath(kept))).toBe(true);
+    expect(existsSync(compiledPath(repoFile))).toBe(true);
   });
 
   it('names the file, line and column of a syntax error in one line', async () => {
