@@ -21,6 +21,14 @@ outb(uint16_t port, uint8_t data)
   asm volatile("outb %0, %1" : : "a"(data), "Nd"(port));
 }
 
+// Fill n 32-bit words at dst with value: REP STOSL, one instruction for the
+// whole run (clearing a page this way is 1 instruction, not 4096 loop turns).
+static inline void
+stosl(void *dst, uint32_t value, uint32_t n)
+{
+  asm volatile("cld; rep stosl" : "+D"(dst), "+c"(n) : "a"(value) : "memory", "cc");
+}
+
 // LGDT takes a 6-byte pseudo-descriptor: a 16-bit limit (size - 1) followed
 // by the 32-bit linear address of the table.
 struct pseudodesc {
