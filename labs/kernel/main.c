@@ -39,6 +39,7 @@ kmain(uint32_t magic, struct multiboot_info *info)
   if (run_user_programs)
     run_user_programs();        // every module as a process in ring 3; ends the run itself
 
+  serial_drain();
   debug_exit(0);                // ends the run: QEMU and the lab PC exit with status 1
   panic("debug exit did not stop the machine (QEMU needs -device isa-debug-exit,iobase=0xf4,iosize=1)");
 }

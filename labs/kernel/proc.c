@@ -14,6 +14,7 @@
 #include "multiboot.h"
 #include "param.h"
 #include "proc.h"
+#include "serial.h"
 #include "vm.h"
 #include "x86.h"
 
@@ -141,6 +142,7 @@ static void
 finish(void)
 {
   kprintf("all processes done: %d exited, %d killed\n", nexited, nkilled);
+  serial_drain();
   debug_exit(0);
   panic("debug exit did not stop the machine");
 }

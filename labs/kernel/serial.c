@@ -27,6 +27,7 @@
 #define MCR_RTS     0x02
 #define MCR_OUT2    0x08    // on a PC, OUT2 connects the UART's interrupt line to the PIC
 #define LSR_THRE    0x20    // the transmit holding register is empty
+#define LSR_TEMT    0x40    // nothing left to send: FIFO and shift register both empty
 
 // The UART divides a 115200 Hz clock by the divisor.
 #define UART_CLOCK  115200
@@ -61,3 +62,14 @@ serial_putc(int c)
 /* END SOLUTION */
 /* STUDENT lab1: wait until LSR says the transmit holding register is empty, then write the byte to THR */
 }
+
+// Wait until the last byte has left the UART. THRE only says there is room
+// for another byte; a byte may still be on its way out (QEMU sends at the
+// baud rate), and ending the machine then loses it.
+void
+serial_drain(void)
+{
+  while ((inb(COM1 + UART_LSR) & LSR_TEMT) == 0)
+    ;
+}
+

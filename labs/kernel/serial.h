@@ -5,5 +5,6 @@
 
 void serial_init(void);
 void serial_putc(int c);
+void serial_drain(void);   // before ending the machine: every byte sent
 
 #endif
