@@ -99,9 +99,7 @@ copy_to_user_page(uint32_t *pgtab, uint32_t va, const void *src, uint32_t len)
     uint32_t n = PGSIZE - offset;
     if (n > len)
       n = len;
-    uint8_t *to = (uint8_t *)(PTE_ADDR(pte) + offset);
-    for (uint32_t i = 0; i < n; i++)
-      to[i] = from[i];
+    movsb((uint8_t *)(PTE_ADDR(pte) + offset), from, n);
     va += n;
     from += n;
     len -= n;

@@ -29,6 +29,13 @@ stosl(void *dst, uint32_t value, uint32_t n)
   asm volatile("cld; rep stosl" : "+D"(dst), "+c"(n) : "a"(value) : "memory", "cc");
 }
 
+// Copy n bytes from src to dst (the ranges must not overlap): REP MOVSB.
+static inline void
+movsb(void *dst, const void *src, uint32_t n)
+{
+  asm volatile("cld; rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
+}
+
 // LGDT takes a 6-byte pseudo-descriptor: a 16-bit limit (size - 1) followed
 // by the 32-bit linear address of the table.
 struct pseudodesc {
