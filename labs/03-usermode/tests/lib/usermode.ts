@@ -9,6 +9,8 @@ import {
 import type { InterruptEvent } from '../../../../engine/events.ts';
 import { defineTest, type Check, type CheckOutcome, type TestRun, type TestSpec } from '../../../../grader/spec.ts';
 import type { Visibility } from '../../../../grader/model.ts';
+// The kill line names exceptions as lab 2's trap line does.
+import { EXCEPTION_NAMES } from '../../../02-interrupts/tests/lib/interrupts.ts';
 
 const PASS: CheckOutcome = { passed: true };
 const fail = (expected: string, observed: string): CheckOutcome => ({ passed: false, expected, observed });
@@ -23,15 +25,6 @@ export const STACK_GUARD = { from: 0x083fe000, to: 0x083fefff };
 const KDATA_SEL = 0x10;
 const TSS_SEL = 0x28;
 
-/** The exception names of the kill line (the same table as lab 2's trap line). */
-export const EXCEPTION_NAMES: Record<number, string> = {
-  0: '#DE divide error', 1: '#DB debug', 2: 'NMI non-maskable interrupt', 3: '#BP breakpoint',
-  4: '#OF overflow', 5: '#BR bound range exceeded', 6: '#UD invalid opcode', 7: '#NM device not available',
-  8: '#DF double fault', 9: 'coprocessor segment overrun', 10: '#TS invalid TSS', 11: '#NP segment not present',
-  12: '#SS stack-segment fault', 13: '#GP general protection', 14: '#PF page fault', 15: 'reserved',
-  16: '#MF x87 floating-point error', 17: '#AC alignment check', 18: '#MC machine check',
-  19: '#XM SIMD floating-point exception',
-};
 
 /** The handout's kill line for process `pid` and the ring-3 exception `e`. */
 export function killLine(pid: number, e: InterruptEvent): string {
