@@ -9,7 +9,7 @@
 import { AF, ARITH, CF, FIXED_ONE, IF, Lazy, MASK, OF, PARITY, PF, SF, SIGN, ZF } from './flags.ts';
 import { CpuException, Vector } from './exceptions.ts';
 import { PortBus } from '../devices/ports.ts';
-import { Tlb, TLB_VALID } from '../memory/tlb.ts';
+import { READ_SUPERVISOR, Tlb, TLB_VALID, WRITE_SUPERVISOR } from '../memory/tlb.ts';
 import { WrittenPages } from '../memory/written-pages.ts';
 import { translateSlow, Access } from '../memory/paging.ts';
 import type { EventListener } from '../events.ts';
@@ -347,7 +347,10 @@ export class CPU {
 
   /** Refill the fetch page for linear address `lin` (a new code page, or after a flush). */
   refillFetchPage(lin: number): void {
-    const phys = this.translate(lin, Access.Fetch);
+    // Fetches use the TLB like reads do (32-bit paging has no execute permission to tell them apart);
+    // walking on every change of code page made each call and return across pages a page walk.
+    const e = this.tlbEntries[lin >>> 12];
+    const phys = (e & this.readMask) === TLB_VALID ? (e & ~0xfff) ^ lin : this.translate(lin, Access.Fetch);
     this.fetchXor = (phys ^ lin) & ~0xfff;
     if (this.segNeedsCheck[Seg.CS] !== 0) {
       // A CS with a limit: check this byte, and keep the fast path off so every fetch checks (SDM 5.3).
@@ -527,6 +530,17 @@ export class CPU {
 
   /** Physical address for `lin`, filling the TLB or raising #PF. */
   translate(lin: number, access: Access): number {
+    return translateSlow(this, lin, access);
+  }
+
+  /**
+   * The physical address of a supervisor access whatever the CPL (descriptor
+   * tables, the TSS, a ring-0 interrupt frame): through the TLB like any
+   * other access, walking only on a miss.
+   */
+  translateSystem(lin: number, access: Access.SystemRead | Access.SystemWrite): number {
+    const e = this.tlbEntries[lin >>> 12];
+    if ((e & (access === Access.SystemWrite ? WRITE_SUPERVISOR : READ_SUPERVISOR)) === TLB_VALID) return (e & ~0xfff) ^ lin;
     return translateSlow(this, lin, access);
   }
 

@@ -20,9 +20,10 @@ export const TLB_NOT_RAM = 1 << 4;
 /** The page's G bit was set with CR4.PGE: a CR3 write keeps it. */
 export const TLB_GLOBAL = 1 << 5;
 
-const READ_SUPERVISOR = TLB_VALID | TLB_NOT_RAM;
+/** Entry bits that must be clear (besides VALID set) for a supervisor read, and for a supervisor write. */
+export const READ_SUPERVISOR = TLB_VALID | TLB_NOT_RAM;
 const READ_USER = READ_SUPERVISOR | TLB_NO_USER;
-const WRITE_SUPERVISOR = READ_SUPERVISOR | TLB_NO_WRITE_SUPERVISOR;
+export const WRITE_SUPERVISOR = READ_SUPERVISOR | TLB_NO_WRITE_SUPERVISOR;
 const WRITE_USER = READ_USER | TLB_NO_WRITE_USER;
 
 const spareTlbs = new Spares<Tlb>(1);

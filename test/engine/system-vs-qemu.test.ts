@@ -258,10 +258,14 @@ describe('page faults, 4 MiB pages, CR0.WP, accessed/dirty bits, the TLB (paging
   compareWithQemu('paging.c', spec, 'debug-exit');
   ranToTheEnd('paging.c', spec, 'paging: end');
 
-  it('a changed PTE is seen only after INVLPG or a CR3 write', async () => {
+  it('a changed PTE is seen only after INVLPG or a CR3 write, by reads, instruction fetches and descriptor loads', async () => {
     const blocks = caseBlocks((await runOnEngine(spec, true)).serial);
     expect(blockNamed(blocks, 'stale tlb, invlpg').lines[0]).toBe('  before=11 changed-pte=11 after-invlpg=22');
     expect(blockNamed(blocks, 'stale tlb, cr3 reload').lines[0]).toBe('  changed-pte=22 after-cr3=11');
+    // A call into a remapped code page still runs the old frame's code until INVLPG.
+    expect(blockNamed(blocks, 'stale tlb, fetch').lines[0]).toBe('  before=11 changed-pte=11 after-invlpg=22');
+    // A segment load through a remapped GDT page still reads the old frame's descriptor until INVLPG.
+    expect(blockNamed(blocks, 'stale tlb, gdt').lines[0]).toBe('  before=11 changed-pte=11 after-invlpg=22');
   });
 });
 
