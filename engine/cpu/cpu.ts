@@ -347,8 +347,8 @@ export class CPU {
 
   /** Refill the fetch page for linear address `lin` (a new code page, or after a flush). */
   refillFetchPage(lin: number): void {
-    // Fetches use the TLB like reads do (32-bit paging has no execute permission to tell them apart);
-    // walking on every change of code page made each call and return across pages a page walk.
+    // Fetches use the TLB like reads (32-bit paging has no execute permission to tell them apart),
+    // so a call or return across code pages costs no page walk.
     const e = this.tlbEntries[lin >>> 12];
     const phys = (e & this.readMask) === TLB_VALID ? (e & ~0xfff) ^ lin : this.translate(lin, Access.Fetch);
     this.fetchXor = (phys ^ lin) & ~0xfff;
