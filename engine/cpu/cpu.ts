@@ -347,10 +347,7 @@ export class CPU {
 
   /** Refill the fetch page for linear address `lin` (a new code page, or after a flush). */
   refillFetchPage(lin: number): void {
-    // Fetches use the TLB like reads (32-bit paging has no execute permission to tell them apart),
-    // so a call or return across code pages costs no page walk.
-    const e = this.tlbEntries[lin >>> 12];
-    const phys = (e & this.readMask) === TLB_VALID ? (e & ~0xfff) ^ lin : this.translate(lin, Access.Fetch);
+    const phys = this.translate(lin, Access.Fetch);
     this.fetchXor = (phys ^ lin) & ~0xfff;
     if (this.segNeedsCheck[Seg.CS] !== 0) {
       // A CS with a limit: check this byte, and keep the fast path off so every fetch checks (SDM 5.3).
@@ -528,19 +525,19 @@ export class CPU {
 
   // ---- linear memory ----------------------------------------------------
 
-  /** Physical address for `lin`, filling the TLB or raising #PF. */
-  translate(lin: number, access: Access): number {
-    return translateSlow(this, lin, access);
-  }
-
   /**
-   * The physical address of a supervisor access whatever the CPL (descriptor
-   * tables, the TSS, a ring-0 interrupt frame): through the TLB like any
-   * other access, walking only on a miss.
+   * Physical address for `lin`: from the TLB when its entry grants the
+   * access, else by walking the page tables, which fills the TLB or raises
+   * #PF. Fetches need what reads need (32-bit paging has no execute
+   * permission); system accesses (descriptor tables, the TSS, a ring-0
+   * interrupt frame) are checked as supervisor accesses whatever the CPL.
    */
-  translateSystem(lin: number, access: Access.SystemRead | Access.SystemWrite): number {
+  translate(lin: number, access: Access): number {
     const e = this.tlbEntries[lin >>> 12];
-    if ((e & (access === Access.SystemWrite ? WRITE_SUPERVISOR : READ_SUPERVISOR)) === TLB_VALID) return (e & ~0xfff) ^ lin;
+    const mask = access === Access.Read || access === Access.Fetch ? this.readMask
+      : access === Access.Write ? this.writeMask
+        : access === Access.SystemRead ? READ_SUPERVISOR : WRITE_SUPERVISOR;
+    if ((e & mask) === TLB_VALID) return (e & ~0xfff) ^ lin;
     return translateSlow(this, lin, access);
   }
 

@@ -67,7 +67,7 @@ function writeFrame32(cpu: CPU, linear: number, value: number, cpl: number): voi
   }
   for (let i = 0; i < 4; i++) {
     const lin = (linear + i) | 0;
-    cpu.writePhys8(cpu.translateSystem(lin, Access.SystemWrite), value >>> (8 * i));
+    cpu.writePhys8(cpu.translate(lin, Access.SystemWrite), value >>> (8 * i));
   }
 }
 

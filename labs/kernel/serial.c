@@ -72,4 +72,3 @@ serial_drain(void)
   while ((inb(COM1 + UART_LSR) & LSR_TEMT) == 0)
     ;
 }
-

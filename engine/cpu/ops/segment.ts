@@ -35,17 +35,17 @@ export function descriptorDpl(access: number): number {
 
 /** Read a 32-bit value of a system structure: checked as a supervisor access whatever the CPL. */
 export function readSystem32(cpu: CPU, linear: number): number {
-  const p0 = cpu.translateSystem(linear, Access.SystemRead);
+  const p0 = cpu.translate(linear, Access.SystemRead);
   if ((linear & 0xfff) <= 0xffc) {
     return cpu.readPhys8(p0) | (cpu.readPhys8(p0 + 1) << 8) | (cpu.readPhys8(p0 + 2) << 16) | (cpu.readPhys8(p0 + 3) << 24);
   }
   let v = 0;
-  for (let i = 0; i < 4; i++) v |= cpu.readPhys8(cpu.translateSystem((linear + i) | 0, Access.SystemRead)) << (8 * i);
+  for (let i = 0; i < 4; i++) v |= cpu.readPhys8(cpu.translate((linear + i) | 0, Access.SystemRead)) << (8 * i);
   return v;
 }
 
 export function writeSystem8(cpu: CPU, linear: number, v: number): void {
-  cpu.writePhys8(cpu.translateSystem(linear, Access.SystemWrite), v);
+  cpu.writePhys8(cpu.translate(linear, Access.SystemWrite), v);
 }
 
 /**
