@@ -18,14 +18,47 @@ import { renderHandout } from './handout.ts';
 import { findLab, LabError, listLabs, REPO_ROOT, type Lab } from './labs.ts';
 import { hasRegions, RegionError, stripForLab } from './solution-regions.ts';
 
+// What a release copies is decided by an allow-list: each part of the
+// instructor's tree names the kinds of file a student needs from it, and
+// nothing else is copied. A deny-list (skip build/, skip *.o) copies whatever
+// nobody thought to deny, and that is how lab 3's reference kernel once reached
+// students, as a built grader/build/.../kernel.elf copied along with the
+// grader. With an allow-list a stray file (a build output, a cache, an editor's
+// kmain.c~ holding the solution) stays behind; a needed file missing from the
+// list shows up in the release check, and in the "left out" lines the command
+// prints, before students see the release.
+
 /** The parts of this repository a student's copy needs to grade itself. */
 const TOOL_DIRS = ['engine', 'grader', 'templates'];
 const TOOL_FILES = ['package-lock.json', 'tsconfig.json'];
-/** Lab-folder entries that are for instructors only. */
+/** The tool's sources: TypeScript and JavaScript modules (with .d.mts types) and handlebars templates. */
+const TOOL_KINDS = /\.(ts|mts|js|mjs|hbs)$/;
+/** Kernel and user-program sources: C, headers, assembly and linker scripts. */
+const SOURCE_KINDS = /\.(c|h|S|s|ld|inc)$/;
+/** Test specs and the helpers they import. */
+const SPEC_KINDS = /\.(ts|mts|js|mjs)$/;
+/** Images a handout may embed (see handout.ts). */
+const IMAGE_KINDS = /\.(png|jpe?g|gif|webp|svg)$/i;
+/**
+ * Directories that hold what tools made (compiled kernels, the TypeScript
+ * cache, installed packages): never copied, whatever the kinds of file in them.
+ * Names starting with a dot (.cache, .git) are never copied either.
+ */
+const OUTPUT_DIRS = new Set(['build', 'cache', 'node_modules']);
+/** Lab-folder entries that are for instructors only, even when a file in them has a kind students get. */
 const INSTRUCTOR_ONLY = new Set(['hidden', 'mutants', 'instructor-notes.md']);
 const LAB_FOLDER = /^(\d{2})-[a-z0-9-]+$/;
-const SPEC_FILE = /\.(ts|mts|js|mjs)$/;
-const SOURCE_FILE = /\.(c|h|S|s|ld|inc)$/;
+const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
+
+/** What a student needs from a lab folder, by path inside it (with / separators). */
+function studentNeedsInLab(rel: string): boolean {
+  const parts = rel.split('/');
+  const name = parts[parts.length - 1];
+  if (parts.length === 1 && (name === 'lab.json' || name === 'handout.md')) return true;
+  if (parts[0] === 'tests') return SPEC_KINDS.test(name);
+  if (parts[0] === 'programs') return SOURCE_KINDS.test(name);
+  return IMAGE_KINDS.test(name);
+}
 
 export interface ReleaseCheck {
   ok: boolean;
@@ -39,26 +72,52 @@ export interface ReleaseCheck {
   summary?: string;
 }
 
+export interface ReleaseOptions {
+  /** The checkout whose engine/, grader/ and templates/ the release carries (default: this one). */
+  toolRoot?: string;
+}
+
+export interface WrittenRelease {
+  lab: Lab;
+  /**
+   * Files of the tool or the course that no allow-list takes, for a person to
+   * look over in case a student needs one. Not listed: later labs,
+   * instructor-only files, dot-files and anything under an output directory.
+   */
+  leftOut: string[];
+}
+
+/** One release being written: from which course and tool, to where, for which lab. */
+interface ReleasePlan {
+  courseRoot: string;
+  toolRoot: string;
+  out: string;
+  n: number;
+  leftOut: string[];
+}
+
 /**
  * Writes the student repository for lab `n` of the course to `outDir`, which
  * must be missing or empty. On failure nothing is left behind.
  */
-export async function writeRelease(courseRoot: string, n: number, outDir: string): Promise<Lab> {
+export async function writeRelease(courseRoot: string, n: number, outDir: string, opts: ReleaseOptions = {}): Promise<WrittenRelease> {
   const root = path.resolve(courseRoot);
+  const toolRoot = path.resolve(opts.toolRoot ?? REPO_ROOT);
   const out = path.resolve(outDir);
   const lab = findLab(root, n);
   listLabs(root); // every manifest must load: a broken later lab is worth hearing about now
-  for (const inside of [root, ...TOOL_DIRS.map((d) => path.join(REPO_ROOT, d))]) {
+  for (const inside of [root, ...TOOL_DIRS.map((d) => path.join(toolRoot, d))]) {
     if (out === inside || out.startsWith(inside + path.sep)) throw new LabError(`--out ${out} is inside ${inside}; write the release somewhere else`);
   }
   const existed = existsSync(out);
   if (existed && (!statSync(out).isDirectory() || readdirSync(out).length > 0)) {
     throw new LabError(`--out ${out} already exists and is not an empty directory; a release is written to a new directory`);
   }
+  const plan: ReleasePlan = { courseRoot: root, toolRoot, out, n: lab.manifest.number, leftOut: [] };
   try {
     await mkdir(out, { recursive: true });
-    await copyTool(out);
-    await copyCourse(root, path.join(out, 'labs'), lab, out);
+    await copyTool(plan);
+    await copyCourse(plan);
     // Each released lab's handout also as a page, so a student needs no tool to read it.
     for (const released of listLabs(path.join(out, 'labs'))) {
       if (released.handout !== undefined) await writeFile(path.join(released.dir, 'handout.html'), await renderHandout(released));
@@ -73,15 +132,15 @@ export async function writeRelease(courseRoot: string, n: number, outDir: string
     if (e instanceof RegionError) throw new LabError(e.message);
     throw e;
   }
-  return lab;
+  return { lab, leftOut: plan.leftOut };
 }
 
-async function copyTool(out: string): Promise<void> {
-  const skipDots = (src: string) => !path.basename(src).startsWith('.');
-  for (const dir of TOOL_DIRS) await cp(path.join(REPO_ROOT, dir), path.join(out, dir), { recursive: true, filter: skipDots });
-  for (const file of TOOL_FILES) await cp(path.join(REPO_ROOT, file), path.join(out, file));
+async function copyTool(plan: ReleasePlan): Promise<void> {
+  const { toolRoot, out } = plan;
+  for (const dir of TOOL_DIRS) await copyAllowed(path.join(toolRoot, dir), path.join(out, dir), { wanted: (rel) => TOOL_KINDS.test(rel) }, plan);
+  for (const file of TOOL_FILES) await cp(path.join(toolRoot, file), path.join(out, file));
   // The test and benchmark scripts name suites a student's copy does not have.
-  const pkg = JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+  const pkg = JSON.parse(await readFile(path.join(toolRoot, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
   if (pkg.scripts) {
     delete pkg.scripts.test;
     delete pkg.scripts.bench;
@@ -89,45 +148,72 @@ async function copyTool(out: string): Promise<void> {
   await writeFile(path.join(out, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
 }
 
-async function copyCourse(root: string, dest: string, lab: Lab, out: string): Promise<void> {
-  const n = lab.manifest.number;
+/** The course a student gets: the kernel tree, stripped for lab n, and the lab folders up to n. */
+async function copyCourse(plan: ReleasePlan): Promise<void> {
+  const { courseRoot, n } = plan;
+  const dest = path.join(plan.out, 'labs');
   await mkdir(dest, { recursive: true });
-  for (const entry of await readdir(root, { withFileTypes: true })) {
-    if (entry.name.startsWith('.')) continue;
-    const from = path.join(root, entry.name);
+  for (const entry of await readdir(courseRoot, { withFileTypes: true })) {
+    const from = path.join(courseRoot, entry.name);
     const to = path.join(dest, entry.name);
-    const folder = LAB_FOLDER.exec(entry.name);
-    if (entry.isDirectory() && folder) {
+    const folder = entry.isDirectory() ? LAB_FOLDER.exec(entry.name) : null;
+    if (entry.name.startsWith('.') || OUTPUT_DIRS.has(entry.name)) continue;
+    if (folder) {
       if (Number(folder[1]) > n) continue;
-      await copyTree(from, to, (rel) => !INSTRUCTOR_ONLY.has(rel.split(path.sep)[0]), async (rel, text) => {
-        if (rel.startsWith(`tests${path.sep}`) && SPEC_FILE.test(rel)) return rewriteImports(text, from, to, rel, root, out);
-        return strip(text, n, path.join(entry.name, rel));
-      });
-    } else if (entry.isDirectory()) {
-      await copyTree(from, to, () => true, async (rel, text) => strip(text, n, path.join(entry.name, rel)));
-    } else if (entry.isFile()) {
-      await cp(from, to);
+      await copyAllowed(from, to, {
+        instructorOnly: (rel) => INSTRUCTOR_ONLY.has(rel.split('/')[0]),
+        wanted: studentNeedsInLab,
+        transform: (rel, text) => (rel.startsWith('tests/') ? rewriteImports(text, path.join(from, rel), path.join(to, rel), plan) : strip(text, n, path.join(entry.name, rel))),
+      }, plan);
+    } else if (entry.isDirectory() && entry.name === 'kernel') {
+      await copyAllowed(from, to, { wanted: (rel) => SOURCE_KINDS.test(rel), transform: (rel, text) => strip(text, n, path.join(entry.name, rel)) }, plan);
+    } else {
+      plan.leftOut.push(from);
     }
   }
 }
 
 function strip(text: string, n: number, name: string): string {
-  return SOURCE_FILE.test(name) && hasRegions(text) ? stripForLab(text, n, name) : text;
+  return SOURCE_KINDS.test(name) && hasRegions(text) ? stripForLab(text, n, name) : text;
 }
 
-/** Copies a tree, leaving out dot-files and what `keep` refuses; text files pass through `transform`. */
-async function copyTree(from: string, to: string, keep: (rel: string) => boolean, transform: (rel: string, text: string) => Promise<string>, rel = ''): Promise<void> {
-  await mkdir(path.join(to, rel), { recursive: true });
+/** How one tree is released; paths are relative to its root, with / separators. */
+interface TreeRule {
+  /** Files and directories never copied nor listed as left out. */
+  instructorOnly?: (rel: string) => boolean;
+  /** The allow-list: a file is copied when this says so, and only then. */
+  wanted: (rel: string) => boolean;
+  /** Rewrites a text file on the way. */
+  transform?: (rel: string, text: string) => string;
+}
+
+/**
+ * Copies the files of a tree that `rule` wants, never looking into dot or
+ * output directories; files it does not want go on the plan's leftOut list.
+ * A wanted file that is an ELF binary all the same stops the release.
+ */
+async function copyAllowed(from: string, to: string, rule: TreeRule, plan: ReleasePlan, rel = ''): Promise<void> {
   for (const entry of await readdir(path.join(from, rel), { withFileTypes: true })) {
-    const child = path.join(rel, entry.name);
-    if (entry.name.startsWith('.') || !keep(child)) continue;
-    if (entry.isDirectory()) await copyTree(from, to, keep, transform, child);
-    else if (entry.isFile()) {
-      const bytes = await readFile(path.join(from, child));
-      // Binary files (a NUL in them) are copied as they are.
-      const out = bytes.includes(0) ? bytes : await transform(child, bytes.toString('utf8'));
-      await writeFile(path.join(to, child), out);
+    const child = rel === '' ? entry.name : `${rel}/${entry.name}`;
+    const source = path.join(from, child);
+    if (entry.name.startsWith('.') || rule.instructorOnly?.(child)) continue;
+    if (entry.isDirectory()) {
+      if (!OUTPUT_DIRS.has(entry.name)) await copyAllowed(from, to, rule, plan, child);
+      continue;
     }
+    if (!entry.isFile()) continue;
+    if (!rule.wanted(child)) {
+      plan.leftOut.push(source);
+      continue;
+    }
+    const bytes = await readFile(source);
+    if (bytes.subarray(0, ELF_MAGIC.length).equals(ELF_MAGIC)) {
+      throw new LabError(`${source}: an ELF binary named like a source file; a release never carries built code, so delete or rename it`);
+    }
+    // Binary files (images: a NUL in them) are copied as they are.
+    const text = bytes.includes(0) || rule.transform === undefined ? bytes : rule.transform(child, bytes.toString('utf8'));
+    await mkdir(path.dirname(path.join(to, child)), { recursive: true });
+    await writeFile(path.join(to, child), text);
   }
 }
 
@@ -138,18 +224,17 @@ async function copyTree(from: string, to: string, keep: (rel: string) => boolean
  * import into the grader or the engine is pointed at the released copy.
  * Imports within the course keep their paths; anything else would be missing.
  */
-function rewriteImports(text: string, fromDir: string, toDir: string, rel: string, courseRoot: string, out: string): string {
-  const original = path.join(fromDir, rel);
-  const released = path.join(toDir, rel);
+function rewriteImports(text: string, original: string, released: string, plan: ReleasePlan): string {
+  const { courseRoot, toolRoot, out } = plan;
   const SPECIFIER = /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])(\.{1,2}\/[^'"]*)\2/g;
   return text.replace(SPECIFIER, (whole, lead: string, quote: string, spec: string) => {
     const target = path.resolve(path.dirname(original), spec);
     if (target === courseRoot || target.startsWith(courseRoot + path.sep)) return whole;
-    const tool = TOOL_DIRS.find((d) => target.startsWith(path.join(REPO_ROOT, d) + path.sep));
+    const tool = TOOL_DIRS.find((d) => target.startsWith(path.join(toolRoot, d) + path.sep));
     if (tool === undefined) {
       throw new LabError(`${original}: imports ${spec}, which is neither in the course nor in the grader; the student's repository would not have it`);
     }
-    let moved = path.relative(path.dirname(released), path.join(out, path.relative(REPO_ROOT, target))).split(path.sep).join('/');
+    let moved = path.relative(path.dirname(released), path.join(out, path.relative(toolRoot, target))).split(path.sep).join('/');
     if (!moved.startsWith('.')) moved = `./${moved}`;
     return `${lead}${quote}${moved}${quote}`;
   });
@@ -161,7 +246,7 @@ async function findLeftoverMarkers(dir: string): Promise<string | undefined> {
     if (!entry.isFile()) continue;
     const file = path.join(entry.parentPath, entry.name);
     const text = await readFile(file, 'utf8');
-    if (SOURCE_FILE.test(entry.name) && /BEGIN\s+SOLUTION/.test(text)) return file;
+    if (SOURCE_KINDS.test(entry.name) && /BEGIN\s+SOLUTION/.test(text)) return file;
   }
   return undefined;
 }

@@ -44,9 +44,11 @@ async function releaseCommand(n: string, options: ReleaseCommandOptions): Promis
   const { checkRelease, writeRelease } = await import('../release.ts');
   const out = path.resolve(options.out);
   try {
-    const lab = await writeRelease(resolveCourseRoot(options.course), Number(n), out);
+    const { lab, leftOut } = await writeRelease(resolveCourseRoot(options.course), Number(n), out);
     const m = lab.manifest;
     process.stdout.write(`release: lab ${m.number} (${m.slug}) written to ${out}\n`);
+    // A release copies only the kinds of file on its allow-lists; anything else is named, in case a student needs it.
+    for (const file of leftOut) process.stdout.write(`release: left out ${file}: not a kind of file a student's repository takes (see grader/release.ts)\n`);
     if (!options.check) return 0;
     const check = await checkRelease(out, lab, options.cc ? { cc: options.cc } : {});
     if (check.ok) {

@@ -47,7 +47,7 @@ describe('lab release', () => {
 
   it('keeps earlier labs\' solutions in a later lab\'s release', async () => {
     const out = join(work, 'lab2');
-    const lab2 = await writeRelease(COURSE, 2, out);
+    const { lab: lab2 } = await writeRelease(COURSE, 2, out);
     const kmain = readFileSync(join(out, 'labs/kernel/kmain.c'), 'utf8');
     expect(kmain).toContain('outb(COM1, (unsigned char)c);');
     expect(kmain).not.toContain('STUDENT lab1');
@@ -59,7 +59,7 @@ describe('lab release', () => {
 
   it('reports a starter score that differs from the manifest', async () => {
     const out = join(work, 'leaky');
-    const lab1 = await writeRelease(COURSE, 1, out);
+    const { lab: lab1 } = await writeRelease(COURSE, 1, out);
     // As if the solution had leaked into the release.
     const file = join(out, 'labs/kernel/kmain.c');
     const solved = readFileSync(join(COURSE, 'kernel/kmain.c'), 'utf8');
