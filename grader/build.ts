@@ -1,22 +1,26 @@
 // Builds a lab's kernel and user programs from the course tree with one fixed
 // command line per compiler, never a student's Makefile: student sources are
-// hostile, so the grader decides every flag, compiles in a temporary directory,
-// bounds the compiler's time and output, and runs nothing it built on the host.
+// hostile, so the grader decides every flag and every input. The inputs are
+// read once (build-inputs.ts), staged into a temporary directory, and each
+// compile and link runs in a sandbox that sees only them and the toolchain,
+// with bounded time, memory, output and file sizes (sandbox.ts); nothing built
+// runs on the host.
 //
 // Outputs are cached under <outDir>/<key>/, the key being a sha256 over the
-// compiler's identity, the flags, the manifest's build plan and every byte of
-// the input trees, so an unchanged tree costs a hash and no compile. A finished
-// build appears by one rename, so graders running side by side never see half
-// of one.
+// compiler's identity, the flags, the manifest's build plan and every input
+// byte, so an unchanged tree costs a hash and no compile. A finished build
+// appears by one rename, so graders running side by side never see half of
+// one.
 
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { constants, existsSync, readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { constants, existsSync } from 'node:fs';
 import { access, mkdir, mkdtemp, readFile, readdir, realpath, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { InputProblem, readInputs, type InputFiles, type InputPlan, type Submission } from './build-inputs.ts';
 import { LabError, REPO_ROOT } from './labs.ts';
 import type { LabManifest } from './model.ts';
+import { DEFAULT_LIMITS, describeStop, runStep, sandboxByDefault, sandboxProblem, stepPaths, type StepPaths, type StepResult, type ToolLimits } from './sandbox.ts';
 
 export type CompilerName = 'gcc' | 'clang';
 
@@ -25,6 +29,12 @@ export interface BuildOptions {
   cc?: CompilerName;
   /** Default: <repo>/build/lab-NN. */
   outDir?: string;
+  /** Compile in the sandbox (default). Off only for sources the grader's user trusts. */
+  sandbox?: boolean;
+  /** A student's submission: the files it may supply come from it, the rest from the course. */
+  submission?: Submission;
+  /** Per-step limits (default DEFAULT_LIMITS); tests lower them. */
+  limits?: ToolLimits;
 }
 
 export type BuildStage = 'kernel' | `program ${string}`;
@@ -69,20 +79,22 @@ export const FLAGS: Record<CompilerName, { compile: readonly string[]; link: rea
 export const DEFAULT_PROGRAM_LINKER_SCRIPT = 'programs/program.ld';
 
 /** The most compiler output a failed build keeps: enough for every error a student needs to see. */
-export const LOG_LIMIT = 64 << 10;
-/** A compiler step taking longer than this is stopped: hostile sources can make the preprocessor run forever. */
-const STEP_TIMEOUT_MS = 120_000;
+export const LOG_LIMIT = DEFAULT_LIMITS.outputBytes;
 /** Builds kept per output directory; older ones are removed after a new build. */
 const KEEP_BUILDS = 4;
 const KEY_DIR = /^[0-9a-f]{24}$/;
 
 interface Compiler {
   name: CompilerName;
-  /** The command to run: gcc, clang, or what $CC says (gcc-12, /usr/bin/clang-16). */
+  /** The executable: an absolute path, found on the PATH (or as $CC says) before the build. */
   command: string;
+  /** As the user named it (gcc, $CC), for messages. */
+  display: string;
+  /** Its real path, size and modification time, for the build key. */
+  identity: string;
 }
 
-/** One linked output: its sources and linker script, relative to `cwd`. */
+/** One linked output: its sources and linker script relative to `cwd`, a course-relative folder. */
 interface Target {
   stage: BuildStage;
   outName: string;
@@ -92,19 +104,27 @@ interface Target {
   includeDirs: string[];
 }
 
-/** Builds `lab`'s kernel and programs, or returns the earlier build of an identical tree. */
+/** Builds `lab`'s kernel and programs, or returns the earlier build of identical inputs. */
 export async function buildLab(courseRoot: string, lab: LabManifest, options: BuildOptions = {}): Promise<BuildOutcome> {
   const root = path.resolve(courseRoot);
-  const compiler = chooseCompiler(options.cc);
-  const identity = await toolchainIdentity(compiler);
+  const sandbox = options.sandbox ?? sandboxByDefault();
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const compiler = await findCompiler(options.cc, sandbox);
   const targets = planTargets(root, lab);
 
+  let inputs: InputFiles;
+  try {
+    inputs = readInputs(root, inputPlan(targets), options.submission);
+  } catch (e) {
+    if (e instanceof InputProblem) return { ok: false, stage: 'kernel', log: `${e.message}\n` };
+    throw e;
+  }
   for (const target of targets) {
-    const missing = missingInput(target);
+    const missing = missingInput(target, inputs);
     if (missing) return { ok: false, stage: target.stage, log: missing };
   }
 
-  const key = await buildKey(root, compiler, identity, targets);
+  const key = buildKey(compiler, sandbox, targets, inputs);
   const outDir = path.resolve(options.outDir ?? path.join(REPO_ROOT, 'build', `lab-${String(lab.number).padStart(2, '0')}`));
   const dest = path.join(outDir, key);
   const outputs = outputPaths(dest, lab);
@@ -115,20 +135,25 @@ export async function buildLab(courseRoot: string, lab: LabManifest, options: Bu
     return { ok: true, ...outputs, cached: true, log: await readFile(path.join(dest, 'log.txt'), 'utf8').catch(() => '') };
   }
 
-  await checkCanBuild32(compiler);
+  await checkCanBuild32(compiler, sandbox);
   await mkdir(outDir, { recursive: true });
   const work = await mkdtemp(path.join(os.tmpdir(), 'ringlab-build-'));
   // The staging directory sits beside its destination so the final rename stays on one file system.
   const staging = path.join(outDir, `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
-    await mkdir(path.join(staging, 'programs'), { recursive: true });
+    const dirs = { hostSrc: path.join(work, 'src'), hostOut: path.join(work, 'out') };
+    await stageInputs(dirs.hostSrc, inputs);
+    await mkdir(path.join(dirs.hostOut, 'programs'), { recursive: true });
+    const seen = stepPaths({ sandbox, ...dirs });
     const warnings: string[] = [];
     for (const target of targets) {
-      const out = path.join(staging, target.outName);
-      const result = await buildTarget(compiler, target, work, out);
-      if (!result.ok) return { ok: false, stage: target.stage, log: bound(clean(result.log, work, staging)) };
-      if (result.log.trim() !== '') warnings.push(clean(result.log, work, staging));
+      const result = await buildTarget(compiler, target, { sandbox, limits, ...dirs });
+      const log = clean(result.log, seen);
+      if (!result.ok) return { ok: false, stage: target.stage, log: bound(log) };
+      if (log.trim() !== '') warnings.push(log);
     }
+    await mkdir(path.join(staging, 'programs'), { recursive: true });
+    for (const target of targets) await rename(path.join(dirs.hostOut, target.outName), path.join(staging, target.outName));
     const log = bound(warnings.join(''));
     await writeFile(path.join(staging, 'log.txt'), log);
     try {
@@ -146,13 +171,28 @@ export async function buildLab(courseRoot: string, lab: LabManifest, options: Bu
   }
 }
 
+/**
+ * Writes the inputs under `dir` with their modification times at the epoch,
+ * so that nothing a compiler reads from the file system (__TIMESTAMP__)
+ * differs between two builds of the same bytes.
+ */
+async function stageInputs(dir: string, inputs: InputFiles): Promise<void> {
+  const epoch = new Date(0);
+  for (const [rel, bytes] of inputs) {
+    const file = path.join(dir, rel);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, bytes, { mode: 0o444 });
+    await utimes(file, epoch, epoch);
+  }
+}
+
 function outputPaths(dest: string, lab: LabManifest): { kernel: string; programs: Record<string, string> } {
   const programs: Record<string, string> = {};
   for (const name of Object.keys(lab.programs).sort()) programs[name] = path.join(dest, 'programs', `${name}.elf`);
   return { kernel: path.join(dest, 'kernel.elf'), programs };
 }
 
-function chooseCompiler(cc: CompilerName | undefined): Compiler {
+function chooseCompiler(cc: CompilerName | undefined): { name: CompilerName; command: string } {
   if (cc !== undefined) return { name: cc, command: cc };
   const env = process.env.CC?.trim();
   if (!env) return { name: 'gcc', command: 'gcc' };
@@ -167,26 +207,38 @@ const TOOL_PACKAGES: Record<CompilerName, string> = {
   clang: 'install the Debian packages clang and lld',
 };
 
+/** The toolchain directory the sandbox shows; a compiler elsewhere cannot run in it. */
+const SANDBOX_TOOLCHAIN = '/usr/';
+
 /**
- * Which compiler (and, for clang, which linker) builds: each executable's real
- * path, size and modification time. Part of the build key, so upgrading the
- * toolchain rebuilds everything; read from the file system rather than from
- * `--version`, which would cost a process start on every grade.
+ * The compiler to run and which one it is (and, for clang, which linker):
+ * each executable's real path, size and modification time, part of the build
+ * key so that upgrading the toolchain rebuilds everything; read from the file
+ * system rather than from `--version`, which would cost a process start on
+ * every grade.
  */
-async function toolchainIdentity(compiler: Compiler): Promise<string> {
-  const cc = await executableIdentity(compiler.command);
-  if (cc === null) throw new LabError(`${compiler.command} not found: lab builds kernels with it; ${TOOL_PACKAGES[compiler.name]}`);
-  const parts = [cc];
-  if (compiler.name === 'clang') {
-    const lld = await executableIdentity('ld.lld');
+async function findCompiler(cc: CompilerName | undefined, sandbox: boolean): Promise<Compiler> {
+  const chosen = chooseCompiler(cc);
+  const found = await findExecutable(chosen.command);
+  if (found === null) throw new LabError(`${chosen.command} not found: lab builds kernels with it; ${TOOL_PACKAGES[chosen.name]}`);
+  const parts = [found.identity];
+  if (chosen.name === 'clang') {
+    const lld = await findExecutable('ld.lld');
     if (lld === null) throw new LabError(`ld.lld not found: clang links lab kernels with lld; install the Debian package lld`);
-    parts.push(lld);
+    parts.push(lld.identity);
   }
-  return parts.join('\n');
+  if (sandbox) {
+    const problem = sandboxProblem();
+    if (problem !== null) throw new LabError(problem);
+    if (!found.real.startsWith(SANDBOX_TOOLCHAIN)) {
+      throw new LabError(`${chosen.command} is ${found.real}, outside ${SANDBOX_TOOLCHAIN}: the build sandbox shows the toolchain under ${SANDBOX_TOOLCHAIN} only; install the compiler there, or pass --no-sandbox for sources you trust`);
+    }
+  }
+  return { name: chosen.name, command: found.path, display: chosen.command, identity: parts.join('\n') };
 }
 
-/** "real path, size, mtime" of the executable `command` names (a path, or a name looked up in PATH); null when there is none. */
-async function executableIdentity(command: string): Promise<string | null> {
+/** The executable `command` names (a path, or a name looked up in PATH); null when there is none. */
+async function findExecutable(command: string): Promise<{ path: string; real: string; identity: string } | null> {
   const candidates = command.includes('/')
     ? [path.resolve(command)]
     : (process.env.PATH ?? '').split(path.delimiter).filter((d) => d !== '').map((d) => path.join(d, command));
@@ -195,7 +247,7 @@ async function executableIdentity(command: string): Promise<string | null> {
       await access(candidate, constants.X_OK);
       const real = await realpath(candidate);
       const st = await stat(real);
-      if (st.isFile()) return `${real} ${st.size} ${st.mtimeMs}`;
+      if (st.isFile()) return { path: candidate, real, identity: `${real} ${st.size} ${st.mtimeMs}` };
     } catch {
       // not here: try the next directory
     }
@@ -214,29 +266,33 @@ const canBuild32 = new Map<string, Promise<void>>();
  * per process, so a toolchain that cannot produce 32-bit code (gcc without
  * multilib) is reported as the machine's problem, not as the student's error.
  */
-function checkCanBuild32(compiler: Compiler): Promise<void> {
-  const cacheKey = `${compiler.command}\0${process.env.PATH ?? ''}`;
+function checkCanBuild32(compiler: Compiler, sandbox: boolean): Promise<void> {
+  const cacheKey = `${compiler.command}\0${sandbox}`;
   let probe = canBuild32.get(cacheKey);
   if (!probe) {
-    probe = probeToolchain(compiler);
+    probe = probeToolchain(compiler, sandbox);
     canBuild32.set(cacheKey, probe);
     probe.catch(() => canBuild32.delete(cacheKey));
   }
   return probe;
 }
 
-async function probeToolchain(compiler: Compiler): Promise<void> {
+async function probeToolchain(compiler: Compiler, sandbox: boolean): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'ringlab-probe-'));
   try {
-    await writeFile(path.join(dir, 'probe.c'), '#include <stdint.h>\n#include <stddef.h>\nvoid _start(void) { for (;;) { } }\n');
+    const dirs = { hostSrc: path.join(dir, 'src'), hostOut: path.join(dir, 'out') };
+    await mkdir(dirs.hostSrc);
+    await mkdir(dirs.hostOut);
+    await writeFile(path.join(dirs.hostSrc, 'probe.c'), '#include <stdint.h>\n#include <stddef.h>\nvoid _start(void) { for (;;) { } }\n');
     const flags = FLAGS[compiler.name];
-    const r = await run(compiler.command, [...flags.compile, ...flags.link, 'probe.c', '-o', 'probe.elf'], dir);
+    const out = stepPaths({ sandbox, ...dirs }).out;
+    const r = await runStep({ ...dirs, cwd: '.', command: compiler.command, args: [...flags.compile, ...flags.link, './probe.c', '-o', `${out}/probe.elf`], sandbox, limits: DEFAULT_LIMITS });
     if (r.code === 0) return;
     const said = r.output.split('\n').find((l) => /error|cannot|not found/i.test(l))?.trim() ?? firstLine(r.output);
     if (compiler.name === 'gcc') {
-      throw new LabError(`${compiler.command} cannot build 32-bit code on this machine (${said}); install the Debian package gcc-multilib`);
+      throw new LabError(`${compiler.display} cannot build 32-bit code on this machine (${said}); install the Debian package gcc-multilib`);
     }
-    throw new LabError(`${compiler.command} cannot build for i386 on this machine (${said}); install the Debian packages clang and lld`);
+    throw new LabError(`${compiler.display} cannot build for i386 on this machine (${said}); install the Debian packages clang and lld`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -244,11 +300,10 @@ async function probeToolchain(compiler: Compiler): Promise<void> {
 
 /** The kernel and each program as separate link steps; paths stay relative so messages read as the student wrote them. */
 function planTargets(root: string, lab: LabManifest): Target[] {
-  const kernelDir = path.join(root, 'kernel');
   const labDir = path.join(root, lab.slug);
   const inside = (base: string, rel: string, field: string): string => {
-    const abs = path.resolve(base, rel);
-    if (abs !== root && !abs.startsWith(root + path.sep)) {
+    const abs = path.resolve(root, base, rel);
+    if (abs === root || !abs.startsWith(root + path.sep)) {
       throw new LabError(`${path.join(labDir, 'lab.json')}: ${field} ${rel} leads outside the course directory ${root}; keep build inputs in the course`);
     }
     return rel;
@@ -257,10 +312,10 @@ function planTargets(root: string, lab: LabManifest): Target[] {
     {
       stage: 'kernel',
       outName: 'kernel.elf',
-      cwd: kernelDir,
-      sources: lab.kernel.sources.map((s) => inside(kernelDir, s, 'kernel source')),
-      linkerScript: inside(kernelDir, lab.kernel.linkerScript, 'kernel.linkerScript'),
-      includeDirs: (lab.kernel.includeDirs ?? []).map((d) => inside(kernelDir, d, 'kernel include directory')),
+      cwd: 'kernel',
+      sources: lab.kernel.sources.map((s) => inside('kernel', s, 'kernel source')),
+      linkerScript: inside('kernel', lab.kernel.linkerScript, 'kernel.linkerScript'),
+      includeDirs: (lab.kernel.includeDirs ?? []).map((d) => inside('kernel', d, 'kernel include directory')),
     },
   ];
   for (const name of Object.keys(lab.programs).sort()) {
@@ -268,113 +323,115 @@ function planTargets(root: string, lab: LabManifest): Target[] {
     targets.push({
       stage: `program ${name}`,
       outName: path.join('programs', `${name}.elf`),
-      cwd: labDir,
-      sources: spec.sources.map((s) => inside(labDir, s, `program ${name} source`)),
-      linkerScript: inside(labDir, spec.linkerScript ?? DEFAULT_PROGRAM_LINKER_SCRIPT, `program ${name} linkerScript`),
+      cwd: lab.slug,
+      sources: spec.sources.map((s) => inside(lab.slug, s, `program ${name} source`)),
+      linkerScript: inside(lab.slug, spec.linkerScript ?? DEFAULT_PROGRAM_LINKER_SCRIPT, `program ${name} linkerScript`),
       includeDirs: [],
     });
   }
   return targets;
 }
 
+/** Course-relative path of `rel`, which is relative to the target's folder. */
+function inCourse(target: Target, rel: string): string {
+  return path.posix.normalize(path.posix.join(target.cwd, rel));
+}
+
+/**
+ * Headers are not listed in the manifest, so whole trees are read: the
+ * kernel tree, each include directory and each program source's directory.
+ */
+function inputPlan(targets: Target[]): InputPlan {
+  const dirs = new Set<string>();
+  const files = new Set<string>();
+  for (const target of targets) {
+    if (target.stage === 'kernel') for (const d of [target.cwd, ...target.includeDirs.map((d) => inCourse(target, d))]) dirs.add(d);
+    for (const source of target.sources) {
+      dirs.add(path.posix.dirname(inCourse(target, source)));
+      files.add(inCourse(target, source));
+    }
+    files.add(inCourse(target, target.linkerScript));
+  }
+  return { dirs: [...dirs].sort(), files: [...files].sort() };
+}
+
 /** A listed source or linker script that is not there: the student's tree is incomplete, which is a failed build. */
-function missingInput(target: Target): string | undefined {
+function missingInput(target: Target, inputs: InputFiles): string | undefined {
   const where = target.stage === 'kernel' ? 'the kernel tree' : 'the lab folder';
   for (const file of [...target.sources, target.linkerScript]) {
-    const abs = path.join(target.cwd, file);
-    if (!existsSync(abs) || !statSync(abs).isFile()) {
-      return `${file}: no such file in ${where} (${target.cwd}); lab.json lists it for the ${target.stage} build\n`;
+    if (!inputs.has(inCourse(target, file))) {
+      return `${inCourse(target, file)}: no such file in ${where}; lab.json lists it for the ${target.stage} build\n`;
     }
   }
   return undefined;
 }
 
-/**
- * Headers are not listed in the manifest, so whole trees are hashed: the
- * kernel tree, each include directory and each program source's directory.
- * Names starting with a dot (editor swap files, .git) are skipped so that an
- * open editor does not force a rebuild.
- */
-async function buildKey(root: string, compiler: Compiler, identity: string, targets: Target[]): Promise<string> {
+function buildKey(compiler: Compiler, sandbox: boolean, targets: Target[], inputs: InputFiles): string {
   const hash = createHash('sha256');
   const add = (label: string, data: string | Buffer) => {
     hash.update(`${label}\0${data.length}\0`);
     hash.update(data);
   };
-  add('compiler', `${compiler.name}\n${identity}`);
+  add('compiler', `${compiler.name}\n${compiler.identity}\n${sandbox ? 'sandbox' : 'host'}`);
   add('flags', JSON.stringify(FLAGS[compiler.name]));
-  add('plan', JSON.stringify(targets.map((t) => ({ ...t, cwd: path.relative(root, t.cwd) }))));
-
-  // Synchronous reads: this runs on every grade, over many small files, and a
-  // thread-pool round trip per file would cost more than the reading.
-  const dirs = new Set<string>();
-  const files = new Set<string>();
-  for (const target of targets) {
-    if (target.stage === 'kernel') for (const d of [target.cwd, ...target.includeDirs.map((d) => path.resolve(target.cwd, d))]) dirs.add(d);
-    for (const source of target.sources) dirs.add(path.dirname(path.resolve(target.cwd, source)));
-    files.add(path.resolve(target.cwd, target.linkerScript));
-  }
-  for (const dir of dirs) for (const file of treeFiles(dir)) files.add(file);
-  for (const file of [...files].sort()) add(path.relative(root, file), readFileSync(file));
+  add('plan', JSON.stringify(targets));
+  for (const [name, bytes] of inputs) add(name, bytes);
   return hash.digest('hex').slice(0, 24);
 }
 
-function treeFiles(dir: string): string[] {
-  const files: string[] = [];
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return files;
-  }
-  for (const entry of entries) {
-    if (entry.name.startsWith('.')) continue;
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) files.push(...treeFiles(full));
-    else if (entry.isFile()) files.push(full);
-    // A symbolic link counts by what it points at, if that is a file; linked directories could loop.
-    else if (entry.isSymbolicLink() && statIfAny(full)?.isFile()) files.push(full);
-  }
-  return files;
-}
-
-function statIfAny(file: string): Stats | undefined {
-  try {
-    return statSync(file);
-  } catch {
-    return undefined;
-  }
+/** A name the compiler cannot take for an option or a response file (-x, @file): "./name" unless it starts with a dot. */
+function asOperand(rel: string): string {
+  return rel.startsWith('.') ? rel : `./${rel}`;
 }
 
 /** Compiles every source of a target (in parallel), then links; the log holds what the tools said. */
-async function buildTarget(compiler: Compiler, target: Target, work: string, out: string): Promise<{ ok: boolean; log: string }> {
+async function buildTarget(
+  compiler: Compiler,
+  target: Target,
+  step: { sandbox: boolean; limits: ToolLimits; hostSrc: string; hostOut: string },
+): Promise<{ ok: boolean; log: string }> {
   const flags = FLAGS[compiler.name];
-  const objDir = path.join(work, target.stage.replace(' ', '-'));
-  await mkdir(objDir, { recursive: true });
-  const includes = target.includeDirs.map((d) => `-I${d}`);
-  const objects = target.sources.map((s) => path.join(objDir, `${s.replaceAll('/', '_').replace(/^(\.\._)+/, '')}.o`));
+  const seen = stepPaths(step);
+  const objDir = path.posix.join('obj', target.stage.replace(' ', '-'));
+  await mkdir(path.join(step.hostOut, objDir), { recursive: true });
+  // Without the sandbox the staging directories are real paths; debug info names them as the sandbox would.
+  const prefixMap = step.sandbox ? [] : [`-ffile-prefix-map=${seen.src}=/src`, `-ffile-prefix-map=${seen.out}=/out`];
+  const includes = target.includeDirs.map((d) => `-I${asOperand(d)}`);
+  const objects = target.sources.map((s) => `${seen.out}/${objDir}/${s.replaceAll('/', '_').replace(/^(\.\._)+/, '')}.o`);
+  const run = (args: string[]) => runStep({ ...step, cwd: target.cwd, command: compiler.command, args });
 
   const compiled = await mapLimited(target.sources, os.availableParallelism(), (source, i) =>
-    run(compiler.command, [...flags.compile, ...includes, '-c', source, '-o', objects[i]], target.cwd),
+    run([...flags.compile, ...prefixMap, ...includes, '-c', asOperand(source), '-o', objects[i]]),
   );
-  const log = compiled.map(describe).join('');
-  if (compiled.some((r) => r.code !== 0)) return { ok: false, log };
+  const log = compiled.map((r) => describe(r, step.limits)).join('');
+  if (compiled.some(failed)) return { ok: false, log };
 
-  const linked = await run(compiler.command, [...flags.compile, ...flags.link, '-T', target.linkerScript, ...objects, '-o', out], target.cwd);
-  return { ok: linked.code === 0, log: log + describe(linked) };
+  const linked = await run([...flags.compile, ...prefixMap, ...flags.link, '-T', asOperand(target.linkerScript), ...objects, '-o', `${seen.out}/${target.outName}`]);
+  return { ok: !failed(linked), log: log + describe(linked, step.limits) };
 }
 
-function describe(r: RunResult): string {
-  if (r.timedOut) return `${r.output}${r.output.endsWith('\n') || r.output === '' ? '' : '\n'}the compiler was stopped after ${STEP_TIMEOUT_MS / 1000} s\n`;
+function failed(r: StepResult): boolean {
+  return r.code !== 0 || r.stopped !== undefined;
+}
+
+function describe(r: StepResult, limits: ToolLimits): string {
+  const said = r.output === '' || r.output.endsWith('\n') ? r.output : `${r.output}\n`;
+  if (r.stopped !== undefined) return said + describeStop(r.stopped, limits);
   if (r.code !== 0 && r.output.trim() === '') return `the compiler failed (exit status ${r.code}) without a message\n`;
-  return r.output;
+  return said;
 }
 
-/** Removes the temporary directories from messages: "kernel/kmain.c.o: in function ..." instead of /tmp/ringlab-build-x/kernel/kmain.c.o. */
-function clean(log: string, ...dirs: string[]): string {
-  let text = log;
-  for (const dir of dirs) text = text.replaceAll(`${dir}${path.sep}`, '');
-  return text;
+/**
+ * Messages as the student wrote the names: "kmain.c:3:1" rather than
+ * "./kmain.c:3:1", and "kernel/kmain.c.o" rather than the object's path in
+ * the staging or sandbox directories ("kernel/kmain.c.o").
+ */
+function clean(log: string, seen: StepPaths): string {
+  return log
+    .replaceAll(`${seen.out}/obj/`, '')
+    .replaceAll(`${seen.out}/`, '')
+    .replaceAll(`${seen.src}/`, '')
+    .replace(/(^|[\s'"`(])\.\/(?=[^/\s])/gm, '$1');
 }
 
 function bound(log: string): string {
@@ -405,42 +462,4 @@ async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T, index: 
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
-}
-
-interface RunResult {
-  code: number;
-  /** stdout and stderr interleaved as the tool wrote them, at most LOG_LIMIT bytes. */
-  output: string;
-  timedOut: boolean;
-  notFound: boolean;
-}
-
-/** Runs a tool with no input, a time limit and bounded output. */
-function run(command: string, args: string[], cwd: string): Promise<RunResult> {
-  return new Promise((resolve) => {
-    // The C locale gives plain ASCII quotes in messages and the same log on every machine.
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let timedOut = false;
-    const collect = (chunk: Buffer) => {
-      if (size >= LOG_LIMIT) return;
-      chunks.push(chunk.subarray(0, LOG_LIMIT - size));
-      size += Math.min(chunk.length, LOG_LIMIT - size);
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, STEP_TIMEOUT_MS);
-    child.on('error', (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      resolve({ code: -1, output: err.message, timedOut: false, notFound: err.code === 'ENOENT' });
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, output: Buffer.concat(chunks).toString('utf8'), timedOut, notFound: false });
-    });
-  });
 }

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { buildLab, type CompilerName } from '../build.ts';
 import { LabError, findLab, resolveCourseRoot } from '../labs.ts';
+import { NO_SANDBOX_HELP } from '../sandbox.ts';
 import { asInputError } from './list-command.ts';
 import { EXIT_BAD_INPUT, InputError } from './run-command.ts';
 
@@ -24,6 +25,7 @@ export function registerBuildCommand(program: Command, done: (status: number) =>
     .argument('<N>', 'the lab number, as `lab list` shows it')
     .option('--course <dir>', 'the course directory (default: $LAB_COURSE, else the repository\'s labs/)')
     .addOption(new Option('--cc <compiler>', 'the compiler (default: $CC if it names gcc or clang, else gcc)').choices(['gcc', 'clang']))
+    .option('--no-sandbox', NO_SANDBOX_HELP)
     .action(async (n: string, options: BuildCommandOptions) => {
       done(await buildCommand(parseLabNumber(n), options));
     });

@@ -7,6 +7,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from './run-command.ts';
+import { NO_SANDBOX_HELP } from '../sandbox.ts';
 import type { GradeReport } from '../model.ts';
 
 interface GradeOptions {
@@ -34,6 +35,7 @@ export function registerGradeCommand(program: Command, done: (status: number) =>
     .option('--jobs <n>', JOBS_HELP)
     .option('--fail-under <percent>', 'exit 1 only when the score is below this percentage (a CI gate)')
     .option('--cc <compiler>', 'gcc or clang (default: $CC, else gcc)')
+    .option('--no-sandbox', NO_SANDBOX_HELP)
     .addHelpText(
       'after',
       `

@@ -3,6 +3,7 @@
 // at most one line on stderr, never a stack trace.
 
 import { Command, CommanderError } from 'commander';
+import { SANDBOX_ENV } from '../sandbox.ts';
 import { ConfigError } from '../../engine/config.ts';
 import { registerBuildCommand } from './build-command.ts';
 import { registerGradeCommand } from './grade-command.ts';
@@ -17,7 +18,11 @@ export function buildProgram(done: (status: number) => void): Command {
     .description('ringlab: run and grade operating-system lab kernels on an emulated 32-bit PC')
     // Commands inherit these two settings only if they are made after them.
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(`lab: ${text.replace(/^error: /, '')}`) });
+    .configureOutput({ outputError: (text, write) => write(`lab: ${text.replace(/^error: /, '')}`) })
+    // Every command that builds takes --no-sandbox; the environment carries it to child graders too.
+    .hook('preAction', (_program, command) => {
+      if (command.opts().sandbox === false) process.env[SANDBOX_ENV] = 'off';
+    });
   registerRunCommand(program, done);
   registerListCommand(program, done);
   registerBuildCommand(program, done);

@@ -4,6 +4,7 @@
 
 import { type Command, Option } from 'commander';
 import type { CompilerName } from '../build.ts';
+import { NO_SANDBOX_HELP } from '../sandbox.ts';
 import { JOBS_HELP } from './grade-command.ts';
 import { InputError } from './run-command.ts';
 
@@ -23,6 +24,7 @@ export function registerValidateCommand(program: Command, done: (status: number)
     .option('--hidden <dir>', 'hidden tests to include (default: $LAB_HIDDEN, else the lab\'s hidden/ folder)')
     .option('--jobs <n>', JOBS_HELP)
     .addOption(new Option('--cc <compiler>', 'the compiler (default: $CC if it names gcc or clang, else gcc)').choices(['gcc', 'clang']))
+    .option('--no-sandbox', NO_SANDBOX_HELP)
     .addHelpText(
       'after',
       `

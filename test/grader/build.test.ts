@@ -118,7 +118,7 @@ describe.skipIf(!gccM32)('buildLab with gcc', () => {
     expect(outcome).toEqual({
       ok: false,
       stage: 'kernel',
-      log: `kmain.c: no such file in the kernel tree (${join(root, 'kernel')}); lab.json lists it for the kernel build\n`,
+      log: 'kernel/kmain.c: no such file in the kernel tree; lab.json lists it for the kernel build\n',
     });
   });
 
@@ -223,7 +223,7 @@ describe('lab build', () => {
       'exit 1',
     ].join('\n') + '\n');
     chmodSync(fake, 0o755);
-    const run = lab(['build', '1', '--course', COURSE], { PATH: `${bin}:${dirname(process.execPath)}`, CC: '' });
+    const run = lab(['build', '1', '--course', COURSE, '--no-sandbox'], { PATH: `${bin}:${dirname(process.execPath)}`, CC: '' });
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/^lab: gcc cannot build 32-bit code on this machine \(.*bits\/libc-header-start\.h.*\); install the Debian package gcc-multilib\n$/);
   });
