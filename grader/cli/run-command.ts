@@ -2,7 +2,7 @@
 // `qemu-system-i386 -kernel kernel.elf -initrd "prog1 args,prog2"`, and exit
 // with the run's status so shell scripts and Makefiles can use it.
 
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats, statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { type Command, Option } from 'commander';
 import type { MachineConfig, ModuleImage, RunResult } from '../../engine/config.ts';
@@ -10,6 +10,7 @@ import type { MachineConfig, ModuleImage, RunResult } from '../../engine/config.
 export const DEFAULT_MAX_INSTRUCTIONS = 2_000_000_000;
 const MIN_RAM_MIB = 2;
 const MAX_RAM_MIB = 3072;
+const ONE_MIB = 1024 * 1024;
 
 /** Exit statuses; 0 and odd debug-exit statuses come from the guest. */
 export const EXIT_BAD_INPUT = 2;
@@ -73,6 +74,7 @@ Exit status:
   (v << 1) | 1   the guest wrote v to the isa-debug-exit port 0xF4 (as QEMU)
   0              the guest halted with interrupts off
   2              bad input: unreadable file, not a Multiboot ELF, bad option
+                 (--kernel, --module and --serial-input take regular files no larger than --ram)
   124            the instruction budget ran out
   125            the guest wrote more output than allowed
   126            triple fault, or something the lab PC does not model
@@ -84,14 +86,18 @@ Exit status:
 }
 
 async function runKernel(options: RunOptions): Promise<number> {
+  const ramMiB = parseWholeNumber(options.ram, '--ram', 'a number of MiB', MIN_RAM_MIB, MAX_RAM_MIB);
   const config: MachineConfig = {
-    ramMiB: parseWholeNumber(options.ram, '--ram', 'a number of MiB', MIN_RAM_MIB, MAX_RAM_MIB),
+    ramMiB,
     maxInstructions: parseWholeNumber(options.maxInstructions, '--max-instructions', 'a count', 1, Number.MAX_SAFE_INTEGER),
-    kernel: readInput(options.kernel, 'kernel'),
+    kernel: readInput(options.kernel, { what: 'kernel', option: '--kernel' }, ramMiB),
     kernelName: options.kernel,
     cmdline: options.cmdline,
-    modules: options.module.map(readModule),
-    serialInput: options.serialInput === undefined ? undefined : readInput(options.serialInput, 'serial input'),
+    modules: options.module.map((spec) => readModule(spec, ramMiB)),
+    serialInput:
+      options.serialInput === undefined
+        ? undefined
+        : readInput(options.serialInput, { what: 'serial input', option: '--serial-input' }, ramMiB),
   };
 
   // Loaded only now, after the options are known to be good: the engine is
@@ -180,29 +186,88 @@ function parseWholeNumber(text: string, option: string, what: string, min: numbe
   return value;
 }
 
-function readInput(path: string, what: string): Uint8Array {
+/** A file named on the command line: what it is for and the option that names it, for messages. */
+interface InputFile {
+  what: string;
+  option: string;
+}
+
+/**
+ * Read a file the run needs, refusing before reading a byte whatever could
+ * hang or exhaust the host: a device may never end (/dev/zero), a FIFO with no
+ * writer never starts, and no file larger than the guest's RAM is of any use
+ * to it. The read itself is bounded by the size the open file had.
+ */
+function readInput(path: string, input: InputFile, ramMiB: number): Uint8Array {
+  let fd: number;
   try {
-    return readFileSync(path);
+    refuseUnfit(statSync(path), path, input, ramMiB);
+    // O_NONBLOCK: should a FIFO appear at this path after the look, opening it must not wait for a writer.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EISDIR'
-          ? 'it is a directory'
-          : code === 'EACCES'
-            ? 'permission denied'
-            : (e as Error).message;
-    throw new InputError(`cannot read ${what} file ${path}: ${why}`);
+    throw unreadable(e, path, input);
+  }
+  try {
+    const stats = fstatSync(fd);
+    refuseUnfit(stats, path, input, ramMiB);
+    const bytes = Buffer.alloc(stats.size);
+    let length = 0;
+    while (length < bytes.length) {
+      const got = readSync(fd, bytes, length, bytes.length - length, null);
+      if (got === 0) break;
+      length += got;
+    }
+    return bytes.subarray(0, length);
+  } catch (e) {
+    throw unreadable(e, path, input);
+  } finally {
+    closeSync(fd);
   }
 }
 
+/** Throw InputError unless `stats` is of a regular file that fits in the guest's RAM. */
+function refuseUnfit(stats: Stats, path: string, input: InputFile, ramMiB: number): void {
+  if (stats.isDirectory()) {
+    throw new InputError(`cannot read ${input.what} file ${path}: it is a directory; give ${input.option} a file`);
+  }
+  if (!stats.isFile()) {
+    throw new InputError(
+      `cannot read ${input.what} file ${path}: it is ${fileKind(stats)}, not a regular file; ` +
+        `give ${input.option} a regular file (save a stream to a file first)`,
+    );
+  }
+  if (stats.size > ramMiB * ONE_MIB) {
+    const neededMiB = Math.ceil(stats.size / ONE_MIB);
+    const fix = neededMiB <= MAX_RAM_MIB ? `run with --ram ${neededMiB} or more` : `the lab PC has at most ${MAX_RAM_MIB} MiB, give a smaller file`;
+    throw new InputError(
+      `cannot load ${input.what} file ${path}: it is ${stats.size} bytes, more than the machine's ${ramMiB} MiB of RAM; ${fix}`,
+    );
+  }
+}
+
+function fileKind(stats: Stats): string {
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isBlockDevice()) return 'a block device';
+  if (stats.isFIFO()) return 'a FIFO (named pipe)';
+  if (stats.isSocket()) return 'a socket';
+  return 'not a file';
+}
+
+/** The one line for a file that could not be read: InputErrors as they are, system errors in words. */
+function unreadable(e: unknown, path: string, input: InputFile): InputError {
+  if (e instanceof InputError) return e;
+  const code = (e as NodeJS.ErrnoException).code;
+  const why =
+    code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+  return new InputError(`cannot read ${input.what} file ${path}: ${why}`);
+}
+
 /** "prog1 a b" loads the file prog1; the module's command line is the whole string, as QEMU's -initrd does it. */
-function readModule(spec: string): ModuleImage {
+function readModule(spec: string, ramMiB: number): ModuleImage {
   const cmdline = spec.trim();
   const file = cmdline.split(/\s+/, 1)[0];
   if (file === '') throw new InputError(`--module needs a file name, as in --module "prog1 arg1 arg2"`);
-  return { name: file, bytes: readInput(file, 'module'), cmdline };
+  return { name: file, bytes: readInput(file, { what: 'module', option: '--module' }, ramMiB), cmdline };
 }
 
 /**

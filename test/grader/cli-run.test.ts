@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +19,12 @@ interface Run {
 }
 
 function lab(...args: string[]): Run {
-  const r = spawnSync(process.execPath, [LAB, ...args], { cwd: dir, timeout: 60_000 });
+  return labWithin(60_000, ...args);
+}
+
+/** For input that could hang the command: give up sooner than the suite would. */
+function labWithin(timeout: number, ...args: string[]): Run {
+  const r = spawnSync(process.execPath, [LAB, ...args], { cwd: dir, timeout });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr.toString('utf8') };
 }
 
@@ -65,7 +70,61 @@ describe('lab run refuses bad input with one line and status 2', () => {
   it('a kernel path that is a directory', () => {
     const run = lab('run', '--kernel', dir);
     expect(run.status).toBe(2);
-    expect(oneLine(run)).toBe(`lab: cannot read kernel file ${dir}: it is a directory`);
+    expect(oneLine(run)).toBe(`lab: cannot read kernel file ${dir}: it is a directory; give --kernel a file`);
+  });
+
+  // Were they read, /dev/zero would never end and a FIFO with no writer never start.
+  it('a device or a FIFO for --kernel, --module or --serial-input, before reading it', () => {
+    const k = file('any.elf', 'x');
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const cases: [string[], string][] = [
+      [['--kernel', '/dev/zero'], 'kernel file /dev/zero: it is a character device'],
+      [['--kernel', fifo], `kernel file ${fifo}: it is a FIFO (named pipe)`],
+      [['--kernel', k, '--module', '/dev/zero arg'], 'module file /dev/zero: it is a character device'],
+      [['--kernel', k, '--serial-input', fifo], `serial input file ${fifo}: it is a FIFO (named pipe)`],
+    ];
+    for (const [args, what] of cases) {
+      const run = labWithin(10_000, 'run', ...args);
+      expect(run.status).toBe(2);
+      const option = args.at(-2)!;
+      expect(oneLine(run)).toBe(
+        `lab: cannot read ${what}, not a regular file; give ${option} a regular file (save a stream to a file first)`,
+      );
+    }
+  });
+
+  it('a module or serial input that is a directory', () => {
+    const k = file('any.elf', 'x');
+    const module = lab('run', '--kernel', k, '--module', `${dir} arg`);
+    expect(module.status).toBe(2);
+    expect(oneLine(module)).toBe(`lab: cannot read module file ${dir}: it is a directory; give --module a file`);
+    const input = lab('run', '--kernel', k, '--serial-input', dir);
+    expect(input.status).toBe(2);
+    expect(oneLine(input)).toBe(`lab: cannot read serial input file ${dir}: it is a directory; give --serial-input a file`);
+  });
+
+  it('a kernel, module or serial input larger than the machine\'s RAM, without reading it', () => {
+    const k = file('any.elf', 'x');
+    // Sparse: 4 GiB on paper, nothing on disk; reading it would take that much memory.
+    const huge = file('huge.elf', '');
+    truncateSync(huge, 4 * 1024 ** 3);
+    const kernelRun = labWithin(10_000, 'run', '--kernel', huge, '--ram', '2');
+    expect(kernelRun.status).toBe(2);
+    expect(oneLine(kernelRun)).toBe(
+      `lab: cannot load kernel file ${huge}: it is 4294967296 bytes, more than the machine's 2 MiB of RAM; ` +
+        'the lab PC has at most 3072 MiB, give a smaller file',
+    );
+    const big = file('big.bin', '');
+    truncateSync(big, 3 * 1024 ** 2 + 1);
+    const moduleRun = labWithin(10_000, 'run', '--kernel', k, '--ram', '2', '--module', 'big.bin');
+    expect(moduleRun.status).toBe(2);
+    expect(oneLine(moduleRun)).toBe(
+      "lab: cannot load module file big.bin: it is 3145729 bytes, more than the machine's 2 MiB of RAM; run with --ram 4 or more",
+    );
+    const inputRun = labWithin(10_000, 'run', '--kernel', k, '--ram', '3', '--serial-input', huge);
+    expect(inputRun.status).toBe(2);
+    expect(oneLine(inputRun)).toMatch(/^lab: cannot load serial input file .*huge\.elf: it is 4294967296 bytes, more than the machine's 3 MiB of RAM;/);
   });
 
   it('no --kernel at all, or an option it does not know', () => {
