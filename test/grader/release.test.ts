@@ -1,13 +1,15 @@
 // `lab release`: the student's repository has the grader, the stripped
 // kernel, only the labs up to N and nothing instructor-only, and it grades
-// itself to the manifest's starter score.
+// itself to the manifest's starter score. What tools and editors leave in the
+// instructor's tree (built kernels, caches, backups) stays out of it.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkRelease, writeRelease } from '../../grader/release.ts';
+import { parseRegions } from '../../grader/solution-regions.ts';
 
 const LAB = fileURLToPath(new URL('../../grader/cli/lab.js', import.meta.url));
 const COURSE = fileURLToPath(new URL('../fixtures/course-regions', import.meta.url));
@@ -79,3 +81,133 @@ describe('lab release', () => {
     expect(existsSync(join(out, 'labs/kernel/kmain.c'))).toBe(true);
   });
 });
+
+describe('lab release of a tree with build outputs, caches and backups in it', () => {
+  const REPO = fileURLToPath(new URL('../../', import.meta.url));
+  // A copy of this checkout's tool and course, so strays can be planted where
+  // builds, caches and editors leave them without touching the real tree.
+  const tool = join(work, 'tool');
+  const course = join(tool, 'labs');
+  /** The first bytes of an ELF32 file: enough for anything that checks the magic. */
+  const ELF = Buffer.from([0x7f, 0x45, 0x4c, 0x46, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 3, 0]);
+  const withSolutions = readFileSync(join(REPO, 'labs/kernel/trap.c'));
+  const STRAYS: Record<string, Buffer | string> = {
+    'grader/build/lab-03/c275c75b/kernel.elf': ELF, // how the lab 3 reference once shipped
+    'grader/build/js/work/grader/spec.ts.mjs': 'export {};\n', // a kind the tool takes, but compiled
+    'grader/cli/lab.o': ELF,
+    'engine/.cache/decode.ts': 'export {};\n',
+    'engine/cpu/decode.ts~': 'export {};\n',
+    'templates/report.hbs.orig': '<p>old</p>\n',
+    'labs/kernel/kernel.o': ELF,
+    'labs/kernel/libk.a': '!<arch>\n',
+    'labs/kernel/build/kernel.elf': ELF,
+    'labs/kernel/cache/trap.c': withSolutions,
+    'labs/kernel/.cache/trap.c': withSolutions,
+    'labs/kernel/trap.c~': withSolutions,
+    'labs/kernel/#trap.c#': withSolutions,
+    'labs/kernel/.trap.c.swp': withSolutions,
+    'labs/03-usermode/build/programs/hello.elf': ELF,
+    'labs/03-usermode/programs/hello/hello.o': ELF,
+    'labs/03-usermode/tests/.cache/hello.ts.mjs': 'export {};\n',
+    'labs/01-boot/build/lab-01/kernel.elf': ELF,
+  };
+
+  beforeAll(() => {
+    for (const part of ['engine', 'grader', 'templates', 'labs', 'package.json', 'package-lock.json', 'tsconfig.json']) {
+      cpSync(join(REPO, part), join(tool, part), { recursive: true });
+    }
+    for (const [rel, bytes] of Object.entries(STRAYS)) {
+      mkdirSync(dirname(join(tool, rel)), { recursive: true });
+      writeFileSync(join(tool, rel), bytes);
+    }
+  });
+
+  for (const n of [1, 3]) {
+    it(`leaves them and every solution of lab ${n} and later out of lab ${n}'s release`, async () => {
+      const out = join(work, `strays-lab${n}`);
+      const { leftOut } = await writeRelease(course, n, out, { toolRoot: tool });
+      const files = filesUnder(out);
+      expect(files).toContain('labs/kernel/trap.c');
+
+      const problems: string[] = [];
+      for (const rel of files) {
+        const bytes = readFileSync(join(out, rel));
+        const dirs = rel.split('/').slice(0, -1);
+        const name = rel.split('/').pop() ?? '';
+        if (bytes.subarray(0, 4).equals(ELF.subarray(0, 4))) problems.push(`${rel}: an ELF file`);
+        if (/\.(o|elf|a)$/.test(name)) problems.push(`${rel}: an object, executable or archive by its name`);
+        if (dirs.some((d) => /^(build|cache|\.cache)$/.test(d))) problems.push(`${rel}: under a build or cache directory`);
+        if (name.startsWith('.') && rel !== '.gitignore') problems.push(`${rel}: a dot-file`);
+        if (/[~#]$|\.orig$/.test(name)) problems.push(`${rel}: an editor's backup`);
+      }
+      expect.soft(problems).toEqual([]);
+
+      const solution = solutionLines(join(REPO, 'labs'), n, ['engine', 'grader', 'templates'].map((d) => join(REPO, d)));
+      expect(solution.size).toBeGreaterThan(10);
+      const leaked: string[] = [];
+      for (const rel of files) {
+        const bytes = readFileSync(join(out, rel));
+        if (bytes.includes(0)) continue;
+        bytes.toString('utf8').split('\n').forEach((line, i) => {
+          if (solution.has(line.trim())) leaked.push(`${rel}:${i + 1}: ${line.trim()}`);
+        });
+      }
+      expect.soft(leaked, 'lines of solution regions of lab n and later in the release').toEqual([]);
+
+      // What no allow-list takes is named, so an instructor sees a file a student might need; outputs and dot-files are not.
+      const named = leftOut.map((f) => f.slice(tool.length + 1).split('\\').join('/'));
+      expect(named).toEqual(expect.arrayContaining(['engine/cpu/decode.ts~', 'templates/report.hbs.orig', 'labs/kernel/kernel.o', 'labs/kernel/trap.c~', 'labs/kernel/#trap.c#']));
+      expect(named.filter((f) => /(^|\/)(build|cache|\.[^/]*)\//.test(f) || /\/\.[^/]*$/.test(f))).toEqual([]);
+    });
+  }
+
+  it('refuses a file named like a source that is an ELF binary', async () => {
+    const planted = join(course, 'kernel/prebuilt.S');
+    writeFileSync(planted, ELF);
+    try {
+      const out = join(work, 'strays-elf');
+      await expect(writeRelease(course, 3, out, { toolRoot: tool })).rejects.toThrow(/prebuilt\.S: an ELF binary named like a source file/);
+      expect(existsSync(out)).toBe(false);
+    } finally {
+      rmSync(planted);
+    }
+  });
+});
+
+/** Every file under dir, relative, with / separators. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1).split('\\').join('/'))
+    .sort();
+}
+
+/**
+ * The lines of the course's solution regions of lab n and later, trimmed,
+ * that a student must not see. Left out are lines that also appear where a
+ * student may see them (outside those regions in any course file, or in the
+ * tool's sources, `visible`; `return d;` is in both engine/ and a solution)
+ * and lines with fewer than three letters or digits (a brace, a blank).
+ */
+function solutionLines(courseRoot: string, n: number, visible: string[]): Set<string> {
+  const inside = new Set<string>();
+  const outside = new Set<string>();
+  const addLines = (set: Set<string>, text: string) => {
+    for (const line of text.split('\n')) set.add(line.trim());
+  };
+  for (const rel of filesUnder(courseRoot)) {
+    const bytes = readFileSync(join(courseRoot, rel));
+    if (bytes.includes(0)) continue;
+    const text = bytes.toString('utf8');
+    const cut = /\.(c|h|S|s|ld|inc)$/.test(rel) ? parseRegions(text, rel).filter((r) => r.lab >= n) : [];
+    let at = 0;
+    for (const r of cut) {
+      addLines(outside, text.slice(at, r.begin.start));
+      addLines(inside, text.slice(r.begin.end, r.end.start));
+      at = r.end.end;
+    }
+    addLines(outside, text.slice(at));
+  }
+  for (const dir of visible) for (const rel of filesUnder(dir)) addLines(outside, readFileSync(join(dir, rel), 'utf8'));
+  return new Set([...inside].filter((line) => !outside.has(line) && (line.match(/[A-Za-z0-9]/g) ?? []).length >= 3));
+}
