@@ -95,7 +95,8 @@ const SOURCE_DATE_EPOCH = '0';
 
 function limitArgs(limits: ToolLimits): string[] {
   return [
-    `--cpu=${limits.cpuSeconds}`,
+    // The soft limit sends SIGXCPU, which the compiler driver reports by name; the hard one a second later kills.
+    `--cpu=${limits.cpuSeconds}:${limits.cpuSeconds + 1}`,
     `--as=${limits.memoryBytes}`,
     `--fsize=${limits.fileBytes}`,
     `--nproc=${MAX_PROCESSES}`,

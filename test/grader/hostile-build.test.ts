@@ -1,0 +1,172 @@
+// A submission's sources are hostile: what the compiler can reach, how long
+// and how much it may run, and whether the same sources always give the same
+// bytes. Each case is something a student tried (issue 11) that leaked a file
+// or outlasted the grader before the build ran in its sandbox.
+
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildLab, type BuildOutcome } from '../../grader/build.ts';
+import { findLab } from '../../grader/labs.ts';
+import { DEFAULT_LIMITS, sandboxProblem, type ToolLimits } from '../../grader/sandbox.ts';
+
+const COURSE = fileURLToPath(new URL('../fixtures/course', import.meta.url));
+const gccM32 = spawnSync('gcc', ['-m32', '-print-libgcc-file-name']).status === 0;
+const sandbox = gccM32 && sandboxProblem() === null;
+
+const scratch = mkdtempSync(join(tmpdir(), 'ringlab-hostile-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** A file outside the course that no build may read: it stands for a hidden test or an instructor's file. */
+const SECRET_TEXT = 'hidden-test-expects-0xC0FFEE';
+const secretDir = join(scratch, 'instructor');
+mkdirSync(secretDir, { recursive: true });
+const secret = join(secretDir, 'secret.ts');
+writeFileSync(secret, `export const answer = '${SECRET_TEXT}';\n`);
+
+let n = 0;
+function course(): string {
+  const root = join(scratch, `course-${n++}`);
+  cpSync(COURSE, root, { recursive: true });
+  return root;
+}
+
+async function build(root: string, limits?: Partial<ToolLimits>): Promise<BuildOutcome> {
+  return buildLab(root, findLab(root, 1).manifest, {
+    cc: 'gcc',
+    outDir: join(scratch, `out-${n++}`),
+    sandbox: true,
+    ...(limits ? { limits: { ...DEFAULT_LIMITS, ...limits } } : {}),
+  });
+}
+
+function failedLog(outcome: BuildOutcome): string {
+  expect(outcome.ok).toBe(false);
+  return outcome.ok ? '' : outcome.log;
+}
+
+describe.skipIf(!sandbox)('the build sandbox keeps files outside the submission out of reach', () => {
+  it('#include of an absolute path and of ../ paths finds nothing, and the log quotes no byte of the file', async () => {
+    for (const include of [secret, `../../../../../../../..${secret}`]) {
+      const root = course();
+      writeFileSync(join(root, 'kernel', 'kmain.c'), `#include "${include}"\nvoid kmain(void) {}\n`);
+      const log = failedLog(await build(root));
+      expect(log).toMatch(/No such file or directory/);
+      expect(log).not.toContain(SECRET_TEXT);
+    }
+  });
+
+  it('.incbin of a host file does not assemble', async () => {
+    const root = course();
+    writeFileSync(join(root, 'kernel', 'boot.S'), readFileSync(join(COURSE, 'kernel', 'boot.S'), 'utf8') + `\n.section .rodata\n.incbin "${secret}"\n`);
+    const log = failedLog(await build(root));
+    expect(log).toContain('boot.S');
+    expect(log).not.toContain(SECRET_TEXT);
+  });
+
+  it("a linker script's INPUT of a host file is not found", async () => {
+    const root = course();
+    writeFileSync(join(root, 'kernel', 'kernel.ld'), `TARGET(binary)\nINPUT(${secret})\n` + readFileSync(join(COURSE, 'kernel', 'kernel.ld'), 'utf8'));
+    const log = failedLog(await build(root));
+    expect(log).toContain(secret);
+    expect(log).not.toContain(SECRET_TEXT);
+  });
+
+  it('a symbolic link in the kernel tree is refused by name, before any compile', async () => {
+    const root = course();
+    symlinkSync(secret, join(root, 'kernel', 'answer.h'));
+    const outcome = await build(root);
+    expect(outcome).toEqual({
+      ok: false,
+      stage: 'kernel',
+      log: 'kernel/answer.h: a symbolic link in the course; the build takes regular files only, so copy the file in instead\n',
+    });
+  });
+
+  it('a kernel tree that is itself a link to another tree is refused', async () => {
+    const root = course();
+    const elsewhere = join(scratch, `elsewhere-${n++}`);
+    cpSync(join(root, 'kernel'), elsewhere, { recursive: true });
+    rmSync(join(root, 'kernel'), { recursive: true });
+    symlinkSync(elsewhere, join(root, 'kernel'));
+    const log = failedLog(await build(root));
+    expect(log).toMatch(/^kernel\/\S+: reached through a symbolic link in the course/);
+  });
+});
+
+describe.skipIf(!sandbox)('the build sandbox bounds what a compile may cost', () => {
+  /** A header that includes itself twice at every level: exponential work, with a message per level or, guarded by depth, silent. */
+  function selfIncluding(root: string, marker: string, silent: boolean): void {
+    const twice = `#include "${marker}.h"\n#include "${marker}.h"\n`;
+    writeFileSync(join(root, 'kernel', `${marker}.h`), silent ? `#if __INCLUDE_LEVEL__ < 150\n${twice}#endif\n` : twice);
+    writeFileSync(join(root, 'kernel', 'kmain.c'), `#include "${marker}.h"\nvoid kmain(void) {}\n`);
+  }
+
+  it('a header that includes itself twice is a build failure within the limits, leaving no compiler running', async () => {
+    const root = course();
+    const marker = `selfinc${process.pid}x${n}`;
+    selfIncluding(root, marker, false);
+    const log = failedLog(await build(root));
+    expect(log).toContain(`${marker}.h:1`);
+    expect(Buffer.byteLength(log)).toBeLessThan(DEFAULT_LIMITS.outputBytes + 1024);
+    expect(spawnSync('pgrep', ['-f', marker]).stdout.toString()).toBe('');
+  });
+
+  it('a preprocessor loop that prints nothing ends at the CPU limit, leaving no compiler running', async () => {
+    const root = course();
+    const marker = `cpuinc${process.pid}x${n}`;
+    selfIncluding(root, marker, true);
+    const log = failedLog(await build(root, { cpuSeconds: 2, wallSeconds: 30 }));
+    expect(log).toContain('stopped after 2 s of CPU time');
+    expect(spawnSync('pgrep', ['-f', marker]).stdout.toString()).toBe('');
+  });
+
+  it('the wall-clock limit kills the whole step', async () => {
+    const root = course();
+    const marker = `wallinc${process.pid}x${n}`;
+    selfIncluding(root, marker, true);
+    const log = failedLog(await build(root, { cpuSeconds: 60, wallSeconds: 2 }));
+    expect(log).toContain('the build step was stopped after 2 s');
+    expect(spawnSync('pgrep', ['-f', marker]).stdout.toString()).toBe('');
+  });
+
+  it('200,000 #warning lines end as a failure once the messages pass the log limit', async () => {
+    const root = course();
+    writeFileSync(join(root, 'kernel', 'kmain.c'), `${'#warning flood\n'.repeat(200_000)}void kmain(void) {}\n`);
+    const log = failedLog(await build(root));
+    expect(log).toContain(`[the compiler's messages passed ${DEFAULT_LIMITS.outputBytes >> 10} KiB and it was stopped; fix the first ones above]`);
+    expect(Buffer.byteLength(log)).toBeLessThan(DEFAULT_LIMITS.outputBytes + 1024);
+  });
+
+  it('an output file past the file-size limit is a build failure that names the limit', async () => {
+    const root = course();
+    writeFileSync(join(root, 'kernel', 'kmain.c'), 'char big[4 << 20] = { 1 };\nvoid kmain(void) {}\n');
+    const log = failedLog(await build(root, { fileBytes: 1 << 20 }));
+    expect(log).toContain('an output file reached the 1 MiB limit');
+  });
+
+  it('a source file larger than any kernel source is refused without compiling it', async () => {
+    const root = course();
+    writeFileSync(join(root, 'kernel', 'kmain.c'), `/*${' '.repeat(5 << 20)}*/\nvoid kmain(void) {}\n`);
+    const log = failedLog(await build(root));
+    expect(log).toBe('kernel/kmain.c: 5.0 MiB; the build takes source files of at most 4 MiB\n');
+  });
+});
+
+describe.skipIf(!sandbox)('builds are reproducible', () => {
+  it('__DATE__, __TIME__ and __TIMESTAMP__ give byte-identical kernels in two builds made apart', async () => {
+    const root = course();
+    writeFileSync(join(root, 'kernel', 'kmain.c'), 'const char stamp[] = __DATE__ " " __TIME__ " " __TIMESTAMP__;\nvoid kmain(void) {}\n');
+    const first = await build(root);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    writeFileSync(join(root, 'kernel', 'kmain.c'), readFileSync(join(root, 'kernel', 'kmain.c')));
+    const second = await build(root);
+    if (!first.ok || !second.ok) throw new Error('the build failed');
+    expect(second.cached).toBe(false);
+    expect(readFileSync(second.kernel).equals(readFileSync(first.kernel))).toBe(true);
+    expect(readFileSync(first.kernel).toString('latin1')).toContain('Jan  1 1970');
+  });
+});
