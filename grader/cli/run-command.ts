@@ -8,6 +8,12 @@ import { type Command, Option } from 'commander';
 import type { MachineConfig, ModuleImage, RunResult } from '../../engine/config.ts';
 
 export const DEFAULT_MAX_INSTRUCTIONS = 2_000_000_000;
+/**
+ * Guest output allowed by default: what grading allows, the maxOutputBytes of
+ * every lab's lab.json, so a kernel that prints forever stops here as it would
+ * in a graded test instead of filling the disk or the terminal.
+ */
+export const DEFAULT_MAX_OUTPUT_BYTES = 65_536;
 const MIN_RAM_MIB = 2;
 const MAX_RAM_MIB = 3072;
 const ONE_MIB = 1024 * 1024;
@@ -30,6 +36,7 @@ interface RunOptions {
   cmdline: string;
   ram: string;
   maxInstructions: string;
+  maxOutput: string;
   serialInput?: string;
   stats: boolean;
   trace?: string | boolean;
@@ -58,6 +65,12 @@ export function registerRunCommand(program: Command, done: (status: number) => v
       new Option('--max-instructions <n>', 'stop after this many instructions (exit 124)').default(
         String(DEFAULT_MAX_INSTRUCTIONS),
         '2e9 = 2000000000',
+      ),
+    )
+    .addOption(
+      new Option('--max-output <bytes>', 'stop once the guest has written this many bytes to COM1 and 0xE9 (exit 125)').default(
+        String(DEFAULT_MAX_OUTPUT_BYTES),
+        `${DEFAULT_MAX_OUTPUT_BYTES}, as grading allows`,
       ),
     )
     .option('--serial-input <file>', 'bytes the guest reads from COM1')
@@ -90,6 +103,7 @@ async function runKernel(options: RunOptions): Promise<number> {
   const config: MachineConfig = {
     ramMiB,
     maxInstructions: parseWholeNumber(options.maxInstructions, '--max-instructions', 'a count', 1, Number.MAX_SAFE_INTEGER),
+    maxOutputBytes: parseWholeNumber(options.maxOutput, '--max-output', 'a number of bytes', 1, Number.MAX_SAFE_INTEGER),
     kernel: readInput(options.kernel, { what: 'kernel', option: '--kernel' }, ramMiB),
     kernelName: options.kernel,
     cmdline: options.cmdline,
@@ -139,8 +153,8 @@ async function runKernel(options: RunOptions): Promise<number> {
 }
 
 function exitStatus(result: RunResult): number {
-  const report = (status: number): number => {
-    process.stderr.write(`lab: ${result.message}\n`);
+  const report = (status: number, fix = ''): number => {
+    process.stderr.write(`lab: ${result.message}${fix}\n`);
     return status;
   };
   switch (result.reason) {
@@ -149,9 +163,9 @@ function exitStatus(result: RunResult): number {
     case 'halt':
       return 0;
     case 'budget':
-      return report(EXIT_BUDGET);
+      return report(EXIT_BUDGET, '; to allow more, raise --max-instructions');
     case 'output-limit':
-      return report(EXIT_OUTPUT_LIMIT);
+      return report(EXIT_OUTPUT_LIMIT, '; to allow more, raise --max-output');
     case 'triple-fault':
     case 'unsupported':
     case 'stopped':

@@ -1,9 +1,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULT_MAX_OUTPUT_BYTES } from '../../grader/cli/run-command.ts';
 
 const LAB = fileURLToPath(new URL('../../grader/cli/lab.js', import.meta.url));
 const haveMachine = existsSync(fileURLToPath(new URL('../../engine/machine.ts', import.meta.url)));
@@ -143,7 +144,7 @@ describe('lab run refuses bad input with one line and status 2', () => {
     expect(oneLine(run)).toBe('lab: cannot read module file prog1: no such file');
   });
 
-  it('a bad --ram or --max-instructions', () => {
+  it('a bad --ram, --max-instructions or --max-output', () => {
     const k = file('any.elf', 'x');
     for (const ram of ['0', '3073', 'lots', '12.5', '0x20']) {
       const run = lab('run', '--kernel', k, '--ram', ram);
@@ -154,6 +155,11 @@ describe('lab run refuses bad input with one line and status 2', () => {
       const run = lab('run', '--kernel', k, `--max-instructions=${n}`);
       expect(run.status).toBe(2);
       expect(oneLine(run)).toBe(`lab: --max-instructions must be a count at least 1, not '${n}'`);
+    }
+    for (const n of ['0', '-1', 'all', '64k']) {
+      const run = lab('run', '--kernel', k, `--max-output=${n}`);
+      expect(run.status).toBe(2);
+      expect(oneLine(run)).toBe(`lab: --max-output must be a number of bytes at least 1, not '${n}'`);
     }
   });
 
@@ -168,11 +174,22 @@ describe('lab run refuses bad input with one line and status 2', () => {
     const run = lab('run', '--help');
     expect(run.status).toBe(0);
     const help = run.stdout.toString();
-    for (const option of ['--kernel', '--module', '--cmdline', '--ram', '--max-instructions', '--serial-input', '--stats']) {
+    for (const option of ['--kernel', '--module', '--cmdline', '--ram', '--max-instructions', '--max-output', '--serial-input', '--stats']) {
       expect(help).toContain(option);
     }
     expect(help).toContain('2000000000');
     expect(help).toMatch(/124\s+the instruction budget ran out/);
+    expect(help).toMatch(/125\s+the guest wrote more output than allowed/);
+    expect(help).toContain(`default: ${DEFAULT_MAX_OUTPUT_BYTES}`);
+  });
+
+  it('limits output as grading does: the largest maxOutputBytes a lab gives its tests', () => {
+    const labs = fileURLToPath(new URL('../../labs/', import.meta.url));
+    const limits = readdirSync(labs)
+      .filter((name) => existsSync(join(labs, name, 'lab.json')))
+      .map((name) => (JSON.parse(readFileSync(join(labs, name, 'lab.json'), 'utf8')) as { maxOutputBytes: number }).maxOutputBytes);
+    expect(limits.length).toBeGreaterThan(0);
+    expect(DEFAULT_MAX_OUTPUT_BYTES).toBe(Math.max(...limits));
   });
 });
 
@@ -205,9 +222,31 @@ ${EXIT(3)}`);
 1: out %al, $0xe9
   loop 1b
 ${EXIT(0)}`);
-    const run = lab('run', '--kernel', k);
+    const run = lab('run', '--kernel', k, '--max-output', '1_000_000');
+    expect(run.stderr).toBe('');
     expect(run.status).toBe(1);
     expect(run.stdout.length).toBe(200000);
+  });
+
+  it('stops a kernel that prints forever: exit 125, one line, exactly the allowed output', () => {
+    const k = kernel('forever', `
+  mov $'x', %al
+1: out %al, $0xe9
+  jmp 1b`);
+    const byDefault = labWithin(20_000, 'run', '--kernel', k);
+    expect(byDefault.status).toBe(125);
+    expect(byDefault.stdout.length).toBe(DEFAULT_MAX_OUTPUT_BYTES);
+    expect(oneLine(byDefault)).toMatch(/^lab: output limit of 65536 bytes reached at .*; to allow more, raise --max-output$/);
+    const chosen = labWithin(20_000, 'run', '--kernel', k, '--max-output', '1000');
+    expect(chosen.status).toBe(125);
+    expect(chosen.stdout.length).toBe(1000);
+    expect(oneLine(chosen)).toMatch(/^lab: output limit of 1000 bytes reached at /);
+  });
+
+  it('stops a kernel that loops forever by default: exit 124 after the default budget', () => {
+    const run = labWithin(30_000, 'run', '--kernel', kernel('loop', '1: jmp 1b\n'));
+    expect(run.status).toBe(124);
+    expect(oneLine(run)).toMatch(/^lab: instruction budget of 2000000000 exhausted at .*; to allow more, raise --max-instructions$/);
   });
 
   it('gives the kernel its command line and each module its whole command line', () => {
