@@ -26,6 +26,21 @@ const REG8_OFFSET = [0, 4, 8, 12, 1, 5, 9, 13];
 
 const INT_MIN = 0x80000000 | 0;
 
+/**
+ * What a read of a physical address with no RAM behind it returns, for data
+ * and instruction fetches alike: all ones, as on a PC, where a cycle nobody
+ * claims ends in a PCI master abort that reads 0xFF. The lab PC has no BIOS
+ * ROM, so the reset vector at 0xFFFFFFF0 reads the same. Fetched, FF FF is
+ * group 5 with /7, an undefined opcode: a kernel that jumps into nothing stops
+ * with #UD at the address it jumped to.
+ *
+ * The SDM leaves unclaimed addresses to the chipset, and QEMU's answer is not
+ * a PC's: QEMU 7.2 reads unassigned memory as zeros, so a jump to 0x80000000
+ * slides through gigabytes of "add %al,(%eax)" (00 00) for minutes, and at
+ * 0xFFFFFFF0 it runs its SeaBIOS reset vector, a far jump that raises #GP.
+ */
+export const OPEN_BUS = 0xff;
+
 export class CPU {
   // General registers: one buffer seen as dwords, words and bytes, so that
   // AX, AL and AH alias EAX exactly as on hardware.
@@ -95,7 +110,9 @@ export class CPU {
   /** Segment that the last effective address used (for limit checks and diagnostics). */
   eaSeg = 0;
 
-  // Memory.
+  // Memory. Physical addresses come out of the TLB's XOR as int32, negative
+  // from 2 GiB up (RAM reaches 3 GiB, and a guest may name any address):
+  // every comparison with ramSize and every index into RAM takes them `>>> 0`.
   readonly ram: Uint8Array;
   readonly ram16: Uint16Array;
   readonly ram32: Int32Array;
@@ -361,9 +378,9 @@ export class CPU {
   fetch8(): number {
     const lin = (this.csBase + this.eip) | 0;
     if ((lin & ~0xfff) !== this.fetchPage) this.refillFetchPage(lin);
-    const phys = this.fetchXor ^ lin;
+    const phys = (this.fetchXor ^ lin) >>> 0;
     this.eip = (this.eip + 1) | 0;
-    return phys < this.ramSize ? this.ram[phys] : 0xff;
+    return phys < this.ramSize ? this.ram[phys] : OPEN_BUS;
   }
 
   fetch16(): number {
@@ -374,7 +391,7 @@ export class CPU {
   fetch32(): number {
     const lin = (this.csBase + this.eip) | 0;
     if ((lin & 0xfff) <= 0xffc && (lin & ~0xfff) === this.fetchPage) {
-      const phys = this.fetchXor ^ lin;
+      const phys = (this.fetchXor ^ lin) >>> 0;
       if (phys + 4 <= this.ramSize) {
         this.eip = (this.eip + 4) | 0;
         const ram = this.ram;
@@ -543,14 +560,14 @@ export class CPU {
 
   read8(lin: number): number {
     const e = this.tlbEntries[lin >>> 12];
-    if ((e & this.readMask) === TLB_VALID) return this.ram[(e & ~0xfff) ^ lin];
+    if ((e & this.readMask) === TLB_VALID) return this.ram[((e & ~0xfff) ^ lin) >>> 0];
     return this.readPhys8(this.translate(lin, Access.Read));
   }
 
   read16(lin: number): number {
     const e = this.tlbEntries[lin >>> 12];
     if ((e & this.readMask) === TLB_VALID && (lin & 0xfff) !== 0xfff) {
-      const p = (e & ~0xfff) ^ lin;
+      const p = ((e & ~0xfff) ^ lin) >>> 0;
       return (p & 1) === 0 ? this.ram16[p >>> 1] : this.ram[p] | (this.ram[p + 1] << 8);
     }
     return this.read8(lin) | (this.read8((lin + 1) | 0) << 8);
@@ -559,7 +576,7 @@ export class CPU {
   read32(lin: number): number {
     const e = this.tlbEntries[lin >>> 12];
     if ((e & this.readMask) === TLB_VALID && (lin & 0xfff) <= 0xffc) {
-      const p = (e & ~0xfff) ^ lin;
+      const p = ((e & ~0xfff) ^ lin) >>> 0;
       if ((p & 3) === 0) return this.ram32[p >>> 2];
       const ram = this.ram;
       return ram[p] | (ram[p + 1] << 8) | (ram[p + 2] << 16) | (ram[p + 3] << 24);
@@ -579,7 +596,7 @@ export class CPU {
   write8(lin: number, v: number): void {
     const e = this.tlbEntries[lin >>> 12];
     if ((e & this.writeMask) === TLB_VALID) {
-      this.ram[(e & ~0xfff) ^ lin] = v;
+      this.ram[((e & ~0xfff) ^ lin) >>> 0] = v;
       return;
     }
     this.writePhys8(this.translate(lin, Access.Write), v);
@@ -588,7 +605,7 @@ export class CPU {
   write16(lin: number, v: number): void {
     const e = this.tlbEntries[lin >>> 12];
     if ((e & this.writeMask) === TLB_VALID && (lin & 0xfff) !== 0xfff) {
-      const p = (e & ~0xfff) ^ lin;
+      const p = ((e & ~0xfff) ^ lin) >>> 0;
       if ((p & 1) === 0) this.ram16[p >>> 1] = v;
       else { this.ram[p] = v; this.ram[p + 1] = v >>> 8; }
       return;
@@ -604,7 +621,7 @@ export class CPU {
   write32(lin: number, v: number): void {
     const e = this.tlbEntries[lin >>> 12];
     if ((e & this.writeMask) === TLB_VALID && (lin & 0xfff) <= 0xffc) {
-      const p = (e & ~0xfff) ^ lin;
+      const p = ((e & ~0xfff) ^ lin) >>> 0;
       if ((p & 3) === 0) this.ram32[p >>> 2] = v;
       else {
         const ram = this.ram;
@@ -644,16 +661,19 @@ export class CPU {
     }
   }
 
-  /** Physical byte read: addresses with no RAM behind them read as all ones, as on a PC bus. */
+  /** Physical byte read (signed or unsigned `phys`): addresses with no RAM behind them read as OPEN_BUS. */
   readPhys8(phys: number): number {
-    return phys >>> 0 < this.ramSize ? this.ram[phys] : 0xff;
+    const p = phys >>> 0;
+    return p < this.ramSize ? this.ram[p] : OPEN_BUS;
   }
 
+  /** Physical byte write; writes to addresses with no RAM behind them go nowhere. */
   writePhys8(phys: number, v: number): void {
-    if (phys >>> 0 < this.ramSize) {
-      this.written.mark(phys >>> 12);
-      if (this.blocks !== null && this.blocks.codePages[phys >>> 12] !== 0) this.blocks.invalidatePage(phys >>> 12);
-      this.ram[phys] = v;
+    const p = phys >>> 0;
+    if (p < this.ramSize) {
+      this.written.mark(p >>> 12);
+      if (this.blocks !== null && this.blocks.codePages[p >>> 12] !== 0) this.blocks.invalidatePage(p >>> 12);
+      this.ram[p] = v;
     }
   }
 

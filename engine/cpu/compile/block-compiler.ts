@@ -505,15 +505,17 @@ function compileTwoByte(code: CodeReader, eip: number, startPos: number): Compil
  */
 export function compileBlock(cpu: CPU, phys: number, eip: number): Block {
   producedFlags = null;
-  const pageEnd = (phys & ~0xfff) + 0x1000;
-  const reader = new CodeReader(cpu.ram, phys, pageEnd);
+  // `phys` is the cache key, int32 like every TLB result; RAM is indexed from 0 up (see cpu.ts).
+  const first = phys >>> 0;
+  const pageEnd = first - (first & 0xfff) + 0x1000;
+  const reader = new CodeReader(cpu.ram, first, pageEnd);
   const parts: string[] = [];
   let count = 0;
   let ended = false;
   let loops = false;
   while (count < MAX_INSTRUCTIONS) {
     const start = reader.pos;
-    const at = (eip + (start - phys)) | 0;
+    const at = (eip + (start - first)) | 0;
     let c: Compiled | null;
     previousFlags = producedFlags;
     producedFlags = null;
@@ -537,7 +539,7 @@ export function compileBlock(cpu: CPU, phys: number, eip: number): Block {
     }
   }
   if (count === 0) return new Block(phys, eip, cpu.csBase, 0, NO_BLOCK.run);
-  const end = ended ? '' : ` cpu.eip = ${(eip + (reader.pos - phys)) | 0};`;
+  const end = ended ? '' : ` cpu.eip = ${(eip + (reader.pos - first)) | 0};`;
   // A loop that is one block runs inside the function, as long as each whole
   // iteration fits the budget: the dispatcher is the expensive part of a short loop.
   const body = parts.join('\n      ');

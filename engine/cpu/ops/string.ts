@@ -133,8 +133,8 @@ function movsRun(cpu: CPU, size: number, seg: number, max: number): number {
   if ((se & cpu.readMask) !== TLB_VALID || (de & cpu.writeMask) !== TLB_VALID) return 0;
   const room = Math.min(0x1000 - (src & 0xfff), 0x1000 - (dst & 0xfff));
   let k = Math.min(max, room >>> (size >>> 1));
-  const sp = (se & ~0xfff) ^ src;
-  const dp = (de & ~0xfff) ^ dst;
+  const sp = ((se & ~0xfff) ^ src) >>> 0;
+  const dp = ((de & ~0xfff) ^ dst) >>> 0;
   // A forward element loop whose destination starts inside its own source
   // reads bytes it wrote earlier (the classic "propagate a pattern" copy).
   // copyWithin would copy the original bytes instead, so copy at most the
@@ -184,7 +184,7 @@ function stosRun(cpu: CPU, size: number, _seg: number, max: number): number {
   const e = cpu.tlb.entries[dst >>> 12];
   if ((e & cpu.writeMask) !== TLB_VALID) return 0;
   const k = Math.min(max, (0x1000 - (dst & 0xfff)) >>> (size >>> 1));
-  const p = (e & ~0xfff) ^ dst;
+  const p = ((e & ~0xfff) ^ dst) >>> 0;
   const bytes = k * size;
   if (k === 0 || p + bytes > cpu.ramSize) return 0;
   fillPattern(cpu, p, bytes, accumulator(cpu, size), size);

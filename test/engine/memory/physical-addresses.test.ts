@@ -1,0 +1,175 @@
+// Physical addresses are 32-bit unsigned, but the engine computes them as
+// int32 (the TLB's XOR), so from 2 GiB up they are negative numbers. Every
+// access must still land on the right byte of RAM, or read the bus's all
+// ones where there is none: instruction fetches, data through the TLB fast
+// paths and the slow path, string instructions' typed-array runs and
+// compiled blocks.
+
+import { afterAll, describe, expect, it } from 'vitest';
+import { CPU } from '../../../engine/cpu/cpu.ts';
+import { step } from '../../../engine/cpu/execute.ts';
+import { compileBlock } from '../../../engine/cpu/compile/block-compiler.ts';
+import { CpuException, Vector } from '../../../engine/cpu/exceptions.ts';
+import { DF } from '../../../engine/cpu/flags.ts';
+import { PortBus } from '../../../engine/devices/ports.ts';
+import { explainAccess } from '../../../engine/inspect/page-walk.ts';
+import { peekLinear32 } from '../../../engine/inspect/tables.ts';
+import { CODE, enablePaging, makeCpu } from '../cpu/harness.ts';
+
+const EAX = 0, ECX = 1, EDX = 2, EBX = 3, ESI = 6, EDI = 7;
+
+/** Step until EIP reaches `end`; returns the fault that stopped it, if any. */
+function runTo(cpu: CPU, end: number, maxSteps = 1000): CpuException | undefined {
+  for (let i = 0; i < maxSteps && cpu.eip !== end; i++) {
+    try {
+      step(cpu);
+    } catch (e) {
+      if (e instanceof CpuException) return e;
+      throw e;
+    }
+  }
+  return undefined;
+}
+
+describe('instruction fetches where no RAM is read all ones (FF FF is #UD)', () => {
+  // JMP EAX, from CODE in 1 MiB of RAM.
+  for (const target of [0x80000000, 0xfffffff0, 0xc0000000, 0x00100000]) {
+    it(`a jump to 0x${target.toString(16)} raises #UD at the target, never an engine error`, () => {
+      const cpu = makeCpu();
+      cpu.ram.set([0xff, 0xe0], CODE);
+      cpu.eip = CODE;
+      cpu.r32[EAX] = target;
+      step(cpu);
+      expect(cpu.eip >>> 0).toBe(target);
+      const fault = runTo(cpu, -1, 1);
+      expect(fault?.vector).toBe(Vector.UD);
+      expect(cpu.eip >>> 0, 'a fault leaves EIP at the instruction').toBe(target);
+    });
+  }
+
+  it('an immediate that runs past the end of RAM reads as all ones', () => {
+    const cpu = makeCpu();
+    const end = cpu.ramSize;
+    cpu.ram.set([0xb8, 0x11, 0x22], end - 3); // MOV EAX, imm32 with two of its bytes in RAM
+    cpu.eip = end - 3;
+    step(cpu);
+    expect(cpu.r32[EAX] >>> 0).toBe(0xffff2211);
+    expect(cpu.eip).toBe(end + 2);
+  });
+
+  it('with paging, a page mapped beyond RAM fetches all ones too', () => {
+    const cpu = makeCpu();
+    enablePaging(cpu, (pte) => { pte[0x40] = 0x80000000 | 3; });
+    cpu.ram.set([0xff, 0xe0], CODE);
+    cpu.eip = CODE;
+    cpu.r32[EAX] = 0x40ffe;
+    step(cpu);
+    expect(runTo(cpu, -1, 1)?.vector).toBe(Vector.UD);
+    expect(cpu.eip).toBe(0x40ffe);
+  });
+});
+
+describe('RAM above 2 GiB (a 3 GiB machine)', () => {
+  const HIGH = 0x90000000;
+  let ram: Uint8Array | null = null;
+  /** One 3 GiB buffer for the whole suite (the host commits only the pages touched); a fresh CPU on it per test. */
+  function bigCpu(): CPU {
+    ram ??= new Uint8Array(3 * 2 ** 30);
+    const cpu = new CPU(ram, new PortBus());
+    for (let s = 0; s < 6; s++) cpu.segLimit[s] = -1;
+    cpu.r32[4] = 0x8000;
+    cpu.updateAccessMasks();
+    return cpu;
+  }
+  afterAll(() => { ram = null; });
+
+  // MOV EAX, imm32; MOV [EBX], EAX; MOV ECX, [EBX]; MOV DX, [EBX+1]; MOV [EBX+4], AL; MOV SI, [EBX+5]
+  const CODE_HIGH = [0xb8, 0x44, 0x33, 0x22, 0x11, 0x89, 0x03, 0x8b, 0x0b, 0x66, 0x8b, 0x53, 0x01, 0x88, 0x43, 0x04, 0x66, 0x8b, 0x73, 0x04];
+
+  function checkCodeRan(cpu: CPU, data: number): void {
+    expect(cpu.r32[ECX] >>> 0).toBe(0x11223344);
+    expect(cpu.r16[EDX << 1]).toBe(0x2233);
+    expect(cpu.r16[ESI << 1]).toBe(0x0044);
+    expect(Array.from(cpu.ram.subarray(data, data + 5))).toEqual([0x44, 0x33, 0x22, 0x11, 0x44]);
+  }
+
+  for (const data of [HIGH + 0x2000, HIGH + 0x3001]) {
+    it(`code at 0x${HIGH.toString(16)} runs, reading and writing RAM at 0x${data.toString(16)} (${data & 1 ? 'unaligned' : 'aligned'})`, () => {
+      const cpu = bigCpu();
+      cpu.ram.fill(0, data, data + 8);
+      cpu.ram.set(CODE_HIGH, HIGH);
+      cpu.eip = HIGH | 0;
+      cpu.r32[EBX] = data;
+      expect(runTo(cpu, (HIGH + CODE_HIGH.length) | 0)).toBeUndefined();
+      checkCodeRan(cpu, data);
+    });
+  }
+
+  it('the same code compiled to a block does the same', () => {
+    const cpu = bigCpu();
+    const data = HIGH + 0x4001;
+    cpu.ram.fill(0, data, data + 8);
+    cpu.ram.set([...CODE_HIGH, 0xf4], HIGH + 0x1000);
+    cpu.eip = (HIGH + 0x1000) | 0;
+    cpu.r32[EBX] = data;
+    // The run loop passes the physical address as the TLB gives it: int32.
+    const block = compileBlock(cpu, (HIGH + 0x1000) | 0, cpu.eip);
+    expect(block.length).toBe(6);
+    block.run(cpu, 1000);
+    expect(cpu.eip).toBe((HIGH + 0x1000 + CODE_HIGH.length) | 0);
+    checkCodeRan(cpu, data);
+  });
+
+  for (const down of [false, true]) {
+    it(`REP STOSD and REP MOVSB fill and copy there${down ? ' with DF = 1' : ''}`, () => {
+      const cpu = bigCpu();
+      const dst = HIGH + 0x10000, copy = HIGH + 0x20000;
+      cpu.ram.fill(0, dst - 16, dst + 0x3010);
+      cpu.ram.fill(0, copy - 16, copy + 0x3010);
+      // Where typed-array fills and copies would land given the int32 (negative) addresses: 1 GiB lower.
+      const mirror = (addr: number) => cpu.ramSize + (addr | 0);
+      cpu.ram.fill(0, mirror(dst) - 16, mirror(copy) + 0x3010);
+      // REP STOSD; MOV ESI, EBX; MOV EDI, EBP; MOV ECX, EDX; REP MOVSB
+      cpu.ram.set([0xf3, 0xab, 0x89, 0xde, 0x89, 0xef, 0x89, 0xd1, 0xf3, 0xa4], CODE);
+      cpu.eip = CODE;
+      if (down) cpu.flags |= DF;
+      cpu.r32[EAX] = 0x5a5b5c5d;
+      cpu.r32[ECX] = 0xc00;
+      cpu.r32[EDI] = down ? dst + 0x3000 - 4 : dst;
+      cpu.r32[EBX] = down ? dst + 0x3000 - 1 : dst;
+      cpu.r32[5] = down ? copy + 0x3000 - 1 : copy;
+      cpu.r32[EDX] = 0x3000;
+      expect(runTo(cpu, CODE + 10)).toBeUndefined();
+      const pattern = Array.from({ length: 0x3000 }, (_, i) => [0x5d, 0x5c, 0x5b, 0x5a][i & 3]);
+      expect(Array.from(cpu.ram.subarray(dst, dst + 0x3000))).toEqual(pattern);
+      expect(Array.from(cpu.ram.subarray(copy, copy + 0x3000))).toEqual(pattern);
+      expect(cpu.ram[dst - 1]).toBe(0);
+      expect(cpu.ram[dst + 0x3000]).toBe(0);
+      expect(cpu.ram.subarray(mirror(dst) - 16, mirror(copy) + 0x3010).every((b) => b === 0), 'nothing written 1 GiB lower').toBe(true);
+    });
+  }
+
+  it('the slow path (page walks, descriptor reads) reaches it too', () => {
+    const cpu = bigCpu();
+    const pd = HIGH + 0x40000, pt = HIGH + 0x41000, frame = HIGH + 0x42000;
+    cpu.ram.fill(0, pd, frame + 0x1000);
+    cpu.ram32[pd >>> 2] = pt | 3;
+    cpu.ram32[(pt >>> 2) + 1] = frame | 3; // linear 0x1000 (CODE's page) -> frame
+    cpu.ram32[(pt >>> 2) + 2] = frame | 3; // linear 0x2000 -> the same frame
+    cpu.ram.set([0x8b, 0x03, 0x89, 0x43, 0x04], frame); // MOV EAX, [EBX]; MOV [EBX+4], EAX
+    cpu.ram32[(frame + 0x800) >>> 2] = 0x0badcafe;
+    cpu.cr3 = pd | 0;
+    cpu.cr0 |= 0x80000000;
+    cpu.flushTlb(false);
+    cpu.eip = CODE;
+    cpu.r32[EBX] = 0x2800;
+    expect(runTo(cpu, CODE + 5)).toBeUndefined();
+    expect(cpu.r32[EAX]).toBe(0x0badcafe);
+    expect(cpu.ram32[(frame + 0x804) >>> 2]).toBe(0x0badcafe);
+    expect(cpu.readPhys8(frame + 0x800)).toBe(0xfe);
+    cpu.writePhys8((frame + 0x900) | 0, 0x77);
+    expect(cpu.ram[frame + 0x900]).toBe(0x77);
+    expect(explainAccess(cpu, 0x2800, { cpl: 0, access: 'read' }).physical).toBe(frame + 0x800);
+    expect(peekLinear32(cpu, 0x2800)).toBe(0x0badcafe);
+  });
+});
