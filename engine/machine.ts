@@ -2,7 +2,7 @@
 // until something ends the run. The engine's public face: nothing a guest does
 // escapes from here as a host exception.
 
-import { CPU, Seg } from './cpu/cpu.ts';
+import { CPU, OPEN_BUS, Seg } from './cpu/cpu.ts';
 import { InstructionRing, runInstructions, runInstructionsTraced } from './cpu/execute.ts';
 import { BlockCache } from './cpu/compile/block-cache.ts';
 import { CpuException, MachineStop, Vector, pushesErrorCode, vectorName } from './cpu/exceptions.ts';
@@ -370,9 +370,15 @@ export class Machine {
     return explainAccess(this.cpu, linear, query);
   }
 
+  /**
+   * Bytes at a physical address (signed or unsigned, read as unsigned), as the
+   * CPU would read them: where no RAM is, the bus's all ones, up to the end of
+   * the 4 GiB address space and past it.
+   */
   readPhysical(address: number, length: number): Uint8Array {
     const out = new Uint8Array(length);
-    for (let i = 0; i < length; i++) out[i] = this.cpu.readPhys8(address + i);
+    const start = address >>> 0;
+    for (let i = 0; i < length; i++) out[i] = start + i <= 0xffffffff ? this.cpu.readPhys8(start + i) : OPEN_BUS;
     return out;
   }
 
@@ -383,8 +389,9 @@ export class Machine {
       const lin = (linear + i) | 0;
       let phys = lin;
       if (this.cpu.cr0 & CR0_PG) {
-        phys = walkPageTables(this.cpu, lin, false, false).physical;
-        if (phys === -1) return i === 0 ? null : out.subarray(0, i);
+        const walk = walkPageTables(this.cpu, lin, false, false);
+        if (!walk.allowed) return i === 0 ? null : out.subarray(0, i);
+        phys = walk.physical;
       }
       out[i] = this.cpu.readPhys8(phys);
     }

@@ -36,13 +36,13 @@ export function explainAccess(cpu: CPU, linear: number, q: AccessQuery): AccessA
     };
   }
   const w = walkPageTables(cpu, lin | 0, q.access === 'write', q.cpl === 3);
-  const allowed = w.physical !== -1;
+  const allowed = w.allowed;
   return {
     allowed,
-    physical: allowed ? w.physical >>> 0 : null,
+    physical: allowed ? w.physical : null,
     errorCode: allowed ? null : w.errorCode,
     why: allowed
-      ? `${label}: allowed, physical 0x${(w.physical >>> 0).toString(16)} (${w.user ? 'user' : 'supervisor'}, ${w.writable ? 'writable' : 'read-only'}${w.largePage ? ', 4 MiB page' : ''})`
+      ? `${label}: allowed, physical 0x${w.physical.toString(16)} (${w.user ? 'user' : 'supervisor'}, ${w.writable ? 'writable' : 'read-only'}${w.largePage ? ', 4 MiB page' : ''})`
       : `${label}: page fault, ${w.why}`,
     user: w.user,
     writable: w.writable,

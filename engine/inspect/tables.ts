@@ -62,9 +62,9 @@ export function peekLinear32(cpu: CPU, linear: number): number | null {
       // One walk per page: a table entry is read per gate of the IDT, so walk per byte would be 2048 walks.
       if (phys >>> 12 !== page) {
         page = phys >>> 12;
-        frame = walkPageTables(cpu, phys, false, false).physical;
-        if (frame === -1) return null;
-        frame &= ~0xfff;
+        const walk = walkPageTables(cpu, phys, false, false);
+        if (!walk.allowed) return null;
+        frame = walk.physical & ~0xfff;
       }
       phys = frame | (phys & 0xfff);
     }

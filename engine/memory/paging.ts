@@ -52,7 +52,12 @@ function codePageBits(cpu: CPU, phys: number): number {
 }
 
 export interface Walk {
-  /** Physical address, or -1 when the walk faults. */
+  /** False when the access faults (then `errorCode` and `why` say how). */
+  allowed: boolean;
+  /**
+   * Physical address (unsigned) when allowed. Any 32-bit value is one, 0xFFFFFFFF
+   * included (a frame at the top of the address space), so none can mean "faults".
+   */
   physical: number;
   /** Page-fault error code when it faults. */
   errorCode: number;
@@ -74,7 +79,7 @@ export interface Walk {
  */
 export function walkPageTables(cpu: CPU, linear: number, write: boolean, user: boolean): Walk {
   const result: Walk = {
-    physical: -1, errorCode: (write ? PF_WRITE : 0) | (user ? PF_USER : 0),
+    allowed: false, physical: 0, errorCode: (write ? PF_WRITE : 0) | (user ? PF_USER : 0),
     user: false, writable: false, global: false, dirty: false,
     pdeAddress: (cpu.cr3 & ~0xfff) + ((linear >>> 22) << 2), pteAddress: -1, largePage: false, why: '',
   };
@@ -111,7 +116,8 @@ export function walkPageTables(cpu: CPU, linear: number, write: boolean, user: b
     result.why = user ? 'the page is read-only (R/W = 0)' : 'the page is read-only (R/W = 0) and CR0.WP is set';
     return result;
   }
-  result.physical = physical;
+  result.allowed = true;
+  result.physical = physical >>> 0;
   return result;
 }
 
@@ -124,7 +130,7 @@ export function translateSlow(cpu: CPU, linear: number, access: Access): number 
   }
   const user = cpu.cpl === 3 && access < Access.SystemRead;
   const walk = walkPageTables(cpu, linear, write, user);
-  if (walk.physical === -1) {
+  if (!walk.allowed) {
     // A fault found at the PTE still used the PDE to get there, so the PDE's accessed flag is set (SDM 4.7,
     // footnote to the #PF error code: set on a protection fault; QEMU sets it for a not-present PTE too).
     if (walk.pteAddress !== -1) {
@@ -149,7 +155,7 @@ export function translateSlow(cpu: CPU, linear: number, access: Access): number 
   if (!walk.writable || !dirty) bits |= TLB_NO_WRITE_USER;
   if ((!walk.writable && (cpu.cr0 & CR0_WP) !== 0) || !dirty) bits |= TLB_NO_WRITE_SUPERVISOR;
   if (walk.global) bits |= TLB_GLOBAL;
-  if (walk.physical >>> 0 >= cpu.ramSize) bits |= TLB_NOT_RAM;
+  if (walk.physical >= cpu.ramSize) bits |= TLB_NOT_RAM;
   else bits |= codePageBits(cpu, walk.physical);
   // The entry's bits describe the page for both rings, so any access may fill it.
   fillTlb(cpu, linear, walk.physical, bits);

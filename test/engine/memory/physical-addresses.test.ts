@@ -2,11 +2,12 @@
 // int32 (the TLB's XOR), so from 2 GiB up they are negative numbers. Every
 // access must still land on the right byte of RAM, or read the bus's all
 // ones where there is none: instruction fetches, data through the TLB fast
-// paths and the slow path, string instructions' typed-array runs and
-// compiled blocks.
+// paths and the slow path, string instructions' typed-array runs, compiled
+// blocks, page walks that end at the very top of the address space, and the
+// inspection functions.
 
 import { afterAll, describe, expect, it } from 'vitest';
-import { CPU } from '../../../engine/cpu/cpu.ts';
+import { CPU, OPEN_BUS } from '../../../engine/cpu/cpu.ts';
 import { step } from '../../../engine/cpu/execute.ts';
 import { compileBlock } from '../../../engine/cpu/compile/block-compiler.ts';
 import { CpuException, Vector } from '../../../engine/cpu/exceptions.ts';
@@ -14,7 +15,9 @@ import { DF } from '../../../engine/cpu/flags.ts';
 import { PortBus } from '../../../engine/devices/ports.ts';
 import { explainAccess } from '../../../engine/inspect/page-walk.ts';
 import { peekLinear32 } from '../../../engine/inspect/tables.ts';
-import { CODE, enablePaging, makeCpu } from '../cpu/harness.ts';
+import { Machine } from '../../../engine/machine.ts';
+import { buildElf } from '../boot/build-elf.ts';
+import { CODE, enablePaging, makeCpu, PAGE_DIRECTORY } from '../cpu/harness.ts';
 
 const EAX = 0, ECX = 1, EDX = 2, EBX = 3, ESI = 6, EDI = 7;
 
@@ -66,6 +69,39 @@ describe('instruction fetches where no RAM is read all ones (FF FF is #UD)', () 
     step(cpu);
     expect(runTo(cpu, -1, 1)?.vector).toBe(Vector.UD);
     expect(cpu.eip).toBe(0x40ffe);
+  });
+});
+
+describe('a page walk may end at the very top of the physical address space', () => {
+  it('a 4 KiB frame at 0xFFFFF000: its last byte is 0xFFFFFFFF, readable and writable (no RAM: all ones)', () => {
+    const cpu = makeCpu();
+    enablePaging(cpu, (pte) => { pte[0x40] = 0xfffff000 | 3; });
+    cpu.ram.set([0x8a, 0x03, 0x88, 0x23], CODE); // MOV AL, [EBX]; MOV [EBX], AH
+    cpu.eip = CODE;
+    cpu.r32[EBX] = 0x40fff;
+    cpu.r32[EAX] = 0x1200;
+    expect(runTo(cpu, CODE + 4)).toBeUndefined();
+    expect(cpu.r8[0]).toBe(OPEN_BUS);
+
+    const answer = explainAccess(cpu, 0x40fff, { cpl: 0, access: 'write' });
+    expect(answer.allowed).toBe(true);
+    expect(answer.physical).toBe(0xffffffff);
+    expect(answer.why).toContain('physical 0xffffffff');
+    expect(peekLinear32(cpu, 0x40ffc)).toBe(-1);
+  });
+
+  it('a 4 MiB page at 0xFFC00000: its last byte too', () => {
+    const cpu = makeCpu();
+    enablePaging(cpu);
+    cpu.cr4 |= 1 << 4; // PSE
+    cpu.ram32[(PAGE_DIRECTORY >>> 2) + 1] = 0xffc00000 | 0x83; // linear 4 MiB..8 MiB -> 0xFFC00000, P, R/W, PS
+    cpu.flushTlb(false);
+    cpu.ram.set([0x8b, 0x03], CODE); // MOV EAX, [EBX]
+    cpu.eip = CODE;
+    cpu.r32[EBX] = 0x7ffffc;
+    expect(runTo(cpu, CODE + 2)).toBeUndefined();
+    expect(cpu.r32[EAX]).toBe(-1);
+    expect(explainAccess(cpu, 0x7fffff, { cpl: 0, access: 'read' }).physical).toBe(0xffffffff);
   });
 });
 
@@ -171,5 +207,24 @@ describe('RAM above 2 GiB (a 3 GiB machine)', () => {
     expect(cpu.ram[frame + 0x900]).toBe(0x77);
     expect(explainAccess(cpu, 0x2800, { cpl: 0, access: 'read' }).physical).toBe(frame + 0x800);
     expect(peekLinear32(cpu, 0x2800)).toBe(0x0badcafe);
+  });
+});
+
+describe('Machine.readPhysical', () => {
+  it('reads all ones beyond RAM, for unsigned and signed addresses, and past 4 GiB', () => {
+    // The smallest kernel: HLT at 1 MiB.
+    const kernel = buildElf({ entry: 0x100000, segments: [{ paddr: 0x100000, data: new Uint8Array([0xf4]) }] });
+    const m = new Machine({ kernel, ramMiB: 2 });
+    try {
+      expect(Array.from(m.readPhysical(0x100000, 1))).toEqual([0xf4]);
+      expect(Array.from(m.readPhysical(0x1ffffe, 4))).toEqual([0, 0, 0xff, 0xff]);
+      expect(Array.from(m.readPhysical(0x80000000, 2))).toEqual([0xff, 0xff]);
+      expect(Array.from(m.readPhysical(0x80000000 | 0, 2))).toEqual([0xff, 0xff]);
+      // The last byte of the address space, then nothing: no wrap to RAM at 0.
+      m.ram[0] = 0x12;
+      expect(Array.from(m.readPhysical(0xffffffff, 2))).toEqual([0xff, 0xff]);
+    } finally {
+      m.release();
+    }
   });
 });
