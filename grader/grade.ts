@@ -2,8 +2,9 @@
 // kernel and programs, run every spec file's tests, and assemble the report.
 // A compile error is a graded result: every test fails with the compiler's words.
 
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
+import type { Submission } from './build-inputs.ts';
 import { buildLab, type CompilerName } from './build.ts';
 import type { Lab } from './labs.ts';
 import type { GradeReport, TestResult } from './model.ts';
@@ -19,6 +20,8 @@ export interface GradeOptions {
   /** Instructor mode: the report keeps hidden tests' details (redact() uses it). */
   revealed?: boolean;
   jobs?: number;
+  /** A student's submission graded against this course: only its student files are taken from it. */
+  submission?: Submission;
 }
 
 /**
@@ -27,10 +30,15 @@ export interface GradeOptions {
  * spec files may come from another course directory than the kernel: a
  * mutated copy is graded by the original course's tests.
  */
-export async function gradeLab(courseRoot: string, lab: Lab, specFiles: SpecFile[], opts: GradeOptions = {}): Promise<GradeReport> {
+export async function gradeLab(courseRoot: string, lab: Lab, given: SpecFile[], opts: GradeOptions = {}): Promise<GradeReport> {
   const m = lab.manifest;
+  const specFiles = await uniqueSpecFiles(given);
   const labInfo = { number: m.number, slug: m.slug, title: m.title };
-  const built = await buildLab(courseRoot, m, { ...(opts.outDir ? { outDir: opts.outDir } : {}), ...(opts.cc ? { cc: opts.cc } : {}) });
+  const built = await buildLab(courseRoot, m, {
+    ...(opts.outDir ? { outDir: opts.outDir } : {}),
+    ...(opts.cc ? { cc: opts.cc } : {}),
+    ...(opts.submission ? { submission: opts.submission } : {}),
+  });
   if (!built.ok) {
     const results: TestResult[] = [];
     for (const file of specFiles) {
@@ -50,7 +58,31 @@ export async function gradeLab(courseRoot: string, lab: Lab, specFiles: SpecFile
     defaults: { ramMiB: m.ramMiB, maxInstructions: m.maxInstructions, maxOutputBytes: m.maxOutputBytes },
   };
   const results = await runTests(specFiles, inputs, opts.jobs ? { jobs: opts.jobs } : {});
-  return assembleReport(results, { lab: labInfo, revealed: opts.revealed ?? false });
+  const report = assembleReport(results, { lab: labInfo, revealed: opts.revealed ?? false });
+  if (m.points !== undefined && report.maxScore > m.points + 1e-9) {
+    return assembleReport(results, {
+      lab: labInfo,
+      revealed: opts.revealed ?? false,
+      fatal: `the tests add up to ${report.maxScore} points, more than lab.json's ${m.points}; a test is counted twice or its points are wrong`,
+    });
+  }
+  return report;
+}
+
+/**
+ * Each spec file once, by its real path, however many names lead to it (a
+ * link in tests/ to a hidden spec); where one of the names is hidden, the
+ * file is hidden, so a link cannot make a hidden test public.
+ */
+async function uniqueSpecFiles(files: SpecFile[]): Promise<SpecFile[]> {
+  const byReal = new Map<string, SpecFile>();
+  for (const file of files) {
+    const real = await realpath(file.specFile).catch(() => path.resolve(file.specFile));
+    const seen = byReal.get(real);
+    if (seen === undefined) byReal.set(real, file);
+    else if (file.hidden && !seen.hidden) byReal.set(real, file);
+  }
+  return [...byReal.values()];
 }
 
 /** A lab's public spec files, in name order. */

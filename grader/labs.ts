@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { LabManifest } from './model.ts';
+import { MAX_TEST_INSTRUCTIONS, type LabManifest } from './model.ts';
 
 /** The repository root (grader/ sits directly under it). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -144,7 +144,7 @@ function describeJsonError(text: string, error: Error): string {
 }
 
 const REQUIRED_FIELDS = ['title', 'ramMiB', 'maxInstructions', 'maxOutputBytes', 'kernel', 'programs', 'starterScore'] as const;
-const OPTIONAL_FIELDS = ['points'] as const;
+const OPTIONAL_FIELDS = ['points', 'studentFiles'] as const;
 
 /** Checks a parsed lab.json against LabManifest; number and slug come from the folder name. */
 export function parseManifest(raw: unknown, file: string, number: number, slug: string): LabManifest {
@@ -163,7 +163,7 @@ export function parseManifest(raw: unknown, file: string, number: number, slug: 
   const title = raw.title;
   if (typeof title !== 'string' || title.trim() === '') fail('"title"', `must be a non-empty string, not ${show(title)}`);
   const ramMiB = wholeNumber(raw.ramMiB, '"ramMiB"', RAM_MIB.min, RAM_MIB.max, fail);
-  const maxInstructions = wholeNumber(raw.maxInstructions, '"maxInstructions"', 1, Number.MAX_SAFE_INTEGER, fail);
+  const maxInstructions = wholeNumber(raw.maxInstructions, '"maxInstructions"', 1, MAX_TEST_INSTRUCTIONS, fail);
   const maxOutputBytes = wholeNumber(raw.maxOutputBytes, '"maxOutputBytes"', 1, Number.MAX_SAFE_INTEGER, fail);
   const starterScore = score(raw.starterScore, '"starterScore"', fail);
   const points = raw.points === undefined ? undefined : score(raw.points, '"points"', fail);
@@ -198,6 +198,7 @@ export function parseManifest(raw: unknown, file: string, number: number, slug: 
 
   const manifest: LabManifest = { number, slug, title: (title as string).trim(), ramMiB, maxInstructions, maxOutputBytes, kernel, programs, starterScore };
   if (points !== undefined) manifest.points = points;
+  if (raw.studentFiles !== undefined) manifest.studentFiles = pathList(raw.studentFiles, '"studentFiles"', true, fail);
   return manifest;
 }
 
@@ -235,6 +236,8 @@ function score(v: unknown, field: string, fail: Fail): number {
 function relativePath(v: unknown, field: string, fail: Fail): string {
   if (typeof v !== 'string' || v === '') return fail(field, `must be a relative path (a string), not ${show(v)}`);
   if (path.isAbsolute(v) || v.includes('\\')) return fail(field, `must be a relative path with forward slashes, not ${show(v)}`);
+  // A compiler reads "-x" as an option and "@file" as a file of more options.
+  if (v.split('/').some((part) => part.startsWith('-') || part.startsWith('@'))) return fail(field, `must not have a name starting with - or @, not ${show(v)}`);
   return v;
 }
 

@@ -27,7 +27,20 @@ export interface LabManifest {
   starterScore: number;
   /** The lab's total points as the manifest states them, for listings before any test spec is loaded. */
   points?: number;
+  /**
+   * Course-relative globs of the files a student's submission supplies when
+   * it is graded against the instructor's course (default: the kernel's .c,
+   * .h, .S and .s files); every other input comes from the course.
+   */
+  studentFiles?: string[];
 }
+
+/**
+ * The most instructions one test may be given: about ten seconds of guest
+ * time on the lab PC, far beyond any lab's need, so that no manifest or spec
+ * can make a run that outlasts the grader's patience.
+ */
+export const MAX_TEST_INSTRUCTIONS = 2_000_000_000;
 
 /** Where in the guest something happened, for failure messages. */
 export interface GuestLocation {

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { buildLab, type CompilerName } from './build.ts';
 import { renderHandout } from './handout.ts';
 import { findLab, LabError, listLabs, REPO_ROOT, type Lab } from './labs.ts';
+import { RELEASE_FIELD } from './submission.ts';
 import { hasRegions, RegionError, stripForLab } from './solution-regions.ts';
 
 // What a release copies is decided by an allow-list: each part of the
@@ -125,7 +126,7 @@ export async function writeRelease(courseRoot: string, n: number, outDir: string
     const leaked = await findLeftoverMarkers(path.join(out, 'labs'));
     if (leaked !== undefined) throw new LabError(`${leaked}: still has a solution marker after stripping; the release would show reference code`);
     await writeFile(path.join(out, 'README.md'), studentReadme(lab));
-    await writeFile(path.join(out, '.gitignore'), 'node_modules/\n/build/\n/report/\n');
+    await writeFile(path.join(out, '.gitignore'), 'node_modules/\n# Build outputs and caches: never in git.\nbuild/\n/report/\n.cache/\n*.o\n*.elf\n');
   } catch (e) {
     if (existed) for (const name of await readdir(out)) await rm(path.join(out, name), { recursive: true, force: true });
     else await rm(out, { recursive: true, force: true });
@@ -140,11 +141,13 @@ async function copyTool(plan: ReleasePlan): Promise<void> {
   for (const dir of TOOL_DIRS) await copyAllowed(path.join(toolRoot, dir), path.join(out, dir), { wanted: (rel) => TOOL_KINDS.test(rel) }, plan);
   for (const file of TOOL_FILES) await cp(path.join(toolRoot, file), path.join(out, file));
   // The test and benchmark scripts name suites a student's copy does not have.
-  const pkg = JSON.parse(await readFile(path.join(toolRoot, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+  const pkg = JSON.parse(await readFile(path.join(toolRoot, 'package.json'), 'utf8')) as { scripts?: Record<string, string> } & Record<string, unknown>;
   if (pkg.scripts) {
     delete pkg.scripts.test;
     delete pkg.scripts.bench;
   }
+  // Marks the copy as the student's: a grader running from it refuses hidden tests (submission.ts).
+  pkg[RELEASE_FIELD] = { lab: plan.n };
   await writeFile(path.join(out, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
 }
 

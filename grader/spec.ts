@@ -6,7 +6,7 @@
 import type { RunResult } from '../engine/config.ts';
 import type { EngineEvent } from '../engine/events.ts';
 import type { Machine } from '../engine/machine.ts';
-import type { GuestLocation, Visibility } from './model.ts';
+import { MAX_TEST_INSTRUCTIONS, type GuestLocation, type Visibility } from './model.ts';
 
 /** A user program loaded as a Multiboot module. */
 export interface ModuleSpec {
@@ -106,6 +106,9 @@ export function defineTest(input: TestSpecInput): TestSpec {
     if (explicit > input.points + 1e-9) {
       throw new SpecError(`${label}: its checks carry ${explicit} points but the test is worth ${input.points}`);
     }
+  }
+  if (input.maxInstructions !== undefined && !(Number.isSafeInteger(input.maxInstructions) && input.maxInstructions >= 1 && input.maxInstructions <= MAX_TEST_INSTRUCTIONS)) {
+    throw new SpecError(`${label}: maxInstructions must be a whole number from 1 to ${MAX_TEST_INSTRUCTIONS}`);
   }
   for (const m of input.modules ?? []) {
     if (typeof m?.program !== 'string' || m.program === '') throw new SpecError(`${label}: a module needs a program name`);

@@ -18,6 +18,7 @@ interface GradeOptions {
   jobs?: string;
   failUnder?: string;
   cc?: string;
+  submission?: string;
 }
 
 /** --jobs for every command that grades. */
@@ -29,6 +30,7 @@ export function registerGradeCommand(program: Command, done: (status: number) =>
     .description('build lab N and run its tests; prints a summary, and writes reports with --out')
     .argument('<lab>', 'the lab number, e.g. 3')
     .option('--course <dir>', 'the course directory (default: $LAB_COURSE, else labs/ of this repository)')
+    .option('--submission <dir>', "grade a student's work: their kernel files from DIR (their repository), everything else from the course")
     .option('--hidden <dir>', 'also run the hidden tests in DIR (default: $LAB_HIDDEN)')
     .option('--reveal', 'show hidden tests in full (instructor mode)', false)
     .option('--out <dir>', 'write report.html, results.json (Gradescope) and junit.xml to DIR')
@@ -61,6 +63,7 @@ async function grade(labArg: string, options: GradeOptions): Promise<number> {
   const [{ findLab, resolveCourseRoot, LabError }, { gradeLab, publicSpecFiles }, { hiddenDir, loadHiddenSpecs, redact, HiddenDirError }] =
     await Promise.all([import('../labs.ts'), import('../grade.ts'), import('../hidden.ts')]);
   const { SpecError } = await import('../spec.ts');
+  const { findSubmission, refuseStudentControlledHidden, refuseStudentCourse } = await import('../submission.ts');
   const { couldNotGrade, exitStatus } = await import('../score.ts');
   const { formatTerminal } = await import('../report/terminal.ts');
 
@@ -71,14 +74,23 @@ async function grade(labArg: string, options: GradeOptions): Promise<number> {
 
   const courseRoot = (() => { try { return resolveCourseRoot(options.course); } catch (e) { return asInput(e); } })();
   const lab = (() => { try { return findLab(courseRoot, number); } catch (e) { return asInput(e); } })();
+  const hidden = hiddenDir(options.hidden);
+  const submission = (() => {
+    try {
+      if (hidden !== undefined) refuseStudentControlledHidden(courseRoot, number);
+      else refuseStudentCourse(courseRoot, number);
+      return options.submission === undefined ? undefined : findSubmission(options.submission, lab.manifest);
+    } catch (e) {
+      return asInput(e);
+    }
+  })();
 
   const specFiles = await publicSpecFiles(lab);
-  const hidden = hiddenDir(options.hidden);
   if (hidden !== undefined) specFiles.push(...(await loadHiddenSpecs(hidden).catch(asInput)));
   if (specFiles.length === 0) throw new InputError(`lab ${number} has no test specs in ${lab.testsDir}`);
 
   const full = await gradeLab(courseRoot, lab, specFiles, {
-    revealed: options.reveal, ...(cc ? { cc } : {}), ...(jobs ? { jobs } : {}),
+    revealed: options.reveal, ...(cc ? { cc } : {}), ...(jobs ? { jobs } : {}), ...(submission ? { submission } : {}),
   }).catch(asInput);
   const shown: GradeReport = redact(full, { reveal: options.reveal });
   process.stdout.write(formatTerminal(shown, { color: process.stdout.isTTY === true }));
