@@ -14,7 +14,7 @@ export interface Descriptor {
   low: number;
   high: number;
   base: number;
-  /** Limit in bytes, scaled by the G bit. */
+  /** Limit in bytes, scaled by the G bit: unsigned, 0xFFFFFFFF for a 4 GiB segment. */
   limit: number;
   /** Type (4 bits), S, DPL, P: bits 8..15 of the high dword, shifted down. */
   access: number;
@@ -66,7 +66,8 @@ export function readDescriptor(cpu: CPU, selector: number): Descriptor | null {
   return {
     low, high,
     base: (low >>> 16) | ((high & 0xff) << 16) | (high & 0xff000000),
-    limit: lim,
+    // Unsigned, so that TR's and LDTR's limits compare as numbers: a 4 GiB TSS is not a negative one.
+    limit: lim >>> 0,
     access: (high >>> 8) & 0xff,
     address,
   };
@@ -91,7 +92,7 @@ export function loadSegmentCache(cpu: CPU, seg: number, selector: number, d: Des
   cpu.segLimit[seg] = d.limit;
   cpu.segAccess[seg] = (d.high >>> 8) & 0xf0ff;
   const expandDownData = (d.access & (ACC_CODE | ACC_CONFORMING)) === ACC_CONFORMING;
-  cpu.segNeedsCheck[seg] = d.base === 0 && d.limit === -1 && !expandDownData ? 0 : 1;
+  cpu.segNeedsCheck[seg] = d.base === 0 && d.limit === 0xffffffff && !expandDownData ? 0 : 1;
   if (seg === Seg.SS) cpu.stack32 = (d.high & (1 << 22)) !== 0;
   // SDM 3.4.5: the processor sets the accessed bit when it loads the descriptor.
   if ((d.access & ACC_ACCESSED) === 0) writeSystem8(cpu, (d.address + 5) | 0, d.access | ACC_ACCESSED);

@@ -4,7 +4,8 @@
 // ones where there is none: instruction fetches, data through the TLB fast
 // paths and the slow path, string instructions' typed-array runs, compiled
 // blocks, page walks that end at the very top of the address space, and the
-// inspection functions.
+// inspection functions. Descriptor limits reach 0xFFFFFFFF too (G = 1), and
+// TR's and LDTR's are compared as numbers.
 
 import { afterAll, describe, expect, it } from 'vitest';
 import { CPU, OPEN_BUS } from '../../../engine/cpu/cpu.ts';
@@ -102,6 +103,53 @@ describe('a page walk may end at the very top of the physical address space', ()
     expect(runTo(cpu, CODE + 2)).toBeUndefined();
     expect(cpu.r32[EAX]).toBe(-1);
     expect(explainAccess(cpu, 0x7fffff, { cpl: 0, access: 'read' }).physical).toBe(0xffffffff);
+  });
+});
+
+describe('descriptor limits above 2 GiB compare as unsigned numbers', () => {
+  /** A CPU with a GDT at 0x2000 and the 8-byte descriptor `desc` as entry 5 (selector 0x28). */
+  function withDescriptor(low: number, high: number): CPU {
+    const cpu = makeCpu();
+    cpu.gdtBase = 0x2000;
+    cpu.gdtLimit = 0x3f;
+    cpu.ram32[(0x2000 + 5 * 8) >>> 2] = low;
+    cpu.ram32[(0x2000 + 5 * 8 + 4) >>> 2] = high;
+    return cpu;
+  }
+
+  it('LTR of a TSS with G = 1 and limit 0xFFFFF leaves a 4 GiB limit, and ring-3 I/O reads its bitmap', () => {
+    const tss = 0x3000;
+    const cpu = withDescriptor((tss << 16) | 0xffff, 0x008f8900 | (tss >>> 16)); // type 9 (available TSS), P, G, limit 0xFFFFF
+    cpu.ram.set([0x0f, 0x00, 0xd8], CODE); // LTR AX
+    cpu.r32[EAX] = 0x28;
+    cpu.eip = CODE;
+    step(cpu);
+    expect(cpu.trLimit).toBe(0xffffffff);
+    // I/O bitmap at offset 0x68, port 0x80 allowed, the rest denied.
+    cpu.ram32[(tss + 0x64) >>> 2] = 0x68 << 16;
+    cpu.ram.fill(0xff, tss + 0x68, tss + 0x68 + 0x20);
+    cpu.ram[tss + 0x68 + (0x80 >>> 3)] = 0xfe;
+    cpu.ram.set([0xe4, 0x80, 0xe4, 0x81], CODE + 3); // IN AL, 0x80; IN AL, 0x81
+    cpu.cpl = 3;
+    cpu.updateAccessMasks();
+    const fault = runTo(cpu, CODE + 7);
+    expect(cpu.eip, 'IN from the allowed port ran').toBe(CODE + 5);
+    expect(fault?.vector).toBe(Vector.GP);
+    expect(fault?.detail).toContain('denied by the TSS I/O bitmap');
+  });
+
+  it('LLDT of an LDT with G = 1 and limit 0xFFFFF: selectors in it load', () => {
+    const ldt = 0x3000;
+    const cpu = withDescriptor((ldt << 16) | 0xffff, 0x008f8200 | (ldt >>> 16)); // type 2 (LDT), P, G
+    cpu.ram32[ldt >>> 2] = 0x0000ffff; // LDT entry 0: flat writable data, DPL 0
+    cpu.ram32[(ldt + 4) >>> 2] = 0x00cf9300;
+    cpu.ram.set([0x0f, 0x00, 0xd0, 0x8e, 0xdb], CODE); // LLDT AX; MOV DS, BX
+    cpu.r32[EAX] = 0x28;
+    cpu.r32[EBX] = 0x04; // index 0, TI = 1, RPL 0
+    cpu.eip = CODE;
+    expect(runTo(cpu, CODE + 5)).toBeUndefined();
+    expect(cpu.ldtLimit).toBe(0xffffffff);
+    expect(cpu.segSel[3]).toBe(0x04);
   });
 });
 
