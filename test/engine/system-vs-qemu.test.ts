@@ -328,6 +328,28 @@ describe('limits, bases and page frames from 2 GiB up (high-addresses.c)', () =>
   });
 });
 
+describe('physical addresses with no RAM behind them, where QEMU is no PC (beyond-ram.c)', () => {
+  const spec = { source: 'beyond-ram.c' };
+  ranToTheEnd('beyond-ram.c', spec, 'beyond-ram: end');
+
+  // The bus reads all ones: data reads 0xFFFFFFFF, writes go nowhere, and code is FF FF, #UD where the jump landed.
+  // (QEMU 7.2 reads zeros there and hangs running 00 00; at 0xFFFFFFF0 it runs its BIOS ROM's far jump, #GP.)
+  for (const compile of [true, false]) {
+    it(`reads all ones and raises #UD at the jump target, never an engine error (${compile ? 'compiled' : 'interpreted'})`, async () => {
+      const { serial, result } = await runOnEngine(spec, compile);
+      expect(result.reason, result.message).toBe('debug-exit');
+      const lines = serial.split('\n').filter((l) => l !== '');
+      const expected = ['beyond-ram: start'];
+      for (const target of ['02000000', '80000000', 'c0000000', 'fffffff0']) {
+        expected.push(`target ${target}`, 'case write_then_read', '  done cs=0008 eax=ffffffff', 'case jump_to', `  vec=06 eip=${target}`);
+      }
+      // The last byte of RAM is 00; its ModRM byte is beyond RAM (FF: ADD BH, BH); the next instruction is FF FF.
+      expected.push('target 01ffffff', 'case jump_to', '  vec=06 eip=02000001', 'beyond-ram: end');
+      expect(lines).toEqual(expected);
+    });
+  }
+});
+
 describe('null selectors and segment limits, which QEMU does not check (segment-limits.c)', () => {
   const spec = { source: 'segment-limits.c' };
   ranToTheEnd('segment-limits.c', spec, 'segment-limits: end');
