@@ -87,7 +87,7 @@ describe('a broken lab.json gets one line naming the file and the fix', () => {
     const cases: [object, string][] = [
       [{ ...GOOD, ramMiB: '32' }, '"ramMiB" must be a whole number from 2 to 3072, not "32"'],
       [{ ...GOOD, ramMiB: 1 }, '"ramMiB" must be a whole number from 2 to 3072, not 1'],
-      [{ ...GOOD, maxInstructions: 1.5 }, '"maxInstructions" must be a whole number at least 1, not 1.5'],
+      [{ ...GOOD, maxInstructions: 1.5 }, '"maxInstructions" must be a whole number from 1 to 2000000000, not 1.5'],
       [{ ...GOOD, kernel: ['boot.S'] }, '"kernel" must be an object { "sources": [...], "linkerScript": "..." }, not ["boot.S"]'],
       [{ ...GOOD, kernel: { sources: [], linkerScript: 'k.ld' } }, '"kernel.sources" must name at least one file'],
       [{ ...GOOD, kernel: { sources: ['/etc/passwd'], linkerScript: 'k.ld' } }, '"kernel.sources[0]" must be a relative path with forward slashes, not "/etc/passwd"'],
