@@ -7,6 +7,7 @@
 
 import os from 'node:os';
 import path from 'node:path';
+import vm from 'node:vm';
 import { Worker } from 'node:worker_threads';
 import type { TestResult } from './model.ts';
 import { errorResult, runTest, wallClockMessage, type TestInputs } from './run-test.ts';
@@ -173,7 +174,7 @@ export async function runTests(files: readonly SpecFile[], inputs: TestInputs, o
     while (slots.length < jobs - 1 && (queue.length * perTestMs) / (slots.length + 1) > WORKER_BREAK_EVEN_MS) slots.push(slot());
   };
   for (let task = queue.shift(); task; task = queue.shift()) {
-    const result = runTest(task.spec, inputs, { id: task.id, hidden: task.hidden }, opts.wallClockMs ?? wallClockLimitMs(task.spec, inputs));
+    const result = runGuarded(task, inputs, opts.wallClockMs ?? wallClockLimitMs(task.spec, inputs));
     done(result);
     startWorkersIfWorthIt(result.run.instructions);
     // Let workers hand back results and take the next test.
@@ -181,6 +182,31 @@ export async function runTests(files: readonly SpecFile[], inputs: TestInputs, o
   }
   await Promise.all(slots);
   return sortResults(results);
+}
+
+/**
+ * The engine checks its wall-clock deadline itself, but only between guest
+ * instructions: an engine bug, or a spec's check that never returns, would
+ * hold this thread for ever. So a test on this thread also runs under a
+ * watchdog thread (V8's, through vm's timeout) that terminates whatever
+ * JavaScript is running once the limit and a grace period have passed. The
+ * test then fails at the backstop; what it left half made (its machine) is
+ * dropped, not reused.
+ */
+const guardContext = vm.createContext({ run: (): TestResult | undefined => undefined });
+const guardScript = new vm.Script('run()');
+const BACKSTOP_GRACE_MS = 1000;
+
+function runGuarded(task: Task, inputs: TestInputs, limitMs: number): TestResult {
+  guardContext.run = () => runTest(task.spec, inputs, { id: task.id, hidden: task.hidden }, limitMs);
+  try {
+    return guardScript.runInContext(guardContext, { timeout: limitMs + BACKSTOP_GRACE_MS }) as TestResult;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') return errorResult(baseOf(task), 'wall-clock', wallClockMessage(limitMs + BACKSTOP_GRACE_MS));
+    throw e;
+  } finally {
+    guardContext.run = () => undefined;
+  }
 }
 
 /** Resolves true when the worker has loaded and can take tests; false if it died first. */
