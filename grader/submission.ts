@@ -48,7 +48,7 @@ export function refuseStudentControlledHidden(courseRoot: string, lab: number): 
   if (tool !== undefined) {
     throw new LabError(
       `hidden tests refused: this grader is a student's repository (released for lab ${tool}), so its code, and anything it is given, is the student's to read; ` +
-        `grade from the instructor's ringlab instead: lab grade ${lab} --submission DIR --hidden DIR (README: "Hidden tests")`,
+        `grade from the instructor's ringlab instead: lab grade ${lab} --submission DIR --hidden DIR (README: "Grading students")`,
     );
   }
   refuseStudentCourse(courseRoot, lab);
