@@ -135,6 +135,9 @@ export async function buildLab(courseRoot: string, lab: LabManifest, options: Bu
     return { ok: true, ...outputs, cached: true, log: await readFile(path.join(dest, 'log.txt'), 'utf8').catch(() => '') };
   }
 
+  // Asked only when something is to be compiled: a cached grade starts no process.
+  const problem = sandbox ? sandboxProblem() : null;
+  if (problem !== null) throw new LabError(problem);
   await checkCanBuild32(compiler, sandbox);
   await mkdir(outDir, { recursive: true });
   const work = await mkdtemp(path.join(os.tmpdir(), 'ringlab-build-'));
@@ -227,12 +230,8 @@ async function findCompiler(cc: CompilerName | undefined, sandbox: boolean): Pro
     if (lld === null) throw new LabError(`ld.lld not found: clang links lab kernels with lld; install the Debian package lld`);
     parts.push(lld.identity);
   }
-  if (sandbox) {
-    const problem = sandboxProblem();
-    if (problem !== null) throw new LabError(problem);
-    if (!found.real.startsWith(SANDBOX_TOOLCHAIN)) {
-      throw new LabError(`${chosen.command} is ${found.real}, outside ${SANDBOX_TOOLCHAIN}: the build sandbox shows the toolchain under ${SANDBOX_TOOLCHAIN} only; install the compiler there, or pass --no-sandbox for sources you trust`);
-    }
+  if (sandbox && !found.real.startsWith(SANDBOX_TOOLCHAIN)) {
+    throw new LabError(`${chosen.command} is ${found.real}, outside ${SANDBOX_TOOLCHAIN}: the build sandbox shows the toolchain under ${SANDBOX_TOOLCHAIN} only; install the compiler there, or pass --no-sandbox for sources you trust`);
   }
   return { name: chosen.name, command: found.path, display: chosen.command, identity: parts.join('\n') };
 }

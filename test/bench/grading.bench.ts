@@ -25,6 +25,7 @@ import { runTest, type TestInputs } from '../../grader/run-test.ts';
 import { loadSpecFile, type TestSpec } from '../../grader/spec.ts';
 import { CASES, type BenchCase } from './grading-course/01-bench/cases.ts';
 import { loadLabBoots, type LabBoot } from './lab-cases.ts';
+import { measureSandboxCost, sandboxCostLines } from './sandbox-cost.ts';
 import { describeHostNoise, engineRevision, formatTable, progress, spreadOf, watchHost, type HostNoise, type Spread } from './measure.ts';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -36,11 +37,12 @@ const LAB = 1;
 const LAB3_COURSE = path.join(REPO_ROOT, 'labs');
 const LAB3_HIDDEN = 'labs/03-usermode/hidden';
 
-const USAGE = `usage: tsx test/bench/grading.bench.ts [--runs N] [--no-cold] [--only bench|lab3] [--json]
+const USAGE = `usage: tsx test/bench/grading.bench.ts [--runs N] [--no-cold] [--only bench|lab3|sandbox] [--json]
 
   --runs N       timed runs of each grader and parallelism (default 3), after one warm-up
   --no-cold      skip the run with an empty build cache (benchmark course only)
-  --only PART    bench: only the benchmark course; lab3: only labs/03-usermode (default: both)
+  --only PART    bench: only the benchmark course; lab3: only labs/03-usermode; sandbox: only the
+                 build sandbox's cost per compile (default: all three)
   --json         results as JSON on stdout; progress stays on stderr
 `;
 
@@ -496,11 +498,13 @@ async function main(): Promise<number> {
   }
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs ${values.runs}: give a whole number of at least 1`);
-  if (values.only !== undefined && values.only !== 'bench' && values.only !== 'lab3') throw new Error(`--only ${values.only}: give bench or lab3`);
+  if (values.only !== undefined && !['bench', 'lab3', 'sandbox'].includes(values.only)) throw new Error(`--only ${values.only}: give bench, lab3 or sandbox`);
   const host = watchHost();
 
-  const bench = values.only === 'lab3' ? null : await benchCoursePart(runs, !values['no-cold']);
-  const lab3 = values.only === 'bench' ? null : await lab3Part(runs);
+  const only = (part: string) => values.only === undefined || values.only === part;
+  const bench = only('bench') ? await benchCoursePart(runs, !values['no-cold']) : null;
+  const lab3 = only('lab3') ? await lab3Part(runs) : null;
+  const sandbox = only('sandbox') ? await measureSandboxCost(Math.max(runs, 3)) : null;
 
   const noise = host();
   const engine = engineRevision();
@@ -508,11 +512,16 @@ async function main(): Promise<number> {
   const lab3Report = lab3?.report(noise, engine);
   if (values.json) {
     // The benchmark course's figures stay at the top level, where they have always been.
-    const json = benchReport ? { ...benchReport.json, ...(lab3Report ? { lab3: lab3Report.json } : {}) } : { lab3: lab3Report!.json, noise, engine };
+    const json = {
+      ...(benchReport ? benchReport.json : { noise, engine }),
+      ...(lab3Report ? { lab3: lab3Report.json } : {}),
+      ...(sandbox !== null ? { sandbox } : {}),
+    };
     process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
   } else {
     const lines = [...(benchReport?.lines ?? [])];
     if (lab3Report) lines.push(...(benchReport ? [''] : []), ...lab3Report.lines, ...(benchReport ? [] : [`engine: ${engine}`]));
+    if (sandbox !== null) lines.push(...(lines.length > 0 ? [''] : []), ...sandboxCostLines(sandbox));
     process.stdout.write(`${lines.join('\n')}\n`);
   }
   return [...(bench?.problems ?? []), ...(lab3?.problems ?? [])].length === 0 ? 0 : 1;
