@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -226,6 +226,17 @@ describe('lab build', () => {
     const run = lab(['build', '1', '--course', COURSE, '--no-sandbox'], { PATH: `${bin}:${dirname(process.execPath)}`, CC: '' });
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/^lab: gcc cannot build 32-bit code on this machine \(.*bits\/libc-header-start\.h.*\); install the Debian package gcc-multilib\n$/);
+  });
+
+  it.skipIf(!gccM32)('a machine without bubblewrap is told what to install, or to pass --no-sandbox', () => {
+    const root = copyCourse();
+    writeFileSync(join(root, 'kernel', 'kmain.c'), readFileSync(join(root, 'kernel', 'kmain.c'), 'utf8') + '/* not built before */\n');
+    const bin = join(scratch, 'gcc-only-bin');
+    mkdirSync(bin, { recursive: true });
+    if (!existsSync(join(bin, 'gcc'))) symlinkSync('/usr/bin/gcc', join(bin, 'gcc'));
+    const run = lab(['build', '1', '--course', root], { PATH: bin, CC: '' });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toBe('lab: the build sandbox needs bubblewrap (bwrap), which is not installed; install the Debian package bubblewrap, or pass --no-sandbox to build trusted sources without it\n');
   });
 
   it('CC naming neither gcc nor clang is refused in one line', () => {
