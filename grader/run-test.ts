@@ -12,6 +12,7 @@ import { Machine } from '../engine/machine.ts';
 import type { CheckResult, GuestLocation, RunEnd, TestResult } from './model.ts';
 import { checkPoints, EVENT_LIMIT, type TestRun, type TestSpec } from './spec.ts';
 import { roundPoints } from './score.ts';
+import { testMachineConfig, unknownProgram } from './test-machine.ts';
 
 export interface RunDefaults {
   ramMiB: number;
@@ -156,31 +157,15 @@ export function runTest(
   const base: ResultBase = {
     id: identity.id, name: spec.name, visibility: spec.visibility, hidden: identity.hidden, maxScore: spec.points,
   };
-  const modules = [];
-  for (const m of spec.modules) {
-    const bytes = inputs.programs[m.program];
-    if (!bytes) {
-      return errorResult(base, 'grader-error', `module '${m.program}' is not a program of this lab (known: ${Object.keys(inputs.programs).sort().join(', ') || 'none'})`);
-    }
-    modules.push({ name: m.program, bytes, cmdline: m.args ? `${m.program} ${m.args}` : m.program });
-  }
+  const unknown = unknownProgram(spec, inputs.programs);
+  if (unknown !== undefined) return errorResult(base, 'grader-error', unknown);
 
   const deadline = wallClockMs === undefined ? undefined : performance.now() + wallClockMs;
   const recorder = new Recorder();
   let machine: Machine;
   let result: RunResult;
   try {
-    machine = new Machine({
-      kernel: inputs.kernel,
-      kernelName: inputs.kernelName ?? 'kernel.elf',
-      cmdline: spec.cmdline,
-      modules,
-      ...(spec.serialInput ? { serialInput: spec.serialInput } : {}),
-      ramMiB: spec.ramMiB ?? inputs.defaults.ramMiB,
-      maxInstructions: spec.maxInstructions ?? inputs.defaults.maxInstructions,
-      maxOutputBytes: spec.maxOutputBytes ?? inputs.defaults.maxOutputBytes,
-      ...(spec.traceInstructions ? { traceInstructions: spec.traceInstructions } : {}),
-    }, deadline === undefined ? {} : { shouldStop: () => performance.now() > deadline });
+    machine = new Machine(testMachineConfig(spec, inputs), deadline === undefined ? {} : { shouldStop: () => performance.now() > deadline });
     machine.subscribe(recorder.listener, { ports: spec.recordPortEvents ?? false });
     result = machine.run();
     if (result.reason === 'stopped' && deadline !== undefined) return errorResult(base, 'wall-clock', wallClockMessage(wallClockMs!));
