@@ -12,17 +12,19 @@
 // appears by one rename, so graders running side by side never see half of
 // one.
 
-import { createHash, randomBytes } from 'node:crypto';
-import { constants, existsSync } from 'node:fs';
-import { access, mkdir, mkdtemp, readFile, readdir, realpath, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { copyFile, link as hardLink, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { parseDependencies, sha256, StepCache, type CachedStep } from './build-cache.ts';
 import { InputProblem, readInputs, type InputFiles, type InputPlan, type Submission } from './build-inputs.ts';
 import { LabError, REPO_ROOT } from './labs.ts';
 import type { LabManifest } from './model.ts';
-import { DEFAULT_LIMITS, describeStop, runStep, sandboxByDefault, sandboxProblem, stepPaths, type StepPaths, type StepResult, type ToolLimits } from './sandbox.ts';
+import { DEFAULT_LIMITS, describeStop, runStep, SANDBOX_PATHS, sandboxByDefault, sandboxProblem, stepPaths, type StepPaths, type StepResult, type ToolLimits } from './sandbox.ts';
+import { checkCanBuild32, findCompiler, FLAGS, type Compiler, type CompilerName } from './toolchain.ts';
 
-export type CompilerName = 'gcc' | 'clang';
+export { FLAGS, type CompilerName } from './toolchain.ts';
 
 export interface BuildOptions {
   /** Default: $CC when it names gcc or clang (e.g. gcc-12, /usr/bin/clang), else gcc. */
@@ -35,6 +37,14 @@ export interface BuildOptions {
   submission?: Submission;
   /** Per-step limits (default DEFAULT_LIMITS); tests lower them. */
   limits?: ToolLimits;
+  /** The cache of compiled objects and linked programs, shared by every lab and build (default: <repo>/build/steps). */
+  cacheDir?: string;
+}
+
+export interface StepCounts {
+  compiled: number;
+  linked: number;
+  reused: number;
 }
 
 export type BuildStage = 'kernel' | `program ${string}`;
@@ -50,6 +60,8 @@ export type BuildOutcome =
       cached: boolean;
       /** Compiler warnings (empty when there were none), kept with the outputs so a cached build shows them too. */
       log: string;
+      /** The compiles and links this build ran, and those it took from the step cache (all zero when `cached`). */
+      steps: StepCounts;
     }
   | {
       ok: false;
@@ -57,23 +69,6 @@ export type BuildOutcome =
       log: string;
       stage: BuildStage;
     };
-
-/** Code generation for both compilers: i686, freestanding, no SSE/x87 registers, no PIC, no stack protector. */
-const CODEGEN = ['-march=i686', '-ffreestanding', '-fno-pic', '-fno-pie', '-fno-stack-protector', '-fno-builtin', '-mgeneral-regs-only', '-O2', '-g', '-Wall'];
-
-/** The fixed command lines: `cc <compile> [-I dir]... -c src -o obj`, then `cc <compile> <link> -T script objs -o out`. */
-export const FLAGS: Record<CompilerName, { compile: readonly string[]; link: readonly string[] }> = {
-  gcc: {
-    compile: ['-m32', ...CODEGEN],
-    link: ['-nostdlib', '-static', '-no-pie', '-Wl,--build-id=none'],
-  },
-  // clang's bare-metal i386 target needs no 32-bit host libraries; lld links it
-  // (-no-pie is implied there, and clang warns about it as unused).
-  clang: {
-    compile: ['--target=i386-unknown-none-elf', ...CODEGEN],
-    link: ['-nostdlib', '-static', '-fuse-ld=lld', '-Wl,--build-id=none'],
-  },
-};
 
 /** Where a program's linker script is looked for (in the lab folder) when the manifest names none. */
 export const DEFAULT_PROGRAM_LINKER_SCRIPT = 'programs/program.ld';
@@ -83,16 +78,6 @@ export const LOG_LIMIT = DEFAULT_LIMITS.outputBytes;
 /** Builds kept per output directory; older ones are removed after a new build. */
 const KEEP_BUILDS = 4;
 const KEY_DIR = /^[0-9a-f]{24}$/;
-
-interface Compiler {
-  name: CompilerName;
-  /** The executable: an absolute path, found on the PATH (or as $CC says) before the build. */
-  command: string;
-  /** As the user named it (gcc, $CC), for messages. */
-  display: string;
-  /** Its real path, size and modification time, for the build key. */
-  identity: string;
-}
 
 /** One linked output: its sources and linker script relative to `cwd`, a course-relative folder. */
 interface Target {
@@ -132,7 +117,7 @@ export async function buildLab(courseRoot: string, lab: LabManifest, options: Bu
     // Touch it: pruning keeps the most recently used builds.
     const now = new Date();
     await utimes(dest, now, now).catch(() => {});
-    return { ok: true, ...outputs, cached: true, log: await readFile(path.join(dest, 'log.txt'), 'utf8').catch(() => '') };
+    return { ok: true, ...outputs, cached: true, log: await readFile(path.join(dest, 'log.txt'), 'utf8').catch(() => ''), steps: { compiled: 0, linked: 0, reused: 0 } };
   }
 
   // Asked only when something is to be compiled: a cached grade starts no process.
@@ -147,17 +132,15 @@ export async function buildLab(courseRoot: string, lab: LabManifest, options: Bu
     const dirs = { hostSrc: path.join(work, 'src'), hostOut: path.join(work, 'out') };
     await stageInputs(dirs.hostSrc, inputs);
     await mkdir(path.join(dirs.hostOut, 'programs'), { recursive: true });
-    const seen = stepPaths({ sandbox, ...dirs });
-    const warnings: string[] = [];
-    for (const target of targets) {
-      const result = await buildTarget(compiler, target, { sandbox, limits, ...dirs });
-      const log = clean(result.log, seen);
-      if (!result.ok) return { ok: false, stage: target.stage, log: bound(log) };
-      if (log.trim() !== '') warnings.push(log);
-    }
+    const cache = new StepCache(path.resolve(options.cacheDir ?? path.join(REPO_ROOT, 'build', 'steps')), inputs);
+    const steps: StepCounts = { compiled: 0, linked: 0, reused: 0 };
+    const built = await buildTargets(compiler, targets, cache, { sandbox, limits, ...dirs }, steps);
+    await cache.prune();
+    const failed = built.find((b) => !b.ok);
+    if (failed) return { ok: false, stage: failed.stage, log: bound(failed.log) };
     await mkdir(path.join(staging, 'programs'), { recursive: true });
-    for (const target of targets) await rename(path.join(dirs.hostOut, target.outName), path.join(staging, target.outName));
-    const log = bound(warnings.join(''));
+    for (const [i, target] of targets.entries()) await placeOutput((built[i] as { elf: string }).elf, path.join(staging, target.outName));
+    const log = bound(built.map((b) => b.log).join(''));
     await writeFile(path.join(staging, 'log.txt'), log);
     try {
       await rename(staging, dest);
@@ -167,10 +150,19 @@ export async function buildLab(courseRoot: string, lab: LabManifest, options: Bu
       if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw e;
     }
     await pruneOldBuilds(outDir, key);
-    return { ok: true, ...outputs, cached: false, log };
+    return { ok: true, ...outputs, cached: false, log, steps };
   } finally {
     await rm(work, { recursive: true, force: true });
     await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** A linked ELF from the step cache into a build's folder: a hard link where the file system allows, else a copy. */
+async function placeOutput(cached: string, dest: string): Promise<void> {
+  try {
+    await hardLink(cached, dest);
+  } catch {
+    await copyFile(cached, dest);
   }
 }
 
@@ -193,108 +185,6 @@ function outputPaths(dest: string, lab: LabManifest): { kernel: string; programs
   const programs: Record<string, string> = {};
   for (const name of Object.keys(lab.programs).sort()) programs[name] = path.join(dest, 'programs', `${name}.elf`);
   return { kernel: path.join(dest, 'kernel.elf'), programs };
-}
-
-function chooseCompiler(cc: CompilerName | undefined): { name: CompilerName; command: string } {
-  if (cc !== undefined) return { name: cc, command: cc };
-  const env = process.env.CC?.trim();
-  if (!env) return { name: 'gcc', command: 'gcc' };
-  const base = path.basename(env);
-  if (/^gcc(-\d+)?$/.test(base)) return { name: 'gcc', command: env };
-  if (/^clang(-\d+)?$/.test(base)) return { name: 'clang', command: env };
-  throw new LabError(`CC=${env}: lab builds with gcc or clang only; set CC=gcc or CC=clang, or pass --cc`);
-}
-
-const TOOL_PACKAGES: Record<CompilerName, string> = {
-  gcc: 'install the Debian packages gcc and gcc-multilib',
-  clang: 'install the Debian packages clang and lld',
-};
-
-/** The toolchain directory the sandbox shows; a compiler elsewhere cannot run in it. */
-const SANDBOX_TOOLCHAIN = '/usr/';
-
-/**
- * The compiler to run and which one it is (and, for clang, which linker):
- * each executable's real path, size and modification time, part of the build
- * key so that upgrading the toolchain rebuilds everything; read from the file
- * system rather than from `--version`, which would cost a process start on
- * every grade.
- */
-async function findCompiler(cc: CompilerName | undefined, sandbox: boolean): Promise<Compiler> {
-  const chosen = chooseCompiler(cc);
-  const found = await findExecutable(chosen.command);
-  if (found === null) throw new LabError(`${chosen.command} not found: lab builds kernels with it; ${TOOL_PACKAGES[chosen.name]}`);
-  const parts = [found.identity];
-  if (chosen.name === 'clang') {
-    const lld = await findExecutable('ld.lld');
-    if (lld === null) throw new LabError(`ld.lld not found: clang links lab kernels with lld; install the Debian package lld`);
-    parts.push(lld.identity);
-  }
-  if (sandbox && !found.real.startsWith(SANDBOX_TOOLCHAIN)) {
-    throw new LabError(`${chosen.command} is ${found.real}, outside ${SANDBOX_TOOLCHAIN}: the build sandbox shows the toolchain under ${SANDBOX_TOOLCHAIN} only; install the compiler there, or pass --no-sandbox for sources you trust`);
-  }
-  return { name: chosen.name, command: found.path, display: chosen.command, identity: parts.join('\n') };
-}
-
-/** The executable `command` names (a path, or a name looked up in PATH); null when there is none. */
-async function findExecutable(command: string): Promise<{ path: string; real: string; identity: string } | null> {
-  const candidates = command.includes('/')
-    ? [path.resolve(command)]
-    : (process.env.PATH ?? '').split(path.delimiter).filter((d) => d !== '').map((d) => path.join(d, command));
-  for (const candidate of candidates) {
-    try {
-      await access(candidate, constants.X_OK);
-      const real = await realpath(candidate);
-      const st = await stat(real);
-      if (st.isFile()) return { path: candidate, real, identity: `${real} ${st.size} ${st.mtimeMs}` };
-    } catch {
-      // not here: try the next directory
-    }
-  }
-  return null;
-}
-
-function firstLine(text: string): string {
-  return text.split('\n', 1)[0].trim();
-}
-
-const canBuild32 = new Map<string, Promise<void>>();
-
-/**
- * Compiles and links a trivial freestanding program with the fixed flags, once
- * per process, so a toolchain that cannot produce 32-bit code (gcc without
- * multilib) is reported as the machine's problem, not as the student's error.
- */
-function checkCanBuild32(compiler: Compiler, sandbox: boolean): Promise<void> {
-  const cacheKey = `${compiler.command}\0${sandbox}`;
-  let probe = canBuild32.get(cacheKey);
-  if (!probe) {
-    probe = probeToolchain(compiler, sandbox);
-    canBuild32.set(cacheKey, probe);
-    probe.catch(() => canBuild32.delete(cacheKey));
-  }
-  return probe;
-}
-
-async function probeToolchain(compiler: Compiler, sandbox: boolean): Promise<void> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'ringlab-probe-'));
-  try {
-    const dirs = { hostSrc: path.join(dir, 'src'), hostOut: path.join(dir, 'out') };
-    await mkdir(dirs.hostSrc);
-    await mkdir(dirs.hostOut);
-    await writeFile(path.join(dirs.hostSrc, 'probe.c'), '#include <stdint.h>\n#include <stddef.h>\nvoid _start(void) { for (;;) { } }\n');
-    const flags = FLAGS[compiler.name];
-    const out = stepPaths({ sandbox, ...dirs }).out;
-    const r = await runStep({ ...dirs, cwd: '.', command: compiler.command, args: [...flags.compile, ...flags.link, './probe.c', '-o', `${out}/probe.elf`], sandbox, limits: DEFAULT_LIMITS });
-    if (r.code === 0) return;
-    const said = r.output.split('\n').find((l) => /error|cannot|not found/i.test(l))?.trim() ?? firstLine(r.output);
-    if (compiler.name === 'gcc') {
-      throw new LabError(`${compiler.display} cannot build 32-bit code on this machine (${said}); install the Debian package gcc-multilib`);
-    }
-    throw new LabError(`${compiler.display} cannot build for i386 on this machine (${said}); install the Debian packages clang and lld`);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
 }
 
 /** The kernel and each program as separate link steps; paths stay relative so messages read as the student wrote them. */
@@ -366,16 +256,9 @@ function missingInput(target: Target, inputs: InputFiles): string | undefined {
 }
 
 function buildKey(compiler: Compiler, sandbox: boolean, targets: Target[], inputs: InputFiles): string {
-  const hash = createHash('sha256');
-  const add = (label: string, data: string | Buffer) => {
-    hash.update(`${label}\0${data.length}\0`);
-    hash.update(data);
-  };
-  add('compiler', `${compiler.name}\n${compiler.identity}\n${sandbox ? 'sandbox' : 'host'}`);
-  add('flags', JSON.stringify(FLAGS[compiler.name]));
-  add('plan', JSON.stringify(targets));
-  for (const [name, bytes] of inputs) add(name, bytes);
-  return hash.digest('hex').slice(0, 24);
+  const parts = [compiler.name, compiler.identity, sandbox ? 'sandbox' : 'host', JSON.stringify(FLAGS[compiler.name]), JSON.stringify(targets)];
+  for (const [name, bytes] of inputs) parts.push(name, sha256(bytes));
+  return sha256(...parts).slice(0, 24);
 }
 
 /** A name the compiler cannot take for an option or a response file (-x, @file): "./name" unless it starts with a dot. */
@@ -383,30 +266,119 @@ function asOperand(rel: string): string {
   return rel.startsWith('.') ? rel : `./${rel}`;
 }
 
-/** Compiles every source of a target (in parallel), then links; the log holds what the tools said. */
-async function buildTarget(
-  compiler: Compiler,
-  target: Target,
-  step: { sandbox: boolean; limits: ToolLimits; hostSrc: string; hostOut: string },
-): Promise<{ ok: boolean; log: string }> {
+interface StepDirs {
+  sandbox: boolean;
+  limits: ToolLimits;
+  hostSrc: string;
+  hostOut: string;
+}
+
+/** What one target's build came to: its log (warnings, or the errors that stopped it) in source order, compiles then link. */
+type BuiltTarget = { stage: BuildStage; ok: true; log: string; elf: string } | { stage: BuildStage; ok: false; log: string };
+
+/** A step's outcome: its output in the cache, or what the tool said when it failed. */
+type StepOutcome = { ok: true; step: CachedStep } | { ok: false; log: string };
+
+/**
+ * Builds every target: first every compile of every target, at once up to
+ * the number of cores (a source that several programs share, such as their
+ * library, compiled once), then every link, each step taken from the cache
+ * when it was made before from the same bytes. Each target's ELF ends up at
+ * its outName under hostOut.
+ */
+async function buildTargets(compiler: Compiler, targets: Target[], cache: StepCache, step: StepDirs, counts: StepCounts): Promise<BuiltTarget[]> {
   const flags = FLAGS[compiler.name];
   const seen = stepPaths(step);
-  const objDir = path.posix.join('obj', target.stage.replace(' ', '-'));
-  await mkdir(path.join(step.hostOut, objDir), { recursive: true });
   // Without the sandbox the staging directories are real paths; debug info names them as the sandbox would.
   const prefixMap = step.sandbox ? [] : [`-ffile-prefix-map=${seen.src}=/src`, `-ffile-prefix-map=${seen.out}=/out`];
-  const includes = target.includeDirs.map((d) => `-I${asOperand(d)}`);
-  const objects = target.sources.map((s) => `${seen.out}/${objDir}/${s.replaceAll('/', '_').replace(/^(\.\._)+/, '')}.o`);
-  const run = (args: string[]) => runStep({ ...step, cwd: target.cwd, command: compiler.command, args });
+  const stepKey = (...parts: string[]) => cache.baseKey(compiler.name, compiler.identity, step.sandbox ? 'sandbox' : 'host', ...parts);
+  const parallel = os.availableParallelism();
 
-  const compiled = await mapLimited(target.sources, os.availableParallelism(), (source, i) =>
-    run([...flags.compile, ...prefixMap, ...includes, '-c', asOperand(source), '-o', objects[i]]),
-  );
-  const log = compiled.map((r) => describe(r, step.limits)).join('');
-  if (compiled.some(failed)) return { ok: false, log };
+  // One compile job per distinct (folder, flags, source): its object is copied to every target that lists it.
+  interface Job { key: string; cwd: string; source: string; args: string[]; outcome?: Promise<StepOutcome> }
+  const jobs = new Map<string, Job>();
+  const plan = targets.map((target) => {
+    const includes = target.includeDirs.map((d) => `-I${asOperand(d)}`);
+    const objDir = path.posix.join('obj', target.stage.replace(' ', '-'));
+    return {
+      target,
+      objects: target.sources.map((source) => {
+        const args = [...flags.compile, ...includes];
+        const key = stepKey('compile', JSON.stringify(args), target.cwd, source);
+        if (!jobs.has(key)) jobs.set(key, { key, cwd: target.cwd, source, args });
+        return { job: jobs.get(key)!, object: `${objDir}/${source.replaceAll('/', '_').replace(/^(\.\._)+/, '')}.o` };
+      }),
+    };
+  });
 
-  const linked = await run([...flags.compile, ...prefixMap, ...flags.link, '-T', asOperand(target.linkerScript), ...objects, '-o', `${seen.out}/${target.outName}`]);
-  return { ok: !failed(linked), log: log + describe(linked, step.limits) };
+  const compile = async (job: Job, object: string): Promise<StepOutcome> => {
+    const hit = await cache.lookup(job.key);
+    counts[hit ? 'reused' : 'compiled']++;
+    if (hit) return { ok: true, step: hit };
+    const depFile = `${object}.d`;
+    await mkdir(path.dirname(path.join(step.hostOut, object)), { recursive: true });
+    const r = await runStep({
+      ...step, cwd: job.cwd, command: compiler.command,
+      args: [...job.args, ...prefixMap, '-MD', '-MF', `${seen.out}/${depFile}`, '-c', asOperand(job.source), '-o', `${seen.out}/${object}`],
+    });
+    const log = clean(describe(r, step.limits), seen);
+    if (failed(r)) return { ok: false, log };
+    const read = await readDependencies(path.join(step.hostOut, depFile), seen, job.cwd);
+    return { ok: true, step: await cache.store(job.key, read, path.join(step.hostOut, object), log) };
+  };
+  // The first target to list a source compiles it, writing its object where that target's link expects it.
+  const firstObject = new Map<Job, string>();
+  for (const { objects } of plan) for (const { job, object } of objects) if (!firstObject.has(job)) firstObject.set(job, object);
+  await mapLimited([...firstObject], parallel, ([job, object]) => (job.outcome = compile(job, object)));
+
+  return mapLimited(plan, parallel, async ({ target, objects }): Promise<BuiltTarget> => {
+    const compiled = await Promise.all(objects.map(({ job }) => job.outcome!));
+    const log = compiled.map((c) => (c.ok ? c.step.log : c.log)).join('');
+    if (compiled.some((c) => !c.ok)) return { stage: target.stage, ok: false, log };
+    const steps = objects.map((o, i) => ({ object: o.object, step: (compiled[i] as { step: CachedStep }).step }));
+    const linked = await link(target, steps);
+    return linked.ok ? { stage: target.stage, ok: true, log: log + linked.step.log, elf: linked.step.file } : { stage: target.stage, ok: false, log: log + linked.log };
+  });
+
+  async function link(target: Target, objects: { object: string; step: CachedStep }[]): Promise<StepOutcome> {
+    const out = path.join(step.hostOut, target.outName);
+    const key = stepKey('link', JSON.stringify([...flags.compile, ...flags.link]), target.cwd, target.linkerScript, ...objects.map((o) => o.step.key));
+    const hit = await cache.lookup(key);
+    counts[hit ? 'reused' : 'linked']++;
+    if (hit) return { ok: true, step: hit };
+    // The objects this target links, where the command line names them (those compiled for another target are copied).
+    for (const { object, step: compiled } of objects) {
+      const there = path.join(step.hostOut, object);
+      if (!existsSync(there)) {
+        await mkdir(path.dirname(there), { recursive: true });
+        await copyFile(compiled.file, there);
+      }
+    }
+    const depFile = `${target.outName}.d`;
+    const r = await runStep({
+      ...step, cwd: target.cwd, command: compiler.command,
+      args: [
+        ...flags.compile, ...prefixMap, ...flags.link, `-Wl,--dependency-file=${seen.out}/${depFile}`,
+        '-T', asOperand(target.linkerScript), ...objects.map((o) => `${seen.out}/${o.object}`), '-o', `${seen.out}/${target.outName}`,
+      ],
+    });
+    const log = clean(describe(r, step.limits), seen);
+    if (failed(r)) return { ok: false, log };
+    const read = await readDependencies(path.join(step.hostOut, depFile), seen, target.cwd);
+    return { ok: true, step: await cache.store(key, read, out, log) };
+  }
+}
+
+/** The course-relative inputs a step read, from its dependency file (paths as the tool saw them). */
+async function readDependencies(file: string, seen: StepPaths, cwd: string): Promise<string[]> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  const inCourse: string[] = [];
+  for (const dep of parseDependencies(text)) {
+    const abs = path.posix.resolve(seen.src, cwd, dep);
+    // Also as the sandbox names it, in case a prefix map reached the dependency output.
+    for (const src of [seen.src, SANDBOX_PATHS.src]) if (abs.startsWith(`${src}/`)) inCourse.push(abs.slice(src.length + 1));
+  }
+  return inCourse;
 }
 
 function failed(r: StepResult): boolean {

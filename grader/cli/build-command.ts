@@ -52,7 +52,10 @@ async function buildCommand(n: number, options: BuildCommandOptions): Promise<nu
   process.stdout.write(outcome.log);
   const rows: [string, string][] = [['kernel', outcome.kernel], ...Object.entries(outcome.programs)];
   const width = Math.max(...rows.map(([label]) => label.length));
-  process.stdout.write(`${name}: ${outcome.cached ? 'up to date' : `built in ${seconds} s`}\n`);
+  const { compiled, linked, reused } = outcome.steps;
+  const plural = (k: number, what: string) => `${k} ${what}${k === 1 ? '' : 's'}`;
+  const steps = `${plural(compiled, 'compile')}, ${plural(linked, 'link')}, ${reused} reused`;
+  process.stdout.write(`${name}: ${outcome.cached ? 'up to date' : `built in ${seconds} s (${steps})`}\n`);
   for (const [label, file] of rows) process.stdout.write(`  ${label.padEnd(width)}  ${displayPath(file)}\n`);
   return 0;
 }

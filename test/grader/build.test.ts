@@ -51,7 +51,7 @@ describe.skipIf(!gccM32)('buildLab with gcc', () => {
     expect(readFileSync(first.kernel).readUInt32LE(24)).toBeLessThan(0x200000);
 
     const second = await buildLab(COURSE, lab, { cc: 'gcc', outDir: out });
-    expect(second).toEqual({ ...first, cached: true });
+    expect(second).toEqual({ ...first, cached: true, steps: { compiled: 0, linked: 0, reused: 0 } });
   });
 
   it('two graders building the same tree at once both get the one finished build', async () => {
@@ -175,7 +175,7 @@ describe('lab build', () => {
     expect(run.status).toBe(0);
     const kernel = /^ {2}kernel {2}(\S+)$/m.exec(run.stdout)?.[1];
     const hello = /^ {2}hello {3}(\S+)$/m.exec(run.stdout)?.[1];
-    expect(run.stdout).toMatch(/^01-hello: (built in \d+\.\d\d s|up to date)\n/);
+    expect(run.stdout).toMatch(/^01-hello: (built in \d+\.\d\d s \(\d+ compiles?, \d+ links?, \d+ reused\)|up to date)\n/);
     expect(kernel && existsSync(kernel)).toBe(true);
     expect(hello && existsSync(hello)).toBe(true);
     if (!haveMachine) return;

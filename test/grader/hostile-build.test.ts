@@ -38,6 +38,8 @@ async function build(root: string, limits?: Partial<ToolLimits>): Promise<BuildO
   return buildLab(root, findLab(root, 1).manifest, {
     cc: 'gcc',
     outDir: join(scratch, `out-${n++}`),
+    // A cache of its own for every build: each of these compiles must really run.
+    cacheDir: join(scratch, `steps-${n++}`),
     sandbox: true,
     ...(limits ? { limits: { ...DEFAULT_LIMITS, ...limits } } : {}),
   });
