@@ -5,11 +5,12 @@
 import { readFile, readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { Submission } from './build-inputs.ts';
-import { buildLab, type CompilerName } from './build.ts';
+import { buildLab, type BuildStage, type CompilerName } from './build.ts';
 import type { Lab } from './labs.ts';
 import type { GradeReport, TestResult } from './model.ts';
-import { runTests, specLabel, type SpecFile } from './runner.ts';
-import { errorResult } from './run-test.ts';
+import { withReplays, type BuiltFiles, type ReplaySetup } from './replay.ts';
+import { listTests, runTests, specLabel, type SpecFile } from './runner.ts';
+import { errorResult, type TestInputs } from './run-test.ts';
 import { assembleReport } from './score.ts';
 import { loadSpecFile } from './spec.ts';
 
@@ -22,6 +23,35 @@ export interface GradeOptions {
   jobs?: number;
   /** A student's submission graded against this course: only its student files are taken from it. */
   submission?: Submission;
+  /** Grade only the tests with these ids (`--test`); the score and maximum count only them. */
+  only?: ReadonlySet<string>;
+  /** Give each failed test the commands that replay its run (grader/replay.ts). */
+  replay?: ReplaySetup;
+}
+
+/** A lab built as grading builds it: what its tests run on, and where the files are. */
+export type BuiltLab =
+  | { ok: true; inputs: TestInputs; files: BuiltFiles }
+  | { ok: false; stage: BuildStage; log: string };
+
+/** Builds lab `lab` from `courseRoot` exactly as `lab grade` does and reads what its tests share. */
+export async function buildForTests(courseRoot: string, lab: Lab, opts: Pick<GradeOptions, 'cc' | 'outDir' | 'submission'> = {}): Promise<BuiltLab> {
+  const m = lab.manifest;
+  const built = await buildLab(courseRoot, m, {
+    ...(opts.outDir ? { outDir: opts.outDir } : {}),
+    ...(opts.cc ? { cc: opts.cc } : {}),
+    ...(opts.submission ? { submission: opts.submission } : {}),
+  });
+  if (!built.ok) return built;
+  const programs: Record<string, Uint8Array> = {};
+  for (const [name, file] of Object.entries(built.programs)) programs[name] = await readFile(file);
+  const inputs: TestInputs = {
+    kernel: await readFile(built.kernel),
+    kernelName: 'kernel.elf',
+    programs,
+    defaults: { ramMiB: m.ramMiB, maxInstructions: m.maxInstructions, maxOutputBytes: m.maxOutputBytes },
+  };
+  return { ok: true, inputs, files: { kernel: built.kernel, programs: built.programs } };
 }
 
 /**
@@ -34,30 +64,20 @@ export async function gradeLab(courseRoot: string, lab: Lab, given: SpecFile[], 
   const m = lab.manifest;
   const specFiles = await uniqueSpecFiles(given);
   const labInfo = { number: m.number, slug: m.slug, title: m.title };
-  const built = await buildLab(courseRoot, m, {
-    ...(opts.outDir ? { outDir: opts.outDir } : {}),
-    ...(opts.cc ? { cc: opts.cc } : {}),
-    ...(opts.submission ? { submission: opts.submission } : {}),
-  });
+  const built = await buildForTests(courseRoot, lab, opts);
   if (!built.ok) {
     const results: TestResult[] = [];
     for (const file of specFiles) {
       for (const spec of await loadSpecFile(file.specFile)) {
         const identity = { id: `${specLabel(file)}/${spec.name}`, name: spec.name, visibility: spec.visibility, hidden: file.hidden, maxScore: spec.points };
+        if (opts.only && !opts.only.has(identity.id)) continue;
         results.push(errorResult(identity, 'build-error', `the ${built.stage} did not compile; see the compiler output`));
       }
     }
     return assembleReport(results, { lab: labInfo, revealed: opts.revealed ?? false, buildLog: built.log });
   }
-  const programs: Record<string, Uint8Array> = {};
-  for (const [name, file] of Object.entries(built.programs)) programs[name] = await readFile(file);
-  const inputs = {
-    kernel: await readFile(built.kernel),
-    kernelName: 'kernel.elf',
-    programs,
-    defaults: { ramMiB: m.ramMiB, maxInstructions: m.maxInstructions, maxOutputBytes: m.maxOutputBytes },
-  };
-  const results = await runTests(specFiles, inputs, opts.jobs ? { jobs: opts.jobs } : {});
+  const ran = await runTests(specFiles, built.inputs, { ...(opts.jobs ? { jobs: opts.jobs } : {}), ...(opts.only ? { only: opts.only } : {}) });
+  const results = opts.replay ? withReplays(ran, (await listTests(specFiles)).tasks, built.inputs, built.files, opts.replay) : ran;
   const report = assembleReport(results, { lab: labInfo, revealed: opts.revealed ?? false });
   if (m.points !== undefined && report.maxScore > m.points + 1e-9) {
     return assembleReport(results, {

@@ -100,6 +100,18 @@ export interface TestResult {
   timeline: string[];
   /** Registers at the end of the run. */
   registers: Record<string, number>;
+  /** For a failed test that ran: commands that repeat its run by hand (grader/replay.ts). */
+  replay?: Replay;
+}
+
+/** Ready-to-paste commands that repeat one test's run, for a student to debug it. */
+export interface Replay {
+  /** `lab run N --test ID`: builds the lab as grading does and runs this test's machine, nothing else. */
+  test: string;
+  /** The same machine as a full `lab run --kernel ... --module ...` line, where it can be written so (no serial input). */
+  run?: string;
+  /** The same kernel and modules under QEMU, where the test's set-up allows it. */
+  qemu?: string;
 }
 
 /** A whole grading run: what every report is made from. */
@@ -114,4 +126,6 @@ export interface GradeReport {
   buildLog?: string;
   /** Whether details of hidden tests are included (instructor mode, --reveal). */
   revealed: boolean;
+  /** Set when only some tests ran (`--test`): the score and maximum count only those. */
+  selection?: { patterns: string[]; of: number };
 }

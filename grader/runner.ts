@@ -39,6 +39,8 @@ export interface RunnerOptions {
   onResult?(result: TestResult): void;
   /** Called when a worker thread is started. */
   onWorkerStart?(): void;
+  /** Run only the tests with these ids (`lab grade --test`); a spec file that cannot be loaded is reported all the same. */
+  only?: ReadonlySet<string>;
 }
 
 /** Host time a test may take at the least, and the engine speed the backstop assumes for longer budgets. */
@@ -76,9 +78,11 @@ function workerExecArgv(): string[] {
   return out;
 }
 
-interface Task extends WorkerTask {
+/** A test as the runner lists it: where it comes from, its id, and its spec. */
+export interface ListedTest extends WorkerTask {
   spec: TestSpec;
 }
+type Task = ListedTest;
 
 export function wallClockLimitMs(spec: TestSpec, inputs: TestInputs): number {
   const budget = spec.maxInstructions ?? inputs.defaults.maxInstructions;
@@ -92,8 +96,8 @@ export function specLabel(file: SpecFile): string {
   return file.hidden ? `hidden/${name}` : name;
 }
 
-/** Every test of every file, or an error result for a file that cannot be loaded. */
-async function listTasks(files: readonly SpecFile[]): Promise<{ tasks: Task[]; broken: TestResult[] }> {
+/** Every test of every file, in file order, or an error result for a file that cannot be loaded. */
+export async function listTests(files: readonly SpecFile[]): Promise<{ tasks: ListedTest[]; broken: TestResult[] }> {
   const tasks: Task[] = [];
   const broken: TestResult[] = [];
   for (const file of files) {
@@ -120,7 +124,9 @@ function baseOf(task: Task) {
 
 /** Run the tests of `files`; resolves to one result per test, sorted by id. Never rejects because of a test. */
 export async function runTests(files: readonly SpecFile[], inputs: TestInputs, opts: RunnerOptions = {}): Promise<TestResult[]> {
-  const { tasks, broken } = await listTasks(files);
+  const listed = await listTests(files);
+  const { broken } = listed;
+  const tasks = opts.only ? listed.tasks.filter((t) => opts.only!.has(t.id)) : listed.tasks;
   const results: TestResult[] = [...broken];
   const done = (r: TestResult) => {
     results.push(r);

@@ -1,11 +1,16 @@
 // `lab run`: boot a kernel on the lab PC from a terminal, the way one would with
 // `qemu-system-i386 -kernel kernel.elf -initrd "prog1 args,prog2"`, and exit
-// with the run's status so shell scripts and Makefiles can use it.
+// with the run's status so shell scripts and Makefiles can use it. `lab run N
+// --test ID` replays one test of lab N: the lab built as `lab grade` builds it,
+// and that test's machine as the grader sets it up (run-lab-test.ts).
 
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats, statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { basename } from 'node:path';
 import { type Command, Option } from 'commander';
 import type { MachineConfig, ModuleImage, RunResult } from '../../engine/config.ts';
+import { programModule } from '../test-machine.ts';
+import { addLabOptions, TEST_PATTERN_HELP, type LabOptions } from './lab-options.ts';
 
 export const DEFAULT_MAX_INSTRUCTIONS = 2_000_000_000;
 /**
@@ -30,8 +35,8 @@ export class InputError extends Error {
   override name = 'InputError';
 }
 
-interface RunOptions {
-  kernel: string;
+export interface RunOptions extends LabOptions {
+  kernel?: string;
   module: string[];
   cmdline: string;
   ram: string;
@@ -40,7 +45,11 @@ interface RunOptions {
   serialInput?: string;
   stats: boolean;
   trace?: string | boolean;
+  test?: string;
 }
+
+/** How the run is watched and reported, whatever machine it runs. */
+export type RunDisplay = Pick<RunOptions, 'stats' | 'trace'>;
 
 /** What --trace prints on stderr: privilege-relevant events always; port I/O and the last instructions on request. */
 const TRACE_KINDS = ['events', 'io', 'insn'] as const;
@@ -50,12 +59,18 @@ const TRACE_INSTRUCTIONS = 64;
 
 /** Add `run` to the program; `done` receives the exit status when a run finishes. */
 export function registerRunCommand(program: Command, done: (status: number) => void): void {
-  program
+  const command = program
     .command('run')
-    .description('boot a Multiboot kernel on the lab PC; guest serial (COM1) and port 0xE9 output go to stdout')
-    .requiredOption('--kernel <file>', 'the kernel: an ELF32 file with a Multiboot header')
+    .description('boot a Multiboot kernel on the lab PC, or replay one test of lab N; guest serial (COM1) and port 0xE9 output go to stdout')
+    .usage('--kernel <file> [options]\n       lab run <lab> --test <pattern> [options]')
+    .argument('[lab]', 'with --test: the lab whose test to replay')
+    .option('--test <pattern>', `replay the one test of lab N this names, exactly as lab grade runs it: ${TEST_PATTERN_HELP}`)
+    .option('--kernel <file>', 'the kernel: an ELF32 file with a Multiboot header')
     .addOption(
-      new Option('--module <"file [args]">', 'load a module (repeatable); its command line is the whole string, as with QEMU -initrd')
+      new Option(
+        '--module <"file [args]">',
+        'load a module (repeatable); as the grader does, it is named after the file (without directory and .elf) and its command line is that name and the args',
+      )
         .argParser((value: string, previous: string[]) => [...previous, value])
         .default([], 'none'),
     )
@@ -79,10 +94,16 @@ export function registerRunCommand(program: Command, done: (status: number) => v
       '--trace [kinds]',
       'print events to stderr, one per line: interrupts and exceptions, ring changes, CR writes, GDT/IDT/TSS loads; ' +
         `add io for port I/O and insn for the last ${TRACE_INSTRUCTIONS} instructions (e.g. --trace=io,insn)`,
-    )
+    );
+  addLabOptions(command)
     .addHelpText(
       'after',
       `
+With <lab> --test: the kernel, modules, command lines, serial input, RAM and
+budgets are the test's (--ram, --max-instructions and --max-output override
+them); --course, --submission, --hidden, --cc and --no-sandbox are as for
+lab grade. Each failed test in lab grade's report prints this command.
+
 Exit status:
   (v << 1) | 1   the guest wrote v to the isa-debug-exit port 0xF4 (as QEMU)
   0              the guest halted with interrupts off
@@ -93,17 +114,38 @@ Exit status:
   126            triple fault, or something the lab PC does not model
   70             internal error in lab itself`,
     )
-    .action(async (options: RunOptions) => {
-      done(await runKernel(options));
+    .action(async (lab: string | undefined, options: RunOptions, cmd: Command) => {
+      const given = (option: string) => cmd.getOptionValueSource(option) === 'cli';
+      if (lab !== undefined || options.test !== undefined) {
+        const { replayTest } = await import('./run-lab-test.ts');
+        done(await replayTest(lab, options, given));
+      } else {
+        done(await runKernel(options));
+      }
     });
 }
 
+/** --ram, --max-instructions and --max-output, parsed; each only where `given` says the user gave it. */
+export function limitOptions(options: RunOptions, given: (option: string) => boolean): Pick<MachineConfig, 'ramMiB' | 'maxInstructions' | 'maxOutputBytes'> {
+  return {
+    ...(given('ram') ? { ramMiB: parseWholeNumber(options.ram, '--ram', 'a number of MiB', MIN_RAM_MIB, MAX_RAM_MIB) } : {}),
+    ...(given('maxInstructions')
+      ? { maxInstructions: parseWholeNumber(options.maxInstructions, '--max-instructions', 'a count', 1, Number.MAX_SAFE_INTEGER) }
+      : {}),
+    ...(given('maxOutput') ? { maxOutputBytes: parseWholeNumber(options.maxOutput, '--max-output', 'a number of bytes', 1, Number.MAX_SAFE_INTEGER) } : {}),
+  };
+}
+
 async function runKernel(options: RunOptions): Promise<number> {
-  const ramMiB = parseWholeNumber(options.ram, '--ram', 'a number of MiB', MIN_RAM_MIB, MAX_RAM_MIB);
+  if (options.kernel === undefined) throw new InputError("give --kernel FILE, or a lab and --test to replay one of its tests (lab run 3 --test faults/cli)");
+  for (const option of ['course', 'submission', 'hidden', 'cc'] as const) {
+    if (options[option] !== undefined) throw new InputError(`--${option} is for replaying a test (lab run N --test ID); with --kernel it has no use`);
+  }
+  // Every limit, given or by default.
+  const limits = limitOptions(options, () => true);
+  const ramMiB = limits.ramMiB!;
   const config: MachineConfig = {
-    ramMiB,
-    maxInstructions: parseWholeNumber(options.maxInstructions, '--max-instructions', 'a count', 1, Number.MAX_SAFE_INTEGER),
-    maxOutputBytes: parseWholeNumber(options.maxOutput, '--max-output', 'a number of bytes', 1, Number.MAX_SAFE_INTEGER),
+    ...limits,
     kernel: readInput(options.kernel, { what: 'kernel', option: '--kernel' }, ramMiB),
     kernelName: options.kernel,
     cmdline: options.cmdline,
@@ -113,7 +155,14 @@ async function runKernel(options: RunOptions): Promise<number> {
         ? undefined
         : readInput(options.serialInput, { what: 'serial input', option: '--serial-input' }, ramMiB),
   };
+  return runMachine(config, options);
+}
 
+/**
+ * Run `config` to its end: guest output to stdout, the trace and the
+ * statistics to stderr as asked; the exit status says how the run ended.
+ */
+export async function runMachine(config: MachineConfig, options: RunDisplay): Promise<number> {
   // Loaded only now, after the options are known to be good: the engine is
   // most of what Node has to load, so --help and bad input stay instant.
   const { Machine } = await import('../../engine/machine.ts');
@@ -276,12 +325,16 @@ function unreadable(e: unknown, path: string, input: InputFile): InputError {
   return new InputError(`cannot read ${input.what} file ${path}: ${why}`);
 }
 
-/** "prog1 a b" loads the file prog1; the module's command line is the whole string, as QEMU's -initrd does it. */
+/**
+ * "build/programs/cli.elf a b" loads that file as the module the grader calls
+ * cli: named cli, with the command line "cli a b". The arguments are what
+ * follows the first blank after the file name, kept as they are.
+ */
 function readModule(spec: string, ramMiB: number): ModuleImage {
-  const cmdline = spec.trim();
-  const file = cmdline.split(/\s+/, 1)[0];
-  if (file === '') throw new InputError(`--module needs a file name, as in --module "prog1 arg1 arg2"`);
-  return { name: file, bytes: readInput(file, { what: 'module', option: '--module' }, ramMiB), cmdline };
+  const [, file, args] = /^\s*(\S*)(?:\s([^]*))?$/.exec(spec) ?? [];
+  if (!file) throw new InputError(`--module needs a file name, as in --module "prog1 arg1 arg2"`);
+  const bytes = readInput(file, { what: 'module', option: '--module' }, ramMiB);
+  return programModule(basename(file).replace(/\.elf$/, ''), bytes, args);
 }
 
 /**

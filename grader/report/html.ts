@@ -6,7 +6,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
-import type { CheckResult, GradeReport, TestResult } from '../model.ts';
+import type { CheckResult, GradeReport, Replay, TestResult } from '../model.ts';
 import { formatPoints, formatWhere, hex, visibleText } from './terminal.ts';
 
 const TEMPLATES = fileURLToPath(new URL('../../templates/', import.meta.url));
@@ -49,6 +49,7 @@ interface TestView {
   timeline: string[];
   screen?: string;
   registers: { name: string; value: string }[];
+  replay?: Replay;
 }
 
 export interface ReportView {
@@ -127,6 +128,8 @@ function testView(test: TestResult, index: number): TestView {
     timeline: (test.timeline ?? []).map(guestText),
     screen: screen && screen.length > 0 ? screen.map((line) => guestText(line).trimEnd()).join('\n') : undefined,
     registers: registerViews(test.registers ?? {}),
+    // Every key present, as the strict template wants; a passed test has nothing to replay.
+    replay: test.replay && test.status !== 'passed' ? { test: test.replay.test, run: test.replay.run, qemu: test.replay.qemu } : undefined,
   };
 }
 

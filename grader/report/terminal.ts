@@ -95,12 +95,17 @@ export function formatTerminal(report: GradeReport, options: TerminalOptions): s
     const mark = MARKS[test.status];
     const line = `${paint(mark.style, mark.text)} ${pointsOf(test).padStart(pointsWidth)}  ${visibleText(test.name)}`;
     out.push(test.status === 'passed' || !test.reason ? line : `${line}${paint('dim', ' - ')}${visibleText(test.reason)}`);
+    if (test.status !== 'passed' && test.replay) out.push(`${paint('dim', '     replay:')} ${visibleText(test.replay.test)}`);
   }
 
   const passed = report.tests.filter((t) => t.status === 'passed').length;
   const total = `Score: ${formatPoints(report.score)}/${formatPoints(report.maxScore)}`;
   const all = passed === report.tests.length && !report.fatal && report.buildLog === undefined;
   out.push('', `${paint('bold', paint(all ? 'green' : 'red', total))}  (${passed} of ${report.tests.length} tests passed)`);
+  if (report.selection) {
+    const patterns = report.selection.patterns.map((p) => `--test ${visibleText(p)}`).join(' ');
+    out.push(paint('yellow', `A selection (${patterns}): ${report.tests.length} of the lab's ${report.selection.of} tests ran, and the score counts only them.`));
+  }
   return `${out.join('\n')}\n`;
 }
 

@@ -131,7 +131,7 @@ describe('lab run refuses bad input with one line and status 2', () => {
   it('no --kernel at all, or an option it does not know', () => {
     const missing = lab('run');
     expect(missing.status).toBe(2);
-    expect(oneLine(missing)).toBe("lab: required option '--kernel <file>' not specified");
+    expect(oneLine(missing)).toBe('lab: give --kernel FILE, or a lab and --test to replay one of its tests (lab run 3 --test faults/cli)');
     const unknown = lab('run', '--kernel', 'k.elf', '--colour');
     expect(unknown.status).toBe(2);
     expect(oneLine(unknown)).toMatch(/^lab: unknown option '--colour'/);
