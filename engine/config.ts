@@ -21,7 +21,13 @@ export interface MachineConfig {
   modules?: ModuleImage[];
   /** Bytes the guest reads from COM1. */
   serialInput?: Uint8Array;
-  /** Stop with reason "budget" after this many retired instructions. */
+  /**
+   * The instruction budget: stop with reason "budget" once this many units are
+   * used. An instruction is one unit, except a repeated string instruction
+   * (REP MOVS/STOS/LODS/INS/OUTS, REPE/REPNE CMPS/SCAS), which is one per
+   * element it handles (one if it handles none), so a kernel cannot hide
+   * unbounded work in one instruction.
+   */
   maxInstructions?: number;
   /**
    * Compile hot code to JavaScript (default true). The result of a run is the
@@ -45,7 +51,7 @@ export interface MachineConfig {
 export type StopReason =
   | 'debug-exit' // the guest wrote v to port 0xF4; status is (v << 1) | 1 as in QEMU
   | 'halt' // HLT with interrupts disabled: nothing can wake the CPU
-  | 'budget' // maxInstructions retired
+  | 'budget' // the instruction budget (maxInstructions) is used up
   | 'output-limit' // maxOutputBytes written
   | 'triple-fault'
   | 'unsupported' // the guest did something the lab PC does not model
@@ -57,7 +63,10 @@ export interface RunResult {
   exitStatus?: number;
   /** One line for people: why the run stopped and where. */
   message: string;
+  /** Instructions retired (a repeated string instruction once per execution of up to 64 Ki elements). */
   instructions: number;
+  /** Budget units used (see maxInstructions): `instructions` plus the further elements of repeated string instructions. */
+  budgetUsed: number;
 }
 
 /** Input the engine refuses before running anything: one line naming the problem and what to do. */

@@ -29,9 +29,10 @@ export interface MachineHooks {
   /** Guest output in chunks, in order. */
   onOutput?(chunk: Uint8Array, source: OutputSource): void;
   /**
-   * Asked between run slices (about a million instructions apart): true stops
-   * the run with reason 'stopped'. A host-side backstop (a wall-clock limit)
-   * lives here, outside the guest's deterministic time.
+   * Asked between run slices, at most about a million budget units apart
+   * whatever the guest runs (a long REP is charged per element and cut into
+   * slices too): true stops the run with reason 'stopped'. A host-side
+   * backstop (a wall-clock limit) lives here, outside the guest's deterministic time.
    */
   shouldStop?(): boolean;
 }
@@ -63,7 +64,7 @@ export interface Counters {
 
 const MULTIBOOT_MAGIC = 0x2badb002;
 const DEFAULT_RAM_MIB = 32;
-/** Instructions run between checks for stop conditions; large enough that the checks cost nothing. */
+/** Budget units run between checks for stop conditions; large enough that the checks cost nothing. */
 const SLICE = 1 << 20;
 /** Instructions shown before a triple fault or an unsupported instruction. */
 const RECENT_SHOWN = 8;
@@ -116,6 +117,7 @@ export class Machine {
       },
     );
     this.cpu = new CPU(this.ram, this.io, this.guestRam.written);
+    this.cpu.budgetLimit = this.maxInstructions;
     this.traceFrom = traceLength > 0 ? config.traceFrom ?? 0 : Infinity;
     // The instruction trace records every instruction, so once it starts the interpreter runs alone.
     if ((config.compile ?? true) && this.traceFrom > 0) this.cpu.blocks = new BlockCache(this.cpu, config.compileThreshold);
@@ -224,9 +226,8 @@ export class Machine {
     if (this.finished) return this.finished;
     const cpu = this.cpu;
     for (;;) {
-      if (cpu.retired >= this.maxInstructions) {
-        return this.finish('budget', `instruction budget of ${this.maxInstructions} exhausted at ${this.where()}`);
-      }
+      const used = cpu.budgetUsed();
+      if (used >= this.maxInstructions) return this.finish('budget', this.budgetMessage());
       if (this.shouldStop?.()) return this.finish('stopped', `stopped by the host at ${this.where()}`);
       try {
         this.deliverPendingInterrupt();
@@ -235,7 +236,8 @@ export class Machine {
           if (result) return result;
           continue;
         }
-        let limit = Math.min(cpu.retired + SLICE, this.maxInstructions);
+        // The slice ends after SLICE budget units at most (fewer instructions if REP elements are charged).
+        let limit = cpu.retired + Math.min(SLICE, this.maxInstructions - used);
         // Stop exactly at the next timer event so it is seen at the same instruction on every host.
         const next = this.pit.nextEventTicks() - cpu.idleTicks;
         if (next < limit) limit = Math.max(next, cpu.retired + 1);
@@ -331,9 +333,20 @@ export class Machine {
     if (this.listeners.length > 0) this.emit(deliveryEvent(this.cpu, d, detail));
   }
 
+  private budgetMessage(): string {
+    const cpu = this.cpu;
+    const elements = cpu.repCharge > 0
+      ? ` (${cpu.retired} instructions retired; each element of a repeated string instruction counts as one, ${cpu.repCharge} more in all)`
+      : '';
+    return `instruction budget of ${this.maxInstructions} exhausted at ${this.where()}${elements}`;
+  }
+
   private finish(reason: StopReason, message: string, exitStatus?: number): RunResult {
     this.output.flush();
-    this.finished = { reason, message, instructions: this.cpu.retired, ...(exitStatus !== undefined ? { exitStatus } : {}) };
+    this.finished = {
+      reason, message, instructions: this.cpu.retired, budgetUsed: this.cpu.budgetUsed(),
+      ...(exitStatus !== undefined ? { exitStatus } : {}),
+    };
     this.emit({ type: 'end', icount: this.cpu.retired, reason, message });
     return this.finished;
   }
@@ -431,10 +444,12 @@ export class Machine {
     let recent = this.recentInstructions();
     // Without a trace ring, replay the run with one: runs are deterministic, so a
     // second machine stopped at the same count has executed the same instructions.
-    if (recent.length === 0 && this.cpu.retired <= MAX_REPLAY) {
+    if (recent.length === 0 && this.cpu.budgetUsed() <= MAX_REPLAY) {
       // Compiled up to shortly before the end, traced from there: the same instructions either way.
       const end = this.cpu.retired;
-      const replay = new Machine({ ...this.config, traceInstructions: RECENT_SHOWN, traceFrom: Math.max(0, end - REPLAY_TRACED), maxInstructions: end + 1 });
+      const replay = new Machine({
+        ...this.config, traceInstructions: RECENT_SHOWN, traceFrom: Math.max(0, end - REPLAY_TRACED), maxInstructions: this.cpu.budgetUsed() + 1,
+      });
       replay.run();
       recent = replay.recentInstructions();
       replay.release();

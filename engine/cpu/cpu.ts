@@ -128,8 +128,26 @@ export class CPU {
   fetchXor = 0;
 
   // Execution control.
-  /** Instructions retired since reset. */
+  /**
+   * Instructions retired since reset. A repeated string instruction counts
+   * once per execution, and one execution handles up to a slice of its
+   * elements (see ops/string.ts); virtual time advances with this count.
+   */
   retired = 0;
+  /**
+   * What the instruction budget counts beyond `retired`: a repeated string
+   * instruction costs one unit per element, so an execution that handled k
+   * elements adds k - 1 here. Budget used = retired + repCharge.
+   */
+  repCharge = 0;
+  /** Budget units at which the run must stop (the machine's maxInstructions): a REP stops there, part-way if need be. */
+  budgetLimit = Infinity;
+  /**
+   * `retired` at which the current run slice ends. Charging REP elements
+   * lowers it by as much, so a slice is bounded in budget units, and with
+   * it the host time between two of the machine's checks (its deadline).
+   */
+  sliceEnd = 0;
   /** Virtual time skipped while halted (HLT with IF = 1 waits for the next device event). */
   idleTicks = 0;
   /** True while inside the instruction loop: a privilege change then belongs to the instruction in flight. */
@@ -778,6 +796,17 @@ export class CPU {
   /** Privileged instructions need CPL 0 (SDM 5.9): #GP(0) otherwise. */
   requireCpl0(what: string): void {
     if (this.cpl !== 0) throw new CpuException(Vector.GP, 0, `${what} at CPL ${this.cpl}`);
+  }
+
+  /** Budget units used so far: instructions retired plus the REP elements charged beyond them. */
+  budgetUsed(): number {
+    return this.retired + this.repCharge;
+  }
+
+  /** Charge `units` beyond the instruction in flight to the budget (REP elements), ending the slice sooner. */
+  chargeBudget(units: number): void {
+    this.repCharge += units;
+    this.sliceEnd -= units;
   }
 
   /** Retired count including the instruction in flight, for accounting at a privilege or address-space change. */

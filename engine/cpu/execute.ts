@@ -20,14 +20,18 @@ export function step(cpu: CPU): void {
 
 /**
  * Execute instructions until `cpu.retired` reaches `limit` or something sets
- * `cpu.stopRequested`. A fault propagates to the caller (the machine), which
- * delivers it and calls again; `cpu.eip` then points at the faulting instruction.
+ * `cpu.stopRequested`. The limit is kept in `cpu.sliceEnd`, which a repeated
+ * string instruction lowers by the elements it charges to the budget, so the
+ * slice also ends after about as much work as `limit` instructions.
+ * A fault propagates to the caller (the machine), which delivers it and calls
+ * again; `cpu.eip` then points at the faulting instruction.
  */
 export function runInstructions(cpu: CPU, limit: number): void {
+  cpu.sliceEnd = limit;
   cpu.executing = true;
   try {
-    if (cpu.blocks !== null) runWithBlocks(cpu, limit, cpu.blocks);
-    else while (cpu.retired < limit && !cpu.stopRequested) interpretOne(cpu);
+    if (cpu.blocks !== null) runWithBlocks(cpu, cpu.blocks);
+    else while (cpu.retired < cpu.sliceEnd && !cpu.stopRequested) interpretOne(cpu);
   } catch (e) {
     abandonInstruction(cpu);
     throw e;
@@ -48,8 +52,10 @@ function interpretOne(cpu: CPU): void {
  * compiled block starting here if there is one and it fits the budget whole;
  * else interpret one instruction (which also counts toward making it hot).
  */
-function runWithBlocks(cpu: CPU, limit: number, blocks: BlockCache): void {
+function runWithBlocks(cpu: CPU, blocks: BlockCache): void {
   const cache = blocks.cache;
+  // Only an interpreted instruction (a REP) moves the slice's end; compiled blocks hold no string instructions.
+  let limit = cpu.sliceEnd;
   while (cpu.retired < limit && !cpu.stopRequested) {
     const eip = cpu.eip;
     cpu.ip0 = eip;
@@ -61,6 +67,7 @@ function runWithBlocks(cpu: CPU, limit: number, blocks: BlockCache): void {
     // Compiled code does not check a CS limit, so a limited CS is always interpreted.
     if (block === null || block.length === 0 || cpu.retired + block.length > limit || cpu.segNeedsCheck[1] !== 0) {
       interpretOne(cpu);
+      limit = cpu.sliceEnd;
       continue;
     }
     let current: Block = block;
@@ -123,9 +130,10 @@ export class InstructionRing {
 
 /** The same loop, recording each instruction in `ring` before it runs (tracing on). */
 export function runInstructionsTraced(cpu: CPU, limit: number, ring: InstructionRing): void {
+  cpu.sliceEnd = limit;
   cpu.executing = true;
   try {
-    while (cpu.retired < limit && !cpu.stopRequested) {
+    while (cpu.retired < cpu.sliceEnd && !cpu.stopRequested) {
       const slot = ring.next++ & ring.mask;
       ring.eip[slot] = cpu.eip;
       ring.cpl[slot] = cpu.cpl;

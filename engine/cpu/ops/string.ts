@@ -10,6 +10,12 @@
 // fault part-way leaves them describing the progress so far and the restarted
 // instruction carries on where it stopped (SDM "REP": "the state of the
 // registers is preserved to allow the string operation to be resumed").
+//
+// The instruction budget counts a repeated instruction's elements, one unit
+// each: an execution that handles k elements is one retired instruction and
+// k - 1 more units (CPU.chargeBudget). Executions are cut at REP_SLICE
+// elements and where the budget ends, never elsewhere, so the same guest
+// splits the same way on every run, traced or not, compiled or not.
 
 import type { CPU } from '../cpu.ts';
 import { Reg, Seg } from '../cpu.ts';
@@ -27,13 +33,16 @@ const CMP = 7;
  * control back to the run loop. The instruction then starts again from its
  * first prefix with the registers showing how far it got, which is what
  * hardware does when an interrupt arrives between iterations; it keeps a
- * `rep stosb` with ECX = 0xFFFFFFFF from stalling the instruction budget,
- * timers and interrupts for seconds of host time.
+ * `rep stosb` with ECX = 0xFFFFFFFF from holding off timers, interrupts and
+ * the machine's checks (its deadline among them) for seconds of host time.
  */
-const REP_SLICE = 0x10000;
+export const REP_SLICE = 0x10000;
 
-/** One iteration of a string instruction: `seg` is the source segment, `delta` the signed step. */
-type Iteration = (cpu: CPU, size: number, seg: number, delta: number) => void;
+/**
+ * One iteration of a string instruction: `seg` is the source segment, `delta`
+ * the signed step. Returns ZF's new value for CMPS and SCAS (true: equal), true for the others.
+ */
+type Iteration = (cpu: CPU, size: number, seg: number, delta: number) => boolean;
 
 // ---- registers as the address size sees them ---------------------------------
 
@@ -77,10 +86,22 @@ function resumeLater(cpu: CPU): void {
 }
 
 /**
- * REP for the instructions that only count (MOVS STOS LODS INS OUTS). The SDM
- * leaves F2 on them undefined; QEMU (and real CPUs) repeat as for F3, so do we.
+ * Elements this execution may handle: a slice, and no more than the budget
+ * has left (at least one: the execution is an instruction of the budget).
  */
-function repeat(cpu: CPU, once: Iteration, size: number, seg: number, run: Run | null = null): void {
+function elementAllowance(cpu: CPU): number {
+  return Math.max(1, Math.min(REP_SLICE, cpu.budgetLimit - cpu.budgetUsed()));
+}
+
+/**
+ * REP, REPE and REPNE. For the instructions that only count (MOVS STOS LODS
+ * INS OUTS) both prefixes repeat until the count is zero: the SDM leaves F2
+ * on them undefined, and QEMU (and real CPUs) repeat as for F3, so do we.
+ * CMPS and SCAS (`compares`) also stop after the element whose ZF ends the
+ * repetition: REPE (F3) repeats while equal, REPNE (F2) while different. A
+ * zero count does nothing, and leaves the flags alone.
+ */
+function repeat(cpu: CPU, once: Iteration, size: number, seg: number, run: Run | null, compares: boolean): void {
   const delta = direction(cpu, size);
   if (cpu.rep === 0) {
     once(cpu, size, seg, delta);
@@ -89,18 +110,27 @@ function repeat(cpu: CPU, once: Iteration, size: number, seg: number, run: Run |
   // memcpy and memset in kernels are "rep movsl"/"rep stosl" (plus a byte tail)
   // going up with 32-bit addresses: those go a page at a time when they can.
   const fast = run !== null && delta > 0 && !cpu.a16;
+  const whileEqual = cpu.rep === 1;
+  const allowance = elementAllowance(cpu);
   let n = counter(cpu);
-  let budget = REP_SLICE;
-  while (n !== 0) {
-    if (budget <= 0) return resumeLater(cpu);
-    let done = fast ? run(cpu, size, seg, Math.min(n, budget)) : 0;
-    if (done === 0) {
-      once(cpu, size, seg, delta);
-      done = 1;
+  let done = 0;
+  try {
+    while (n !== 0) {
+      if (done === allowance) return resumeLater(cpu);
+      let k = fast ? run(cpu, size, seg, Math.min(n, allowance - done)) : 0;
+      let more = true;
+      if (k === 0) {
+        more = once(cpu, size, seg, delta) === whileEqual || !compares;
+        k = 1;
+      }
+      n -= k;
+      done += k;
+      setCounter(cpu, n);
+      if (!more) return;
     }
-    n -= done;
-    budget -= done;
-    setCounter(cpu, n);
+  } finally {
+    // Also when an element faults: the elements before it were done.
+    if (done > 1) cpu.chargeBudget(done - 1);
   }
 }
 
@@ -114,6 +144,7 @@ const movsOnce: Iteration = (cpu, size, seg, delta) => {
   cpu.writeMem(cpu.linear(Seg.ES, destIndex(cpu), size), size, v);
   advance(cpu, Reg.ESI, delta);
   advance(cpu, Reg.EDI, delta);
+  return true;
 };
 
 /**
@@ -153,7 +184,7 @@ function movsRun(cpu: CPU, size: number, seg: number, max: number): number {
 }
 
 function movs(size: number): Op {
-  return (cpu) => repeat(cpu, movsOnce, size, cpu.dataSeg(), movsRun);
+  return (cpu) => repeat(cpu, movsOnce, size, cpu.dataSeg(), movsRun, false);
 }
 
 // ---- STOS ------------------------------------------------------------------------
@@ -161,6 +192,7 @@ function movs(size: number): Op {
 const stosOnce: Iteration = (cpu, size, _seg, delta) => {
   cpu.writeMem(cpu.linear(Seg.ES, destIndex(cpu), size), size, accumulator(cpu, size));
   advance(cpu, Reg.EDI, delta);
+  return true;
 };
 
 /** Fill `bytes` bytes of RAM at physical `p` with copies of the `size`-byte `value`. */
@@ -193,7 +225,7 @@ function stosRun(cpu: CPU, size: number, _seg: number, max: number): number {
 }
 
 function stos(size: number): Op {
-  return (cpu) => repeat(cpu, stosOnce, size, Seg.ES, stosRun);
+  return (cpu) => repeat(cpu, stosOnce, size, Seg.ES, stosRun, false);
 }
 
 // ---- LODS ------------------------------------------------------------------------
@@ -204,19 +236,19 @@ const lodsOnce: Iteration = (cpu, size, seg, delta) => {
   else if (size === 2) cpu.r16[0] = v;
   else cpu.r32[0] = v;
   advance(cpu, Reg.ESI, delta);
+  return true;
 };
 
 function lods(size: number): Op {
-  return (cpu) => repeat(cpu, lodsOnce, size, cpu.dataSeg());
+  return (cpu) => repeat(cpu, lodsOnce, size, cpu.dataSeg(), null, false);
 }
 
 // ---- CMPS and SCAS: REPE / REPNE ---------------------------------------------------
 
-/** One comparison; sets the flags as CMP does and says whether the operands were equal (ZF). */
-type Comparison = (cpu: CPU, size: number, seg: number, delta: number) => boolean;
+// Each sets the flags as CMP does and says whether the operands were equal (ZF).
 
 // SDM "CMPS": temp <- SRC1 - SRC2 with SRC1 = DS:ESI and SRC2 = ES:EDI.
-const cmpsOnce: Comparison = (cpu, size, seg, delta) => {
+const cmpsOnce: Iteration = (cpu, size, seg, delta) => {
   const a = cpu.readMem(cpu.linear(seg, sourceIndex(cpu), size), size);
   const b = cpu.readMem(cpu.linear(Seg.ES, destIndex(cpu), size), size);
   advance(cpu, Reg.ESI, delta);
@@ -226,7 +258,7 @@ const cmpsOnce: Comparison = (cpu, size, seg, delta) => {
 };
 
 // SDM "SCAS": temp <- AL/AX/EAX - ES:EDI.
-const scasOnce: Comparison = (cpu, size, _seg, delta) => {
+const scasOnce: Iteration = (cpu, size, _seg, delta) => {
   const a = accumulator(cpu, size);
   const b = cpu.readMem(cpu.linear(Seg.ES, destIndex(cpu), size), size);
   advance(cpu, Reg.EDI, delta);
@@ -234,28 +266,8 @@ const scasOnce: Comparison = (cpu, size, _seg, delta) => {
   return a === b;
 };
 
-/**
- * REPE (F3) repeats while the elements are equal, REPNE (F2) while they
- * differ; both stop when the count reaches zero. A zero count compares
- * nothing and leaves the flags alone.
- */
-function compare(once: Comparison, size: number): Op {
-  return (cpu) => {
-    const seg = cpu.dataSeg();
-    const delta = direction(cpu, size);
-    if (cpu.rep === 0) {
-      once(cpu, size, seg, delta);
-      return;
-    }
-    const whileEqual = cpu.rep === 1;
-    let n = counter(cpu);
-    for (let budget = REP_SLICE; n !== 0; budget--) {
-      if (budget === 0) return resumeLater(cpu);
-      const equal = once(cpu, size, seg, delta);
-      setCounter(cpu, --n);
-      if (equal !== whileEqual) return;
-    }
-  };
+function compare(once: Iteration, size: number): Op {
+  return (cpu) => repeat(cpu, once, size, cpu.dataSeg(), null, true);
 }
 
 // ---- INS and OUTS ------------------------------------------------------------------
@@ -271,6 +283,7 @@ const insOnce: Iteration = (cpu, size, _seg, delta) => {
   const v = size === 1 ? cpu.io.in8(port) : size === 2 ? cpu.io.in16(port) : cpu.io.in32(port);
   cpu.writeMem(lin, size, v);
   advance(cpu, Reg.EDI, delta);
+  return true;
 };
 
 const outsOnce: Iteration = (cpu, size, seg, delta) => {
@@ -280,6 +293,7 @@ const outsOnce: Iteration = (cpu, size, seg, delta) => {
   else if (size === 2) cpu.io.out16(port, v);
   else cpu.io.out32(port, v);
   advance(cpu, Reg.ESI, delta);
+  return true;
 };
 
 // The I/O permission check comes before the count is looked at, as in QEMU:
@@ -287,14 +301,14 @@ const outsOnce: Iteration = (cpu, size, seg, delta) => {
 function ins(size: number): Op {
   return (cpu) => {
     checkIoPermission(cpu, cpu.r16[Reg.EDX << 1], size);
-    repeat(cpu, insOnce, size, Seg.ES);
+    repeat(cpu, insOnce, size, Seg.ES, null, false);
   };
 }
 
 function outs(size: number): Op {
   return (cpu) => {
     checkIoPermission(cpu, cpu.r16[Reg.EDX << 1], size);
-    repeat(cpu, outsOnce, size, cpu.dataSeg());
+    repeat(cpu, outsOnce, size, cpu.dataSeg(), null, false);
   };
 }
 

@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { makeCpu, CODE, enablePaging, PAGE_TABLE } from './harness.ts';
 import type { CPU } from '../../../engine/cpu/cpu.ts';
-import { step } from '../../../engine/cpu/execute.ts';
+import { runInstructions, step } from '../../../engine/cpu/execute.ts';
+import { REP_SLICE } from '../../../engine/cpu/ops/string.ts';
 import { CpuException } from '../../../engine/cpu/exceptions.ts';
 import { AF, CF, DF, OF, PF, SF, ZF } from '../../../engine/cpu/flags.ts';
 
@@ -568,5 +569,98 @@ describe('DF is read from EFLAGS as CLD/STD leave it', () => {
     });
     expect(cpu.r32[EDI]).toBe(0x3001);
     expect(cpu.getFlags() & DF).toBe(0);
+  });
+});
+
+describe('the instruction budget counts each element of a repeated string instruction', () => {
+  it('an execution that handles N elements is one instruction retired and N - 1 units more', () => {
+    const { cpu } = exec([0xf3, 0xa4], (c) => setRegs(c, 0x2000, 0x3000, 100));
+    expect(cpu.retired).toBe(1);
+    expect(cpu.repCharge).toBe(99);
+    expect(cpu.budgetUsed()).toBe(100);
+  });
+
+  it('with ECX = 0 it is one unit, and a REPE CMPSB that stops at the third element three', () => {
+    const zero = exec([0xf3, 0xab], (c) => setRegs(c, 0, 0x3000, 0)).cpu;
+    expect(zero.budgetUsed()).toBe(1);
+    const { cpu } = exec([0xf3, 0xa6], (c) => {
+      c.ram.set([1, 2, 3, 4], 0x2000);
+      c.ram.set([1, 2, 9, 4], 0x3000);
+      setRegs(c, 0x2000, 0x3000, 4);
+    });
+    expect(cpu.r32[ECX]).toBe(1);
+    expect(cpu.budgetUsed()).toBe(3);
+  });
+
+  it('a long REP is one instruction per slice of elements, and charged every element (DF = 0 and 1, every instruction)', () => {
+    const count = 3 * REP_SLICE + 5;
+    // Name, code, element size, moves ESI, moves EDI. CMPS compares zeros with 0xFF (REPNE: always differ);
+    // SCAS compares AL = 0 with zeros (REPE: always equal), so both run to ECX = 0.
+    const forms: [string, number[], number, boolean, boolean][] = [
+      ['REP MOVSB', [0xf3, 0xa4], 1, true, true], ['REP STOSD', [0xf3, 0xab], 4, false, true],
+      ['REP LODSW', [0x66, 0xf3, 0xad], 2, true, false], ['REP OUTSB', [0xf3, 0x6e], 1, true, false],
+      ['REPE SCASB', [0xf3, 0xae], 1, false, true], ['REPNE CMPSD', [0xf2, 0xa7], 4, true, true],
+    ];
+    for (const [name, code, size, movesSource, movesDestination] of forms) {
+      for (const down of [false, true]) {
+        const what = `${name}${down ? ' with DF = 1' : ''}`;
+        const cpu = makeCpu(4 << 20);
+        cpu.ram.set(code, CODE);
+        cpu.eip = CODE;
+        if (down) cpu.flags |= DF;
+        // Sources in the second MiB, destinations in the third and fourth.
+        const source = down ? 0x1ffffc : 0x100000;
+        const destination = down ? 0x3ffffc : 0x200000;
+        cpu.ram.fill(name === 'REPNE CMPSD' ? 0xff : 0, 0x200000, 0x400000);
+        setRegs(cpu, source, destination, count);
+        let executions = 0;
+        while (cpu.eip === CODE && executions < 10) {
+          step(cpu);
+          executions++;
+        }
+        expect(executions, what).toBe(4);
+        expect(cpu.r32[ECX], what).toBe(0);
+        expect(cpu.retired, what).toBe(4);
+        expect(cpu.budgetUsed(), what).toBe(count);
+        const moved = (down ? -count : count) * size;
+        expect(cpu.r32[ESI], what).toBe(movesSource ? source + moved : source);
+        expect(cpu.r32[EDI], what).toBe(movesDestination ? destination + moved : destination);
+      }
+    }
+  });
+
+  it('an execution stops where the budget ends, part-way, with EIP still at the instruction', () => {
+    const cpu = makeCpu();
+    cpu.ram.set([0xf3, 0xab], CODE);
+    cpu.eip = CODE;
+    setRegs(cpu, 0, 0x10000, 1000);
+    cpu.budgetLimit = 250;
+    step(cpu);
+    expect(cpu.budgetUsed()).toBe(250);
+    expect(cpu.r32[ECX]).toBe(750);
+    expect(cpu.r32[EDI]).toBe(0x10000 + 250 * 4);
+    expect(cpu.eip).toBe(CODE);
+  });
+
+  it('a run slice holds as much work as its instructions would: charged elements end it early', () => {
+    const cpu = makeCpu();
+    cpu.ram.set([0xf3, 0xab, 0x40, 0x40, 0x40, 0x40], CODE); // REP STOSD; INC EAX x4
+    cpu.eip = CODE;
+    setRegs(cpu, 0, 0x10000, 50);
+    runInstructions(cpu, 10);
+    // The REP used 50 units of a slice of 10: nothing else ran.
+    expect(cpu.retired).toBe(1);
+    expect(cpu.eip).toBe(CODE + 2);
+    expect(cpu.sliceEnd).toBe(10 - 49);
+  });
+
+  it('a fault part-way charges the elements done before it', () => {
+    const { cpu, fault } = exec([0xf3, 0xa4], (c) => {
+      enablePaging(c, (pte) => { pte[5] = 0; });
+      setRegs(c, 0x2000, 0x4ff0, 0x20);
+    });
+    expect(fault?.vector).toBe(14);
+    expect(cpu.retired).toBe(0);
+    expect(cpu.budgetUsed()).toBe(0x10 - 1);
   });
 });
