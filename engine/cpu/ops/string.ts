@@ -107,9 +107,9 @@ function repeat(cpu: CPU, once: Iteration, size: number, seg: number, run: Run |
     once(cpu, size, seg, delta);
     return;
   }
-  // memcpy and memset in kernels are "rep movsl"/"rep stosl" (plus a byte tail)
-  // going up with 32-bit addresses: those go a page at a time when they can.
-  const fast = run !== null && delta > 0 && !cpu.a16;
+  // memcpy and memset in kernels are "rep movsl"/"rep stosl" (plus a byte tail):
+  // with 32-bit addresses those go a page at a time when they can, either way.
+  const fast = run !== null && !cpu.a16;
   const whileEqual = cpu.rep === 1;
   const allowance = elementAllowance(cpu);
   let n = counter(cpu);
@@ -117,7 +117,7 @@ function repeat(cpu: CPU, once: Iteration, size: number, seg: number, run: Run |
   try {
     while (n !== 0) {
       if (done === allowance) return resumeLater(cpu);
-      let k = fast ? run(cpu, size, seg, Math.min(n, allowance - done)) : 0;
+      let k = fast ? run(cpu, size, seg, Math.min(n, allowance - done), delta) : 0;
       let more = true;
       if (k === 0) {
         more = once(cpu, size, seg, delta) === whileEqual || !compares;
@@ -134,8 +134,21 @@ function repeat(cpu: CPU, once: Iteration, size: number, seg: number, run: Run |
   }
 }
 
-/** Up to `max` elements of a repeated instruction in one typed-array operation; 0 when the slow path must take the next. */
-type Run = (cpu: CPU, size: number, seg: number, max: number) => number;
+/**
+ * Up to `max` elements of a repeated instruction in one typed-array operation,
+ * in the direction of `delta`; 0 when the slow path must take the next.
+ */
+type Run = (cpu: CPU, size: number, seg: number, max: number, delta: number) => number;
+
+/**
+ * How many `size`-byte elements, the first at `lin` and each `delta` from the
+ * last, lie whole inside the page of the first: 0 when the first crosses into the next page.
+ */
+function elementsInPage(lin: number, size: number, delta: number): number {
+  const offset = lin & 0xfff;
+  if (delta > 0) return (0x1000 - offset) >>> (size >>> 1);
+  return offset + size > 0x1000 ? 0 : (offset >>> (size >>> 1)) + 1;
+}
 
 // ---- MOVS ------------------------------------------------------------------------
 
@@ -148,13 +161,13 @@ const movsOnce: Iteration = (cpu, size, seg, delta) => {
 };
 
 /**
- * Copy up to `max` elements forward in one typed-array operation, when the
+ * Copy up to `max` elements in one typed-array operation, when the
  * element-by-element loop would find every access in the TLB: both runs stay
  * inside one page each, the source page is readable RAM and the destination
  * page writable RAM at the current CPL. Returns how many elements it copied
  * (0: let the slow path take the next element, and fault or refill the TLB).
  */
-function movsRun(cpu: CPU, size: number, seg: number, max: number): number {
+function movsRun(cpu: CPU, size: number, seg: number, max: number, delta: number): number {
   // Segments with limits or null selectors check each element: leave those to the slow path.
   if (cpu.segNeedsCheck[seg] !== 0 || cpu.segNeedsCheck[Seg.ES] !== 0) return 0;
   const src = cpu.linear(seg, cpu.r32[Reg.ESI]);
@@ -162,24 +175,25 @@ function movsRun(cpu: CPU, size: number, seg: number, max: number): number {
   const se = cpu.tlb.entries[src >>> 12];
   const de = cpu.tlb.entries[dst >>> 12];
   if ((se & cpu.readMask) !== TLB_VALID || (de & cpu.writeMask) !== TLB_VALID) return 0;
-  const room = Math.min(0x1000 - (src & 0xfff), 0x1000 - (dst & 0xfff));
-  let k = Math.min(max, room >>> (size >>> 1));
+  let k = Math.min(max, elementsInPage(src, size, delta), elementsInPage(dst, size, delta));
   const sp = ((se & ~0xfff) ^ src) >>> 0;
   const dp = ((de & ~0xfff) ^ dst) >>> 0;
-  // A forward element loop whose destination starts inside its own source
-  // reads bytes it wrote earlier (the classic "propagate a pattern" copy).
-  // copyWithin would copy the original bytes instead, so copy at most the
-  // distance between the two at a time: within such a run nothing read has
-  // been written yet, and later runs read what earlier ones wrote. The check
-  // is on physical addresses since two linear pages may alias one frame.
-  const distance = dp - sp;
-  if (distance > 0 && distance < k * size) k = Math.floor(distance / size);
+  // An element loop whose destination lies ahead of its source, in the
+  // direction it goes, reads bytes it wrote earlier (the classic "propagate a
+  // pattern" copy). copyWithin would copy the original bytes instead, so copy
+  // at most the distance between the two at a time: within such a run nothing
+  // read has been written yet, and later runs read what earlier ones wrote.
+  // The check is on physical addresses since two linear pages may alias one frame.
+  const ahead = delta > 0 ? dp - sp : sp - dp;
+  if (ahead > 0 && ahead < k * size) k = Math.floor(ahead / size);
   if (k === 0) return 0;
+  // Going down, the k elements' bytes start k - 1 elements below the first.
+  const back = delta > 0 ? 0 : (k - 1) * size;
   const bytes = k * size;
-  if (sp + bytes > cpu.ramSize || dp + bytes > cpu.ramSize) return 0;
-  cpu.ram.copyWithin(dp, sp, sp + bytes);
-  cpu.r32[Reg.ESI] += bytes;
-  cpu.r32[Reg.EDI] += bytes;
+  if (sp - back + bytes > cpu.ramSize || dp - back + bytes > cpu.ramSize) return 0;
+  cpu.ram.copyWithin(dp - back, sp - back, sp - back + bytes);
+  cpu.r32[Reg.ESI] += k * delta;
+  cpu.r32[Reg.EDI] += k * delta;
   return k;
 }
 
@@ -210,17 +224,17 @@ function fillPattern(cpu: CPU, p: number, bytes: number, value: number, size: nu
 }
 
 /** The STOS counterpart of movsRun: fill up to `max` elements within one writable RAM page. */
-function stosRun(cpu: CPU, size: number, _seg: number, max: number): number {
+function stosRun(cpu: CPU, size: number, _seg: number, max: number, delta: number): number {
   if (cpu.segNeedsCheck[Seg.ES] !== 0) return 0;
   const dst = cpu.linear(Seg.ES, cpu.r32[Reg.EDI]);
   const e = cpu.tlb.entries[dst >>> 12];
   if ((e & cpu.writeMask) !== TLB_VALID) return 0;
-  const k = Math.min(max, (0x1000 - (dst & 0xfff)) >>> (size >>> 1));
-  const p = ((e & ~0xfff) ^ dst) >>> 0;
-  const bytes = k * size;
-  if (k === 0 || p + bytes > cpu.ramSize) return 0;
-  fillPattern(cpu, p, bytes, accumulator(cpu, size), size);
-  cpu.r32[Reg.EDI] += bytes;
+  const k = Math.min(max, elementsInPage(dst, size, delta));
+  // Going down, the lowest element is the last one stored; the pattern is the same from either end.
+  const low = (((e & ~0xfff) ^ dst) >>> 0) - (delta > 0 ? 0 : (k - 1) * size);
+  if (k === 0 || low + k * size > cpu.ramSize) return 0;
+  fillPattern(cpu, low, k * size, accumulator(cpu, size), size);
+  cpu.r32[Reg.EDI] += k * delta;
   return k;
 }
 

@@ -172,43 +172,48 @@ describe('MOVS', () => {
     });
   });
 
-  it('matches an element-by-element model for random sizes, offsets, overlaps and page crossings', () => {
-    let seed = 12345;
-    const random = (n: number): number => {
-      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-      return (seed >>> 8) % n;
-    };
-    for (let trial = 0; trial < 200; trial++) {
-      const size = [1, 2, 4][random(3)];
-      const src = 0x10000 + random(0x3000);
-      // Half the trials overlap closely (including distances below the element size).
-      const dst = random(2) === 0 ? src + random(24) - 8 : 0x18000 + random(0x2000);
-      const count = random(3) === 0 ? random(8) : random(0x1800);
-      const paged = random(2) === 0;
-      const opcode = size === 1 ? [0xf3, 0xa4] : size === 2 ? [0x66, 0xf3, 0xa5] : [0xf3, 0xa5];
+  for (const down of [false, true]) {
+    it(`matches an element-by-element model for random sizes, offsets, overlaps and page crossings${down ? ', DF = 1' : ''}`, () => {
+      let seed = down ? 54321 : 12345;
+      const random = (n: number): number => {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        return (seed >>> 8) % n;
+      };
+      for (let trial = 0; trial < 200; trial++) {
+        const size = [1, 2, 4][random(3)];
+        const step = down ? -size : size;
+        // Going down, ESI and EDI start at the highest elements, and up to 0x6000 bytes below them are copied.
+        const src = (down ? 0x16000 : 0x10000) + random(0x3000);
+        // Half the trials overlap closely (including distances below the element size).
+        const dst = random(2) === 0 ? src + random(24) - 8 : (down ? 0x1a000 : 0x18000) + random(0x2000);
+        const count = random(3) === 0 ? random(8) : random(0x1800);
+        const paged = random(2) === 0;
+        const opcode = size === 1 ? [0xf3, 0xa4] : size === 2 ? [0x66, 0xf3, 0xa5] : [0xf3, 0xa5];
 
-      const model = new Uint8Array(0x20000);
-      for (let i = 0x10000; i < model.length; i++) model[i] = random(256);
-      const expected = model.slice();
-      for (let k = 0; k < count; k++) {
-        const element = expected.slice(src + k * size, src + k * size + size);
-        expected.set(element, dst + k * size);
+        const model = new Uint8Array(0x20000);
+        for (let i = 0x10000; i < model.length; i++) model[i] = random(256);
+        const expected = model.slice();
+        for (let k = 0; k < count; k++) {
+          const element = expected.slice(src + k * step, src + k * step + size);
+          expected.set(element, dst + k * step);
+        }
+
+        const { cpu, fault } = exec(opcode, (c) => {
+          c.ram.set(model.subarray(0x10000), 0x10000);
+          if (paged) enablePaging(c);
+          if (down) c.flags |= DF;
+          setRegs(c, src, dst, count);
+        }, 100);
+        expect(fault).toBeUndefined();
+        expect(cpu.r32[ECX]).toBe(0);
+        expect(cpu.r32[ESI]).toBe(src + count * step);
+        expect(cpu.r32[EDI]).toBe(dst + count * step);
+        const got = cpu.ram.subarray(0x10000, 0x20000);
+        const want = expected.subarray(0x10000, 0x20000);
+        expect(Buffer.compare(got, want), `trial ${trial}: size ${size} src ${src.toString(16)} dst ${dst.toString(16)} count ${count}`).toBe(0);
       }
-
-      const { cpu, fault } = exec(opcode, (c) => {
-        c.ram.set(model.subarray(0x10000), 0x10000);
-        if (paged) enablePaging(c);
-        setRegs(c, src, dst, count);
-      }, 100);
-      expect(fault).toBeUndefined();
-      expect(cpu.r32[ECX]).toBe(0);
-      expect(cpu.r32[ESI]).toBe(src + count * size);
-      expect(cpu.r32[EDI]).toBe(dst + count * size);
-      const got = cpu.ram.subarray(0x10000, 0x20000);
-      const want = expected.subarray(0x10000, 0x20000);
-      expect(Buffer.compare(got, want), `trial ${trial}: size ${size} src ${src.toString(16)} dst ${dst.toString(16)} count ${count}`).toBe(0);
-    }
-  });
+    });
+  }
 
   it('a page fault part-way leaves ESI/EDI/ECX at the progress made and EIP at the prefix', () => {
     const { cpu, fault } = exec([0xf3, 0xa4], (c) => {
@@ -569,6 +574,46 @@ describe('DF is read from EFLAGS as CLD/STD leave it', () => {
     });
     expect(cpu.r32[EDI]).toBe(0x3001);
     expect(cpu.getFlags() & DF).toBe(0);
+  });
+});
+
+describe('REP STOS with DF = 1 stores downward, a page at a time', () => {
+  for (const size of [1, 2, 4]) {
+    it(`REP STOS of ${size}-byte elements matches the element-by-element model, aligned or not, across pages`, () => {
+      for (const start of [0x13ffc, 0x13ffd, 0x12007, 0x12000]) {
+        const count = 0x900;
+        const { cpu, fault } = exec(size === 2 ? [0x66, 0xf3, 0xab] : [0xf3, size === 1 ? 0xaa : 0xab], (c) => {
+          enablePaging(c);
+          c.flags |= DF;
+          c.r32[EAX] = 0x44332211;
+          c.r32[EDI] = start;
+          c.r32[ECX] = count;
+        });
+        expect(fault).toBeUndefined();
+        const model = new Uint8Array(0x20000);
+        for (let k = 0; k < count; k++) for (let i = 0; i < size; i++) model[start - k * size + i] = 0x11 * (i + 1);
+        expect(Buffer.compare(cpu.ram.subarray(0x8000, 0x18000), model.subarray(0x8000, 0x18000)), `start ${start.toString(16)}`).toBe(0);
+        expect(cpu.r32[EDI]).toBe(start - count * size);
+      }
+    });
+  }
+
+  it('REP MOVSD and REP STOSD with DF = 1 go through RAM a page at a time, not an access per element', () => {
+    for (const opcode of [0xa5, 0xab]) {
+      const cpu = makeCpu();
+      cpu.ram.set([0xf3, opcode], CODE);
+      cpu.eip = CODE;
+      cpu.flags |= DF;
+      setRegs(cpu, 0x23ffc, 0x33ffc, 0x3000);
+      let accesses = 0;
+      const readMem = cpu.readMem.bind(cpu), writeMem = cpu.writeMem.bind(cpu);
+      cpu.readMem = (lin, size) => { accesses++; return readMem(lin, size); };
+      cpu.writeMem = (lin, size, v) => { accesses++; writeMem(lin, size, v); };
+      step(cpu);
+      expect(cpu.r32[ECX]).toBe(0);
+      // One element per page through the slow path (it fills the TLB); the rest in typed-array runs.
+      expect(accesses, `opcode ${opcode.toString(16)}`).toBeLessThan(40);
+    }
   });
 });
 
