@@ -62,15 +62,16 @@ function noMatch(tests: readonly Selectable[], pattern: string): string {
   return `--test '${pattern}' matches no test (ids are file/name, e.g. ${examples(firstOfEachFile(tests), tests)}; ${tests.length} in all)${hint}`;
 }
 
-/** One test of each spec file, so the examples show the files there are. */
+/** The tests with the first of each spec file first, so a few examples show the files there are. */
 function firstOfEachFile<T extends Selectable>(tests: readonly T[]): T[] {
   const seen = new Set<string>();
-  return tests.filter((t) => {
+  const firsts = tests.filter((t) => {
     const file = t.id.slice(0, t.id.length - t.testName.length);
     if (seen.has(file)) return false;
     seen.add(file);
     return true;
   });
+  return [...firsts, ...tests.filter((t) => !firsts.includes(t))];
 }
 
 /** A few of `some` by the ids that pick them among `all`. */

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -249,10 +249,8 @@ ${EXIT(0)}`);
     expect(oneLine(run)).toMatch(/^lab: instruction budget of 2000000000 exhausted at .*; to allow more, raise --max-instructions$/);
   });
 
-  it('gives the kernel its command line and each module its whole command line', () => {
-    // Print the kernel cmdline, then module 1's string, to COM1. Multiboot
-    // leaves ESP undefined, so the kernel brings its own stack.
-    const k = kernel('args', `
+  /** Prints the kernel cmdline, then module 1's string, to COM1. Multiboot leaves ESP undefined, so it brings its own stack. */
+  const argsKernel = () => kernel('args', `
   mov $stack_top, %esp
   mov 16(%ebx), %esi
   call puts
@@ -273,11 +271,25 @@ puts:
   .bss
   .space 1024
 stack_top:`);
+
+  it('gives the kernel its command line and each module its name and arguments', () => {
+    const k = argsKernel();
     file('prog1', 'one');
     file('prog2', 'two');
     const run = lab('run', '--kernel', k, '--cmdline', 'quiet x=1', '--module', 'prog1', '--module', 'prog2 a  b');
     expect(run.stderr).toBe('');
     expect(run.stdout.toString()).toBe('quiet x=1|prog2 a  b|');
+  });
+
+  it('names a module after its file without directory and .elf, as the grader names a program', () => {
+    const k = argsKernel();
+    mkdirSync(join(dir, 'programs'), { recursive: true });
+    file('programs/one.elf', 'one');
+    file('programs/two.elf', 'two');
+    const run = lab('run', '--kernel', k, '--module', 'programs/one.elf', '--module', `${join(dir, 'programs/two.elf')} x  y `);
+    expect(run.stderr).toBe('');
+    // "two x  y ": the grader's `${program} ${args}`, the arguments kept as given.
+    expect(run.stdout.toString()).toBe('|two x  y |');
   });
 
   it('feeds --serial-input to COM1', () => {
