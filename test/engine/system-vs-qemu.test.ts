@@ -317,14 +317,16 @@ describe('limits, bases and page frames from 2 GiB up (high-addresses.c)', () =>
 
   it('a 4 GiB TSS or LDT limit is not a negative one, and frames at the top of memory do not fault', async () => {
     const blocks = caseBlocks((await runOnEngine(spec, true)).serial);
-    const first = (name: string) => blockNamed(blocks, name).lines[0];
-    expect(first('tss_4gib_int@ring3')).toBe('  vec=30 cs=001b eip=at+2 if=1 frame=top-14 ss=0023 esp=utop+0');
-    expect(first('tss_4gib_io@ring3')).toBe('  done cs=001b eax=00000001');
-    expect(first('ldt_4gib_load@ring3')).toBe('  done cs=001b eax=600dcafe');
-    expect(first('ds_base_2gib@ring0')).toBe('  done cs=0008 eax=600dcafe');
-    expect(first('cs_base_2gib@ring0')).toBe('  done cs=0040 eax=00000040');
-    expect(first('pte_frame_at_top@ring0')).toBe('  done cs=0008 eax=00000000');
-    expect(first('pde_4mib_at_top@ring0')).toBe('  done cs=0008 eax=00000000');
+    const expected: Record<string, string> = {
+      'tss_4gib_int@ring3': '  vec=30 cs=001b eip=at+2 if=1 frame=top-14 ss=0023 esp=utop+0',
+      'tss_4gib_io@ring3': '  done cs=001b eax=00000001',
+      'ldt_4gib_load@ring3': '  done cs=001b eax=600dcafe',
+      'ds_base_2gib@ring0': '  done cs=0008 eax=600dcafe',
+      'cs_base_2gib@ring0': '  done cs=0040 eax=00000040',
+      'pte_frame_at_top@ring0': '  done cs=0008 eax=00000000',
+      'pde_4mib_at_top@ring0': '  done cs=0008 eax=00000000',
+    };
+    for (const [name, line] of Object.entries(expected)) expect(blockNamed(blocks, name).lines[0], name).toBe(line);
   });
 });
 
