@@ -31,8 +31,28 @@ function serialTail(run: TestRun, max = 120): string {
   return `serial output ends with ${JSON.stringify(tail)}${run.serialTruncated ? ' (recording truncated)' : ''}`;
 }
 
+/** A test's own text or pattern, in full: what a test expects is never cut. */
 function describePattern(p: string | RegExp): string {
-  return typeof p === 'string' ? quote(p) : String(p);
+  return typeof p === 'string' ? JSON.stringify(p) : String(p);
+}
+
+/**
+ * The output that stood where an expected item should have been: from `from`
+ * on, as many whole lines as the item spans (at least one with something on
+ * it), quoted; a hostile kernel's endless line is cut, and the cut says so.
+ */
+function textInPlace(run: TestRun, from: number, item: string | RegExp): string {
+  if (run.serial.slice(from).trim() === '') return `nothing more: the output ends there (the run ended by ${run.result.reason})`;
+  const source = typeof item === 'string' ? item : item.source.replace(/\\n/g, '\n');
+  let lines = Math.max(1, source.split('\n').length - (source.endsWith('\n') ? 1 : 0));
+  let end = from;
+  for (; lines > 0 && end < run.serial.length; lines--) {
+    const next = run.serial.indexOf('\n', end);
+    end = next < 0 ? run.serial.length : next + 1;
+    // A line with nothing on it (the rest of the previous item's line) does not count.
+    if (run.serial.slice(from, end).trim() === '') lines++;
+  }
+  return quote(run.serial.slice(from, end), 160);
 }
 
 /** Where the run ended, for failures whose cause is "the run stopped too soon". */
@@ -92,12 +112,12 @@ export function serialInOrder(items: (string | RegExp)[]): Check {
           }
         }
         if (at < 0) {
-          const before = k === 0 ? '' : ` after ${describePattern(items[k - 1])}`;
+          const previous = k === 0 ? '' : describePattern(items[k - 1]);
           const anywhere = typeof item === 'string' ? run.serial.includes(item) : new RegExp(item.source, item.flags.replace(/[gy]/g, '')).test(run.serial);
-          const observed = anywhere
-            ? `${describePattern(item)} appears, but not after ${describePattern(items[k - 1])}`
-            : `${describePattern(item)} never appears; ${serialTail(run)}`;
-          return fail(`${describePattern(item)}${before} (item ${k + 1} of ${items.length})`, observed, endWhere(run));
+          const what = anywhere ? `${describePattern(item)} appears, but not after ${previous}` : `${describePattern(item)} never appears`;
+          // What the kernel printed instead is the best clue; before the first item there is no "instead", only the end.
+          const observed = k === 0 ? `${what}; ${serialTail(run)}` : `${what}; after ${previous} the output has ${textInPlace(run, from, item)}`;
+          return fail(`${describePattern(item)}${k === 0 ? '' : ` after ${previous}`} (item ${k + 1} of ${items.length})`, observed, endWhere(run));
         }
         from = at + Math.max(length, 0);
       }
@@ -110,6 +130,7 @@ export function serialInOrder(items: (string | RegExp)[]): Check {
 export function noPanic(pattern: RegExp = /panic/i): Check {
   return {
     name: `no kernel panic (no output line matches ${pattern})`,
+    role: { forbidsPanic: pattern },
     evaluate(run) {
       const re = new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ''));
       const m = re.exec(run.serial);
@@ -188,6 +209,7 @@ export function processKilled(opts: ProcessKilledOptions): Check {
   const who = opts.pid !== undefined ? `pid ${opts.pid}` : 'a process';
   return {
     name: `the kernel kills ${who} for exception vector ${opts.vector}`,
+    role: { provokes: [opts.vector] },
     evaluate(run) {
       const re = new RegExp(line.source, line.flags.replace(/[gy]/g, '') + 'g');
       const seen: string[] = [];
@@ -246,6 +268,7 @@ export function noRing3AfterFault(opts: NoRing3AfterFaultOptions = {}): Check {
     name: mode === 'same-eip'
       ? 'a process that faults in ring 3 is never resumed at the faulting instruction'
       : 'a process that faults in ring 3 never runs in ring 3 again',
+    role: { cause: true },
     evaluate(run) {
       let cr3 = 0;
       const faults: { event: InterruptEvent; cr3: number }[] = [];
@@ -282,6 +305,7 @@ export function idtGatesDpl(opts: { allowUser?: number[] } = {}): Check {
   const allowText = [...allow].map((v) => hex(v, 2)).join(', ') || 'none';
   return {
     name: `every present IDT gate but ${allowText} has DPL 0`,
+    role: { cause: true },
     evaluate(run) {
       const gates = run.machine.idt();
       if (gates.length === 0) return fail('an IDT loaded with LIDT', 'the IDT is empty (limit 0 or never loaded)', endWhere(run));
@@ -323,6 +347,7 @@ export function kernelNotUserAccessible(range: AddressRange = { from: 0xc0000000
   const to = (range.to ?? 0xffffffff) >>> 0;
   return {
     name: `kernel memory ${hex(from)}-${hex(to)} is not user-accessible in any page directory`,
+    role: { cause: true },
     evaluate(run) {
       const m = run.machine;
       const regs = m.registers();
@@ -381,11 +406,13 @@ export function kernelNotUserAccessible(range: AddressRange = { from: 0xc0000000
  * No instruction ran at CPL 0 inside [from, to] (user code run with kernel
  * privilege). Judged from what the engine reports: every event that enters or
  * stays in ring 0 at a known address (interrupt and exception deliveries,
- * SYSENTER, IRET and far returns to ring 0) must land outside the range, the
- * run must not stop at CPL 0 inside it, and, when the spec traces
- * instructions, none of the traced ones may be at CPL 0 inside it. A kernel
- * that jumps or calls into user code at CPL 0 is seen only through the trace
- * or where it stops, so trace instructions in tests that rely on this check.
+ * SYSENTER, IRET and far returns to ring 0) must land outside the range, no
+ * interrupt may be taken from ring 0 code inside it (an INT 0x80 made by a
+ * program entered at CPL 0), the run must not stop at CPL 0 inside it, and,
+ * when the spec traces instructions, none of the traced ones may be at CPL 0
+ * inside it. A kernel that jumps or calls into user code at CPL 0 is otherwise
+ * seen only through the trace or where it stops, so trace instructions in
+ * tests that rely on this check.
  */
 export function userNeverAtCpl0(range: AddressRange): Check {
   const from = range.from >>> 0;
@@ -393,11 +420,17 @@ export function userNeverAtCpl0(range: AddressRange): Check {
   const inside = (eip: number) => (eip >>> 0) >= from && (eip >>> 0) <= to;
   return {
     name: `no ring-0 instruction runs in user memory ${hex(from)}-${hex(to)}`,
+    role: { cause: true },
     evaluate(run) {
       const expected = `every ring-0 instruction outside ${hex(from)}-${hex(to)}`;
       for (const e of run.events) {
         if ((e.type === 'interrupt' || e.type === 'iret' || e.type === 'far-return' || e.type === 'sysenter') && e.toCpl === 0 && inside(e.toEip)) {
           return fail(expected, `at instruction ${e.icount} a ${e.type} entered ring 0 at ${hex(e.toCs, 4)}:${hex(e.toEip)}`, run.locate(e));
+        }
+        // An interrupt taken in ring 0 shows where ring-0 code was running: the instruction it interrupted or that raised it.
+        if (e.type === 'interrupt' && e.fromCpl === 0 && inside(e.fromEip)) {
+          const what = e.kind === 'software' ? `INT ${hex(e.vector, 2)}` : e.kind === 'external' ? `device interrupt vector ${hex(e.vector, 2)}` : `exception ${e.vector}`;
+          return fail(expected, `at instruction ${e.icount} ${what} came from ring 0 code at ${hex(e.fromCs, 4)}:${hex(e.fromEip)}, in user memory`, run.locate(e));
         }
       }
       for (const t of run.machine.recentInstructions()) {

@@ -52,6 +52,19 @@ export interface GuestLocation {
   instruction?: string;
 }
 
+/**
+ * Why a failed test failed (grader/diagnosis.ts): the decisive evidence of
+ * its run, which is not always the first check that failed.
+ */
+export interface Diagnosis {
+  /** One line: a panic line, the first unexpected exception with the CPU's reason, a triple fault's chain, ... */
+  headline: string;
+  /** The events that led to it, one report line each, oldest first. */
+  events: string[];
+  /** Where in the guest it happened, when one place says it. */
+  where?: GuestLocation;
+}
+
 /** One check inside a test. */
 export interface CheckResult {
   /** What the check wants, in a sentence: "serial output contains 'hello'". */
@@ -83,8 +96,10 @@ export interface TestResult {
   maxScore: number;
   score: number;
   status: 'passed' | 'failed' | 'error';
-  /** One line: why it failed (empty when it passed). */
+  /** One line: why it failed (empty when it passed); for a failed run, its diagnosis's headline. */
   reason: string;
+  /** For a test whose run failed its checks: the decisive evidence and the events that led to it. */
+  diagnosis?: Diagnosis;
   checks: CheckResult[];
   run: {
     end: RunEnd;

@@ -12,6 +12,7 @@ import { Machine } from '../engine/machine.ts';
 import type { CheckResult, GuestLocation, RunEnd, TestResult } from './model.ts';
 import { checkPoints, EVENT_LIMIT, type TestRun, type TestSpec } from './spec.ts';
 import { roundPoints } from './score.ts';
+import { diagnose, outputLine } from './diagnosis.ts';
 import { testMachineConfig, unknownProgram } from './test-machine.ts';
 
 export interface RunDefaults {
@@ -42,8 +43,8 @@ export const SERIAL_RECORD_LIMIT = 4 << 20;
 export const SERIAL_RESULT_LIMIT = 64 << 10;
 /** Timeline entries kept before the end of the run. */
 export const TIMELINE_LENGTH = 20;
-/** A reason is one line for a summary table. */
-const REASON_LIMIT = 240;
+/** A reason is one line for a summary table, long enough for a headline that quotes an output line in full. */
+const REASON_LIMIT = 480;
 
 /** A burst of output bytes shown as one timeline line instead of one line per byte. */
 interface OutputBurst {
@@ -113,7 +114,7 @@ class Recorder {
   timelineLines(): string[] {
     return this.timeline.slice(-TIMELINE_LENGTH).map((t) =>
       t.type === 'output-burst'
-        ? `[${String(t.icount).padStart(11)}] ${t.source} output ${JSON.stringify(t.text)}`
+        ? outputLine(t.icount, t.text, t.source)
         : formatEvent(t),
     );
   }
@@ -133,9 +134,6 @@ function shortenSerial(serial: string): string {
   const half = SERIAL_RESULT_LIMIT / 2;
   return `${serial.slice(0, half)}\n[… ${serial.length - SERIAL_RESULT_LIMIT} bytes not shown …]\n${serial.slice(-half)}`;
 }
-
-/** Runs ended this way failed for a reason the checks may not name, so the reason names it. */
-const ABNORMAL_ENDS = new Set<RunEnd>(['budget', 'output-limit', 'triple-fault', 'unsupported', 'wall-clock']);
 
 /** The reason a test stopped by the wall-clock backstop gets, wherever it ran. */
 export function wallClockMessage(limitMs: number): string {
@@ -214,20 +212,16 @@ function judge(base: ResultBase, spec: TestSpec, machine: Machine, result: RunRe
     ? Math.min(spec.points, checks.reduce((sum, c) => sum + (c.passed ? c.points ?? 0 : 0), 0))
     : allPassed ? spec.points : 0;
   const status: TestResult['status'] = threw ? 'error' : allPassed ? 'passed' : 'failed';
-  let reason = '';
-  if (threw) reason = threw;
-  else if (!allPassed) {
-    const first = checks.find((c) => !c.passed)!;
-    reason = ABNORMAL_ENDS.has(result.reason)
-      ? `${result.reason}: ${result.message}`
-      : `${first.name}: ${first.observed ?? 'failed'}`;
-  }
+  // The headline is the run's decisive evidence, which is not always the first failed check.
+  const diagnosis = status === 'failed' ? diagnose(run, checks) : undefined;
+  const reason = threw ?? diagnosis?.headline ?? '';
 
   return {
     ...base,
     score: roundPoints(score),
     status,
     reason: oneLine(reason),
+    ...(diagnosis ? { diagnosis: { ...diagnosis, headline: oneLine(diagnosis.headline) } } : {}),
     checks,
     run: {
       end: result.reason,

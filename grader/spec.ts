@@ -34,6 +34,25 @@ export interface Check {
   points?: number;
   /** Must not change the machine; may throw, which makes the test a grader error. */
   evaluate(run: TestRun): CheckOutcome;
+  /** What the check tells the diagnosis of a failed test about the run (grader/diagnosis.ts). */
+  role?: CheckRole;
+}
+
+/**
+ * What a check says a correct run does and does not do, so that a failed
+ * test's headline names the cause rather than the first symptom.
+ */
+export interface CheckRole {
+  /** Output lines matching this are a kernel panic, which the test does not allow (nor any exception in ring 0). */
+  forbidsPanic?: RegExp;
+  /** Exception vectors the test makes a ring-3 program raise on purpose: expected, not a cause. */
+  provokes?: number[];
+  /**
+   * The check reads the kernel's protection set-up (descriptor tables, TSS,
+   * page directories, the ring code runs in): its failure is a cause, which
+   * the headline prefers to missing output or a wrong exit code.
+   */
+  cause?: boolean;
 }
 
 export interface TestSpec {

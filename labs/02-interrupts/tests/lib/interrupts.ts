@@ -71,7 +71,9 @@ export function trapReported(want: TrapExpectation): Check {
     const e = firstException(run, want.vector);
     if (!e) {
       const other = run.events.find((x): x is InterruptEvent => x.type === 'interrupt' && x.kind !== 'external');
-      return fail(`the scenario raises exception ${want.vector} (${name})`, other ? `the first exception was vector ${other.vector} at ${hex(other.fromCs, 4)}:${hex(other.fromEip)}` : 'no exception was raised: is the IDT loaded?');
+      if (other) return fail(`the scenario raises exception ${want.vector} (${name})`, `the first exception was vector ${other.vector} at ${hex(other.fromCs, 4)}:${hex(other.fromEip)}`);
+      const lidt = run.events.some((x) => x.type === 'table-load' && x.table === 'idt');
+      return fail(`the scenario raises exception ${want.vector} (${name})`, `no exception was delivered${lidt ? '' : ', and no IDT was ever loaded with LIDT'}; the run ended by ${run.result.reason}`);
     }
     if (want.errorCode !== undefined && e.errorCode >>> 0 !== want.errorCode) {
       return fail(`the CPU pushes error code ${hex(want.errorCode)}`, `it pushed ${e.errorCode < 0 ? 'none' : hex(e.errorCode)}`);
@@ -136,7 +138,10 @@ export function timerOnVector0x20(n: number): Check {
     }
     const timer = ext.filter((e) => e.vector === T_IRQ0);
     if (timer.length < n) {
-      const hint = timer.length === 1 ? ': after the first one none came, which is what a missing EOI does' : '';
+      // The PIC at the end says why no more came: IRQ 0 still in service (no EOI) or masked.
+      const pic = run.machine.pic.state().master;
+      const hint = (pic.isr & 1) !== 0 ? ': IRQ 0 is still in service at the PIC at the end, so no EOI was sent for the last one'
+        : (pic.imr & 1) !== 0 ? ': IRQ 0 is masked at the PIC at the end' : '';
       return fail(`${n} or more interrupts on vector 0x20`, `${timer.length}${hint}`);
     }
     return PASS;

@@ -6,7 +6,7 @@ import {
   check, exitedWith, hex, idtGatesDpl, kernelNotUserAccessible, noPanic, noRing3AfterFault, noTripleFault,
   processKilled, quote, serialInOrder, userNeverAtCpl0,
 } from '../../../../grader/checks.ts';
-import type { InterruptEvent } from '../../../../engine/events.ts';
+import type { InterruptEvent, PrivilegeChangeEvent } from '../../../../engine/events.ts';
 import { defineTest, type Check, type CheckOutcome, type TestRun, type TestSpec } from '../../../../grader/spec.ts';
 import type { Visibility } from '../../../../grader/model.ts';
 // The kill line names exceptions as lab 2's trap line does.
@@ -54,7 +54,7 @@ export function killReported(want: KillExpectation): Check {
   const name = EXCEPTION_NAMES[want.vector];
   return check(`pid ${want.pid} is killed for ${name} (vector ${want.vector}) on one line with its error code${want.vector === 14 ? ', CR2' : ''} and CS:EIP`, (run) => {
     const e = ring3Exceptions(run)[0];
-    if (!e) return fail(`exception ${want.vector} (${name}) raised in ring 3`, 'no exception was raised in ring 3: did the process reach ring 3 at all?');
+    if (!e) return fail(`exception ${want.vector} (${name}) raised in ring 3`, `no exception was raised in ring 3; ${ring3Story(run)}`);
     if (e.vector !== want.vector) return fail(`exception ${want.vector} (${name}) raised in ring 3`, `the first one was vector ${e.vector} at ${hex(e.fromCs, 4)}:${hex(e.fromEip)}`);
     if (want.errorCode !== undefined && e.errorCode >>> 0 !== want.errorCode) {
       return fail(`the CPU pushes error code ${hex(want.errorCode)}`, `it pushed ${e.errorCode < 0 ? 'none' : hex(e.errorCode)}`);
@@ -74,24 +74,47 @@ export function killReported(want: KillExpectation): Check {
   });
 }
 
+/**
+ * What the event stream says about ring 3 when no exception came from it:
+ * whether the CPU entered ring 3 at all, and how the run ended. A hint must
+ * agree with the events the report shows next to it.
+ */
+function ring3Story(run: TestRun): string {
+  const entry = run.events.find((x): x is PrivilegeChangeEvent => (x.type === 'iret' || x.type === 'sysexit' || x.type === 'far-return') && x.toCpl === 3);
+  const ended = `the run ended by ${run.result.reason}`;
+  if (!entry) return `the CPU never entered ring 3 (no IRET, SYSEXIT or far return to it); ${ended}`;
+  return `the CPU entered ring 3 at instruction ${entry.icount} (${entry.type} to ${hex(entry.toCs, 4)}:${hex(entry.toEip)}), and ${ended}`;
+}
+
 /** The program's own text that only runs if the kernel let it carry on past the fault. */
 export function neverPrinted(text: string): Check {
   return check(`the process never prints ${quote(text)} (it does not run past its fault)`, (run) => {
-    if (!run.serial.includes(text)) return PASS;
-    return fail(`no ${quote(text)}: the faulting process ends at the fault`, 'it printed it: the kernel resumed the process after its exception');
+    const at = run.serial.indexOf(text);
+    if (at < 0) return PASS;
+    const expected = `no ${quote(text)}: the faulting process ends at the fault`;
+    // Resumed after its fault, or never faulted at all: the events tell which.
+    const printed = run.serialIcount(at);
+    const fault = ring3Exceptions(run).find((e) => printed === undefined || e.icount < printed);
+    if (fault) return fail(expected, `the process printed ${quote(text)}: the kernel resumed it after its exception (vector ${fault.vector} at ${hex(fault.fromCs, 4)}:${hex(fault.fromEip)}, instruction ${fault.icount})`);
+    return fail(expected, `the process printed ${quote(text)}, and no exception was raised in ring 3 before: the instruction that should fault did not`);
   });
 }
 
 /** The TSS is loaded (selector 0x28) with SS0 = kernel data and ESP0 on a kernel stack. */
 export function tssReady(): Check {
-  return check('the task register holds the TSS (0x28) with SS0 0x10 and ESP0 in kernel memory', (run) => {
+  return asCause(check('the task register holds the TSS (0x28) with SS0 0x10 and ESP0 in kernel memory', (run) => {
     const tss = run.machine.tss();
     if (!tss) return fail('a TSS loaded with LTR', 'the task register was never loaded');
     if ((tss.selector & ~3) !== TSS_SEL) return fail(`TR = ${hex(TSS_SEL, 4)}`, `TR = ${hex(tss.selector, 4)}`);
     if (tss.ss0 !== KDATA_SEL) return fail(`SS0 = ${hex(KDATA_SEL, 4)} (kernel data)`, `SS0 = ${hex(tss.ss0, 4)}`);
     if (tss.esp0 === 0 || tss.esp0 > KERNEL_RANGE.to) return fail('ESP0 at the top of a kernel stack', `ESP0 = ${hex(tss.esp0)}`);
     return PASS;
-  });
+  }));
+}
+
+/** The check with the role of a cause: it reads the kernel's protection set-up (see CheckRole). */
+function asCause(c: Check): Check {
+  return { ...c, role: { ...c.role, cause: true } };
 }
 
 /** The engine-level guarantees every lab 3 run must keep. */
