@@ -12,6 +12,7 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { LabError } from './labs.ts';
 
 export interface ToolLimits {
   /** CPU seconds for one step (the compiler's processes together count one by one). */
@@ -133,8 +134,18 @@ function hostEnv(): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C', SOURCE_DATE_EPOCH, TMPDIR: process.env.TMPDIR ?? '/tmp' };
 }
 
-/** Runs one build step with no input, bounded in time, output and resources. */
-export function runStep(step: Step): Promise<StepResult> {
+/**
+ * Runs one build step with no input, bounded in time, output and resources.
+ * A tool that cannot be started at all (bwrap, prlimit, the compiler) is the
+ * machine's problem, not a failed build: that is a LabError naming it.
+ */
+export async function runStep(step: Step): Promise<StepResult> {
+  const r = await spawnStep(step);
+  if (r.notFound) throw new LabError(`the build could not start a tool it needs (${r.output}); install it (Debian: bubblewrap, util-linux, gcc-multilib or clang and lld), or check PATH`);
+  return r;
+}
+
+function spawnStep(step: Step): Promise<StepResult> {
   const limited = ['prlimit', ...limitArgs(step.limits), '--', step.command, ...step.args];
   const [command, ...args] = step.sandbox ? ['bwrap', ...bwrapArgs(step), ...limited] : limited;
   const cwd = step.sandbox ? step.hostSrc : path.join(step.hostSrc, step.cwd);

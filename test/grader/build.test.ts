@@ -239,6 +239,19 @@ describe('lab build', () => {
     expect(run.stderr).toBe('lab: the build sandbox needs bubblewrap (bwrap), which is not installed; install the Debian package bubblewrap, or pass --no-sandbox to build trusted sources without it\n');
   });
 
+  it.skipIf(!gccM32)('a tool the build cannot start is the machine\'s problem, not a compile error', () => {
+    // Without the sandbox, prlimit runs on the host: a PATH that has gcc but not prlimit cannot start it.
+    const bin = join(scratch, 'gcc-only-bin');
+    mkdirSync(bin, { recursive: true });
+    if (!existsSync(join(bin, 'gcc'))) symlinkSync('/usr/bin/gcc', join(bin, 'gcc'));
+    const root = copyCourse();
+    writeFileSync(join(root, 'kernel', 'kmain.c'), readFileSync(join(root, 'kernel', 'kmain.c'), 'utf8') + '/* not built before */\n');
+    const run = lab(['build', '1', '--course', root, '--no-sandbox'], { PATH: bin, CC: '' });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/^lab: the build could not start a tool it needs \(spawn prlimit ENOENT\); install it/);
+    expect(run.stdout).toBe('');
+  });
+
   it('CC naming neither gcc nor clang is refused in one line', () => {
     const run = lab(['build', '1', '--course', COURSE], { CC: 'tcc' });
     expect(run.status).toBe(2);
