@@ -6,7 +6,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
-import type { CheckResult, GradeReport, Replay, TestResult } from '../model.ts';
+import type { CheckResult, Diagnosis, GradeReport, Replay, TestResult } from '../model.ts';
 import { formatPoints, formatWhere, hex, visibleText } from './terminal.ts';
 
 const TEMPLATES = fileURLToPath(new URL('../../templates/', import.meta.url));
@@ -50,6 +50,14 @@ interface TestView {
   screen?: string;
   registers: { name: string; value: string }[];
   replay?: Replay;
+  diagnosis?: DiagnosisView;
+}
+
+/** Why a failed test failed, shown above its checks, with the events that led to it beside it. */
+interface DiagnosisView {
+  headline: string;
+  events: string[];
+  where?: string;
 }
 
 export interface ReportView {
@@ -130,7 +138,12 @@ function testView(test: TestResult, index: number): TestView {
     registers: registerViews(test.registers ?? {}),
     // Every key present, as the strict template wants; a passed test has nothing to replay.
     replay: test.replay && test.status !== 'passed' ? { test: test.replay.test, run: test.replay.run, qemu: test.replay.qemu } : undefined,
+    diagnosis: test.diagnosis && test.status !== 'passed' ? diagnosisView(test.diagnosis) : undefined,
   };
+}
+
+function diagnosisView(d: Diagnosis): DiagnosisView {
+  return { headline: guestText(d.headline), events: d.events.map(guestText), where: d.where ? formatWhere(d.where) : undefined };
 }
 
 /**

@@ -53,6 +53,8 @@ export function formatWhere(where: NonNullable<CheckResult['where']>): string {
 export function testDetailsText(test: TestResult): string {
   const lines: string[] = [];
   if (test.reason) lines.push(visibleText(test.reason));
+  const led = test.status === 'passed' ? [] : test.diagnosis?.events ?? [];
+  if (led.length > 0) lines.push('what led to it:', ...led.map((e) => `  ${visibleText(e)}`));
   for (const check of test.checks ?? []) {
     const points = check.points === undefined ? '' : ` [${formatPoints(check.points)} pt]`;
     lines.push(`${check.passed ? 'ok  ' : 'FAIL'} ${visibleText(check.name)}${points}`);
