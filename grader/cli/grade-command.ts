@@ -1,6 +1,8 @@
 // `lab grade N`: build lab N's kernel and programs with the fixed command
 // line, run every public (and hidden) test on a fresh machine, and report:
-// a terminal summary always, HTML + results.json + JUnit with --out.
+// a terminal summary always, HTML + results.json + JUnit with --out. With
+// --test, only the matching tests run; under each failed test the reports
+// print the command that replays its run (grader/replay.ts).
 // Exit status: 0 all passed, 1 some test failed (or the score is under
 // --fail-under), 2 grading could not run.
 
