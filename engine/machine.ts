@@ -335,8 +335,9 @@ export class Machine {
 
   private budgetMessage(): string {
     const cpu = this.cpu;
-    const elements = cpu.repCharge > 0
-      ? ` (${cpu.retired} instructions retired; each element of a repeated string instruction counts as one, ${cpu.repCharge} more in all)`
+    // Said when it explains the end: most of the budget went to the elements of REP MOVS and the like.
+    const elements = cpu.repCharge >= cpu.retired
+      ? ` (${cpu.retired} instructions retired; a repeated string instruction counts each element, ${cpu.repCharge} more)`
       : '';
     return `instruction budget of ${this.maxInstructions} exhausted at ${this.where()}${elements}`;
   }
