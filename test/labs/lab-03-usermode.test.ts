@@ -2,14 +2,14 @@
 // (public and hidden tests), every mutant loses the points it must, and the
 // released starter repository builds and gets exactly the declared starter score.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { hasQemu, runBoth } from './reference-under-qemu.ts';
 
 const LAB = fileURLToPath(new URL('../../grader/cli/lab.js', import.meta.url));
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const HIDDEN = fileURLToPath(new URL('../../labs/03-usermode/hidden', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'ringlab-lab3-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -47,25 +47,14 @@ describe('lab 3: user mode, system calls and killing processes that fault', () =
     expect(source).toContain('STUDENT lab3');
   });
   it('the reference kernel prints the same process lines under QEMU as on the lab PC', (ctx) => {
-    const qemu = spawnSync('qemu-system-i386', ['--version']);
-    if (qemu.status !== 0) ctx.skip();
-    const built = lab('build', '3');
-    expect(built.status).toBe(0);
-    const kernel = built.stdout.split('\n').map((l) => l.trim().split(/\s+/)).find((w) => w[0] === 'kernel')?.[1];
-    expect(kernel).toBeDefined();
-    const dir = dirname(join(ROOT, kernel!));
-    expect(existsSync(join(dir, 'kernel.elf'))).toBe(true);
-    const programs = ['kread', 'yielder', 'iret0', 'sys-kptr', 'yielder', 'hello'];
-    const q = spawnSync('qemu-system-i386', [
-      '-kernel', 'kernel.elf', '-m', '32', '-serial', 'stdio', '-display', 'none', '-no-reboot',
-      '-device', 'isa-debug-exit,iobase=0xf4,iosize=1', '-initrd', programs.map((p) => `programs/${p}.elf ${p}`).join(','),
-    ], { cwd: dir, timeout: 60_000 });
-    const e = spawnSync(process.execPath, [LAB, 'run', '--kernel', 'kernel.elf', ...programs.flatMap((p) => ['--module', `programs/${p}.elf ${p}`])], { cwd: dir, timeout: 60_000 });
+    if (!hasQemu()) ctx.skip();
+    const { qemu, engine } = runBoth(3, '', ['kread', 'yielder', 'iret0', 'sys-kptr', 'yielder', 'hello']);
     // The boot lines differ (memory map, command line); from the first process on they must not.
-    const fromExec = (out: Buffer) => out.toString().replace(/\r/g, '').slice(out.toString().replace(/\r/g, '').indexOf('exec pid 1:'));
-    expect(q.status).toBe(1);
-    expect(e.status).toBe(1);
-    expect(fromExec(e.stdout)).toContain('all processes done: 4 exited, 2 killed');
-    expect(fromExec(q.stdout)).toBe(fromExec(e.stdout));
+    const fromExec = (serial: string) => serial.slice(serial.indexOf('exec pid 1:'));
+    expect(qemu.status).toBe(1);
+    expect(engine.status).toBe(1);
+    expect(fromExec(engine.serial)).toContain('exec pid 1: kread entry');
+    expect(fromExec(engine.serial)).toContain('all processes done: 4 exited, 2 killed');
+    expect(fromExec(qemu.serial)).toBe(fromExec(engine.serial));
   });
 });

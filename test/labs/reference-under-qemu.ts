@@ -1,6 +1,8 @@
 // Runs a lab's reference kernel under QEMU and on the lab PC with the same
 // command line and modules, for the labs' "prints the same under QEMU" tests.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,20 +18,33 @@ export interface BothRuns {
   engine: { status: number | null; serial: string };
 }
 
-/** Build lab `n` and boot its kernel both ways; `programs` are lab program names loaded as modules. */
+/**
+ * Build lab `n` and boot its kernel both ways; `programs` are lab program
+ * names loaded as modules. QEMU gives a module its path as its command line,
+ * `lab run` names it as the grader does (the file's name without .elf), so
+ * both run in a directory where each program is a link named after it: there
+ * the two command lines, and the kernel's process names, are the same.
+ */
 export function runBoth(n: number, cmdline: string, programs: string[] = []): BothRuns {
   const built = spawnSync(process.execPath, [LAB, 'build', String(n)], { cwd: ROOT, timeout: 120_000 });
   const kernel = built.stdout.toString().split('\n').map((l) => l.trim().split(/\s+/)).find((w) => w[0] === 'kernel')?.[1];
   if (built.status !== 0 || !kernel) throw new Error(`lab build ${n} failed: ${built.stderr.toString()}`);
-  const dir = dirname(join(ROOT, kernel));
-  const q = spawnSync('qemu-system-i386', [
-    '-kernel', 'kernel.elf', '-append', cmdline, '-m', '32', '-serial', 'stdio', '-display', 'none', '-monitor', 'none',
-    '-no-reboot', '-device', 'isa-debug-exit,iobase=0xf4,iosize=1',
-    ...(programs.length ? ['-initrd', programs.map((p) => `programs/${p}.elf ${p}`).join(',')] : []),
-  ], { cwd: dir, timeout: 60_000 });
-  const e = spawnSync(process.execPath, [
-    LAB, 'run', '--kernel', 'kernel.elf', '--cmdline', cmdline, ...programs.flatMap((p) => ['--module', `programs/${p}.elf ${p}`]),
-  ], { cwd: dir, timeout: 60_000 });
-  const text = (b: Buffer) => b.toString('latin1').replace(/\r/g, '');
-  return { qemu: { status: q.status, serial: text(q.stdout) }, engine: { status: e.status, serial: text(e.stdout) } };
+  const buildDir = dirname(join(ROOT, kernel));
+  const dir = mkdtempSync(join(tmpdir(), 'ringlab-qemu-'));
+  try {
+    symlinkSync(join(buildDir, 'kernel.elf'), join(dir, 'kernel.elf'));
+    for (const p of new Set(programs)) symlinkSync(join(buildDir, 'programs', `${p}.elf`), join(dir, p));
+    const q = spawnSync('qemu-system-i386', [
+      '-kernel', 'kernel.elf', '-append', cmdline, '-m', '32', '-serial', 'stdio', '-display', 'none', '-monitor', 'none',
+      '-no-reboot', '-device', 'isa-debug-exit,iobase=0xf4,iosize=1',
+      ...(programs.length ? ['-initrd', programs.join(',')] : []),
+    ], { cwd: dir, timeout: 60_000 });
+    const e = spawnSync(process.execPath, [
+      LAB, 'run', '--kernel', 'kernel.elf', '--cmdline', cmdline, ...programs.flatMap((p) => ['--module', p]),
+    ], { cwd: dir, timeout: 60_000 });
+    const text = (b: Buffer) => b.toString('latin1').replace(/\r/g, '');
+    return { qemu: { status: q.status, serial: text(q.stdout) }, engine: { status: e.status, serial: text(e.stdout) } };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
