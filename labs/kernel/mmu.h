@@ -1,6 +1,6 @@
 // The x86's memory-management structures as the CPU reads them (Intel SDM
 // volume 3, chapters 3 and 7): segment selectors, segment descriptors and the
-// task-state segment. Paging structures join them in lab 4.
+// task-state segment. Paging's entries are in vm.h (lab 3).
 #ifndef MMU_H
 #define MMU_H
 
