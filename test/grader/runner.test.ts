@@ -50,9 +50,10 @@ describe('runTests', () => {
     const onWorkerStart = () => { started++; };
     const long = await runTests([spec('long.ts')], loop, { jobs: 3, onWorkerStart });
     expect(started).toBe(2);
-    expect(long.map((r) => [r.name, r.run.end, r.run.instructions])).toEqual(
-      [1, 2, 3, 4].map((n) => [`spins to its budget ${n}`, 'budget', 20_000_000]),
-    );
+    expect(long.map((r) => [r.name, r.run.end])).toEqual([1, 2, 3, 4].map((n) => [`spins to its budget ${n}`, 'budget']));
+    // The same run on whichever thread: the budget (20 M, a boot-time REP STOSB charged per byte) ends it at the same instruction.
+    expect(new Set(long.map((r) => r.run.instructions)).size).toBe(1);
+    expect(long[0]!.run.instructions).toBeGreaterThan(19_900_000);
     expect(await runTests([spec('long.ts')], loop, { jobs: 1 })).toEqual(long);
     started = 0;
     await runTests(files(), good, { jobs: 3, onWorkerStart });
