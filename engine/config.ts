@@ -26,7 +26,9 @@ export interface MachineConfig {
    * used. An instruction is one unit, except a repeated string instruction
    * (REP MOVS/STOS/LODS/INS/OUTS, REPE/REPNE CMPS/SCAS), which is one per
    * element it handles (one if it handles none), so a kernel cannot hide
-   * unbounded work in one instruction.
+   * unbounded work in one instruction. Each exception or device interrupt
+   * delivered is one unit more (INT n is an instruction), so neither can a
+   * kernel whose handler faults again and again, retiring nothing.
    */
   maxInstructions?: number;
   /**
@@ -65,7 +67,10 @@ export interface RunResult {
   message: string;
   /** Instructions retired (a repeated string instruction once per execution of up to 64 Ki elements). */
   instructions: number;
-  /** Budget units used (see maxInstructions): `instructions` plus the further elements of repeated string instructions. */
+  /**
+   * Budget units used (see maxInstructions): `instructions`, plus the further
+   * elements of repeated string instructions, plus the exceptions and device interrupts delivered.
+   */
   budgetUsed: number;
 }
 

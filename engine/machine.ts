@@ -226,8 +226,7 @@ export class Machine {
     if (this.finished) return this.finished;
     const cpu = this.cpu;
     for (;;) {
-      const used = cpu.budgetUsed();
-      if (used >= this.maxInstructions) return this.finish('budget', this.budgetMessage());
+      if (cpu.budgetUsed() >= this.maxInstructions) return this.finish('budget', this.budgetMessage());
       if (this.shouldStop?.()) return this.finish('stopped', `stopped by the host at ${this.where()}`);
       try {
         this.deliverPendingInterrupt();
@@ -236,8 +235,11 @@ export class Machine {
           if (result) return result;
           continue;
         }
+        // The delivery may have taken the budget's last unit: then the run ends before the handler starts.
+        const left = this.maxInstructions - cpu.budgetUsed();
+        if (left <= 0) continue;
         // The slice ends after SLICE budget units at most (fewer instructions if REP elements are charged).
-        let limit = cpu.retired + Math.min(SLICE, this.maxInstructions - used);
+        let limit = cpu.retired + Math.min(SLICE, left);
         // Stop exactly at the next timer event so it is seen at the same instruction on every host.
         const next = this.pit.nextEventTicks() - cpu.idleTicks;
         if (next < limit) limit = Math.max(next, cpu.retired + 1);
@@ -274,8 +276,7 @@ export class Machine {
     if ((cpu.flags & IF) === 0 || cpu.interruptShadow || !this.pic.hasInterrupt()) return;
     const vector = this.pic.acknowledge();
     cpu.halted = false;
-    const d = deliverInterrupt(cpu, vector, -1, InterruptKind.External, cpu.eip);
-    this.emitDelivery(d);
+    this.delivered(deliverInterrupt(cpu, vector, -1, InterruptKind.External, cpu.eip));
   }
 
   /**
@@ -311,8 +312,7 @@ export class Machine {
     let current = e;
     for (let attempt = 0; ; attempt++) {
       try {
-        const d = deliverInterrupt(cpu, current.vector, current.errorCode, InterruptKind.Exception, cpu.eip);
-        this.emitDelivery(d, current.detail);
+        this.delivered(deliverInterrupt(cpu, current.vector, current.errorCode, InterruptKind.Exception, cpu.eip), current.detail);
         return null;
       } catch (next) {
         if (next instanceof MachineStop) return this.finish(next.reason, `${next.detail} (at ${this.where()})`);
@@ -329,17 +329,33 @@ export class Machine {
     }
   }
 
-  private emitDelivery(d: Delivery, detail = ''): void {
+  /**
+   * An exception or device interrupt the machine has delivered: an event, not
+   * an instruction (SDM 6.1), so the instructions retired and virtual time do
+   * not count it, but the budget does, one unit, whatever its source. A fault
+   * retires nothing, so without this a handler that faults again (UD2 at the
+   * handler, a stack past the end of RAM) would take exceptions forever with
+   * the budget standing still; and each delivery costs the engine the work of
+   * many instructions (the IDT, GDT and TSS read, a frame pushed). Device
+   * interrupts are charged too, so the budget bounds every delivery alike.
+   * INT n, INT3 and INTO are not charged here: they are instructions, and
+   * retire as such. Deliveries happen between run slices, the same ones
+   * compiled or interpreted, so runs stay deterministic.
+   */
+  private delivered(d: Delivery, detail = ''): void {
+    this.cpu.deliveryCharge++;
     if (this.listeners.length > 0) this.emit(deliveryEvent(this.cpu, d, detail));
   }
 
   private budgetMessage(): string {
     const cpu = this.cpu;
-    // Said when it explains the end: most of the budget went to the elements of REP MOVS and the like.
-    const elements = cpu.repCharge >= cpu.retired
-      ? ` (${cpu.retired} instructions retired; a repeated string instruction counts each element, ${cpu.repCharge} more)`
-      : '';
-    return `instruction budget of ${this.maxInstructions} exhausted at ${this.where()}${elements}`;
+    // Said when it explains the end: most of the budget went to REP elements and deliveries, not instructions.
+    const charges = [
+      ...(cpu.repCharge > 0 ? [`a repeated string instruction counts each element, ${cpu.repCharge} more`] : []),
+      ...(cpu.deliveryCharge > 0 ? [`each exception or device interrupt delivered counts one, ${cpu.deliveryCharge} more`] : []),
+    ];
+    const beyond = cpu.repCharge + cpu.deliveryCharge >= cpu.retired ? ` (${cpu.retired} instructions retired; ${charges.join('; ')})` : '';
+    return `instruction budget of ${this.maxInstructions} exhausted at ${this.where()}${beyond}`;
   }
 
   private finish(reason: StopReason, message: string, exitStatus?: number): RunResult {

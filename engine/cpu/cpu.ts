@@ -137,9 +137,14 @@ export class CPU {
   /**
    * What the instruction budget counts beyond `retired`: a repeated string
    * instruction costs one unit per element, so an execution that handled k
-   * elements adds k - 1 here. Budget used = retired + repCharge.
+   * elements adds k - 1 here.
    */
   repCharge = 0;
+  /**
+   * Exceptions and device interrupts delivered, one budget unit each (see
+   * Machine.delivered). Budget used = retired + repCharge + deliveryCharge.
+   */
+  deliveryCharge = 0;
   /** Budget units at which the run must stop (the machine's maxInstructions): a REP stops there, part-way if need be. */
   budgetLimit = Infinity;
   /**
@@ -798,9 +803,9 @@ export class CPU {
     if (this.cpl !== 0) throw new CpuException(Vector.GP, 0, `${what} at CPL ${this.cpl}`);
   }
 
-  /** Budget units used so far: instructions retired plus the REP elements charged beyond them. */
+  /** Budget units used so far: instructions retired, plus the REP elements and the deliveries charged beyond them. */
   budgetUsed(): number {
-    return this.retired + this.repCharge;
+    return this.retired + this.repCharge + this.deliveryCharge;
   }
 
   /** Charge `units` beyond the instruction in flight to the budget (REP elements), ending the slice sooner. */
