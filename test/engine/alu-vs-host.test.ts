@@ -6,20 +6,16 @@
 // and compares the engine with QEMU where the host cannot run 32-bit programs.)
 import { assert, beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../../engine/config.ts';
-import { hostRuns32BitPrograms, runHostProgram } from '../fixtures/guest/build-guest.ts';
-import { buildOracle, describeDifferences, runOracleOnEngine } from '../fixtures/alu-oracle/oracle-builds.ts';
+import { runHostProgram, whyNoHostCpu } from '../fixtures/guest/build-guest.ts';
+import { buildOracleKernel, buildOracleProgram, describeDifferences, runOracleOnEngine } from '../fixtures/alu-oracle/oracle-builds.ts';
+import { skipBecause } from '../host-tools.ts';
 
-const hostCpu = await hostRuns32BitPrograms();
-if (!hostCpu) {
-  console.warn('alu-vs-host: skipped, this host does not run 32-bit Linux programs (no IA32 emulation); alu-vs-qemu compares the engine with QEMU instead');
-}
-
-describe.skipIf(!hostCpu)('ALU oracle: engine against the host CPU', () => {
+describe('ALU oracle: engine against the host CPU', skipBecause(await whyNoHostCpu()), () => {
   let hostOutput: string;
   let engine: { output: string; result: RunResult };
 
   beforeAll(async () => {
-    const { program, kernel } = await buildOracle();
+    const [program, kernel] = await Promise.all([buildOracleProgram(), buildOracleKernel()]);
     const host = await runHostProgram(program);
     if (host.status !== 0 || host.timedOut) {
       throw new Error(`${program}: the host build of the ALU oracle failed (status ${host.status}${host.timedOut ? ', timed out' : ''}): ${host.stderr.trim()}`);

@@ -11,19 +11,14 @@
 // two comparisons above imply this one, and it costs one more engine run.
 import { assert, beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../../engine/config.ts';
-import { hasQemu, hostRuns32BitPrograms, runHostProgram, runQemu, type GuestRun } from '../fixtures/guest/build-guest.ts';
-import { buildOracle, describeDifferences, runOracleOnEngine } from '../fixtures/alu-oracle/oracle-builds.ts';
-
-const qemu = hasQemu();
-if (!qemu) {
-  console.warn('alu-vs-qemu: skipped, qemu-system-i386 not found (install the Debian package qemu-system-x86)');
-}
-const hostCpu = await hostRuns32BitPrograms();
+import { runHostProgram, runQemu, whyNoHostCpu, type GuestRun } from '../fixtures/guest/build-guest.ts';
+import { buildOracleKernel, buildOracleProgram, describeDifferences, runOracleOnEngine } from '../fixtures/alu-oracle/oracle-builds.ts';
+import { missing, needs, skipBecause } from '../host-tools.ts';
 
 /** One QEMU boot of the oracle's kernel build, shared by both comparisons. */
 let qemuRun: Promise<GuestRun> | undefined;
 function oracleUnderQemu(): Promise<GuestRun> {
-  qemuRun ??= buildOracle().then(({ kernel }) => runQemu(kernel, { timeoutMs: 60_000 }));
+  qemuRun ??= buildOracleKernel().then((kernel) => runQemu(kernel, { timeoutMs: 60_000 }));
   return qemuRun;
 }
 
@@ -33,13 +28,12 @@ function expectQemuRanToTheEnd(guest: GuestRun): void {
   expect(guest.serial.toString('latin1')).toMatch(/^# end: \d+ cases\n$/m);
 }
 
-describe.skipIf(!qemu || !hostCpu)('ALU oracle: kernel build under QEMU against the host build', () => {
+describe('ALU oracle: kernel build under QEMU against the host build', skipBecause(missing('qemu') ?? (await whyNoHostCpu())), () => {
   let host: GuestRun;
   let guest: GuestRun;
 
   beforeAll(async () => {
-    const { program } = await buildOracle();
-    [host, guest] = await Promise.all([runHostProgram(program), oracleUnderQemu()]);
+    [host, guest] = await Promise.all([buildOracleProgram().then((program) => runHostProgram(program)), oracleUnderQemu()]);
   });
 
   it('both builds run to the end: host status 0, QEMU debug-exit code 0 (status 1)', () => {
@@ -56,14 +50,13 @@ describe.skipIf(!qemu || !hostCpu)('ALU oracle: kernel build under QEMU against 
   });
 });
 
-describe.skipIf(!qemu)('ALU oracle: engine against QEMU', () => {
+describe('ALU oracle: engine against QEMU', needs('qemu'), () => {
   let guest: GuestRun;
   let engine: { output: string; result: RunResult };
 
   beforeAll(async () => {
-    const { kernel } = await buildOracle();
     guest = await oracleUnderQemu();
-    engine = await runOracleOnEngine(kernel);
+    engine = await runOracleOnEngine(await buildOracleKernel());
   });
 
   it('both run to the end through debug-exit with code 0 (status 1), with no table/loop mismatch inside the oracle', () => {

@@ -15,7 +15,7 @@ import { PortBus } from '../../engine/devices/ports.ts';
 import { Machine } from '../../engine/machine.ts';
 import { giveRam, takeRam } from '../../engine/memory/spares.ts';
 import { Tlb } from '../../engine/memory/tlb.ts';
-import { buildOracle } from '../fixtures/alu-oracle/oracle-builds.ts';
+import { buildOracleKernel } from '../fixtures/alu-oracle/oracle-builds.ts';
 import { buildKernel, hasQemu, runQemu } from '../fixtures/guest/build-guest.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -31,7 +31,7 @@ const KERNELS: Record<string, () => Promise<string>> = {
   'paging and a 1 kHz timer': () => buildKernel([path.join(HERE, '../bench/kernels/paging-timer.c'), path.join(HERE, '../bench/kernels/workload.c')], { defines: { WORKLOAD_ROUNDS: 1 } }),
   'page tables, A/D bits, #PF': () => buildKernel([...SYSTEM, path.join(FIXTURES, 'system/paging.c')]),
   'ring 3 and system calls': () => buildKernel([...SYSTEM, path.join(FIXTURES, 'system/fast-syscalls.c')]),
-  'the ALU oracle': async () => (await buildOracle()).kernel,
+  'the ALU oracle': buildOracleKernel,
 };
 
 interface Observed {

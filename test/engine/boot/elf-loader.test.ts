@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../engine/config.ts';
 import { type BootState, loadMultiboot } from '../../../engine/boot/multiboot.ts';
 import { buildElf, bytes, DATA_OFFSET, type ElfSpec, multibootChecksum, MULTIBOOT_MAGIC } from './build-elf.ts';
+import { needs } from '../../host-tools.ts';
 
 const MiB = 0x100000;
 
@@ -196,7 +197,6 @@ describe('the a.out kludge (header flag 16)', () => {
 
 // An oracle nobody here wrote: gcc and ld lay the kernel out, readelf and nm say
 // where everything should be.
-const gccM32 = spawnSync('gcc', ['-m32', '-print-libgcc-file-name'], { encoding: 'utf8' }).status === 0;
 const dir = mkdtempSync(join(tmpdir(), 'ringlab-elf-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -231,7 +231,7 @@ function gcc(out: string, extra: string[]): Uint8Array {
   return readFileSync(join(dir, out));
 }
 
-describe.skipIf(!gccM32)('a kernel built by gcc -m32 (needs gcc-multilib)', () => {
+describe('a kernel built by gcc -m32', needs('gcc'), () => {
   it('loads every segment where readelf says and starts where the ELF header says', () => {
     const file = gcc('kernel.elf', ['-Wl,--build-id=none']);
     const ram = freshRam();

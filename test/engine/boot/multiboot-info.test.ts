@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, type ModuleImage } from '../../../engine/config.ts';
 import { loadMultiboot } from '../../../engine/boot/multiboot.ts';
 import { buildElf, bytes, cstring, u32 } from './build-elf.ts';
+import { needs } from '../../host-tools.ts';
 
 const MiB = 0x100000;
 
@@ -148,8 +149,6 @@ describe('the Multiboot information block', () => {
 // 0x9500, the mmap at 0x9000, a boot_device, "qemu" as the name and the kernel's
 // path before its command line), and its map reserves ACPI and flash areas our
 // PC does not have; everything else must agree.
-const haveQemu = spawnSync('qemu-system-i386', ['--version']).status === 0;
-const gccM32 = spawnSync('gcc', ['-m32', '-print-libgcc-file-name']).status === 0;
 const dir = mkdtempSync(join(tmpdir(), 'ringlab-mb-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -192,7 +191,7 @@ void dump(u32 magic, u32 *mbi) {
 }
 `;
 
-describe.skipIf(!haveQemu || !gccM32)('agreement with QEMU (needs qemu-system-i386 and gcc -m32)', () => {
+describe('agreement with QEMU', needs('qemu', 'gcc'), () => {
   it('gives the kernel the same memory sizes, modules, command lines and map', () => {
     writeFileSync(join(dir, 'boot.S'), DUMP_S);
     writeFileSync(join(dir, 'dump.c'), DUMP_C);
