@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { missing, skipBecause } from './host-tools.ts';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 
@@ -57,10 +58,9 @@ function blobHeads(blobs: string[]): Map<string, Buffer> {
 
 const probe = git(['rev-parse', '--is-inside-work-tree']);
 const inGit = probe.status === 0 && probe.stdout.toString().trim() === 'true';
-const why = probe.error ? `git could not run: ${probe.error.message}` : 'this is not a git checkout';
 
-describe('the repository', () => {
-  it.skipIf(!inGit)(`tracks no built code and nothing under a build or cache directory${inGit ? '' : ` (skipped: ${why})`}`, () => {
+describe('the repository', skipBecause(missing('git') ?? (inGit ? undefined : 'this is not a git checkout')), () => {
+  it('tracks no built code and nothing under a build or cache directory', () => {
     const files = trackedBlobs();
     expect(files.length).toBeGreaterThan(0);
     const heads = blobHeads(files.map((f) => f.blob));
@@ -76,7 +76,7 @@ describe('the repository', () => {
     expect(problems, 'build outputs are made in the test run, never tracked: git rm --cached them').toEqual([]);
   });
 
-  it.skipIf(!inGit)('lists only tracked files as exceptions', () => {
+  it('lists only tracked files as exceptions', () => {
     const tracked = new Set(trackedBlobs().map((f) => f.path));
     expect(Object.keys(EXCEPTIONS).filter((p) => !tracked.has(p))).toEqual([]);
   });

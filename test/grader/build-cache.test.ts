@@ -3,7 +3,6 @@
 // output (a header it includes, a new file that might shadow one, the flags)
 // changes its key.
 
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,11 +11,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildLab, type BuildOutcome } from '../../grader/build.ts';
 import { parseDependencies } from '../../grader/build-cache.ts';
 import { findLab } from '../../grader/labs.ts';
-import { sandboxProblem } from '../../grader/sandbox.ts';
+import { needs } from '../host-tools.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const COURSE = join(REPO, 'test', 'fixtures', 'course');
-const canBuild = spawnSync('gcc', ['-m32', '-print-libgcc-file-name']).status === 0 && sandboxProblem() === null;
 
 const scratch = mkdtempSync(join(tmpdir(), 'ringlab-stepcache-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -41,7 +39,7 @@ function edit(file: string, change: (text: string) => string): void {
   writeFileSync(file, change(readFileSync(file, 'utf8')));
 }
 
-describe.skipIf(!canBuild)('the step cache', () => {
+describe('the step cache', needs('gcc', 'bwrap'), () => {
   it('an edit to one kernel file recompiles that file and relinks the kernel only', async () => {
     const { root, build } = setUp();
     expect((await build()).steps).toEqual({ compiled: 3, linked: 2, reused: 0 });

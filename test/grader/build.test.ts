@@ -6,12 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LOG_LIMIT, buildLab } from '../../grader/build.ts';
 import { LabError, findLab } from '../../grader/labs.ts';
+import { hasTool, needs } from '../host-tools.ts';
 
 const LAB = fileURLToPath(new URL('../../grader/cli/lab.js', import.meta.url));
 const COURSE = fileURLToPath(new URL('../fixtures/course', import.meta.url));
 const haveMachine = existsSync(fileURLToPath(new URL('../../engine/machine.ts', import.meta.url)));
-const gccM32 = spawnSync('gcc', ['-m32', '-print-libgcc-file-name']).status === 0;
-const clang = spawnSync('clang', ['--version']).status === 0 && spawnSync('ld.lld', ['--version']).status === 0;
 
 const scratch = mkdtempSync(join(tmpdir(), 'ringlab-buildtest-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -35,7 +34,7 @@ function expectElf32(file: string): void {
   expect(bytes.readUInt16LE(18)).toBe(3);
 }
 
-describe.skipIf(!gccM32)('buildLab with gcc', () => {
+describe('buildLab with gcc', needs('gcc', 'bwrap'), () => {
   it('builds the kernel and every program, then reuses them while nothing changes', async () => {
     const out = outDir();
     const lab = findLab(COURSE, 1).manifest;
@@ -140,7 +139,7 @@ describe.skipIf(!gccM32)('buildLab with gcc', () => {
   });
 });
 
-describe.skipIf(!clang)('buildLab with clang and lld', () => {
+describe('buildLab with clang and lld', needs('clang', 'bwrap'), () => {
   it('builds the same lab, cached separately from gcc', async () => {
     const out = outDir();
     const lab = findLab(COURSE, 1).manifest;
@@ -150,7 +149,7 @@ describe.skipIf(!clang)('buildLab with clang and lld', () => {
     expectElf32(first.programs.hello);
     const again = await buildLab(COURSE, lab, { cc: 'clang', outDir: out });
     expect(again.ok && again.cached).toBe(true);
-    if (gccM32) {
+    if (hasTool('gcc')) {
       const gcc = await buildLab(COURSE, lab, { cc: 'gcc', outDir: out });
       expect(gcc.ok && gcc.kernel !== first.kernel).toBe(true);
     }
@@ -169,7 +168,7 @@ describe('lab build', () => {
     return { status: r.status, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') };
   }
 
-  it.skipIf(!gccM32)('prints the output paths, and the kernel boots on the lab PC', () => {
+  it('prints the output paths, and the kernel boots on the lab PC', needs('gcc', 'bwrap'), () => {
     const run = lab(['build', '1', '--course', COURSE, '--cc', 'gcc']);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
@@ -184,7 +183,7 @@ describe('lab build', () => {
     expect(boot.status).toBe(1);
   });
 
-  it.skipIf(!gccM32)('a compile error: the messages on stdout, one line on stderr, status 2', () => {
+  it('a compile error: the messages on stdout, one line on stderr, status 2', needs('gcc', 'bwrap'), () => {
     const run = lab(['build', '2', '--course', COURSE, '--cc', 'gcc']);
     expect(run.status).toBe(2);
     expect(run.stdout).toContain("error: 'undeclared_variable' undeclared");
@@ -228,7 +227,7 @@ describe('lab build', () => {
     expect(run.stderr).toMatch(/^lab: gcc cannot build 32-bit code on this machine \(.*bits\/libc-header-start\.h.*\); install the Debian package gcc-multilib\n$/);
   });
 
-  it.skipIf(!gccM32)('a machine without bubblewrap is told what to install, or to pass --no-sandbox', () => {
+  it('a machine without bubblewrap is told what to install, or to pass --no-sandbox', needs('gcc'), () => {
     const root = copyCourse();
     writeFileSync(join(root, 'kernel', 'kmain.c'), readFileSync(join(root, 'kernel', 'kmain.c'), 'utf8') + '/* not built before */\n');
     const bin = join(scratch, 'gcc-only-bin');
@@ -239,7 +238,7 @@ describe('lab build', () => {
     expect(run.stderr).toBe('lab: the build sandbox needs bubblewrap (bwrap), which is not installed; install the Debian package bubblewrap, or pass --no-sandbox to build trusted sources without it\n');
   });
 
-  it.skipIf(!gccM32)('a tool the build cannot start is the machine\'s problem, not a compile error', () => {
+  it('a tool the build cannot start is the machine\'s problem, not a compile error', needs('gcc'), () => {
     // Without the sandbox, prlimit runs on the host: a PATH that has gcc but not prlimit cannot start it.
     const bin = join(scratch, 'gcc-only-bin');
     mkdirSync(bin, { recursive: true });

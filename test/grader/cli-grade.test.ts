@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { needs } from '../host-tools.ts';
 
 const LAB = fileURLToPath(new URL('../../grader/cli/lab.js', import.meta.url));
 const COURSE = fileURLToPath(new URL('../fixtures/course', import.meta.url));
@@ -17,7 +18,7 @@ function lab(...args: string[]) {
   return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }
 
-describe('lab grade', () => {
+describe('lab grade', needs('gcc', 'bwrap'), () => {
   it('gives a correct kernel full marks and exits 0', () => {
     const run = lab('grade', '1', '--course', COURSE, '--jobs', '2');
     expect(run.stderr).toBe('');

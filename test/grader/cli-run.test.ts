@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_OUTPUT_BYTES } from '../../grader/cli/run-command.ts';
+import { needs } from '../host-tools.ts';
 
 const LAB = fileURLToPath(new URL('../../grader/cli/lab.js', import.meta.url));
 const haveMachine = existsSync(fileURLToPath(new URL('../../engine/machine.ts', import.meta.url)));
-const gccM32 = spawnSync('gcc', ['-m32', '-print-libgcc-file-name']).status === 0;
 
 const dir = mkdtempSync(join(tmpdir(), 'ringlab-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -193,7 +193,7 @@ describe('lab run refuses bad input with one line and status 2', () => {
   });
 });
 
-describe.skipIf(!haveMachine || !gccM32)('lab run on a kernel (needs engine/machine.ts and gcc -m32)', () => {
+describe.skipIf(!haveMachine)('lab run on a kernel (needs engine/machine.ts)', needs('gcc'), () => {
   it('passes COM1 and 0xE9 bytes through unchanged and exits with the debug-exit status', () => {
     // 'A' to COM1, then every byte 0..255 to 0xE9, then 'Z' to COM1; exit (3 << 1) | 1.
     const k = kernel('bytes', `

@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { needs } from '../host-tools.ts';
 
 const LAB = fileURLToPath(new URL('../../grader/cli/lab.js', import.meta.url));
 const GRADER = fileURLToPath(new URL('../../grader/', import.meta.url));
 const COURSE = fileURLToPath(new URL('../fixtures/course', import.meta.url));
-const gccM32 = spawnSync('gcc', ['-m32', '-print-libgcc-file-name']).status === 0;
 
 const tmp = mkdtempSync(join(tmpdir(), 'ringlab-select-'));
 const hidden = join(tmp, 'hidden');
@@ -48,7 +48,7 @@ describe('lab grade --test', () => {
     expect(run.stderr).toMatch(/^lab: --test 'hidden\/extra' matches no test .*; hidden tests are included only with --hidden DIR\n$/);
   });
 
-  it.skipIf(!gccM32)('one pattern runs the one test it matches; the maximum is that test\'s, and the summary says it is a selection', () => {
+  it('one pattern runs the one test it matches; the maximum is that test\'s, and the summary says it is a selection', { ...needs('gcc', 'bwrap'), timeout: 120_000 }, () => {
     const out = join(tmp, 'one');
     const run = lab('grade', '1', '--course', COURSE, '--test', 'BANNER/PRINTS', '--out', out);
     expect(run.stderr).toBe('');
@@ -58,20 +58,20 @@ describe('lab grade --test', () => {
     expect(run.stdout).toContain("A selection (--test BANNER/PRINTS): 1 of the lab's 2 tests ran, and the score counts only them.");
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { score: number; tests: { name: string; max_score: number }[] };
     expect(results.tests.map((t) => [t.name, t.max_score])).toEqual([['prints its banner on COM1', 6]]);
-  }, 120_000);
+  });
 
-  it.skipIf(!gccM32)('with --hidden, hidden tests are selectable too, and --test repeats', () => {
+  it('with --hidden, hidden tests are selectable too, and --test repeats', { ...needs('gcc', 'bwrap'), timeout: 120_000 }, () => {
     const run = lab('grade', '1', '--course', COURSE, '--hidden', hidden, '--test', 'exits', '--test', 'again');
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(testLines(run.stdout)).toEqual(['PASS 4/4  exits through isa-debug-exit with code 0', 'PASS 0/0  prints its banner again']);
     expect(run.stdout).toContain("A selection (--test exits --test again): 2 of the lab's 3 tests ran");
-  }, 120_000);
+  });
 
-  it.skipIf(!gccM32)('without --test nothing is called a selection', () => {
+  it('without --test nothing is called a selection', { ...needs('gcc', 'bwrap'), timeout: 120_000 }, () => {
     const run = lab('grade', '1', '--course', COURSE);
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('Score: 10/10');
     expect(run.stdout).not.toContain('selection');
-  }, 120_000);
+  });
 });

@@ -10,7 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkRelease, writeRelease } from '../../grader/release.ts';
 import { parseRegions } from '../../grader/solution-regions.ts';
+import { needs } from '../host-tools.ts';
 
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const LAB = fileURLToPath(new URL('../../grader/cli/lab.js', import.meta.url));
 const COURSE = fileURLToPath(new URL('../fixtures/course-regions', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'ringlab-release-test-'));
@@ -22,7 +24,7 @@ function lab(...args: string[]) {
 }
 
 describe('lab release', () => {
-  it('writes lab 1 with its solutions cut out and checks the starter score', () => {
+  it('writes lab 1 with its solutions cut out and checks the starter score', needs('gcc', 'bwrap'), () => {
     const out = join(work, 'lab1');
     const run = lab('release', '1', '--course', COURSE, '--out', out);
     expect(run.stderr).toBe('');
@@ -47,7 +49,7 @@ describe('lab release', () => {
     expect(readFileSync(join(out, 'labs/01-serial/tests/banner.ts'), 'utf8')).toContain("from '../../../grader/spec.ts'");
   });
 
-  it('keeps earlier labs\' solutions in a later lab\'s release', async () => {
+  it('keeps earlier labs\' solutions in a later lab\'s release', needs('gcc', 'bwrap'), async () => {
     const out = join(work, 'lab2');
     const { lab: lab2 } = await writeRelease(COURSE, 2, out);
     const kmain = readFileSync(join(out, 'labs/kernel/kmain.c'), 'utf8');
@@ -59,7 +61,7 @@ describe('lab release', () => {
     expect(check).toMatchObject({ ok: true, score: 2, maxScore: 5, expected: 2 });
   });
 
-  it('reports a starter score that differs from the manifest', async () => {
+  it('reports a starter score that differs from the manifest', needs('gcc', 'bwrap'), async () => {
     const out = join(work, 'leaky');
     const { lab: lab1 } = await writeRelease(COURSE, 1, out);
     // As if the solution had leaked into the release.
@@ -83,7 +85,6 @@ describe('lab release', () => {
 });
 
 describe('lab release of a tree with build outputs, caches and backups in it', () => {
-  const REPO = fileURLToPath(new URL('../../', import.meta.url));
   // A copy of this checkout's tool and course, so strays can be planted where
   // builds, caches and editors leave them without touching the real tree.
   const tool = join(work, 'tool');

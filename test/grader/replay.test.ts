@@ -10,12 +10,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { visibleText } from '../../grader/report/terminal.ts';
+import { hasTool, needs } from '../host-tools.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const LAB = join(REPO, 'grader/cli/lab.js');
 const COURSE = fileURLToPath(new URL('../fixtures/course', import.meta.url));
-const gccM32 = spawnSync('gcc', ['-m32', '-print-libgcc-file-name']).status === 0;
-const qemu = spawnSync('qemu-system-i386', ['--version']).status === 0;
 
 const tmp = mkdtempSync(join(tmpdir(), 'ringlab-replay-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -81,7 +80,7 @@ function timelineEvents(timeline: string[]): string[] {
   return timeline.filter((l) => !/^\[\s*\d+\] \S+ output "/.test(l));
 }
 
-describe.skipIf(!gccM32)('replaying a failed test (needs gcc -m32)', () => {
+describe('replaying a failed test', needs('gcc', 'bwrap'), () => {
   it('lab 3 with ESP0 never set: the printed command and the full lab run line reproduce the serial output and the events', () => {
     // A student's kernel that forgets ESP0: the first trap from ring 3 ends in a triple fault.
     const submission = join(tmp, 'no-esp0');
@@ -149,7 +148,7 @@ export default defineTest({
     const again = shell(full!);
     expect(again.status).toBe(1);
     expect(again.stdout).toBe(recorded.serial);
-    if (qemu) {
+    if (hasTool('qemu')) {
       const underQemu = shell(`timeout 60 ${qemuLine}`);
       expect(underQemu.stdout).toBe(recorded.serial);
       expect(underQemu.status).toBe(1);

@@ -2,7 +2,7 @@
 // checks what a student actually gets (no script runs, the reason is on screen,
 // nothing overflows a phone). Needs Debian's chromium; skips without it.
 
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -10,22 +10,18 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderHtml } from '../../grader/report/html.ts';
 import { sampleReport } from '../fixtures/reports/sample-reports.ts';
+import { chromiumPath, needs } from '../host-tools.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) {
-  console.warn(`report-browser: skipped: ${CHROMIUM} not found; install it with apt-get install -y chromium`);
-}
 const BUILD = fileURLToPath(new URL('../../build/', import.meta.url));
 
-describe.skipIf(!haveChromium)('HTML report in headless Chromium', () => {
+describe('HTML report in headless Chromium', needs('chromium'), () => {
   let browser: Browser;
   const dir = mkdtempSync(join(tmpdir(), 'ringlab-browser-'));
   const file = join(dir, 'report.html');
 
   beforeAll(async () => {
     writeFileSync(file, renderHtml(sampleReport()));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+    browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--headless', '--no-sandbox', '--disable-gpu'] });
   });
   afterAll(async () => {
     await browser?.close();

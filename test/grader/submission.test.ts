@@ -11,13 +11,11 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabError, parseManifest } from '../../grader/labs.ts';
 import { writeRelease } from '../../grader/release.ts';
-import { sandboxProblem } from '../../grader/sandbox.ts';
+import { needs } from '../host-tools.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const LAB = join(REPO, 'grader', 'cli', 'lab.js');
 const COURSE = join(REPO, 'test', 'fixtures', 'course');
-const gccM32 = spawnSync('gcc', ['-m32', '-print-libgcc-file-name']).status === 0;
-const canBuild = gccM32 && sandboxProblem() === null;
 
 const scratch = mkdtempSync(join(tmpdir(), 'ringlab-submission-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -44,7 +42,7 @@ function score(stdout: string): string | undefined {
   return /^Score: (\S+)/m.exec(stdout)?.[1];
 }
 
-describe.skipIf(!canBuild)('lab grade --submission', () => {
+describe('lab grade --submission', needs('gcc', 'bwrap'), () => {
   it("grades the student's kernel with the course's tests", () => {
     const good = lab(['grade', '1', '--course', COURSE, '--submission', studentRepo()]);
     expect(good.stderr).toBe('');
@@ -163,7 +161,7 @@ function courseCopy(): string {
   return root;
 }
 
-describe.skipIf(!canBuild)('each spec file counts once', () => {
+describe('each spec file counts once', needs('gcc', 'bwrap'), () => {
   it('a link in tests/ to a hidden spec does not count it twice nor make it public', () => {
     const root = courseCopy();
     const hidden = join(scratch, `hidden-${n++}`);

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { findLab } from '../../grader/labs.ts';
 import { applyMutant, loadMutants, MutantError, parseMutant } from '../../grader/mutants.ts';
 import { formatValidation, validateLab } from '../../grader/validate.ts';
+import { needs } from '../host-tools.ts';
 
 const LAB = fileURLToPath(new URL('../../grader/cli/lab.js', import.meta.url));
 const COURSE = fileURLToPath(new URL('../fixtures/course-regions', import.meta.url));
@@ -35,7 +36,7 @@ describe('applyMutant', () => {
 });
 
 describe('lab validate', () => {
-  it('passes the fixture: full marks for the reference, every mutant caught', () => {
+  it('passes the fixture: full marks for the reference, every mutant caught', needs('gcc', 'bwrap'), () => {
     const r = spawnSync(process.execPath, [LAB, 'validate', '1', '--course', COURSE], { timeout: 120_000, env: { ...process.env, LAB_HIDDEN: '' } });
     const stdout = r.stdout.toString();
     expect(r.stderr.toString()).toBe('');
@@ -46,7 +47,7 @@ describe('lab validate', () => {
     expect(stdout).toMatch(/wrong-exit-code +banner\/exits with code 0 +failed 0\/4 +ok/);
   });
 
-  it('reports a mutant that changes nothing observable', async () => {
+  it('reports a mutant that changes nothing observable', needs('gcc', 'bwrap'), async () => {
     const mutants = join(work, 'mutants');
     rmSync(mutants, { recursive: true, force: true });
     const { mkdirSync } = await import('node:fs');
@@ -66,7 +67,7 @@ describe('lab validate', () => {
     expect(text).toContain('1 of 1 mutants are not caught (harmless)');
   });
 
-  it('reports a mutant that does not compile instead of counting it as caught', async () => {
+  it('reports a mutant that does not compile instead of counting it as caught', needs('gcc', 'bwrap'), async () => {
     const mutants = join(work, 'broken-mutants');
     const { mkdirSync } = await import('node:fs');
     mkdirSync(mutants);

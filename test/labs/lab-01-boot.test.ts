@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { hasQemu, runBoth } from './reference-under-qemu.ts';
+import { needs } from '../host-tools.ts';
+import { runBoth } from './reference-under-qemu.ts';
 
 const LAB = fileURLToPath(new URL('../../grader/cli/lab.js', import.meta.url));
 const HIDDEN = fileURLToPath(new URL('../../labs/01-boot/hidden', import.meta.url));
@@ -19,7 +20,7 @@ function lab(...args: string[]) {
   return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }
 
-describe('lab 1: boot, serial console and GDT', () => {
+describe('lab 1: boot, serial console and GDT', needs('gcc', 'bwrap'), () => {
   it('the reference kernel scores full marks on the public and hidden tests', () => {
     const out = join(scratch, 'grade');
     const run = lab('grade', '1', '--hidden', HIDDEN, '--reveal', '--out', out);
@@ -47,8 +48,7 @@ describe('lab 1: boot, serial console and GDT', () => {
     expect(gdt).toContain('STUDENT lab1');
   });
 
-  it("the reference kernel prints the same under QEMU as on the lab PC, but for what QEMU's loader reports differently", (ctx) => {
-    if (!hasQemu()) ctx.skip();
+  it("the reference kernel prints the same under QEMU as on the lab PC, but for what QEMU's loader reports differently", needs('qemu'), () => {
     const { qemu, engine } = runBoth(1, 'lab=1');
     expect(engine.status).toBe(1);
     expect(qemu.status).toBe(1);

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { hasQemu, runBoth } from './reference-under-qemu.ts';
+import { needs } from '../host-tools.ts';
+import { runBoth } from './reference-under-qemu.ts';
 
 const LAB = fileURLToPath(new URL('../../grader/cli/lab.js', import.meta.url));
 const HIDDEN = fileURLToPath(new URL('../../labs/02-interrupts/hidden', import.meta.url));
@@ -19,7 +20,7 @@ function lab(...args: string[]) {
   return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }
 
-describe('lab 2: interrupts, exceptions, PIC and PIT', () => {
+describe('lab 2: interrupts, exceptions, PIC and PIT', needs('gcc', 'bwrap'), () => {
   it('the reference kernel scores full marks on the public and hidden tests', () => {
     const out = join(scratch, 'grade');
     const run = lab('grade', '2', '--hidden', HIDDEN, '--reveal', '--out', out);
@@ -47,8 +48,7 @@ describe('lab 2: interrupts, exceptions, PIC and PIT', () => {
     expect(source).toContain('STUDENT lab2');
   });
 
-  it('the reference kernel prints the same from "lab1: ok" on under QEMU as on the lab PC', (ctx) => {
-    if (!hasQemu()) ctx.skip();
+  it('the reference kernel prints the same from "lab1: ok" on under QEMU as on the lab PC', needs('qemu'), () => {
     const { qemu, engine } = runBoth(2, 'ticks=10 int80');
     expect(engine.status).toBe(1);
     expect(qemu.status).toBe(1);

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { hasQemu, runBoth } from './reference-under-qemu.ts';
+import { needs } from '../host-tools.ts';
+import { runBoth } from './reference-under-qemu.ts';
 
 const LAB = fileURLToPath(new URL('../../grader/cli/lab.js', import.meta.url));
 const HIDDEN = fileURLToPath(new URL('../../labs/03-usermode/hidden', import.meta.url));
@@ -19,7 +20,7 @@ function lab(...args: string[]) {
   return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }
 
-describe('lab 3: user mode, system calls and killing processes that fault', () => {
+describe('lab 3: user mode, system calls and killing processes that fault', needs('gcc', 'bwrap'), () => {
   it('the reference kernel scores full marks on the public and hidden tests', () => {
     const out = join(scratch, 'grade');
     const run = lab('grade', '3', '--hidden', HIDDEN, '--reveal', '--out', out);
@@ -46,8 +47,7 @@ describe('lab 3: user mode, system calls and killing processes that fault', () =
     expect(source).not.toContain('BEGIN SOLUTION');
     expect(source).toContain('STUDENT lab3');
   });
-  it('the reference kernel prints the same process lines under QEMU as on the lab PC', (ctx) => {
-    if (!hasQemu()) ctx.skip();
+  it('the reference kernel prints the same process lines under QEMU as on the lab PC', needs('qemu'), () => {
     const { qemu, engine } = runBoth(3, '', ['kread', 'yielder', 'iret0', 'sys-kptr', 'yielder', 'hello']);
     // The boot lines differ (memory map, command line); from the first process on they must not.
     const fromExec = (serial: string) => serial.slice(serial.indexOf('exec pid 1:'));

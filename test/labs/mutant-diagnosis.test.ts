@@ -15,6 +15,7 @@ import { applyMutant, loadMutants } from '../../grader/mutants.ts';
 import { runTest, type TestInputs } from '../../grader/run-test.ts';
 import { specLabel } from '../../grader/runner.ts';
 import { loadSpecFile, type TestSpec } from '../../grader/spec.ts';
+import { needs } from '../host-tools.ts';
 
 const COURSE = fileURLToPath(new URL('../../labs', import.meta.url));
 
@@ -56,7 +57,7 @@ for (const number of [1, 2, 3]) {
   const slug = lab.manifest.slug;
   const mutants = loadMutants(lab);
 
-  describe(`lab ${number} (${slug}): each mutant's headline names its cause`, () => {
+  describe(`lab ${number} (${slug}): each mutant's headline names its cause`, needs('gcc', 'bwrap'), () => {
     it('every mutant has a cause to check', () => {
       expect(mutants.map((m) => `${slug}/${m.name}`).filter((k) => !(k in CAUSES))).toEqual([]);
     });

@@ -9,10 +9,6 @@ import { fileURLToPath } from 'node:url';
 const LAB = fileURLToPath(new URL('../../grader/cli/lab.js', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-export function hasQemu(): boolean {
-  return spawnSync('qemu-system-i386', ['--version']).status === 0;
-}
-
 export interface BothRuns {
   qemu: { status: number | null; serial: string };
   engine: { status: number | null; serial: string };
