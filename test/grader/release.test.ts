@@ -3,7 +3,7 @@
 // itself to the manifest's starter score. What tools and editors leave in the
 // instructor's tree (built kernels, caches, backups) stays out of it.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -172,6 +172,39 @@ describe('lab release of a tree with build outputs, caches and backups in it', (
     } finally {
       rmSync(planted);
     }
+  });
+});
+
+describe('a released repository under git', needs('gcc', 'bwrap', 'git'), () => {
+  // What a student does first: npm ci, build and grade, then commit everything
+  // with git add -A. The release's .gitignore must keep out whatever the tools
+  // wrote meanwhile: kernels and programs, the compiled TypeScript, the report.
+  it('stages no build output after lab build and lab grade --out report', () => {
+    const out = join(work, 'student-git');
+    expect(lab('release', '1', '--course', COURSE, '--out', out, '--no-check').status).toBe(0);
+    // npm ci's node_modules/, a directory (as the .gitignore's node_modules/ needs), of this checkout's packages.
+    mkdirSync(join(out, 'node_modules'));
+    for (const name of readdirSync(join(REPO, 'node_modules'))) symlinkSync(join(REPO, 'node_modules', name), join(out, 'node_modules', name));
+    const inRelease = (...args: string[]) =>
+      spawnSync(process.execPath, [join(out, 'grader/cli/lab.js'), ...args], { cwd: out, timeout: 120_000, env: { ...process.env, LAB_HIDDEN: '' } });
+    expect(inRelease('build', '1').status).toBe(0);
+    expect(inRelease('grade', '1', '--out', 'report').status).toBe(1); // the starter fails some tests
+    const written = filesUnder(out);
+    expect(written.filter((f) => f.endsWith('kernel.elf')).length, 'a kernel was built').toBeGreaterThan(0);
+    expect(written.some((f) => f.startsWith('build/js/')), 'the grader compiled its TypeScript').toBe(true);
+    expect(written, 'the report was written').toContain('report/report.html');
+
+    // No user or system git configuration (a global excludes file) may hide what the release's .gitignore lets through.
+    const env = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' };
+    const git = (...args: string[]) => spawnSync('git', args, { cwd: out, env, encoding: 'utf8' });
+    expect(git('init', '-q').status).toBe(0);
+    expect(git('add', '-A').status).toBe(0);
+    const staged = git('ls-files', '-z').stdout.split('\0').filter((f) => f !== '');
+    expect(staged).toEqual(expect.arrayContaining(['.gitignore', 'labs/kernel/kmain.c', 'grader/cli/lab.js', 'labs/01-serial/handout.html']));
+    const built = staged.filter((f) =>
+      /^(build|report|node_modules)\//.test(f) || /(^|\/)\.cache\//.test(f) || /\.(o|elf)$/.test(f) ||
+      readFileSync(join(out, f)).subarray(0, 4).equals(Buffer.from('\x7fELF', 'latin1')));
+    expect(built, 'files git add -A staged that a tool wrote').toEqual([]);
   });
 });
 
