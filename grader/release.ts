@@ -265,8 +265,9 @@ mark what to write. The handout is \`labs/${folder}/handout.md\` (and
 
 ## Set up (once)
 
-Node.js 20 or later, and a 32-bit C toolchain (on Debian or Ubuntu:
-\`sudo apt-get install gcc-multilib\`, or clang and lld), then:
+Node.js 20 or later, a 32-bit C toolchain, and bubblewrap, the sandbox the
+grader compiles in (on Debian or Ubuntu: \`sudo apt-get install gcc-multilib
+bubblewrap\`; clang and lld work too, with \`CC=clang\`), then:
 
 \`\`\`sh
 npm ci
