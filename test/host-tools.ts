@@ -24,8 +24,8 @@ declare module 'vitest' {
   }
 }
 
-export const HIDE_ENV = 'RINGLAB_TEST_HIDE';
-export const REQUIRE_ENV = 'RINGLAB_TEST_REQUIRE_TOOLS';
+const HIDE_ENV = 'RINGLAB_TEST_HIDE';
+const REQUIRE_ENV = 'RINGLAB_TEST_REQUIRE_TOOLS';
 
 /** A tool is named by what it is, and probed by using it the way the suites do. */
 const TOOLS = {
@@ -66,13 +66,13 @@ function hidden(): Set<string> {
 
 /**
  * Why the suite cannot run here, or undefined when every tool is usable.
- * Under RINGLAB_TEST_REQUIRE_TOOLS a missing tool throws instead.
+ * Under RINGLAB_TEST_REQUIRE_TOOLS=1 a missing tool throws instead.
  */
 export function missing(...tools: Tool[]): string | undefined {
   const reasons = tools.map(problemWith).filter((r): r is string => r !== undefined);
   if (reasons.length === 0) return undefined;
   const reason = reasons.join('; ');
-  if (process.env[REQUIRE_ENV]) throw new Error(`${reason}, and ${REQUIRE_ENV} says every tool must be there`);
+  if (process.env[REQUIRE_ENV] === '1') throw new Error(`${reason}, and ${REQUIRE_ENV} says every tool must be there`);
   return reason;
 }
 
