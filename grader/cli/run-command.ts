@@ -4,7 +4,7 @@
 // --test ID` replays one test of lab N: the lab built as `lab grade` builds it,
 // and that test's machine as the grader sets it up (run-lab-test.ts).
 
-import { closeSync, constants, fstatSync, openSync, readSync, type Stats, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats, statSync, writeSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { basename } from 'node:path';
 import { type Command, Option } from 'commander';
@@ -175,7 +175,7 @@ export async function runMachine(config: MachineConfig, options: RunDisplay): Pr
     machine.subscribe((event) => {
       if (event.type === 'output') return;
       stdout.flush();
-      process.stderr.write(formatEvent(event) + '\n');
+      writeBlocking(STDERR, `${formatEvent(event)}\n`);
     }, { ports: trace.has('io') });
   }
   const started = performance.now();
@@ -188,7 +188,7 @@ export async function runMachine(config: MachineConfig, options: RunDisplay): Pr
   const seconds = (performance.now() - started) / 1000;
   if (trace.has('insn')) {
     for (const insn of machine.recentInstructions()) {
-      process.stderr.write(`[${String(insn.icount).padStart(11)}] ring ${insn.cpl} ${insn.eip.toString(16).padStart(8, '0')}  ${insn.text}\n`);
+      writeBlocking(STDERR, `[${String(insn.icount).padStart(11)}] ring ${insn.cpl} ${insn.eip.toString(16).padStart(8, '0')}  ${insn.text}\n`);
     }
   }
 
@@ -337,6 +337,28 @@ function readModule(spec: string, ramMiB: number): ModuleImage {
   return programModule(basename(file).replace(/\.elf$/, ''), bytes, args);
 }
 
+const STDOUT = 1;
+const STDERR = 2;
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Writes all of `data` before returning, waiting while a pipe is full. The
+ * machine runs synchronously, so Node's own stream writes would queue in
+ * memory behind a slow reader (`lab run --trace | less`) without bound; this
+ * makes the reader's pace the machine's.
+ */
+function writeBlocking(fd: number, data: string | Uint8Array): void {
+  let bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  while (bytes.length > 0) {
+    try {
+      bytes = bytes.subarray(writeSync(fd, bytes));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      Atomics.wait(pause, 0, 0, 1);
+    }
+  }
+}
+
 /**
  * Guest output on its way to stdout, bytes unchanged. A UART delivers a byte
  * at a time; writing each one would cost a system call per byte, so lines are
@@ -355,7 +377,7 @@ class GuestOutput {
 
   flush(): void {
     if (this.size === 0) return;
-    process.stdout.write(Buffer.concat(this.pending, this.size));
+    writeBlocking(STDOUT, Buffer.concat(this.pending, this.size));
     this.pending = [];
     this.size = 0;
   }

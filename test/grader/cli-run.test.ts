@@ -356,6 +356,49 @@ idtr: .word 0x7ff
     expect(lines.at(-1)).toMatch(/^lab: triple fault: /);
   });
 
+  it('--trace waits for a reader that does not keep up, instead of queueing the trace in memory', async () => {
+    // #UD whose handler is a UD2: one trace line per delivery, for ever.
+    const storm = kernel('ud-storm', `
+  lgdt gdtr
+  ljmp $0x08, $1f
+1:
+  mov $0x10, %ax
+  mov %ax, %ds
+  mov %ax, %ss
+  mov $0x08, %ax
+  movl $handler, %edx
+  movw %dx, idt + 6 * 8
+  movw %ax, idt + 6 * 8 + 2
+  movw $0x8e00, idt + 6 * 8 + 4
+  shr $16, %edx
+  movw %dx, idt + 6 * 8 + 6
+  lidt idtr
+  mov $0x80000, %esp
+handler:
+  ud2
+  .data
+  .align 8
+idt: .fill 7 * 8, 1, 0
+idtr: .word 7 * 8 - 1
+  .long idt
+gdt: .quad 0, 0x00cf9a000000ffff, 0x00cf92000000ffff
+gdtr: .word 3 * 8 - 1
+  .long gdt
+`);
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [LAB, 'run', '--kernel', storm, '--trace'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    try {
+      // Nobody reads stderr: the pipe fills at once, and the machine must wait for it.
+      child.stderr.pause();
+      await new Promise((resolve) => setTimeout(resolve, 4000));
+      const rssKiB = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1]);
+      expect(rssKiB).toBeGreaterThan(0);
+      expect(rssKiB).toBeLessThan(200 * 1024);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
   it('--trace refuses kinds it does not know', () => {
     const run = lab('run', '--kernel', kernel('any', '  hlt\n'), '--trace=everything');
     expect(run.status).toBe(2);
