@@ -52,7 +52,7 @@ async function releaseCommand(n: string, options: ReleaseCommandOptions): Promis
     if (!options.check) return 0;
     const check = await checkRelease(out, lab, options.cc ? { cc: options.cc } : {});
     if (check.ok) {
-      process.stdout.write(`check: the starter builds and scores ${check.score}/${check.maxScore}, the manifest's starterScore\n`);
+      process.stdout.write(`check: the starter builds and scores ${check.score}/${check.maxScore}, as lab.json's starterScore expects\n`);
       return 0;
     }
     if (check.summary) process.stdout.write(check.summary.endsWith('\n') ? check.summary : `${check.summary}\n`);
