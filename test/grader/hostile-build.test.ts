@@ -116,21 +116,15 @@ describe('the build sandbox bounds what a compile may cost', needs('gcc', 'bwrap
     expect(spawnSync('pgrep', ['-f', marker]).stdout.toString()).toBe('');
   });
 
-  it('a preprocessor loop that prints nothing ends at the CPU limit, leaving no compiler running', async () => {
+  it.each([
+    { limit: 'the CPU limit', limits: { cpuSeconds: 2, wallSeconds: 30 }, said: 'stopped after 2 s of CPU time' },
+    { limit: 'the wall-clock limit', limits: { cpuSeconds: 60, wallSeconds: 2 }, said: 'the build step was stopped after 2 s' },
+  ])('a preprocessor loop that prints nothing ends at $limit, leaving no compiler running', async ({ limits, said }) => {
     const root = course();
-    const marker = `cpuinc${process.pid}x${n}`;
+    const marker = `silentinc${process.pid}x${n}`;
     selfIncluding(root, marker, true);
-    const log = failedLog(await build(root, { cpuSeconds: 2, wallSeconds: 30 }));
-    expect(log).toContain('stopped after 2 s of CPU time');
-    expect(spawnSync('pgrep', ['-f', marker]).stdout.toString()).toBe('');
-  });
-
-  it('the wall-clock limit kills the whole step', async () => {
-    const root = course();
-    const marker = `wallinc${process.pid}x${n}`;
-    selfIncluding(root, marker, true);
-    const log = failedLog(await build(root, { cpuSeconds: 60, wallSeconds: 2 }));
-    expect(log).toContain('the build step was stopped after 2 s');
+    const log = failedLog(await build(root, limits));
+    expect(log).toContain(said);
     expect(spawnSync('pgrep', ['-f', marker]).stdout.toString()).toBe('');
   });
 
