@@ -1,8 +1,10 @@
 // Choosing tests by name: `lab grade N --test PATTERN` runs the tests a
 // pattern matches, `lab run N --test PATTERN` replays the one test it names.
-// A pattern is a piece of a test's id ("faults/cli", the spec file's name and
-// the test's name) or of its name, compared without regard to case; there
-// are no wildcards, so any text copied from a report works as it is.
+// A pattern is the start of test ids ("hello" for every test of hello.ts,
+// "faults/cli" for one), or, when it starts no id, a piece of an id or of a
+// test's name, compared without regard to case; there are no wildcards, so
+// any text copied from a report works as it is. Ids come first so that a
+// spec file's name selects its tests, not every test whose name mentions it.
 
 import type { ListedTest } from './runner.ts';
 
@@ -17,24 +19,30 @@ export class SelectionError extends Error {
 /** How many ids an error message lists as examples. */
 const EXAMPLES = 4;
 
-export function matches(test: Selectable, pattern: string): boolean {
+/** The tests `pattern` selects: those whose id starts with it, else those with it anywhere in the id or the name. */
+export function matching<T extends Selectable>(tests: readonly T[], pattern: string): T[] {
   const p = pattern.toLowerCase();
-  return test.id.toLowerCase().includes(p) || test.testName.toLowerCase().includes(p);
+  const byStart = tests.filter((t) => t.id.toLowerCase().startsWith(p));
+  if (byStart.length > 0) return byStart;
+  return tests.filter((t) => t.id.toLowerCase().includes(p) || t.testName.toLowerCase().includes(p));
 }
 
-/** The tests any of `patterns` matches, in their order; throws SelectionError for a pattern that matches none. */
+/** The tests any of `patterns` selects, in their order; throws SelectionError for a pattern that selects none. */
 export function selectTests<T extends Selectable>(tests: readonly T[], patterns: readonly string[]): T[] {
+  const chosen = new Set<T>();
   for (const pattern of patterns) {
-    if (!tests.some((t) => matches(t, pattern))) throw new SelectionError(noMatch(tests, pattern));
+    const found = matching(tests, pattern);
+    if (found.length === 0) throw new SelectionError(noMatch(tests, pattern));
+    for (const t of found) chosen.add(t);
   }
-  return tests.filter((t) => patterns.some((p) => matches(t, p)));
+  return tests.filter((t) => chosen.has(t));
 }
 
 /** The one test `pattern` names: the test whose id it is, else the only test it matches. */
 export function pickTest<T extends Selectable>(tests: readonly T[], pattern: string): T {
   const exact = tests.find((t) => t.id.toLowerCase() === pattern.toLowerCase());
   if (exact) return exact;
-  const found = tests.filter((t) => matches(t, pattern));
+  const found = matching(tests, pattern);
   if (found.length === 1) return found[0]!;
   if (found.length === 0) throw new SelectionError(noMatch(tests, pattern));
   throw new SelectionError(
@@ -51,7 +59,8 @@ export function shortId(test: Selectable, tests: readonly Selectable[]): string 
   for (let end = 1; end < test.id.length; end++) {
     if (!/[ :]/.test(test.id[end]!) || /[ :]/.test(test.id[end - 1]!)) continue;
     const key = test.id.slice(0, end);
-    if (tests.every((t) => t.id === test.id || !matches(t, key))) return key;
+    const picked = matching(tests, key);
+    if (picked.length === 1 && picked[0] === test) return key;
   }
   return test.id;
 }

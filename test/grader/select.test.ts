@@ -26,6 +26,16 @@ describe('selectTests', () => {
     expect(selectTests(tests, ['sti: STI']).map((t) => t.id)).toEqual([tests[3]!.id]);
   });
 
+  it("a spec file's name selects that file's tests, not every test whose name mentions it", () => {
+    const lab3: Selectable[] = [
+      { id: 'faults/cli: CLI kills the process, then hello runs', testName: 'cli: CLI kills the process, then hello runs' },
+      { id: 'hello/hello runs in ring 3', testName: 'hello runs in ring 3' },
+      { id: 'hello/two processes take turns', testName: 'two processes take turns' },
+    ];
+    expect(selectTests(lab3, ['hello']).map((t) => t.id)).toEqual([lab3[1]!.id, lab3[2]!.id]);
+    expect(selectTests(lab3, ['then hello']).map((t) => t.id)).toEqual([lab3[0]!.id]);
+  });
+
   it('has no wildcards: * is a character like any other', () => {
     expect(() => selectTests(tests, ['faults/*'])).toThrow(SelectionError);
   });
@@ -71,7 +81,7 @@ describe('shortId', () => {
   });
 
   it('falls back to the whole id when no shorter start is unique', () => {
-    const nested: Selectable[] = [{ id: 'a/b c', testName: 'b c' }, { id: 'x/a/b c d', testName: 'a/b c d' }];
+    const nested: Selectable[] = [{ id: 'a/b c', testName: 'b c' }, { id: 'a/b c d', testName: 'b c d' }];
     expect(shortId(nested[0]!, nested)).toBe('a/b c');
     expect(pickTest(nested, shortId(nested[0]!, nested)).id).toBe('a/b c');
   });
