@@ -33,7 +33,7 @@ export interface LabSetup {
 
 /** --test, as `lab grade` and `lab run` explain it. */
 export const TEST_PATTERN_HELP =
-  "a piece of a test's id (file/name, e.g. faults/cli) or name, any case, no wildcards";
+  "the start of test ids (file/name, e.g. faults/cli; hello for hello.ts's tests), else a piece of an id or name; any case, no wildcards";
 
 /** Adds --course, --submission, --hidden, --cc and --no-sandbox to `command`. */
 export function addLabOptions(command: Command): Command {
