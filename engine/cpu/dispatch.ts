@@ -1,4 +1,5 @@
-// Opcode dispatch: prefixes, and the one- and two-byte opcode maps.
+// The dispatch table: prefixes, and the one- and two-byte opcode maps, built
+// once from the instruction families in ops/ (see opcode-family.ts).
 //
 // Each map has two halves, for 32-bit and 16-bit operand size, so handlers
 // never test the 0x66 prefix themselves unless they share code across sizes.
@@ -7,32 +8,23 @@
 import type { CPU } from './cpu.ts';
 import { Seg } from './cpu.ts';
 import { CpuException, Vector } from './exceptions.ts';
+import { buildOpcodeTable, O16, OpcodeFamily, TWO_BYTE, type Op } from './opcode-family.ts';
+import { arithOpcodes } from './ops/arith.ts';
+import { atomicOpcodes } from './ops/atomic.ts';
+import { bcdOpcodes } from './ops/bcd.ts';
+import { bitsOpcodes } from './ops/bits.ts';
+import { controlOpcodes } from './ops/control.ts';
+import { interruptOpcodes } from './ops/interrupt.ts';
+import { moveOpcodes } from './ops/move.ts';
+import { multiplyOpcodes } from './ops/multiply.ts';
+import { segmentOpcodes } from './ops/segment.ts';
+import { shiftOpcodes } from './ops/shift.ts';
+import { stackOpcodes } from './ops/stack.ts';
+import { stringOpcodes } from './ops/string.ts';
+import { systemOpcodes } from './ops/system.ts';
+import { x87Opcodes } from './ops/x87.ts';
 
-export type Op = (cpu: CPU) => void;
-
-const O16 = 0x100;
-const TWO_BYTE = 0x200;
-
-export const table: Op[] = new Array(0x400);
-
-/** Register `op` for `opcode` (0x0F-prefixed when `twoByte`) at the operand sizes given. */
-export function def(opcode: number, op: Op, sizes: '16' | '32' | 'both' = 'both', twoByte = false): void {
-  const base = opcode | (twoByte ? TWO_BYTE : 0);
-  if (sizes !== '16') table[base] = op;
-  if (sizes !== '32') table[base | O16] = op;
-}
-
-/** Register a one-byte opcode with separate 32- and 16-bit handlers. */
-export function def2(opcode: number, op32: Op, op16: Op): void {
-  table[opcode] = op32;
-  table[opcode | O16] = op16;
-}
-
-/** Register a two-byte (0F xx) opcode for both sizes, or separate handlers per size. */
-export function def0F(opcode: number, op32: Op, op16: Op = op32): void {
-  table[opcode | TWO_BYTE] = op32;
-  table[opcode | TWO_BYTE | O16] = op16;
-}
+export type { Op };
 
 /** Execute one instruction at CS:EIP (prefix state must be reset by the caller). */
 export function dispatch(cpu: CPU): void {
@@ -59,18 +51,25 @@ function undefinedOpcode(cpu: CPU): void {
   cpu.undefinedOpcode(`undefined opcode ${bytes.join(' ')}`);
 }
 
-for (let i = 0; i < table.length; i++) table[i] = undefinedOpcode;
-
-def(0x0f, twoByte);
-def(0x26, (cpu) => { cpu.segOvr = Seg.ES; prefix(cpu); });
-def(0x2e, (cpu) => { cpu.segOvr = Seg.CS; prefix(cpu); });
-def(0x36, (cpu) => { cpu.segOvr = Seg.SS; prefix(cpu); });
-def(0x3e, (cpu) => { cpu.segOvr = Seg.DS; prefix(cpu); });
-def(0x64, (cpu) => { cpu.segOvr = Seg.FS; prefix(cpu); });
-def(0x65, (cpu) => { cpu.segOvr = Seg.GS; prefix(cpu); });
-def(0x66, (cpu) => { cpu.o16 = true; prefix(cpu); });
-def(0x67, (cpu) => { cpu.a16 = true; prefix(cpu); });
+const prefixOpcodes = new OpcodeFamily('dispatch.ts (prefixes)');
+prefixOpcodes.def(0x0f, twoByte);
+prefixOpcodes.def(0x26, (cpu) => { cpu.segOvr = Seg.ES; prefix(cpu); });
+prefixOpcodes.def(0x2e, (cpu) => { cpu.segOvr = Seg.CS; prefix(cpu); });
+prefixOpcodes.def(0x36, (cpu) => { cpu.segOvr = Seg.SS; prefix(cpu); });
+prefixOpcodes.def(0x3e, (cpu) => { cpu.segOvr = Seg.DS; prefix(cpu); });
+prefixOpcodes.def(0x64, (cpu) => { cpu.segOvr = Seg.FS; prefix(cpu); });
+prefixOpcodes.def(0x65, (cpu) => { cpu.segOvr = Seg.GS; prefix(cpu); });
+prefixOpcodes.def(0x66, (cpu) => { cpu.o16 = true; prefix(cpu); });
+prefixOpcodes.def(0x67, (cpu) => { cpu.a16 = true; prefix(cpu); });
 // LOCK is accepted: the lab PC has one CPU, so every instruction is atomic already.
-def(0xf0, prefix);
-def(0xf2, (cpu) => { cpu.rep = 2; prefix(cpu); });
-def(0xf3, (cpu) => { cpu.rep = 1; prefix(cpu); });
+prefixOpcodes.def(0xf0, prefix);
+prefixOpcodes.def(0xf2, (cpu) => { cpu.rep = 2; prefix(cpu); });
+prefixOpcodes.def(0xf3, (cpu) => { cpu.rep = 1; prefix(cpu); });
+
+/** Every opcode the lab PC has, one handler each; the rest raise #UD. */
+export const table: Op[] = buildOpcodeTable([
+  prefixOpcodes,
+  arithOpcodes, multiplyOpcodes, bcdOpcodes, shiftOpcodes, bitsOpcodes,
+  moveOpcodes, stackOpcodes, stringOpcodes, atomicOpcodes, controlOpcodes,
+  interruptOpcodes, segmentOpcodes, systemOpcodes, x87Opcodes,
+], undefinedOpcode);

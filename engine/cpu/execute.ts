@@ -3,10 +3,9 @@
 // table call and one count per instruction.
 
 import type { CPU } from './cpu.ts';
-import { table } from './decode.ts';
+import { table } from './dispatch.ts';
 import { CACHE_MASK, type BlockCache } from './compile/block-cache.ts';
 import type { Block } from './compile/block-compiler.ts';
-import './ops/index.ts';
 
 /**
  * Execute one instruction, whatever the previous one requested of the run

@@ -19,7 +19,7 @@
 
 import type { CPU } from '../cpu.ts';
 import { CF, Lazy, OF } from '../flags.ts';
-import { table } from '../decode.ts';
+import { table } from '../dispatch.ts';
 import { commitFlags, shiftRotate } from '../ops/shift.ts';
 import { div, idiv, imul32, imulOneOperand, mul } from '../ops/multiply.ts';
 import { alu } from '../ops/arith.ts';

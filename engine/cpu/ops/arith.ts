@@ -3,9 +3,12 @@
 // dispatch to the multiply and divide instructions.
 
 import type { CPU } from '../cpu.ts';
-import { def, def2 } from '../decode.ts';
 import { CF, Lazy, MASK } from '../flags.ts';
 import { div, idiv, imulOneOperand, mul } from './multiply.ts';
+import { OpcodeFamily } from '../opcode-family.ts';
+
+export const arithOpcodes = new OpcodeFamily('ops/arith.ts');
+const { def, def2 } = arithOpcodes;
 
 const enum AluOp { Add = 0, Or = 1, Adc = 2, Sbb = 3, And = 4, Sub = 5, Xor = 6, Cmp = 7 }
 

@@ -8,10 +8,13 @@
 
 import type { CPU } from '../cpu.ts';
 import { Reg } from '../cpu.ts';
-import { def, def0F, def2 } from '../decode.ts';
 import { ZF } from '../flags.ts';
 import { TLB_VALID } from '../../memory/tlb.ts';
 import { alu } from './arith.ts';
+import { OpcodeFamily } from '../opcode-family.ts';
+
+export const atomicOpcodes = new OpcodeFamily('ops/atomic.ts');
+const { def, def0F, def2 } = atomicOpcodes;
 
 const ADD = 0;
 const CMP = 7;

@@ -10,9 +10,12 @@
 
 import type { CPU } from '../cpu.ts';
 import { Reg } from '../cpu.ts';
-import { def, def2 } from '../decode.ts';
 import { Vector } from '../exceptions.ts';
 import { AF, CF, FIXED_ONE, PF, SF, ZF } from '../flags.ts';
+import { OpcodeFamily } from '../opcode-family.ts';
+
+export const bcdOpcodes = new OpcodeFamily('ops/bcd.ts');
+const { def, def2 } = bcdOpcodes;
 
 /** The EFLAGS bits that SAHF and LAHF move: bits 0..7 apart from the fixed ones. */
 const AH_FLAGS = SF | ZF | AF | PF | CF;

@@ -12,9 +12,12 @@
 //   - BSWAP with the 0x66 prefix (SDM: undefined) swaps all 32 bits, as QEMU does.
 
 import type { CPU } from '../cpu.ts';
-import { def0F } from '../decode.ts';
-import type { Op } from '../decode.ts';
+import type { Op } from '../opcode-family.ts';
 import { CF, Lazy, MASK } from '../flags.ts';
+import { OpcodeFamily } from '../opcode-family.ts';
+
+export const bitsOpcodes = new OpcodeFamily('ops/bits.ts');
+const { def0F } = bitsOpcodes;
 
 const enum BitOp { Bt = 0, Bts = 1, Btr = 2, Btc = 3 }
 

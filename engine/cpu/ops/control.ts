@@ -3,9 +3,12 @@
 
 import type { CPU } from '../cpu.ts';
 import { Reg } from '../cpu.ts';
-import { def, def0F, def2 } from '../decode.ts';
 import { incDec } from './arith.ts';
 import { farCall, farJump, farReturn } from './segment.ts';
+import { OpcodeFamily } from '../opcode-family.ts';
+
+export const controlOpcodes = new OpcodeFamily('ops/control.ts');
+const { def, def0F, def2 } = controlOpcodes;
 
 // JMP rel8 / rel32 / rel16
 def(0xeb, (cpu) => {

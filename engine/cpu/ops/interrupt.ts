@@ -3,7 +3,6 @@
 
 import type { CPU } from '../cpu.ts';
 import { Reg, Seg } from '../cpu.ts';
-import { def, def2 } from '../decode.ts';
 import { CpuException, MachineStop, Vector } from '../exceptions.ts';
 import { IF, IOPL, NT, VM, WRITABLE } from '../flags.ts';
 import { deliverInterrupt, deliveryEvent, InterruptKind } from '../interrupts.ts';
@@ -11,6 +10,10 @@ import {
   ACC_CODE, ACC_CONFORMING, ACC_PRESENT, ACC_S, ACC_WRITABLE_OR_READABLE,
   descriptorDpl, hex16, hex32, loadSegmentCache, nullInaccessibleSegments, readDescriptor,
 } from './segment.ts';
+import { OpcodeFamily } from '../opcode-family.ts';
+
+export const interruptOpcodes = new OpcodeFamily('ops/interrupt.ts');
+const { def, def2 } = interruptOpcodes;
 
 /** INT n, INT3 and INTO are traps: the frame returns to the next instruction. */
 function softwareInterrupt(cpu: CPU, vector: number): void {

@@ -2,7 +2,10 @@
 // moffs forms, MOVZX/MOVSX, LEA, XLAT.
 
 import type { CPU } from '../cpu.ts';
-import { def, def0F, def2 } from '../decode.ts';
+import { OpcodeFamily } from '../opcode-family.ts';
+
+export const moveOpcodes = new OpcodeFamily('ops/move.ts');
+const { def, def0F, def2 } = moveOpcodes;
 
 // 88 Eb,Gb  89 Ev,Gv  8A Gb,Eb  8B Gv,Ev
 def(0x88, (cpu) => {

@@ -12,9 +12,12 @@
 
 import type { CPU } from '../cpu.ts';
 import { Reg } from '../cpu.ts';
-import { def2, def0F } from '../decode.ts';
 import { Vector } from '../exceptions.ts';
 import { CF, Lazy, OF } from '../flags.ts';
+import { OpcodeFamily } from '../opcode-family.ts';
+
+export const multiplyOpcodes = new OpcodeFamily('ops/multiply.ts');
+const { def0F, def2 } = multiplyOpcodes;
 
 /** CF = OF = `overflow`; SF, ZF, PF from `low` (the product masked to `size`); AF = 0. */
 function setProductFlags(cpu: CPU, low: number, size: number, overflow: boolean): void {

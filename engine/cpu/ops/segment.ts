@@ -5,9 +5,12 @@
 
 import type { CPU } from '../cpu.ts';
 import { Reg, Seg } from '../cpu.ts';
-import { def, def0F } from '../decode.ts';
 import { CpuException, MachineStop, Vector } from '../exceptions.ts';
 import { Access } from '../../memory/paging.ts';
+import { OpcodeFamily } from '../opcode-family.ts';
+
+export const segmentOpcodes = new OpcodeFamily('ops/segment.ts');
+const { def, def0F } = segmentOpcodes;
 
 /** A descriptor as read from the GDT or LDT. */
 export interface Descriptor {

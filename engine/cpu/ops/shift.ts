@@ -16,9 +16,12 @@
 // a memory operand is still read, so an unreadable operand still faults.
 
 import type { CPU } from '../cpu.ts';
-import { def0F, def2, def } from '../decode.ts';
-import type { Op } from '../decode.ts';
+import type { Op } from '../opcode-family.ts';
 import { ARITH, CF, MASK, OF } from '../flags.ts';
+import { OpcodeFamily } from '../opcode-family.ts';
+
+export const shiftOpcodes = new OpcodeFamily('ops/shift.ts');
+const { def, def0F, def2 } = shiftOpcodes;
 
 const enum ShiftOp { Rol = 0, Ror = 1, Rcl = 2, Rcr = 3, Shl = 4, Shr = 5, Sal = 6, Sar = 7 }
 

@@ -3,8 +3,11 @@
 
 import type { CPU } from '../cpu.ts';
 import { Reg } from '../cpu.ts';
-import { def2 } from '../decode.ts';
 import { IF, IOPL, RF, VM, WRITABLE } from '../flags.ts';
+import { OpcodeFamily } from '../opcode-family.ts';
+
+export const stackOpcodes = new OpcodeFamily('ops/stack.ts');
+const { def2 } = stackOpcodes;
 
 for (let r = 0; r < 8; r++) {
   // PUSH ESP pushes the value ESP had before the instruction (the argument is read first).

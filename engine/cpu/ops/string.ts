@@ -19,12 +19,15 @@
 
 import type { CPU } from '../cpu.ts';
 import { Reg, Seg } from '../cpu.ts';
-import { def, def2 } from '../decode.ts';
-import type { Op } from '../decode.ts';
+import type { Op } from '../opcode-family.ts';
 import { DF } from '../flags.ts';
 import { TLB_VALID } from '../../memory/tlb.ts';
 import { alu } from './arith.ts';
 import { checkIoPermission } from './system.ts';
+import { OpcodeFamily } from '../opcode-family.ts';
+
+export const stringOpcodes = new OpcodeFamily('ops/string.ts');
+const { def, def2 } = stringOpcodes;
 
 const CMP = 7;
 

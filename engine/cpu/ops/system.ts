@@ -4,11 +4,14 @@
 
 import type { CPU } from '../cpu.ts';
 import { Reg, Seg } from '../cpu.ts';
-import { def, def0F } from '../decode.ts';
 import { CF, DF, IF, IOPL, RF, VM } from '../flags.ts';
 import { MachineStop, Vector } from '../exceptions.ts';
 import { CR0_PE, CR0_PG, CR0_WP, CR4_PGE, CR4_PSE } from '../../memory/paging.ts';
 import { ACC_PRESENT, hex16, loadSegmentCache, readDescriptor, readSystem32, writeSystem8, type Descriptor } from './segment.ts';
+import { OpcodeFamily } from '../opcode-family.ts';
+
+export const systemOpcodes = new OpcodeFamily('ops/system.ts');
+const { def, def0F } = systemOpcodes;
 
 const CR0_TS = 1 << 3;
 const CR0_EM = 1 << 2;

@@ -9,8 +9,11 @@
 // ENDBR32), which compilers emit freely and which execute as NOPs.
 
 import type { CPU } from '../cpu.ts';
-import { def, def0F } from '../decode.ts';
 import { Vector } from '../exceptions.ts';
+import { OpcodeFamily } from '../opcode-family.ts';
+
+export const x87Opcodes = new OpcodeFamily('ops/x87.ts');
+const { def, def0F } = x87Opcodes;
 
 const CR0_MP = 1 << 1;
 const CR0_EM = 1 << 2;

@@ -1,0 +1,69 @@
+// One instruction family's entries in the opcode maps. Each ops/ file fills one
+// family; dispatch.ts builds the dispatch table from the list of families and
+// refuses an opcode that two of them define.
+//
+// Index of an entry: opcode | (0x100 for the 16-bit operand-size half) | (0x200 for the 0F map).
+
+import type { CPU } from './cpu.ts';
+
+export type Op = (cpu: CPU) => void;
+
+export const O16 = 0x100;
+export const TWO_BYTE = 0x200;
+export const TABLE_SIZE = 0x400;
+
+export interface OpcodeEntry {
+  readonly index: number;
+  readonly op: Op;
+}
+
+export class OpcodeFamily {
+  readonly entries: OpcodeEntry[] = [];
+
+  /** `name` says where the family lives, for the error when two families claim one opcode. */
+  constructor(readonly name: string) {}
+
+  /** Define `op` for `opcode` (0x0F-prefixed when `twoByte`) at the operand sizes given. */
+  readonly def = (opcode: number, op: Op, sizes: '16' | '32' | 'both' = 'both', twoByte = false): void => {
+    const base = opcode | (twoByte ? TWO_BYTE : 0);
+    if (sizes !== '16') this.entries.push({ index: base, op });
+    if (sizes !== '32') this.entries.push({ index: base | O16, op });
+  };
+
+  /** Define a one-byte opcode with separate 32- and 16-bit handlers. */
+  readonly def2 = (opcode: number, op32: Op, op16: Op): void => {
+    this.entries.push({ index: opcode, op: op32 }, { index: opcode | O16, op: op16 });
+  };
+
+  /** Define a two-byte (0F xx) opcode for both sizes, or separate handlers per size. */
+  readonly def0F = (opcode: number, op32: Op, op16: Op = op32): void => {
+    this.entries.push({ index: opcode | TWO_BYTE, op: op32 }, { index: opcode | TWO_BYTE | O16, op: op16 });
+  };
+}
+
+/** The opcode an index names, as the SDM writes it: `66 0F B1`. */
+export function describeOpcode(index: number): string {
+  const hex = (n: number) => n.toString(16).toUpperCase().padStart(2, '0');
+  return `${index & O16 ? '66 ' : ''}${index & TWO_BYTE ? '0F ' : ''}${hex(index & 0xff)}`;
+}
+
+/**
+ * The dispatch table: every family's entries, in the order given; `fallback`
+ * everywhere no family defines. Two definitions of one opcode are a bug in the
+ * engine, reported here when the table is built rather than left to the last one.
+ */
+export function buildOpcodeTable(families: readonly OpcodeFamily[], fallback: Op): Op[] {
+  const table: Op[] = new Array<Op>(TABLE_SIZE).fill(fallback);
+  const owner: (string | undefined)[] = new Array<string | undefined>(TABLE_SIZE);
+  for (const family of families) {
+    for (const { index, op } of family.entries) {
+      const previous = owner[index];
+      if (previous !== undefined) {
+        throw new Error(`opcode ${describeOpcode(index)} is defined twice, by ${previous} and by ${family.name}; an opcode has one handler`);
+      }
+      owner[index] = family.name;
+      table[index] = op;
+    }
+  }
+  return table;
+}
