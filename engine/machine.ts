@@ -76,8 +76,8 @@ const IRQ_TIMER = 0;
 const IRQ_COM1 = 4;
 
 export class Machine {
-  readonly cpu: CPU;
-  readonly ram: Uint8Array;
+  private readonly core: CPU;
+  private readonly memory: Uint8Array;
   private readonly guestRam: GuestRam;
   readonly pic = new Pic();
   readonly pit: Pit;
@@ -102,7 +102,7 @@ export class Machine {
       throw new ConfigError(`RAM size ${ramMiB} MiB is out of range; use 2 to 3072 MiB`);
     }
     this.guestRam = takeRam(ramMiB * 1024 * 1024);
-    this.ram = this.guestRam.bytes;
+    this.memory = this.guestRam.bytes;
     this.maxInstructions = config.maxInstructions ?? Number.MAX_SAFE_INTEGER;
     this.shouldStop = hooks.shouldStop;
     const traceLength = config.traceInstructions ?? 0;
@@ -113,16 +113,16 @@ export class Machine {
       config.maxOutputBytes ?? Infinity,
       () => {
         this.outputLimitReached = true;
-        this.cpu.stopRequested = true;
+        this.core.stopRequested = true;
       },
     );
-    this.cpu = new CPU(this.ram, this.io, this.guestRam.written);
-    this.cpu.budgetLimit = this.maxInstructions;
+    this.core = new CPU(this.memory, this.io, this.guestRam.written);
+    this.core.budgetLimit = this.maxInstructions;
     this.traceFrom = traceLength > 0 ? config.traceFrom ?? 0 : Infinity;
     // The instruction trace records every instruction, so once it starts the interpreter runs alone.
-    if ((config.compile ?? true) && this.traceFrom > 0) this.cpu.blocks = new BlockCache(this.cpu, config.compileThreshold);
+    if ((config.compile ?? true) && this.traceFrom > 0) this.core.blocks = new BlockCache(this.core, config.compileThreshold);
     // Anything that may make an interrupt deliverable ends the current slice so the loop looks.
-    this.pic.onChange = () => { this.cpu.stopRequested = true; };
+    this.pic.onChange = () => { this.core.stopRequested = true; };
     this.pit = new Pit(() => this.now(), (level) => this.pic.setIrq(IRQ_TIMER, level));
     this.io.claim(PIC_MASTER, 2, this.pic);
     this.io.claim(PIC_SLAVE, 2, this.pic);
@@ -131,11 +131,11 @@ export class Machine {
     this.io.claim(0xe9, 1, new DebugConsole(this.output));
     this.io.claim(CRTC_INDEX, 2, this.crtc);
     this.io.claim(INPUT_STATUS_1, 1, this.crtc);
-    this.debugExit = new DebugExit(() => { this.cpu.stopRequested = true; });
+    this.debugExit = new DebugExit(() => { this.core.stopRequested = true; });
     this.io.claim(0xf4, 1, this.debugExit);
 
     initializeFirmwareState(this.pic, this.pit);
-    const boot = loadMultiboot(this.ram, {
+    const boot = loadMultiboot(this.memory, {
       kernel: config.kernel,
       kernelName: config.kernelName ?? 'kernel',
       modules: config.modules ?? [],
@@ -148,7 +148,7 @@ export class Machine {
 
   /** The machine state the Multiboot spec (3.2) promises the kernel at entry. */
   private enterMultibootState(entry: number, infoAddr: number): void {
-    const cpu = this.cpu;
+    const cpu = this.core;
     cpu.r32[0] = MULTIBOOT_MAGIC;
     cpu.r32[3] = infoAddr;
     cpu.eip = entry;
@@ -165,9 +165,30 @@ export class Machine {
     cpu.updateAccessMasks();
   }
 
+  /** The CPU, for tools that look inside (tests, benchmarks); throws once the machine is released. */
+  get cpu(): CPU {
+    this.assertLive();
+    return this.core;
+  }
+
+  /** Guest RAM; throws once the machine is released (it is then another machine's). */
+  get ram(): Uint8Array {
+    this.assertLive();
+    return this.memory;
+  }
+
+  /**
+   * A released machine's RAM, TLB and code cache belong to the next machine
+   * made on this thread: reading them would show another run's state, so every
+   * way in stops here with one clear error (a bug in the caller, not the guest).
+   */
+  private assertLive(): void {
+    if (this.released) throw new Error('this machine was released and its memory given to the next machine; inspect a machine before release()');
+  }
+
   /** Virtual time in ticks: retired instructions plus the time HLT skipped. */
   now(): number {
-    return this.cpu.retired + this.cpu.idleTicks;
+    return this.core.retired + this.core.idleTicks;
   }
 
   // ---- events ---------------------------------------------------------------
@@ -178,6 +199,7 @@ export class Machine {
    * events; when no listener wants them, they are not made at all.
    */
   subscribe(listener: EventListener, options: { ports?: boolean } = {}): () => void {
+    this.assertLive();
     const entry = { listener, ports: options.ports ?? true };
     this.listeners.push(entry);
     this.updateEmitters();
@@ -198,10 +220,10 @@ export class Machine {
 
   private updateEmitters(): void {
     const watched = this.listeners.length > 0;
-    this.cpu.emit = watched ? (e) => this.emit(e) : null;
-    this.output.watch = watched ? (byte, source) => this.emit({ type: 'output', icount: this.cpu.retired, source, byte }) : null;
+    this.core.emit = watched ? (e) => this.emit(e) : null;
+    this.output.watch = watched ? (byte, source) => this.emit({ type: 'output', icount: this.core.retired, source, byte }) : null;
     this.io.onAccess = this.listeners.some((l) => l.ports)
-      ? (port, size, value, write) => this.emitPort({ type: 'port', icount: this.cpu.retired, port, size, value, write })
+      ? (port, size, value, write) => this.emitPort({ type: 'port', icount: this.core.retired, port, size, value, write })
       : null;
   }
 
@@ -215,16 +237,16 @@ export class Machine {
   release(): void {
     if (this.released) return;
     this.released = true;
-    this.cpu.tlb.release();
-    this.cpu.blocks?.release();
+    this.core.tlb.release();
+    this.core.blocks?.release();
     giveRam(this.guestRam);
   }
 
   /** Run until the guest ends the run or a limit is reached. Calling again after the end returns the same result. */
   run(): RunResult {
-    if (this.released) throw new Error('this machine was released; make a new one');
+    this.assertLive();
     if (this.finished) return this.finished;
-    const cpu = this.cpu;
+    const cpu = this.core;
     for (;;) {
       if (cpu.budgetUsed() >= this.maxInstructions) return this.finish('budget', this.budgetMessage());
       if (this.shouldStop?.()) return this.finish('stopped', `stopped by the host at ${this.where()}`);
@@ -272,7 +294,7 @@ export class Machine {
 
   /** Take a device interrupt if one is pending and the CPU accepts interrupts now. */
   private deliverPendingInterrupt(): void {
-    const cpu = this.cpu;
+    const cpu = this.core;
     if ((cpu.flags & IF) === 0 || cpu.interruptShadow || !this.pic.hasInterrupt()) return;
     const vector = this.pic.acknowledge();
     cpu.halted = false;
@@ -284,7 +306,7 @@ export class Machine {
    * interrupts on, virtual time jumps to the next device event.
    */
   private idle(): RunResult | null {
-    const cpu = this.cpu;
+    const cpu = this.core;
     const at = this.where(cpu.ip0);
     if ((cpu.flags & IF) === 0) return this.finish('halt', `HLT with interrupts disabled at ${at}`);
     const next = this.pit.nextEventTicks();
@@ -305,7 +327,7 @@ export class Machine {
    * double fault is a triple fault, which ends the run with the whole chain.
    */
   private exception(e: CpuException): RunResult | null {
-    const cpu = this.cpu;
+    const cpu = this.core;
     // Most exceptions are delivered; only a failed delivery needs the text (and disassembly) of where it was.
     const faultCs = cpu.segSel[Seg.CS], faultCsBase = cpu.csBase, faultEip = cpu.eip;
     const chain: string[] = [];
@@ -343,12 +365,12 @@ export class Machine {
    * compiled or interpreted, so runs stay deterministic.
    */
   private delivered(d: Delivery, detail = ''): void {
-    this.cpu.deliveryCharge++;
-    if (this.listeners.length > 0) this.emit(deliveryEvent(this.cpu, d, detail));
+    this.core.deliveryCharge++;
+    if (this.listeners.length > 0) this.emit(deliveryEvent(this.core, d, detail));
   }
 
   private budgetMessage(): string {
-    const cpu = this.cpu;
+    const cpu = this.core;
     // Said when it explains the end: most of the budget went to REP elements and deliveries, not instructions.
     const charges = [
       ...(cpu.repCharge > 0 ? [`a repeated string instruction counts each element, ${cpu.repCharge} more`] : []),
@@ -361,17 +383,18 @@ export class Machine {
   private finish(reason: StopReason, message: string, exitStatus?: number): RunResult {
     this.output.flush();
     this.finished = {
-      reason, message, instructions: this.cpu.retired, budgetUsed: this.cpu.budgetUsed(),
+      reason, message, instructions: this.core.retired, budgetUsed: this.core.budgetUsed(),
       ...(exitStatus !== undefined ? { exitStatus } : {}),
     };
-    this.emit({ type: 'end', icount: this.cpu.retired, reason, message });
+    this.emit({ type: 'end', icount: this.core.retired, reason, message });
     return this.finished;
   }
 
   // ---- inspection -----------------------------------------------------------------
 
   registers(): Registers {
-    const c = this.cpu;
+    this.assertLive();
+    const c = this.core;
     const u = (v: number) => v >>> 0;
     return {
       eax: u(c.r32[0]), ecx: u(c.r32[1]), edx: u(c.r32[2]), ebx: u(c.r32[3]),
@@ -384,20 +407,24 @@ export class Machine {
   }
 
   gdt(): SegmentDescriptorInfo[] {
-    return readGdt(this.cpu);
+    this.assertLive();
+    return readGdt(this.core);
   }
 
   idt(): GateInfo[] {
-    return readIdt(this.cpu);
+    this.assertLive();
+    return readIdt(this.core);
   }
 
   tss(): TssInfo | null {
-    return readTss(this.cpu);
+    this.assertLive();
+    return readTss(this.core);
   }
 
   /** What a ring-0 or ring-3 read, write or fetch of `linear` would get right now, and why. */
   explainAccess(linear: number, query: AccessQuery): AccessAnswer {
-    return explainAccess(this.cpu, linear, query);
+    this.assertLive();
+    return explainAccess(this.core, linear, query);
   }
 
   /**
@@ -406,35 +433,39 @@ export class Machine {
    * the 4 GiB address space and past it.
    */
   readPhysical(address: number, length: number): Uint8Array {
+    this.assertLive();
     const out = new Uint8Array(length);
     const start = address >>> 0;
-    for (let i = 0; i < length; i++) out[i] = start + i <= 0xffffffff ? this.cpu.readPhys8(start + i) : OPEN_BUS;
+    for (let i = 0; i < length; i++) out[i] = start + i <= 0xffffffff ? this.core.readPhys8(start + i) : OPEN_BUS;
     return out;
   }
 
   /** Bytes at a linear address as ring 0 would read them, without side effects; null when the first byte is unmapped. */
   peekLinear(linear: number, length: number): Uint8Array | null {
+    this.assertLive();
     const out = new Uint8Array(length);
     for (let i = 0; i < length; i++) {
       const lin = (linear + i) | 0;
       let phys = lin;
-      if (this.cpu.cr0 & CR0_PG) {
-        const walk = walkPageTables(this.cpu, lin, false, false);
+      if (this.core.cr0 & CR0_PG) {
+        const walk = walkPageTables(this.core, lin, false, false);
         if (!walk.allowed) return i === 0 ? null : out.subarray(0, i);
         phys = walk.physical;
       }
-      out[i] = this.cpu.readPhys8(phys);
+      out[i] = this.core.readPhys8(phys);
     }
     return out;
   }
 
   /** The VGA text screen (80x25) as lines, trailing spaces trimmed. */
   screen(): string[] {
-    return readTextScreen(this.ram, this.crtc.startAddress());
+    this.assertLive();
+    return readTextScreen(this.memory, this.crtc.startAddress());
   }
 
   counters(): Counters {
-    const cpu = this.cpu;
+    this.assertLive();
+    const cpu = this.core;
     const perCpl = Array.from(cpu.retiredPerCpl);
     perCpl[cpu.cpl] += cpu.retired - cpu.cplSince;
     const perCr3 = new Map(cpu.retiredPerCr3);
@@ -444,13 +475,14 @@ export class Machine {
 
   /** The last instructions executed, oldest first (needs config.traceInstructions). */
   recentInstructions(): TracedInstruction[] {
+    this.assertLive();
     const ring = this.traceRing;
     if (!ring) return [];
     const out: TracedInstruction[] = [];
     for (let k = Math.max(0, ring.next - ring.mask - 1); k < ring.next; k++) {
       const slot = k & ring.mask;
       const eip = ring.eip[slot];
-      const bytes = this.peekLinear((this.cpu.csBase + eip) | 0, 15) ?? new Uint8Array(0);
+      const bytes = this.peekLinear((this.core.csBase + eip) | 0, 15) ?? new Uint8Array(0);
       const insn = bytes.length ? disassemble(bytes, eip) : { length: 0, text: '(not mapped)' };
       out.push({ icount: ring.icount[slot], cpl: ring.cpl[slot], eip: eip >>> 0, bytes: bytes.slice(0, insn.length), text: insn.text });
     }
@@ -461,15 +493,18 @@ export class Machine {
     let recent = this.recentInstructions();
     // Without a trace ring, replay the run with one: runs are deterministic, so a
     // second machine stopped at the same count has executed the same instructions.
-    if (recent.length === 0 && this.cpu.budgetUsed() <= MAX_REPLAY) {
+    if (recent.length === 0 && this.core.budgetUsed() <= MAX_REPLAY) {
       // Compiled up to shortly before the end, traced from there: the same instructions either way.
-      const end = this.cpu.retired;
+      const end = this.core.retired;
       const replay = new Machine({
-        ...this.config, traceInstructions: RECENT_SHOWN, traceFrom: Math.max(0, end - REPLAY_TRACED), maxInstructions: this.cpu.budgetUsed() + 1,
+        ...this.config, traceInstructions: RECENT_SHOWN, traceFrom: Math.max(0, end - REPLAY_TRACED), maxInstructions: this.core.budgetUsed() + 1,
       });
-      replay.run();
-      recent = replay.recentInstructions();
-      replay.release();
+      try {
+        replay.run();
+        recent = replay.recentInstructions();
+      } finally {
+        replay.release();
+      }
     }
     recent = recent.slice(-RECENT_SHOWN);
     if (recent.length === 0) return '; run with --trace=insn to see the last instructions';
@@ -477,8 +512,9 @@ export class Machine {
   }
 
   /** "CS:EIP instruction" for diagnostics. */
-  where(eip = this.cpu.eip): string {
-    return this.describeLocation(this.cpu.segSel[Seg.CS], this.cpu.csBase, eip);
+  where(eip = this.core.eip): string {
+    this.assertLive();
+    return this.describeLocation(this.core.segSel[Seg.CS], this.core.csBase, eip);
   }
 
   private describeLocation(cs: number, csBase: number, eip: number): string {

@@ -161,22 +161,25 @@ export function runTest(
   const deadline = wallClockMs === undefined ? undefined : performance.now() + wallClockMs;
   const recorder = new Recorder();
   let machine: Machine;
-  let result: RunResult;
   try {
     machine = new Machine(testMachineConfig(spec, inputs), deadline === undefined ? {} : { shouldStop: () => performance.now() > deadline });
-    machine.subscribe(recorder.listener, { ports: spec.recordPortEvents ?? false });
-    result = machine.run();
-    if (result.reason === 'stopped' && deadline !== undefined) return errorResult(base, 'wall-clock', wallClockMessage(wallClockMs!));
   } catch (e) {
     // ConfigError: the student's kernel or a module cannot be loaded; that is a failed test, not a broken grader.
     if (e instanceof ConfigError) return errorResult(base, 'boot-error', `the kernel does not boot: ${messageOf(e)}`);
     return errorResult(base, 'grader-error', `cannot start the machine: ${messageOf(e)}`);
   }
-
   try {
+    machine.subscribe(recorder.listener, { ports: spec.recordPortEvents ?? false });
+    let result: RunResult;
+    try {
+      result = machine.run();
+    } catch (e) {
+      return errorResult(base, 'grader-error', `cannot start the machine: ${messageOf(e)}`);
+    }
+    if (result.reason === 'stopped' && deadline !== undefined) return errorResult(base, 'wall-clock', wallClockMessage(wallClockMs!));
     return judge(base, spec, machine, result, recorder);
   } finally {
-    // Nothing keeps the machine once the result is made: its memory goes to the next test's.
+    // Nothing keeps the machine once the result is made, whichever way: its memory goes to the next test's.
     machine.release();
   }
 }

@@ -180,16 +180,22 @@ export async function runMachine(config: MachineConfig, options: RunDisplay): Pr
   }
   const started = performance.now();
   let result: RunResult;
+  let seconds: number;
   try {
-    result = machine.run();
-  } finally {
-    stdout.flush();
-  }
-  const seconds = (performance.now() - started) / 1000;
-  if (trace.has('insn')) {
-    for (const insn of machine.recentInstructions()) {
-      writeBlocking(STDERR, `[${String(insn.icount).padStart(11)}] ring ${insn.cpl} ${insn.eip.toString(16).padStart(8, '0')}  ${insn.text}\n`);
+    try {
+      result = machine.run();
+    } finally {
+      stdout.flush();
     }
+    seconds = (performance.now() - started) / 1000;
+    if (trace.has('insn')) {
+      for (const insn of machine.recentInstructions()) {
+        writeBlocking(STDERR, `[${String(insn.icount).padStart(11)}] ring ${insn.cpl} ${insn.eip.toString(16).padStart(8, '0')}  ${insn.text}\n`);
+      }
+    }
+  } finally {
+    // Its memory goes back to this thread's spares (see engine/memory/spares.ts).
+    machine.release();
   }
 
   if (options.stats) {

@@ -117,3 +117,38 @@ describe('the TLB', () => {
     expect(tlb.entries[0x9]).toBe(0);
   });
 });
+
+describe('a released machine', () => {
+  it('refuses every inspection with one clear error instead of reading the next machine\'s memory', async () => {
+    const kernel = readFileSync(await KERNELS['ring 3 and system calls']!());
+    const released = new Machine({ kernel, ramMiB: RAM_MIB, maxInstructions: 400_000_000 });
+    released.run();
+    released.release();
+    // The next machine takes the released one's RAM.
+    const next = new Machine({ kernel, ramMiB: RAM_MIB, maxInstructions: 400_000_000 });
+    try {
+      const inspections: Record<string, () => unknown> = {
+        registers: () => released.registers(),
+        screen: () => released.screen(),
+        peekLinear: () => released.peekLinear(0x100000, 4),
+        readPhysical: () => released.readPhysical(0x100000, 4),
+        gdt: () => released.gdt(),
+        idt: () => released.idt(),
+        tss: () => released.tss(),
+        explainAccess: () => released.explainAccess(0x100000, { cpl: 0, access: 'read' }),
+        counters: () => released.counters(),
+        recentInstructions: () => released.recentInstructions(),
+        where: () => released.where(),
+        cpu: () => released.cpu,
+        ram: () => released.ram,
+        run: () => released.run(),
+        subscribe: () => released.subscribe(() => {}),
+      };
+      for (const [name, inspect] of Object.entries(inspections)) {
+        expect(inspect, name).toThrow(/^this machine was released and its memory given to the next machine/);
+      }
+    } finally {
+      next.release();
+    }
+  });
+});
