@@ -78,3 +78,19 @@ export interface RunResult {
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
+
+/**
+ * A host exception inside the engine: a bug of ringlab's, never something the
+ * guest did (a guest's faults are x86 exceptions or a stop reason). Thrown out
+ * of Machine.run() so that the caller reports it as its own error, with the
+ * original exception, and its stack, as `cause`.
+ */
+export class InternalEngineError extends Error {
+  override name = 'InternalEngineError';
+}
+
+/** The whole stack of a host exception, for the maintainers' log; of an InternalEngineError, its cause's. */
+export function hostStack(e: unknown): string {
+  const original = e instanceof InternalEngineError && e.cause !== undefined ? e.cause : e;
+  return original instanceof Error && original.stack ? original.stack : String(original);
+}

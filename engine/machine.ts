@@ -8,7 +8,7 @@ import { BlockCache } from './cpu/compile/block-cache.ts';
 import { CpuException, MachineStop, Vector, pushesErrorCode, vectorName } from './cpu/exceptions.ts';
 import { deliverInterrupt, deliveryEvent, InterruptKind, isDoubleFault, type Delivery } from './cpu/interrupts.ts';
 import { FIXED_ONE, IF } from './cpu/flags.ts';
-import { ConfigError, type MachineConfig, type RunResult, type StopReason } from './config.ts';
+import { ConfigError, InternalEngineError, type MachineConfig, type RunResult, type StopReason } from './config.ts';
 import type { EngineEvent, EventListener } from './events.ts';
 import { PortBus } from './devices/ports.ts';
 import { OutputSink, type OutputSource } from './devices/output.ts';
@@ -242,10 +242,33 @@ export class Machine {
     giveRam(this.guestRam);
   }
 
-  /** Run until the guest ends the run or a limit is reached. Calling again after the end returns the same result. */
+  /**
+   * Run until the guest ends the run or a limit is reached. Calling again after
+   * the end returns the same result. Throws only InternalEngineError, for a bug
+   * of ours (the machine is then unusable; release it).
+   */
   run(): RunResult {
     this.assertLive();
     if (this.finished) return this.finished;
+    try {
+      return this.runSlices();
+    } catch (e) {
+      throw this.internalError(e);
+    }
+  }
+
+  /** A host exception that escaped the engine, with where the guest was; the original stays as `cause`. */
+  private internalError(e: unknown): InternalEngineError {
+    let at: string;
+    try {
+      at = this.where();
+    } catch {
+      at = `EIP ${hex(this.core.eip)}`;
+    }
+    return new InternalEngineError(`internal engine error at ${at}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+
+  private runSlices(): RunResult {
     const cpu = this.core;
     for (;;) {
       if (cpu.budgetUsed() >= this.maxInstructions) return this.finish('budget', this.budgetMessage());
@@ -280,7 +303,7 @@ export class Machine {
           continue;
         }
         if (e instanceof MachineStop) return this.finish(e.reason, `${e.detail} (at ${this.where()})${this.recentInstructionsText()}`);
-        return this.finish('unsupported', `internal engine error at ${this.where()}: ${e instanceof Error ? e.message : String(e)}`);
+        throw e;
       }
       if (cpu.stopRequested) {
         cpu.stopRequested = false;

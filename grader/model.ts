@@ -117,6 +117,12 @@ export interface TestResult {
   registers: Record<string, number>;
   /** For a failed test that ran: commands that repeat its run by hand (grader/replay.ts). */
   replay?: Replay;
+  /**
+   * For a grader error that is a bug of ringlab's (an exception inside the
+   * engine): the whole stack, for its maintainers. `lab grade` writes it to
+   * stderr; no report shows it.
+   */
+  internalError?: string;
 }
 
 /** Ready-to-paste commands that repeat one test's run, for a student to debug it. */

@@ -4,7 +4,7 @@
 // into a TestResult. Nothing here depends on the host clock or on other tests,
 // so the same inputs give a deep-equal result every time.
 
-import { ConfigError, type RunResult } from '../engine/config.ts';
+import { ConfigError, hostStack, type RunResult } from '../engine/config.ts';
 import type { EngineEvent } from '../engine/events.ts';
 import { formatEvent } from '../engine/inspect/format-event.ts';
 import { disassemble } from '../engine/inspect/disassemble.ts';
@@ -166,7 +166,7 @@ export function runTest(
   } catch (e) {
     // ConfigError: the student's kernel or a module cannot be loaded; that is a failed test, not a broken grader.
     if (e instanceof ConfigError) return errorResult(base, 'boot-error', `the kernel does not boot: ${messageOf(e)}`);
-    return errorResult(base, 'grader-error', `cannot start the machine: ${messageOf(e)}`);
+    return internalErrorResult(base, `cannot start the machine: ${messageOf(e)}`, e);
   }
   try {
     machine.subscribe(recorder.listener, { ports: spec.recordPortEvents ?? false });
@@ -174,7 +174,8 @@ export function runTest(
     try {
       result = machine.run();
     } catch (e) {
-      return errorResult(base, 'grader-error', `cannot start the machine: ${messageOf(e)}`);
+      // A bug of ours inside the engine: the grader's error, never the student's failure.
+      return internalErrorResult(base, messageOf(e), e);
     }
     if (result.reason === 'stopped' && deadline !== undefined) return errorResult(base, 'wall-clock', wallClockMessage(wallClockMs!));
     return judge(base, spec, machine, result, recorder);
@@ -182,6 +183,14 @@ export function runTest(
     // Nothing keeps the machine once the result is made, whichever way: its memory goes to the next test's.
     machine.release();
   }
+}
+
+/** A grader error from a bug of ours, with the whole stack kept for us (see TestResult.internalError). */
+function internalErrorResult(base: ResultBase, message: string, error: unknown): TestResult {
+  return {
+    ...errorResult(base, 'grader-error', `grader error (a bug in ringlab, not in the kernel): ${message}`),
+    internalError: hostStack(error),
+  };
 }
 
 /** The checks' verdicts on a finished run, as a result. */

@@ -84,6 +84,10 @@ async function grade(labArg: string, options: GradeOptions): Promise<number> {
   const graded: GradeReport = only ? { ...full, selection: { patterns: options.test, of: total } } : full;
   const shown: GradeReport = redact(graded, { reveal: options.reveal });
   process.stdout.write(formatTerminal(shown, { color: process.stdout.isTTY === true }));
+  // Bugs of ours keep their whole stack, on stderr (not in any report): Gradescope and CI logs keep it for us.
+  for (const t of full.tests) {
+    if (t.internalError !== undefined) process.stderr.write(`lab: internal error in test ${t.id}; please report it to the ringlab maintainers:\n${t.internalError}\n`);
+  }
   if (options.out !== undefined) {
     const { writeReports } = await import('../report/write-reports.ts');
     const paths = await writeReports(shown, path.resolve(options.out));

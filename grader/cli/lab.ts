@@ -4,7 +4,7 @@
 
 import { Command, CommanderError } from 'commander';
 import { SANDBOX_ENV } from '../sandbox.ts';
-import { ConfigError } from '../../engine/config.ts';
+import { ConfigError, hostStack, InternalEngineError } from '../../engine/config.ts';
 import { registerBuildCommand } from './build-command.ts';
 import { registerGradeCommand } from './grade-command.ts';
 import { registerListCommand } from './list-command.ts';
@@ -48,6 +48,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     const message = e instanceof Error ? e.message : String(e);
     process.stderr.write(`lab: internal error: ${message.split('\n')[0]}\n`);
+    // A bug inside the engine keeps its whole stack, for the maintainers.
+    if (e instanceof InternalEngineError) process.stderr.write(`${hostStack(e)}\n`);
     return EXIT_INTERNAL_ERROR;
   }
 }
