@@ -10,10 +10,12 @@ import { CpuException, MachineStop, Vector, pushesErrorCode, vectorName } from '
 import { IF, NT, RF, TF, VM } from './flags.ts';
 import type { InterruptEvent } from '../events.ts';
 import { Access } from '../memory/paging.ts';
+import { hex16, hex32 } from '../hex.ts';
 import {
   ACC_CODE, ACC_CONFORMING, ACC_PRESENT, ACC_S, ACC_WRITABLE_OR_READABLE,
-  descriptorDpl, hex16, hex32, loadSegmentCache, readDescriptor, readSystem32,
-} from './ops/segment.ts';
+  GATE_INTERRUPT_16, GATE_INTERRUPT_32, GATE_TASK, GATE_TRAP_16, GATE_TRAP_32,
+  decodeGate, descriptorDpl, loadSegmentCache, readDescriptor, readSystem32,
+} from '../memory/segmentation.ts';
 
 export const enum InterruptKind {
   /** A fault raised by an instruction: EXT = 1 in error codes, no gate DPL check. */
@@ -23,12 +25,6 @@ export const enum InterruptKind {
   /** A device interrupt through the PIC: EXT = 1, no gate DPL check. */
   External,
 }
-
-const GATE_TASK = 0x5;
-const GATE_INTERRUPT_16 = 0x6;
-const GATE_TRAP_16 = 0x7;
-const GATE_INTERRUPT_32 = 0xe;
-const GATE_TRAP_32 = 0xf;
 
 /** What a delivery did, for the event stream and the grader. */
 export interface Delivery {
@@ -97,8 +93,7 @@ export function deliverInterrupt(cpu: CPU, vector: number, errorCode: number, ki
     if (e instanceof CpuException) throw new CpuException(e.vector, e.errorCode, `delivering ${vectorName(vector)}: reading IDT entry ${vector} at ${hex32(gateAddress)} faulted: ${e.detail}`);
     throw e;
   }
-  const type = (high >>> 8) & 0x1f;
-  const gateDpl = (high >>> 13) & 3;
+  const { type, dpl: gateDpl, present, selector, offset } = decodeGate(low, high);
   if (type === GATE_TASK) {
     throw new MachineStop('unsupported', `IDT entry ${vector} is a task gate: the lab PC does not model hardware task switching`);
   }
@@ -112,10 +107,8 @@ export function deliverInterrupt(cpu: CPU, vector: number, errorCode: number, ki
   if (kind === InterruptKind.Software && gateDpl < cpu.cpl) {
     fail(Vector.GP, idtError, `INT ${vector} from CPL ${cpu.cpl} through a gate with DPL ${gateDpl}`);
   }
-  if ((high & (1 << 15)) === 0) fail(Vector.NP, idtError, `IDT entry ${vector} is not present`);
+  if (!present) fail(Vector.NP, idtError, `IDT entry ${vector} is not present`);
 
-  const selector = low >>> 16;
-  const offset = (low & 0xffff) | (high & 0xffff0000);
   if ((selector & 0xfffc) === 0) fail(Vector.GP, ext, `IDT entry ${vector} names a null code selector`);
   const code = readDescriptor(cpu, selector)
     ?? fail(Vector.GP, (selector & 0xfffc) | ext, `IDT entry ${vector} names selector ${hex16(selector)}, outside the descriptor table`);

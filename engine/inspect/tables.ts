@@ -1,9 +1,15 @@
 // Descriptor tables decoded for people and for test checks: the GDT, the IDT
-// and the TSS as the CPU would read them right now.
+// and the TSS as the CPU would read them right now. The bits are decoded by
+// memory/segmentation.ts, as the CPU decodes them; this file names them.
 
 import type { CPU } from '../cpu/cpu.ts';
 import { walkPageTables } from '../memory/paging.ts';
 import { CR0_PG } from '../memory/paging.ts';
+import {
+  ACC_CODE, ACC_CONFORMING, ACC_PRESENT, ACC_S, ACC_WRITABLE_OR_READABLE, DESCRIPTOR_BIG,
+  GATE_INTERRUPT_16, GATE_INTERRUPT_32, GATE_TASK, GATE_TRAP_16, GATE_TRAP_32,
+  decodeDescriptor, decodeGate, descriptorDpl,
+} from '../memory/segmentation.ts';
 
 export interface SegmentDescriptorInfo {
   index: number;
@@ -74,22 +80,20 @@ export function peekLinear32(cpu: CPU, linear: number): number | null {
 }
 
 export function decodeSegmentDescriptor(index: number, low: number, high: number): SegmentDescriptorInfo {
-  const access = (high >>> 8) & 0xff;
-  const system = (access & 0x10) === 0;
-  const code = !system && (access & 0x08) !== 0;
-  let limit = (low & 0xffff) | (high & 0xf0000);
-  if (high & (1 << 23)) limit = ((limit << 12) | 0xfff) >>> 0;
+  const d = decodeDescriptor(low, high, 0);
+  const system = (d.access & ACC_S) === 0;
+  const code = !system && (d.access & ACC_CODE) !== 0;
   return {
     index,
     selector: index << 3,
-    present: (access & 0x80) !== 0,
-    dpl: (access >>> 5) & 3,
-    kind: system ? SYSTEM_TYPES[access & 0xf] ?? `system-type-${access & 0xf}` : code ? 'code' : 'data',
-    base: ((low >>> 16) | ((high & 0xff) << 16) | (high & 0xff000000)) >>> 0,
-    limit,
-    readableOrWritable: !system && (access & 0x02) !== 0,
-    conforming: code && (access & 0x04) !== 0,
-    big: (high & (1 << 22)) !== 0,
+    present: (d.access & ACC_PRESENT) !== 0,
+    dpl: descriptorDpl(d.access),
+    kind: system ? SYSTEM_TYPES[d.access & 0xf] ?? `system-type-${d.access & 0xf}` : code ? 'code' : 'data',
+    base: d.base >>> 0,
+    limit: d.limit,
+    readableOrWritable: !system && (d.access & ACC_WRITABLE_OR_READABLE) !== 0,
+    conforming: code && (d.access & ACC_CONFORMING) !== 0,
+    big: (high & DESCRIPTOR_BIG) !== 0,
     raw: [low >>> 0, high >>> 0],
   };
 }
@@ -105,16 +109,20 @@ export function readGdt(cpu: CPU): SegmentDescriptorInfo[] {
   return out;
 }
 
-export function decodeGate(vector: number, low: number, high: number): GateInfo {
-  const type = (high >>> 8) & 0x1f;
-  const kinds: Record<number, GateInfo['kind']> = { 0x5: 'task', 0x6: 'interrupt-16', 0x7: 'trap-16', 0xe: 'interrupt', 0xf: 'trap' };
+const GATE_KINDS: Record<number, GateInfo['kind']> = {
+  [GATE_TASK]: 'task', [GATE_INTERRUPT_16]: 'interrupt-16', [GATE_TRAP_16]: 'trap-16',
+  [GATE_INTERRUPT_32]: 'interrupt', [GATE_TRAP_32]: 'trap',
+};
+
+export function decodeGateInfo(vector: number, low: number, high: number): GateInfo {
+  const gate = decodeGate(low, high);
   return {
     vector,
-    present: (high & 0x8000) !== 0,
-    dpl: (high >>> 13) & 3,
-    kind: kinds[type] ?? 'invalid',
-    selector: low >>> 16,
-    offset: ((low & 0xffff) | (high & 0xffff0000)) >>> 0,
+    present: gate.present,
+    dpl: gate.dpl,
+    kind: GATE_KINDS[gate.type] ?? 'invalid',
+    selector: gate.selector,
+    offset: gate.offset >>> 0,
     raw: [low >>> 0, high >>> 0],
   };
 }
@@ -125,7 +133,7 @@ export function readIdt(cpu: CPU): GateInfo[] {
     const low = peekLinear32(cpu, (cpu.idtBase + v * 8) | 0);
     const high = peekLinear32(cpu, (cpu.idtBase + v * 8 + 4) | 0);
     if (low === null || high === null) break;
-    out.push(decodeGate(v, low, high));
+    out.push(decodeGateInfo(v, low, high));
   }
   return out;
 }

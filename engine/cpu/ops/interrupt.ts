@@ -6,10 +6,11 @@ import { Reg, Seg } from '../cpu.ts';
 import { CpuException, MachineStop, Vector } from '../exceptions.ts';
 import { IF, IOPL, NT, VM, WRITABLE } from '../flags.ts';
 import { deliverInterrupt, deliveryEvent, InterruptKind } from '../interrupts.ts';
+import { hex16, hex32 } from '../../hex.ts';
 import {
-  ACC_CODE, ACC_CONFORMING, ACC_PRESENT, ACC_S, ACC_WRITABLE_OR_READABLE,
-  descriptorDpl, hex16, hex32, loadSegmentCache, nullInaccessibleSegments, readDescriptor,
-} from './segment.ts';
+  ACC_CODE, ACC_CONFORMING, ACC_PRESENT, ACC_S,
+  checkReturnStack, descriptorDpl, loadSegmentCache, nullInaccessibleSegments, readDescriptor,
+} from '../../memory/segmentation.ts';
 import { OpcodeFamily } from '../opcode-family.ts';
 
 export const interruptOpcodes = new OpcodeFamily('ops/interrupt.ts');
@@ -78,14 +79,7 @@ function iret(cpu: CPU): void {
     if (rpl > cpu.cpl) {
       newEsp = cpu.popOp();
       ss = cpu.popOp() & 0xffff;
-      if ((ss & 0xfffc) === 0) gp(0, 'return SS is a null selector');
-      ssDescriptor = readDescriptor(cpu, ss) ?? gp(ss, `return SS ${hex16(ss)} is outside the descriptor table`);
-      if ((ss & 3) !== rpl) gp(ss, `return SS ${hex16(ss)} has RPL ${ss & 3}, but the return CS has RPL ${rpl}`);
-      if ((ssDescriptor.access & (ACC_S | ACC_CODE | ACC_WRITABLE_OR_READABLE)) !== (ACC_S | ACC_WRITABLE_OR_READABLE)) {
-        gp(ss, `return SS ${hex16(ss)} is not a writable data segment`);
-      }
-      if (descriptorDpl(ssDescriptor.access) !== rpl) gp(ss, `return SS ${hex16(ss)} has DPL ${descriptorDpl(ssDescriptor.access)}, not ${rpl}`);
-      if ((ssDescriptor.access & ACC_PRESENT) === 0) throw new CpuException(Vector.SS, ss & 0xfffc, `IRET: return SS ${hex16(ss)} is not present`);
+      ssDescriptor = checkReturnStack(cpu, ss, rpl, 'IRET');
     }
     const target = size === 2 ? eip & 0xffff : eip;
     if (target >>> 0 > d.limit >>> 0) gp(0, `return EIP ${hex32(target)} is beyond the code segment limit`);

@@ -1,105 +1,21 @@
-// Segmentation in protected mode (SDM Vol. 3, chapter 3 and 5.5-5.8): reading
-// descriptors, loading segment registers with every check in the order the SDM
-// lists it, far JMP/CALL/RET between code segments, and the instructions that
-// move selectors (MOV Sreg, PUSH/POP Sreg, LDS/LES/LFS/LGS/LSS).
+// The segment instructions (SDM Vol. 3, chapter 5.5-5.8): loading segment
+// registers with every check in the order the SDM lists it, far JMP/CALL/RET
+// between code segments, and the instructions that move selectors (MOV Sreg,
+// PUSH/POP Sreg, LDS/LES/LFS/LGS/LSS). Descriptors themselves are read and
+// decoded in ../../memory/segmentation.ts.
 
 import type { CPU } from '../cpu.ts';
 import { Reg, Seg } from '../cpu.ts';
 import { CpuException, MachineStop, Vector } from '../exceptions.ts';
-import { Access } from '../../memory/paging.ts';
+import { hex16, hex32 } from '../../hex.ts';
+import {
+  ACC_CODE, ACC_CONFORMING, ACC_PRESENT, ACC_S, ACC_WRITABLE_OR_READABLE, DESCRIPTOR_BIG,
+  checkReturnStack, descriptorDpl, loadSegmentCache, nullInaccessibleSegments, readDescriptor, type Descriptor,
+} from '../../memory/segmentation.ts';
 import { OpcodeFamily } from '../opcode-family.ts';
 
 export const segmentOpcodes = new OpcodeFamily('ops/segment.ts');
 const { def, def0F } = segmentOpcodes;
-
-/** A descriptor as read from the GDT or LDT. */
-export interface Descriptor {
-  low: number;
-  high: number;
-  base: number;
-  /** Limit in bytes, scaled by the G bit: unsigned, 0xFFFFFFFF for a 4 GiB segment. */
-  limit: number;
-  /** Type (4 bits), S, DPL, P: bits 8..15 of the high dword, shifted down. */
-  access: number;
-  /** Linear address of the descriptor, for writing the accessed bit back. */
-  address: number;
-}
-
-export const ACC_ACCESSED = 0x01;
-export const ACC_WRITABLE_OR_READABLE = 0x02;
-export const ACC_CONFORMING = 0x04;
-export const ACC_CODE = 0x08;
-export const ACC_S = 0x10;
-export const ACC_PRESENT = 0x80;
-
-export function descriptorDpl(access: number): number {
-  return (access >>> 5) & 3;
-}
-
-/** Read a 32-bit value of a system structure: checked as a supervisor access whatever the CPL. */
-export function readSystem32(cpu: CPU, linear: number): number {
-  const p0 = cpu.translate(linear, Access.SystemRead);
-  if ((linear & 0xfff) <= 0xffc) {
-    return cpu.readPhys8(p0) | (cpu.readPhys8(p0 + 1) << 8) | (cpu.readPhys8(p0 + 2) << 16) | (cpu.readPhys8(p0 + 3) << 24);
-  }
-  let v = 0;
-  for (let i = 0; i < 4; i++) v |= cpu.readPhys8(cpu.translate((linear + i) | 0, Access.SystemRead)) << (8 * i);
-  return v;
-}
-
-export function writeSystem8(cpu: CPU, linear: number, v: number): void {
-  cpu.writePhys8(cpu.translate(linear, Access.SystemWrite), v);
-}
-
-/**
- * Read the descriptor `selector` names, or return null when the selector is
- * outside its table (the caller raises the right exception for its context).
- */
-export function readDescriptor(cpu: CPU, selector: number): Descriptor | null {
-  const ldt = (selector & 4) !== 0;
-  const base = ldt ? cpu.ldtBase : cpu.gdtBase;
-  const limit = ldt ? cpu.ldtLimit : cpu.gdtLimit;
-  if (ldt && (cpu.ldtSel & 0xfffc) === 0) return null;
-  if ((selector | 7) > limit) return null;
-  const address = (base + (selector & 0xfff8)) | 0;
-  const low = readSystem32(cpu, address);
-  const high = readSystem32(cpu, (address + 4) | 0);
-  let lim = (low & 0xffff) | (high & 0xf0000);
-  if (high & (1 << 23)) lim = (lim << 12) | 0xfff;
-  return {
-    low, high,
-    base: (low >>> 16) | ((high & 0xff) << 16) | (high & 0xff000000),
-    // Unsigned, so that TR's and LDTR's limits compare as numbers: a 4 GiB TSS is not a negative one.
-    limit: lim >>> 0,
-    access: (high >>> 8) & 0xff,
-    address,
-  };
-}
-
-/** Install a descriptor in a segment register's hidden part. */
-export function loadSegmentCache(cpu: CPU, seg: number, selector: number, d: Descriptor | null): void {
-  cpu.segSel[seg] = selector;
-  if (seg === Seg.CS) {
-    cpu.csBase = d ? d.base : 0;
-    cpu.fetchPage = -1;
-  }
-  if (d === null) {
-    // A null selector in DS/ES/FS/GS: any access through it raises #GP(0).
-    cpu.segBase[seg] = 0;
-    cpu.segLimit[seg] = 0;
-    cpu.segAccess[seg] = 0;
-    cpu.segNeedsCheck[seg] = 1;
-    return;
-  }
-  cpu.segBase[seg] = d.base;
-  cpu.segLimit[seg] = d.limit;
-  cpu.segAccess[seg] = (d.high >>> 8) & 0xf0ff;
-  const expandDownData = (d.access & (ACC_CODE | ACC_CONFORMING)) === ACC_CONFORMING;
-  cpu.segNeedsCheck[seg] = d.base === 0 && d.limit === 0xffffffff && !expandDownData ? 0 : 1;
-  if (seg === Seg.SS) cpu.stack32 = (d.high & (1 << 22)) !== 0;
-  // SDM 3.4.5: the processor sets the accessed bit when it loads the descriptor.
-  if ((d.access & ACC_ACCESSED) === 0) writeSystem8(cpu, (d.address + 5) | 0, d.access | ACC_ACCESSED);
-}
 
 function gp(selector: number, why: string): never {
   throw new CpuException(Vector.GP, selector & 0xfffc, why);
@@ -165,7 +81,7 @@ function checkCodeTarget(cpu: CPU, selector: number, what: string): Descriptor {
 
 function loadCodeSegment(cpu: CPU, selector: number, d: Descriptor, cpl: number, offset: number): void {
   if (offset >>> 0 > d.limit >>> 0) gp(0, `target offset ${hex32(offset)} is beyond the code segment limit ${hex32(d.limit)}`);
-  if ((d.high & (1 << 22)) === 0) {
+  if ((d.high & DESCRIPTOR_BIG) === 0) {
     throw new MachineStop('unsupported', `16-bit code segment (selector ${hex16(selector)}): the lab PC runs 32-bit protected mode only`);
   }
   loadSegmentCache(cpu, Seg.CS, (selector & 0xfffc) | cpl, d);
@@ -192,32 +108,6 @@ export function farCall(cpu: CPU, selector: number, offset: number): void {
     cpu.r32[Reg.ESP] = esp;
     throw e;
   }
-}
-
-/** After a return to an outer ring, data segments the new CPL may not use become null (SDM "RET", "IRET"). */
-export function nullInaccessibleSegments(cpu: CPU): void {
-  for (const seg of [Seg.ES, Seg.DS, Seg.FS, Seg.GS]) {
-    const access = cpu.segAccess[seg] & 0xff;
-    if ((cpu.segSel[seg] & 0xfffc) === 0) continue;
-    const conformingCode = (access & (ACC_CODE | ACC_CONFORMING)) === (ACC_CODE | ACC_CONFORMING);
-    if (!conformingCode && descriptorDpl(access) < cpu.cpl) loadSegmentCache(cpu, seg, 0, null);
-  }
-}
-
-/**
- * The checks on the SS popped by a return to outer ring `rpl` (SDM "RET" and
- * "IRET", RETURN-TO-OUTER-PRIVILEGE-LEVEL), without loading it.
- */
-export function checkReturnStack(cpu: CPU, ss: number, rpl: number, what: string): Descriptor {
-  if ((ss & 0xfffc) === 0) gp(0, `${what}: return SS is a null selector`);
-  const d = readDescriptor(cpu, ss) ?? gp(ss, `${what}: return SS ${hex16(ss)} is outside the descriptor table`);
-  if ((ss & 3) !== rpl) gp(ss, `${what}: return SS ${hex16(ss)} has RPL ${ss & 3}, but the return CS has RPL ${rpl}`);
-  if ((d.access & (ACC_S | ACC_CODE | ACC_WRITABLE_OR_READABLE)) !== (ACC_S | ACC_WRITABLE_OR_READABLE)) {
-    gp(ss, `${what}: return SS ${hex16(ss)} is not a writable data segment`);
-  }
-  if (descriptorDpl(d.access) !== rpl) gp(ss, `${what}: return SS ${hex16(ss)} has DPL ${descriptorDpl(d.access)}, not ${rpl}`);
-  if ((d.access & ACC_PRESENT) === 0) throw new CpuException(Vector.SS, ss & 0xfffc, `${what}: return SS ${hex16(ss)} is not present`);
-  return d;
 }
 
 /** Far RET (SDM "RET", protected mode): same privilege, or to an outer ring with SS:ESP from the stack. */
@@ -251,14 +141,6 @@ export function farReturn(cpu: CPU, release: number): void {
     cpu.r32[Reg.ESP] = esp;
     throw e;
   }
-}
-
-export function hex16(v: number): string {
-  return '0x' + (v & 0xffff).toString(16).padStart(4, '0');
-}
-
-export function hex32(v: number): string {
-  return '0x' + (v >>> 0).toString(16).padStart(8, '0');
 }
 
 // ---- instructions that move selectors ----------------------------------------

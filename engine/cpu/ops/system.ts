@@ -7,7 +7,8 @@ import { Reg, Seg } from '../cpu.ts';
 import { CF, DF, IF, IOPL, RF, VM } from '../flags.ts';
 import { MachineStop, Vector } from '../exceptions.ts';
 import { CR0_PE, CR0_PG, CR0_WP, CR4_PGE, CR4_PSE } from '../../memory/paging.ts';
-import { ACC_PRESENT, hex16, loadSegmentCache, readDescriptor, readSystem32, writeSystem8, type Descriptor } from './segment.ts';
+import { hex16 } from '../../hex.ts';
+import { ACC_PRESENT, loadSegmentCache, readDescriptor, readSystem32, writeSystem8, type Descriptor } from '../../memory/segmentation.ts';
 import { OpcodeFamily } from '../opcode-family.ts';
 
 export const systemOpcodes = new OpcodeFamily('ops/system.ts');
