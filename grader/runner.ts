@@ -139,14 +139,29 @@ export async function runTests(files: readonly SpecFile[], inputs: TestInputs, o
   const jobs = Math.max(1, Math.min(opts.jobs ?? os.availableParallelism(), tasks.length));
   const queue = [...tasks];
   const slots: Promise<void>[] = [];
+  /** Why the last worker that failed to start did so. */
+  let startFailure: string | undefined;
+  // Tests left when no worker could start (this thread takes none in workers-only mode): each still gets a result.
+  const failUnstarted = () => {
+    for (let task = queue.shift(); task; task = queue.shift()) {
+      done(errorResult(baseOf(task), 'grader-error', `grader error: no worker thread could start to run this test: ${startFailure ?? 'unknown reason'}`));
+    }
+  };
   const slot = async () => {
     opts.onWorkerStart?.();
-    const worker = new Worker(WORKER_ENTRY, { workerData: { inputs }, execArgv: workerExecArgv() });
-    let current: Worker | null = worker;
+    let current: Worker | null = null;
     try {
-      if (!(await workerReady(worker))) return;
-      for (let task = queue.shift(); task; task = queue.shift()) {
-        current ??= new Worker(WORKER_ENTRY, { workerData: { inputs }, execArgv: workerExecArgv() });
+      while (queue.length > 0) {
+        if (!current) {
+          const started = await startWorker(inputs);
+          if (typeof started === 'string') {
+            startFailure = started;
+            return;
+          }
+          current = started;
+        }
+        const task = queue.shift();
+        if (!task) break;
         const limit = opts.wallClockMs ?? wallClockLimitMs(task.spec, inputs);
         const outcome = await runOnWorker(current, task, limit);
         if (outcome.kind === 'result') {
@@ -167,6 +182,7 @@ export async function runTests(files: readonly SpecFile[], inputs: TestInputs, o
   if (opts.workersOnly) {
     for (let i = 0; i < jobs; i++) slots.push(slot());
     await Promise.all(slots);
+    failUnstarted();
     return sortResults(results);
   }
   // This thread grades too, from the first moment: a worker costs more to
@@ -187,6 +203,7 @@ export async function runTests(files: readonly SpecFile[], inputs: TestInputs, o
     await new Promise((resolve) => setImmediate(resolve));
   }
   await Promise.all(slots);
+  failUnstarted();
   return sortResults(results);
 }
 
@@ -215,23 +232,34 @@ function runGuarded(task: Task, inputs: TestInputs, limitMs: number): TestResult
   }
 }
 
-/** Resolves true when the worker has loaded and can take tests; false if it died first. */
-function workerReady(worker: Worker): Promise<boolean> {
+/** A worker that has loaded and can take tests, or why it could not start. */
+function startWorker(inputs: TestInputs): Promise<Worker | string> {
+  let worker: Worker;
+  try {
+    worker = new Worker(WORKER_ENTRY, { workerData: { inputs }, execArgv: workerExecArgv() });
+  } catch (e) {
+    return Promise.resolve(firstLine(e));
+  }
   return new Promise((resolve) => {
     const onMessage = (m: unknown) => {
-      if ((m as { ready?: boolean }).ready === true) settle(true);
+      if ((m as { ready?: boolean }).ready === true) settle(worker);
     };
-    const onGone = () => settle(false);
-    const settle = (ok: boolean) => {
+    const onError = (e: unknown) => settle(firstLine(e));
+    const onExit = (code: number) => settle(`the worker exited with code ${code} before it was ready`);
+    const settle = (outcome: Worker | string) => {
       worker.off('message', onMessage);
-      worker.off('error', onGone);
-      worker.off('exit', onGone);
-      resolve(ok);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+      resolve(outcome);
     };
     worker.on('message', onMessage);
-    worker.on('error', onGone);
-    worker.on('exit', onGone);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
   });
+}
+
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
 }
 
 type Outcome = { kind: 'result'; result: TestResult } | { kind: 'wall-clock' } | { kind: 'crash'; message: string };
@@ -248,7 +276,7 @@ function runOnWorker(worker: Worker, task: Task, limitMs: number): Promise<Outco
     const onMessage = (reply: WorkerReply) => {
       if (reply.id === task.id) finish({ kind: 'result', result: reply.result });
     };
-    const onError = (e: unknown) => finish({ kind: 'crash', message: (e instanceof Error ? e.message : String(e)).split('\n')[0] });
+    const onError = (e: unknown) => finish({ kind: 'crash', message: firstLine(e) });
     const onExit = (code: number) => finish({ kind: 'crash', message: `the worker exited with code ${code}` });
     const timer = setTimeout(() => finish({ kind: 'wall-clock' }), limitMs);
     worker.on('message', onMessage);
