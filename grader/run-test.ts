@@ -1,8 +1,10 @@
 // One test, one fresh machine: boot the kernel with the test's modules and
 // input, record what the guest did (bounded: a hostile kernel decides how much
 // it writes and how many events it raises), evaluate the checks and turn it all
-// into a TestResult. Nothing here depends on the host clock or on other tests,
-// so the same inputs give a deep-equal result every time.
+// into a TestResult. Nothing here depends on other tests, and the host clock
+// only through the optional wall-clock backstop (`wallClockMs`, read with
+// performance.now()): a run it does not cut short gives a deep-equal result
+// for the same inputs every time.
 
 import { ConfigError, hostStack, type RunResult } from '../engine/config.ts';
 import type { EngineEvent } from '../engine/events.ts';
