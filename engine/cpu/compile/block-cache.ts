@@ -63,17 +63,10 @@ export class BlockCache {
   }
 
   /**
-   * The block starting at physical `phys` (EIP `eip`), compiling it once it is
-   * hot; null while it is cold. A block of length 0 means "interpret here".
+   * The run loop found no block for physical `phys` (EIP `eip`) in the cache:
+   * count the execution, and compile the block once the address is hot; null
+   * while it is cold. A block of length 0 means "interpret here".
    */
-  lookup(phys: number, eip: number): Block | null {
-    const slot = phys & CACHE_MASK;
-    const b = this.cache[slot];
-    if (b.phys === phys && b.eip === eip && b.csBase === this.cpu.csBase) return b;
-    return this.miss(phys, eip);
-  }
-
-  /** Not in the cache: count the execution, and compile once the address is hot. */
   miss(phys: number, eip: number): Block | null {
     const slot = phys & CACHE_MASK;
     const c = phys & ((1 << COUNTER_BITS) - 1);

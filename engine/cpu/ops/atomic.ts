@@ -9,7 +9,6 @@
 import type { CPU } from '../cpu.ts';
 import { Reg } from '../cpu.ts';
 import { ZF } from '../flags.ts';
-import { TLB_VALID } from '../../memory/tlb.ts';
 import { alu } from './arith.ts';
 import { OpcodeFamily } from '../opcode-family.ts';
 
