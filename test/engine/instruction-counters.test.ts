@@ -1,0 +1,45 @@
+// Machine.counters(): instructions retired, per CPL and per CR3 (a process's
+// share). Every retired instruction is counted once, under the CPL and the
+// CR3 it ran with, the same whether the code was compiled or interpreted.
+import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { Machine, type Counters } from '../../engine/machine.ts';
+import { buildKernel } from '../fixtures/guest/build-guest.ts';
+
+const SYSTEM_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/system');
+
+function sum(values: Iterable<number>): number {
+  let total = 0;
+  for (const v of values) total += v;
+  return total;
+}
+
+describe('instruction counters', () => {
+  it('split every retired instruction by CPL and by CR3, the same compiled or interpreted', async () => {
+    // paging.c turns paging on with its own page directory (a CR3 write) and runs cases in ring 3.
+    const kernel = readFileSync(await buildKernel(['sys-entry.S', 'sys.c', 'paging.c'].map((f) => path.join(SYSTEM_DIR, f))));
+    const seen: Counters[] = [];
+    for (const compile of [false, true]) {
+      const m = new Machine({ kernel, compile, compileThreshold: 20, maxInstructions: 300_000_000 });
+      try {
+        expect(m.run().reason).toBe('debug-exit');
+        const c = m.counters();
+        expect(c.instructions).toBeGreaterThan(0);
+        expect(sum(c.perCpl)).toBe(c.instructions);
+        expect(c.perCpl[0]).toBeGreaterThan(0);
+        expect(c.perCpl[3]).toBeGreaterThan(0);
+        expect(c.perCpl[1] + c.perCpl[2]).toBe(0);
+        expect(sum(c.perCr3.values())).toBe(c.instructions);
+        // Before paging (CR3 = 0) and under the kernel's page directory.
+        expect(c.perCr3.get(0)).toBeGreaterThan(0);
+        expect([...c.perCr3.entries()].filter(([cr3, n]) => cr3 !== 0 && n > 0).length).toBeGreaterThan(0);
+        seen.push(c);
+      } finally {
+        m.release();
+      }
+    }
+    expect(seen[1]).toEqual(seen[0]);
+  });
+});
