@@ -105,7 +105,7 @@ export class CPU {
   segOvr = -1;
   /** 0 none, 1 REP/REPE (F3), 2 REPNE (F2). */
   rep = 0;
-  /** Number of prefix bytes of the current instruction (the SDM caps instructions at 15 bytes). */
+  /** Number of prefix bytes of the current instruction; the 15th raises #GP(0) (dispatch.ts). */
   prefixCount = 0;
   /** Segment that the last effective address used (for limit checks and diagnostics). */
   eaSeg = 0;

@@ -8,6 +8,7 @@
 import type { CPU } from './cpu.ts';
 import { Seg } from './cpu.ts';
 import { CpuException, Vector } from './exceptions.ts';
+import { hexDigits } from '../hex.ts';
 import { buildOpcodeTable, O16, OpcodeFamily, TWO_BYTE, type Op } from './opcode-family.ts';
 import { arithOpcodes } from './ops/arith.ts';
 import { atomicOpcodes } from './ops/atomic.ts';
@@ -39,7 +40,10 @@ function twoByte(cpu: CPU): void {
 
 /** A prefix byte: note it, then decode the rest of the instruction. */
 function prefix(cpu: CPU): void {
-  // SDM 2.3.11: an instruction longer than 15 bytes raises #GP(0).
+  // SDM Vol. 2, 2.3.11: an instruction longer than 15 bytes raises #GP(0). Only a run of
+  // prefixes is measured here: the 15th prefix byte makes the instruction longer than 15 bytes
+  // whatever follows it. An instruction that passes 15 bytes with fewer prefixes and long
+  // operands is not caught; it runs.
   if (++cpu.prefixCount >= 15) throw new CpuException(Vector.GP, 0, 'instruction longer than 15 bytes');
   dispatch(cpu);
 }
@@ -47,7 +51,7 @@ function prefix(cpu: CPU): void {
 function undefinedOpcode(cpu: CPU): void {
   cpu.eip = cpu.ip0;
   const bytes: string[] = [];
-  for (let i = 0; i < 4; i++) bytes.push(cpu.fetch8().toString(16).padStart(2, '0'));
+  for (let i = 0; i < 4; i++) bytes.push(hexDigits(cpu.fetch8(), 2));
   cpu.undefinedOpcode(`undefined opcode ${bytes.join(' ')}`);
 }
 
