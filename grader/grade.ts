@@ -9,10 +9,9 @@ import { buildLab, type BuildStage, type CompilerName } from './build.ts';
 import type { Lab } from './labs.ts';
 import type { GradeReport, TestResult } from './model.ts';
 import { withReplays, type BuiltFiles, type ReplaySetup } from './replay.ts';
-import { listTests, runTests, specLabel, type SpecFile } from './runner.ts';
+import { listTests, resultBase, runTests, type SpecFile } from './runner.ts';
 import { errorResult, type TestInputs } from './run-test.ts';
 import { assembleReport } from './score.ts';
-import { loadSpecFile } from './spec.ts';
 
 export interface GradeOptions {
   cc?: CompilerName;
@@ -66,20 +65,19 @@ export async function gradeLab(courseRoot: string, lab: Lab, given: SpecFile[], 
   const labInfo = { number: m.number, slug: m.slug, title: m.title };
   const built = await buildForTests(courseRoot, lab, opts);
   if (!built.ok) {
-    const results: TestResult[] = [];
-    for (const file of specFiles) {
-      for (const spec of await loadSpecFile(file.specFile)) {
-        const identity = { id: `${specLabel(file)}/${spec.name}`, name: spec.name, visibility: spec.visibility, hidden: file.hidden, maxScore: spec.points };
-        if (opts.only && !opts.only.has(identity.id)) continue;
-        results.push(errorResult(identity, 'build-error', `the ${built.stage} did not compile; see the compiler output`));
-      }
+    // A spec file that cannot be loaded is the grader's error here too, not a test less.
+    const { tasks, broken } = await listTests(specFiles);
+    const results: TestResult[] = [...broken];
+    for (const task of tasks) {
+      if (opts.only && !opts.only.has(task.id)) continue;
+      results.push(errorResult(resultBase(task), 'build-error', `the ${built.stage} did not compile; see the compiler output`));
     }
     return assembleReport(results, { lab: labInfo, revealed: opts.revealed ?? false, buildLog: built.log });
   }
   const ran = await runTests(specFiles, built.inputs, { ...(opts.jobs ? { jobs: opts.jobs } : {}), ...(opts.only ? { only: opts.only } : {}) });
   const results = opts.replay ? withReplays(ran, (await listTests(specFiles)).tasks, built.inputs, built.files, opts.replay) : ran;
   const report = assembleReport(results, { lab: labInfo, revealed: opts.revealed ?? false });
-  if (m.points !== undefined && report.maxScore > m.points + 1e-9) {
+  if (report.fatal === undefined && m.points !== undefined && report.maxScore > m.points + 1e-9) {
     return assembleReport(results, {
       lab: labInfo,
       revealed: opts.revealed ?? false,

@@ -118,7 +118,8 @@ export async function listTests(files: readonly SpecFile[]): Promise<{ tasks: Li
   return { tasks, broken };
 }
 
-function baseOf(task: Task) {
+/** What a result says about a listed test before it runs. */
+export function resultBase(task: ListedTest) {
   return { id: task.id, name: task.spec.name, visibility: task.spec.visibility, hidden: task.hidden, maxScore: task.spec.points };
 }
 
@@ -144,7 +145,7 @@ export async function runTests(files: readonly SpecFile[], inputs: TestInputs, o
   // Tests left when no worker could start (this thread takes none in workers-only mode): each still gets a result.
   const failUnstarted = () => {
     for (let task = queue.shift(); task; task = queue.shift()) {
-      done(errorResult(baseOf(task), 'grader-error', `grader error: no worker thread could start to run this test: ${startFailure ?? 'unknown reason'}`));
+      done(errorResult(resultBase(task), 'grader-error', `grader error: no worker thread could start to run this test: ${startFailure ?? 'unknown reason'}`));
     }
   };
   const slot = async () => {
@@ -172,8 +173,8 @@ export async function runTests(files: readonly SpecFile[], inputs: TestInputs, o
         await current.terminate();
         current = null;
         done(outcome.kind === 'wall-clock'
-          ? errorResult(baseOf(task), 'wall-clock', wallClockMessage(limit))
-          : errorResult(baseOf(task), 'grader-error', `grader error: the worker running this test crashed: ${outcome.message}`));
+          ? errorResult(resultBase(task), 'wall-clock', wallClockMessage(limit))
+          : errorResult(resultBase(task), 'grader-error', `grader error: the worker running this test crashed: ${outcome.message}`));
       }
     } finally {
       if (current) await current.terminate();
@@ -225,7 +226,7 @@ function runGuarded(task: Task, inputs: TestInputs, limitMs: number): TestResult
   try {
     return guardScript.runInContext(guardContext, { timeout: limitMs + BACKSTOP_GRACE_MS }) as TestResult;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') return errorResult(baseOf(task), 'wall-clock', wallClockMessage(limitMs + BACKSTOP_GRACE_MS));
+    if ((e as NodeJS.ErrnoException).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') return errorResult(resultBase(task), 'wall-clock', wallClockMessage(limitMs + BACKSTOP_GRACE_MS));
     throw e;
   } finally {
     guardContext.run = () => undefined;

@@ -46,15 +46,33 @@ export interface ReportOptions {
 export function assembleReport(tests: readonly TestResult[], opts: ReportOptions): GradeReport {
   const sorted = sortResults(tests);
   const t = totals(sorted);
+  const fatal = opts.fatal ?? graderFailure(sorted, opts.revealed ?? false);
   return {
     lab: { ...opts.lab },
     score: t.score,
     maxScore: t.maxScore,
     tests: sorted,
-    ...(opts.fatal !== undefined ? { fatal: opts.fatal } : {}),
+    ...(fatal !== undefined ? { fatal } : {}),
     ...(opts.buildLog !== undefined ? { buildLog: opts.buildLog } : {}),
     revealed: opts.revealed ?? false,
   };
+}
+
+/**
+ * Why grading could not run when the grader itself failed on some test: a
+ * spec file that cannot be loaded (its tests, and their points, are unknown),
+ * a check or worker that crashed, a bug inside the engine. Such a run has no
+ * score: the total would leave out points the student never had a chance at,
+ * or count against them points our bug took. A hidden test's reason can quote
+ * what it looks for, so only its id is named unless the report is revealed.
+ */
+function graderFailure(tests: readonly TestResult[], revealed: boolean): string | undefined {
+  const broken = tests.filter((t) => t.run.end === 'grader-error');
+  const first = broken[0];
+  if (first === undefined) return undefined;
+  const why = first.hidden && !revealed ? 'a grader error in a hidden test' : first.reason;
+  const more = broken.length > 1 ? ` (and ${broken.length - 1} more grader errors)` : '';
+  return `${first.id}: ${why}${more}; no score is given until the grader is fixed`;
 }
 
 /** The exit status DESIGN.md promises: 0 all passed, 1 some test failed, 2 grading could not run. */

@@ -18,7 +18,8 @@ export interface GradescopeTest {
 }
 
 export interface GradescopeResults {
-  score: number;
+  /** Absent when grading could not run: Gradescope must not record a score from a broken run. */
+  score?: number;
   execution_time?: number;
   output: string;
   output_format: 'text';
@@ -42,15 +43,20 @@ export interface GradescopeOptions {
 }
 
 export function toGradescope(report: GradeReport, options: GradescopeOptions = {}): GradescopeResults {
+  // When the grader itself failed (report.fatal), the file carries no score at
+  // all, neither overall nor per test: a total that leaves out a spec that
+  // could not load, or counts our bug against the student, must not reach the
+  // gradebook. Only the output says what went wrong, for the course staff to fix and regrade.
+  const graded = report.fatal === undefined;
   const results: GradescopeResults = {
-    score: report.score,
+    ...(graded ? { score: report.score } : {}),
     output: overallOutput(report),
     // Text, not markdown or HTML: outputs quote guest bytes, which must not be rendered as markup.
     output_format: 'text',
     test_output_format: 'text',
     visibility: options.visibility ?? 'visible',
     stdout_visibility: options.stdoutVisibility ?? 'hidden',
-    tests: report.tests.map((test) => toGradescopeTest(report, test)),
+    tests: graded ? report.tests.map((test) => toGradescopeTest(report, test)) : [],
   };
   if (options.executionTime !== undefined) results.execution_time = options.executionTime;
   return results;
@@ -71,8 +77,12 @@ function toGradescopeTest(report: GradeReport, test: TestResult): GradescopeTest
 
 /** The text above the tests: the score, or why there is none. */
 function overallOutput(report: GradeReport): string {
+  if (report.fatal) {
+    return [`Lab ${report.lab.number} (${visibleText(report.lab.slug)}): no score`, '',
+      `Grading could not run: ${visibleText(report.fatal)}`, '',
+      'This is a fault of the grader, not of the submission: no score is recorded; the course staff will fix the grader and regrade.'].join('\n');
+  }
   const lines = [`Lab ${report.lab.number} (${visibleText(report.lab.slug)}): ${formatPoints(report.score)}/${formatPoints(report.maxScore)}`];
-  if (report.fatal) lines.push('', `Grading could not run: ${visibleText(report.fatal)}`);
   if (report.buildLog !== undefined) {
     const log = visibleText(report.buildLog, { keepNewlines: true }).replace(/\n+$/, '').split('\n');
     lines.push('', 'Build failed: the kernel did not compile, so no test ran.', ...log.slice(0, BUILD_LOG_LINES));

@@ -54,10 +54,13 @@ export function toJUnit(report: GradeReport): string {
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
   out.push(`<testsuites${attrs({ name: 'ringlab', ...counts })}>`);
   out.push(`  <testsuite${attrs({ name: suiteName, ...counts })}>`);
-  out.push('    <properties>');
-  out.push(`      <property${attrs({ name: 'score', value: formatPoints(report.score) })}/>`);
-  out.push(`      <property${attrs({ name: 'max_score', value: formatPoints(report.maxScore) })}/>`);
-  out.push('    </properties>');
+  // A run the grader could not finish has no score to give (see report.fatal).
+  if (report.fatal === undefined) {
+    out.push('    <properties>');
+    out.push(`      <property${attrs({ name: 'score', value: formatPoints(report.score) })}/>`);
+    out.push(`      <property${attrs({ name: 'max_score', value: formatPoints(report.maxScore) })}/>`);
+    out.push('    </properties>');
+  }
   for (const test of report.tests) out.push(...testcase(suiteName, test));
   const problems = [report.fatal ? `grading could not run: ${report.fatal}` : '', report.buildLog ?? ''].filter(Boolean);
   if (problems.length > 0) out.push(`    <system-err>${escapeText(problems.join('\n\n'))}</system-err>`);

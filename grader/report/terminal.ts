@@ -101,7 +101,8 @@ export function formatTerminal(report: GradeReport, options: TerminalOptions): s
   }
 
   const passed = report.tests.filter((t) => t.status === 'passed').length;
-  const total = `Score: ${formatPoints(report.score)}/${formatPoints(report.maxScore)}`;
+  // A run the grader could not finish has no score: its total would not count every test.
+  const total = report.fatal ? 'Score: none, grading could not run' : `Score: ${formatPoints(report.score)}/${formatPoints(report.maxScore)}`;
   const all = passed === report.tests.length && !report.fatal && report.buildLog === undefined;
   out.push('', `${paint('bold', paint(all ? 'green' : 'red', total))}  (${passed} of ${report.tests.length} tests passed)`);
   if (report.selection) {

@@ -40,6 +40,23 @@ describe('lab grade', needs('gcc', 'bwrap'), () => {
     expect(results.tests.map((t: { status: string }) => t.status)).toEqual(['failed', 'failed']);
   });
 
+  it('stops with exit 2 and no score when a hidden spec cannot be loaded, built or not', () => {
+    const hidden = join(out, 'broken-hidden');
+    mkdirSync(hidden, { recursive: true });
+    writeFileSync(join(hidden, 'secret.ts'), 'export default [ not valid typescript ];\n');
+    for (const [n, name] of [['1', 'builds'], ['2', 'does-not-build']] as const) {
+      const dir = join(out, `broken-hidden-${name}`);
+      const run = lab('grade', n, '--course', COURSE, '--hidden', hidden, '--out', dir);
+      expect(run.status, run.stderr).toBe(2);
+      expect(run.stdout).toContain('GRADING COULD NOT RUN');
+      expect(run.stdout).toContain('Score: none, grading could not run');
+      const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
+      expect(results.score).toBeUndefined();
+      expect(results.tests).toEqual([]);
+      expect(results.output).toContain('Grading could not run: hidden/secret');
+    }
+  });
+
   it('fails every test of a kernel that builds but cannot boot, with the loader\'s reason', () => {
     const run = lab('grade', '3', '--course', COURSE);
     expect(run.status).toBe(1);
