@@ -2,12 +2,15 @@
 // One home, so that an address reads the same in a fault reason, a loader
 // error and an event line.
 
-/** `value` in hex, at least `digits` wide, no prefix: `hexDigits(0x1f, 4)` is `001f`. A negative int32 reads as unsigned. */
+/**
+ * `value` in hex, at least `digits` wide, no prefix: `hexDigits(0x1f, 4)` is `001f`.
+ * A negative int32 reads as unsigned; 2^32 or more (the end of a range) prints in full.
+ */
 export function hexDigits(value: number, digits = 8): string {
   return (value < 0 ? value >>> 0 : value).toString(16).padStart(digits, '0');
 }
 
-/** An address or a 32-bit value: `0x0010000c`. */
+/** An address or a 32-bit value: `0x0010000c` (loader messages, fault reasons). */
 export function hex32(value: number): string {
   return '0x' + hexDigits(value, 8);
 }

@@ -7,6 +7,8 @@
 // accept ELFDATA2LSB files.
 
 import { ConfigError } from '../config.ts';
+import { hex32, hexDigits } from '../hex.ts';
+import { ONE_MIB, RAM_MIB } from '../ram-limits.ts';
 
 /** One PT_LOAD program header: copy fileSize bytes, zero up to memSize. */
 export interface LoadSegment {
@@ -56,11 +58,6 @@ const MACHINE_NAMES: Record<number, string> = {
   183: 'AArch64',
   243: 'RISC-V',
 };
-
-/** A physical address for messages; ends of ranges may be 2^32 or more, so no `>>> 0`. */
-export function hex(value: number): string {
-  return '0x' + value.toString(16).padStart(8, '0');
-}
 
 function view(file: Uint8Array): DataView {
   return new DataView(file.buffer, file.byteOffset, file.byteLength);
@@ -138,7 +135,7 @@ export function parseElf32Executable(file: Uint8Array, name: string): Elf32Execu
 function checkIdentity(file: Uint8Array, name: string): void {
   const isElf = file.length >= 4 && file[0] === 0x7f && file[1] === 0x45 && file[2] === 0x4c && file[3] === 0x46;
   if (!isElf) {
-    const start = Array.from(file.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
+    const start = Array.from(file.subarray(0, 4), (b) => hexDigits(b, 2)).join(' ');
     const seen = file.length === 0 ? 'it is empty' : `it starts with ${start}`;
     throw new ConfigError(
       `${name}: not an ELF file (${seen}, not 7f 45 4c 46); give the linked kernel, not a source, object listing or raw binary`,
@@ -265,16 +262,16 @@ function segmentOutsideRam(ram: Uint8Array, file: Uint8Array, s: LoadSegment, na
   const end = s.paddr + s.memSize;
   const sections = sectionsInSegment(file, s);
   const what = sections === '' ? `segment ${s.index}` : `segment ${s.index} (${sections})`;
-  const ramMiB = ram.length / 0x100000;
-  const neededMiB = Math.ceil(end / 0x100000);
+  const ramMiB = ram.length / ONE_MIB;
+  const neededMiB = Math.ceil(end / ONE_MIB);
   // gcc on Debian and Ubuntu passes --build-id by default, and with -Ttext the
   // note lands in its own segment at the usual user-program address, 128 MiB up.
   const hint = sections.includes('.note')
     ? 'drop the note (-Wl,--build-id=none, or /DISCARD/ it in the linker script)'
-    : neededMiB <= 3072
+    : neededMiB <= RAM_MIB.max
       ? `link the kernel lower (at 1 MiB) or run with --ram ${neededMiB}`
       : 'link the kernel at 1 MiB (-Ttext=0x100000 or a linker script)';
   return new ConfigError(
-    `${name}: ${what} at physical ${hex(s.paddr)}-${hex(end)} lies outside RAM (${ramMiB} MiB ends at ${hex(ram.length)}); ${hint}`,
+    `${name}: ${what} at physical ${hex32(s.paddr)}-${hex32(end)} lies outside RAM (${ramMiB} MiB ends at ${hex32(ram.length)}); ${hint}`,
   );
 }

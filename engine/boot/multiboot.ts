@@ -19,7 +19,9 @@
 // a kernel cannot tell the difference unless it hard-codes 0x9000.)
 
 import { ConfigError, type ModuleImage } from '../config.ts';
-import { hex, loadElfSegments, parseElf32Executable, physicalEntry } from './elf.ts';
+import { hex32 } from '../hex.ts';
+import { ONE_MIB, RAM_MIB } from '../ram-limits.ts';
+import { loadElfSegments, parseElf32Executable, physicalEntry } from './elf.ts';
 
 export interface BootState {
   /** Physical address of the first instruction; EIP at boot. */
@@ -72,7 +74,6 @@ const MMAP_ENTRY_SIZE = 24; // the size field (4) is not counted in its own valu
 const MOD_ENTRY_SIZE = 16;
 
 const PAGE_SIZE = 0x1000;
-const ONE_MIB = 0x100000;
 const VGA_WINDOW_START = 0xa0000;
 const VGA_WINDOW_END = 0xc0000;
 
@@ -137,7 +138,7 @@ function loadKernel(ram: Uint8Array, file: Uint8Array, name: string): LoadedKern
   const entry = physicalEntry(exe);
   if (!exe.segments.some((s) => entry >= s.paddr && entry < s.paddr + s.memSize)) {
     throw new ConfigError(
-      `${name}: entry point ${hex(entry)} is outside every loaded segment; check ENTRY() in the linker script (readelf -l shows the segments)`,
+      `${name}: entry point ${hex32(entry)} is outside every loaded segment; check ENTRY() in the linker script (readelf -l shows the segments)`,
     );
   }
   return { entry, end: extent.high };
@@ -164,7 +165,7 @@ function badChecksum(file: Uint8Array, offset: number, name: string): ConfigErro
   const flags = d.getUint32(offset + 4, true);
   const sum = (HEADER_MAGIC + flags + d.getUint32(offset + 8, true)) >>> 0;
   return new ConfigError(
-    `${name}: the Multiboot header at file offset 0x${offset.toString(16)} has a bad checksum (magic + flags + checksum = ${hex(sum)}, must be 0); set checksum to -(0x1BADB002 + flags)`,
+    `${name}: the Multiboot header at file offset 0x${offset.toString(16)} has a bad checksum (magic + flags + checksum = ${hex32(sum)}, must be 0); set checksum to -(0x1BADB002 + flags)`,
   );
 }
 
@@ -172,7 +173,7 @@ function checkRequiredFlags(header: MultibootHeader, name: string): void {
   const unknown = header.flags & 0xffff & ~HEADER_KNOWN_REQUIREMENTS;
   if (unknown !== 0) {
     throw new ConfigError(
-      `${name}: the Multiboot header requires features ${hex(unknown)} this loader does not know (flags ${hex(header.flags)}); only bits 0-2 are defined, clear the others`,
+      `${name}: the Multiboot header requires features ${hex32(unknown)} this loader does not know (flags ${hex32(header.flags)}); only bits 0-2 are defined, clear the others`,
     );
   }
 }
@@ -181,7 +182,7 @@ function checkRequiredFlags(header: MultibootHeader, name: string): void {
 function checkNotInVgaWindow(start: number, end: number, what: string, name: string): void {
   if (start < VGA_WINDOW_END && end > VGA_WINDOW_START) {
     throw new ConfigError(
-      `${name}: ${what} at physical ${hex(start)}-${hex(end)} overlaps VGA memory (0x000a0000-0x000bffff), which is not RAM; link the kernel at 1 MiB`,
+      `${name}: ${what} at physical ${hex32(start)}-${hex32(end)} overlaps VGA memory (0x000a0000-0x000bffff), which is not RAM; link the kernel at 1 MiB`,
     );
   }
 }
@@ -201,7 +202,7 @@ function loadByHeaderAddresses(ram: Uint8Array, file: Uint8Array, header: Multib
   const loadEndAddr = d.getUint32(at + 20, true);
   const bssEndAddr = d.getUint32(at + 24, true);
   const entry = d.getUint32(at + 28, true);
-  const fields = `header_addr ${hex(headerAddr)}, load_addr ${hex(loadAddr)}, load_end_addr ${hex(loadEndAddr)}, bss_end_addr ${hex(bssEndAddr)}`;
+  const fields = `header_addr ${hex32(headerAddr)}, load_addr ${hex32(loadAddr)}, load_end_addr ${hex32(loadEndAddr)}, bss_end_addr ${hex32(bssEndAddr)}`;
   const bad = (why: string) =>
     new ConfigError(`${name}: the Multiboot header's addresses are inconsistent (${fields}): ${why}`);
 
@@ -219,7 +220,7 @@ function loadByHeaderAddresses(ram: Uint8Array, file: Uint8Array, header: Multib
 
   if (end > ram.length) {
     throw new ConfigError(
-      `${name}: the image at physical ${hex(loadAddr)}-${hex(end)} lies outside RAM (${ram.length / ONE_MIB} MiB ends at ${hex(ram.length)}); load it at 1 MiB or raise --ram`,
+      `${name}: the image at physical ${hex32(loadAddr)}-${hex32(end)} lies outside RAM (${ram.length / ONE_MIB} MiB ends at ${hex32(ram.length)}); load it at 1 MiB or raise --ram`,
     );
   }
   checkNotInVgaWindow(loadAddr, end, 'the image', name);
@@ -227,7 +228,7 @@ function loadByHeaderAddresses(ram: Uint8Array, file: Uint8Array, header: Multib
   ram.fill(0, loadAddr + loadSize, end);
   if (entry < loadAddr || entry >= end) {
     throw new ConfigError(
-      `${name}: entry_addr ${hex(entry)} in the Multiboot header is outside the loaded image ${hex(loadAddr)}-${hex(end)}`,
+      `${name}: entry_addr ${hex32(entry)} in the Multiboot header is outside the loaded image ${hex32(loadAddr)}-${hex32(end)}`,
     );
   }
   return { entry, end };
@@ -314,16 +315,16 @@ function planLayout(ram: Uint8Array, kernel: LoadedKernel, opts: MultibootOption
 function ramTooSmall(ramBytes: number, needed: number, kernel: LoadedKernel, opts: MultibootOptions): ConfigError {
   const needMiB = Math.ceil(needed / ONE_MIB);
   const haveMiB = +(ramBytes / ONE_MIB).toFixed(2);
-  const fix = needMiB <= 3072 ? `run with --ram ${needMiB} or more` : 'the lab PC has at most 3072 MiB: use smaller modules';
+  const fix = needMiB <= RAM_MIB.max ? `run with --ram ${needMiB} or more` : `the lab PC has at most ${RAM_MIB.max} MiB: use smaller modules`;
   if (opts.modules.length === 0) {
     return new ConfigError(
-      `${opts.kernelName}: no room for the Multiboot information after the kernel (it ends at ${hex(kernel.end)}): ${needMiB} MiB of RAM needed, the machine has ${haveMiB} MiB; ${fix}`,
+      `${opts.kernelName}: no room for the Multiboot information after the kernel (it ends at ${hex32(kernel.end)}): ${needMiB} MiB of RAM needed, the machine has ${haveMiB} MiB; ${fix}`,
     );
   }
   const moduleBytes = opts.modules.reduce((sum, m) => sum + m.bytes.length, 0);
   const count = opts.modules.length === 1 ? '1 module' : `${opts.modules.length} modules`;
   return new ConfigError(
-    `not enough RAM for the modules: ${opts.kernelName} (ends at ${hex(kernel.end)}), ${count} (${moduleBytes} bytes) and the boot information need ${needMiB} MiB of RAM, the machine has ${haveMiB} MiB; ${fix}`,
+    `not enough RAM for the modules: ${opts.kernelName} (ends at ${hex32(kernel.end)}), ${count} (${moduleBytes} bytes) and the boot information need ${needMiB} MiB of RAM, the machine has ${haveMiB} MiB; ${fix}`,
   );
 }
 

@@ -5,6 +5,7 @@
 // Index of an entry: opcode | (0x100 for the 16-bit operand-size half) | (0x200 for the 0F map).
 
 import type { CPU } from './cpu.ts';
+import { hexByte } from '../hex.ts';
 
 export type Op = (cpu: CPU) => void;
 
@@ -43,8 +44,7 @@ export class OpcodeFamily {
 
 /** The opcode an index names, as the SDM writes it: `66 0F B1`. */
 export function describeOpcode(index: number): string {
-  const hex = (n: number) => n.toString(16).toUpperCase().padStart(2, '0');
-  return `${index & O16 ? '66 ' : ''}${index & TWO_BYTE ? '0F ' : ''}${hex(index & 0xff)}`;
+  return `${index & O16 ? '66 ' : ''}${index & TWO_BYTE ? '0F ' : ''}${hexByte(index & 0xff)}`;
 }
 
 /**

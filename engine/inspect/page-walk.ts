@@ -3,6 +3,7 @@
 
 import type { CPU } from '../cpu/cpu.ts';
 import { CR0_PG, walkPageTables } from '../memory/paging.ts';
+import { hex32 } from '../hex.ts';
 
 export interface AccessQuery {
   /** 0 or 3: the privilege the access is made at. */
@@ -28,7 +29,7 @@ export interface AccessAnswer {
 
 export function explainAccess(cpu: CPU, linear: number, q: AccessQuery): AccessAnswer {
   const lin = linear >>> 0;
-  const label = `ring ${q.cpl} ${q.access} of 0x${lin.toString(16).padStart(8, '0')}`;
+  const label = `ring ${q.cpl} ${q.access} of ${hex32(lin)}`;
   if ((cpu.cr0 & CR0_PG) === 0) {
     return {
       allowed: true, physical: lin, errorCode: null, why: `${label}: paging is off, linear = physical`,

@@ -10,6 +10,7 @@
 
 import type { CPU } from '../cpu.ts';
 import { Vector } from '../exceptions.ts';
+import { hexByte } from '../../hex.ts';
 import { OpcodeFamily } from '../opcode-family.ts';
 
 export const x87Opcodes = new OpcodeFamily('ops/x87.ts');
@@ -20,10 +21,6 @@ const CR0_EM = 1 << 2;
 const CR0_TS = 1 << 3;
 
 const ADVICE = '; the lab PC has no FPU/SIMD: compile with -mgeneral-regs-only';
-
-function hex2(b: number): string {
-  return b.toString(16).toUpperCase().padStart(2, '0');
-}
 
 // ---- x87 escape opcodes D8-DF ---------------------------------------------------------
 
@@ -70,10 +67,10 @@ export function describeX87(opcode: number, modrm: number): string {
   let form: string;
   let name: string | undefined;
   if (modrm >= 0xc0) {
-    form = `${hex2(opcode)} ${hex2(modrm)}`;
+    form = `${hexByte(opcode)} ${hexByte(modrm)}`;
     name = X87_SINGLE.get((opcode << 8) | modrm) ?? X87_REGISTER[opcode - 0xd8][reg];
   } else {
-    form = `${hex2(opcode)} /${reg}`;
+    form = `${hexByte(opcode)} /${reg}`;
     name = X87_MEMORY[opcode - 0xd8][reg];
   }
   return name && name !== '-' ? `x87 instruction (opcode ${form}, ${name})` : `x87 instruction (opcode ${form})`;
@@ -177,7 +174,7 @@ function simdFamily(opcode: number, column: number): string {
 /** "SSE instruction MOVAPS (0F 28)", "SSE2 instruction MOVDQA (66 0F 6F)". */
 export function describeSimd(opcode: number, column: number): string {
   const name = simdMnemonic(opcode, column);
-  const encoding = `${COLUMN_PREFIX[column]}0F ${hex2(opcode)}`;
+  const encoding = `${COLUMN_PREFIX[column]}0F ${hexByte(opcode)}`;
   return `${simdFamily(opcode, column)} instruction ${name ? `${name} ` : ''}(${encoding})`;
 }
 
@@ -214,7 +211,7 @@ def0F(0xae, (cpu) => {
   const m = cpu.fetch8();
   const reg = (m >>> 3) & 7;
   const name = cpu.rep === 0 ? (m >= 0xc0 ? GROUP15_REGISTER : GROUP15_MEMORY)[reg] : '';
-  const encoding = `${COLUMN_PREFIX[simdColumn(cpu)]}0F AE ${m >= 0xc0 ? hex2(m) : `/${reg}`}`;
+  const encoding = `${COLUMN_PREFIX[simdColumn(cpu)]}0F AE ${m >= 0xc0 ? hexByte(m) : `/${reg}`}`;
   if (!name) cpu.undefinedOpcode(`undefined opcode ${encoding}`);
   // Fences have a general-register replacement: gcc uses "lock orl $0,(%esp)" for i686.
   const fence = m >= 0xc0 ? '; use a locked instruction (lock orl $0,(%esp)) as the barrier' : '';
@@ -226,7 +223,7 @@ def0F(0xae, (cpu) => {
 def0F(0x38, (cpu) => {
   const b = cpu.fetch8();
   const column = simdColumn(cpu);
-  const encoding = `${COLUMN_PREFIX[column]}0F 38 ${hex2(b)}`;
+  const encoding = `${COLUMN_PREFIX[column]}0F 38 ${hexByte(b)}`;
   if (b === 0xf0 || b === 0xf1) {
     const what = column === 3 ? 'SSE4.2 instruction CRC32' : 'MOVBE';
     cpu.undefinedOpcode(`${what} (${encoding}) is not on the lab PC's i686 CPU: do not build with -march=native${ADVICE}`);
@@ -236,7 +233,7 @@ def0F(0x38, (cpu) => {
 
 def0F(0x3a, (cpu) => {
   const b = cpu.fetch8();
-  cpu.undefinedOpcode(`SSSE3/SSE4 instruction (${COLUMN_PREFIX[simdColumn(cpu)]}0F 3A ${hex2(b)})${ADVICE}`);
+  cpu.undefinedOpcode(`SSSE3/SSE4 instruction (${COLUMN_PREFIX[simdColumn(cpu)]}0F 3A ${hexByte(b)})${ADVICE}`);
 });
 
 // ---- 0F 18-1F: hint NOPs ---------------------------------------------------------------------
@@ -254,7 +251,7 @@ function skipModrm(cpu: CPU, m: number): void {
 def0F(0x18, (cpu) => {
   const m = cpu.fetch8();
   const reg = (m >>> 3) & 7;
-  if (m >= 0xc0 && reg < 4) cpu.undefinedOpcode(`PREFETCH hint with a register operand (0F 18 ${hex2(m)})`);
+  if (m >= 0xc0 && reg < 4) cpu.undefinedOpcode(`PREFETCH hint with a register operand (0F 18 ${hexByte(m)})`);
   skipModrm(cpu, m);
 });
 
