@@ -2,7 +2,7 @@
 // 4 KiB and 4 MiB pages (SDM Vol. 3, 4.3), permission checks (4.6), accessed
 // and dirty bits (4.8), and page-fault error codes (4.7).
 
-import type { CPU } from '../cpu/cpu.ts';
+import type { CpuState } from '../cpu/state.ts';
 import { CpuException, Vector } from '../cpu/exceptions.ts';
 import { TLB_GLOBAL, TLB_NOT_RAM, TLB_NO_USER, TLB_NO_WRITE_SUPERVISOR, TLB_NO_WRITE_USER } from './tlb.ts';
 
@@ -34,11 +34,11 @@ export const PF_PRESENT = 1 << 0;
 export const PF_WRITE = 1 << 1;
 export const PF_USER = 1 << 2;
 
-function readPhys32(cpu: CPU, phys: number): number {
+function readPhys32(cpu: CpuState, phys: number): number {
   return phys >>> 0 < cpu.ramSize - 3 ? cpu.ram32[phys >>> 2] : -1;
 }
 
-function writePhys32(cpu: CPU, phys: number, v: number): void {
+function writePhys32(cpu: CpuState, phys: number, v: number): void {
   if (phys >>> 0 < cpu.ramSize - 3) {
     cpu.written.mark(phys >>> 12);
     if (cpu.blocks !== null && cpu.blocks.codePages[phys >>> 12] !== 0) cpu.blocks.invalidatePage(phys >>> 12);
@@ -47,7 +47,7 @@ function writePhys32(cpu: CPU, phys: number, v: number): void {
 }
 
 /** TLB bits that keep writes to a page with compiled code on the slow path, which invalidates the code. */
-function codePageBits(cpu: CPU, phys: number): number {
+function codePageBits(cpu: CpuState, phys: number): number {
   return cpu.blocks !== null && cpu.blocks.codePages[phys >>> 12] !== 0 ? TLB_NO_WRITE_SUPERVISOR | TLB_NO_WRITE_USER : 0;
 }
 
@@ -77,7 +77,7 @@ export interface Walk {
  * Walk the page tables for `linear` as an access of kind `write`/`user` would,
  * without side effects. Both the TLB refill and the inspection API use it.
  */
-export function walkPageTables(cpu: CPU, linear: number, write: boolean, user: boolean): Walk {
+export function walkPageTables(cpu: CpuState, linear: number, write: boolean, user: boolean): Walk {
   const result: Walk = {
     allowed: false, physical: 0, errorCode: (write ? PF_WRITE : 0) | (user ? PF_USER : 0),
     user: false, writable: false, global: false, dirty: false,
@@ -122,7 +122,7 @@ export function walkPageTables(cpu: CPU, linear: number, write: boolean, user: b
 }
 
 /** Translate on a TLB miss (or a permission the fast path could not grant): fill the TLB or raise #PF. */
-export function translateSlow(cpu: CPU, linear: number, access: Access): number {
+export function translateSlow(cpu: CpuState, linear: number, access: Access): number {
   const write = (access & 1) !== 0;
   if ((cpu.cr0 & CR0_PG) === 0) {
     fillTlb(cpu, linear, linear, linear >>> 0 >= cpu.ramSize ? TLB_NOT_RAM : codePageBits(cpu, linear));
@@ -165,7 +165,7 @@ export function translateSlow(cpu: CPU, linear: number, access: Access): number 
 const NO_WRITE = TLB_NO_WRITE_SUPERVISOR | TLB_NO_WRITE_USER;
 
 /** An entry that lets the fast path write RAM marks the page written (see written-pages.ts). */
-function fillTlb(cpu: CPU, linear: number, physical: number, bits: number): void {
+function fillTlb(cpu: CpuState, linear: number, physical: number, bits: number): void {
   if ((bits & TLB_NOT_RAM) === 0 && (bits & NO_WRITE) !== NO_WRITE) cpu.written.mark(physical >>> 12);
   cpu.tlb.fill(linear, physical, bits);
 }

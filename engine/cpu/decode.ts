@@ -1,0 +1,160 @@
+// Instruction decoding: fetching instruction bytes at CS:EIP, and the ModRM
+// and SIB bytes that name an instruction's register or memory operand (SDM
+// Vol. 2, 2.1.5). Which handler runs for an opcode is dispatch.ts's job.
+
+import { Access } from '../memory/paging.ts';
+import { CpuMemory } from './linear-memory.ts';
+import { OPEN_BUS, Reg, Seg } from './state.ts';
+
+export class CpuDecoder extends CpuMemory {
+  // ---- instruction fetch ------------------------------------------------
+
+  /** Refill the fetch page for linear address `lin` (a new code page, or after a flush). */
+  refillFetchPage(lin: number): void {
+    const phys = this.translate(lin, Access.Fetch);
+    this.fetchXor = (phys ^ lin) & ~0xfff;
+    if (this.segNeedsCheck[Seg.CS] !== 0) {
+      // A CS with a limit: check this byte, and keep the fast path off so every fetch checks (SDM 5.3).
+      this.checkSegmentAccess(Seg.CS, this.eip, 1);
+      this.fetchPage = -1;
+      return;
+    }
+    this.fetchPage = lin & ~0xfff;
+  }
+
+  fetch8(): number {
+    const lin = (this.csBase + this.eip) | 0;
+    if ((lin & ~0xfff) !== this.fetchPage) this.refillFetchPage(lin);
+    const phys = (this.fetchXor ^ lin) >>> 0;
+    this.eip = (this.eip + 1) | 0;
+    return phys < this.ramSize ? this.ram[phys] : OPEN_BUS;
+  }
+
+  fetch16(): number {
+    const lo = this.fetch8();
+    return lo | (this.fetch8() << 8);
+  }
+
+  fetch32(): number {
+    const lin = (this.csBase + this.eip) | 0;
+    if ((lin & 0xfff) <= 0xffc && (lin & ~0xfff) === this.fetchPage) {
+      const phys = (this.fetchXor ^ lin) >>> 0;
+      if (phys + 4 <= this.ramSize) {
+        this.eip = (this.eip + 4) | 0;
+        const ram = this.ram;
+        return ram[phys] | (ram[phys + 1] << 8) | (ram[phys + 2] << 16) | (ram[phys + 3] << 24);
+      }
+    }
+    const lo = this.fetch16();
+    return lo | (this.fetch16() << 16);
+  }
+
+  fetchS8(): number {
+    return (this.fetch8() << 24) >> 24;
+  }
+
+  /** Immediate of the current operand size: 16 bits with the 0x66 prefix, else 32. */
+  fetchImm(): number {
+    return this.o16 ? this.fetch16() : this.fetch32();
+  }
+
+  // ---- effective addresses ------------------------------------------------
+
+  /** Offset (within its segment) of the ModRM memory operand; sets `eaSeg` to its default segment. */
+  eaOffset(modrm: number): number {
+    if (this.a16) return this.eaOffset16(modrm);
+    const mod = modrm >>> 6;
+    const rm = modrm & 7;
+    let base: number;
+    if (rm === 4) {
+      const sib = this.fetch8();
+      const index = (sib >>> 3) & 7;
+      const baseReg = sib & 7;
+      if (baseReg === 5 && mod === 0) {
+        base = this.fetch32();
+        this.eaSeg = Seg.DS;
+      } else {
+        base = this.r32[baseReg];
+        this.eaSeg = baseReg === Reg.ESP || baseReg === Reg.EBP ? Seg.SS : Seg.DS;
+      }
+      if (index !== 4) base = (base + (this.r32[index] << (sib >>> 6))) | 0;
+    } else if (rm === 5 && mod === 0) {
+      this.eaSeg = Seg.DS;
+      return this.fetch32();
+    } else {
+      base = this.r32[rm];
+      this.eaSeg = rm === Reg.EBP ? Seg.SS : Seg.DS;
+    }
+    if (mod === 1) return (base + this.fetchS8()) | 0;
+    if (mod === 2) return (base + this.fetch32()) | 0;
+    return base;
+  }
+
+  private eaOffset16(modrm: number): number {
+    const mod = modrm >>> 6;
+    const rm = modrm & 7;
+    const r16 = this.r16;
+    let off: number;
+    this.eaSeg = Seg.DS;
+    // r16 is indexed by register number * 2: BX = 6, BP = 10, SI = 12, DI = 14.
+    switch (rm) {
+      case 0: off = r16[6] + r16[12]; break; // BX+SI
+      case 1: off = r16[6] + r16[14]; break; // BX+DI
+      case 2: off = r16[10] + r16[12]; this.eaSeg = Seg.SS; break; // BP+SI
+      case 3: off = r16[10] + r16[14]; this.eaSeg = Seg.SS; break; // BP+DI
+      case 4: off = r16[12]; break; // SI
+      case 5: off = r16[14]; break; // DI
+      case 6:
+        if (mod === 0) return this.fetch16();
+        off = r16[10]; // BP
+        this.eaSeg = Seg.SS;
+        break;
+      default: off = r16[6]; break; // BX
+    }
+    if (mod === 1) off += this.fetchS8();
+    else if (mod === 2) off += this.fetch16();
+    return off & 0xffff;
+  }
+
+  /** Linear address of the ModRM memory operand, segment override applied. */
+  ea(modrm: number, size = 1): number {
+    const off = this.eaOffset(modrm);
+    if (this.segOvr >= 0) this.eaSeg = this.segOvr;
+    const seg = this.eaSeg;
+    if (this.segNeedsCheck[seg] !== 0) this.checkSegmentAccess(seg, off, size);
+    return (this.segBase[seg] + off) | 0;
+  }
+
+  /** The data segment of an instruction without ModRM: DS unless overridden. */
+  dataSeg(): number {
+    return this.segOvr >= 0 ? this.segOvr : Seg.DS;
+  }
+  // ---- ModRM operands ---------------------------------------------------
+
+  readRM8(modrm: number): number {
+    return modrm >= 0xc0 ? this.getReg8(modrm & 7) : this.read8(this.ea(modrm));
+  }
+
+  readRM16(modrm: number): number {
+    return modrm >= 0xc0 ? this.r16[(modrm & 7) << 1] : this.read16(this.ea(modrm, 2));
+  }
+
+  readRM32(modrm: number): number {
+    return modrm >= 0xc0 ? this.r32[modrm & 7] : this.read32(this.ea(modrm, 4));
+  }
+
+  writeRM8(modrm: number, v: number): void {
+    if (modrm >= 0xc0) this.setReg8(modrm & 7, v);
+    else this.write8(this.ea(modrm), v);
+  }
+
+  writeRM16(modrm: number, v: number): void {
+    if (modrm >= 0xc0) this.r16[(modrm & 7) << 1] = v;
+    else this.write16(this.ea(modrm, 2), v);
+  }
+
+  writeRM32(modrm: number, v: number): void {
+    if (modrm >= 0xc0) this.r32[modrm & 7] = v;
+    else this.write32(this.ea(modrm, 4), v);
+  }
+}

@@ -1,0 +1,177 @@
+// Memory as an instruction sees it: linear addresses through segments (base,
+// limit and null-selector checks), then through the TLB and the page tables to
+// physical RAM, in the widths instructions use.
+
+import { CpuException, Vector } from './exceptions.ts';
+import { READ_SUPERVISOR, TLB_VALID, WRITE_SUPERVISOR } from '../memory/tlb.ts';
+import { translateSlow, Access } from '../memory/paging.ts';
+import { CpuState, OPEN_BUS, Seg } from './state.ts';
+
+export class CpuMemory extends CpuState {
+  // ---- segments -----------------------------------------------------------
+
+  /** Linear address of `off` in segment `seg` (string instructions, stack, moffs). */
+  linear(seg: number, off: number, size = 1): number {
+    if (this.segNeedsCheck[seg] !== 0) this.checkSegmentAccess(seg, off, size);
+    return (this.segBase[seg] + off) | 0;
+  }
+
+  /**
+   * SDM 5.3 and 3.4.2: an access through a null selector raises #GP(0); one
+   * outside the segment limit raises #GP(0), or #SS(0) through SS. (QEMU skips
+   * these checks for flat segments; hardware does not.)
+   */
+  checkSegmentAccess(seg: number, off: number, size: number): void {
+    const vector = seg === Seg.SS ? Vector.SS : Vector.GP;
+    const name = ['ES', 'CS', 'SS', 'DS', 'FS', 'GS'][seg];
+    if (this.segAccess[seg] === 0) {
+      throw new CpuException(vector, 0, `memory access through ${name}, which holds a null selector`);
+    }
+    const limit = this.segLimit[seg] >>> 0;
+    const first = off >>> 0;
+    const last = first + size - 1;
+    const expandDown = (this.segAccess[seg] & 0x0c) === 0x04; // data segment with E set
+    const upper = expandDown ? ((this.segAccess[seg] & 0x4000) !== 0 ? 0xffffffff : 0xffff) : limit;
+    const lower = expandDown ? limit + 1 : 0;
+    if (first < lower || last > upper) {
+      throw new CpuException(vector, 0, `offset 0x${first.toString(16)} is outside ${name}'s limit 0x${limit.toString(16)}`);
+    }
+  }
+
+  // ---- linear memory ----------------------------------------------------
+
+  /**
+   * Physical address for `lin`: from the TLB when its entry grants the
+   * access, else by walking the page tables, which fills the TLB or raises
+   * #PF. Fetches need what reads need (32-bit paging has no execute
+   * permission); system accesses (descriptor tables, the TSS, a ring-0
+   * interrupt frame) are checked as supervisor accesses whatever the CPL.
+   */
+  translate(lin: number, access: Access): number {
+    const e = this.tlbEntries[lin >>> 12];
+    const mask = access === Access.Read || access === Access.Fetch ? this.readMask
+      : access === Access.Write ? this.writeMask
+        : access === Access.SystemRead ? READ_SUPERVISOR : WRITE_SUPERVISOR;
+    if ((e & mask) === TLB_VALID) return (e & ~0xfff) ^ lin;
+    return translateSlow(this, lin, access);
+  }
+
+  read8(lin: number): number {
+    const e = this.tlbEntries[lin >>> 12];
+    if ((e & this.readMask) === TLB_VALID) return this.ram[((e & ~0xfff) ^ lin) >>> 0];
+    return this.readPhys8(this.translate(lin, Access.Read));
+  }
+
+  read16(lin: number): number {
+    const e = this.tlbEntries[lin >>> 12];
+    if ((e & this.readMask) === TLB_VALID && (lin & 0xfff) !== 0xfff) {
+      const p = ((e & ~0xfff) ^ lin) >>> 0;
+      return (p & 1) === 0 ? this.ram16[p >>> 1] : this.ram[p] | (this.ram[p + 1] << 8);
+    }
+    return this.read8(lin) | (this.read8((lin + 1) | 0) << 8);
+  }
+
+  read32(lin: number): number {
+    const e = this.tlbEntries[lin >>> 12];
+    if ((e & this.readMask) === TLB_VALID && (lin & 0xfff) <= 0xffc) {
+      const p = ((e & ~0xfff) ^ lin) >>> 0;
+      if ((p & 3) === 0) return this.ram32[p >>> 2];
+      const ram = this.ram;
+      return ram[p] | (ram[p + 1] << 8) | (ram[p + 2] << 16) | (ram[p + 3] << 24);
+    }
+    return this.readSlow32(lin);
+  }
+
+  private readSlow32(lin: number): number {
+    // Split accesses translate both pages before reading either, so a fault leaves nothing half-done.
+    if ((lin & 0xfff) > 0xffc) {
+      this.translate(lin, Access.Read);
+      this.translate((lin + 3) & ~0xfff, Access.Read); // CR2 names the first byte on the second page
+    }
+    return this.read16(lin) | (this.read16((lin + 2) | 0) << 16);
+  }
+
+  write8(lin: number, v: number): void {
+    const e = this.tlbEntries[lin >>> 12];
+    if ((e & this.writeMask) === TLB_VALID) {
+      this.ram[((e & ~0xfff) ^ lin) >>> 0] = v;
+      return;
+    }
+    this.writePhys8(this.translate(lin, Access.Write), v);
+  }
+
+  write16(lin: number, v: number): void {
+    const e = this.tlbEntries[lin >>> 12];
+    if ((e & this.writeMask) === TLB_VALID && (lin & 0xfff) !== 0xfff) {
+      const p = ((e & ~0xfff) ^ lin) >>> 0;
+      if ((p & 1) === 0) this.ram16[p >>> 1] = v;
+      else { this.ram[p] = v; this.ram[p + 1] = v >>> 8; }
+      return;
+    }
+    if ((lin & 0xfff) === 0xfff) {
+      this.translate(lin, Access.Write);
+      this.translate((lin + 1) | 0, Access.Write);
+    }
+    this.write8(lin, v);
+    this.write8((lin + 1) | 0, v >>> 8);
+  }
+
+  write32(lin: number, v: number): void {
+    const e = this.tlbEntries[lin >>> 12];
+    if ((e & this.writeMask) === TLB_VALID && (lin & 0xfff) <= 0xffc) {
+      const p = ((e & ~0xfff) ^ lin) >>> 0;
+      if ((p & 3) === 0) this.ram32[p >>> 2] = v;
+      else {
+        const ram = this.ram;
+        ram[p] = v; ram[p + 1] = v >>> 8; ram[p + 2] = v >>> 16; ram[p + 3] = v >>> 24;
+      }
+      return;
+    }
+    if ((lin & 0xfff) > 0xffc) {
+      this.translate(lin, Access.Write);
+      this.translate((lin + 3) & ~0xfff, Access.Write);
+    }
+    this.write16(lin, v);
+    this.write16((lin + 2) | 0, v >>> 16);
+  }
+
+  /** A memory operand of `size` bytes at a linear address. */
+  readMem(lin: number, size: number): number {
+    return size === 1 ? this.read8(lin) : size === 2 ? this.read16(lin) : this.read32(lin);
+  }
+
+  writeMem(lin: number, size: number, v: number): void {
+    if (size === 1) this.write8(lin, v);
+    else if (size === 2) this.write16(lin, v);
+    else this.write32(lin, v);
+  }
+
+  /**
+   * Make sure a write of `size` bytes at `lin` cannot fault, before a
+   * read-modify-write instruction changes anything: the CPU checks the write
+   * up front, so a fault leaves flags and registers as they were.
+   */
+  prepareWrite(lin: number, size: number): void {
+    if ((this.tlbEntries[lin >>> 12] & this.writeMask) !== TLB_VALID) this.translate(lin, Access.Write);
+    const last = (lin + size - 1) | 0;
+    if (((last ^ lin) >>> 12) !== 0 && (this.tlbEntries[last >>> 12] & this.writeMask) !== TLB_VALID) {
+      this.translate(last & ~0xfff, Access.Write);
+    }
+  }
+
+  /** Physical byte read (signed or unsigned `phys`): addresses with no RAM behind them read as OPEN_BUS. */
+  readPhys8(phys: number): number {
+    const p = phys >>> 0;
+    return p < this.ramSize ? this.ram[p] : OPEN_BUS;
+  }
+
+  /** Physical byte write; writes to addresses with no RAM behind them go nowhere. */
+  writePhys8(phys: number, v: number): void {
+    const p = phys >>> 0;
+    if (p < this.ramSize) {
+      this.written.mark(p >>> 12);
+      if (this.blocks !== null && this.blocks.codePages[p >>> 12] !== 0) this.blocks.invalidatePage(p >>> 12);
+      this.ram[p] = v;
+    }
+  }
+}
