@@ -19,8 +19,10 @@ export interface InterruptEvent extends EventBase {
   cr2?: number;
   fromCpl: number;
   toCpl: number;
+  /** The CS:EIP that was interrupted (and pushed). */
   fromCs: number;
   fromEip: number;
+  /** The handler. */
   toCs: number;
   toEip: number;
   gate: 'interrupt' | 'trap';

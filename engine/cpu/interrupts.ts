@@ -27,19 +27,10 @@ export const enum InterruptKind {
 }
 
 /** What a delivery did, for the event stream and the grader. */
-export interface Delivery {
-  vector: number;
+export interface Delivery extends Pick<InterruptEvent, 'vector' | 'fromCpl' | 'toCpl' | 'fromCs' | 'fromEip' | 'toCs' | 'toEip' | 'gate'> {
+  /** The error code the exception came with, whether or not its vector pushes one. */
   errorCode: number;
   kind: InterruptKind;
-  fromCpl: number;
-  toCpl: number;
-  /** The CS:EIP that was interrupted (and pushed). */
-  fromCs: number;
-  fromEip: number;
-  /** The handler. */
-  toCs: number;
-  toEip: number;
-  gate: 'interrupt' | 'trap';
 }
 
 /** The event stream's record of a delivery; `detail` says why an exception was raised, when known. */
