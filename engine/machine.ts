@@ -2,6 +2,8 @@
 // until something ends the run. The engine's public face: nothing a guest does
 // escapes from here as a host exception.
 
+import { hexDigits } from './hex.ts';
+import { RAM_MIB } from './ram-limits.ts';
 import { CPU, OPEN_BUS, Seg } from './cpu/cpu.ts';
 import { InstructionRing, runInstructions, runInstructionsTraced } from './cpu/execute.ts';
 import { BlockCache } from './cpu/compile/block-cache.ts';
@@ -63,7 +65,6 @@ export interface Counters {
 }
 
 const MULTIBOOT_MAGIC = 0x2badb002;
-const DEFAULT_RAM_MIB = 32;
 /** Budget units run between checks for stop conditions; large enough that the checks cost nothing. */
 const SLICE = 1 << 20;
 /** Instructions shown before a triple fault or an unsupported instruction. */
@@ -97,9 +98,9 @@ export class Machine {
   private readonly traceRing: InstructionRing | null;
 
   constructor(private readonly config: MachineConfig, hooks: MachineHooks = {}) {
-    const ramMiB = config.ramMiB ?? DEFAULT_RAM_MIB;
-    if (!Number.isInteger(ramMiB) || ramMiB < 2 || ramMiB > 3072) {
-      throw new ConfigError(`RAM size ${ramMiB} MiB is out of range; use 2 to 3072 MiB`);
+    const ramMiB = config.ramMiB ?? RAM_MIB.default;
+    if (!Number.isInteger(ramMiB) || ramMiB < RAM_MIB.min || ramMiB > RAM_MIB.max) {
+      throw new ConfigError(`RAM size ${ramMiB} MiB is out of range; use ${RAM_MIB.min} to ${RAM_MIB.max} MiB`);
     }
     this.guestRam = takeRam(ramMiB * 1024 * 1024);
     this.memory = this.guestRam.bytes;
@@ -263,7 +264,7 @@ export class Machine {
     try {
       at = this.where();
     } catch {
-      at = `EIP ${hex(this.core.eip)}`;
+      at = `EIP ${hexDigits(this.core.eip)}`;
     }
     return new InternalEngineError(`internal engine error at ${at}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
@@ -531,7 +532,7 @@ export class Machine {
     }
     recent = recent.slice(-RECENT_SHOWN);
     if (recent.length === 0) return '; run with --trace=insn to see the last instructions';
-    return '; last instructions: ' + recent.map((r) => `[ring ${r.cpl}] ${hex(r.eip)} ${r.text}`).join(' | ');
+    return '; last instructions: ' + recent.map((r) => `[ring ${r.cpl}] ${hexDigits(r.eip)} ${r.text}`).join(' | ');
   }
 
   /** "CS:EIP instruction" for diagnostics. */
@@ -541,18 +542,14 @@ export class Machine {
   }
 
   private describeLocation(cs: number, csBase: number, eip: number): string {
-    const loc = `${hex(cs, 4)}:${hex(eip)}`;
+    const loc = `${hexDigits(cs, 4)}:${hexDigits(eip)}`;
     const bytes = this.peekLinear((csBase + eip) | 0, 15);
     if (!bytes) return `${loc} (code not mapped)`;
     return `${loc} ${disassemble(bytes, eip).text}`;
   }
 }
 
-function hex(v: number, digits = 8): string {
-  return (v >>> 0).toString(16).padStart(digits, '0');
-}
-
 function describeException(e: CpuException): string {
-  const code = e.errorCode >= 0 && pushesErrorCode(e.vector) ? ` (error code ${hex(e.errorCode, 4)})` : '';
+  const code = e.errorCode >= 0 && pushesErrorCode(e.vector) ? ` (error code ${hexDigits(e.errorCode, 4)})` : '';
   return `${vectorName(e.vector)}${code}${e.detail ? ` [${e.detail}]` : ''}`;
 }

@@ -6,6 +6,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { RAM_MIB } from '../engine/ram-limits.ts';
 import { MAX_TEST_INSTRUCTIONS, type LabManifest } from './model.ts';
 
 /** The repository root (grader/ sits directly under it). */
@@ -36,7 +37,6 @@ export interface Lab {
 const LAB_FOLDER = /^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)$/;
 /** Program names become file names and module names in test specs. */
 const PROGRAM_NAME = /^[a-z0-9][a-z0-9_-]*$/;
-const RAM_MIB = { min: 2, max: 3072 }; // as `lab run --ram`
 
 /** The course root: --course, else $LAB_COURSE, else the repository's labs/. */
 export function resolveCourseRoot(option?: string): string {

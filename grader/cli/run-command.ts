@@ -8,6 +8,7 @@ import { closeSync, constants, fstatSync, openSync, readSync, type Stats, statSy
 import { performance } from 'node:perf_hooks';
 import { basename } from 'node:path';
 import { type Command, Option } from 'commander';
+import { RAM_MIB } from '../../engine/ram-limits.ts';
 import type { MachineConfig, ModuleImage, RunResult } from '../../engine/config.ts';
 import { programModule } from '../test-machine.ts';
 import { addLabOptions, TEST_PATTERN_HELP, type LabOptions } from './lab-options.ts';
@@ -19,8 +20,6 @@ export const DEFAULT_MAX_INSTRUCTIONS = 2_000_000_000;
  * in a graded test instead of filling the disk or the terminal.
  */
 export const DEFAULT_MAX_OUTPUT_BYTES = 65_536;
-const MIN_RAM_MIB = 2;
-const MAX_RAM_MIB = 3072;
 const ONE_MIB = 1024 * 1024;
 
 /** Exit statuses; 0 and odd debug-exit statuses come from the guest. */
@@ -75,7 +74,7 @@ export function registerRunCommand(program: Command, done: (status: number) => v
         .default([], 'none'),
     )
     .option('--cmdline <text>', 'the kernel command line (multiboot cmdline)', '')
-    .option('--ram <MiB>', `guest RAM in MiB, ${MIN_RAM_MIB} to ${MAX_RAM_MIB}`, '32')
+    .option('--ram <MiB>', `guest RAM in MiB, ${RAM_MIB.min} to ${RAM_MIB.max}`, String(RAM_MIB.default))
     .addOption(
       new Option('--max-instructions <n>', 'stop after this many instructions (exit 124)').default(
         String(DEFAULT_MAX_INSTRUCTIONS),
@@ -128,7 +127,7 @@ Exit status:
 /** --ram, --max-instructions and --max-output, parsed; each only where `given` says the user gave it. */
 export function limitOptions(options: RunOptions, given: (option: string) => boolean): Pick<MachineConfig, 'ramMiB' | 'maxInstructions' | 'maxOutputBytes'> {
   return {
-    ...(given('ram') ? { ramMiB: parseWholeNumber(options.ram, '--ram', 'a number of MiB', MIN_RAM_MIB, MAX_RAM_MIB) } : {}),
+    ...(given('ram') ? { ramMiB: parseWholeNumber(options.ram, '--ram', 'a number of MiB', RAM_MIB.min, RAM_MIB.max) } : {}),
     ...(given('maxInstructions')
       ? { maxInstructions: parseWholeNumber(options.maxInstructions, '--max-instructions', 'a count', 1, Number.MAX_SAFE_INTEGER) }
       : {}),
@@ -307,7 +306,7 @@ function refuseUnfit(stats: Stats, path: string, input: InputFile, ramMiB: numbe
   }
   if (stats.size > ramMiB * ONE_MIB) {
     const neededMiB = Math.ceil(stats.size / ONE_MIB);
-    const fix = neededMiB <= MAX_RAM_MIB ? `run with --ram ${neededMiB} or more` : `the lab PC has at most ${MAX_RAM_MIB} MiB, give a smaller file`;
+    const fix = neededMiB <= RAM_MIB.max ? `run with --ram ${neededMiB} or more` : `the lab PC has at most ${RAM_MIB.max} MiB, give a smaller file`;
     throw new InputError(
       `cannot load ${input.what} file ${path}: it is ${stats.size} bytes, more than the machine's ${ramMiB} MiB of RAM; ${fix}`,
     );
