@@ -435,7 +435,9 @@ export class CpuState {
   /** Close the books on the current CR3 before it changes (or before counters are read). */
   accountCr3(): void {
     const now = this.accountingNow();
-    this.retiredPerCr3.set(this.cr3, (this.retiredPerCr3.get(this.cr3) ?? 0) + now - this.cr3Since);
+    // Keyed unsigned: CR3 is held as an int32, and a directory above 2 GiB must not get a negative key.
+    const key = this.cr3 >>> 0;
+    this.retiredPerCr3.set(key, (this.retiredPerCr3.get(key) ?? 0) + now - this.cr3Since);
     this.cr3Since = now;
   }
 

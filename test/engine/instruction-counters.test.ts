@@ -43,3 +43,14 @@ describe('instruction counters', () => {
     expect(seen[1]).toEqual(seen[0]);
   });
 });
+
+describe('per-CR3 counts', () => {
+  it('key a page directory above 2 GiB by its unsigned address, one key for the whole stay', async () => {
+    const { run } = await import('./cpu/harness.ts');
+    // MOV EAX, 0x80001000; MOV CR3, EAX; NOP; NOP
+    const cpu = run([0xb8, 0x00, 0x10, 0x00, 0x80, 0x0f, 0x22, 0xd8, 0x90, 0x90]);
+    cpu.accountCr3();
+    expect([...cpu.retiredPerCr3.keys()].sort()).toEqual([0, 0x80001000]);
+    expect(cpu.retiredPerCr3.get(0x80001000)).toBe(2);
+  });
+});
