@@ -12,6 +12,7 @@ import { LabError, findLab, resolveCourseRoot } from '../labs.ts';
 import { NO_SANDBOX_HELP } from '../sandbox.ts';
 import { asInputError } from './list-command.ts';
 import { EXIT_BAD_INPUT, InputError } from './run-command.ts';
+import { parseLabNumber } from './lab-options.ts';
 
 interface BuildCommandOptions {
   course?: string;
@@ -58,11 +59,6 @@ async function buildCommand(n: number, options: BuildCommandOptions): Promise<nu
   process.stdout.write(`${name}: ${outcome.cached ? 'up to date' : `built in ${seconds} s (${steps})`}\n`);
   for (const [label, file] of rows) process.stdout.write(`  ${label.padEnd(width)}  ${displayPath(file)}\n`);
   return 0;
-}
-
-function parseLabNumber(text: string): number {
-  if (!/^\d{1,2}$/.test(text)) throw new InputError(`the lab number must be a whole number such as 3 (see lab list), not '${text}'`);
-  return Number(text);
 }
 
 /** Relative to the working directory when the file is under it: shorter, and what a student types next. */

@@ -5,6 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from './run-command.ts';
+import { parseLabNumber } from './lab-options.ts';
 
 interface HandoutCommandOptions {
   course?: string;
@@ -24,7 +25,7 @@ export function registerHandoutCommand(program: Command, done: (status: number) 
 }
 
 async function handoutCommand(n: string, options: HandoutCommandOptions): Promise<number> {
-  if (!/^\d{1,2}$/.test(n)) throw new InputError(`the lab number must be a whole number such as 3 (see lab list), not '${n}'`);
+  parseLabNumber(n);
   const { LabError, findLab, resolveCourseRoot } = await import('../labs.ts');
   const { renderHandout } = await import('../handout.ts');
   let html: string;

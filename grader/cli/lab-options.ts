@@ -50,7 +50,7 @@ export function addLabOptions(command: Command): Command {
  * when a hidden directory is given), every problem one InputError line.
  */
 export async function labSetup(labArg: string, options: LabOptions): Promise<LabSetup> {
-  const number = wholeNumber(labArg, 'the lab number', 0, 99);
+  const number = parseLabNumber(labArg);
   const cc = options.cc === undefined ? undefined : compilerName(options.cc);
   // Loaded after the arguments are known to be good, so that --help and bad input stay instant.
   const [{ findLab, resolveCourseRoot }, { publicSpecFiles }, { hiddenDir, loadHiddenSpecs }, submissions] = await Promise.all([
@@ -105,6 +105,12 @@ export async function asInput<T>(fn: () => T | Promise<T>): Promise<T> {
     }
     throw e;
   }
+}
+
+/** A lab number as every command takes it: one or two digits. */
+export function parseLabNumber(text: string): number {
+  if (!/^\d{1,2}$/.test(text)) throw new InputError(`the lab number must be a whole number such as 3 (see lab list), not '${text}'`);
+  return Number(text);
 }
 
 export function wholeNumber(text: string, what: string, min: number, max: number): number {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { type Command, Option } from 'commander';
 import type { CompilerName } from '../build.ts';
 import { InputError } from './run-command.ts';
+import { parseLabNumber } from './lab-options.ts';
 
 interface ReleaseCommandOptions {
   out: string;
@@ -39,7 +40,7 @@ Exit status:
 }
 
 async function releaseCommand(n: string, options: ReleaseCommandOptions): Promise<number> {
-  if (!/^\d{1,2}$/.test(n)) throw new InputError(`the lab number must be a whole number such as 3 (see lab list), not '${n}'`);
+  parseLabNumber(n);
   const { LabError, resolveCourseRoot } = await import('../labs.ts');
   const { checkRelease, writeRelease } = await import('../release.ts');
   const out = path.resolve(options.out);

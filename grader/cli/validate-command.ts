@@ -7,6 +7,7 @@ import type { CompilerName } from '../build.ts';
 import { NO_SANDBOX_HELP } from '../sandbox.ts';
 import { JOBS_HELP } from './grade-command.ts';
 import { InputError } from './run-command.ts';
+import { parseLabNumber } from './lab-options.ts';
 
 interface ValidateCommandOptions {
   course?: string;
@@ -39,7 +40,7 @@ Exit status:
 }
 
 async function validateCommand(n: string, options: ValidateCommandOptions): Promise<number> {
-  if (!/^\d{1,2}$/.test(n)) throw new InputError(`the lab number must be a whole number such as 3 (see lab list), not '${n}'`);
+  parseLabNumber(n);
   const jobs = options.jobs === undefined ? undefined : Number(options.jobs);
   if (jobs !== undefined && !(Number.isSafeInteger(jobs) && jobs >= 1 && jobs <= 256)) throw new InputError(`--jobs must be a whole number from 1 to 256, not '${options.jobs}'`);
 
