@@ -257,6 +257,8 @@ async function findLeftoverMarkers(dir: string): Promise<string | undefined> {
 function studentReadme(lab: Lab): string {
   const m = lab.manifest;
   const folder = m.slug;
+  // A real spec file of this lab for the --test example.
+  const first = (existsSync(lab.testsDir) ? readdirSync(lab.testsDir) : []).filter((f) => SPEC_KINDS.test(f) && !f.endsWith('.d.ts')).sort()[0]?.replace(SPEC_KINDS, '') ?? 'NAME';
   return `# Lab ${m.number}: ${m.title}
 
 Your kernel is in \`labs/kernel/\`; comments starting with \`STUDENT lab${m.number}\`
@@ -279,7 +281,13 @@ npm ci
 npx lab grade ${m.number}                 # score and a summary of each test
 npx lab grade ${m.number} --out report    # also report/report.html: why each test failed
 npx lab build ${m.number}                 # just compile, as the grader does
+npx lab grade ${m.number} --test ${first}    # only the tests of ${first}.ts (any start of a test's id)
+npx lab run ${m.number} --test ID --trace   # replay one test's run (ID as the summary prints it), with every interrupt
 \`\`\`
+
+Under each failed test the summary prints the \`lab run\` command that
+replays exactly that run. An edit rebuilds only what it touched, so a
+verdict takes about a second.
 
 The grader compiles \`labs/kernel/\` itself with fixed flags (your Makefile, if
 you add one, is not used) and runs your kernel on an emulated PC. The course
