@@ -11,9 +11,8 @@
 // are made of content only, so graders running side by side, or grading
 // different students, can share one cache.
 
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { InputFiles } from './build-inputs.ts';
 
@@ -38,12 +37,18 @@ export function sha256(...parts: (string | Uint8Array)[]): string {
   return hash.digest('hex').slice(0, 32);
 }
 
+/** Each input's sha256, by course-relative name: computed once per build, for the build key and every step key. */
+export type InputHashes = ReadonlyMap<string, string>;
+
+export function hashInputs(inputs: InputFiles): InputHashes {
+  return new Map([...inputs].map(([name, bytes]) => [name, sha256(bytes)]));
+}
+
 export class StepCache {
-  private readonly hashes = new Map<string, string>();
   private readonly namesKey: string;
 
-  constructor(private readonly dir: string, private readonly inputs: InputFiles) {
-    this.namesKey = sha256([...inputs.keys()].join('\n'));
+  constructor(private readonly dir: string, private readonly hashes: InputHashes) {
+    this.namesKey = sha256([...hashes.keys()].join('\n'));
   }
 
   /** A step's base key: what it runs and on what, plus the names of all inputs. */
@@ -79,7 +84,7 @@ export class StepCache {
    * are the toolchain's and in the base key already).
    */
   async store(baseKey: string, readFiles: string[], made: string, log: string): Promise<CachedStep> {
-    const deps = [...new Set(readFiles.filter((f) => this.inputs.has(f)))].sort();
+    const deps = [...new Set(readFiles.filter((f) => this.hashes.has(f)))].sort();
     const key = this.fullKey(baseKey, deps);
     const file = this.outFile(key);
     await mkdir(path.dirname(file), { recursive: true });
@@ -114,17 +119,7 @@ export class StepCache {
   }
 
   private fullKey(baseKey: string, deps: string[]): string {
-    return sha256(baseKey, ...deps.flatMap((d) => [d, this.hashOf(d)]));
-  }
-
-  private hashOf(name: string): string {
-    let h = this.hashes.get(name);
-    if (h === undefined) {
-      const bytes = this.inputs.get(name);
-      h = bytes === undefined ? 'absent' : sha256(bytes);
-      this.hashes.set(name, h);
-    }
-    return h;
+    return sha256(baseKey, ...deps.flatMap((d) => [d, this.hashes.get(d) ?? 'absent']));
   }
 
   private depsFile(baseKey: string): string {

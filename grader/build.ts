@@ -17,7 +17,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, link as hardLink, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseDependencies, sha256, StepCache, type CachedStep } from './build-cache.ts';
+import { hashInputs, parseDependencies, sha256, StepCache, type CachedStep, type InputHashes } from './build-cache.ts';
 import { InputProblem, readInputs, type InputFiles, type InputPlan, type Submission } from './build-inputs.ts';
 import { LabError, REPO_ROOT } from './labs.ts';
 import type { LabManifest } from './model.ts';
@@ -109,7 +109,8 @@ export async function buildLab(courseRoot: string, lab: LabManifest, options: Bu
     if (missing) return { ok: false, stage: target.stage, log: missing };
   }
 
-  const key = buildKey(compiler, sandbox, targets, inputs);
+  const hashes = hashInputs(inputs);
+  const key = buildKey(compiler, sandbox, targets, hashes);
   const outDir = path.resolve(options.outDir ?? path.join(REPO_ROOT, 'build', `lab-${String(lab.number).padStart(2, '0')}`));
   const dest = path.join(outDir, key);
   const outputs = outputPaths(dest, lab);
@@ -132,7 +133,7 @@ export async function buildLab(courseRoot: string, lab: LabManifest, options: Bu
     const dirs = { hostSrc: path.join(work, 'src'), hostOut: path.join(work, 'out') };
     await stageInputs(dirs.hostSrc, inputs);
     await mkdir(path.join(dirs.hostOut, 'programs'), { recursive: true });
-    const cache = new StepCache(path.resolve(options.cacheDir ?? path.join(REPO_ROOT, 'build', 'steps')), inputs);
+    const cache = new StepCache(path.resolve(options.cacheDir ?? path.join(REPO_ROOT, 'build', 'steps')), hashes);
     const steps: StepCounts = { compiled: 0, linked: 0, reused: 0 };
     const built = await buildTargets(compiler, targets, cache, { sandbox, limits, ...dirs }, steps);
     await cache.prune();
@@ -255,9 +256,9 @@ function missingInput(target: Target, inputs: InputFiles): string | undefined {
   return undefined;
 }
 
-function buildKey(compiler: Compiler, sandbox: boolean, targets: Target[], inputs: InputFiles): string {
+function buildKey(compiler: Compiler, sandbox: boolean, targets: Target[], hashes: InputHashes): string {
   const parts = [compiler.name, compiler.identity, sandbox ? 'sandbox' : 'host', JSON.stringify(FLAGS[compiler.name]), JSON.stringify(targets)];
-  for (const [name, bytes] of inputs) parts.push(name, sha256(bytes));
+  for (const [name, hash] of hashes) parts.push(name, hash);
   return sha256(...parts).slice(0, 24);
 }
 
