@@ -82,7 +82,6 @@ function workerExecArgv(): string[] {
 export interface ListedTest extends WorkerTask {
   spec: TestSpec;
 }
-type Task = ListedTest;
 
 export function wallClockLimitMs(spec: TestSpec, inputs: TestInputs): number {
   const budget = spec.maxInstructions ?? inputs.defaults.maxInstructions;
@@ -98,7 +97,7 @@ export function specLabel(file: SpecFile): string {
 
 /** Every test of every file, in file order, or an error result for a file that cannot be loaded. */
 export async function listTests(files: readonly SpecFile[]): Promise<{ tasks: ListedTest[]; broken: TestResult[] }> {
-  const tasks: Task[] = [];
+  const tasks: ListedTest[] = [];
   const broken: TestResult[] = [];
   for (const file of files) {
     const label = specLabel(file);
@@ -221,7 +220,7 @@ const guardContext = vm.createContext({ run: (): TestResult | undefined => undef
 const guardScript = new vm.Script('run()');
 const BACKSTOP_GRACE_MS = 1000;
 
-function runGuarded(task: Task, inputs: TestInputs, limitMs: number): TestResult {
+function runGuarded(task: ListedTest, inputs: TestInputs, limitMs: number): TestResult {
   guardContext.run = () => runTest(task.spec, inputs, { id: task.id, hidden: task.hidden }, limitMs);
   try {
     return guardScript.runInContext(guardContext, { timeout: limitMs + BACKSTOP_GRACE_MS }) as TestResult;
@@ -265,7 +264,7 @@ function firstLine(e: unknown): string {
 
 type Outcome = { kind: 'result'; result: TestResult } | { kind: 'wall-clock' } | { kind: 'crash'; message: string };
 
-function runOnWorker(worker: Worker, task: Task, limitMs: number): Promise<Outcome> {
+function runOnWorker(worker: Worker, task: ListedTest, limitMs: number): Promise<Outcome> {
   return new Promise((resolve) => {
     const finish = (o: Outcome) => {
       clearTimeout(timer);
