@@ -7,7 +7,7 @@ import type { CompilerName } from '../build.ts';
 import { NO_SANDBOX_HELP } from '../sandbox.ts';
 import { JOBS_HELP } from './grade-command.ts';
 import { InputError } from './run-command.ts';
-import { parseLabNumber } from './lab-options.ts';
+import { parseLabNumber, wholeNumber } from './lab-options.ts';
 
 interface ValidateCommandOptions {
   course?: string;
@@ -41,8 +41,7 @@ Exit status:
 
 async function validateCommand(n: string, options: ValidateCommandOptions): Promise<number> {
   parseLabNumber(n);
-  const jobs = options.jobs === undefined ? undefined : Number(options.jobs);
-  if (jobs !== undefined && !(Number.isSafeInteger(jobs) && jobs >= 1 && jobs <= 256)) throw new InputError(`--jobs must be a whole number from 1 to 256, not '${options.jobs}'`);
+  const jobs = options.jobs === undefined ? undefined : wholeNumber(options.jobs, '--jobs', 1, 256);
 
   const { LabError, findLab, resolveCourseRoot } = await import('../labs.ts');
   const { HiddenDirError, hiddenDir } = await import('../hidden.ts');
