@@ -12,7 +12,7 @@ import { loadHiddenSpecs } from './hidden.ts';
 import type { Lab } from './labs.ts';
 import type { GradeReport, TestResult } from './model.ts';
 import { applyMutant, loadMutants, MutantError, type Mutant } from './mutants.ts';
-import { specLabel, type SpecFile } from './runner.ts';
+import { specLabel } from './runner.ts';
 import { loadSpecFile } from './spec.ts';
 
 export interface ValidateOptions {
