@@ -4,14 +4,14 @@
 
 import { readFile, readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
-import type { Submission } from './build-inputs.ts';
-import { buildLab, type BuildStage, type CompilerName } from './build.ts';
-import type { Lab } from './labs.ts';
+import type { Submission } from './toolchain/build-inputs.ts';
+import { buildLab, type BuildStage, type CompilerName } from './toolchain/build.ts';
+import type { Lab } from './course/labs.ts';
 import type { GradeReport, TestResult } from './model.ts';
-import { withReplays, type BuiltFiles, type ReplaySetup } from './replay.ts';
-import { listTests, resultBase, runTests, type SpecFile } from './runner.ts';
-import { errorResult, type TestInputs } from './run-test.ts';
-import { assembleReport } from './score.ts';
+import { withReplays, type BuiltFiles, type ReplaySetup } from './run/replay.ts';
+import { listTests, resultBase, runTests, type SpecFile } from './run/runner.ts';
+import { errorResult, type TestInputs } from './run/run-test.ts';
+import { assembleReport } from './scoring/score.ts';
 
 export interface GradeOptions {
   cc?: CompilerName;
@@ -24,7 +24,7 @@ export interface GradeOptions {
   submission?: Submission;
   /** Grade only the tests with these ids (`--test`); the score and maximum count only them. */
   only?: ReadonlySet<string>;
-  /** Give each failed test the commands that replay its run (grader/replay.ts). */
+  /** Give each failed test the commands that replay its run (grader/run/replay.ts). */
   replay?: ReplaySetup;
 }
 

@@ -53,7 +53,7 @@ export interface GuestLocation {
 }
 
 /**
- * Why a failed test failed (grader/diagnosis.ts): the decisive evidence of
+ * Why a failed test failed (grader/scoring/diagnosis.ts): the decisive evidence of
  * its run, which is not always the first check that failed.
  */
 export interface Diagnosis {
@@ -115,7 +115,7 @@ export interface TestResult {
   timeline: string[];
   /** Registers at the end of the run. */
   registers: Record<string, number>;
-  /** For a failed test that ran: commands that repeat its run by hand (grader/replay.ts). */
+  /** For a failed test that ran: commands that repeat its run by hand (grader/run/replay.ts). */
   replay?: Replay;
   /**
    * For a grader error that is a bug of ringlab's (an exception inside the

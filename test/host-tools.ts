@@ -15,7 +15,7 @@ import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestOptions } from 'vitest';
-import { sandboxProblem } from '../grader/sandbox.ts';
+import { sandboxProblem } from '../grader/toolchain/sandbox.ts';
 
 declare module 'vitest' {
   interface TaskMeta {

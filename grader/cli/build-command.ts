@@ -7,9 +7,9 @@
 import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
-import { buildLab, type CompilerName } from '../build.ts';
-import { LabError, findLab, resolveCourseRoot } from '../labs.ts';
-import { NO_SANDBOX_HELP } from '../sandbox.ts';
+import { buildLab, type CompilerName } from '../toolchain/build.ts';
+import { LabError, findLab, resolveCourseRoot } from '../course/labs.ts';
+import { NO_SANDBOX_HELP } from '../toolchain/sandbox.ts';
 import { asInputError } from './list-command.ts';
 import { EXIT_BAD_INPUT, InputError } from './run-command.ts';
 import { parseLabNumber } from './lab-options.ts';

@@ -2,7 +2,7 @@
 // line, run every public (and hidden) test on a fresh machine, and report:
 // a terminal summary always, HTML + results.json + JUnit with --out. With
 // --test, only the matching tests run; under each failed test the reports
-// print the command that replays its run (grader/replay.ts).
+// print the command that replays its run (grader/run/replay.ts).
 // Exit status: 0 all passed, 1 some test failed (or the score is under
 // --fail-under), 2 grading could not run.
 
@@ -61,8 +61,8 @@ async function grade(labArg: string, options: GradeOptions): Promise<number> {
   const setup = await labSetup(labArg, options);
 
   const [{ gradeLab }, { redact }, { listTests }, { selectTests }] =
-    await Promise.all([import('../grade.ts'), import('../hidden.ts'), import('../runner.ts'), import('../select.ts')]);
-  const { couldNotGrade, exitStatus } = await import('../score.ts');
+    await Promise.all([import('../grade.ts'), import('../course/hidden.ts'), import('../run/runner.ts'), import('../run/select.ts')]);
+  const { couldNotGrade, exitStatus } = await import('../scoring/score.ts');
   const { formatTerminal } = await import('../report/terminal.ts');
 
   let only: Set<string> | undefined;

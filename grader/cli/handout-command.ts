@@ -26,8 +26,8 @@ export function registerHandoutCommand(program: Command, done: (status: number) 
 
 async function handoutCommand(n: string, options: HandoutCommandOptions): Promise<number> {
   parseLabNumber(n);
-  const { LabError, findLab, resolveCourseRoot } = await import('../labs.ts');
-  const { renderHandout } = await import('../handout.ts');
+  const { LabError, findLab, resolveCourseRoot } = await import('../course/labs.ts');
+  const { renderHandout } = await import('../authoring/handout.ts');
   let html: string;
   try {
     html = await renderHandout(findLab(resolveCourseRoot(options.course), Number(n)));

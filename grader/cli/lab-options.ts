@@ -5,11 +5,11 @@
 
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { Submission } from '../build-inputs.ts';
-import type { CompilerName } from '../build.ts';
-import type { Lab } from '../labs.ts';
-import type { SpecFile } from '../runner.ts';
-import { NO_SANDBOX_HELP, SANDBOX_ENV } from '../sandbox.ts';
+import type { Submission } from '../toolchain/build-inputs.ts';
+import type { CompilerName } from '../toolchain/build.ts';
+import type { Lab } from '../course/labs.ts';
+import type { SpecFile } from '../run/runner.ts';
+import { NO_SANDBOX_HELP, SANDBOX_ENV } from '../toolchain/sandbox.ts';
 import { InputError } from './run-command.ts';
 
 export interface LabOptions {
@@ -54,7 +54,7 @@ export async function labSetup(labArg: string, options: LabOptions): Promise<Lab
   const cc = options.cc === undefined ? undefined : compilerName(options.cc);
   // Loaded after the arguments are known to be good, so that --help and bad input stay instant.
   const [{ findLab, resolveCourseRoot }, { publicSpecFiles }, { hiddenDir, loadHiddenSpecs }, submissions] = await Promise.all([
-    import('../labs.ts'), import('../grade.ts'), import('../hidden.ts'), import('../submission.ts'),
+    import('../course/labs.ts'), import('../grade.ts'), import('../course/hidden.ts'), import('../course/submission.ts'),
   ]);
   const courseRoot = await asInput(() => resolveCourseRoot(options.course));
   const lab = await asInput(() => findLab(courseRoot, number));
@@ -95,7 +95,7 @@ export function labInvocation(cwd = process.cwd()): string {
 /** Course, hidden-test, spec and selection problems are bad input: one line, exit status 2. */
 export async function asInput<T>(fn: () => T | Promise<T>): Promise<T> {
   const [{ LabError }, { HiddenDirError }, { SpecError }, { SelectionError }] = await Promise.all([
-    import('../labs.ts'), import('../hidden.ts'), import('../spec.ts'), import('../select.ts'),
+    import('../course/labs.ts'), import('../course/hidden.ts'), import('../api/spec.ts'), import('../run/select.ts'),
   ]);
   try {
     return await fn();

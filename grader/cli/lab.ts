@@ -3,7 +3,7 @@
 // at most one line on stderr, never a stack trace.
 
 import { Command, CommanderError } from 'commander';
-import { SANDBOX_ENV } from '../sandbox.ts';
+import { SANDBOX_ENV } from '../toolchain/sandbox.ts';
 import { ConfigError, hostStack, InternalEngineError } from '../../engine/config.ts';
 import { registerBuildCommand } from './build-command.ts';
 import { registerGradeCommand } from './grade-command.ts';

@@ -2,7 +2,7 @@
 // number to pass to `lab build` and `lab grade` and what each is worth.
 
 import type { Command } from 'commander';
-import { type Lab, LabError, listLabs, resolveCourseRoot } from '../labs.ts';
+import { type Lab, LabError, listLabs, resolveCourseRoot } from '../course/labs.ts';
 import { InputError } from './run-command.ts';
 
 interface ListOptions {

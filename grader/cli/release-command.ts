@@ -6,7 +6,7 @@
 
 import path from 'node:path';
 import { type Command, Option } from 'commander';
-import type { CompilerName } from '../build.ts';
+import type { CompilerName } from '../toolchain/build.ts';
 import { InputError } from './run-command.ts';
 import { parseLabNumber } from './lab-options.ts';
 
@@ -41,15 +41,15 @@ Exit status:
 
 async function releaseCommand(n: string, options: ReleaseCommandOptions): Promise<number> {
   parseLabNumber(n);
-  const { LabError, resolveCourseRoot } = await import('../labs.ts');
-  const { checkRelease, writeRelease } = await import('../release.ts');
+  const { LabError, resolveCourseRoot } = await import('../course/labs.ts');
+  const { checkRelease, writeRelease } = await import('../authoring/release.ts');
   const out = path.resolve(options.out);
   try {
     const { lab, leftOut } = await writeRelease(resolveCourseRoot(options.course), Number(n), out);
     const m = lab.manifest;
     process.stdout.write(`release: lab ${m.number} (${m.slug}) written to ${out}\n`);
     // A release copies only the kinds of file on its allow-lists; anything else is named, in case a student needs it.
-    for (const file of leftOut) process.stdout.write(`release: left out ${file}: not a kind of file a student's repository takes (see grader/release.ts)\n`);
+    for (const file of leftOut) process.stdout.write(`release: left out ${file}: not a kind of file a student's repository takes (see grader/authoring/release.ts)\n`);
     if (!options.check) return 0;
     const check = await checkRelease(out, lab, options.cc ? { cc: options.cc } : {});
     if (check.ok) {

@@ -10,7 +10,7 @@ import { basename } from 'node:path';
 import { type Command, Option } from 'commander';
 import { RAM_MIB } from '../../engine/ram-limits.ts';
 import type { MachineConfig, ModuleImage, RunResult } from '../../engine/config.ts';
-import { programModule } from '../test-machine.ts';
+import { programModule } from '../run/test-machine.ts';
 import { addLabOptions, TEST_PATTERN_HELP, type LabOptions } from './lab-options.ts';
 
 export const DEFAULT_MAX_INSTRUCTIONS = 2_000_000_000;

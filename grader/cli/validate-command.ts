@@ -3,8 +3,8 @@
 // mutant file says it must. Exit status: 0 sound, 1 not, 2 bad input.
 
 import { type Command, Option } from 'commander';
-import type { CompilerName } from '../build.ts';
-import { NO_SANDBOX_HELP } from '../sandbox.ts';
+import type { CompilerName } from '../toolchain/build.ts';
+import { NO_SANDBOX_HELP } from '../toolchain/sandbox.ts';
 import { JOBS_HELP } from './grade-command.ts';
 import { InputError } from './run-command.ts';
 import { parseLabNumber, wholeNumber } from './lab-options.ts';
@@ -43,10 +43,10 @@ async function validateCommand(n: string, options: ValidateCommandOptions): Prom
   parseLabNumber(n);
   const jobs = options.jobs === undefined ? undefined : wholeNumber(options.jobs, '--jobs', 1, 256);
 
-  const { LabError, findLab, resolveCourseRoot } = await import('../labs.ts');
-  const { HiddenDirError, hiddenDir } = await import('../hidden.ts');
-  const { SpecError } = await import('../spec.ts');
-  const { formatValidation, validateLab } = await import('../validate.ts');
+  const { LabError, findLab, resolveCourseRoot } = await import('../course/labs.ts');
+  const { HiddenDirError, hiddenDir } = await import('../course/hidden.ts');
+  const { SpecError } = await import('../api/spec.ts');
+  const { formatValidation, validateLab } = await import('../authoring/validate.ts');
   try {
     const root = resolveCourseRoot(options.course);
     const lab = findLab(root, Number(n));

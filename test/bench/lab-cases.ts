@@ -10,11 +10,11 @@
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buildLab } from '../../grader/build.ts';
+import { buildLab } from '../../grader/toolchain/build.ts';
 import { publicSpecFiles } from '../../grader/grade.ts';
-import { loadHiddenSpecs } from '../../grader/hidden.ts';
-import { findLab } from '../../grader/labs.ts';
-import { loadSpecFile, type ModuleSpec } from '../../grader/spec.ts';
+import { loadHiddenSpecs } from '../../grader/course/hidden.ts';
+import { findLab } from '../../grader/course/labs.ts';
+import { loadSpecFile, type ModuleSpec } from '../../grader/api/spec.ts';
 
 export interface LabBoot {
   name: string;

@@ -8,8 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { FLAGS } from '../../grader/build.ts';
-import { DEFAULT_LIMITS, runStep, sandboxProblem, stepPaths } from '../../grader/sandbox.ts';
+import { FLAGS } from '../../grader/toolchain/build.ts';
+import { DEFAULT_LIMITS, runStep, sandboxProblem, stepPaths } from '../../grader/toolchain/sandbox.ts';
 import { formatTable, progress, spreadOf, type Spread } from './measure.ts';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

@@ -7,14 +7,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { redact } from '../../grader/hidden.ts';
+import { redact } from '../../grader/course/hidden.ts';
 import type { GradeReport } from '../../grader/model.ts';
 import { toGradescope } from '../../grader/report/gradescope.ts';
 import { toJUnit } from '../../grader/report/junit.ts';
 import { formatTerminal } from '../../grader/report/terminal.ts';
 import { reportView } from '../../grader/report/html.ts';
-import { runTests } from '../../grader/runner.ts';
-import { assembleReport, exitStatus } from '../../grader/score.ts';
+import { runTests } from '../../grader/run/runner.ts';
+import { assembleReport, exitStatus } from '../../grader/scoring/score.ts';
 import { behaveKernel, FIXTURE_DIR } from '../fixtures/grader/build-fixtures.ts';
 
 const LAB = { number: 3, slug: '03-usermode', title: 'User mode' };

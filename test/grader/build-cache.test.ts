@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildLab, type BuildOutcome } from '../../grader/build.ts';
-import { parseDependencies } from '../../grader/build-cache.ts';
-import { findLab } from '../../grader/labs.ts';
+import { buildLab, type BuildOutcome } from '../../grader/toolchain/build.ts';
+import { parseDependencies } from '../../grader/toolchain/step-cache.ts';
+import { findLab } from '../../grader/course/labs.ts';
 import { needs } from '../host-tools.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));

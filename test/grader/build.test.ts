@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LOG_LIMIT, buildLab } from '../../grader/build.ts';
-import { LabError, findLab } from '../../grader/labs.ts';
+import { LOG_LIMIT, buildLab } from '../../grader/toolchain/build.ts';
+import { LabError, findLab } from '../../grader/course/labs.ts';
 import { hasTool, needs } from '../host-tools.ts';
 
 const LAB = fileURLToPath(new URL('../../grader/cli/lab.js', import.meta.url));

@@ -76,7 +76,7 @@ describe('lab grade', needs('gcc', 'bwrap'), () => {
     cpSync(join(COURSE, 'kernel'), join(course, 'kernel'), { recursive: true });
     cpSync(join(COURSE, '01-hello', 'lab.json'), join(course, '01-x', 'lab.json'));
     cpSync(join(COURSE, '01-hello', 'programs'), join(course, '01-x', 'programs'), { recursive: true });
-    const grader = fileURLToPath(new URL('../../grader/', import.meta.url));
+    const grader = fileURLToPath(new URL('../../grader/api/', import.meta.url));
     writeFileSync(join(course, '01-x', 'tests', 'a.ts'),
       `import { defineTest } from '${grader}spec.ts';\nimport { serialContains } from '${grader}checks.ts';\n` +
       `export default defineTest({ name: 'banner', points: 1, checks: [serialContains('hello')] });\n`);

@@ -6,10 +6,10 @@ import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../engine/config.ts';
 import type { EngineEvent, InterruptEvent } from '../../engine/events.ts';
 import type { Machine } from '../../engine/machine.ts';
-import { noPanic, processKilled, serialInOrder, check } from '../../grader/checks.ts';
-import { checkHeadline, diagnose, tripleFaultHeadline } from '../../grader/diagnosis.ts';
+import { noPanic, processKilled, serialInOrder, check } from '../../grader/api/checks.ts';
+import { checkHeadline, diagnose, tripleFaultHeadline } from '../../grader/scoring/diagnosis.ts';
 import type { CheckResult } from '../../grader/model.ts';
-import { defineTest, type Check, type TestRun } from '../../grader/spec.ts';
+import { defineTest, type Check, type TestRun } from '../../grader/api/spec.ts';
 import { timerOnVector0x20, trapReported } from '../../labs/02-interrupts/tests/lib/interrupts.ts';
 import { killReported, neverPrinted } from '../../labs/03-usermode/tests/lib/usermode.ts';
 

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { needs } from '../host-tools.ts';
 
 const LAB = fileURLToPath(new URL('../../grader/cli/lab.js', import.meta.url));
-const GRADER = fileURLToPath(new URL('../../grader/', import.meta.url));
+const GRADER = fileURLToPath(new URL('../../grader/api/', import.meta.url));
 const COURSE = fileURLToPath(new URL('../fixtures/course', import.meta.url));
 
 const tmp = mkdtempSync(join(tmpdir(), 'ringlab-select-'));

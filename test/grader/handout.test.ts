@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { renderHandout, renderHandoutText } from '../../grader/handout.ts';
-import { findLab } from '../../grader/labs.ts';
+import { renderHandout, renderHandoutText } from '../../grader/authoring/handout.ts';
+import { findLab } from '../../grader/course/labs.ts';
 
 const LAB = fileURLToPath(new URL('../../grader/cli/lab.js', import.meta.url));
 const COURSE = fileURLToPath(new URL('../fixtures/course-regions', import.meta.url));

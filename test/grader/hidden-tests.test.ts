@@ -3,10 +3,10 @@
 
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { hiddenDir, HIDDEN_REASON, loadHiddenSpecs, redact } from '../../grader/hidden.ts';
+import { hiddenDir, HIDDEN_REASON, loadHiddenSpecs, redact } from '../../grader/course/hidden.ts';
 import type { GradeReport } from '../../grader/model.ts';
-import { runTests } from '../../grader/runner.ts';
-import { assembleReport, exitStatus, totals } from '../../grader/score.ts';
+import { runTests } from '../../grader/run/runner.ts';
+import { assembleReport, exitStatus, totals } from '../../grader/scoring/score.ts';
 import { behaveKernel, FIXTURE_DIR } from '../fixtures/grader/build-fixtures.ts';
 
 const HIDDEN = path.join(FIXTURE_DIR, 'hidden');

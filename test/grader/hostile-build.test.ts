@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildLab, type BuildOutcome } from '../../grader/build.ts';
-import { findLab } from '../../grader/labs.ts';
-import { DEFAULT_LIMITS, type ToolLimits } from '../../grader/sandbox.ts';
+import { buildLab, type BuildOutcome } from '../../grader/toolchain/build.ts';
+import { findLab } from '../../grader/course/labs.ts';
+import { DEFAULT_LIMITS, type ToolLimits } from '../../grader/toolchain/sandbox.ts';
 import { needs } from '../host-tools.ts';
 
 const COURSE = fileURLToPath(new URL('../fixtures/course', import.meta.url));

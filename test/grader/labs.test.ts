@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_COURSE_ROOT, LabError, findLab, listLabs, resolveCourseRoot } from '../../grader/labs.ts';
+import { DEFAULT_COURSE_ROOT, LabError, findLab, listLabs, resolveCourseRoot } from '../../grader/course/labs.ts';
 
 const LAB = fileURLToPath(new URL('../../grader/cli/lab.js', import.meta.url));
 const COURSE = fileURLToPath(new URL('../fixtures/course', import.meta.url));

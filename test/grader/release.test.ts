@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkRelease, writeRelease } from '../../grader/release.ts';
-import { parseRegions } from '../../grader/solution-regions.ts';
+import { checkRelease, writeRelease } from '../../grader/authoring/release.ts';
+import { parseRegions } from '../../grader/course/solution-regions.ts';
 import { needs } from '../host-tools.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -46,7 +46,7 @@ describe('lab release', () => {
       expect(existsSync(join(out, kept)), kept).toBe(true);
     }
     // The spec now imports the released grader, wherever the course used to sit.
-    expect(readFileSync(join(out, 'labs/01-serial/tests/banner.ts'), 'utf8')).toContain("from '../../../grader/spec.ts'");
+    expect(readFileSync(join(out, 'labs/01-serial/tests/banner.ts'), 'utf8')).toContain("from '../../../grader/api/spec.ts'");
   });
 
   it('keeps earlier labs\' solutions in a later lab\'s release', needs('gcc', 'bwrap'), async () => {
@@ -94,7 +94,7 @@ describe('lab release of a tree with build outputs, caches and backups in it', (
   const withSolutions = readFileSync(join(REPO, 'labs/kernel/trap.c'));
   const STRAYS: Record<string, Buffer | string> = {
     'grader/build/lab-03/c275c75b/kernel.elf': ELF, // how the lab 3 reference once shipped
-    'grader/build/js/work/grader/spec.ts.mjs': 'export {};\n', // a kind the tool takes, but compiled
+    'grader/build/js/work/grader/api/spec.ts.mjs': 'export {};\n', // a kind the tool takes, but compiled
     'grader/cli/lab.o': ELF,
     'engine/.cache/decode.ts': 'export {};\n',
     'engine/cpu/decode.ts~': 'export {};\n',

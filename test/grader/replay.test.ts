@@ -122,8 +122,8 @@ describe('replaying a failed test', needs('gcc', 'bwrap'), () => {
     const hidden = join(tmp, 'hidden');
     mkdirSync(hidden);
     writeFileSync(join(hidden, 'extra.ts'), `
-import { defineTest } from '${REPO}grader/spec.ts';
-import { serialContains } from '${REPO}grader/checks.ts';
+import { defineTest } from '${REPO}grader/api/spec.ts';
+import { serialContains } from '${REPO}grader/api/checks.ts';
 export default defineTest({
   name: 'says goodbye', points: 0, visibility: 'hidden', // the fixture lab's 10 points are all public
   modules: [{ program: 'hello', args: "a  'b'" }], cmdline: 'x y',

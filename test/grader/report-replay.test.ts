@@ -2,11 +2,11 @@
 // terminal summary and the HTML, never for a passed one, and gone from a
 // hidden test a student sees (redactResult keeps only name, score and status).
 import { describe, expect, it } from 'vitest';
-import { redact } from '../../grader/hidden.ts';
+import { redact } from '../../grader/course/hidden.ts';
 import type { GradeReport, Replay } from '../../grader/model.ts';
 import { renderHtml, reportView } from '../../grader/report/html.ts';
 import { formatTerminal } from '../../grader/report/terminal.ts';
-import { shellWord } from '../../grader/replay.ts';
+import { shellWord } from '../../grader/run/replay.ts';
 import { failingTest, passingTest } from '../fixtures/reports/sample-reports.ts';
 
 const REPLAY: Replay = {

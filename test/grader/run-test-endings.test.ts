@@ -6,10 +6,10 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Pit } from '../../engine/devices/pit.ts';
 import { Machine } from '../../engine/machine.ts';
-import { runTest, type TestInputs } from '../../grader/run-test.ts';
-import { assembleReport, exitStatus } from '../../grader/score.ts';
-import { defineTest } from '../../grader/spec.ts';
-import { exitedWith } from '../../grader/checks.ts';
+import { runTest, type TestInputs } from '../../grader/run/run-test.ts';
+import { assembleReport, exitStatus } from '../../grader/scoring/score.ts';
+import { defineTest } from '../../grader/api/spec.ts';
+import { exitedWith } from '../../grader/api/checks.ts';
 import { behaveKernel } from '../fixtures/grader/build-fixtures.ts';
 
 const DEFAULTS = { ramMiB: 16, maxInstructions: 5_000_000, maxOutputBytes: 4096 };

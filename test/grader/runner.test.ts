@@ -4,8 +4,8 @@
 
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runTests, type SpecFile } from '../../grader/runner.ts';
-import type { TestInputs } from '../../grader/run-test.ts';
+import { runTests, type SpecFile } from '../../grader/run/runner.ts';
+import type { TestInputs } from '../../grader/run/run-test.ts';
 import { behaveKernel, FIXTURE_DIR } from '../fixtures/grader/build-fixtures.ts';
 
 const DEFAULTS = { ramMiB: 16, maxInstructions: 5_000_000, maxOutputBytes: 4096 };

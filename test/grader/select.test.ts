@@ -3,11 +3,11 @@
 // test and no other among the lab's tests, hidden ones included.
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadHiddenSpecs } from '../../grader/hidden.ts';
-import { findLab } from '../../grader/labs.ts';
+import { loadHiddenSpecs } from '../../grader/course/hidden.ts';
+import { findLab } from '../../grader/course/labs.ts';
 import { publicSpecFiles } from '../../grader/grade.ts';
-import { listTests } from '../../grader/runner.ts';
-import { pickTest, selectTests, SelectionError, shortId, type Selectable } from '../../grader/select.ts';
+import { listTests } from '../../grader/run/runner.ts';
+import { pickTest, selectTests, SelectionError, shortId, type Selectable } from '../../grader/run/select.ts';
 
 const LABS = fileURLToPath(new URL('../../labs/', import.meta.url));
 

@@ -1,7 +1,7 @@
 // Solution regions: what a student of lab N sees of each region, and the
 // instructor's marker mistakes named by file and line.
 import { describe, expect, it } from 'vitest';
-import { parseRegions, RegionError, stripForLab } from '../../grader/solution-regions.ts';
+import { parseRegions, RegionError, stripForLab } from '../../grader/course/solution-regions.ts';
 
 const SOURCE = [
   'void f(void) {',

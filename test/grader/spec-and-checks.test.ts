@@ -3,9 +3,9 @@
 
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runTest, type TestInputs } from '../../grader/run-test.ts';
-import { defineTest, loadSpecFile, SpecError, type TestSpec } from '../../grader/spec.ts';
-import { endedBy, exitedWith, noPanic, noTripleFault, serialContains, serialInOrder, serialMatches } from '../../grader/checks.ts';
+import { runTest, type TestInputs } from '../../grader/run/run-test.ts';
+import { defineTest, loadSpecFile, SpecError, type TestSpec } from '../../grader/api/spec.ts';
+import { endedBy, exitedWith, noPanic, noTripleFault, serialContains, serialInOrder, serialMatches } from '../../grader/api/checks.ts';
 import { behaveKernel, FIXTURE_DIR, protectKernel } from '../fixtures/grader/build-fixtures.ts';
 import type { TestResult } from '../../grader/model.ts';
 
@@ -215,14 +215,14 @@ describe('protection checks on protect.c kernels', () => {
   });
 
   it('processKilled fails when the kernel does not print the line', async () => {
-    const spec = defineTest({ name: 'k', points: 1, checks: [(await import('../../grader/checks.ts')).processKilled({ pid: 2, vector: 0 })] });
+    const spec = defineTest({ name: 'k', points: 1, checks: [(await import('../../grader/api/checks.ts')).processKilled({ pid: 2, vector: 0 })] });
     const r = runTest(spec, inputs(await protectKernel()));
     expect(failing(r)[0].observed).toMatch(/^the kernel printed "killed pid 1: fault at [0-9a-f]+, vector 0"/);
     expect(failing(r)[0].where).toMatchObject({ cs: 0x1b });
   });
 
   it('userNeverAtCpl0 catches ring-0 code in the range', async () => {
-    const { userNeverAtCpl0 } = await import('../../grader/checks.ts');
+    const { userNeverAtCpl0 } = await import('../../grader/api/checks.ts');
     // The fixture's handlers live in its own image around 1 MiB: call that range "user" to see it trip.
     const spec = defineTest({ name: 'u', points: 1, checks: [userNeverAtCpl0({ from: 0x100000, to: 0x3fffff })] });
     const [c] = failing(runTest(spec, inputs(await protectKernel())));

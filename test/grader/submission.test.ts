@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LabError, parseManifest } from '../../grader/labs.ts';
-import { writeRelease } from '../../grader/release.ts';
+import { LabError, parseManifest } from '../../grader/course/labs.ts';
+import { writeRelease } from '../../grader/authoring/release.ts';
 import { needs } from '../host-tools.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -68,8 +68,8 @@ describe('lab grade --submission', needs('gcc', 'bwrap'), () => {
     // A test of the student's own: imported, it would write a file and add points.
     writeFileSync(join(labDir, 'tests', 'extra.ts'), [
       "import { writeFileSync } from 'node:fs';",
-      "import { defineTest } from '../../../../../grader/spec.ts';",
-      "import { noTripleFault } from '../../../../../grader/checks.ts';",
+      "import { defineTest } from '../../../../grader/api/spec.ts';",
+      "import { noTripleFault } from '../../../../grader/api/checks.ts';",
       `writeFileSync(${JSON.stringify(pwned)}, 'ran');`,
       "export default defineTest({ name: 'free points', points: 500, checks: [noTripleFault()] });",
     ].join('\n'));

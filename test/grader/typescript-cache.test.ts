@@ -52,7 +52,7 @@ describe('the TypeScript cache the grader runs from', () => {
     const gone = write('gone/spec.ts', 'export default 2;\n');
     await compileTypeScript(kept);
     await compileTypeScript(gone);
-    const repoFile = join(process.cwd(), 'grader/spec.ts');
+    const repoFile = join(process.cwd(), 'grader/api/spec.ts');
     await compileTypeScript(repoFile);
     rmSync(join(dir, 'gone'), { recursive: true });
     expect(pruneCompiled()).toBeGreaterThanOrEqual(1);

@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findLab } from '../../grader/labs.ts';
-import { applyMutant, loadMutants, MutantError, parseMutant } from '../../grader/mutants.ts';
-import { formatValidation, validateLab } from '../../grader/validate.ts';
+import { findLab } from '../../grader/course/labs.ts';
+import { applyMutant, loadMutants, MutantError, parseMutant } from '../../grader/authoring/mutants.ts';
+import { formatValidation, validateLab } from '../../grader/authoring/validate.ts';
 import { needs } from '../host-tools.ts';
 
 const LAB = fileURLToPath(new URL('../../grader/cli/lab.js', import.meta.url));

@@ -1,6 +1,6 @@
 // The benchmark lab's 'bringup' tests; their expectations live in ../cases.ts.
-import { defineTest } from '../../../../../grader/spec.ts';
-import { exitedWith, serialContains, serialMatches } from '../../../../../grader/checks.ts';
+import { defineTest } from '../../../../../grader/api/spec.ts';
+import { exitedWith, serialContains, serialMatches } from '../../../../../grader/api/checks.ts';
 import { CASES } from '../cases.ts';
 
 export default CASES.filter((c) => c.group === 'bringup').map((c) =>

@@ -7,7 +7,7 @@ import { constants } from 'node:fs';
 import { access, mkdir, mkdtemp, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { LabError } from './labs.ts';
+import { LabError } from '../course/labs.ts';
 import { DEFAULT_LIMITS, runStep, stepPaths } from './sandbox.ts';
 
 export type CompilerName = 'gcc' | 'clang';

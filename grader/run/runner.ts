@@ -9,10 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import vm from 'node:vm';
 import { Worker } from 'node:worker_threads';
-import type { TestResult } from './model.ts';
+import type { TestResult } from '../model.ts';
 import { errorResult, runTest, wallClockMessage, type TestInputs } from './run-test.ts';
-import { sortResults } from './score.ts';
-import { loadSpecFile, type TestSpec } from './spec.ts';
+import { sortResults } from '../scoring/score.ts';
+import { loadSpecFile, type TestSpec } from '../api/spec.ts';
 import type { WorkerReply, WorkerTask } from './worker.ts';
 
 export interface SpecFile {

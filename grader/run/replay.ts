@@ -6,8 +6,8 @@
 // a second description of it.
 
 import path from 'node:path';
-import type { MachineConfig } from '../engine/config.ts';
-import type { Replay, TestResult } from './model.ts';
+import type { MachineConfig } from '../../engine/config.ts';
+import type { Replay, TestResult } from '../model.ts';
 import type { TestInputs } from './run-test.ts';
 import type { ListedTest } from './runner.ts';
 import { shortId } from './select.ts';

@@ -13,11 +13,11 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { buildLab, type CompilerName } from './build.ts';
+import { buildLab, type CompilerName } from '../toolchain/build.ts';
 import { renderHandout } from './handout.ts';
-import { findLab, LabError, listLabs, REPO_ROOT, type Lab } from './labs.ts';
-import { RELEASE_FIELD } from './submission.ts';
-import { hasRegions, RegionError, stripForLab } from './solution-regions.ts';
+import { findLab, LabError, listLabs, REPO_ROOT, type Lab } from '../course/labs.ts';
+import { RELEASE_FIELD } from '../course/submission.ts';
+import { hasRegions, RegionError, stripForLab } from '../course/solution-regions.ts';
 
 // What a release copies is decided by an allow-list: each part of the
 // instructor's tree names the kinds of file a student needs from it, and
@@ -221,7 +221,7 @@ async function copyAllowed(from: string, to: string, rule: TreeRule, plan: Relea
 }
 
 /**
- * Test specs import the grader by relative path (`../../../grader/spec.ts`).
+ * Test specs import the grader by relative path (`../../../grader/api/spec.ts`).
  * In the release the grader sits at the repository root and the course under
  * labs/, which need not be where they were relative to each other, so every
  * import into the grader or the engine is pointed at the released copy.

@@ -4,8 +4,8 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorResult, runTest, type TestInputs } from './run-test.ts';
-import { loadSpecFile, type TestSpec } from './spec.ts';
-import type { TestResult } from './model.ts';
+import { loadSpecFile, type TestSpec } from '../api/spec.ts';
+import type { TestResult } from '../model.ts';
 
 export interface WorkerTask {
   specFile: string;

@@ -6,15 +6,15 @@
 // performance.now()): a run it does not cut short gives a deep-equal result
 // for the same inputs every time.
 
-import { ConfigError, hostStack, type RunResult } from '../engine/config.ts';
-import type { EngineEvent } from '../engine/events.ts';
-import { formatEvent } from '../engine/inspect/format-event.ts';
-import { disassemble } from '../engine/inspect/disassemble.ts';
-import { Machine } from '../engine/machine.ts';
-import type { CheckResult, GuestLocation, RunEnd, TestResult } from './model.ts';
-import { checkPoints, EVENT_LIMIT, type TestRun, type TestSpec } from './spec.ts';
-import { roundPoints } from './score.ts';
-import { diagnose, outputLine } from './diagnosis.ts';
+import { ConfigError, hostStack, type RunResult } from '../../engine/config.ts';
+import type { EngineEvent } from '../../engine/events.ts';
+import { formatEvent } from '../../engine/inspect/format-event.ts';
+import { disassemble } from '../../engine/inspect/disassemble.ts';
+import { Machine } from '../../engine/machine.ts';
+import type { CheckResult, GuestLocation, RunEnd, TestResult } from '../model.ts';
+import { checkPoints, EVENT_LIMIT, type TestRun, type TestSpec } from '../api/spec.ts';
+import { roundPoints } from '../scoring/score.ts';
+import { diagnose, outputLine } from '../scoring/diagnosis.ts';
 import { testMachineConfig, unknownProgram } from './test-machine.ts';
 
 export interface RunDefaults {

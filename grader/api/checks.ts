@@ -3,9 +3,9 @@
 // machine and its event stream. Each failure says what was expected, what was
 // seen and, when the check can tell, where in the guest.
 
-import type { StopReason } from '../engine/config.ts';
-import type { EngineEvent, InterruptEvent } from '../engine/events.ts';
-import type { GuestLocation, RunEnd } from './model.ts';
+import type { StopReason } from '../../engine/config.ts';
+import type { EngineEvent, InterruptEvent } from '../../engine/events.ts';
+import type { GuestLocation, RunEnd } from '../model.ts';
 import type { Check, CheckOutcome, TestRun } from './spec.ts';
 
 const PASS: CheckOutcome = { passed: true };

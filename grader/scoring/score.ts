@@ -1,7 +1,7 @@
 // Totals and the GradeReport every output format is made from. Scores are
 // rounded once, here, so that 1/3 + 1/3 + 1/3 reads the same in every report.
 
-import type { GradeReport, TestResult } from './model.ts';
+import type { GradeReport, TestResult } from '../model.ts';
 
 /** Points rounded to 1e-4: fractional shares from partial credit, without float noise. */
 export function roundPoints(p: number): number {

@@ -8,9 +8,9 @@
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_STUDENT_FILES, type Submission } from './build-inputs.ts';
+import { DEFAULT_STUDENT_FILES, type Submission } from '../toolchain/build-inputs.ts';
 import { LabError, REPO_ROOT } from './labs.ts';
-import type { LabManifest } from './model.ts';
+import type { LabManifest } from '../model.ts';
 
 /** The package.json field `lab release` writes: which lab a student's repository was released for. */
 export const RELEASE_FIELD = 'ringlabRelease';

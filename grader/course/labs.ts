@@ -6,11 +6,11 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RAM_MIB } from '../engine/ram-limits.ts';
-import { MAX_TEST_INSTRUCTIONS, type LabManifest } from './model.ts';
+import { RAM_MIB } from '../../engine/ram-limits.ts';
+import { MAX_TEST_INSTRUCTIONS, type LabManifest } from '../model.ts';
 
 /** The repository root (grader/ sits directly under it). */
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const DEFAULT_COURSE_ROOT = path.join(REPO_ROOT, 'labs');
 
 /** A problem with the course or the command's input; its message is one line, meant for people. */

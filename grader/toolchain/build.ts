@@ -17,14 +17,14 @@ import { existsSync } from 'node:fs';
 import { copyFile, link as hardLink, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { hashInputs, parseDependencies, sha256, StepCache, type CachedStep, type InputHashes } from './build-cache.ts';
+import { hashInputs, parseDependencies, sha256, StepCache, type CachedStep, type InputHashes } from './step-cache.ts';
 import { InputProblem, readInputs, type InputFiles, type InputPlan, type Submission } from './build-inputs.ts';
-import { LabError, REPO_ROOT } from './labs.ts';
-import type { LabManifest } from './model.ts';
+import { LabError, REPO_ROOT } from '../course/labs.ts';
+import type { LabManifest } from '../model.ts';
 import { DEFAULT_LIMITS, describeStop, runStep, SANDBOX_PATHS, sandboxByDefault, sandboxProblem, stepPaths, type StepPaths, type StepResult, type ToolLimits } from './sandbox.ts';
-import { checkCanBuild32, findCompiler, FLAGS, type Compiler, type CompilerName } from './toolchain.ts';
+import { checkCanBuild32, findCompiler, FLAGS, type Compiler, type CompilerName } from './compiler.ts';
 
-export { FLAGS, type CompilerName } from './toolchain.ts';
+export { FLAGS, type CompilerName } from './compiler.ts';
 
 export interface BuildOptions {
   /** Default: $CC when it names gcc or clang (e.g. gcc-12, /usr/bin/clang), else gcc. */

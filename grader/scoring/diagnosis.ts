@@ -20,12 +20,12 @@
 // test with noPanic() forbids panics and exceptions in ring 0, and
 // processKilled() provokes the ring-3 exception it names.
 
-import { vectorName } from '../engine/cpu/exceptions.ts';
-import type { EngineEvent, InterruptEvent } from '../engine/events.ts';
-import { formatEvent } from '../engine/inspect/format-event.ts';
-import { hex, quote } from './checks.ts';
-import type { CheckResult, Diagnosis, GuestLocation } from './model.ts';
-import type { TestRun } from './spec.ts';
+import { vectorName } from '../../engine/cpu/exceptions.ts';
+import type { EngineEvent, InterruptEvent } from '../../engine/events.ts';
+import { formatEvent } from '../../engine/inspect/format-event.ts';
+import { hex, quote } from '../api/checks.ts';
+import type { CheckResult, Diagnosis, GuestLocation } from '../model.ts';
+import type { TestRun } from '../api/spec.ts';
 
 /** Events shown before the decisive one: enough to see how the kernel got there. */
 const LEADING_EVENTS = 6;

@@ -12,7 +12,7 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { LabError } from './labs.ts';
+import { LabError } from '../course/labs.ts';
 
 export interface ToolLimits {
   /** CPU seconds for one step (the compiler's processes together count one by one). */

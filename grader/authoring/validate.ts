@@ -6,14 +6,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { CompilerName } from './build.ts';
-import { gradeLab, publicSpecFiles } from './grade.ts';
-import { loadHiddenSpecs } from './hidden.ts';
-import type { Lab } from './labs.ts';
-import type { GradeReport, TestResult } from './model.ts';
+import type { CompilerName } from '../toolchain/build.ts';
+import { gradeLab, publicSpecFiles } from '../grade.ts';
+import { loadHiddenSpecs } from '../course/hidden.ts';
+import type { Lab } from '../course/labs.ts';
+import type { GradeReport, TestResult } from '../model.ts';
 import { applyMutant, loadMutants, MutantError, type Mutant } from './mutants.ts';
-import { specLabel } from './runner.ts';
-import { loadSpecFile } from './spec.ts';
+import { specLabel } from '../run/runner.ts';
+import { loadSpecFile } from '../api/spec.ts';
 
 export interface ValidateOptions {
   /** Hidden-test directory; undefined runs public tests only. */

@@ -7,9 +7,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
-import { LabError, type Lab } from './labs.ts';
+import { LabError, type Lab } from '../course/labs.ts';
 
-const TEMPLATE = fileURLToPath(new URL('../templates/handout.hbs', import.meta.url));
+const TEMPLATE = fileURLToPath(new URL('../../templates/handout.hbs', import.meta.url));
 
 /** Images a handout may embed, by extension; anything else keeps its link and shows as missing. */
 const IMAGE_TYPES: Record<string, string> = {

@@ -3,10 +3,10 @@
 // one test or an array of tests; the runner imports them (in a worker thread),
 // so a spec must be plain TypeScript with no side effects at import time.
 
-import type { RunResult } from '../engine/config.ts';
-import type { EngineEvent } from '../engine/events.ts';
-import type { Machine } from '../engine/machine.ts';
-import { MAX_TEST_INSTRUCTIONS, type GuestLocation, type Visibility } from './model.ts';
+import type { RunResult } from '../../engine/config.ts';
+import type { EngineEvent } from '../../engine/events.ts';
+import type { Machine } from '../../engine/machine.ts';
+import { MAX_TEST_INSTRUCTIONS, type GuestLocation, type Visibility } from '../model.ts';
 
 /** A user program loaded as a Multiboot module. */
 export interface ModuleSpec {
@@ -34,7 +34,7 @@ export interface Check {
   points?: number;
   /** Must not change the machine; may throw, which makes the test a grader error. */
   evaluate(run: TestRun): CheckOutcome;
-  /** What the check tells the diagnosis of a failed test about the run (grader/diagnosis.ts). */
+  /** What the check tells the diagnosis of a failed test about the run (grader/scoring/diagnosis.ts). */
   role?: CheckRole;
 }
 
@@ -213,7 +213,7 @@ export const EVENT_LIMIT = 200_000;
  */
 export async function loadSpecFile(file: string): Promise<TestSpec[]> {
   const { pathToFileURL } = await import('node:url');
-  const { compileTypeScript } = await import('./typescript-cache.mjs');
+  const { compileTypeScript } = await import('../typescript-cache.mjs');
   let mod: unknown;
   try {
     mod = await import(/\.[cm]?ts$/.test(file) ? await compileTypeScript(file) : pathToFileURL(file).href);

@@ -3,9 +3,9 @@
 // command line, the RAM, the budgets and the serial input cannot differ
 // between the run a report describes and the run a student repeats.
 
-import type { MachineConfig, ModuleImage } from '../engine/config.ts';
+import type { MachineConfig, ModuleImage } from '../../engine/config.ts';
 import type { TestInputs } from './run-test.ts';
-import type { TestSpec } from './spec.ts';
+import type { TestSpec } from '../api/spec.ts';
 
 /**
  * A user program as a Multiboot module: named after the program, with the

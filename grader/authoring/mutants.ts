@@ -14,7 +14,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { LabError, type Lab } from './labs.ts';
+import { LabError, type Lab } from '../course/labs.ts';
 
 /** A malformed mutant file or an edit that does not apply; one line naming the file. */
 export class MutantError extends LabError {
