@@ -1,6 +1,6 @@
 // Lab 1, hidden: more modules, odd command lines, and modules with a small RAM.
-import { defineTest } from '../../../grader/spec.ts';
-import { exitedWith, noPanic, serialContains } from '../../../grader/checks.ts';
+import { defineTest } from '../../../grader/api/spec.ts';
+import { exitedWith, noPanic, serialContains } from '../../../grader/api/checks.ts';
 import { memoryMapPrinted, modulesPrinted } from '../tests/lib/boot.ts';
 
 export default [

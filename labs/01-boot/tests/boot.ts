@@ -1,6 +1,6 @@
 // Lab 1: the kernel boots, talks on COM1 and understands the Multiboot handoff.
-import { defineTest } from '../../../grader/spec.ts';
-import { noPanic, serialContains, serialInOrder } from '../../../grader/checks.ts';
+import { defineTest } from '../../../grader/api/spec.ts';
+import { noPanic, serialContains, serialInOrder } from '../../../grader/api/checks.ts';
 
 export default [
   defineTest({

@@ -1,6 +1,6 @@
 // Lab 1: the kernel finishes and leaves through isa-debug-exit.
-import { defineTest } from '../../../grader/spec.ts';
-import { exitedWith, noPanic, noTripleFault, serialInOrder } from '../../../grader/checks.ts';
+import { defineTest } from '../../../grader/api/spec.ts';
+import { exitedWith, noPanic, noTripleFault, serialInOrder } from '../../../grader/api/checks.ts';
 
 export default [
   defineTest({

@@ -1,6 +1,6 @@
 // Lab 1: the kernel's own GDT, and the segment registers loaded from it.
-import { defineTest } from '../../../grader/spec.ts';
-import { noTripleFault } from '../../../grader/checks.ts';
+import { defineTest } from '../../../grader/api/spec.ts';
+import { noTripleFault } from '../../../grader/api/checks.ts';
 import { gdtLayout, RELOAD_TRACE, segmentsReloaded } from './lib/boot.ts';
 
 export default [

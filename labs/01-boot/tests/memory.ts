@@ -1,6 +1,6 @@
 // Lab 1: the physical memory map, as the loader reports it.
-import { defineTest } from '../../../grader/spec.ts';
-import { noPanic } from '../../../grader/checks.ts';
+import { defineTest } from '../../../grader/api/spec.ts';
+import { noPanic } from '../../../grader/api/checks.ts';
 import { memoryMapPrinted } from './lib/boot.ts';
 
 export default [

@@ -1,6 +1,6 @@
 // Lab 1: the modules the loader put in memory (the user programs of later labs).
-import { defineTest } from '../../../grader/spec.ts';
-import { noPanic } from '../../../grader/checks.ts';
+import { defineTest } from '../../../grader/api/spec.ts';
+import { noPanic } from '../../../grader/api/checks.ts';
 import { modulesPrinted } from './lib/boot.ts';
 
 export default [

@@ -1,8 +1,8 @@
 // Lab 2, hidden: exceptions the public tests do not raise, each with its own
 // error-code decoding: traps other than #BP, a #GP for a selector that exists
 // but may not be loaded, and a #PF on a present page.
-import { defineTest } from '../../../grader/spec.ts';
-import { endedBy, noTripleFault } from '../../../grader/checks.ts';
+import { defineTest } from '../../../grader/api/spec.ts';
+import { endedBy, noTripleFault } from '../../../grader/api/checks.ts';
 import { trapReported } from '../tests/lib/interrupts.ts';
 
 export default [

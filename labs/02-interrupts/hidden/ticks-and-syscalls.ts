@@ -1,6 +1,6 @@
 // Lab 2, hidden: other tick counts, and EAX really is the system-call number.
-import { defineTest } from '../../../grader/spec.ts';
-import { exitedWith, noPanic, noTripleFault, serialInOrder } from '../../../grader/checks.ts';
+import { defineTest } from '../../../grader/api/spec.ts';
+import { exitedWith, noPanic, noTripleFault, serialInOrder } from '../../../grader/api/checks.ts';
 import { ticksPrinted, timerOnVector0x20 } from '../tests/lib/interrupts.ts';
 
 export default [

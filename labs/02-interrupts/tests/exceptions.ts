@@ -1,7 +1,7 @@
 // Lab 2: exceptions raised on purpose (the kernel command line's trap=NAME)
 // are reported on the handout's trap line, then the kernel panics.
-import { defineTest } from '../../../grader/spec.ts';
-import { endedBy, noTripleFault } from '../../../grader/checks.ts';
+import { defineTest } from '../../../grader/api/spec.ts';
+import { endedBy, noTripleFault } from '../../../grader/api/checks.ts';
 import { trapReported } from './lib/interrupts.ts';
 
 export default [

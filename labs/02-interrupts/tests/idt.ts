@@ -1,6 +1,6 @@
 // Lab 2: the interrupt descriptor table.
-import { defineTest } from '../../../grader/spec.ts';
-import { exitedWith, idtGatesDpl, noPanic, noTripleFault } from '../../../grader/checks.ts';
+import { defineTest } from '../../../grader/api/spec.ts';
+import { exitedWith, idtGatesDpl, noPanic, noTripleFault } from '../../../grader/api/checks.ts';
 import { idtInstalled } from './lib/interrupts.ts';
 
 export default [

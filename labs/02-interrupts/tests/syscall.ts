@@ -1,6 +1,6 @@
 // Lab 2: the system-call gate, called from ring 0 for now.
-import { defineTest } from '../../../grader/spec.ts';
-import { exitedWith, noPanic, noTripleFault, serialInOrder } from '../../../grader/checks.ts';
+import { defineTest } from '../../../grader/api/spec.ts';
+import { exitedWith, noPanic, noTripleFault, serialInOrder } from '../../../grader/api/checks.ts';
 
 export default [
   defineTest({

@@ -1,7 +1,7 @@
 // Lab 2: the PICs remapped, the PIT at 100 Hz, and timer interrupts that
 // keep coming (each one acknowledged with an EOI).
-import { defineTest } from '../../../grader/spec.ts';
-import { exitedWith, noPanic, noTripleFault } from '../../../grader/checks.ts';
+import { defineTest } from '../../../grader/api/spec.ts';
+import { exitedWith, noPanic, noTripleFault } from '../../../grader/api/checks.ts';
 import { pitAt100Hz, ticksPrinted, timerOnVector0x20 } from './lib/interrupts.ts';
 
 export default [

@@ -1,7 +1,7 @@
 // Lab 3, hidden: unmapped pointers, lengths that run off the buffer, unknown
 // numbers; then several faulting processes in a row.
-import { exitedWith, noPanic, processKilled, serialInOrder } from '../../../grader/checks.ts';
-import { defineTest } from '../../../grader/spec.ts';
+import { exitedWith, noPanic, processKilled, serialInOrder } from '../../../grader/api/checks.ts';
+import { defineTest } from '../../../grader/api/spec.ts';
 import { helloRuns, killReported, protectionChecks, syscallTest } from '../tests/lib/usermode.ts';
 
 export default [

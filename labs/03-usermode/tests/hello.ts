@@ -1,7 +1,7 @@
 // Lab 3: the well-behaved programs. hello enters ring 3 by IRET, makes its
 // four system calls and exits; two yielders take turns.
-import { check, exitedWith, hex, noPanic, serialInOrder } from '../../../grader/checks.ts';
-import { defineTest } from '../../../grader/spec.ts';
+import { check, exitedWith, hex, noPanic, serialInOrder } from '../../../grader/api/checks.ts';
+import { defineTest } from '../../../grader/api/spec.ts';
 import { helloRuns, protectionChecks, tssReady } from './lib/usermode.ts';
 
 const ENTRY = 0x08048000;

@@ -3,8 +3,8 @@
 // in step. This folder is not scanned for tests: only files directly in
 // tests/ are specs.
 
-import { check, hex, quote } from '../../../../grader/checks.ts';
-import type { Check, CheckOutcome, TestRun } from '../../../../grader/spec.ts';
+import { check, hex, quote } from '../../../../grader/api/checks.ts';
+import type { Check, CheckOutcome, TestRun } from '../../../../grader/api/spec.ts';
 
 const PASS: CheckOutcome = { passed: true };
 const fail = (expected: string, observed: string): CheckOutcome => ({ passed: false, expected, observed });

@@ -5,9 +5,9 @@
 import {
   check, exitedWith, hex, idtGatesDpl, kernelNotUserAccessible, noPanic, noRing3AfterFault, noTripleFault,
   processKilled, quote, serialInOrder, userNeverAtCpl0,
-} from '../../../../grader/checks.ts';
+} from '../../../../grader/api/checks.ts';
 import type { InterruptEvent, PrivilegeChangeEvent } from '../../../../engine/events.ts';
-import { defineTest, type Check, type CheckOutcome, type TestRun, type TestSpec } from '../../../../grader/spec.ts';
+import { defineTest, type Check, type CheckOutcome, type TestRun, type TestSpec } from '../../../../grader/api/spec.ts';
 import type { Visibility } from '../../../../grader/model.ts';
 // The kill line names exceptions as lab 2's trap line does.
 import { EXCEPTION_NAMES } from '../../../02-interrupts/tests/lib/interrupts.ts';
