@@ -35,11 +35,13 @@ export interface LabSetup {
 export const TEST_PATTERN_HELP =
   "the start of test ids (file/name, e.g. faults/cli; hello for hello.ts's tests), else a piece of an id or name; any case, no wildcards";
 
-/** Adds --course, --submission, --hidden, --cc and --no-sandbox to `command`. */
-export function addLabOptions(command: Command): Command {
+/** Adds --course, --submission (unless `withSubmission` is false), --hidden, --cc and --no-sandbox to `command`. */
+export function addLabOptions(command: Command, withSubmission = true): Command {
+  command.option('--course <dir>', 'the course directory (default: $LAB_COURSE, else labs/ of this repository)');
+  if (withSubmission) {
+    command.option('--submission <dir>', "grade a student's work: their kernel files from DIR (their repository), everything else from the course");
+  }
   return command
-    .option('--course <dir>', 'the course directory (default: $LAB_COURSE, else labs/ of this repository)')
-    .option('--submission <dir>', "grade a student's work: their kernel files from DIR (their repository), everything else from the course")
     .option('--hidden <dir>', 'also run the hidden tests in DIR (default: $LAB_HIDDEN)')
     .option('--cc <compiler>', 'gcc or clang (default: $CC, else gcc)')
     .option('--no-sandbox', NO_SANDBOX_HELP);

@@ -7,6 +7,7 @@ import { SANDBOX_ENV } from '../toolchain/sandbox.ts';
 import { ConfigError, hostStack, InternalEngineError } from '../../engine/config.ts';
 import { registerBuildCommand } from './build-command.ts';
 import { registerGradeCommand } from './grade-command.ts';
+import { registerGradeAllCommands } from './grade-all-command.ts';
 import { registerListCommand } from './list-command.ts';
 import { registerHandoutCommand } from './handout-command.ts';
 import { registerReleaseCommand } from './release-command.ts';
@@ -27,6 +28,7 @@ export function buildProgram(done: (status: number) => void): Command {
   registerListCommand(program, done);
   registerBuildCommand(program, done);
   registerGradeCommand(program, done);
+  registerGradeAllCommands(program, done);
   registerValidateCommand(program, done);
   registerReleaseCommand(program, done);
   registerHandoutCommand(program, done);

@@ -1,0 +1,106 @@
+// `lab grade-all N SUBMISSIONS --out DIR`: a whole course's submissions
+// graded with the instructor's course and hidden tests, into a gradebook and
+// each student's reports; `--shard I/N` grades one slice for a CI matrix, and
+// `lab merge-grades` joins the slices into the gradebook one run would write.
+// Exit status: 0 every submission graded (whatever its score), 1 some
+// submission hit a grader error (its row says which), 2 bad input.
+
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { addLabOptions, asInput, labSetup, wholeNumber, type LabOptions } from './lab-options.ts';
+import { JOBS_HELP } from './grade-command.ts';
+import { InputError } from './run-command.ts';
+import type { GradebookRow } from '../batch/gradebook.ts';
+
+interface GradeAllOptions extends LabOptions {
+  out: string;
+  jobs?: string;
+  shard?: string;
+}
+
+export function registerGradeAllCommands(program: Command, done: (status: number) => void): void {
+  const command = program
+    .command('grade-all')
+    .description("grade every student's submission in SUBMISSIONS (one folder per student, named by their id) into a gradebook")
+    .argument('<lab>', 'the lab number, e.g. 3')
+    .argument('<submissions>', "a folder holding one folder per student: their repository, or its labs/ folder")
+    .requiredOption('--out <dir>', 'write gradebook.csv and students/ID/ (report.html, results.json, junit.xml) to DIR');
+  addLabOptions(command, false)
+    .option('--jobs <n>', JOBS_HELP)
+    .option('--shard <i/n>', 'grade only slice I of N (1-based) of the submissions, for N parallel CI jobs; join them with lab merge-grades')
+    .addHelpText(
+      'after',
+      `
+Each submission supplies only the files the lab lets students change; everything
+else (tests, manifests, linker scripts, budgets) comes from the course.
+
+Exit status:
+  0   every submission was graded (whatever its score)
+  1   some submission could not be graded because of a grader error (see its row)
+  2   bad input: unknown lab, no such folder, a test spec that cannot be loaded`,
+    )
+    .action(async (lab: string, submissions: string, options: GradeAllOptions) => {
+      done(await gradeAllCommand(lab, submissions, options));
+    });
+
+  program
+    .command('merge-grades')
+    .description('join the gradebooks and reports of grade-all --shard runs into one output folder')
+    .argument('<out>', 'the folder to write the joined gradebook.csv and students/ to')
+    .argument('<shards...>', 'the --out folders of the shards')
+    .action(async (out: string, shards: string[]) => {
+      done(await mergeCommand(out, shards));
+    });
+}
+
+async function gradeAllCommand(labArg: string, submissionsDir: string, options: GradeAllOptions): Promise<number> {
+  const jobs = options.jobs === undefined ? undefined : wholeNumber(options.jobs, '--jobs', 1, 256);
+  const [{ gradeAll }, { parseShard }] = await Promise.all([import('../batch/grade-all.ts'), import('../batch/submissions.ts')]);
+  const shard = options.shard === undefined ? undefined : await asInput(() => parseShard(options.shard!));
+  const setup = await labSetup(labArg, options);
+  const started = Date.now(); // the progress line only; nothing written depends on it
+  const outcome = await asInput(() => gradeAll({
+    courseRoot: setup.courseRoot, lab: setup.lab, specFiles: setup.specFiles,
+    submissionsDir: path.resolve(submissionsDir), outDir: path.resolve(options.out),
+    ...(setup.cc ? { cc: setup.cc } : {}), ...(jobs ? { jobs } : {}), ...(shard ? { shard } : {}),
+    progress: (n, total, row) => process.stderr.write(progressLine(n, total, row, Date.now() - started)),
+  }));
+  for (const s of outcome.skipped) process.stderr.write(`grade-all: skipped ${s.name}: ${s.why}\n`);
+  const count = (status: GradebookRow['status']) => outcome.rows.filter((r) => r.status === status).length;
+  const graded = outcome.rows.filter((r) => r.score !== null);
+  const mean = graded.length === 0 ? 0 : graded.reduce((sum, r) => sum + (r.score ?? 0), 0) / graded.length;
+  const max = outcome.columns.reduce((sum, c) => sum + c.maxScore, 0);
+  process.stdout.write(
+    `${outcome.rows.length} submissions: ${count('graded')} graded, ${count('build-error')} did not build, ` +
+      `${count('no-submission')} without a kernel tree, ${count('grader-error')} grader errors; ` +
+      `mean ${mean.toFixed(1)}/${max}; gradebook: ${path.join(options.out, 'gradebook.csv')}\n`,
+  );
+  return count('grader-error') > 0 ? 1 : 0;
+}
+
+function progressLine(done: number, total: number, row: GradebookRow, elapsedMs: number): string {
+  const each = elapsedMs / done;
+  const left = Math.round(((total - done) * each) / 1000);
+  const score = row.score === null ? 'no score' : `${row.score}/${row.maxScore}`;
+  return `[${done}/${total}] ${row.student}: ${row.status === 'graded' ? score : `${row.status}, ${score}`}` +
+    ` (${(each / 1000).toFixed(1)} s each, about ${left} s left)\n`;
+}
+
+async function mergeCommand(out: string, shards: string[]): Promise<number> {
+  const [{ mergeGradebooks, GRADEBOOK_FILE }, { STUDENTS_DIR }] = await Promise.all([import('../batch/gradebook.ts'), import('../batch/grade-all.ts')]);
+  const books = shards.map((dir) => {
+    const file = path.join(dir, GRADEBOOK_FILE);
+    if (!existsSync(file)) throw new InputError(`${file}: no gradebook here; give the --out folders of lab grade-all --shard runs`);
+    return { name: file, text: readFileSync(file, 'utf8') };
+  });
+  const merged = await asInput(() => mergeGradebooks(books));
+  mkdirSync(out, { recursive: true });
+  writeFileSync(path.join(out, GRADEBOOK_FILE), merged);
+  for (const dir of shards) {
+    const students = path.join(dir, STUDENTS_DIR);
+    if (existsSync(students)) cpSync(students, path.join(out, STUDENTS_DIR), { recursive: true });
+  }
+  process.stdout.write(`merged ${shards.length} gradebooks: ${path.join(out, GRADEBOOK_FILE)}\n`);
+  return 0;
+}

@@ -1,0 +1,144 @@
+// `lab grade-all` and `lab merge-grades` (issue 17): a course's submissions,
+// hostile ones among them, graded with the instructor's course and hidden
+// tests into one gradebook; shards that merge into the same bytes.
+
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { needs } from '../host-tools.ts';
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+const LAB = join(REPO, 'grader', 'cli', 'lab.js');
+const FIXTURE = join(REPO, 'test', 'fixtures', 'course');
+const API = join(REPO, 'grader', 'api');
+
+const scratch = mkdtempSync(join(tmpdir(), 'ringlab-grade-all-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const course = join(scratch, 'course');
+const hidden = join(scratch, 'hidden');
+const subs = join(scratch, 'submissions');
+
+function lab(...args: string[]) {
+  const r = spawnSync(process.execPath, [LAB, ...args], {
+    cwd: scratch, timeout: 300_000, env: { ...process.env, LAB_HIDDEN: '', LAB_COURSE: '' },
+  });
+  return { status: r.status, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') };
+}
+
+/** A student's repository holding the fixture kernel, changed by `edit`. */
+function student(id: string, edit: (kernel: string, repo: string) => void = () => {}): void {
+  const repo = join(subs, id);
+  mkdirSync(join(repo, 'labs'), { recursive: true });
+  cpSync(join(FIXTURE, 'kernel'), join(repo, 'labs', 'kernel'), { recursive: true });
+  edit(join(repo, 'labs', 'kernel'), repo);
+}
+
+function replaceIn(file: string, from: string, to: string): void {
+  writeFileSync(file, readFileSync(file, 'utf8').replaceAll(from, to));
+}
+
+beforeAll(() => {
+  cpSync(FIXTURE, course, { recursive: true });
+  // The copy's specs reach the grader by its place, not by a path relative to the fixture's.
+  replaceIn(join(course, 'shared', 'banner-tests.ts'), "'../../../../grader/api/", `'${API}/`);
+  const manifest = join(course, '01-hello', 'lab.json');
+  writeFileSync(manifest, JSON.stringify({ ...JSON.parse(readFileSync(manifest, 'utf8')), points: 15 }));
+  mkdirSync(hidden);
+  writeFileSync(join(hidden, 'secret.ts'),
+    `import { defineTest } from '${API}/spec.ts';\nimport { serialContains } from '${API}/checks.ts';\n` +
+    "export default defineTest({ name: 'greets by name', points: 5, modules: [{ program: 'hello', args: 'HIDDEN-ARG-31' }], " +
+    "checks: [serialContains('never printed: HIDDEN-EXPECTATION-77')] });\n");
+
+  student('alice');
+  student('bob', (k) => replaceIn(join(k, 'kmain.c'), 'hello from', 'goodbye from'));
+  student('carol', (k) => writeFileSync(join(k, 'kmain.c'), `${readFileSync(join(k, 'kmain.c'), 'utf8')}\nint broken = ;\n`));
+  mkdirSync(join(subs, 'dave'));
+  student('erin', (k) => {
+    rmSync(k, { recursive: true });
+    symlinkSync(join(FIXTURE, 'kernel'), k);
+  });
+  // Their own test, worth 500 points and passing anything: a submission's tests are never read.
+  student('frank', (_k, repo) => {
+    mkdirSync(join(repo, 'labs', '01-hello', 'tests'), { recursive: true });
+    writeFileSync(join(repo, 'labs', '01-hello', 'tests', 'banner.ts'),
+      `import { defineTest } from '${API}/spec.ts';\nexport default defineTest({ name: 'free', points: 500, checks: [] });\n`);
+  });
+  student('=HYPERLINK("x")');
+  writeFileSync(join(subs, 'notes.txt'), 'not a submission\n');
+});
+
+const HEADER = 'student,status,score,max_score,banner/prints its banner on COM1 (6),banner/exits through isa-debug-exit with code 0 (4),hidden/secret/greets by name (5),detail';
+
+describe('lab grade-all', needs('gcc', 'bwrap'), () => {
+  let full: string;
+
+  it('grades every submission into one gradebook, whatever each one does', () => {
+    const run = lab('grade-all', '1', subs, '--course', course, '--hidden', hidden, '--out', join(scratch, 'all'));
+    expect(run.stdout).toBe(
+      `7 submissions: 4 graded, 2 did not build, 1 without a kernel tree, 0 grader errors; mean 4.9/15; gradebook: ${join(scratch, 'all', 'gradebook.csv')}\n`,
+    );
+    expect(run.status).toBe(0);
+    expect(run.stderr).toMatch(/^\[1\/7\] =HYPERLINK\("x"\): 10\/15 /m);
+    expect(run.stderr).toContain('grade-all: skipped notes.txt: not a folder\n');
+    full = readFileSync(join(scratch, 'all', 'gradebook.csv'), 'utf8');
+    const lines = full.split('\r\n');
+    // The compiler's own words, whose column numbers vary between its versions.
+    expect(lines[4]).toMatch(/^carol,build-error,0,15,0,0,0,kmain\.c:26:\d+: error: expected expression before ';' token$/);
+    expect(lines.filter((_, i) => i !== 4)).toEqual([
+      HEADER,
+      // A cell a spreadsheet would run as a formula is marked as text.
+      `"'=HYPERLINK(""x"")",graded,10,15,6,4,0,`,
+      'alice,graded,10,15,6,4,0,',
+      'bob,graded,4,15,0,4,0,',
+      'dave,no-submission,0,15,,,,dave has neither labs/kernel/ nor kernel/',
+      'erin,build-error,0,15,0,0,0,kernel/boot.S: reached through a symbolic link in the submission; the build takes files inside it only',
+      'frank,graded,10,15,6,4,0,',
+      '',
+    ]);
+  });
+
+  it("writes each student's reports as the student may see them: hidden tests by name and score only", () => {
+    const dir = join(scratch, 'all', 'students', 'alice');
+    for (const file of ['report.html', 'results.json', 'junit.xml']) {
+      const text = readFileSync(join(dir, file), 'utf8');
+      expect(text).toContain('greets by name');
+      expect(text).not.toContain('HIDDEN-EXPECTATION-77');
+      expect(text).not.toContain('HIDDEN-ARG-31');
+    }
+    expect(existsSync(join(scratch, 'all', 'students', 'dave'))).toBe(false);
+  });
+
+  it('shards merge into the very gradebook one run writes', () => {
+    const shards = ['1/3', '2/3', '3/3'].map((s, i) => {
+      const out = join(scratch, `shard-${i}`);
+      expect(lab('grade-all', '1', subs, '--course', course, '--hidden', hidden, '--out', out, '--shard', s).status).toBe(0);
+      return out;
+    });
+    expect(readFileSync(join(shards[0]!, 'gradebook.csv'), 'utf8').split('\r\n')).toHaveLength(1 + 3 + 1);
+    const merged = lab('merge-grades', join(scratch, 'merged'), ...shards);
+    expect(merged.stderr).toBe('');
+    expect(merged.status).toBe(0);
+    expect(readFileSync(join(scratch, 'merged', 'gradebook.csv'), 'utf8')).toBe(full);
+    expect(existsSync(join(scratch, 'merged', 'students', 'frank', 'report.html'))).toBe(true);
+
+    const twice = lab('merge-grades', join(scratch, 'twice'), shards[0]!, shards[0]!);
+    expect(twice.status).toBe(2);
+    expect(twice.stderr).toMatch(/^lab: student \S+ is graded both in .* and in .*; merge each shard once\n$/);
+  });
+
+  it('bad input is one line and exit status 2', () => {
+    const shard = lab('grade-all', '1', subs, '--course', course, '--out', join(scratch, 'x'), '--shard', '4/3');
+    expect(shard.stderr).toBe("lab: --shard must be I/N with 1 <= I <= N (this job's slice of N), such as 2/4, not '4/3'\n");
+    expect(shard.status).toBe(2);
+    const nowhere = lab('grade-all', '1', join(scratch, 'nowhere'), '--course', course, '--out', join(scratch, 'x'));
+    expect(nowhere.stderr).toBe(`lab: ${join(scratch, 'nowhere')}: no such directory of submissions; give a folder holding one folder per student\n`);
+    expect(nowhere.status).toBe(2);
+    const notShard = lab('merge-grades', join(scratch, 'y'), subs);
+    expect(notShard.stderr).toBe(`lab: ${join(subs, 'gradebook.csv')}: no gradebook here; give the --out folders of lab grade-all --shard runs\n`);
+    expect(notShard.status).toBe(2);
+  });
+});
