@@ -45,6 +45,8 @@ const TOOLS = {
     runs('clang', ['--version']) && runs('ld.lld', ['--version']) ? undefined : 'clang or ld.lld is not installed (Debian packages clang and lld)',
   bwrap: () => sandboxProblem() ?? undefined,
   git: () => (runs('git', ['--version']) ? undefined : 'git is not installed'),
+  /** Info-ZIP and GNU tar make the archives that LMS exports hand the batch grader. */
+  zip: () => (runs('zip', ['-v']) && runs('tar', ['--version']) ? undefined : 'zip or tar is not installed (Debian packages zip and tar)'),
 } satisfies Record<string, () => string | undefined>;
 
 export type Tool = keyof typeof TOOLS;

@@ -6,7 +6,9 @@
 // batch writes: the gradebook, and each student's reports as they may see
 // them (hidden tests by name and score only).
 
-import { mkdir, writeFile } from 'node:fs/promises';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { gradeLab } from '../grade.ts';
 import { LabError, type Lab } from '../course/labs.ts';
@@ -17,6 +19,7 @@ import type { GradeReport } from '../model.ts';
 import { listTests, type SpecFile } from '../run/runner.ts';
 import { couldNotGrade } from '../scoring/score.ts';
 import { writeReports } from '../report/write-reports.ts';
+import { ARCHIVE_LIMITS, ArchiveError, unpackArchive } from './archive.ts';
 import { formatGradebook, GRADEBOOK_FILE, type GradebookColumn, type GradebookRow } from './gradebook.ts';
 import { listSubmissions, shardOf, type FoundSubmission, type Shard } from './submissions.ts';
 
@@ -40,6 +43,8 @@ export interface BatchOutcome {
   gradebook: string;
 }
 
+const SUBMISSIONS_IN_FLIGHT = 2;
+
 /** The folder under the output directory holding one student's reports. */
 export const STUDENTS_DIR = 'students';
 
@@ -54,12 +59,21 @@ export async function gradeAll(setup: BatchSetup): Promise<BatchOutcome> {
   const columns = tasks.map((t) => ({ id: t.id, maxScore: t.spec.points }));
   const maxScore = columns.reduce((sum, c) => sum + c.maxScore, 0);
 
+  // Two submissions in flight: one compiles (in its sandbox) while the other's
+  // tests run, so that neither the compiler nor the worker threads wait.
+  const jobs = setup.jobs ?? availableParallelism();
+  const perSubmission = { ...setup, jobs: Math.max(1, Math.floor(jobs / SUBMISSIONS_IN_FLIGHT)) };
   const rows: GradebookRow[] = [];
-  for (const submission of mine) {
-    const row = await gradeOne(setup, submission, maxScore);
-    rows.push(row);
-    setup.progress?.(rows.length, mine.length, row);
-  }
+  let next = 0;
+  const lane = async () => {
+    while (next < mine.length) {
+      const submission = mine[next++]!;
+      const row = await gradeOne(perSubmission, submission, maxScore);
+      rows.push(row);
+      setup.progress?.(rows.length, mine.length, row);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(SUBMISSIONS_IN_FLIGHT, mine.length) }, lane));
   const gradebook = formatGradebook(columns, rows);
   await mkdir(setup.outDir, { recursive: true });
   await writeFile(path.join(setup.outDir, GRADEBOOK_FILE), gradebook);
@@ -68,12 +82,45 @@ export async function gradeAll(setup: BatchSetup): Promise<BatchOutcome> {
 
 async function gradeOne(setup: BatchSetup, found: FoundSubmission, maxScore: number): Promise<GradebookRow> {
   const none = { student: found.id, score: 0, maxScore, points: new Map<string, number>() };
+  let unpacked: string | undefined;
+  try {
+    let dir = found.path;
+    if (found.archive) {
+      unpacked = await mkdtemp(path.join(tmpdir(), 'ringlab-submission-'));
+      dir = unpackSubmission(found.path, unpacked);
+    }
+    return await gradeFolder(setup, found, dir, maxScore);
+  } catch (e) {
+    if (!(e instanceof ArchiveError)) throw e;
+    return { ...none, status: 'no-submission', detail: `${path.basename(found.path)}: ${e.message}` };
+  } finally {
+    if (unpacked !== undefined) await rm(unpacked, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Unpacks an archive into `into` and returns the folder that holds the
+ * submission: exports often wrap a repository in one top folder
+ * ("alice-lab3-main/"), which is then the submission.
+ */
+function unpackSubmission(archive: string, into: string): string {
+  const size = statSync(archive).size;
+  if (size > ARCHIVE_LIMITS.totalBytes) throw new ArchiveError(`larger than ${ARCHIVE_LIMITS.totalBytes >> 20} MiB`);
+  unpackArchive(path.basename(archive), readFileSync(archive), into);
+  const top = readdirSync(into, { withFileTypes: true });
+  const only = top.length === 1 ? top[0] : undefined;
+  const wrapped = only?.isDirectory() === true && only.name !== 'kernel' && only.name !== 'labs';
+  return wrapped ? path.join(into, only.name) : into;
+}
+
+async function gradeFolder(setup: BatchSetup, found: FoundSubmission, dir: string, maxScore: number): Promise<GradebookRow> {
+  const none = { student: found.id, score: 0, maxScore, points: new Map<string, number>() };
   let submission;
   try {
-    submission = findSubmission(found.dir, setup.lab.manifest);
+    submission = findSubmission(dir, setup.lab.manifest);
   } catch (e) {
     if (!(e instanceof LabError)) throw e;
-    return { ...none, status: 'no-submission', detail: `${found.id} has neither labs/kernel/ nor kernel/` };
+    return { ...none, status: 'no-submission', detail: `${path.basename(found.path)} has neither labs/kernel/ nor kernel/` };
   }
   let report: GradeReport;
   try {

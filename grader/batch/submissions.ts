@@ -6,11 +6,14 @@
 import { lstatSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { LabError } from '../course/labs.ts';
+import { archiveId, isArchiveName } from './archive.ts';
 
 export interface FoundSubmission {
-  /** The student's id: the folder's name. */
+  /** The student's id: the folder's name, or the archive's without its extension. */
   id: string;
-  dir: string;
+  /** The folder, or the archive (.zip, .tar, .tar.gz, .tgz) that holds it. */
+  path: string;
+  archive: boolean;
 }
 
 export interface SubmissionList {
@@ -19,7 +22,7 @@ export interface SubmissionList {
   skipped: { name: string; why: string }[];
 }
 
-/** The submissions in `dir`: its sub-folders, in byte order of their names. */
+/** The submissions in `dir`: its sub-folders and archives, in byte order of their ids. */
 export function listSubmissions(dir: string): SubmissionList {
   let names: string[];
   try {
@@ -39,13 +42,22 @@ export function listSubmissions(dir: string): SubmissionList {
     const full = path.join(dir, name);
     // lstat: a link would let one "submission" be the reference, or another student's work.
     const st = lstatSync(full, { throwIfNoEntry: false });
-    if (st === undefined || !st.isDirectory()) {
-      skipped.push({ name, why: st?.isSymbolicLink() ? 'a symbolic link, not a folder' : 'not a folder' });
+    const archive = st?.isFile() === true && isArchiveName(name);
+    if (st === undefined || !(st.isDirectory() || archive)) {
+      skipped.push({ name, why: st?.isSymbolicLink() ? 'a symbolic link, not a folder' : 'neither a folder nor a .zip, .tar, .tar.gz or .tgz archive' });
       continue;
     }
-    found.push({ id: name, dir: full });
+    found.push({ id: archive ? archiveId(name) : name, path: full, archive });
   }
-  return { found, skipped };
+  // alice/ beside alice.zip: which one is alice's work is the instructor's call, not ours.
+  const byId = new Map<string, FoundSubmission[]>();
+  for (const f of found) byId.set(f.id, [...(byId.get(f.id) ?? []), f]);
+  const unique: FoundSubmission[] = [];
+  for (const [id, all] of byId) {
+    if (all.length === 1) unique.push(all[0]!);
+    else for (const f of all) skipped.push({ name: path.basename(f.path), why: `more than one submission for ${id}; keep one` });
+  }
+  return { found: unique.sort((a, b) => byteOrder(a.id, b.id)), skipped };
 }
 
 /** The `index`-th of `count` slices (1-based), dealt round robin so that slices are even in size. */

@@ -73,7 +73,7 @@ async function gradeAllCommand(labArg: string, submissionsDir: string, options: 
   const max = outcome.columns.reduce((sum, c) => sum + c.maxScore, 0);
   process.stdout.write(
     `${outcome.rows.length} submissions: ${count('graded')} graded, ${count('build-error')} did not build, ` +
-      `${count('no-submission')} without a kernel tree, ${count('grader-error')} grader errors; ` +
+      `${count('no-submission')} with no kernel tree to grade, ${count('grader-error')} grader errors; ` +
       `mean ${mean.toFixed(1)}/${max}; gradebook: ${path.join(options.out, 'gradebook.csv')}\n`,
   );
   return count('grader-error') > 0 ? 1 : 0;

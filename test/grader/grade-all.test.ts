@@ -69,21 +69,44 @@ beforeAll(() => {
   });
   student('=HYPERLINK("x")');
   writeFileSync(join(subs, 'notes.txt'), 'not a submission\n');
+
+  // Archives, packed by the tools LMS exports use. gina: a repository wrapped in one top folder.
+  const packing = join(scratch, 'packing');
+  const pack = (cwd: string, tool: string, ...args: string[]) => {
+    const r = spawnSync(tool, args, { cwd });
+    if (r.status !== 0) throw new Error(`${tool} ${args.join(' ')}: ${r.stderr.toString()}`);
+  };
+  mkdirSync(join(packing, 'gina-lab1-main', 'labs'), { recursive: true });
+  cpSync(join(FIXTURE, 'kernel'), join(packing, 'gina-lab1-main', 'labs', 'kernel'), { recursive: true });
+  pack(packing, 'zip', '-qr', join(subs, 'gina.zip'), 'gina-lab1-main');
+  mkdirSync(join(packing, 'hank'));
+  cpSync(join(FIXTURE, 'kernel'), join(packing, 'hank', 'kernel'), { recursive: true });
+  replaceIn(join(packing, 'hank', 'kernel', 'kmain.c'), 'hello from', 'goodbye from');
+  pack(join(packing, 'hank'), 'tar', '-czf', join(subs, 'hank.tar.gz'), 'kernel');
+  // Hostile ones: a link to the host's files, a path out of the folder, a bomb.
+  mkdirSync(join(packing, 'ivan', 'kernel'), { recursive: true });
+  symlinkSync('/etc/passwd', join(packing, 'ivan', 'kernel', 'kmain.c'));
+  pack(join(packing, 'ivan'), 'zip', '-qry', join(subs, 'ivan.zip'), 'kernel');
+  mkdirSync(join(packing, 'jill', 'inner'), { recursive: true });
+  writeFileSync(join(packing, 'jill', 'escape.c'), 'int x;\n');
+  pack(join(packing, 'jill', 'inner'), 'tar', '-cPf', join(subs, 'jill.tar'), '../escape.c');
+  writeFileSync(join(packing, 'zeros'), Buffer.alloc(70 << 20));
+  pack(packing, 'zip', '-q', join(subs, 'kim.zip'), 'zeros');
 });
 
 const HEADER = 'student,status,score,max_score,banner/prints its banner on COM1 (6),banner/exits through isa-debug-exit with code 0 (4),hidden/secret/greets by name (5),detail';
 
-describe('lab grade-all', needs('gcc', 'bwrap'), () => {
+describe('lab grade-all', needs('gcc', 'bwrap', 'zip'), () => {
   let full: string;
 
   it('grades every submission into one gradebook, whatever each one does', () => {
     const run = lab('grade-all', '1', subs, '--course', course, '--hidden', hidden, '--out', join(scratch, 'all'));
     expect(run.stdout).toBe(
-      `7 submissions: 4 graded, 2 did not build, 1 without a kernel tree, 0 grader errors; mean 4.9/15; gradebook: ${join(scratch, 'all', 'gradebook.csv')}\n`,
+      `12 submissions: 6 graded, 2 did not build, 4 with no kernel tree to grade, 0 grader errors; mean 4.0/15; gradebook: ${join(scratch, 'all', 'gradebook.csv')}\n`,
     );
     expect(run.status).toBe(0);
-    expect(run.stderr).toMatch(/^\[1\/7\] =HYPERLINK\("x"\): 10\/15 /m);
-    expect(run.stderr).toContain('grade-all: skipped notes.txt: not a folder\n');
+    expect(run.stderr).toMatch(/^\[\d+\/12\] =HYPERLINK\("x"\): 10\/15 /m);
+    expect(run.stderr).toContain('grade-all: skipped notes.txt: neither a folder nor a .zip, .tar, .tar.gz or .tgz archive\n');
     full = readFileSync(join(scratch, 'all', 'gradebook.csv'), 'utf8');
     const lines = full.split('\r\n');
     // The compiler's own words, whose column numbers vary between its versions.
@@ -97,6 +120,11 @@ describe('lab grade-all', needs('gcc', 'bwrap'), () => {
       'dave,no-submission,0,15,,,,dave has neither labs/kernel/ nor kernel/',
       'erin,build-error,0,15,0,0,0,kernel/boot.S: reached through a symbolic link in the submission; the build takes files inside it only',
       'frank,graded,10,15,6,4,0,',
+      'gina,graded,10,15,6,4,0,',
+      'hank,graded,4,15,0,4,0,',
+      'ivan,no-submission,0,15,,,,ivan.zip: kernel/kmain.c is a link; a submission holds regular files only',
+      "jill,no-submission,0,15,,,,jill.tar: ../escape.c: a path that leaves the archive's folder",
+      'kim,no-submission,0,15,,,,kim.zip: unpacks to more than 64 MiB',
       '',
     ]);
   });
@@ -118,7 +146,7 @@ describe('lab grade-all', needs('gcc', 'bwrap'), () => {
       expect(lab('grade-all', '1', subs, '--course', course, '--hidden', hidden, '--out', out, '--shard', s).status).toBe(0);
       return out;
     });
-    expect(readFileSync(join(shards[0]!, 'gradebook.csv'), 'utf8').split('\r\n')).toHaveLength(1 + 3 + 1);
+    expect(readFileSync(join(shards[0]!, 'gradebook.csv'), 'utf8').split('\r\n')).toHaveLength(1 + 4 + 1);
     const merged = lab('merge-grades', join(scratch, 'merged'), ...shards);
     expect(merged.stderr).toBe('');
     expect(merged.status).toBe(0);
