@@ -7,7 +7,7 @@
 // them (hidden tests by name and score only).
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { gradeLab } from '../grade.ts';
@@ -20,7 +20,8 @@ import { listTests, type SpecFile } from '../run/runner.ts';
 import { couldNotGrade } from '../scoring/score.ts';
 import { writeReports } from '../report/write-reports.ts';
 import { ARCHIVE_LIMITS, ArchiveError, unpackArchive } from './archive.ts';
-import { formatGradebook, GRADEBOOK_FILE, type GradebookColumn, type GradebookRow } from './gradebook.ts';
+import type { GradesRecord, StudentGrade } from './gradebook.ts';
+import { STUDENTS_DIR, writeBatchOutputs } from './outputs.ts';
 import { listSubmissions, shardOf, type FoundSubmission, type Shard } from './submissions.ts';
 
 export interface BatchSetup {
@@ -33,20 +34,16 @@ export interface BatchSetup {
   jobs?: number;
   shard?: Shard;
   /** Called after each submission, for the terminal's progress line. */
-  progress?: (done: number, total: number, row: GradebookRow) => void;
+  progress?: (done: number, total: number, row: StudentGrade) => void;
 }
 
 export interface BatchOutcome {
-  rows: GradebookRow[];
-  columns: GradebookColumn[];
+  record: GradesRecord;
   skipped: { name: string; why: string }[];
-  gradebook: string;
 }
 
 const SUBMISSIONS_IN_FLIGHT = 2;
 
-/** The folder under the output directory holding one student's reports. */
-export const STUDENTS_DIR = 'students';
 
 export async function gradeAll(setup: BatchSetup): Promise<BatchOutcome> {
   const listed = listSubmissions(setup.submissionsDir);
@@ -63,7 +60,7 @@ export async function gradeAll(setup: BatchSetup): Promise<BatchOutcome> {
   // tests run, so that neither the compiler nor the worker threads wait.
   const jobs = setup.jobs ?? availableParallelism();
   const perSubmission = { ...setup, jobs: Math.max(1, Math.floor(jobs / SUBMISSIONS_IN_FLIGHT)) };
-  const rows: GradebookRow[] = [];
+  const rows: StudentGrade[] = [];
   let next = 0;
   const lane = async () => {
     while (next < mine.length) {
@@ -74,14 +71,14 @@ export async function gradeAll(setup: BatchSetup): Promise<BatchOutcome> {
     }
   };
   await Promise.all(Array.from({ length: Math.min(SUBMISSIONS_IN_FLIGHT, mine.length) }, lane));
-  const gradebook = formatGradebook(columns, rows);
-  await mkdir(setup.outDir, { recursive: true });
-  await writeFile(path.join(setup.outDir, GRADEBOOK_FILE), gradebook);
-  return { rows, columns, skipped: listed.skipped, gradebook };
+  const m = setup.lab.manifest;
+  const record = { lab: { number: m.number, slug: m.slug, title: m.title }, columns, rows };
+  await writeBatchOutputs(setup.outDir, record);
+  return { record, skipped: listed.skipped };
 }
 
-async function gradeOne(setup: BatchSetup, found: FoundSubmission, maxScore: number): Promise<GradebookRow> {
-  const none = { student: found.id, score: 0, maxScore, points: new Map<string, number>() };
+async function gradeOne(setup: BatchSetup, found: FoundSubmission, maxScore: number): Promise<StudentGrade> {
+  const none = { student: found.id, score: 0, maxScore, points: {}, failures: [] };
   let unpacked: string | undefined;
   try {
     let dir = found.path;
@@ -113,8 +110,8 @@ function unpackSubmission(archive: string, into: string): string {
   return wrapped ? path.join(into, only.name) : into;
 }
 
-async function gradeFolder(setup: BatchSetup, found: FoundSubmission, dir: string, maxScore: number): Promise<GradebookRow> {
-  const none = { student: found.id, score: 0, maxScore, points: new Map<string, number>() };
+async function gradeFolder(setup: BatchSetup, found: FoundSubmission, dir: string, maxScore: number): Promise<StudentGrade> {
+  const none = { student: found.id, score: 0, maxScore, points: {}, failures: [] };
   let submission;
   try {
     submission = findSubmission(dir, setup.lab.manifest);
@@ -134,14 +131,15 @@ async function gradeFolder(setup: BatchSetup, found: FoundSubmission, dir: strin
     return { ...none, score: null, status: 'grader-error', detail: message };
   }
   await writeReports(redact(report, { reveal: false }), path.join(setup.outDir, STUDENTS_DIR, found.id));
-  const points = new Map(report.tests.map((t) => [t.id, t.score]));
+  const points = Object.fromEntries(report.tests.map((t) => [t.id, t.score]));
+  const failures = report.tests.filter((t) => t.status !== 'passed').map((t) => ({ test: t.id, headline: t.reason }));
   if (report.fatal !== undefined || (couldNotGrade(report) && report.buildLog === undefined)) {
-    return { ...none, points, score: null, status: 'grader-error', detail: report.fatal ?? firstGraderError(report) };
+    return { ...none, points, failures, score: null, status: 'grader-error', detail: report.fatal ?? firstGraderError(report) };
   }
   if (report.buildLog !== undefined) {
     return { ...none, points, status: 'build-error', detail: report.buildLog };
   }
-  return { ...none, points, score: report.score, status: 'graded', detail: '' };
+  return { ...none, points, failures, score: report.score, status: 'graded', detail: '' };
 }
 
 function firstGraderError(report: GradeReport): string {

@@ -1,5 +1,6 @@
 // The gradebook of a batch: one CSV row per student, one column per test,
-// in a form a spreadsheet or an LMS import reads. Everything in it is decided
+// in a form a spreadsheet or an LMS import reads, made from the batch's
+// record (grades.json), which shards merge. Everything in either is decided
 // by what was graded, never by when or where: no times, rows in byte order of
 // the student ids, so that the shards of a course merge into the very bytes a
 // single run writes.
@@ -21,27 +22,45 @@ export interface GradebookColumn {
   maxScore: number;
 }
 
-export interface GradebookRow {
+/** One student's grading, as the batch records it: the gradebook row, and the failures the summary counts. */
+export interface StudentGrade {
   student: string;
   status: SubmissionStatus;
   /** null for a grader error: there is no score to record. */
   score: number | null;
   maxScore: number;
-  /** Points per test id; a test with no entry is written as an empty cell. */
-  points: ReadonlyMap<string, number>;
+  /** Points per test id; a test with no entry (nothing ran) is an empty cell. */
+  points: Record<string, number>;
   /** One line: why a submission has no graded score, or what stopped it. */
   detail: string;
+  /** Each failed test's headline (its diagnosis), hidden tests included: for the instructor's summary. */
+  failures: { test: string; headline: string }[];
+}
+
+/** What a batch (or one shard of it) graded: the source of the gradebook and the summary. */
+export interface GradesRecord {
+  lab: { number: number; slug: string; title: string };
+  columns: GradebookColumn[];
+  rows: StudentGrade[];
 }
 
 export const GRADEBOOK_FILE = 'gradebook.csv';
+export const GRADES_FILE = 'grades.json';
+
+/** The record as written: rows in byte order of student id, so that every run writes the same bytes. */
+export function formatGrades(record: GradesRecord): string {
+  const rows = [...record.rows].sort((a, b) => byteOrder(a.student, b.student));
+  return `${JSON.stringify({ ...record, rows }, null, 1)}\n`;
+}
 
 /** The gradebook's text: a header naming each test with its points, then rows by student id. */
-export function formatGradebook(columns: readonly GradebookColumn[], rows: readonly GradebookRow[]): string {
+export function formatGradebook(record: GradesRecord): string {
+  const { columns } = record;
   const header = ['student', 'status', 'score', 'max_score', ...columns.map((c) => `${c.id} (${c.maxScore})`), 'detail'];
   const lines = [header.map(cell).join(',')];
-  for (const row of [...rows].sort((a, b) => byteOrder(a.student, b.student))) {
+  for (const row of [...record.rows].sort((a, b) => byteOrder(a.student, b.student))) {
     const points = columns.map((c) => {
-      const p = row.points.get(c.id);
+      const p = row.points[c.id];
       return p === undefined ? '' : String(roundPoints(p));
     });
     const score = row.score === null ? '' : String(roundPoints(row.score));
@@ -51,34 +70,40 @@ export function formatGradebook(columns: readonly GradebookColumn[], rows: reado
 }
 
 /**
- * Joins the gradebooks of a course's shards into the one a single run
- * writes. They must come from the same tests (the same header) and grade
- * each student once.
+ * Joins the records of a course's shards into the one a single run writes.
+ * They must come from the same tests and grade each student once.
  */
-export function mergeGradebooks(books: readonly { name: string; text: string }[]): string {
-  let header: string | undefined;
-  const rows = new Map<string, { line: string; from: string }>();
-  for (const book of books) {
-    const lines = book.text.split('\r\n');
-    if (lines.at(-1) === '') lines.pop();
-    const [first, ...body] = lines;
-    if (first === undefined || !first.startsWith('student,status,')) {
-      throw new LabError(`${book.name}: not a gradebook written by lab grade-all (its first line should name the columns student,status,...)`);
+export function mergeGrades(shards: readonly { name: string; text: string }[]): GradesRecord {
+  let first: { name: string; record: GradesRecord } | undefined;
+  const rows = new Map<string, { row: StudentGrade; from: string }>();
+  for (const shard of shards) {
+    const record = parseGrades(shard.name, shard.text);
+    if (first === undefined) first = { name: shard.name, record };
+    else if (JSON.stringify([record.lab, record.columns]) !== JSON.stringify([first.record.lab, first.record.columns])) {
+      throw new LabError(`${shard.name}: its lab or tests differ from ${first.name}'s; merge only shards graded with the same course and hidden tests`);
     }
-    if (header === undefined) header = first;
-    else if (first !== header) {
-      throw new LabError(`${book.name}: its tests differ from the first gradebook's; merge only shards graded with the same course and hidden tests`);
-    }
-    for (const line of body) {
-      const student = firstCell(line);
-      const seen = rows.get(student);
-      if (seen !== undefined) throw new LabError(`student ${student} is graded both in ${seen.from} and in ${book.name}; merge each shard once`);
-      rows.set(student, { line, from: book.name });
+    for (const row of record.rows) {
+      const seen = rows.get(row.student);
+      if (seen !== undefined) throw new LabError(`student ${row.student} is graded both in ${seen.from} and in ${shard.name}; merge each shard once`);
+      rows.set(row.student, { row, from: shard.name });
     }
   }
-  if (header === undefined) throw new LabError('no gradebooks to merge');
-  const sorted = [...rows.entries()].sort(([a], [b]) => byteOrder(a, b)).map(([, r]) => r.line);
-  return [header, ...sorted].join('\r\n') + '\r\n';
+  if (first === undefined) throw new LabError('no gradebooks to merge');
+  return { ...first.record, rows: [...rows.values()].map((r) => r.row) };
+}
+
+function parseGrades(name: string, text: string): GradesRecord {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  const record = value as Partial<GradesRecord> | undefined;
+  if (typeof record !== 'object' || record === null || !Array.isArray(record.columns) || !Array.isArray(record.rows) || typeof record.lab !== 'object') {
+    throw new LabError(`${name}: not a ${GRADES_FILE} written by lab grade-all`);
+  }
+  return record as GradesRecord;
 }
 
 /**
@@ -90,27 +115,6 @@ export function mergeGradebooks(books: readonly { name: string; text: string }[]
 function cell(text: string): string {
   const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
-
-/** The first cell of a row that `cell` wrote, as it was before quoting. */
-function firstCell(line: string): string {
-  let text: string;
-  if (line.startsWith('"')) {
-    let i = 1;
-    let out = '';
-    while (i < line.length) {
-      const ch = line.charAt(i);
-      if (ch === '"' && line.charAt(i + 1) === '"') { out += '"'; i += 2; continue; }
-      if (ch === '"') break;
-      out += ch;
-      i++;
-    }
-    text = out;
-  } else {
-    const comma = line.indexOf(',');
-    text = comma < 0 ? line : line.slice(0, comma);
-  }
-  return /^'[=+\-@\t\r]/.test(text) ? text.slice(1) : text;
 }
 
 /** Details come from compilers and kernels: one line, no control characters, bounded. */

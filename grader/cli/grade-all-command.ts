@@ -5,13 +5,14 @@
 // Exit status: 0 every submission graded (whatever its score), 1 some
 // submission hit a grader error (its row says which), 2 bad input.
 
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { addLabOptions, asInput, labSetup, wholeNumber, type LabOptions } from './lab-options.ts';
 import { JOBS_HELP } from './grade-command.ts';
 import { InputError } from './run-command.ts';
-import type { GradebookRow } from '../batch/gradebook.ts';
+import type { StudentGrade } from '../batch/gradebook.ts';
+import type { SummaryView } from '../batch/summary.ts';
 
 interface GradeAllOptions extends LabOptions {
   out: string;
@@ -67,19 +68,20 @@ async function gradeAllCommand(labArg: string, submissionsDir: string, options: 
     progress: (n, total, row) => process.stderr.write(progressLine(n, total, row, Date.now() - started)),
   }));
   for (const s of outcome.skipped) process.stderr.write(`grade-all: skipped ${s.name}: ${s.why}\n`);
-  const count = (status: GradebookRow['status']) => outcome.rows.filter((r) => r.status === status).length;
-  const graded = outcome.rows.filter((r) => r.score !== null);
-  const mean = graded.length === 0 ? 0 : graded.reduce((sum, r) => sum + (r.score ?? 0), 0) / graded.length;
-  const max = outcome.columns.reduce((sum, c) => sum + c.maxScore, 0);
-  process.stdout.write(
-    `${outcome.rows.length} submissions: ${count('graded')} graded, ${count('build-error')} did not build, ` +
-      `${count('no-submission')} with no kernel tree to grade, ${count('grader-error')} grader errors; ` +
-      `mean ${mean.toFixed(1)}/${max}; gradebook: ${path.join(options.out, 'gradebook.csv')}\n`,
-  );
-  return count('grader-error') > 0 ? 1 : 0;
+  const { summaryView } = await import('../batch/summary.ts');
+  process.stdout.write(summaryLine(summaryView(outcome.record), options.out));
+  return outcome.record.rows.some((r) => r.status === 'grader-error') ? 1 : 0;
 }
 
-function progressLine(done: number, total: number, row: GradebookRow, elapsedMs: number): string {
+/** The batch in one line: what happened to the submissions, the scores, and where to look. */
+function summaryLine(view: SummaryView, out: string): string {
+  const count = (status: StudentGrade['status']) => view.statuses.find((s) => s.status === status)?.count ?? 0;
+  return `${view.submissions} submissions: ${count('graded')} graded, ${count('build-error')} did not build, ` +
+    `${count('no-submission')} with no kernel tree to grade, ${count('grader-error')} grader errors; ` +
+    `mean ${view.mean}/${view.maxScore}, median ${view.median}; ${path.join(out, 'gradebook.csv')}, ${path.join(out, 'summary.html')}\n`;
+}
+
+function progressLine(done: number, total: number, row: StudentGrade, elapsedMs: number): string {
   const each = elapsedMs / done;
   const left = Math.round(((total - done) * each) / 1000);
   const score = row.score === null ? 'no score' : `${row.score}/${row.maxScore}`;
@@ -88,19 +90,19 @@ function progressLine(done: number, total: number, row: GradebookRow, elapsedMs:
 }
 
 async function mergeCommand(out: string, shards: string[]): Promise<number> {
-  const [{ mergeGradebooks, GRADEBOOK_FILE }, { STUDENTS_DIR }] = await Promise.all([import('../batch/gradebook.ts'), import('../batch/grade-all.ts')]);
-  const books = shards.map((dir) => {
-    const file = path.join(dir, GRADEBOOK_FILE);
-    if (!existsSync(file)) throw new InputError(`${file}: no gradebook here; give the --out folders of lab grade-all --shard runs`);
+  const [{ mergeGrades, GRADES_FILE }, { STUDENTS_DIR, writeBatchOutputs }, { summaryView }] =
+    await Promise.all([import('../batch/gradebook.ts'), import('../batch/outputs.ts'), import('../batch/summary.ts')]);
+  const records = shards.map((dir) => {
+    const file = path.join(dir, GRADES_FILE);
+    if (!existsSync(file)) throw new InputError(`${file}: no grades here; give the --out folders of lab grade-all --shard runs`);
     return { name: file, text: readFileSync(file, 'utf8') };
   });
-  const merged = await asInput(() => mergeGradebooks(books));
-  mkdirSync(out, { recursive: true });
-  writeFileSync(path.join(out, GRADEBOOK_FILE), merged);
+  const merged = await asInput(() => mergeGrades(records));
+  await writeBatchOutputs(out, merged);
   for (const dir of shards) {
     const students = path.join(dir, STUDENTS_DIR);
     if (existsSync(students)) cpSync(students, path.join(out, STUDENTS_DIR), { recursive: true });
   }
-  process.stdout.write(`merged ${shards.length} gradebooks: ${path.join(out, GRADEBOOK_FILE)}\n`);
+  process.stdout.write(`merged ${shards.length} shards: ${summaryLine(summaryView(merged), out)}`);
   return 0;
 }

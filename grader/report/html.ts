@@ -2,14 +2,9 @@
 // phone. Everything shown is computed here into a plain view; the templates
 // only lay it out, and only with {{ }} so that every guest byte is escaped.
 
-import { readFileSync, readdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import Handlebars from 'handlebars';
 import type { CheckResult, Diagnosis, GradeReport, Replay, TestResult } from '../model.ts';
+import { compileTemplate } from './templates.ts';
 import { formatPoints, formatWhere, hex, visibleText } from './terminal.ts';
-
-const TEMPLATES = fileURLToPath(new URL('../../templates/', import.meta.url));
 
 /** The order an x86 programmer reads registers in; anything else follows alphabetically. */
 const REGISTER_ORDER = [
@@ -74,20 +69,10 @@ export interface ReportView {
   tests: TestView[];
 }
 
-let compiled: Handlebars.TemplateDelegate<ReportView> | undefined;
+let compiled: ((view: ReportView) => string) | undefined;
 
-function template(): Handlebars.TemplateDelegate<ReportView> {
-  if (compiled) return compiled;
-  // A private instance, so partials registered elsewhere (the handout page) cannot collide with ours.
-  const hbs = Handlebars.create();
-  const partials = join(TEMPLATES, 'partials');
-  for (const file of readdirSync(partials).sort()) {
-    if (file.endsWith('.hbs')) hbs.registerPartial(basename(file, '.hbs'), readFileSync(join(partials, file), 'utf8'));
-  }
-  // strict: a misspelt field in a template is an error here, not a silently empty cell in a student's report.
-  // preventIndent: by default Handlebars indents every line a partial outputs, guest transcripts included,
-  // which would shift the serial log and the VGA screen by the partial's indentation.
-  compiled = hbs.compile<ReportView>(readFileSync(join(TEMPLATES, 'report.hbs'), 'utf8'), { strict: true, preventIndent: true });
+function template(): (view: ReportView) => string {
+  compiled ??= compileTemplate<ReportView>('report.hbs');
   return compiled;
 }
 

@@ -102,7 +102,7 @@ describe('lab grade-all', needs('gcc', 'bwrap', 'zip'), () => {
   it('grades every submission into one gradebook, whatever each one does', () => {
     const run = lab('grade-all', '1', subs, '--course', course, '--hidden', hidden, '--out', join(scratch, 'all'));
     expect(run.stdout).toBe(
-      `12 submissions: 6 graded, 2 did not build, 4 with no kernel tree to grade, 0 grader errors; mean 4.0/15; gradebook: ${join(scratch, 'all', 'gradebook.csv')}\n`,
+      `12 submissions: 6 graded, 2 did not build, 4 with no kernel tree to grade, 0 grader errors; mean 4/15, median 2; ${join(scratch, 'all', 'gradebook.csv')}, ${join(scratch, 'all', 'summary.html')}\n`,
     );
     expect(run.status).toBe(0);
     expect(run.stderr).toMatch(/^\[\d+\/12\] =HYPERLINK\("x"\): 10\/15 /m);
@@ -150,6 +150,9 @@ describe('lab grade-all', needs('gcc', 'bwrap', 'zip'), () => {
     const merged = lab('merge-grades', join(scratch, 'merged'), ...shards);
     expect(merged.stderr).toBe('');
     expect(merged.status).toBe(0);
+    for (const file of ['gradebook.csv', 'grades.json', 'summary.html']) {
+      expect(readFileSync(join(scratch, 'merged', file), 'utf8'), file).toBe(readFileSync(join(scratch, 'all', file), 'utf8'));
+    }
     expect(readFileSync(join(scratch, 'merged', 'gradebook.csv'), 'utf8')).toBe(full);
     expect(existsSync(join(scratch, 'merged', 'students', 'frank', 'report.html'))).toBe(true);
 
@@ -166,7 +169,7 @@ describe('lab grade-all', needs('gcc', 'bwrap', 'zip'), () => {
     expect(nowhere.stderr).toBe(`lab: ${join(scratch, 'nowhere')}: no such directory of submissions; give a folder holding one folder per student\n`);
     expect(nowhere.status).toBe(2);
     const notShard = lab('merge-grades', join(scratch, 'y'), subs);
-    expect(notShard.stderr).toBe(`lab: ${join(subs, 'gradebook.csv')}: no gradebook here; give the --out folders of lab grade-all --shard runs\n`);
+    expect(notShard.stderr).toBe(`lab: ${join(subs, 'grades.json')}: no grades here; give the --out folders of lab grade-all --shard runs\n`);
     expect(notShard.status).toBe(2);
   });
 });

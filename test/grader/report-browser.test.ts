@@ -6,11 +6,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderHtml } from '../../grader/report/html.ts';
 import { sampleReport } from '../fixtures/reports/sample-reports.ts';
-import { chromiumPath, needs } from '../host-tools.ts';
+import { needs } from '../host-tools.ts';
+import { launchChromium, openPage, pageOverflow } from '../browser.ts';
 
 const BUILD = fileURLToPath(new URL('../../build/', import.meta.url));
 
@@ -21,27 +22,14 @@ describe('HTML report in headless Chromium', needs('chromium'), () => {
 
   beforeAll(async () => {
     writeFileSync(file, renderHtml(sampleReport()));
-    browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Opens the report, recording anything a script or the page could have done. */
-  async function open(viewport: { width: number; height: number }) {
-    const page = await browser.newPage({ viewport });
-    const seen = { dialogs: [] as string[], console: [] as string[], requests: [] as string[], errors: [] as string[] };
-    page.on('dialog', (d) => {
-      seen.dialogs.push(d.message());
-      void d.dismiss();
-    });
-    page.on('console', (m) => seen.console.push(`${m.type()}: ${m.text()}`));
-    page.on('pageerror', (e) => seen.errors.push(e.message));
-    page.on('request', (r) => seen.requests.push(r.url()));
-    await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
-    return { page, seen };
-  }
+  const open = (viewport: { width: number; height: number }) => openPage(browser, file, viewport);
 
   it('the listeners do notice a script that runs (so the next test can fail)', async () => {
     const page = await browser.newPage();
@@ -89,17 +77,3 @@ describe('HTML report in headless Chromium', needs('chromium'), () => {
     await page.close();
   });
 });
-
-/** Widths that matter on a phone: the page's, and any element (outside pre) wider than the viewport. */
-async function pageOverflow(page: Page): Promise<{ document: number; viewport: number; wideNonPre: string[] }> {
-  // A string, because this project's tsconfig has no DOM types; it runs in the page.
-  return page.evaluate(`(() => {
-    const viewport = document.documentElement.clientWidth;
-    const wideNonPre = [];
-    for (const el of document.body.querySelectorAll('*')) {
-      if (el.closest('pre')) continue;
-      if (el.getBoundingClientRect().right > viewport + 0.5) wideNonPre.push(el.tagName + '.' + el.className);
-    }
-    return { document: document.documentElement.scrollWidth, viewport, wideNonPre };
-  })()`);
-}
