@@ -60,10 +60,14 @@ export async function buildForTests(courseRoot: string, lab: Lab, opts: Pick<Gra
  * mutated copy is graded by the original course's tests.
  */
 export async function gradeLab(courseRoot: string, lab: Lab, given: SpecFile[], opts: GradeOptions = {}): Promise<GradeReport> {
+  return gradeBuilt(lab, given, await buildForTests(courseRoot, lab, opts), opts);
+}
+
+/** Runs `given` on a lab built by buildForTests (or reports its build error), as gradeLab does. */
+export async function gradeBuilt(lab: Lab, given: SpecFile[], built: BuiltLab, opts: GradeOptions = {}): Promise<GradeReport> {
   const m = lab.manifest;
   const specFiles = await uniqueSpecFiles(given);
   const labInfo = { number: m.number, slug: m.slug, title: m.title };
-  const built = await buildForTests(courseRoot, lab, opts);
   if (!built.ok) {
     // A spec file that cannot be loaded is the grader's error here too, not a test less.
     const { tasks, broken } = await listTests(specFiles);

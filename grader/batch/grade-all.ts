@@ -10,7 +10,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
-import { gradeLab } from '../grade.ts';
+import { buildForTests, gradeBuilt } from '../grade.ts';
 import { LabError, type Lab } from '../course/labs.ts';
 import { redact } from '../course/hidden.ts';
 import { findSubmission } from '../course/submission.ts';
@@ -21,6 +21,7 @@ import { couldNotGrade } from '../scoring/score.ts';
 import { writeReports } from '../report/write-reports.ts';
 import { ARCHIVE_LIMITS, ArchiveError, unpackArchive } from './archive.ts';
 import type { GradesRecord, StudentGrade } from './gradebook.ts';
+import { gradingKey, testsHash } from './grading-key.ts';
 import { STUDENTS_DIR, writeBatchOutputs } from './outputs.ts';
 import { listSubmissions, shardOf, type FoundSubmission, type Shard } from './submissions.ts';
 
@@ -33,6 +34,13 @@ export interface BatchSetup {
   cc?: CompilerName;
   jobs?: number;
   shard?: Shard;
+  /** The hidden-test directory, for the grading key (its specs are among specFiles already). */
+  hiddenDir?: string;
+  /**
+   * The previous record in outDir: rows whose grading key is unchanged are
+   * kept as they are, reports included, and not graded again (`--regrade`).
+   */
+  previous?: GradesRecord;
   /** Called after each submission, for the terminal's progress line. */
   progress?: (done: number, total: number, row: StudentGrade) => void;
 }
@@ -55,6 +63,7 @@ export async function gradeAll(setup: BatchSetup): Promise<BatchOutcome> {
   }
   const columns = tasks.map((t) => ({ id: t.id, maxScore: t.spec.points }));
   const maxScore = columns.reduce((sum, c) => sum + c.maxScore, 0);
+  const tests = testsHash(setup.courseRoot, setup.hiddenDir);
 
   // Two submissions in flight: one compiles (in its sandbox) while the other's
   // tests run, so that neither the compiler nor the worker threads wait.
@@ -65,7 +74,7 @@ export async function gradeAll(setup: BatchSetup): Promise<BatchOutcome> {
   const lane = async () => {
     while (next < mine.length) {
       const submission = mine[next++]!;
-      const row = await gradeOne(perSubmission, submission, maxScore);
+      const row = await gradeOne(perSubmission, submission, { maxScore, tests });
       rows.push(row);
       setup.progress?.(rows.length, mine.length, row);
     }
@@ -77,8 +86,14 @@ export async function gradeAll(setup: BatchSetup): Promise<BatchOutcome> {
   return { record, skipped: listed.skipped };
 }
 
-async function gradeOne(setup: BatchSetup, found: FoundSubmission, maxScore: number): Promise<StudentGrade> {
-  const none = { student: found.id, score: 0, maxScore, points: {}, failures: [] };
+/** What every submission's grading shares: the maximum score and the hash of the tests. */
+interface Grading {
+  maxScore: number;
+  tests: string;
+}
+
+async function gradeOne(setup: BatchSetup, found: FoundSubmission, grading: Grading): Promise<StudentGrade> {
+  const none = { student: found.id, score: 0, maxScore: grading.maxScore, points: {}, failures: [] };
   let unpacked: string | undefined;
   try {
     let dir = found.path;
@@ -86,7 +101,7 @@ async function gradeOne(setup: BatchSetup, found: FoundSubmission, maxScore: num
       unpacked = await mkdtemp(path.join(tmpdir(), 'ringlab-submission-'));
       dir = unpackSubmission(found.path, unpacked);
     }
-    return await gradeFolder(setup, found, dir, maxScore);
+    return await gradeFolder(setup, found, dir, grading);
   } catch (e) {
     if (!(e instanceof ArchiveError)) throw e;
     return { ...none, status: 'no-submission', detail: `${path.basename(found.path)}: ${e.message}` };
@@ -110,8 +125,8 @@ function unpackSubmission(archive: string, into: string): string {
   return wrapped ? path.join(into, only.name) : into;
 }
 
-async function gradeFolder(setup: BatchSetup, found: FoundSubmission, dir: string, maxScore: number): Promise<StudentGrade> {
-  const none = { student: found.id, score: 0, maxScore, points: {}, failures: [] };
+async function gradeFolder(setup: BatchSetup, found: FoundSubmission, dir: string, grading: Grading): Promise<StudentGrade> {
+  const none = { student: found.id, score: 0, maxScore: grading.maxScore, points: {}, failures: [] };
   let submission;
   try {
     submission = findSubmission(dir, setup.lab.manifest);
@@ -120,11 +135,15 @@ async function gradeFolder(setup: BatchSetup, found: FoundSubmission, dir: strin
     return { ...none, status: 'no-submission', detail: `${path.basename(found.path)} has neither labs/kernel/ nor kernel/` };
   }
   let report: GradeReport;
+  let key: string | undefined;
   try {
-    report = await gradeLab(setup.courseRoot, setup.lab, setup.specFiles, {
-      submission, revealed: true,
-      ...(setup.cc ? { cc: setup.cc } : {}), ...(setup.jobs ? { jobs: setup.jobs } : {}),
-    });
+    const built = await buildForTests(setup.courseRoot, setup.lab, { submission, ...(setup.cc ? { cc: setup.cc } : {}) });
+    if (built.ok) {
+      key = gradingKey(grading.tests, built.inputs);
+      const kept = setup.previous?.rows.find((r) => r.student === found.id && r.key === key);
+      if (kept !== undefined) return kept;
+    }
+    report = await gradeBuilt(setup.lab, setup.specFiles, built, { revealed: true, ...(setup.jobs ? { jobs: setup.jobs } : {}) });
   } catch (e) {
     // One submission's trouble, even a bug of ours, is that submission's row; the batch goes on.
     const message = e instanceof Error ? e.message : String(e);
@@ -139,7 +158,7 @@ async function gradeFolder(setup: BatchSetup, found: FoundSubmission, dir: strin
   if (report.buildLog !== undefined) {
     return { ...none, points, status: 'build-error', detail: report.buildLog };
   }
-  return { ...none, points, failures, score: report.score, status: 'graded', detail: '' };
+  return { ...none, points, failures, score: report.score, status: 'graded', detail: '', ...(key !== undefined ? { key } : {}) };
 }
 
 function firstGraderError(report: GradeReport): string {

@@ -35,6 +35,8 @@ export interface StudentGrade {
   detail: string;
   /** Each failed test's headline (its diagnosis), hidden tests included: for the instructor's summary. */
   failures: { test: string; headline: string }[];
+  /** For a graded submission: the hash of everything its grade depends on (grading-key.ts). */
+  key?: string;
 }
 
 /** What a batch (or one shard of it) graded: the source of the gradebook and the summary. */
@@ -77,7 +79,7 @@ export function mergeGrades(shards: readonly { name: string; text: string }[]): 
   let first: { name: string; record: GradesRecord } | undefined;
   const rows = new Map<string, { row: StudentGrade; from: string }>();
   for (const shard of shards) {
-    const record = parseGrades(shard.name, shard.text);
+    const record = readGrades(shard.name, shard.text);
     if (first === undefined) first = { name: shard.name, record };
     else if (JSON.stringify([record.lab, record.columns]) !== JSON.stringify([first.record.lab, first.record.columns])) {
       throw new LabError(`${shard.name}: its lab or tests differ from ${first.name}'s; merge only shards graded with the same course and hidden tests`);
@@ -92,7 +94,8 @@ export function mergeGrades(shards: readonly { name: string; text: string }[]): 
   return { ...first.record, rows: [...rows.values()].map((r) => r.row) };
 }
 
-function parseGrades(name: string, text: string): GradesRecord {
+/** The record in `text` (a grades.json), checked for shape; `name` is for messages. */
+export function readGrades(name: string, text: string): GradesRecord {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -122,4 +125,25 @@ function oneLine(text: string): string {
   const first = text.split('\n', 1)[0] ?? '';
   const clean = first.replace(/[\u0000-\u001f\u007f]/g, ' ').trim();
   return clean.length > 200 ? `${clean.slice(0, 199)}…` : clean;
+}
+
+/** A student whose result differs between two records, as "60" / "no score" / "absent". */
+export interface ScoreChange {
+  student: string;
+  before: string;
+  after: string;
+}
+
+/** Students whose score or status differs between `before` and `after`, in byte order of their ids. */
+export function scoreChanges(before: GradesRecord, after: GradesRecord): ScoreChange[] {
+  const shown = (row: StudentGrade | undefined) =>
+    row === undefined ? 'absent' : row.score === null ? `no score (${row.status})` : row.status === 'graded' ? String(roundPoints(row.score)) : `${roundPoints(row.score)} (${row.status})`;
+  const old = new Map(before.rows.map((r) => [r.student, r]));
+  const now = new Map(after.rows.map((r) => [r.student, r]));
+  const changes: ScoreChange[] = [];
+  for (const student of [...new Set([...old.keys(), ...now.keys()])].sort(byteOrder)) {
+    const [b, a] = [shown(old.get(student)), shown(now.get(student))];
+    if (b !== a) changes.push({ student, before: b, after: a });
+  }
+  return changes;
 }

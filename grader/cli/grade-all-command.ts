@@ -11,13 +11,14 @@ import type { Command } from 'commander';
 import { addLabOptions, asInput, labSetup, wholeNumber, type LabOptions } from './lab-options.ts';
 import { JOBS_HELP } from './grade-command.ts';
 import { InputError } from './run-command.ts';
-import type { StudentGrade } from '../batch/gradebook.ts';
+import type { GradesRecord, StudentGrade } from '../batch/gradebook.ts';
 import type { SummaryView } from '../batch/summary.ts';
 
 interface GradeAllOptions extends LabOptions {
   out: string;
   jobs?: string;
   shard?: string;
+  regrade: boolean;
 }
 
 export function registerGradeAllCommands(program: Command, done: (status: number) => void): void {
@@ -30,6 +31,7 @@ export function registerGradeAllCommands(program: Command, done: (status: number
   addLabOptions(command, false)
     .option('--jobs <n>', JOBS_HELP)
     .option('--shard <i/n>', 'grade only slice I of N (1-based) of the submissions, for N parallel CI jobs; join them with lab merge-grades')
+    .option('--regrade', "grade again only the submissions whose grade can have changed since the last run into DIR (a new submission, changed tests, another ringlab), and list whose score changed", false)
     .addHelpText(
       'after',
       `
@@ -60,17 +62,34 @@ async function gradeAllCommand(labArg: string, submissionsDir: string, options: 
   const [{ gradeAll }, { parseShard }] = await Promise.all([import('../batch/grade-all.ts'), import('../batch/submissions.ts')]);
   const shard = options.shard === undefined ? undefined : await asInput(() => parseShard(options.shard!));
   const setup = await labSetup(labArg, options);
+  const previous = options.regrade ? await previousGrades(options.out) : undefined;
   const started = Date.now(); // the progress line only; nothing written depends on it
   const outcome = await asInput(() => gradeAll({
     courseRoot: setup.courseRoot, lab: setup.lab, specFiles: setup.specFiles,
     submissionsDir: path.resolve(submissionsDir), outDir: path.resolve(options.out),
     ...(setup.cc ? { cc: setup.cc } : {}), ...(jobs ? { jobs } : {}), ...(shard ? { shard } : {}),
+    ...(setup.hidden !== undefined ? { hiddenDir: setup.hidden } : {}), ...(previous ? { previous } : {}),
     progress: (n, total, row) => process.stderr.write(progressLine(n, total, row, Date.now() - started)),
   }));
   for (const s of outcome.skipped) process.stderr.write(`grade-all: skipped ${s.name}: ${s.why}\n`);
   const { summaryView } = await import('../batch/summary.ts');
   process.stdout.write(summaryLine(summaryView(outcome.record), options.out));
+  if (previous) {
+    const { scoreChanges } = await import('../batch/gradebook.ts');
+    const changes = scoreChanges(previous, outcome.record);
+    const regraded = outcome.record.rows.filter((r) => !previous.rows.includes(r)).length;
+    process.stdout.write(`regrade: ${regraded} of ${outcome.record.rows.length} submissions graded again; ${changes.length} results changed\n`);
+    for (const c of changes) process.stdout.write(`  ${c.student}: ${c.before} -> ${c.after}\n`);
+  }
   return outcome.record.rows.some((r) => r.status === 'grader-error') ? 1 : 0;
+}
+
+/** The record a previous run left in `out`, for --regrade. */
+async function previousGrades(out: string): Promise<GradesRecord> {
+  const { GRADES_FILE, readGrades } = await import('../batch/gradebook.ts');
+  const file = path.join(out, GRADES_FILE);
+  if (!existsSync(file)) throw new InputError(`--regrade: ${file} is not there; grade into ${out} once without --regrade first`);
+  return asInput(() => readGrades(file, readFileSync(file, 'utf8')));
 }
 
 /** The batch in one line: what happened to the submissions, the scores, and where to look. */

@@ -161,6 +161,40 @@ describe('lab grade-all', needs('gcc', 'bwrap', 'zip'), () => {
     expect(twice.stderr).toMatch(/^lab: student \S+ is graded both in .* and in .*; merge each shard once\n$/);
   });
 
+  it('--regrade grades again only what changed, lists whose result changed, and ends as a fresh run would', () => {
+    const out = join(scratch, 'regrade');
+    const grade = (...extra: string[]) => lab('grade-all', '1', subs, '--course', course, '--hidden', hidden, '--out', out, ...extra);
+    expect(grade().status).toBe(0);
+    // Nothing changed: only rows without a graded build (their build is redone, from the step cache) are graded again.
+    const same = grade('--regrade');
+    expect(same.stdout).toMatch(/\nregrade: 6 of 12 submissions graded again; 0 results changed\n$/);
+
+    // bob fixes his banner.
+    replaceIn(join(subs, 'bob', 'labs', 'kernel', 'kmain.c'), 'goodbye from', 'hello from');
+    const fixed = grade('--regrade');
+    expect(fixed.stdout).toMatch(/\nregrade: 7 of 12 submissions graded again; 1 results changed\n {2}bob: 4 -> 10\n$/);
+
+    // The hidden test is made to pass: every graded submission is graded again, and gains its points.
+    const spec = join(hidden, 'secret.ts');
+    const original = readFileSync(spec, 'utf8');
+    writeFileSync(spec, original.replace("never printed: HIDDEN-EXPECTATION-77", 'hello from'));
+    try {
+      const easier = grade('--regrade');
+      expect(easier.stdout).toMatch(/\nregrade: 12 of 12 submissions graded again; 5 results changed\n {2}=HYPERLINK\("x"\): 10 -> 15\n {2}alice: 10 -> 15\n {2}bob: 10 -> 15\n {2}frank: 10 -> 15\n {2}gina: 10 -> 15\n$/);
+      const fresh = join(scratch, 'regrade-fresh');
+      lab('grade-all', '1', subs, '--course', course, '--hidden', hidden, '--out', fresh);
+      for (const file of ['gradebook.csv', 'grades.json', 'summary.html']) {
+        expect(readFileSync(join(out, file), 'utf8'), file).toBe(readFileSync(join(fresh, file), 'utf8'));
+      }
+    } finally {
+      writeFileSync(spec, original);
+      replaceIn(join(subs, 'bob', 'labs', 'kernel', 'kmain.c'), 'hello from', 'goodbye from');
+    }
+    const nothing = lab('grade-all', '1', subs, '--course', course, '--out', join(scratch, 'never'), '--regrade');
+    expect(nothing.stderr).toBe(`lab: --regrade: ${join(scratch, 'never', 'grades.json')} is not there; grade into ${join(scratch, 'never')} once without --regrade first\n`);
+    expect(nothing.status).toBe(2);
+  });
+
   it('bad input is one line and exit status 2', () => {
     const shard = lab('grade-all', '1', subs, '--course', course, '--out', join(scratch, 'x'), '--shard', '4/3');
     expect(shard.stderr).toBe("lab: --shard must be I/N with 1 <= I <= N (this job's slice of N), such as 2/4, not '4/3'\n");
