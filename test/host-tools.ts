@@ -44,6 +44,11 @@ const TOOLS = {
   clang: () =>
     runs('clang', ['--version']) && runs('ld.lld', ['--version']) ? undefined : 'clang or ld.lld is not installed (Debian packages clang and lld)',
   bwrap: () => sandboxProblem() ?? undefined,
+  /** LAB_SANDBOX=user: root, and setpriv to become the user nobody. */
+  'user-sandbox': () =>
+    process.getuid?.() === 0 && runs('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--', 'true'])
+      ? undefined
+      : 'the user sandbox needs the tests to run as root with setpriv (Debian package util-linux)',
   git: () => (runs('git', ['--version']) ? undefined : 'git is not installed'),
   /** Info-ZIP and GNU tar make the archives that LMS exports hand the batch grader. */
   zip: () => (runs('zip', ['-v']) && runs('tar', ['--version']) ? undefined : 'zip or tar is not installed (Debian packages zip and tar)'),

@@ -68,7 +68,11 @@ export async function labSetup(labArg: string, options: LabOptions): Promise<Lab
   });
 
   const specFiles = await publicSpecFiles(lab);
-  if (hidden !== undefined) specFiles.push(...(await asInput(() => loadHiddenSpecs(hidden))));
+  if (hidden !== undefined) {
+    const { checkPrivateFromBuilds } = await import('../toolchain/sandbox.ts');
+    await asInput(() => checkPrivateFromBuilds([hidden]));
+    specFiles.push(...(await asInput(() => loadHiddenSpecs(hidden))));
+  }
   if (specFiles.length === 0) throw new InputError(`lab ${number} has no test specs in ${lab.testsDir}`);
   return {
     number, courseRoot, lab, specFiles,

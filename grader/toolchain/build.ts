@@ -21,7 +21,7 @@ import { hashInputs, parseDependencies, sha256, StepCache, type CachedStep, type
 import { InputProblem, readInputs, type InputFiles, type InputPlan, type Submission } from './build-inputs.ts';
 import { LabError, REPO_ROOT } from '../course/labs.ts';
 import type { LabManifest } from '../model.ts';
-import { DEFAULT_LIMITS, describeStop, runStep, SANDBOX_PATHS, sandboxByDefault, sandboxProblem, stepPaths, type StepPaths, type StepResult, type ToolLimits } from './sandbox.ts';
+import { checkPrivateFromBuilds, DEFAULT_LIMITS, describeStop, runStep, SANDBOX_PATHS, sandboxByDefault, sandboxProblem, seesHostPaths, stepPaths, type StepPaths, type StepResult, type ToolLimits } from './sandbox.ts';
 import { checkCanBuild32, findCompiler, FLAGS, type Compiler, type CompilerName } from './compiler.ts';
 
 export { FLAGS, type CompilerName } from './compiler.ts';
@@ -124,8 +124,12 @@ export async function buildLab(courseRoot: string, lab: LabManifest, options: Bu
   // Asked only when something is to be compiled: a cached grade starts no process.
   const problem = sandbox ? sandboxProblem() : null;
   if (problem !== null) throw new LabError(problem);
-  await checkCanBuild32(compiler, sandbox);
+  const cacheDir = path.resolve(options.cacheDir ?? path.join(REPO_ROOT, 'build', 'steps'));
   await mkdir(outDir, { recursive: true });
+  await mkdir(cacheDir, { recursive: true });
+  // The course (solutions included) and every earlier build (the reference's among them) are what a build must not read.
+  if (sandbox) checkPrivateFromBuilds([root, outDir, cacheDir]);
+  await checkCanBuild32(compiler, sandbox);
   const work = await mkdtemp(path.join(os.tmpdir(), 'ringlab-build-'));
   // The staging directory sits beside its destination so the final rename stays on one file system.
   const staging = path.join(outDir, `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
@@ -133,7 +137,7 @@ export async function buildLab(courseRoot: string, lab: LabManifest, options: Bu
     const dirs = { hostSrc: path.join(work, 'src'), hostOut: path.join(work, 'out') };
     await stageInputs(dirs.hostSrc, inputs);
     await mkdir(path.join(dirs.hostOut, 'programs'), { recursive: true });
-    const cache = new StepCache(path.resolve(options.cacheDir ?? path.join(REPO_ROOT, 'build', 'steps')), hashes);
+    const cache = new StepCache(cacheDir, hashes);
     const steps: StepCounts = { compiled: 0, linked: 0, reused: 0 };
     const built = await buildTargets(compiler, targets, cache, { sandbox, limits, ...dirs }, steps);
     await cache.prune();
@@ -290,8 +294,8 @@ type StepOutcome = { ok: true; step: CachedStep } | { ok: false; log: string };
 async function buildTargets(compiler: Compiler, targets: Target[], cache: StepCache, step: StepDirs, counts: StepCounts): Promise<BuiltTarget[]> {
   const flags = FLAGS[compiler.name];
   const seen = stepPaths(step);
-  // Without the sandbox the staging directories are real paths; debug info names them as the sandbox would.
-  const prefixMap = step.sandbox ? [] : [`-ffile-prefix-map=${seen.src}=/src`, `-ffile-prefix-map=${seen.out}=/out`];
+  // Outside bubblewrap the staging directories are real paths; debug info names them as the sandbox would.
+  const prefixMap = seesHostPaths(step) ? [`-ffile-prefix-map=${seen.src}=/src`, `-ffile-prefix-map=${seen.out}=/out`] : [];
   const stepKey = (...parts: string[]) => cache.baseKey(compiler.name, compiler.identity, step.sandbox ? 'sandbox' : 'host', ...parts);
   const parallel = os.availableParallelism();
 

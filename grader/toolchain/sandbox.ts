@@ -7,10 +7,19 @@
 // grader bounds wall time and output, and on either it kills the sandbox,
 // whose PID namespace takes every process the step started down with it.
 //
+// Where bubblewrap cannot run (a container whose seccomp profile forbids
+// namespaces, as Docker's default does, which is where Gradescope runs its
+// autograders) but the grader runs as root, LAB_SANDBOX=user runs each step
+// on the host as the unprivileged user nobody instead, with no capabilities,
+// no way to gain privileges, and the same limits: it sees what any user may
+// read, so the course, the hidden tests and the grader itself must be private
+// to root (checkPrivateFromBuilds refuses to build otherwise).
+//
 // Without the sandbox (--no-sandbox, trusted sources only) the same command
 // runs on the host in a process group of its own, with the same limits.
 
 import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { LabError } from '../course/labs.ts';
 
@@ -79,13 +88,34 @@ export function sandboxByDefault(env: NodeJS.ProcessEnv = process.env): boolean 
   return env[SANDBOX_ENV] !== 'off';
 }
 
+/** How a sandboxed step is isolated: bubblewrap, or (LAB_SANDBOX=user) the user nobody on the host. */
+export type SandboxKind = 'bwrap' | 'user';
+
+export function sandboxKind(env: NodeJS.ProcessEnv = process.env): SandboxKind {
+  return env[SANDBOX_ENV] === 'user' ? 'user' : 'bwrap';
+}
+
+/** The unprivileged user and group LAB_SANDBOX=user builds as (nobody, nogroup on Debian and Ubuntu). */
+export const BUILD_USER = { uid: 65534, gid: 65534 };
+
+/** setpriv's arguments that make the rest of the command line run as BUILD_USER, unable to gain any privilege. */
+const DROP_TO_BUILD_USER = [
+  `--reuid=${BUILD_USER.uid}`, `--regid=${BUILD_USER.gid}`, '--clear-groups',
+  '--inh-caps=-all', '--bounding-set=-all', '--no-new-privs', '--',
+];
+
 /** --no-sandbox's help, the same for every command that builds. */
 export const NO_SANDBOX_HELP = `build on the host without the sandbox (only for sources you trust; the same as ${SANDBOX_ENV}=off)`;
 
 export const SANDBOX_PATHS: StepPaths = { src: '/src', out: '/out' };
 
+/** Whether a step sees the staging directories by their host paths (no bubblewrap mounts). */
+export function seesHostPaths(step: Pick<Step, 'sandbox'>): boolean {
+  return !step.sandbox || sandboxKind() === 'user';
+}
+
 export function stepPaths(step: Pick<Step, 'sandbox' | 'hostSrc' | 'hostOut'>): StepPaths {
-  return step.sandbox ? SANDBOX_PATHS : { src: step.hostSrc, out: step.hostOut };
+  return seesHostPaths(step) ? { src: step.hostSrc, out: step.hostOut } : SANDBOX_PATHS;
 }
 
 /**
@@ -147,10 +177,13 @@ export async function runStep(step: Step): Promise<StepResult> {
 
 function spawnStep(step: Step): Promise<StepResult> {
   const limited = ['prlimit', ...limitArgs(step.limits), '--', step.command, ...step.args];
-  const [command, ...args] = step.sandbox ? ['bwrap', ...bwrapArgs(step), ...limited] : limited;
-  const cwd = step.sandbox ? step.hostSrc : path.join(step.hostSrc, step.cwd);
+  const kind = step.sandbox ? sandboxKind() : undefined;
+  if (kind === 'user') openToBuildUser(step);
+  const [command, ...args] = kind === 'bwrap' ? ['bwrap', ...bwrapArgs(step), ...limited] : kind === 'user' ? ['setpriv', ...DROP_TO_BUILD_USER, ...limited] : limited;
+  const cwd = kind === 'bwrap' ? step.hostSrc : path.join(step.hostSrc, step.cwd);
+  const env = kind === 'bwrap' ? {} : kind === 'user' ? { ...hostEnv(), PATH: '/usr/bin:/bin', TMPDIR: '/tmp' } : hostEnv();
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: step.sandbox ? {} : hostEnv(), detached: true });
+    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env, detached: true });
     const chunks: Buffer[] = [];
     let size = 0;
     let stopped: StepStop;
@@ -197,6 +230,23 @@ function spawnStep(step: Step): Promise<StepResult> {
   });
 }
 
+/**
+ * Lets the build user read the staged inputs and write the outputs: the
+ * staging directory is private to root when made (mkdtemp), and everything
+ * under it was written by root.
+ */
+function openToBuildUser(step: Step): void {
+  const open = (dir: string, mode: number) => {
+    chmodSync(dir, mode);
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isDirectory()) open(path.join(dir, entry.name), mode);
+    }
+  };
+  chmodSync(path.dirname(step.hostSrc), 0o755);
+  open(step.hostSrc, 0o755);
+  open(step.hostOut, 0o1777);
+}
+
 /** What a limit the kernel enforces looks like from outside: the signal, or the driver's report of it. */
 function stopReason(signal: NodeJS.Signals | null, output: string): StepStop {
   if (signal === 'SIGXCPU' || /CPU time limit exceeded/.test(output)) return 'cpu';
@@ -215,25 +265,52 @@ export function describeStop(stopped: StepStop, limits: ToolLimits): string {
   }
 }
 
-let sandboxProbe: string | null | undefined;
+const sandboxProbes = new Map<SandboxKind, string | null>();
 
 /**
  * Null when the sandbox runs on this machine; otherwise one line saying why
  * not and what to do. Probed once per process (a start of `true` inside it).
  */
 export function sandboxProblem(): string | null {
-  if (sandboxProbe !== undefined) return sandboxProbe;
+  const kind = sandboxKind();
+  if (!sandboxProbes.has(kind)) sandboxProbes.set(kind, kind === 'user' ? buildUserProblem() : bwrapProblem());
+  return sandboxProbes.get(kind) ?? null;
+}
+
+function bwrapProblem(): string | null {
   const probe = spawnSync('bwrap', [...bwrapArgs({ hostSrc: '/usr', hostOut: '/tmp', cwd: '.', command: 'true', args: [], sandbox: true, limits: DEFAULT_LIMITS }), 'true'], {
     stdio: ['ignore', 'ignore', 'pipe'],
     timeout: 10_000,
   });
   if (probe.error && (probe.error as NodeJS.ErrnoException).code === 'ENOENT') {
-    sandboxProbe = 'the build sandbox needs bubblewrap (bwrap), which is not installed; install the Debian package bubblewrap, or pass --no-sandbox to build trusted sources without it';
+    return 'the build sandbox needs bubblewrap (bwrap), which is not installed; install the Debian package bubblewrap, or pass --no-sandbox to build trusted sources without it';
   } else if (probe.status !== 0) {
     const said = probe.stderr?.toString().trim().split('\n')[0] || `exit status ${probe.status}`;
-    sandboxProbe = `the build sandbox (bubblewrap) cannot start on this machine (${said}); allow unprivileged user namespaces, or pass --no-sandbox to build trusted sources without it`;
-  } else {
-    sandboxProbe = null;
+    return `the build sandbox (bubblewrap) cannot start on this machine (${said}); allow unprivileged user namespaces, or build as root with ${SANDBOX_ENV}=user, or pass --no-sandbox to build trusted sources without it`;
   }
-  return sandboxProbe;
+  return null;
+}
+
+function buildUserProblem(): string | null {
+  if (process.getuid?.() !== 0) return `${SANDBOX_ENV}=user builds as the user nobody, which only root can switch to; run the grader as root, or use the bubblewrap sandbox (unset ${SANDBOX_ENV})`;
+  const probe = spawnSync('setpriv', [...DROP_TO_BUILD_USER, 'true'], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000 });
+  if (probe.status === 0) return null;
+  const said = probe.error?.message ?? (probe.stderr?.toString().trim().split('\n')[0] || `exit status ${probe.status}`);
+  return `${SANDBOX_ENV}=user cannot switch to the user nobody with setpriv (${said}); install util-linux, or use the bubblewrap sandbox`;
+}
+
+/**
+ * With LAB_SANDBOX=user the compiler can read whatever the user nobody can:
+ * refuses to build while any of `paths` (the course, the hidden tests, the
+ * grader) is among them. Nothing to check with bubblewrap, whose steps see
+ * only the toolchain and their own inputs.
+ */
+export function checkPrivateFromBuilds(paths: readonly string[]): void {
+  if (sandboxKind() !== 'user') return;
+  for (const p of paths) {
+    const probe = spawnSync('setpriv', [...DROP_TO_BUILD_USER, '/bin/sh', '-c', 'test -r "$1" || test -x "$1"', 'sh', p], { stdio: 'ignore', timeout: 10_000 });
+    if (probe.status === 0) {
+      throw new LabError(`${p} is readable by other users, so a student's build (as the user nobody, ${SANDBOX_ENV}=user) could read it; make it private to root first: chmod 700 ${p}`);
+    }
+  }
 }

@@ -4,14 +4,14 @@
 // or outlasted the grader before the build ran in its sandbox.
 
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLab, type BuildOutcome } from '../../grader/toolchain/build.ts';
 import { findLab } from '../../grader/course/labs.ts';
-import { DEFAULT_LIMITS, type ToolLimits } from '../../grader/toolchain/sandbox.ts';
+import { DEFAULT_LIMITS, SANDBOX_ENV, type ToolLimits } from '../../grader/toolchain/sandbox.ts';
 import { needs } from '../host-tools.ts';
 
 const COURSE = fileURLToPath(new URL('../fixtures/course', import.meta.url));
@@ -44,57 +44,111 @@ async function build(root: string, limits?: Partial<ToolLimits>): Promise<BuildO
   });
 }
 
+/** Runs the enclosing suite's builds with LAB_SANDBOX set to `kind` (bwrap: unset). */
+function useSandboxKind(kind: string): void {
+  let before: string | undefined;
+  beforeAll(() => {
+    before = process.env[SANDBOX_ENV];
+    if (kind === 'bwrap') delete process.env[SANDBOX_ENV];
+    else process.env[SANDBOX_ENV] = kind;
+  });
+  afterAll(() => {
+    if (before === undefined) delete process.env[SANDBOX_ENV];
+    else process.env[SANDBOX_ENV] = before;
+  });
+}
+
 function failedLog(outcome: BuildOutcome): string {
   expect(outcome.ok).toBe(false);
   return outcome.ok ? '' : outcome.log;
 }
 
-describe('the build sandbox keeps files outside the submission out of reach', needs('gcc', 'bwrap'), () => {
-  it('#include of an absolute path and of ../ paths finds nothing, and the log quotes no byte of the file', async () => {
-    for (const include of [secret, `../../../../../../../..${secret}`]) {
+// The same attempts against both kinds of sandbox: bubblewrap, and (where
+// namespaces are forbidden, as in Gradescope's containers) the user nobody,
+// for whom this scratch folder, made private by mkdtemp, is out of reach.
+describe.each([
+  { kind: 'bwrap', tools: ['gcc', 'bwrap'] as const, notThere: /No such file or directory/ },
+  { kind: 'user', tools: ['gcc', 'user-sandbox'] as const, notThere: /Permission denied/ },
+])('the $kind sandbox keeps files outside the submission out of reach', ({ kind, tools, notThere }) => {
+  useSandboxKind(kind);
+  describe('', needs(...tools), () => {
+    it('#include of an absolute path and of ../ paths finds nothing, and the log quotes no byte of the file', async () => {
+      for (const include of [secret, `../../../../../../../..${secret}`]) {
+        const root = course();
+        writeFileSync(join(root, 'kernel', 'kmain.c'), `#include "${include}"\nvoid kmain(void) {}\n`);
+        const log = failedLog(await build(root));
+        expect(log).toMatch(notThere);
+        expect(log).not.toContain(SECRET_TEXT);
+      }
+    });
+
+    it('.incbin of a host file does not assemble', async () => {
       const root = course();
-      writeFileSync(join(root, 'kernel', 'kmain.c'), `#include "${include}"\nvoid kmain(void) {}\n`);
+      writeFileSync(join(root, 'kernel', 'boot.S'), readFileSync(join(COURSE, 'kernel', 'boot.S'), 'utf8') + `\n.section .rodata\n.incbin "${secret}"\n`);
       const log = failedLog(await build(root));
-      expect(log).toMatch(/No such file or directory/);
+      expect(log).toContain('boot.S');
       expect(log).not.toContain(SECRET_TEXT);
+    });
+
+    it("a linker script's INPUT of a host file is not found", async () => {
+      const root = course();
+      writeFileSync(join(root, 'kernel', 'kernel.ld'), `TARGET(binary)\nINPUT(${secret})\n` + readFileSync(join(COURSE, 'kernel', 'kernel.ld'), 'utf8'));
+      const log = failedLog(await build(root));
+      expect(log).toContain(secret);
+      expect(log).not.toContain(SECRET_TEXT);
+    });
+
+    it('a symbolic link in the kernel tree is refused by name, before any compile', async () => {
+      const root = course();
+      symlinkSync(secret, join(root, 'kernel', 'answer.h'));
+      const outcome = await build(root);
+      expect(outcome).toEqual({
+        ok: false,
+        stage: 'kernel',
+        log: 'kernel/answer.h: a symbolic link in the course; the build takes regular files only, so copy the file in instead\n',
+      });
+    });
+
+    it('a kernel tree that is itself a link to another tree is refused', async () => {
+      const root = course();
+      const elsewhere = join(scratch, `elsewhere-${n++}`);
+      cpSync(join(root, 'kernel'), elsewhere, { recursive: true });
+      rmSync(join(root, 'kernel'), { recursive: true });
+      symlinkSync(elsewhere, join(root, 'kernel'));
+      const log = failedLog(await build(root));
+      expect(log).toMatch(/^kernel\/\S+: reached through a symbolic link in the course/);
+    });
+  });
+});
+
+describe('the user sandbox (LAB_SANDBOX=user)', needs('gcc', 'bwrap', 'user-sandbox'), () => {
+  it('refuses to build while the course is readable by the user nobody', async () => {
+    const open = mkdtempSync(join(tmpdir(), 'ringlab-open-course-'));
+    try {
+      chmodSync(open, 0o755);
+      const root = join(open, 'course');
+      cpSync(COURSE, root, { recursive: true });
+      process.env[SANDBOX_ENV] = 'user';
+      await expect(build(root)).rejects.toThrow(`${root} is readable by other users, so a student's build (as the user nobody, LAB_SANDBOX=user) could read it; make it private to root first: chmod 700 ${root}`);
+    } finally {
+      delete process.env[SANDBOX_ENV];
+      rmSync(open, { recursive: true, force: true });
     }
   });
 
-  it('.incbin of a host file does not assemble', async () => {
+  it('builds the very bytes bubblewrap builds', async () => {
     const root = course();
-    writeFileSync(join(root, 'kernel', 'boot.S'), readFileSync(join(COURSE, 'kernel', 'boot.S'), 'utf8') + `\n.section .rodata\n.incbin "${secret}"\n`);
-    const log = failedLog(await build(root));
-    expect(log).toContain('boot.S');
-    expect(log).not.toContain(SECRET_TEXT);
-  });
-
-  it("a linker script's INPUT of a host file is not found", async () => {
-    const root = course();
-    writeFileSync(join(root, 'kernel', 'kernel.ld'), `TARGET(binary)\nINPUT(${secret})\n` + readFileSync(join(COURSE, 'kernel', 'kernel.ld'), 'utf8'));
-    const log = failedLog(await build(root));
-    expect(log).toContain(secret);
-    expect(log).not.toContain(SECRET_TEXT);
-  });
-
-  it('a symbolic link in the kernel tree is refused by name, before any compile', async () => {
-    const root = course();
-    symlinkSync(secret, join(root, 'kernel', 'answer.h'));
-    const outcome = await build(root);
-    expect(outcome).toEqual({
-      ok: false,
-      stage: 'kernel',
-      log: 'kernel/answer.h: a symbolic link in the course; the build takes regular files only, so copy the file in instead\n',
-    });
-  });
-
-  it('a kernel tree that is itself a link to another tree is refused', async () => {
-    const root = course();
-    const elsewhere = join(scratch, `elsewhere-${n++}`);
-    cpSync(join(root, 'kernel'), elsewhere, { recursive: true });
-    rmSync(join(root, 'kernel'), { recursive: true });
-    symlinkSync(elsewhere, join(root, 'kernel'));
-    const log = failedLog(await build(root));
-    expect(log).toMatch(/^kernel\/\S+: reached through a symbolic link in the course/);
+    const inBwrap = await build(root);
+    process.env[SANDBOX_ENV] = 'user';
+    try {
+      const asNobody = await build(root);
+      expect(inBwrap.ok && asNobody.ok).toBe(true);
+      if (!inBwrap.ok || !asNobody.ok) return;
+      expect(readFileSync(asNobody.kernel)).toEqual(readFileSync(inBwrap.kernel));
+      for (const [name, file] of Object.entries(inBwrap.programs)) expect(readFileSync(asNobody.programs[name]!), name).toEqual(readFileSync(file));
+    } finally {
+      delete process.env[SANDBOX_ENV];
+    }
   });
 });
 
