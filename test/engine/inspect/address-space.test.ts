@@ -21,8 +21,9 @@ function entry(table: number, index: number, value: number): (cpu: CPU) => void 
 }
 
 /**
- * Directory A: a user table at 0 (pages 0-3 writable and physically
- * contiguous, 4 and 5 read-only but far apart, 6 absent, 7 supervisor), a
+ * Directory A: a user table at 0 (pages 0-4 physically contiguous, 0-2 user
+ * and writable, 3 supervisor, 4 read-only; 5 read-only but far away, 6
+ * absent, 7 supervisor, 9 and 10 contiguous but only 9 writable), a
  * supervisor table at 4 MiB whose PTE says user, and 4 MiB pages in the kernel
  * half (two supervisor, adjacent, then a user one). Directory B: one user page.
  */
@@ -31,10 +32,13 @@ function twoAddressSpaces(): CPU {
   cpu.cr4 |= CR4_PSE;
   const edits = [
     entry(DIR_A, 0, TABLE_0 | P | RW | US),
-    ...[0, 1, 2, 3].map((i) => entry(TABLE_0, i, ((0x40 + i) << 12) | P | RW | US)),
+    ...[0, 1, 2].map((i) => entry(TABLE_0, i, ((0x40 + i) << 12) | P | RW | US)),
+    entry(TABLE_0, 3, 0x43000 | P | RW),
     entry(TABLE_0, 4, 0x44000 | P | US),
     entry(TABLE_0, 5, 0x50000 | P | US),
     entry(TABLE_0, 7, 0x51000 | P | RW),
+    entry(TABLE_0, 9, 0x80000 | P | RW | US),
+    entry(TABLE_0, 10, 0x81000 | P | US),
     entry(DIR_A, 1, TABLE_1 | P | RW),
     entry(TABLE_1, 0, 0x60000 | P | RW | US),
     entry(DIR_A, 768, 0x000000 | PS | P | RW),
@@ -80,10 +84,13 @@ describe('mappings', () => {
   it('lists the present pages as runs that break where the frames or the rights do', () => {
     const cpu = twoAddressSpaces();
     expect(mappings(cpu, DIR_A)).toEqual([
-      run(0x0000, 4 * PAGE_4K, 0x40000, true, true, PAGE_4K),
+      run(0x0000, 3 * PAGE_4K, 0x40000, true, true, PAGE_4K),
+      run(0x3000, PAGE_4K, 0x43000, false, true, PAGE_4K),
       run(0x4000, PAGE_4K, 0x44000, true, false, PAGE_4K),
       run(0x5000, PAGE_4K, 0x50000, true, false, PAGE_4K),
       run(0x7000, PAGE_4K, 0x51000, false, true, PAGE_4K),
+      run(0x9000, PAGE_4K, 0x80000, true, true, PAGE_4K),
+      run(0xa000, PAGE_4K, 0x81000, true, false, PAGE_4K),
       run(0x400000, PAGE_4K, 0x60000, false, true, PAGE_4K),
       run(0xc0000000, 2 * PAGE_4M, 0, false, true, PAGE_4M),
       run(0xc0800000, PAGE_4M, 0xc00000, true, true, PAGE_4M),
@@ -94,10 +101,13 @@ describe('mappings', () => {
   it('cuts the runs at the edges of the range asked for', () => {
     const cpu = twoAddressSpaces();
     expect(mappings(cpu, DIR_A, { from: 0x2800, to: 0xc03fffff })).toEqual([
-      run(0x2800, 0x1800, 0x42800, true, true, PAGE_4K),
+      run(0x2800, 0x800, 0x42800, true, true, PAGE_4K),
+      run(0x3000, PAGE_4K, 0x43000, false, true, PAGE_4K),
       run(0x4000, PAGE_4K, 0x44000, true, false, PAGE_4K),
       run(0x5000, PAGE_4K, 0x50000, true, false, PAGE_4K),
       run(0x7000, PAGE_4K, 0x51000, false, true, PAGE_4K),
+      run(0x9000, PAGE_4K, 0x80000, true, true, PAGE_4K),
+      run(0xa000, PAGE_4K, 0x81000, true, false, PAGE_4K),
       run(0x400000, PAGE_4K, 0x60000, false, true, PAGE_4K),
       run(0xc0000000, PAGE_4M, 0, false, true, PAGE_4M),
     ]);
