@@ -32,7 +32,7 @@ export interface Check {
   name: string;
   /** Weight under partial credit; see TestSpec.partialCredit. */
   points?: number;
-  /** Must not change the machine; may throw, which makes the test a grader error. */
+  /** Reads one finished run (the machine only through run.inspect, which cannot change it); may throw, which makes the test a grader error. */
   evaluate(run: TestRun): CheckOutcome;
   /** What the check tells the diagnosis of a failed test about the run (grader/scoring/diagnosis.ts). */
   role?: CheckRole;
