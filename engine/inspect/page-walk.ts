@@ -120,6 +120,7 @@ export function mappings(cpu: CpuState, cr3: number, range: LinearRange = { from
   const from = range.from >>> 0;
   const to = range.to >>> 0;
   const runs: MappingRun[] = [];
+  // A page joins the run before it when it continues it in both address spaces with the same rights.
   const add = (linear: number, size: number, t: Translation, pageSize: MappingRun['pageSize']): void => {
     const last = runs[runs.length - 1];
     if (last !== undefined && last.linear + last.size === linear && last.physical + last.size === t.physical
@@ -129,7 +130,8 @@ export function mappings(cpu: CpuState, cr3: number, range: LinearRange = { from
     }
     runs.push({ linear, size, physical: t.physical, user: t.user, writable: t.writable, pageSize });
   };
-  for (let pdi = from >>> 22; from <= to && pdi <= to >>> 22; pdi++) {
+  if (from > to) return runs;
+  for (let pdi = from >>> 22; pdi <= to >>> 22; pdi++) {
     const first = Math.max(pdi * PAGE_4M, from);
     const end = Math.min(pdi * PAGE_4M + PAGE_4M - 1, to);
     const probe = walkPageTables(cpu, first | 0, false, false, cr3);

@@ -112,6 +112,7 @@ describe('mappings', () => {
       run(0xc0000000, PAGE_4M, 0, false, true, PAGE_4M),
     ]);
     expect(mappings(cpu, DIR_A, { from: 0xc0900000, to: 0xffffffff })).toEqual([run(0xc0900000, 0x300000, 0xd00000, true, true, PAGE_4M)]);
+    expect(mappings(cpu, DIR_A, { from: 0x5000, to: 0x4fff })).toEqual([]);
   });
 
   it('without CR4.PSE reads a PS entry as a page table, as the CPU does', () => {
