@@ -57,6 +57,20 @@ function twoAddressSpaces(): CPU {
 const run = (linear: number, size: number, physical: number, user: boolean, writable: boolean, pageSize: number): MappingRun =>
   ({ linear, size, physical, user, writable, pageSize } as MappingRun);
 
+/** Directory A's mappings: where a run breaks, the frames or the rights of its neighbours differ in one thing. */
+const DIR_A_RUNS = [
+  run(0x0000, 3 * PAGE_4K, 0x40000, true, true, PAGE_4K),
+  run(0x3000, PAGE_4K, 0x43000, false, true, PAGE_4K),
+  run(0x4000, PAGE_4K, 0x44000, true, false, PAGE_4K),
+  run(0x5000, PAGE_4K, 0x50000, true, false, PAGE_4K),
+  run(0x7000, PAGE_4K, 0x51000, false, true, PAGE_4K),
+  run(0x9000, PAGE_4K, 0x80000, true, true, PAGE_4K),
+  run(0xa000, PAGE_4K, 0x81000, true, false, PAGE_4K),
+  run(0x400000, PAGE_4K, 0x60000, false, true, PAGE_4K),
+  run(0xc0000000, 2 * PAGE_4M, 0, false, true, PAGE_4M),
+  run(0xc0800000, PAGE_4M, 0xc00000, true, true, PAGE_4M),
+];
+
 describe('translate', () => {
   it('gives the frame and the rights of both levels, and null where an entry is absent', () => {
     const cpu = twoAddressSpaces();
@@ -83,18 +97,7 @@ describe('translate', () => {
 describe('mappings', () => {
   it('lists the present pages as runs that break where the frames or the rights do', () => {
     const cpu = twoAddressSpaces();
-    expect(mappings(cpu, DIR_A)).toEqual([
-      run(0x0000, 3 * PAGE_4K, 0x40000, true, true, PAGE_4K),
-      run(0x3000, PAGE_4K, 0x43000, false, true, PAGE_4K),
-      run(0x4000, PAGE_4K, 0x44000, true, false, PAGE_4K),
-      run(0x5000, PAGE_4K, 0x50000, true, false, PAGE_4K),
-      run(0x7000, PAGE_4K, 0x51000, false, true, PAGE_4K),
-      run(0x9000, PAGE_4K, 0x80000, true, true, PAGE_4K),
-      run(0xa000, PAGE_4K, 0x81000, true, false, PAGE_4K),
-      run(0x400000, PAGE_4K, 0x60000, false, true, PAGE_4K),
-      run(0xc0000000, 2 * PAGE_4M, 0, false, true, PAGE_4M),
-      run(0xc0800000, PAGE_4M, 0xc00000, true, true, PAGE_4M),
-    ]);
+    expect(mappings(cpu, DIR_A)).toEqual(DIR_A_RUNS);
     expect(mappings(cpu, DIR_B)).toEqual([run(0x80003000, PAGE_4K, 0x70000, true, true, PAGE_4K)]);
   });
 
@@ -102,13 +105,7 @@ describe('mappings', () => {
     const cpu = twoAddressSpaces();
     expect(mappings(cpu, DIR_A, { from: 0x2800, to: 0xc03fffff })).toEqual([
       run(0x2800, 0x800, 0x42800, true, true, PAGE_4K),
-      run(0x3000, PAGE_4K, 0x43000, false, true, PAGE_4K),
-      run(0x4000, PAGE_4K, 0x44000, true, false, PAGE_4K),
-      run(0x5000, PAGE_4K, 0x50000, true, false, PAGE_4K),
-      run(0x7000, PAGE_4K, 0x51000, false, true, PAGE_4K),
-      run(0x9000, PAGE_4K, 0x80000, true, true, PAGE_4K),
-      run(0xa000, PAGE_4K, 0x81000, true, false, PAGE_4K),
-      run(0x400000, PAGE_4K, 0x60000, false, true, PAGE_4K),
+      ...DIR_A_RUNS.slice(1, -2),
       run(0xc0000000, PAGE_4M, 0, false, true, PAGE_4M),
     ]);
     expect(mappings(cpu, DIR_A, { from: 0xc0900000, to: 0xffffffff })).toEqual([run(0xc0900000, 0x300000, 0xd00000, true, true, PAGE_4M)]);
