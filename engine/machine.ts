@@ -26,6 +26,7 @@ import { giveRam, takeRam, type GuestRam } from './memory/spares.ts';
 import { disassemble } from './inspect/disassemble.ts';
 import { readGdt, readIdt, readTss, type GateInfo, type SegmentDescriptorInfo, type TssInfo } from './inspect/tables.ts';
 import { explainAccess, type AccessAnswer, type AccessQuery } from './inspect/page-walk.ts';
+import { machineView, type MachineView } from './inspect/machine-view.ts';
 
 export interface MachineHooks {
   /** Guest output in chunks, in order. */
@@ -415,6 +416,9 @@ export class Machine {
   }
 
   // ---- inspection -----------------------------------------------------------------
+
+  /** This machine read-only, for code that judges a run and must not change it (the grader's checks). */
+  readonly inspect: MachineView = machineView(this);
 
   registers(): Registers {
     this.assertLive();

@@ -21,20 +21,22 @@ export const CR0_PG = 1 << 31;
 export const CR4_PSE = 1 << 4;
 export const CR4_PGE = 1 << 7;
 
-const PTE_P = 1 << 0;
-const PTE_RW = 1 << 1;
-const PTE_US = 1 << 2;
-const PTE_A = 1 << 5;
-const PTE_D = 1 << 6;
-const PDE_PS = 1 << 7;
-const PTE_G = 1 << 8;
+/** Page-directory and page-table entry bits (SDM 4.3, Tables 4-4 to 4-6); the inspection API decodes with them too. */
+export const PTE_P = 1 << 0;
+export const PTE_RW = 1 << 1;
+export const PTE_US = 1 << 2;
+export const PTE_A = 1 << 5;
+export const PTE_D = 1 << 6;
+export const PDE_PS = 1 << 7;
+export const PTE_G = 1 << 8;
 
 /** Page-fault error code bits (SDM 4.7). */
 export const PF_PRESENT = 1 << 0;
 export const PF_WRITE = 1 << 1;
 export const PF_USER = 1 << 2;
 
-function readPhys32(cpu: CpuState, phys: number): number {
+/** A page-table entry as the walk reads it: all ones (the open bus) outside RAM. */
+export function readPhys32(cpu: CpuState, phys: number): number {
   return phys >>> 0 < cpu.ramSize - 3 ? cpu.ram32[phys >>> 2] : -1;
 }
 
@@ -75,13 +77,15 @@ export interface Walk {
 
 /**
  * Walk the page tables for `linear` as an access of kind `write`/`user` would,
- * without side effects. Both the TLB refill and the inspection API use it.
+ * without side effects. Both the TLB refill and the inspection API use it; the
+ * inspection API may walk a directory other than the loaded one (`cr3`), with
+ * the CPU's CR0 and CR4 as they are.
  */
-export function walkPageTables(cpu: CpuState, linear: number, write: boolean, user: boolean): Walk {
+export function walkPageTables(cpu: CpuState, linear: number, write: boolean, user: boolean, cr3 = cpu.cr3): Walk {
   const result: Walk = {
     allowed: false, physical: 0, errorCode: (write ? PF_WRITE : 0) | (user ? PF_USER : 0),
     user: false, writable: false, global: false, dirty: false,
-    pdeAddress: (cpu.cr3 & ~0xfff) + ((linear >>> 22) << 2), pteAddress: -1, largePage: false, why: '',
+    pdeAddress: (cr3 & ~0xfff) + ((linear >>> 22) << 2), pteAddress: -1, largePage: false, why: '',
   };
   const pde = readPhys32(cpu, result.pdeAddress);
   if ((pde & PTE_P) === 0) {

@@ -5,6 +5,8 @@
 
 import type { StopReason } from '../../engine/config.ts';
 import type { EngineEvent, InterruptEvent } from '../../engine/events.ts';
+import type { Translation } from '../../engine/inspect/page-walk.ts';
+import { CR0_PG } from '../../engine/memory/paging.ts';
 import type { GuestLocation, RunEnd } from '../model.ts';
 import type { Check, CheckOutcome, TestRun } from './spec.ts';
 
@@ -307,7 +309,7 @@ export function idtGatesDpl(opts: { allowUser?: number[] } = {}): Check {
     name: `every present IDT gate but ${allowText} has DPL 0`,
     role: { cause: true },
     evaluate(run) {
-      const gates = run.machine.idt();
+      const gates = run.inspect.idt();
       if (gates.length === 0) return fail('an IDT loaded with LIDT', 'the IDT is empty (limit 0 or never loaded)', endWhere(run));
       const bad = gates.filter((g) => g.present && g.dpl !== 0 && !allow.has(g.vector));
       if (bad.length === 0) return PASS;
@@ -327,20 +329,13 @@ export interface AddressRange {
   to?: number;
 }
 
-const PTE_P = 0x1;
-const PTE_US = 0x4;
-const PDE_PS = 0x80;
-const CR0_PG = 0x80000000;
-const CR4_PSE = 0x10;
-
 /**
  * No page in [from, to] is user-accessible in any page directory the kernel
  * used: every CR3 value written during the run (from CR3-write events) and
- * the CR3 loaded at the end. The directories are walked in physical memory at
- * the end of the run, one directory entry per 4 MiB and one table entry per
- * 4 KiB page under a present user directory entry (the U/S bits of both levels
- * must be set for ring 3 to reach a page). A directory freed and reused during
- * the run is judged by its final contents.
+ * the CR3 loaded at the end. Each directory is read through the page walk at
+ * the end of the run (the U/S bits of both levels must be set for ring 3 to
+ * reach a page). A directory freed and reused during the run is judged by its
+ * final contents.
  */
 export function kernelNotUserAccessible(range: AddressRange = { from: 0xc0000000 }): Check {
   const from = range.from >>> 0;
@@ -349,57 +344,37 @@ export function kernelNotUserAccessible(range: AddressRange = { from: 0xc0000000
     name: `kernel memory ${hex(from)}-${hex(to)} is not user-accessible in any page directory`,
     role: { cause: true },
     evaluate(run) {
-      const m = run.machine;
-      const regs = m.registers();
+      const view = run.inspect;
+      const regs = view.registers();
+      const pagingNow = (regs.cr0 & CR0_PG) !== 0;
       const dirs = new Set<number>();
-      let pagingSeen = (regs.cr0 & CR0_PG) !== 0;
+      let pagingSeen = pagingNow;
       for (const e of run.events) {
         if (e.type === 'cr-write' && e.cr === 3) dirs.add((e.value & ~0xfff) >>> 0);
         if (e.type === 'cr-write' && e.cr === 0 && (e.value & CR0_PG) !== 0) pagingSeen = true;
       }
-      if ((regs.cr0 & CR0_PG) !== 0) dirs.add((regs.cr3 & ~0xfff) >>> 0);
+      if (pagingNow) dirs.add((regs.cr3 & ~0xfff) >>> 0);
       if (!pagingSeen) return fail('paging on, with kernel pages supervisor-only', 'the kernel never enabled paging (CR0.PG): ring 3 can reach all memory', endWhere(run));
-      const pse = (regs.cr4 & CR4_PSE) !== 0;
-      const ramBytes = m.ram.length;
-      const read32 = (phys: number) => {
-        if (phys < 0 || phys + 4 > ramBytes) return 0;
-        const b = m.ram;
-        return (b[phys] | (b[phys + 1] << 8) | (b[phys + 2] << 16) | (b[phys + 3] << 24)) >>> 0;
-      };
       for (const dir of [...dirs].sort((a, b) => a - b)) {
-        if (dir + 4096 > ramBytes) continue; // not a directory in RAM: the kernel never ran with it
-        for (let pdi = from >>> 22; pdi <= to >>> 22; pdi++) {
-          const pde = read32(dir + pdi * 4);
-          if ((pde & PTE_P) === 0 || (pde & PTE_US) === 0) continue;
-          const base4m = (pdi << 22) >>> 0;
-          if (pse && (pde & PDE_PS) !== 0) {
-            if (base4m + 0x3fffff < from || base4m > to) continue;
-            const at = Math.max(base4m, from) >>> 0;
-            return violation(dir, at, `4 MiB page: PDE ${pdi} = ${hex(pde)} has U/S = 1`);
-          }
-          const table = (pde & ~0xfff) >>> 0;
-          for (let pti = 0; pti < 1024; pti++) {
-            const linear = (base4m + pti * 4096) >>> 0;
-            if (linear + 0xfff < from || linear > to) continue;
-            const pte = read32(table + pti * 4);
-            if ((pte & PTE_P) !== 0 && (pte & PTE_US) !== 0) {
-              return violation(dir, linear, `PDE ${pdi} = ${hex(pde)} and PTE ${pti} = ${hex(pte)} both have U/S = 1`);
-            }
-          }
-        }
-      }
-      return PASS;
-
-      function violation(dir: number, linear: number, why: string): CheckOutcome {
-        const current = (regs.cr3 & ~0xfff) >>> 0 === dir && (regs.cr0 & CR0_PG) !== 0;
-        const detail = current ? m.explainAccess(linear, { cpl: 3, access: 'read' }).why : why;
+        if (dir + 4096 > view.ramBytes()) continue; // not a directory in RAM: the kernel never ran with it
+        const leak = view.mappings(dir, { from, to }).find((m) => m.user);
+        if (leak === undefined) continue;
+        const current = pagingNow && (regs.cr3 & ~0xfff) >>> 0 === dir;
         return fail(
           `no user-accessible page in ${hex(from)}-${hex(to)}`,
-          `in the page directory at ${hex(dir)}, ring 3 can read ${hex(linear)}: ${detail}`,
+          `in the page directory at ${hex(dir)}, ring 3 can read ${hex(leak.linear)}: ${current ? view.explainAccess(leak.linear, { cpl: 3, access: 'read' }).why : userEntries(view.translate(leak.linear, dir)!)}`,
         );
       }
+      return PASS;
     },
   };
+}
+
+/** The entries that give ring 3 a page: both levels' U/S bits. */
+function userEntries(t: Translation): string {
+  return t.pte === null
+    ? `4 MiB page: PDE ${t.pdeIndex} = ${hex(t.pde)} has U/S = 1`
+    : `PDE ${t.pdeIndex} = ${hex(t.pde)} and PTE ${t.pteIndex} = ${hex(t.pte)} both have U/S = 1`;
 }
 
 /**
@@ -433,14 +408,14 @@ export function userNeverAtCpl0(range: AddressRange): Check {
           return fail(expected, `at instruction ${e.icount} ${what} came from ring 0 code at ${hex(e.fromCs, 4)}:${hex(e.fromEip)}, in user memory`, run.locate(e));
         }
       }
-      for (const t of run.machine.recentInstructions()) {
+      for (const t of run.inspect.recentInstructions()) {
         if (t.cpl === 0 && inside(t.eip)) {
           return fail(expected, `instruction ${t.icount} ran in ring 0 at ${hex(t.eip)}: ${t.text}`, {
-            icount: t.icount, cs: run.machine.registers().cs, eip: t.eip, instruction: t.text,
+            icount: t.icount, cs: run.inspect.registers().cs, eip: t.eip, instruction: t.text,
           });
         }
       }
-      const regs = run.machine.registers();
+      const regs = run.inspect.registers();
       if (regs.cpl === 0 && inside(regs.eip)) {
         return fail(expected, `the run stopped in ring 0 at ${hex(regs.eip)}`, endWhere(run));
       }

@@ -5,7 +5,7 @@
 
 import type { RunResult } from '../../engine/config.ts';
 import type { EngineEvent } from '../../engine/events.ts';
-import type { Machine } from '../../engine/machine.ts';
+import type { MachineView } from '../../engine/inspect/machine-view.ts';
 import { MAX_TEST_INSTRUCTIONS, type GuestLocation, type Visibility } from '../model.ts';
 
 /** A user program loaded as a Multiboot module. */
@@ -32,7 +32,7 @@ export interface Check {
   name: string;
   /** Weight under partial credit; see TestSpec.partialCredit. */
   points?: number;
-  /** Must not change the machine; may throw, which makes the test a grader error. */
+  /** Reads one finished run (the machine only through run.inspect, which cannot change it); may throw, which makes the test a grader error. */
   evaluate(run: TestRun): CheckOutcome;
   /** What the check tells the diagnosis of a failed test about the run (grader/scoring/diagnosis.ts). */
   role?: CheckRole;
@@ -175,8 +175,8 @@ export function testsOfModule(mod: unknown, file: string): TestSpec[] {
 }
 
 /**
- * Everything a check may look at, after the run has ended. The machine is the
- * stopped machine itself: checks inspect it but must not run or change it.
+ * Everything a check may look at, after the run has ended. The stopped machine
+ * is there only as a read-only view (`inspect`): a check cannot run or change it.
  */
 export interface TestRun {
   spec: TestSpec;
@@ -192,7 +192,10 @@ export interface TestRun {
   events: readonly EngineEvent[];
   /** Events that happened after `events` was full and were not kept. */
   eventsDropped: number;
-  machine: Machine;
+  /** The stopped machine, read-only: registers, memory, descriptor tables, page tables. */
+  inspect: MachineView;
+  /** @deprecated Gone: use `inspect`. Reading it throws MACHINE_REMOVED, so an old check fails loudly. */
+  readonly machine?: never;
   /** Where an interrupt/exception came from, or where a ring switch went to. */
   locate(event: EngineEvent): GuestLocation | undefined;
   /** Where the run stopped: CS:EIP and the instruction there. */
@@ -202,6 +205,10 @@ export interface TestRun {
   /** The disassembled instruction at a flat linear address in the final address space, when mapped. */
   instructionAt(eip: number): string | undefined;
 }
+
+/** What a check that still reads `run.machine` stops with (specs are compiled without type checks). */
+export const MACHINE_REMOVED = 'run.machine is no longer part of the test API: read the stopped machine through run.inspect, '
+  + 'a read-only view (registers(), gdt(), idt(), tss(), readPhysical(), readLinear(), translate(), mappings(), pic(), ...)';
 
 /** How many events a run keeps for its checks; a longer run keeps its first ones. */
 export const EVENT_LIMIT = 200_000;

@@ -12,7 +12,7 @@ import { formatEvent } from '../../engine/inspect/format-event.ts';
 import { disassemble } from '../../engine/inspect/disassemble.ts';
 import { Machine } from '../../engine/machine.ts';
 import type { CheckResult, GuestLocation, RunEnd, TestResult } from '../model.ts';
-import { checkPoints, EVENT_LIMIT, type TestRun, type TestSpec } from '../api/spec.ts';
+import { checkPoints, EVENT_LIMIT, MACHINE_REMOVED, SpecError, type TestRun, type TestSpec } from '../api/spec.ts';
 import { roundPoints } from '../scoring/score.ts';
 import { diagnose, outputLine } from '../scoring/diagnosis.ts';
 import { testMachineConfig, unknownProgram } from './test-machine.ts';
@@ -261,14 +261,14 @@ function makeTestRun(spec: TestSpec, machine: Machine, result: RunResult, serial
     const instruction = instructionAt(eip);
     return { icount, cs: cs & 0xffff, eip: eip >>> 0, ...(instruction !== undefined ? { instruction } : {}) };
   };
-  return {
+  const run: TestRun = {
     spec,
     result,
     serial,
     serialTruncated: recorder.serialTotal > recorder.serialLength,
     events: recorder.events,
     eventsDropped: recorder.eventsDropped,
-    machine,
+    inspect: machine.inspect,
     locate(e) {
       switch (e.type) {
         case 'interrupt': return location(e.icount, e.fromCs, e.fromEip);
@@ -291,6 +291,9 @@ function makeTestRun(spec: TestSpec, machine: Machine, result: RunResult, serial
     },
     instructionAt,
   };
+  // A spec written for the old API still compiles (esbuild checks no types): it must stop here, not read undefined.
+  Object.defineProperty(run, 'machine', { get: () => { throw new SpecError(MACHINE_REMOVED); } });
+  return run;
 }
 
 /** What a result says about its test before anything ran. */

@@ -144,7 +144,7 @@ function panicLine(run: TestRun, pattern: RegExp): { line: string; icount: numbe
 
 /** A device interrupt on vectors 0-31, which the CPU reserves for its exceptions: the PIC was not remapped. */
 function strayInterrupt(run: TestRun, e: InterruptEvent): string {
-  const pic = run.machine.pic.state();
+  const pic = run.inspect.pic();
   const chip = [pic.master, pic.slave].find((c) => e.vector >= c.base && e.vector < c.base + 8);
   const irq = chip === undefined ? '' : ` (IRQ ${e.vector - chip.base + (chip === pic.slave ? 8 : 0)})`;
   return `a device interrupt${irq} arrived on vector ${hex(e.vector, 2)}, which the CPU reserves for ${vectorName(e.vector)}: `
@@ -188,13 +188,13 @@ function unfinishedEnd(run: TestRun): Diagnosis | undefined {
       return { headline: `output flood: the guest wrote ${run.result.message.match(/limit of (\d+) bytes/)?.[1] ?? 'its limit of'} bytes and was stopped at ${stopped}; ${repeatedLine(run.serial)}`, ...all };
     case 'budget': {
       const storm = exceptionStorm(run);
-      const ring = run.machine.registers().cpl;
+      const ring = run.inspect.registers().cpl;
       const quiet = run.result.instructions - Math.max(lastEvent(run)?.icount ?? 0, lastOutputIcount(run));
       const loop = storm ?? `no output and no event in its last ${quiet} instructions`;
       return { headline: `the instruction budget ran out at ${stopped} in ring ${ring}: ${loop}`, ...all };
     }
     case 'halt': {
-      if ((run.machine.registers().eflags & IF) === 0) return undefined;
+      if ((run.inspect.registers().eflags & IF) === 0) return undefined;
       // EIP is past the HLT by now; the engine's message names the HLT itself.
       const hlt = /^HLT with interrupts enabled at ([^,]*),/.exec(run.result.message)?.[1] ?? stopped;
       return { headline: stuckHalt(run, hlt), ...all };
@@ -236,7 +236,7 @@ function lastOutputIcount(run: TestRun): number {
 
 /** HLT with interrupts enabled that nothing can end: which interrupt is blocked, and why. */
 function stuckHalt(run: TestRun, at: string): string {
-  const { master, slave } = run.machine.pic.state();
+  const { master, slave } = run.inspect.pic();
   const waiting = `the kernel waits in HLT at ${at} with interrupts enabled, but no interrupt can come`;
   const inService = [...bits(master.isr).filter((i) => i !== 2 || slave.isr === 0).map((i) => ({ irq: i, vector: master.base + i })),
     ...bits(slave.isr).map((i) => ({ irq: i + 8, vector: slave.base + i }))];

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../engine/config.ts';
 import type { EngineEvent, InterruptEvent } from '../../engine/events.ts';
-import type { Machine } from '../../engine/machine.ts';
+import type { MachineView } from '../../engine/inspect/machine-view.ts';
 import { noPanic, processKilled, serialInOrder, check } from '../../grader/api/checks.ts';
 import { checkHeadline, diagnose, tripleFaultHeadline } from '../../grader/scoring/diagnosis.ts';
 import type { CheckResult } from '../../grader/model.ts';
@@ -28,13 +28,13 @@ function fakeRun(f: FakeRun): TestRun {
   const serial = f.serial ?? '';
   const result: RunResult = { reason: 'debug-exit', message: 'guest exited', instructions: 50_000, budgetUsed: 50_000, ...f.result };
   const chip = (base: number, isr = 0, imr = 0) => ({ irr: 0, isr, imr, base });
-  const machine = {
-    pic: { state: () => ({ master: chip(f.pic?.base ?? 0x20, f.pic?.isr, f.pic?.imr), slave: chip((f.pic?.base ?? 0x20) + 8) }) },
+  const inspect = {
+    pic: () => ({ master: chip(f.pic?.base ?? 0x20, f.pic?.isr, f.pic?.imr), slave: chip((f.pic?.base ?? 0x20) + 8) }),
     registers: () => ({ cs: 8, eip: 0x100100, cpl: 0, eflags: f.eflags ?? 0x2 }),
-  } as unknown as Machine;
+  } as unknown as MachineView;
   return {
     spec: defineTest({ name: 't', points: 1, checks: f.checks ?? [check('always', () => false)] }),
-    result, serial, serialTruncated: false, events: f.events ?? [], eventsDropped: 0, machine,
+    result, serial, serialTruncated: false, events: f.events ?? [], eventsDropped: 0, inspect,
     locate: (e) => (e.type === 'interrupt' ? { icount: e.icount, cs: e.fromCs, eip: e.fromEip } : undefined),
     endLocation: () => ({ icount: result.instructions, cs: 8, eip: 0x100100, instruction: 'jmp 0x00100100' }),
     // All output came in one burst at instruction 40000.

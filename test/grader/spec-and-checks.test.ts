@@ -4,8 +4,9 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runTest, type TestInputs } from '../../grader/run/run-test.ts';
-import { defineTest, loadSpecFile, SpecError, type TestSpec } from '../../grader/api/spec.ts';
-import { endedBy, exitedWith, noPanic, noTripleFault, serialContains, serialInOrder, serialMatches } from '../../grader/api/checks.ts';
+import { defineTest, loadSpecFile, MACHINE_REMOVED, SpecError, type TestSpec } from '../../grader/api/spec.ts';
+import { check, endedBy, exitedWith, kernelNotUserAccessible, noPanic, noTripleFault, serialContains, serialInOrder, serialMatches } from '../../grader/api/checks.ts';
+import type { MachineView } from '../../engine/inspect/machine-view.ts';
 import { behaveKernel, FIXTURE_DIR, protectKernel } from '../fixtures/grader/build-fixtures.ts';
 import type { TestResult } from '../../grader/model.ts';
 
@@ -144,6 +145,23 @@ describe('checks on behave.c kernels', () => {
     expect(r.reason).toMatch(/^grader error: check 'reads a field that is not there' threw:/);
   });
 
+  it('a check that reads run.machine, gone from the API, is a grader error saying what to use instead', async () => {
+    const r = runTest((await specs('old-api.ts')).get('reads run.machine')!, inputs(good));
+    expect(r.status).toBe('error');
+    expect(r.reason).toBe(`grader error: check 'every gate has DPL 0' threw: ${MACHINE_REMOVED}`);
+    expect(r.reason).not.toContain('\n');
+  });
+
+  it('checks get the machine as a frozen view that leads nowhere but to plain data', () => {
+    let seen: unknown;
+    const spec = defineTest({ name: 'v', points: 1, checks: [check('looks', (run) => { seen = run.inspect; return true; })] });
+    expect(runTest(spec, inputs(good)).status).toBe('passed');
+    expect(Object.isFrozen(seen)).toBe(true);
+    expect(Object.values(seen as object).every((v) => typeof v === 'function')).toBe(true);
+    // The run is over and its machine released: the view refuses rather than show the next machine's memory.
+    expect(() => (seen as MachineView).registers()).toThrow(/released/);
+  });
+
   it('partial credit sums the passing checks; unweighted checks share the rest', () => {
     const r = runTest(basic.get('partial credit')!, inputs(good));
     expect(r.checks.map((c) => [c.passed, c.points])).toEqual([[true, 4], [false, 2]]);
@@ -207,6 +225,15 @@ describe('protection checks on protect.c kernels', () => {
     const r = runAll(await protectKernel('LEAK')).get('kernel pages')!;
     const [c] = failing(r);
     expect(c.observed).toMatch(/ring 3 can read 0xc0000000: ring 3 read of 0xc0000000: allowed/);
+  });
+
+  it('a user-accessible page in a directory no longer loaded is named by its entries', async () => {
+    // The run as it would look had the kernel turned paging off at the end: its directory is known from the CR3 write only.
+    const notLoaded = check('alias', (run) => kernelNotUserAccessible({ from: 0xc0000000 }).evaluate({
+      ...run, inspect: { ...run.inspect, registers: () => ({ ...run.inspect.registers(), cr0: run.inspect.registers().cr0 & 0x7fffffff }) },
+    }));
+    const [c] = failing(runTest(defineTest({ name: 'k', points: 1, checks: [notLoaded] }), inputs(await protectKernel('LEAK'))));
+    expect(c.observed).toMatch(/^in the page directory at 0x[0-9a-f]{8}, ring 3 can read 0xc0000000: PDE 768 = 0x[0-9a-f]{5}0[0-7][67] and PTE 0 = 0x000000[0-7][67] both have U\/S = 1$/);
   });
 
   it('a DPL-3 gate for vector 3 fails idtGatesDpl', async () => {

@@ -76,12 +76,12 @@ export interface ExpectedModule {
 const MODULE_LINE = /^module (\d+): start 0x([0-9a-f]{8}) end 0x([0-9a-f]{8}) cmdline "(.*)"$/gm;
 
 function read32(run: TestRun, phys: number): number {
-  const b = run.machine.readPhysical(phys, 4);
+  const b = run.inspect.readPhysical(phys, 4);
   return (b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24)) >>> 0;
 }
 
 function read16(run: TestRun, phys: number): number {
-  const b = run.machine.readPhysical(phys, 2);
+  const b = run.inspect.readPhysical(phys, 2);
   return b[0] | (b[1] << 8);
 }
 
@@ -115,7 +115,7 @@ export function modulesPrinted(expected: ExpectedModule[]): Check {
       if (cmdline !== expected[i].cmdline) return fail(`module ${i}'s command line "${expected[i].cmdline}"`, quote(line));
       if (start % 4096 !== 0) return fail(`module ${i} starts on a page boundary (the kernel asks for page-aligned modules)`, quote(line));
       if (start < previousEnd) return fail(`module ${i} starts after module ${i - 1} ends`, quote(line));
-      if (end + 4 > run.machine.ram.length || start < MIB) return fail(`module ${i}'s start and end inside RAM, above 1 MiB`, quote(line));
+      if (end + 4 > run.inspect.ramBytes() || start < MIB) return fail(`module ${i}'s start and end inside RAM, above 1 MiB`, quote(line));
       if (read32(run, start) !== 0x464c457f) {
         return fail(`an ELF file at module ${i}'s start ${hex(start)} (the loader's mod_start)`, `memory at ${hex(start)} holds ${hex(read32(run, start))}, not 7f 45 4c 46 ("\\x7fELF"); ${quote(line)}`);
       }
@@ -146,7 +146,7 @@ const NAMES = ['null', 'kernel code', 'kernel data', 'user code', 'user data', '
 /** The GDT as the CPU sees it at the end of the run: the six descriptors of the handout's table. */
 export function gdtLayout(): Check {
   return check('the GDT holds null, kernel code/data (DPL 0), user code/data (DPL 3), flat 4 GiB, and a TSS descriptor in slot 5', (run) => {
-    const gdt = run.machine.gdt();
+    const gdt = run.inspect.gdt();
     if (gdt.length === 0) return fail('a GDT loaded with LGDT', 'the GDT register has limit 0: no GDT was loaded');
     if (gdt.length < 6) return fail('a GDT of at least 6 descriptors (limit at least 47)', `the GDT has ${gdt.length} descriptor(s)`);
     if (gdt[0].present || gdt[0].raw[0] !== 0 || gdt[0].raw[1] !== 0) return fail('slot 0 all zero (the null descriptor)', `slot 0 is ${hex(gdt[0].raw[1])}:${hex(gdt[0].raw[0])}`);
@@ -171,7 +171,7 @@ export function gdtLayout(): Check {
         `slot 5 is ${t.present ? '' : 'not present, '}${t.kind}, DPL ${t.dpl}, limit ${hex(t.limit)} (raw ${hex(t.raw[1])}:${hex(t.raw[0])})`,
       );
     }
-    if (t.base === 0 || t.base + t.limit >= run.machine.ram.length) {
+    if (t.base === 0 || t.base + t.limit >= run.inspect.ramBytes()) {
       return fail('the TSS descriptor\'s base is the address of the kernel\'s struct tss', `base ${hex(t.base)}, limit ${hex(t.limit)}`);
     }
     return PASS;
@@ -193,7 +193,7 @@ const DATA_LOAD = /^(mov\s.*,%ds$|pop\s+%ds$|lds\s)/;
  */
 export function segmentsReloaded(): Check {
   return check('CS = 0x08 and DS = ES = SS = 0x10, loaded from the new GDT (a far jump for CS, MOV for the others)', (run) => {
-    const r = run.machine.registers();
+    const r = run.inspect.registers();
     const wrong = [['cs', r.cs, 0x08], ['ds', r.ds, 0x10], ['es', r.es, 0x10], ['ss', r.ss, 0x10]].filter(([, v, w]) => v !== w);
     if (wrong.length > 0) {
       return fail('CS = 0x0008, DS = ES = SS = 0x0010 at the end of the run', wrong.map(([n, v]) => `${n} = ${hex(v as number, 4)}`).join(', '));
@@ -201,7 +201,7 @@ export function segmentsReloaded(): Check {
     const loads = run.events.filter((e) => e.type === 'table-load' && e.table === 'gdt');
     const last = loads[loads.length - 1];
     if (!last) return fail('an LGDT', 'the kernel never executed LGDT');
-    const trace = run.machine.recentInstructions();
+    const trace = run.inspect.recentInstructions();
     if (trace.length > 0 && trace[0].icount <= last.icount) {
       const after = trace.filter((t) => t.icount > last.icount && t.cpl === 0);
       if (!after.some((t) => FAR_TRANSFER.test(t.text))) {
@@ -214,7 +214,7 @@ export function segmentsReloaded(): Check {
         return fail('a MOV to DS after LGDT', `DS was never reloaded after the LGDT at instruction ${last.icount}`);
       }
     }
-    const gdt = run.machine.gdt();
+    const gdt = run.inspect.gdt();
     for (const slot of [1, 2]) {
       const d = gdt[slot];
       if (d && (d.raw[1] & 0x100) === 0) {

@@ -103,7 +103,7 @@ export function trapReported(want: TrapExpectation): Check {
 /** 256 present 32-bit interrupt gates into the kernel's code segment, each at an entry stub, 0x80 with DPL 3. */
 export function idtInstalled(): Check {
   return check('the IDT holds 256 present 32-bit interrupt gates to entry stubs in the kernel code segment (0x08), 0x80 with DPL 3', (run) => {
-    const gates = run.machine.idt();
+    const gates = run.inspect.idt();
     if (gates.length === 0) return fail('an IDT loaded with LIDT', 'the IDT is empty (limit 0 or never loaded)');
     if (gates.length < 256) return fail('256 gates (IDT limit 0x7ff)', `the IDT has ${gates.length} gate(s)`);
     const stubs = new Set<number>();
@@ -139,7 +139,7 @@ export function timerOnVector0x20(n: number): Check {
     const timer = ext.filter((e) => e.vector === T_IRQ0);
     if (timer.length < n) {
       // The PIC at the end says why no more came: IRQ 0 still in service (no EOI) or masked.
-      const pic = run.machine.pic.state().master;
+      const pic = run.inspect.pic().master;
       const hint = (pic.isr & 1) !== 0 ? ': IRQ 0 is still in service at the PIC at the end, so no EOI was sent for the last one'
         : (pic.imr & 1) !== 0 ? ': IRQ 0 is masked at the PIC at the end' : '';
       return fail(`${n} or more interrupts on vector 0x20`, `${timer.length}${hint}`);

@@ -103,7 +103,7 @@ export function neverPrinted(text: string): Check {
 /** The TSS is loaded (selector 0x28) with SS0 = kernel data and ESP0 on a kernel stack. */
 export function tssReady(): Check {
   return asCause(check('the task register holds the TSS (0x28) with SS0 0x10 and ESP0 in kernel memory', (run) => {
-    const tss = run.machine.tss();
+    const tss = run.inspect.tss();
     if (!tss) return fail('a TSS loaded with LTR', 'the task register was never loaded');
     if ((tss.selector & ~3) !== TSS_SEL) return fail(`TR = ${hex(TSS_SEL, 4)}`, `TR = ${hex(tss.selector, 4)}`);
     if (tss.ss0 !== KDATA_SEL) return fail(`SS0 = ${hex(KDATA_SEL, 4)} (kernel data)`, `SS0 = ${hex(tss.ss0, 4)}`);
