@@ -51,7 +51,7 @@ const TOOLS = {
       : 'the user sandbox needs the tests to run as root with setpriv (Debian package util-linux)',
   git: () => (runs('git', ['--version']) ? undefined : 'git is not installed'),
   /** Info-ZIP and GNU tar make the archives that LMS exports hand the batch grader. */
-  zip: () => (runs('zip', ['-v']) && runs('tar', ['--version']) ? undefined : 'zip or tar is not installed (Debian packages zip and tar)'),
+  zip: () => (runs('zip', ['-v']) && runs('unzip', ['-v']) && runs('tar', ['--version']) ? undefined : 'zip, unzip or tar is not installed (Debian packages zip, unzip and tar)'),
 } satisfies Record<string, () => string | undefined>;
 
 export type Tool = keyof typeof TOOLS;

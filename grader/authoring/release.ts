@@ -95,6 +95,8 @@ interface ReleasePlan {
   out: string;
   n: number;
   leftOut: string[];
+  /** A folder outside the course copied along (hidden tests), and where it went. */
+  extra?: { from: string; to: string };
 }
 
 /**
@@ -224,23 +226,48 @@ async function copyAllowed(from: string, to: string, rule: TreeRule, plan: Relea
  * Test specs import the grader by relative path (`../../../grader/api/spec.ts`).
  * In the release the grader sits at the repository root and the course under
  * labs/, which need not be where they were relative to each other, so every
- * import into the grader or the engine is pointed at the released copy.
- * Imports within the course keep their paths; anything else would be missing.
+ * import is pointed at the released copy of what it names: the grader or
+ * engine, the course, or (for an autograder's hidden tests) the hidden tests'
+ * own folder. Anything else would be missing.
  */
 function rewriteImports(text: string, original: string, released: string, plan: ReleasePlan): string {
   const { courseRoot, toolRoot, out } = plan;
+  const inside = (root: string, p: string) => p === root || p.startsWith(root + path.sep);
   const SPECIFIER = /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])(\.{1,2}\/[^'"]*)\2/g;
-  return text.replace(SPECIFIER, (whole, lead: string, quote: string, spec: string) => {
+  return text.replace(SPECIFIER, (_whole, lead: string, quote: string, spec: string) => {
     const target = path.resolve(path.dirname(original), spec);
-    if (target === courseRoot || target.startsWith(courseRoot + path.sep)) return whole;
-    const tool = TOOL_DIRS.find((d) => target.startsWith(path.join(toolRoot, d) + path.sep));
-    if (tool === undefined) {
+    const tool = TOOL_DIRS.find((d) => inside(path.join(toolRoot, d), target));
+    const there = plan.extra && inside(plan.extra.from, target) ? path.join(plan.extra.to, path.relative(plan.extra.from, target))
+      : inside(courseRoot, target) ? path.join(out, 'labs', path.relative(courseRoot, target))
+      : tool !== undefined ? path.join(out, path.relative(toolRoot, target))
+      : undefined;
+    if (there === undefined) {
       throw new LabError(`${original}: imports ${spec}, which is neither in the course nor in the grader; the student's repository would not have it`);
     }
-    let moved = path.relative(path.dirname(released), path.join(out, path.relative(toolRoot, target))).split(path.sep).join('/');
+    let moved = path.relative(path.dirname(released), there).split(path.sep).join('/');
     if (!moved.startsWith('.')) moved = `./${moved}`;
     return `${lead}${quote}${moved}${quote}`;
   });
+}
+
+/**
+ * Copies the hidden tests in `hiddenDir` into a written release, for an
+ * autograder's private copy of the grader (never a student's): at their place
+ * in the course when they live in it, else under hidden/, with their imports
+ * pointed at the release. Returns where they went.
+ */
+export async function copyHiddenTests(courseRoot: string, n: number, hiddenDir: string, releaseDir: string): Promise<string> {
+  const root = path.resolve(courseRoot);
+  const from = path.resolve(hiddenDir);
+  const out = path.resolve(releaseDir);
+  const inCourse = from.startsWith(root + path.sep);
+  const to = inCourse ? path.join(out, 'labs', path.relative(root, from)) : path.join(out, 'hidden');
+  const plan: ReleasePlan = { courseRoot: root, toolRoot: REPO_ROOT, out, n, leftOut: [], extra: { from, to } };
+  await copyAllowed(from, to, {
+    wanted: (rel) => SPEC_KINDS.test(rel) || rel.endsWith('.json'),
+    transform: (rel, text) => (SPEC_KINDS.test(rel) ? rewriteImports(text, path.join(from, rel), path.join(to, rel), plan) : text),
+  }, plan);
+  return to;
 }
 
 /** The first released course file that still has a marker, if any (belt and braces over stripForLab). */

@@ -10,6 +10,7 @@ import { registerGradeCommand } from './grade-command.ts';
 import { registerGradeAllCommands } from './grade-all-command.ts';
 import { registerListCommand } from './list-command.ts';
 import { registerHandoutCommand } from './handout-command.ts';
+import { registerPackageCommand } from './package-command.ts';
 import { registerReleaseCommand } from './release-command.ts';
 import { registerValidateCommand } from './validate-command.ts';
 import { EXIT_BAD_INPUT, EXIT_INTERNAL_ERROR, InputError, registerRunCommand } from './run-command.ts';
@@ -32,6 +33,7 @@ export function buildProgram(done: (status: number) => void): Command {
   registerValidateCommand(program, done);
   registerReleaseCommand(program, done);
   registerHandoutCommand(program, done);
+  registerPackageCommand(program, done);
   return program;
 }
 
