@@ -128,6 +128,8 @@ export async function writeRelease(courseRoot: string, n: number, outDir: string
     const leaked = await findLeftoverMarkers(path.join(out, 'labs'));
     if (leaked !== undefined) throw new LabError(`${leaked}: still has a solution marker after stripping; the release would show reference code`);
     await writeFile(path.join(out, 'README.md'), studentReadme(lab));
+    await mkdir(path.join(out, '.github', 'workflows'), { recursive: true });
+    await writeFile(path.join(out, '.github', 'workflows', 'grade.yml'), gradeWorkflow(lab));
     await writeFile(path.join(out, '.gitignore'), 'node_modules/\n# Build outputs and caches: never in git.\nbuild/\n/report/\n.cache/\n*.o\n*.elf\n');
   } catch (e) {
     if (existed) for (const name of await readdir(out)) await rm(path.join(out, name), { recursive: true, force: true });
@@ -319,6 +321,54 @@ verdict takes about a second.
 The grader compiles \`labs/kernel/\` itself with fixed flags (your Makefile, if
 you add one, is not used) and runs your kernel on an emulated PC. The course
 grades with more tests than the ones in \`labs/${folder}/tests/\`.
+
+## On GitHub
+
+Every push runs the public tests (\`.github/workflows/grade.yml\`): the score is
+on the workflow run's summary page and the HTML report is its artifact. The
+hidden tests are not in this repository and never run in its workflows; the
+course staff grade them from their own copy of the grader.
+`;
+}
+
+/**
+ * The workflow a student's repository runs on every push (GitHub Actions, as
+ * GitHub Classroom uses it): the public tests, the terminal summary on the
+ * run's page, the HTML report as an artifact. Ubuntu's runners restrict
+ * unprivileged user namespaces (an AppArmor setting), which the build sandbox
+ * needs, so the job lifts that restriction on its own throwaway machine.
+ */
+function gradeWorkflow(lab: Lab): string {
+  const n = lab.manifest.number;
+  return `name: lab ${n}
+on: [push, workflow_dispatch]
+jobs:
+  grade:
+    runs-on: ubuntu-latest
+    timeout-minutes: 20
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-node@v4
+        with:
+          node-version: 20
+      - name: Toolchain and sandbox
+        run: |
+          sudo apt-get update
+          sudo apt-get install -y gcc-multilib bubblewrap
+          sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0 || true
+      - run: npm ci
+      - name: Grade lab ${n} (public tests)
+        run: |
+          echo '\`\`\`' >> "$GITHUB_STEP_SUMMARY"
+          status=0
+          npx lab grade ${n} --out report | tee -a "$GITHUB_STEP_SUMMARY" || status=$?
+          echo '\`\`\`' >> "$GITHUB_STEP_SUMMARY"
+          exit $status
+      - uses: actions/upload-artifact@v4
+        if: always()
+        with:
+          name: lab-${n}-report
+          path: report/
 `;
 }
 

@@ -245,3 +245,25 @@ function solutionLines(courseRoot: string, n: number, visible: string[]): Set<st
   for (const dir of visible) for (const rel of filesUnder(dir)) addLines(outside, readFileSync(join(dir, rel), 'utf8'));
   return new Set([...inside].filter((line) => !outside.has(line) && (line.match(/[A-Za-z0-9]/g) ?? []).length >= 3));
 }
+
+describe("a released repository's GitHub workflow", needs('gcc', 'bwrap'), () => {
+  // The grade step's script, run the way GitHub Actions runs a step (bash -e -o pipefail).
+  it('puts the terminal summary on the run page between fences, keeps the report, and fails the step when a test fails', () => {
+    const out = join(work, 'student-ci');
+    expect(lab('release', '1', '--course', COURSE, '--out', out, '--no-check').status).toBe(0);
+    symlinkSync(join(REPO, 'node_modules'), join(out, 'node_modules'));
+    const workflow = readFileSync(join(out, '.github', 'workflows', 'grade.yml'), 'utf8');
+    expect(workflow).toMatch(/^on: \[push, workflow_dispatch\]$/m);
+    const step = /- name: Grade lab 1 \(public tests\)\n {8}run: \|\n((?: {10}.*\n)+)/.exec(workflow);
+    expect(step, 'the grade step').not.toBeNull();
+    const script = step![1]!.split('\n').map((l) => l.slice(10)).join('\n');
+    const summary = join(work, 'step-summary.md');
+    const run = spawnSync('bash', ['--noprofile', '--norc', '-e', '-o', 'pipefail', '-c', script], {
+      cwd: out, timeout: 180_000, encoding: 'utf8', env: { ...process.env, GITHUB_STEP_SUMMARY: summary, LAB_HIDDEN: '' },
+    });
+    expect(run.status).toBe(1); // the starter fails some tests, and so does the step
+    const page = readFileSync(summary, 'utf8');
+    expect(page).toMatch(/^```\nLab 1: [\s\S]*\nScore: 4\/10 .*\nreports: report\/report.html, .*\n```\n$/);
+    expect(existsSync(join(out, 'report', 'report.html'))).toBe(true);
+  });
+});
