@@ -72,6 +72,7 @@ function endSummary(run: TestRun): string {
 export function serialContains(text: string): Check {
   return {
     name: `serial output contains ${quote(text)}`,
+    serialPatterns: [text],
     evaluate(run) {
       if (run.serial.includes(text)) return PASS;
       return fail(`the text ${quote(text)} somewhere in the serial output`, `${serialTail(run)}; ${endSummary(run)}`, endWhere(run));
@@ -82,6 +83,7 @@ export function serialContains(text: string): Check {
 export function serialMatches(pattern: RegExp): Check {
   return {
     name: `serial output matches ${pattern}`,
+    serialPatterns: [pattern],
     evaluate(run) {
       // A copy without the g/y flags: lastIndex state must not leak from one run to the next.
       const re = new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ''));
@@ -95,6 +97,7 @@ export function serialMatches(pattern: RegExp): Check {
 export function serialInOrder(items: (string | RegExp)[]): Check {
   return {
     name: `serial output contains, in order: ${items.map((i) => describePattern(i)).join(', ')}`,
+    serialPatterns: [...items],
     evaluate(run) {
       let from = 0;
       for (let k = 0; k < items.length; k++) {
@@ -131,6 +134,7 @@ export function serialInOrder(items: (string | RegExp)[]): Check {
 /** No line of the output matches `pattern` (default: the word "panic"). */
 export function noPanic(pattern: RegExp = /panic/i): Check {
   return {
+    negative: true,
     name: `no kernel panic (no output line matches ${pattern})`,
     role: { forbidsPanic: pattern },
     evaluate(run) {
@@ -178,6 +182,7 @@ export function endedBy(reason: StopReason | RunEnd): Check {
 
 export function noTripleFault(): Check {
   return {
+    negative: true,
     name: 'no triple fault',
     evaluate(run) {
       if (run.result.reason !== 'triple-fault') return PASS;
@@ -267,6 +272,7 @@ export function noRing3AfterFault(opts: NoRing3AfterFaultOptions = {}): Check {
   const mode = opts.mode ?? 'same-eip';
   const vectors = opts.vectors ? new Set(opts.vectors) : null;
   return {
+    negative: true,
     name: mode === 'same-eip'
       ? 'a process that faults in ring 3 is never resumed at the faulting instruction'
       : 'a process that faults in ring 3 never runs in ring 3 again',
@@ -306,6 +312,7 @@ export function idtGatesDpl(opts: { allowUser?: number[] } = {}): Check {
   const allow = new Set(opts.allowUser ?? [0x80]);
   const allowText = [...allow].map((v) => hex(v, 2)).join(', ') || 'none';
   return {
+    negative: true,
     name: `every present IDT gate but ${allowText} has DPL 0`,
     role: { cause: true },
     evaluate(run) {
@@ -394,6 +401,7 @@ export function userNeverAtCpl0(range: AddressRange): Check {
   const to = (range.to ?? 0xffffffff) >>> 0;
   const inside = (eip: number) => (eip >>> 0) >= from && (eip >>> 0) <= to;
   return {
+    negative: true,
     name: `no ring-0 instruction runs in user memory ${hex(from)}-${hex(to)}`,
     role: { cause: true },
     evaluate(run) {
@@ -437,6 +445,15 @@ export function check(name: string, evaluate: (run: TestRun) => CheckOutcome | b
 }
 
 /** The same check carrying `points` under partial credit. */
+/**
+ * Marks a check as one that forbids something rather than asks for it (a
+ * run that did nothing passes it), so that `lab check-spec` does not ask
+ * whether it looks for nothing.
+ */
+export function forbidding(c: Check): Check {
+  return { ...c, negative: true };
+}
+
 export function worth(points: number, c: Check): Check {
   return { ...c, points, evaluate: c.evaluate.bind(c) };
 }

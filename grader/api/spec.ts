@@ -36,6 +36,14 @@ export interface Check {
   evaluate(run: TestRun): CheckOutcome;
   /** What the check tells the diagnosis of a failed test about the run (grader/scoring/diagnosis.ts). */
   role?: CheckRole;
+  /**
+   * The check forbids something (a panic, a triple fault, a user gate) rather
+   * than asks for it, so a run that did nothing passes it: `lab check-spec`
+   * does not warn about it for that.
+   */
+  negative?: boolean;
+  /** The texts and patterns the check looks for in the serial output, for `lab check-spec` to read. */
+  serialPatterns?: readonly (string | RegExp)[];
 }
 
 /**

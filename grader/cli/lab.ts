@@ -11,6 +11,7 @@ import { registerGradeAllCommands } from './grade-all-command.ts';
 import { registerListCommand } from './list-command.ts';
 import { registerHandoutCommand } from './handout-command.ts';
 import { registerPackageCommand } from './package-command.ts';
+import { registerCheckSpecCommand } from './check-spec-command.ts';
 import { registerReleaseCommand } from './release-command.ts';
 import { registerValidateCommand } from './validate-command.ts';
 import { EXIT_BAD_INPUT, EXIT_INTERNAL_ERROR, InputError, registerRunCommand } from './run-command.ts';
@@ -34,6 +35,7 @@ export function buildProgram(done: (status: number) => void): Command {
   registerReleaseCommand(program, done);
   registerHandoutCommand(program, done);
   registerPackageCommand(program, done);
+  registerCheckSpecCommand(program, done);
   return program;
 }
 

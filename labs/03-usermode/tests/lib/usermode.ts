@@ -3,7 +3,7 @@
 // not scanned for tests: only files directly in tests/ are specs.
 
 import {
-  check, exitedWith, hex, idtGatesDpl, kernelNotUserAccessible, noPanic, noRing3AfterFault, noTripleFault,
+  check, forbidding, exitedWith, hex, idtGatesDpl, kernelNotUserAccessible, noPanic, noRing3AfterFault, noTripleFault,
   processKilled, quote, serialInOrder, userNeverAtCpl0,
 } from '../../../../grader/api/checks.ts';
 import type { InterruptEvent, PrivilegeChangeEvent } from '../../../../engine/events.ts';
@@ -88,7 +88,7 @@ function ring3Story(run: TestRun): string {
 
 /** The program's own text that only runs if the kernel let it carry on past the fault. */
 export function neverPrinted(text: string): Check {
-  return check(`the process never prints ${quote(text)} (it does not run past its fault)`, (run) => {
+  return forbidding(check(`the process never prints ${quote(text)} (it does not run past its fault)`, (run) => {
     const at = run.serial.indexOf(text);
     if (at < 0) return PASS;
     const expected = `no ${quote(text)}: the faulting process ends at the fault`;
@@ -97,7 +97,7 @@ export function neverPrinted(text: string): Check {
     const fault = ring3Exceptions(run).find((e) => printed === undefined || e.icount < printed);
     if (fault) return fail(expected, `the process printed ${quote(text)}: the kernel resumed it after its exception (vector ${fault.vector} at ${hex(fault.fromCs, 4)}:${hex(fault.fromEip)}, instruction ${fault.icount})`);
     return fail(expected, `the process printed ${quote(text)}, and no exception was raised in ring 3 before: the instruction that should fault did not`);
-  });
+  }));
 }
 
 /** The TSS is loaded (selector 0x28) with SS0 = kernel data and ESP0 on a kernel stack. */
@@ -174,10 +174,10 @@ export function syscallTest(input: { program: string; what: string; lines: strin
     modules: [{ program: input.program }, { program: 'hello' }],
     checks: [
       serialInOrder([...input.lines.map((l) => `${input.program}: ${l}\n`), `${input.program}: done\n`, 'exit pid 1: status 0\n', ...helloRuns(2), 'all processes done: 2 exited, 0 killed\n']),
-      check('no process is killed', (run) => {
+      forbidding(check('no process is killed', (run) => {
         const e = ring3Exceptions(run)[0];
         return e ? fail('no exception in ring 3: bad arguments are errors, not faults', `exception ${e.vector} at ${hex(e.fromCs, 4)}:${hex(e.fromEip)}`) : PASS;
-      }),
+      })),
       exitedWith(0),
       noPanic(),
       ...protectionChecks(),
