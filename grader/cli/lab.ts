@@ -12,6 +12,7 @@ import { registerListCommand } from './list-command.ts';
 import { registerHandoutCommand } from './handout-command.ts';
 import { registerPackageCommand } from './package-command.ts';
 import { registerCheckSpecCommand } from './check-spec-command.ts';
+import { registerNewCommand } from './new-command.ts';
 import { registerReleaseCommand } from './release-command.ts';
 import { registerValidateCommand } from './validate-command.ts';
 import { EXIT_BAD_INPUT, EXIT_INTERNAL_ERROR, InputError, registerRunCommand } from './run-command.ts';
@@ -36,6 +37,7 @@ export function buildProgram(done: (status: number) => void): Command {
   registerHandoutCommand(program, done);
   registerPackageCommand(program, done);
   registerCheckSpecCommand(program, done);
+  registerNewCommand(program, done);
   return program;
 }
 
