@@ -36,7 +36,7 @@ function course(): string {
 describe('lab new', needs('gcc', 'bwrap'), () => {
   const root = course();
 
-  it('writes a lab that validates, releases with its starter score, and leaves the labs before it alone', () => {
+  it('writes a lab that validates, grades, releases with its starter score, and leaves the labs before it alone', () => {
     const before = readFileSync(join(root, '08-base', 'lab.json'), 'utf8');
     const made = lab('new', '9', 'demo', '--title', 'A demo lab', '--course', root);
     expect(made.stderr).toBe('');
@@ -48,6 +48,10 @@ describe('lab new', needs('gcc', 'bwrap'), () => {
     const validated = lab('validate', '9', '--course', root);
     expect(validated.stdout).toContain('validate: lab 9 is sound: the reference scores full marks and 1 of 1 mutants are caught');
     expect(validated.status).toBe(0);
+
+    const graded = lab('grade', '9', '--course', root, '--hidden', join(root, '09-demo', 'hidden'), '--reveal');
+    expect(graded.stdout).toMatch(/\nScore: 10\/10 {2}\(2 of 2 tests passed\)\n/);
+    expect(graded.status).toBe(0);
 
     const released = lab('release', '9', '--course', root, '--out', join(scratch, 'release'));
     expect(released.stdout).toContain("check: the starter builds and scores 6/6, as lab.json's starterScore expects\n");
