@@ -4,7 +4,7 @@
 
 import { Access } from '../memory/paging.ts';
 import { CpuMemory } from './linear-memory.ts';
-import { OPEN_BUS, Reg, Seg } from './state.ts';
+import { OPEN_BUS, Reg, Reg16, Seg } from './state.ts';
 
 export class CpuDecoder extends CpuMemory {
   // ---- instruction fetch ------------------------------------------------
@@ -27,7 +27,7 @@ export class CpuDecoder extends CpuMemory {
     if ((lin & ~0xfff) !== this.fetchPage) this.refillFetchPage(lin);
     const phys = (this.fetchXor ^ lin) >>> 0;
     this.eip = (this.eip + 1) | 0;
-    return phys < this.ramSize ? this.ram[phys] : OPEN_BUS;
+    return phys < this.ramSize ? this.ram[phys]! : OPEN_BUS;
   }
 
   fetch16(): number {
@@ -42,7 +42,7 @@ export class CpuDecoder extends CpuMemory {
       if (phys + 4 <= this.ramSize) {
         this.eip = (this.eip + 4) | 0;
         const ram = this.ram;
-        return ram[phys] | (ram[phys + 1] << 8) | (ram[phys + 2] << 16) | (ram[phys + 3] << 24);
+        return ram[phys]! | (ram[phys + 1]! << 8) | (ram[phys + 2]! << 16) | (ram[phys + 3]! << 24);
       }
     }
     const lo = this.fetch16();
@@ -74,15 +74,15 @@ export class CpuDecoder extends CpuMemory {
         base = this.fetch32();
         this.eaSeg = Seg.DS;
       } else {
-        base = this.r32[baseReg];
+        base = this.r32[baseReg]!;
         this.eaSeg = baseReg === Reg.ESP || baseReg === Reg.EBP ? Seg.SS : Seg.DS;
       }
-      if (index !== 4) base = (base + (this.r32[index] << (sib >>> 6))) | 0;
+      if (index !== 4) base = (base + (this.r32[index]! << (sib >>> 6))) | 0;
     } else if (rm === 5 && mod === 0) {
       this.eaSeg = Seg.DS;
       return this.fetch32();
     } else {
-      base = this.r32[rm];
+      base = this.r32[rm]!;
       this.eaSeg = rm === Reg.EBP ? Seg.SS : Seg.DS;
     }
     if (mod === 1) return (base + this.fetchS8()) | 0;
@@ -96,20 +96,19 @@ export class CpuDecoder extends CpuMemory {
     const r16 = this.r16;
     let off: number;
     this.eaSeg = Seg.DS;
-    // r16 is indexed by register number * 2: BX = 6, BP = 10, SI = 12, DI = 14.
     switch (rm) {
-      case 0: off = r16[6] + r16[12]; break; // BX+SI
-      case 1: off = r16[6] + r16[14]; break; // BX+DI
-      case 2: off = r16[10] + r16[12]; this.eaSeg = Seg.SS; break; // BP+SI
-      case 3: off = r16[10] + r16[14]; this.eaSeg = Seg.SS; break; // BP+DI
-      case 4: off = r16[12]; break; // SI
-      case 5: off = r16[14]; break; // DI
+      case 0: off = r16[Reg16.BX] + r16[Reg16.SI]; break;
+      case 1: off = r16[Reg16.BX] + r16[Reg16.DI]; break;
+      case 2: off = r16[Reg16.BP] + r16[Reg16.SI]; this.eaSeg = Seg.SS; break;
+      case 3: off = r16[Reg16.BP] + r16[Reg16.DI]; this.eaSeg = Seg.SS; break;
+      case 4: off = r16[Reg16.SI]; break;
+      case 5: off = r16[Reg16.DI]; break;
       case 6:
         if (mod === 0) return this.fetch16();
-        off = r16[10]; // BP
+        off = r16[Reg16.BP];
         this.eaSeg = Seg.SS;
         break;
-      default: off = r16[6]; break; // BX
+      default: off = r16[Reg16.BX]; break;
     }
     if (mod === 1) off += this.fetchS8();
     else if (mod === 2) off += this.fetch16();
@@ -136,11 +135,11 @@ export class CpuDecoder extends CpuMemory {
   }
 
   readRM16(modrm: number): number {
-    return modrm >= 0xc0 ? this.r16[(modrm & 7) << 1] : this.read16(this.ea(modrm, 2));
+    return modrm >= 0xc0 ? this.r16[(modrm & 7) << 1]! : this.read16(this.ea(modrm, 2));
   }
 
   readRM32(modrm: number): number {
-    return modrm >= 0xc0 ? this.r32[modrm & 7] : this.read32(this.ea(modrm, 4));
+    return modrm >= 0xc0 ? this.r32[modrm & 7]! : this.read32(this.ea(modrm, 4));
   }
 
   writeRM8(modrm: number, v: number): void {

@@ -32,14 +32,14 @@ def2(0x62,
     const m = cpu.fetch8();
     if (m >= 0xc0) cpu.undefinedOpcode('BOUND with a register operand');
     const lin = cpu.ea(m, 8);
-    const index = cpu.r32[(m >>> 3) & 7];
+    const index = cpu.r32[(m >>> 3) & 7]!;
     if (index < cpu.read32(lin) || index > cpu.read32((lin + 4) | 0)) throw new CpuException(Vector.BR, -1, `BOUND: index ${index} out of range`);
   },
   (cpu) => {
     const m = cpu.fetch8();
     if (m >= 0xc0) cpu.undefinedOpcode('BOUND with a register operand');
     const lin = cpu.ea(m, 4);
-    const index = (cpu.r16[((m >>> 3) & 7) << 1] << 16) >> 16;
+    const index = (cpu.r16[((m >>> 3) & 7) << 1]! << 16) >> 16;
     const lower = (cpu.read16(lin) << 16) >> 16;
     const upper = (cpu.read16((lin + 2) | 0) << 16) >> 16;
     if (index < lower || index > upper) throw new CpuException(Vector.BR, -1, `BOUND: index ${index} out of range`);

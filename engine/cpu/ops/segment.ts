@@ -5,7 +5,7 @@
 // decoded in ../../memory/segmentation.ts.
 
 import type { CPU } from '../cpu.ts';
-import { Reg, Seg } from '../cpu.ts';
+import { Reg, Reg16, Seg } from '../cpu.ts';
 import { CpuException, MachineStop, Vector } from '../exceptions.ts';
 import { hex16, hex32 } from '../../hex.ts';
 import {
@@ -124,7 +124,7 @@ export function farReturn(cpu: CPU, release: number): void {
     const dpl = descriptorDpl(d.access);
     if ((d.access & ACC_CONFORMING) ? dpl > rpl : dpl !== rpl) gp(selector, `far RET to code DPL ${dpl} with RPL ${rpl}`);
     if ((d.access & ACC_PRESENT) === 0) throw new CpuException(Vector.NP, selector & 0xfffc, 'code segment not present');
-    cpu.setSP(cpu.stack32 ? (cpu.r32[Reg.ESP] + release) | 0 : (cpu.r16[Reg.ESP << 1] + release) & 0xffff);
+    cpu.setSP(cpu.stack32 ? (cpu.r32[Reg.ESP] + release) | 0 : (cpu.r16[Reg16.SP] + release) & 0xffff);
     if (rpl === cpu.cpl) {
       loadCodeSegment(cpu, selector, d, rpl, offset);
       return;
@@ -150,8 +150,8 @@ def(0x8c, (cpu) => {
   const m = cpu.fetch8();
   const sreg = (m >>> 3) & 7;
   if (sreg > 5) cpu.undefinedOpcode(`MOV from segment register ${sreg}`);
-  if (m >= 0xc0 && !cpu.o16) cpu.r32[m & 7] = cpu.segSel[sreg];
-  else cpu.writeRM16(m, cpu.segSel[sreg]);
+  if (m >= 0xc0 && !cpu.o16) cpu.r32[m & 7] = cpu.segSel[sreg]!;
+  else cpu.writeRM16(m, cpu.segSel[sreg]!);
 });
 
 // MOV Sreg, Ew (8E). Loading CS this way is #UD; loading SS blocks interrupts for one instruction.
@@ -164,11 +164,11 @@ def(0x8e, (cpu) => {
 });
 
 // PUSH/POP Sreg: 06/07 ES, 0E CS, 16/17 SS, 1E/1F DS, 0F A0/A1 FS, 0F A8/A9 GS.
-function pushSeg(seg: number) {
+function pushSeg(seg: Seg) {
   // A 32-bit push of a selector writes 4 bytes; the upper half is zero here (QEMU does the same).
   return (cpu: CPU): void => cpu.pushOp(cpu.segSel[seg]);
 }
-function popSeg(seg: number) {
+function popSeg(seg: Seg) {
   return (cpu: CPU): void => {
     const esp = cpu.r32[Reg.ESP];
     const sel = cpu.popOp();
