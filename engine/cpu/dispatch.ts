@@ -30,12 +30,12 @@ export type { Op };
 /** Execute one instruction at CS:EIP (prefix state must be reset by the caller). */
 export function dispatch(cpu: CPU): void {
   const b = cpu.fetch8();
-  table[b | (cpu.o16 ? O16 : 0)](cpu);
+  table[b | (cpu.o16 ? O16 : 0)]!(cpu);
 }
 
 function twoByte(cpu: CPU): void {
   const b = cpu.fetch8();
-  table[b | TWO_BYTE | (cpu.o16 ? O16 : 0)](cpu);
+  table[b | TWO_BYTE | (cpu.o16 ? O16 : 0)]!(cpu);
 }
 
 /** A prefix byte: note it, then decode the rest of the instruction. */
@@ -70,7 +70,11 @@ prefixOpcodes.def(0xf0, prefix);
 prefixOpcodes.def(0xf2, (cpu) => { cpu.rep = 2; prefix(cpu); });
 prefixOpcodes.def(0xf3, (cpu) => { cpu.rep = 1; prefix(cpu); });
 
-/** Every opcode the lab PC has, one handler each; the rest raise #UD. */
+/**
+ * Every opcode the lab PC has, one handler each; the rest raise #UD. Every
+ * slot is filled (a byte, TWO_BYTE and O16 make an index below TABLE_SIZE),
+ * so the readers assert the handler they index with `!`.
+ */
 export const table: Op[] = buildOpcodeTable([
   prefixOpcodes,
   arithOpcodes, multiplyOpcodes, bcdOpcodes, shiftOpcodes, bitsOpcodes,

@@ -40,9 +40,9 @@ export class CpuMemory extends CpuState {
 
   // ---- linear memory ----------------------------------------------------
   //
-  // The fast paths index without checks, hence their `!`s: `lin >>> 12` is
-  // below 2^20, the TLB's length, and an entry that passes a read or write
-  // mask has TLB_NOT_RAM clear, so the physical address it gives is in RAM.
+  // The fast paths index RAM without checks, hence their `!`s: an entry that
+  // passes a read or write mask has TLB_NOT_RAM clear, so the physical
+  // address it gives is in RAM.
 
   /**
    * Physical address for `lin`: from the TLB when its entry grants the

@@ -288,7 +288,8 @@ function highHalf(count: number): number {
 }
 
 export class Pit implements PortDevice {
-  private readonly counters = [new Counter(), new Counter(), new Counter()];
+  /** Channels 0-2, at ports 0x40-0x42; a port or select field that names one is below 3 (the assertions below). */
+  private readonly counters: readonly [Counter, Counter, Counter] = [new Counter(), new Counter(), new Counter()];
   /** PIT clock of channel 0's next rising OUT edge not yet passed to IRQ 0. */
   private nextEdge = Infinity;
 
@@ -321,7 +322,7 @@ export class Pit implements PortDevice {
 
   read8(port: number): number {
     if (port === CONTROL_PORT) return 0xff; // the control word register cannot be read
-    return this.counters[port - PIT_BASE].readByte(this.clock());
+    return this.counters[port - PIT_BASE]!.readByte(this.clock());
   }
 
   write8(port: number, value: number): void {
@@ -329,7 +330,7 @@ export class Pit implements PortDevice {
     this.advanceTo(this.now());
     const now = this.clock();
     if (port === CONTROL_PORT) this.writeControl(value, now);
-    else this.counters[port - PIT_BASE].writeByte(value, now);
+    else this.counters[port - PIT_BASE]!.writeByte(value, now);
     this.nextEdge = this.counters[0].nextRise(now);
   }
 
@@ -348,7 +349,7 @@ export class Pit implements PortDevice {
       this.readBack(value, now);
       return;
     }
-    const counter = this.counters[select];
+    const counter = this.counters[select]!;
     const access = ((value >> 4) & 3) as Access;
     if (access === Access.Latch) counter.latchCount(now);
     else counter.program((value >> 1) & 7, access, (value & 1) !== 0, now);
@@ -358,8 +359,8 @@ export class Pit implements PortDevice {
   private readBack(value: number, now: number): void {
     for (let i = 0; i < 3; i++) {
       if (!(value & (2 << i))) continue;
-      if (!(value & 0x10)) this.counters[i].latchStatus(now);
-      if (!(value & 0x20)) this.counters[i].latchCount(now);
+      if (!(value & 0x10)) this.counters[i]!.latchStatus(now);
+      if (!(value & 0x20)) this.counters[i]!.latchCount(now);
     }
   }
 }
