@@ -30,7 +30,7 @@ describe('instruction counters', () => {
         expect(sum(c.perCpl)).toBe(c.instructions);
         expect(c.perCpl[0]).toBeGreaterThan(0);
         expect(c.perCpl[3]).toBeGreaterThan(0);
-        expect(c.perCpl[1] + c.perCpl[2]).toBe(0);
+        expect(c.perCpl[1]! + c.perCpl[2]!).toBe(0);
         expect(sum(c.perCr3.values())).toBe(c.instructions);
         // Before paging (CR3 = 0) and under the kernel's page directory.
         expect(c.perCr3.get(0)).toBeGreaterThan(0);

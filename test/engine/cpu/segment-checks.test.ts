@@ -62,7 +62,7 @@ describe('loading a data segment register', () => {
 
   it('the accessed bit is written back to the descriptor', () => {
     const cpu = run(loadDsThenRead(0x08), withGdt);
-    expect(cpu.ram[GDT + 8 + 5] & 1).toBe(1);
+    expect(cpu.ram[GDT + 8 + 5]! & 1).toBe(1);
   });
 });
 
