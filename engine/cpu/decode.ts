@@ -3,23 +3,44 @@
 // Vol. 2, 2.1.5). Which handler runs for an opcode is dispatch.ts's job.
 
 import { Access } from '../memory/paging.ts';
+import { CpuException, Vector } from './exceptions.ts';
 import { CpuMemory } from './linear-memory.ts';
 import { OPEN_BUS, Reg, Reg16, Seg } from './state.ts';
+
+/** SDM Vol. 2, 2.3.11: an instruction is at most 15 bytes long, prefixes included; a longer one raises #GP(0). */
+export const MAX_INSTRUCTION_LENGTH = 15;
+
+/**
+ * Without prefixes an IA-32 instruction is at most 11 bytes (opcode, ModRM,
+ * SIB, a 32-bit displacement and a 32-bit immediate), so only one with this
+ * many prefixes or more can pass the limit. Only such an instruction has its
+ * fetches measured, on the slow path; every other one costs nothing more.
+ */
+export const PREFIXES_TO_MEASURE = MAX_INSTRUCTION_LENGTH - 11 + 1;
 
 export class CpuDecoder extends CpuMemory {
   // ---- instruction fetch ------------------------------------------------
 
-  /** Refill the fetch page for linear address `lin` (a new code page, or after a flush). */
+  /**
+   * Refill the fetch page for linear address `lin` (a new code page, or after
+   * a flush). A CS with a limit, or an instruction with PREFIXES_TO_MEASURE
+   * prefixes, keeps the fast path off, so that each fetch comes here to be
+   * checked. The page is translated first: when the 16th byte of an
+   * instruction lies on a page that is not present, the page fault wins over
+   * the #GP (as QEMU has it, advance_pc in target/i386/tcg/translate.c).
+   */
   refillFetchPage(lin: number): void {
     const phys = this.translate(lin, Access.Fetch);
     this.fetchXor = (phys ^ lin) & ~0xfff;
-    if (this.segNeedsCheck[Seg.CS] !== 0) {
-      // A CS with a limit: check this byte, and keep the fast path off so every fetch checks (SDM 5.3).
-      this.checkSegmentAccess(Seg.CS, this.eip, 1);
-      this.fetchPage = -1;
+    if (this.segNeedsCheck[Seg.CS] === 0 && this.prefixCount < PREFIXES_TO_MEASURE) {
+      this.fetchPage = lin & ~0xfff;
       return;
     }
-    this.fetchPage = lin & ~0xfff;
+    this.fetchPage = -1;
+    if (this.segNeedsCheck[Seg.CS] !== 0) this.checkSegmentAccess(Seg.CS, this.eip, 1); // SDM 5.3
+    if (((this.eip - this.ip0) | 0) >= MAX_INSTRUCTION_LENGTH) {
+      throw new CpuException(Vector.GP, 0, `instruction longer than ${MAX_INSTRUCTION_LENGTH} bytes (${this.prefixCount} prefixes)`);
+    }
   }
 
   fetch8(): number {

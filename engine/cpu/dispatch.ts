@@ -7,7 +7,7 @@
 
 import type { CPU } from './cpu.ts';
 import { Seg } from './cpu.ts';
-import { CpuException, Vector } from './exceptions.ts';
+import { PREFIXES_TO_MEASURE } from './decode.ts';
 import { hexDigits } from '../hex.ts';
 import { buildOpcodeTable, O16, OpcodeFamily, TWO_BYTE, type Op } from './opcode-family.ts';
 import { arithOpcodes } from './ops/arith.ts';
@@ -40,11 +40,8 @@ function twoByte(cpu: CPU): void {
 
 /** A prefix byte: note it, then decode the rest of the instruction. */
 function prefix(cpu: CPU): void {
-  // SDM Vol. 2, 2.3.11: an instruction longer than 15 bytes raises #GP(0). Only a run of
-  // prefixes is measured here: the 15th prefix byte makes the instruction longer than 15 bytes
-  // whatever follows it. An instruction that passes 15 bytes with fewer prefixes and long
-  // operands is not caught; it runs.
-  if (++cpu.prefixCount >= 15) throw new CpuException(Vector.GP, 0, 'instruction longer than 15 bytes');
+  // From here on the instruction could pass 15 bytes: send its fetches to the slow path, which measures them.
+  if (++cpu.prefixCount === PREFIXES_TO_MEASURE) cpu.fetchPage = -1;
   dispatch(cpu);
 }
 

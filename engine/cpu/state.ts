@@ -125,7 +125,7 @@ export class CpuState {
   segOvr = -1;
   /** 0 none, 1 REP/REPE (F3), 2 REPNE (F2). */
   rep = 0;
-  /** Number of prefix bytes of the current instruction; the 15th raises #GP(0) (dispatch.ts). */
+  /** Number of prefix bytes of the current instruction; many of them get its length checked (decode.ts). */
   prefixCount = 0;
   /** Segment that the last effective address used (for limit checks and diagnostics). */
   eaSeg: Seg = Seg.ES;
