@@ -10,7 +10,7 @@ import { CpuException, MachineStop, Vector } from '../exceptions.ts';
 import { hex16, hex32 } from '../../hex.ts';
 import {
   ACC_CODE, ACC_CONFORMING, ACC_PRESENT, ACC_S, ACC_WRITABLE_OR_READABLE, DESCRIPTOR_BIG,
-  checkReturnStack, descriptorDpl, loadSegmentCache, nullInaccessibleSegments, readDescriptor, type Descriptor,
+  checkReturnCode, checkReturnStack, descriptorDpl, loadSegmentCache, nullInaccessibleSegments, readDescriptor, type Descriptor,
 } from '../../memory/segmentation.ts';
 import { OpcodeFamily } from '../opcode-family.ts';
 
@@ -116,14 +116,8 @@ export function farReturn(cpu: CPU, release: number): void {
   try {
     const offset = cpu.popOp();
     const selector = cpu.popOp() & 0xffff;
+    const d = checkReturnCode(cpu, selector, 'far RET');
     const rpl = selector & 3;
-    if ((selector & 0xfffc) === 0) gp(0, 'far RET to a null selector');
-    const d = readDescriptor(cpu, selector) ?? gp(selector, `selector ${hex16(selector)} is outside the descriptor table`);
-    if (rpl < cpu.cpl) gp(selector, `far RET to RPL ${rpl}, more privileged than CPL ${cpu.cpl}`);
-    if ((d.access & (ACC_S | ACC_CODE)) !== (ACC_S | ACC_CODE)) gp(selector, 'far RET to a segment that is not code');
-    const dpl = descriptorDpl(d.access);
-    if ((d.access & ACC_CONFORMING) ? dpl > rpl : dpl !== rpl) gp(selector, `far RET to code DPL ${dpl} with RPL ${rpl}`);
-    if ((d.access & ACC_PRESENT) === 0) throw new CpuException(Vector.NP, selector & 0xfffc, 'code segment not present');
     cpu.setSP(cpu.stack32 ? (cpu.r32[Reg.ESP] + release) | 0 : (cpu.r16[Reg16.SP] + release) & 0xffff);
     if (rpl === cpu.cpl) {
       loadCodeSegment(cpu, selector, d, rpl, offset);
