@@ -495,7 +495,7 @@ export class Machine {
     this.assertLive();
     const cpu = this.core;
     const perCpl = Array.from(cpu.retiredPerCpl);
-    perCpl[cpu.cpl] += cpu.retired - cpu.cplSince;
+    perCpl[cpu.cpl]! += cpu.retired - cpu.cplSince;
     const perCr3 = new Map(cpu.retiredPerCr3);
     perCr3.set(cpu.cr3 >>> 0, (perCr3.get(cpu.cr3 >>> 0) ?? 0) + cpu.retired - cpu.cr3Since);
     return { instructions: cpu.retired, perCpl, perCr3 };
@@ -508,11 +508,11 @@ export class Machine {
     if (!ring) return [];
     const out: TracedInstruction[] = [];
     for (let k = Math.max(0, ring.next - ring.mask - 1); k < ring.next; k++) {
-      const slot = k & ring.mask;
-      const eip = ring.eip[slot];
+      const slot = k & ring.mask; // the ring's arrays have mask + 1 entries
+      const eip = ring.eip[slot]!;
       const bytes = this.peekLinear((this.core.csBase + eip) | 0, 15) ?? new Uint8Array(0);
       const insn = bytes.length ? disassemble(bytes, eip) : { length: 0, text: '(not mapped)' };
-      out.push({ icount: ring.icount[slot], cpl: ring.cpl[slot], eip: eip >>> 0, bytes: bytes.slice(0, insn.length), text: insn.text });
+      out.push({ icount: ring.icount[slot]!, cpl: ring.cpl[slot]!, eip: eip >>> 0, bytes: bytes.slice(0, insn.length), text: insn.text });
     }
     return out;
   }

@@ -372,10 +372,10 @@ function writeBootInfo(ram: Uint8Array, layout: Layout, modules: ModuleImage[]):
 
   modules.forEach((module, i) => {
     const at = layout.modsAddr + i * MOD_ENTRY_SIZE;
-    const start = layout.moduleStarts[i];
+    const start = layout.moduleStarts[i]!; // the layout has a start and a command line for every module
     d.setUint32(at + 0, start, true);
     d.setUint32(at + 4, start + module.bytes.length, true); // mod_end is one past the last byte
-    d.setUint32(at + 8, layout.moduleCmdlineAddrs[i], true);
+    d.setUint32(at + 8, layout.moduleCmdlineAddrs[i]!, true);
     d.setUint32(at + 12, 0, true);
   });
 

@@ -5,9 +5,9 @@
 // to them.
 
 import { CpuDecoder } from './decode.ts';
-import { Reg, Seg } from './state.ts';
+import { Reg, Reg16, Seg } from './state.ts';
 
-export { OPEN_BUS, Reg, Seg } from './state.ts';
+export { OPEN_BUS, Reg, Reg16, Seg } from './state.ts';
 
 export class CPU extends CpuDecoder {
   // ---- stack ------------------------------------------------------------
@@ -19,9 +19,9 @@ export class CPU extends CpuDecoder {
       this.write32((this.segBase[Seg.SS] + sp) | 0, v);
       this.r32[Reg.ESP] = sp;
     } else {
-      const sp = (this.r16[Reg.ESP << 1] - 4) & 0xffff;
+      const sp = (this.r16[Reg16.SP] - 4) & 0xffff;
       this.write32((this.segBase[Seg.SS] + sp) | 0, v);
-      this.r16[Reg.ESP << 1] = sp;
+      this.r16[Reg16.SP] = sp;
     }
   }
 
@@ -32,9 +32,9 @@ export class CPU extends CpuDecoder {
       this.write16((this.segBase[Seg.SS] + sp) | 0, v);
       this.r32[Reg.ESP] = sp;
     } else {
-      const sp = (this.r16[Reg.ESP << 1] - 2) & 0xffff;
+      const sp = (this.r16[Reg16.SP] - 2) & 0xffff;
       this.write16((this.segBase[Seg.SS] + sp) | 0, v);
-      this.r16[Reg.ESP << 1] = sp;
+      this.r16[Reg16.SP] = sp;
     }
   }
 
@@ -46,9 +46,9 @@ export class CPU extends CpuDecoder {
       this.r32[Reg.ESP] = (sp + 4) | 0;
       return v;
     }
-    const sp = this.r16[Reg.ESP << 1];
+    const sp = this.r16[Reg16.SP];
     const v = this.read32((this.segBase[Seg.SS] + sp) | 0);
-    this.r16[Reg.ESP << 1] = (sp + 4) & 0xffff;
+    this.r16[Reg16.SP] = (sp + 4) & 0xffff;
     return v;
   }
 
@@ -60,9 +60,9 @@ export class CPU extends CpuDecoder {
       this.r32[Reg.ESP] = (sp + 2) | 0;
       return v;
     }
-    const sp = this.r16[Reg.ESP << 1];
+    const sp = this.r16[Reg16.SP];
     const v = this.read16((this.segBase[Seg.SS] + sp) | 0);
-    this.r16[Reg.ESP << 1] = (sp + 2) & 0xffff;
+    this.r16[Reg16.SP] = (sp + 2) & 0xffff;
     return v;
   }
 
@@ -78,12 +78,12 @@ export class CPU extends CpuDecoder {
 
   /** Stack pointer as the current stack size sees it. */
   getSP(): number {
-    return this.stack32 ? this.r32[Reg.ESP] : this.r16[Reg.ESP << 1];
+    return this.stack32 ? this.r32[Reg.ESP] : this.r16[Reg16.SP];
   }
 
   setSP(v: number): void {
     if (this.stack32) this.r32[Reg.ESP] = v;
-    else this.r16[Reg.ESP << 1] = v;
+    else this.r16[Reg16.SP] = v;
   }
 
   // ---- control transfer ---------------------------------------------------

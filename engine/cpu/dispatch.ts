@@ -7,7 +7,7 @@
 
 import type { CPU } from './cpu.ts';
 import { Seg } from './cpu.ts';
-import { CpuException, Vector } from './exceptions.ts';
+import { PREFIXES_TO_MEASURE } from './decode.ts';
 import { hexDigits } from '../hex.ts';
 import { buildOpcodeTable, O16, OpcodeFamily, TWO_BYTE, type Op } from './opcode-family.ts';
 import { arithOpcodes } from './ops/arith.ts';
@@ -30,21 +30,18 @@ export type { Op };
 /** Execute one instruction at CS:EIP (prefix state must be reset by the caller). */
 export function dispatch(cpu: CPU): void {
   const b = cpu.fetch8();
-  table[b | (cpu.o16 ? O16 : 0)](cpu);
+  table[b | (cpu.o16 ? O16 : 0)]!(cpu);
 }
 
 function twoByte(cpu: CPU): void {
   const b = cpu.fetch8();
-  table[b | TWO_BYTE | (cpu.o16 ? O16 : 0)](cpu);
+  table[b | TWO_BYTE | (cpu.o16 ? O16 : 0)]!(cpu);
 }
 
 /** A prefix byte: note it, then decode the rest of the instruction. */
 function prefix(cpu: CPU): void {
-  // SDM Vol. 2, 2.3.11: an instruction longer than 15 bytes raises #GP(0). Only a run of
-  // prefixes is measured here: the 15th prefix byte makes the instruction longer than 15 bytes
-  // whatever follows it. An instruction that passes 15 bytes with fewer prefixes and long
-  // operands is not caught; it runs.
-  if (++cpu.prefixCount >= 15) throw new CpuException(Vector.GP, 0, 'instruction longer than 15 bytes');
+  // From here on the instruction could pass 15 bytes: send its fetches to the slow path, which measures them.
+  if (++cpu.prefixCount === PREFIXES_TO_MEASURE) cpu.fetchPage = -1;
   dispatch(cpu);
 }
 
@@ -70,7 +67,11 @@ prefixOpcodes.def(0xf0, prefix);
 prefixOpcodes.def(0xf2, (cpu) => { cpu.rep = 2; prefix(cpu); });
 prefixOpcodes.def(0xf3, (cpu) => { cpu.rep = 1; prefix(cpu); });
 
-/** Every opcode the lab PC has, one handler each; the rest raise #UD. */
+/**
+ * Every opcode the lab PC has, one handler each; the rest raise #UD. Every
+ * slot is filled (a byte, TWO_BYTE and O16 make an index below TABLE_SIZE),
+ * so the readers assert the handler they index with `!`.
+ */
 export const table: Op[] = buildOpcodeTable([
   prefixOpcodes,
   arithOpcodes, multiplyOpcodes, bcdOpcodes, shiftOpcodes, bitsOpcodes,

@@ -41,7 +41,7 @@ export function runInstructions(cpu: CPU, limit: number): void {
 /** Decode and execute the instruction at CS:EIP. */
 function interpretOne(cpu: CPU): void {
   cpu.ip0 = cpu.eip;
-  table[cpu.fetch8()](cpu);
+  table[cpu.fetch8()]!(cpu);
   if (cpu.prefixCount !== 0) cpu.clearPrefixes();
   cpu.retired++;
 }
@@ -61,7 +61,7 @@ function runWithBlocks(cpu: CPU, blocks: BlockCache): void {
     const lin = (cpu.csBase + eip) | 0;
     if ((lin & ~0xfff) !== cpu.fetchPage) cpu.refillFetchPage(lin);
     const phys = cpu.fetchXor ^ lin;
-    let block: Block | null = cache[phys & CACHE_MASK];
+    let block: Block | null = cache[phys & CACHE_MASK]!;
     if (block.phys !== phys || block.eip !== eip || block.csBase !== cpu.csBase) block = blocks.miss(phys, eip);
     // Compiled code does not check a CS limit, so a limited CS is always interpreted.
     if (block === null || block.length === 0 || cpu.retired + block.length > limit || cpu.segNeedsCheck[1] !== 0) {
@@ -98,7 +98,7 @@ function lookupOnPage(cpu: CPU, blocks: BlockCache, eip: number): Block | null {
   const lin = (cpu.csBase + eip) | 0;
   if ((lin & ~0xfff) !== cpu.fetchPage) return null;
   const phys = cpu.fetchXor ^ lin;
-  const b = blocks.cache[phys & CACHE_MASK];
+  const b = blocks.cache[phys & CACHE_MASK]!;
   return b.phys === phys && b.eip === eip && b.length !== 0 ? b : null;
 }
 

@@ -46,6 +46,10 @@ export const enum Lazy {
   Shift,
 }
 
+// PARITY is indexed by a byte (`r & 0xff`), SIGN and MASK by an operand size
+// (1, 2 or 4 bytes, all any instruction has): every read is in range, and the
+// readers assert it with `!`.
+
 /** Parity of a byte: PF is set when the low 8 bits of a result hold an even number of ones. */
 export const PARITY = new Uint8Array(256);
 for (let i = 0; i < 256; i++) {

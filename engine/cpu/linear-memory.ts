@@ -11,7 +11,7 @@ export class CpuMemory extends CpuState {
   // ---- segments -----------------------------------------------------------
 
   /** Linear address of `off` in segment `seg` (string instructions, stack, moffs). */
-  linear(seg: number, off: number, size = 1): number {
+  linear(seg: Seg, off: number, size = 1): number {
     if (this.segNeedsCheck[seg] !== 0) this.checkSegmentAccess(seg, off, size);
     return (this.segBase[seg] + off) | 0;
   }
@@ -21,7 +21,7 @@ export class CpuMemory extends CpuState {
    * outside the segment limit raises #GP(0), or #SS(0) through SS. (QEMU skips
    * these checks for flat segments; hardware does not.)
    */
-  checkSegmentAccess(seg: number, off: number, size: number): void {
+  checkSegmentAccess(seg: Seg, off: number, size: number): void {
     const vector = seg === Seg.SS ? Vector.SS : Vector.GP;
     const name = ['ES', 'CS', 'SS', 'DS', 'FS', 'GS'][seg];
     if (this.segAccess[seg] === 0) {
@@ -39,6 +39,10 @@ export class CpuMemory extends CpuState {
   }
 
   // ---- linear memory ----------------------------------------------------
+  //
+  // The fast paths index RAM without checks, hence their `!`s: an entry that
+  // passes a read or write mask has TLB_NOT_RAM clear, so the physical
+  // address it gives is in RAM.
 
   /**
    * Physical address for `lin`: from the TLB when its entry grants the
@@ -48,7 +52,7 @@ export class CpuMemory extends CpuState {
    * interrupt frame) are checked as supervisor accesses whatever the CPL.
    */
   translate(lin: number, access: Access): number {
-    const e = this.tlbEntries[lin >>> 12];
+    const e = this.tlbEntries[lin >>> 12]!;
     const mask = access === Access.Read || access === Access.Fetch ? this.readMask
       : access === Access.Write ? this.writeMask
         : access === Access.SystemRead ? READ_SUPERVISOR : WRITE_SUPERVISOR;
@@ -57,27 +61,27 @@ export class CpuMemory extends CpuState {
   }
 
   read8(lin: number): number {
-    const e = this.tlbEntries[lin >>> 12];
-    if ((e & this.readMask) === TLB_VALID) return this.ram[((e & ~0xfff) ^ lin) >>> 0];
+    const e = this.tlbEntries[lin >>> 12]!;
+    if ((e & this.readMask) === TLB_VALID) return this.ram[((e & ~0xfff) ^ lin) >>> 0]!;
     return this.readPhys8(this.translate(lin, Access.Read));
   }
 
   read16(lin: number): number {
-    const e = this.tlbEntries[lin >>> 12];
+    const e = this.tlbEntries[lin >>> 12]!;
     if ((e & this.readMask) === TLB_VALID && (lin & 0xfff) !== 0xfff) {
       const p = ((e & ~0xfff) ^ lin) >>> 0;
-      return (p & 1) === 0 ? this.ram16[p >>> 1] : this.ram[p] | (this.ram[p + 1] << 8);
+      return (p & 1) === 0 ? this.ram16[p >>> 1]! : this.ram[p]! | (this.ram[p + 1]! << 8);
     }
     return this.read8(lin) | (this.read8((lin + 1) | 0) << 8);
   }
 
   read32(lin: number): number {
-    const e = this.tlbEntries[lin >>> 12];
+    const e = this.tlbEntries[lin >>> 12]!;
     if ((e & this.readMask) === TLB_VALID && (lin & 0xfff) <= 0xffc) {
       const p = ((e & ~0xfff) ^ lin) >>> 0;
-      if ((p & 3) === 0) return this.ram32[p >>> 2];
+      if ((p & 3) === 0) return this.ram32[p >>> 2]!;
       const ram = this.ram;
-      return ram[p] | (ram[p + 1] << 8) | (ram[p + 2] << 16) | (ram[p + 3] << 24);
+      return ram[p]! | (ram[p + 1]! << 8) | (ram[p + 2]! << 16) | (ram[p + 3]! << 24);
     }
     return this.readSlow32(lin);
   }
@@ -92,7 +96,7 @@ export class CpuMemory extends CpuState {
   }
 
   write8(lin: number, v: number): void {
-    const e = this.tlbEntries[lin >>> 12];
+    const e = this.tlbEntries[lin >>> 12]!;
     if ((e & this.writeMask) === TLB_VALID) {
       this.ram[((e & ~0xfff) ^ lin) >>> 0] = v;
       return;
@@ -101,7 +105,7 @@ export class CpuMemory extends CpuState {
   }
 
   write16(lin: number, v: number): void {
-    const e = this.tlbEntries[lin >>> 12];
+    const e = this.tlbEntries[lin >>> 12]!;
     if ((e & this.writeMask) === TLB_VALID && (lin & 0xfff) !== 0xfff) {
       const p = ((e & ~0xfff) ^ lin) >>> 0;
       if ((p & 1) === 0) this.ram16[p >>> 1] = v;
@@ -117,7 +121,7 @@ export class CpuMemory extends CpuState {
   }
 
   write32(lin: number, v: number): void {
-    const e = this.tlbEntries[lin >>> 12];
+    const e = this.tlbEntries[lin >>> 12]!;
     if ((e & this.writeMask) === TLB_VALID && (lin & 0xfff) <= 0xffc) {
       const p = ((e & ~0xfff) ^ lin) >>> 0;
       if ((p & 3) === 0) this.ram32[p >>> 2] = v;
@@ -152,9 +156,9 @@ export class CpuMemory extends CpuState {
    * up front, so a fault leaves flags and registers as they were.
    */
   prepareWrite(lin: number, size: number): void {
-    if ((this.tlbEntries[lin >>> 12] & this.writeMask) !== TLB_VALID) this.translate(lin, Access.Write);
+    if ((this.tlbEntries[lin >>> 12]! & this.writeMask) !== TLB_VALID) this.translate(lin, Access.Write);
     const last = (lin + size - 1) | 0;
-    if (((last ^ lin) >>> 12) !== 0 && (this.tlbEntries[last >>> 12] & this.writeMask) !== TLB_VALID) {
+    if (((last ^ lin) >>> 12) !== 0 && (this.tlbEntries[last >>> 12]! & this.writeMask) !== TLB_VALID) {
       this.translate(last & ~0xfff, Access.Write);
     }
   }
@@ -162,7 +166,7 @@ export class CpuMemory extends CpuState {
   /** Physical byte read (signed or unsigned `phys`): addresses with no RAM behind them read as OPEN_BUS. */
   readPhys8(phys: number): number {
     const p = phys >>> 0;
-    return p < this.ramSize ? this.ram[p] : OPEN_BUS;
+    return p < this.ramSize ? this.ram[p]! : OPEN_BUS;
   }
 
   /** Physical byte write; writes to addresses with no RAM behind them go nowhere. */

@@ -24,8 +24,24 @@ export const enum Seg { ES = 0, CS = 1, SS = 2, DS = 3, FS = 4, GS = 5 }
 /** Register numbers as ModRM encodes them. */
 export const enum Reg { EAX = 0, ECX = 1, EDX = 2, EBX = 3, ESP = 4, EBP = 5, ESI = 6, EDI = 7 }
 
+/** Index of each 16-bit register in `r16`: the low word of its dword, register number * 2. */
+export const enum Reg16 { AX = 0, CX = 2, DX = 4, BX = 6, SP = 8, BP = 10, SI = 12, DI = 14 }
+
 /** Byte offset of AL, CL, DL, BL, AH, CH, DH, BH inside the little-endian register file. */
-const REG8_OFFSET = [0, 4, 8, 12, 1, 5, 9, 13];
+const REG8_OFFSET = [0, 4, 8, 12, 1, 5, 9, 13] as const;
+
+type IndexesBelow<N extends number, Counted extends number[] = []> =
+  Counted['length'] extends N ? Counted[number] : IndexesBelow<N, [...Counted, Counted['length']]>;
+
+/**
+ * A typed array of N elements as the type checker sees it: a constant index
+ * below N (`Reg.ESP`, `Seg.SS`, `Reg16.CX`) or a value typed `Seg` reads a
+ * number, at no cost at run time. A computed index still reads `number |
+ * undefined`, and the site asserts it with `!`: a register number is three
+ * bits of a ModRM, SIB or opcode byte (`m & 7`), so it is below 8, and a
+ * segment register number is checked against 5 where it is decoded.
+ */
+export type FixedArray<A, N extends number> = A & { [K in IndexesBelow<N>]: number };
 
 const INT_MIN = 0x80000000 | 0;
 
@@ -49,24 +65,24 @@ export class CpuState {
   // General registers: one buffer seen as dwords, words and bytes, so that
   // AX, AL and AH alias EAX exactly as on hardware.
   readonly regs = new ArrayBuffer(32);
-  readonly r32 = new Int32Array(this.regs);
-  readonly r16 = new Uint16Array(this.regs);
-  readonly r8 = new Uint8Array(this.regs);
+  readonly r32 = new Int32Array(this.regs) as FixedArray<Int32Array, 8>;
+  readonly r16 = new Uint16Array(this.regs) as FixedArray<Uint16Array, 16>;
+  readonly r8 = new Uint8Array(this.regs) as FixedArray<Uint8Array, 32>;
 
   eip = 0;
 
   // Segment registers and their descriptor caches.
-  readonly segSel = new Uint16Array(6);
-  readonly segBase = new Int32Array(6);
-  readonly segLimit = new Int32Array(6);
+  readonly segSel = new Uint16Array(6) as FixedArray<Uint16Array, 6>;
+  readonly segBase = new Int32Array(6) as FixedArray<Int32Array, 6>;
+  readonly segLimit = new Int32Array(6) as FixedArray<Int32Array, 6>;
   /** Access-rights byte and flags nibble of the cached descriptor (bits 8..15 and 20..23 of its high dword). */
-  readonly segAccess = new Int32Array(6);
+  readonly segAccess = new Int32Array(6) as FixedArray<Int32Array, 6>;
   /**
    * Per segment register: 0 when the segment is flat (base 0, 4 GiB limit,
    * expand-up, usable), so memory accesses through it need no checks; else the
    * access goes through checkSegmentAccess (null selector, limit).
    */
-  readonly segNeedsCheck = new Uint8Array(6);
+  readonly segNeedsCheck = new Uint8Array(6) as FixedArray<Uint8Array, 6>;
   /** CS base, copied out of segBase because every instruction fetch adds it. */
   csBase = 0;
 
@@ -109,10 +125,10 @@ export class CpuState {
   segOvr = -1;
   /** 0 none, 1 REP/REPE (F3), 2 REPNE (F2). */
   rep = 0;
-  /** Number of prefix bytes of the current instruction; the 15th raises #GP(0) (dispatch.ts). */
+  /** Number of prefix bytes of the current instruction; many of them get its length checked (decode.ts). */
   prefixCount = 0;
   /** Segment that the last effective address used (for limit checks and diagnostics). */
-  eaSeg = 0;
+  eaSeg: Seg = Seg.ES;
 
   // Memory. Physical addresses come out of the TLB's XOR as int32, negative
   // from 2 GiB up (RAM reaches 3 GiB, and a guest may name any address):
@@ -210,16 +226,16 @@ export class CpuState {
   // ---- registers --------------------------------------------------------
 
   getReg8(n: number): number {
-    return this.r8[REG8_OFFSET[n]];
+    return this.r8[REG8_OFFSET[n]!]!;
   }
 
   setReg8(n: number, v: number): void {
-    this.r8[REG8_OFFSET[n]] = v;
+    this.r8[REG8_OFFSET[n]!] = v;
   }
 
   /** A general register of `size` bytes (1: AL..BH numbering, 2: AX.., 4: EAX..). */
   readReg(reg: number, size: number): number {
-    return size === 1 ? this.getReg8(reg) : size === 2 ? this.r16[reg << 1] : this.r32[reg];
+    return size === 1 ? this.getReg8(reg) : size === 2 ? this.r16[reg << 1]! : this.r32[reg]!;
   }
 
   writeReg(reg: number, size: number, v: number): void {
@@ -260,11 +276,11 @@ export class CpuState {
   }
 
   getSF(): boolean {
-    return this.lzOp === Lazy.None ? (this.flags & SF) !== 0 : (this.lzR & SIGN[this.lzSize]) !== 0;
+    return this.lzOp === Lazy.None ? (this.flags & SF) !== 0 : (this.lzR & SIGN[this.lzSize]!) !== 0;
   }
 
   getPF(): boolean {
-    return this.lzOp === Lazy.None ? (this.flags & PF) !== 0 : PARITY[this.lzR & 0xff] !== 0;
+    return this.lzOp === Lazy.None ? (this.flags & PF) !== 0 : PARITY[this.lzR & 0xff]! !== 0;
   }
 
   getAF(): boolean {
@@ -276,7 +292,7 @@ export class CpuState {
   }
 
   getOF(): boolean {
-    const sign = SIGN[this.lzSize];
+    const sign = SIGN[this.lzSize]!;
     switch (this.lzOp) {
       case Lazy.Add: case Lazy.Adc: case Lazy.Inc:
         return ((this.lzA ^ this.lzR) & (this.lzB ^ this.lzR) & sign) !== 0;
@@ -336,8 +352,8 @@ export class CpuState {
 
   /** SF, ZF and PF of a result of `size` bytes, as flag bits. */
   szp(r: number, size: number): number {
-    r &= MASK[size];
-    return (r === 0 ? ZF : 0) | ((r & SIGN[size]) !== 0 ? SF : 0) | PARITY[r & 0xff];
+    r &= MASK[size]!;
+    return (r === 0 ? ZF : 0) | ((r & SIGN[size]!) !== 0 ? SF : 0) | PARITY[r & 0xff]!;
   }
 
   /** Evaluate condition code `cc` (the low nibble of Jcc/SETcc/CMOVcc). */
@@ -425,7 +441,7 @@ export class CpuState {
   /** Change the current privilege level, and with it what the TLB fast path allows. */
   setCpl(cpl: number): void {
     const now = this.accountingNow();
-    this.retiredPerCpl[this.cpl] += now - this.cplSince;
+    this.retiredPerCpl[this.cpl]! += now - this.cplSince; // a CPL is two bits: 0 to 3
     this.cplSince = now;
     this.cpl = cpl;
     this.updateAccessMasks();

@@ -21,7 +21,8 @@ export const TICKS_PER_PIT_CLOCK = 84;
 export const PIT_BASE = 0x40;
 const CONTROL_PORT = 0x43;
 
-const enum Access {
+/** The RW field of a control word: which bytes of the count a port access reads or writes (or latch it). */
+const enum PitAccessMode {
   Latch = 0,
   Low = 1,
   High = 2,
@@ -63,7 +64,7 @@ class Counter {
   mode = 0;
   /** The mode bits as written, for the status byte. */
   private modeBits = 0;
-  private access = Access.LowHigh;
+  private access = PitAccessMode.LowHigh;
   private bcd = false;
   private writeHighNext = false;
   private lowByteWritten = 0;
@@ -86,7 +87,7 @@ class Counter {
   private nullCountUntil = 0;
 
   /** Control word for this counter: resets its control logic and stops counting. */
-  program(modeBits: number, access: Access, bcd: boolean, now: number): void {
+  program(modeBits: number, access: PitAccessMode, bcd: boolean, now: number): void {
     this.held = this.value(now);
     this.modeBits = modeBits;
     this.mode = modeBits & 2 ? modeBits & 3 : modeBits;
@@ -105,8 +106,8 @@ class Counter {
 
   writeByte(value: number, now: number): void {
     switch (this.access) {
-      case Access.Low: this.load(value, now); return;
-      case Access.High: this.load(value << 8, now); return;
+      case PitAccessMode.Low: this.load(value, now); return;
+      case PitAccessMode.High: this.load(value << 8, now); return;
       default:
         if (!this.writeHighNext) {
           this.lowByteWritten = value;
@@ -264,17 +265,17 @@ class Counter {
     }
     if (this.latched !== null) {
       const count = this.latched;
-      if (this.access === Access.LowHigh && !this.latchedHighNext) {
+      if (this.access === PitAccessMode.LowHigh && !this.latchedHighNext) {
         this.latchedHighNext = true;
         return count & 0xff;
       }
       this.latched = null;
-      return this.access === Access.Low ? count & 0xff : count >>> 8;
+      return this.access === PitAccessMode.Low ? count & 0xff : count >>> 8;
     }
     const count = this.value(now);
     switch (this.access) {
-      case Access.Low: return count & 0xff;
-      case Access.High: return count >>> 8;
+      case PitAccessMode.Low: return count & 0xff;
+      case PitAccessMode.High: return count >>> 8;
       default:
         this.readHighNext = !this.readHighNext;
         return this.readHighNext ? count & 0xff : count >>> 8;
@@ -288,7 +289,8 @@ function highHalf(count: number): number {
 }
 
 export class Pit implements PortDevice {
-  private readonly counters = [new Counter(), new Counter(), new Counter()];
+  /** Channels 0-2, at ports 0x40-0x42; a port or select field that names one is below 3 (the assertions below). */
+  private readonly counters: readonly [Counter, Counter, Counter] = [new Counter(), new Counter(), new Counter()];
   /** PIT clock of channel 0's next rising OUT edge not yet passed to IRQ 0. */
   private nextEdge = Infinity;
 
@@ -321,7 +323,7 @@ export class Pit implements PortDevice {
 
   read8(port: number): number {
     if (port === CONTROL_PORT) return 0xff; // the control word register cannot be read
-    return this.counters[port - PIT_BASE].readByte(this.clock());
+    return this.counters[port - PIT_BASE]!.readByte(this.clock());
   }
 
   write8(port: number, value: number): void {
@@ -329,7 +331,7 @@ export class Pit implements PortDevice {
     this.advanceTo(this.now());
     const now = this.clock();
     if (port === CONTROL_PORT) this.writeControl(value, now);
-    else this.counters[port - PIT_BASE].writeByte(value, now);
+    else this.counters[port - PIT_BASE]!.writeByte(value, now);
     this.nextEdge = this.counters[0].nextRise(now);
   }
 
@@ -348,9 +350,9 @@ export class Pit implements PortDevice {
       this.readBack(value, now);
       return;
     }
-    const counter = this.counters[select];
-    const access = ((value >> 4) & 3) as Access;
-    if (access === Access.Latch) counter.latchCount(now);
+    const counter = this.counters[select]!;
+    const access = ((value >> 4) & 3) as PitAccessMode;
+    if (access === PitAccessMode.Latch) counter.latchCount(now);
     else counter.program((value >> 1) & 7, access, (value & 1) !== 0, now);
   }
 
@@ -358,8 +360,8 @@ export class Pit implements PortDevice {
   private readBack(value: number, now: number): void {
     for (let i = 0; i < 3; i++) {
       if (!(value & (2 << i))) continue;
-      if (!(value & 0x10)) this.counters[i].latchStatus(now);
-      if (!(value & 0x20)) this.counters[i].latchCount(now);
+      if (!(value & 0x10)) this.counters[i]!.latchStatus(now);
+      if (!(value & 0x20)) this.counters[i]!.latchCount(now);
     }
   }
 }

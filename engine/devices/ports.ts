@@ -8,7 +8,7 @@ export interface PortDevice {
 
 export class PortBus {
   /** Which device answers each port, as an index into `devices` (0: nobody); small to make per machine. */
-  private readonly owner = new Uint8Array(0x10000);
+  private readonly owner = new Uint8Array(0x10000); // indexed by a 16-bit port number, always in range
   private readonly devices: (PortDevice | undefined)[] = [undefined];
   /** Called for every port access when someone watches port I/O (the event stream). */
   onAccess: ((port: number, size: number, value: number, write: boolean) => void) | null = null;
@@ -21,7 +21,7 @@ export class PortBus {
   }
 
   in8(port: number): number {
-    const d = this.devices[this.owner[port & 0xffff]];
+    const d = this.devices[this.owner[port & 0xffff]!];
     const v = d ? d.read8(port & 0xffff) & 0xff : 0xff;
     if (this.onAccess) this.onAccess(port, 1, v, false);
     return v;
@@ -29,7 +29,7 @@ export class PortBus {
 
   out8(port: number, value: number): void {
     if (this.onAccess) this.onAccess(port, 1, value & 0xff, true);
-    const d = this.devices[this.owner[port & 0xffff]];
+    const d = this.devices[this.owner[port & 0xffff]!];
     if (d) d.write8(port & 0xffff, value & 0xff);
   }
 

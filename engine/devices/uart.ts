@@ -157,7 +157,7 @@ export class Uart implements PortDevice {
 
   private readReceiveBuffer(): number {
     if (this.received.length > 0) this.lastReceived = this.received.shift()!;
-    else if (!this.loopback && this.inputPos < this.input.length) this.lastReceived = this.input[this.inputPos++];
+    else if (!this.loopback && this.inputPos < this.input.length) this.lastReceived = this.input[this.inputPos++]!;
     this.updateIrq(true);
     return this.lastReceived;
   }

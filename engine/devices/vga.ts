@@ -13,7 +13,8 @@ export const TEXT_ROWS = 25;
 /**
  * Code page 437 as the VGA character generator draws it, including the
  * glyphs of the control codes (0x01 is a smiling face, not SOH). Byte 0 draws
- * as a blank, so zeroed memory shows an empty screen.
+ * as a blank, so zeroed memory shows an empty screen. One character per
+ * byte value, so indexing it with a byte always finds one.
  */
 const CP437 =
   ' ☺☻♥♦♣♠•◘○◙♂♀♪♫☼►◄↕‼¶§▬↨↑↓→←∟↔▲▼' +
@@ -27,7 +28,7 @@ const CP437 =
 
 /** The Unicode character VGA draws for a code page 437 byte. */
 export function cp437ToUnicode(byte: number): string {
-  return CP437[byte & 0xff];
+  return CP437[byte & 0xff]!;
 }
 
 /** One character cell, for a renderer that shows colours. */
@@ -52,7 +53,7 @@ export function readTextCells(ram: Uint8Array, startCell = 0): TextCell[][] {
     for (let col = 0; col < TEXT_COLUMNS; col++) {
       const addr = VGA_TEXT_BASE + 2 * (startCell + row * TEXT_COLUMNS + col);
       const code = ram[addr] ?? 0;
-      cells.push({ char: CP437[code], code, attr: ram[addr + 1] ?? 0 });
+      cells.push({ char: CP437[code]!, code, attr: ram[addr + 1] ?? 0 });
     }
     rows.push(cells);
   }
@@ -116,6 +117,7 @@ export interface CursorState {
  * except as read by cursor() and startAddress().
  */
 export class VgaCrtc implements PortDevice {
+  /** Indexed by a byte (the index register, or a register number below 0x20), so every read is in range. */
   private readonly regs = new Uint8Array(256);
   private index = 0;
   private retrace = false;
@@ -127,7 +129,7 @@ export class VgaCrtc implements PortDevice {
   read8(port: number): number {
     switch (port) {
       case CRTC_INDEX: return this.index;
-      case CRTC_DATA: return this.regs[this.index];
+      case CRTC_DATA: return this.regs[this.index]!;
       case INPUT_STATUS_1:
         // No real beam to wait for: retrace alternates on each read, so both
         // "wait while in retrace" and "wait for retrace" loops finish.
@@ -144,9 +146,9 @@ export class VgaCrtc implements PortDevice {
     }
     if (port !== CRTC_DATA) return;
     // With the protect bit set, registers 0-7 are read-only except the line compare bit of the overflow register.
-    if (this.index < 8 && this.regs[VERTICAL_RETRACE_END] & PROTECT_0_7) {
+    if (this.index < 8 && this.regs[VERTICAL_RETRACE_END]! & PROTECT_0_7) {
       if (this.index === OVERFLOW) {
-        this.regs[OVERFLOW] = (this.regs[OVERFLOW] & ~LINE_COMPARE_BIT_8) | (value & LINE_COMPARE_BIT_8);
+        this.regs[OVERFLOW] = (this.regs[OVERFLOW]! & ~LINE_COMPARE_BIT_8) | (value & LINE_COMPARE_BIT_8);
       }
       return;
     }
@@ -155,23 +157,23 @@ export class VgaCrtc implements PortDevice {
 
   /** The hardware cursor as the registers place it. */
   cursor(): CursorState {
-    const offset = (this.regs[CURSOR_LOCATION_HIGH] << 8) | this.regs[CURSOR_LOCATION_LOW];
+    const offset = (this.regs[CURSOR_LOCATION_HIGH]! << 8) | this.regs[CURSOR_LOCATION_LOW]!;
     const cell = offset - this.startAddress();
     return {
       offset,
       row: Math.floor(cell / TEXT_COLUMNS),
       column: ((cell % TEXT_COLUMNS) + TEXT_COLUMNS) % TEXT_COLUMNS,
-      visible: !(this.regs[CURSOR_START] & CURSOR_DISABLE),
+      visible: !(this.regs[CURSOR_START]! & CURSOR_DISABLE),
     };
   }
 
   /** The cell shown at the top left (registers 0x0C/0x0D). */
   startAddress(): number {
-    return (this.regs[START_ADDRESS_HIGH] << 8) | this.regs[START_ADDRESS_LOW];
+    return (this.regs[START_ADDRESS_HIGH]! << 8) | this.regs[START_ADDRESS_LOW]!;
   }
 
   /** A CRTC register as last written, for inspection. */
   register(index: number): number {
-    return this.regs[index & 0xff];
+    return this.regs[index & 0xff]!;
   }
 }

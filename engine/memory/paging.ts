@@ -37,7 +37,7 @@ export const PF_USER = 1 << 2;
 
 /** A page-table entry as the walk reads it: all ones (the open bus) outside RAM. */
 export function readPhys32(cpu: CpuState, phys: number): number {
-  return phys >>> 0 < cpu.ramSize - 3 ? cpu.ram32[phys >>> 2] : -1;
+  return phys >>> 0 < cpu.ramSize - 3 ? cpu.ram32[phys >>> 2]! : -1;
 }
 
 function writePhys32(cpu: CpuState, phys: number, v: number): void {

@@ -142,6 +142,24 @@ function gp(selector: number, why: string): never {
 }
 
 /**
+ * The checks on the CS popped by a far RET or an IRET (SDM "RET" and "IRET",
+ * protected mode), in the manual's order, without loading it. Its RPL is the
+ * ring returned to: the same or an outer one, never an inner one.
+ */
+export function checkReturnCode(cpu: CPU, selector: number, what: string): Descriptor {
+  const rpl = selector & 3;
+  if ((selector & 0xfffc) === 0) gp(0, `${what}: return CS is a null selector`);
+  const d = readDescriptor(cpu, selector) ?? gp(selector, `${what}: return CS ${hex16(selector)} is outside the descriptor table`);
+  if ((d.access & (ACC_S | ACC_CODE)) !== (ACC_S | ACC_CODE)) gp(selector, `${what}: return CS ${hex16(selector)} is not a code segment`);
+  if (rpl < cpu.cpl) gp(selector, `${what}: return CS ${hex16(selector)} has RPL ${rpl}, more privileged than CPL ${cpu.cpl}`);
+  const dpl = descriptorDpl(d.access);
+  // A conforming segment may be more privileged than the ring it runs at; any other runs at its DPL.
+  if ((d.access & ACC_CONFORMING) ? dpl > rpl : dpl !== rpl) gp(selector, `${what}: return CS ${hex16(selector)} has DPL ${dpl} but RPL ${rpl}`);
+  if ((d.access & ACC_PRESENT) === 0) throw new CpuException(Vector.NP, selector & 0xfffc, `${what}: return CS ${hex16(selector)} is not present`);
+  return d;
+}
+
+/**
  * The checks on the SS popped by a return to outer ring `rpl` (SDM "RET" and
  * "IRET", RETURN-TO-OUTER-PRIVILEGE-LEVEL), without loading it.
  */

@@ -29,6 +29,7 @@ const WRITE_USER = READ_USER | TLB_NO_WRITE_USER;
 const spareTlbs = new Spares<Tlb>(1);
 
 export class Tlb {
+  /** By linear page number (`linear >>> 12`), which is always below its length: readers assert the entry with `!`. */
   readonly entries = new Int32Array(1 << 20);
   /**
    * Pages that got an entry since the last flush, so a flush touches only
@@ -75,8 +76,8 @@ export class Tlb {
   flush(keepGlobal: boolean): void {
     let kept = 0;
     for (let i = 0; i < this.liveCount; i++) {
-      const page = this.live[i];
-      const e = this.entries[page];
+      const page = this.live[i]!;
+      const e = this.entries[page]!;
       if (e === 0) continue;
       if (keepGlobal && (e & TLB_GLOBAL) !== 0) this.live[kept++] = page;
       else this.entries[page] = 0;

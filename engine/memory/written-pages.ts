@@ -31,7 +31,7 @@ export class WrittenPages {
   /** Zeroes every marked page of `ram` and forgets the marks. */
   zeroWritten(ram: Uint8Array): void {
     for (let i = 0; i < this.count; i++) {
-      const page = this.list[i];
+      const page = this.list[i]!;
       ram.fill(0, page * 4096, page * 4096 + 4096);
       this.marked[page] = 0;
     }

@@ -26,8 +26,8 @@ describe('the event stream', () => {
       expect(r.reason).toBe('debug-exit');
 
       for (let i = 1; i < events.length; i++) {
-        if (events[i].icount < events[i - 1].icount) {
-          expect.fail(`event ${i} (${events[i].type} at ${events[i].icount}) comes after ${events[i - 1].type} at ${events[i - 1].icount}`);
+        if (events[i]!.icount < events[i - 1]!.icount) {
+          expect.fail(`event ${i} (${events[i]!.type} at ${events[i]!.icount}) comes after ${events[i - 1]!.type} at ${events[i - 1]!.icount}`);
         }
       }
 

@@ -30,7 +30,7 @@ describe('instruction counters', () => {
         expect(sum(c.perCpl)).toBe(c.instructions);
         expect(c.perCpl[0]).toBeGreaterThan(0);
         expect(c.perCpl[3]).toBeGreaterThan(0);
-        expect(c.perCpl[1] + c.perCpl[2]).toBe(0);
+        expect(c.perCpl[1]! + c.perCpl[2]!).toBe(0);
         expect(sum(c.perCr3.values())).toBe(c.instructions);
         // Before paging (CR3 = 0) and under the kernel's page directory.
         expect(c.perCr3.get(0)).toBeGreaterThan(0);
@@ -41,6 +41,30 @@ describe('instruction counters', () => {
       }
     }
     expect(seen[1]).toEqual(seen[0]);
+  });
+});
+
+describe('per-CPL counts', () => {
+  it('count exactly the instructions a kernel adds at ring 3 under CPL 3, and none under CPL 0', async () => {
+    const counts: Counters[] = [];
+    for (const ring3Instructions of [0, 1000]) {
+      const source = ['sys-entry.S', 'sys.c', 'ring3-instructions.c'].map((f) => path.join(SYSTEM_DIR, f));
+      const kernel = readFileSync(await buildKernel(source, { defines: { RING3_INSTRUCTIONS: ring3Instructions } }));
+      const m = new Machine({ kernel, maxInstructions: 10_000_000 });
+      try {
+        expect(m.run().reason).toBe('debug-exit');
+        counts.push(m.counters());
+      } finally {
+        m.release();
+      }
+    }
+    const [few, many] = counts as [Counters, Counters];
+    expect(many.instructions - few.instructions).toBe(1000);
+    expect(many.perCpl[3]! - few.perCpl[3]!).toBe(1000);
+    expect(many.perCpl[0]).toBe(few.perCpl[0]);
+    // The case itself ends with INT 0x81 at ring 3: ring 3 ran even with no NOPs.
+    expect(few.perCpl[3]).toBeGreaterThan(0);
+    expect(many.perCr3.get(0)).toBe(many.instructions);
   });
 });
 

@@ -88,7 +88,7 @@ describe("the machine's host checks come round during a long REP", () => {
     });
     const result = m.run();
     expect(result.reason).toBe('stopped');
-    const gaps = asked.slice(1).map((used, i) => used - asked[i]);
+    const gaps = asked.slice(1).map((used, i) => used - asked[i]!);
     expect(Math.max(...gaps)).toBeLessThanOrEqual(SLICE + REP_SLICE);
     expect(m.cpu.r32[ECX] >>> 0, 'the REP had not finished').toBeGreaterThan(0);
     expect(result.instructions).toBeLessThan(20_000);

@@ -84,7 +84,7 @@ function caseBlocks(serial: string): CaseBlock[] {
     if (line.startsWith('case ')) blocks.push({ name: line.slice(5), lines: [] });
     // A case's own lines are indented; an unindented line (the kernel's closing words) ends it.
     else if (line !== '' && !line.startsWith(' ')) blocks.push({ name: '', lines: [line] });
-    else blocks[blocks.length - 1].lines.push(line);
+    else blocks[blocks.length - 1]!.lines.push(line);
   }
   return blocks;
 }
@@ -92,7 +92,7 @@ function caseBlocks(serial: string): CaseBlock[] {
 function blockNamed(blocks: CaseBlock[], name: string): CaseBlock {
   const found = blocks.filter((b) => b.name === name);
   expect(found.map((b) => b.name), `exactly one case named "${name}"`).toEqual([name]);
-  return found[0];
+  return found[0]!;
 }
 
 /** The output as case texts, with the cases held to the SDM instead replaced by a marker. */

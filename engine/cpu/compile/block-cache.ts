@@ -32,7 +32,10 @@ interface Tables {
 const spareTables = new Spares<Tables>(1);
 
 export class BlockCache {
-  /** Direct-mapped by physical address; the run loop probes it inline. */
+  /**
+   * Direct-mapped by physical address; the run loop probes it inline. Every
+   * slot holds a block (NO_BLOCK when empty), so `cache[phys & CACHE_MASK]!`.
+   */
   readonly cache: Block[];
   private readonly counters: Uint16Array;
   /** Blocks compiled per physical page, so a write to the page can drop exactly them. */
@@ -70,7 +73,7 @@ export class BlockCache {
   miss(phys: number, eip: number): Block | null {
     const slot = phys & CACHE_MASK;
     const c = phys & ((1 << COUNTER_BITS) - 1);
-    if (++this.counters[c] < this.hotThreshold) return null;
+    if (++this.counters[c]! < this.hotThreshold) return null;
     this.counters[c] = 0;
     return this.compile(phys, eip, slot);
   }

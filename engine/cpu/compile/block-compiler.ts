@@ -79,7 +79,7 @@ class CodeReader {
   }
   u8(): number {
     if (!this.has(1)) throw OUT_OF_PAGE;
-    return this.ram[this.pos++];
+    return this.ram[this.pos++]!;
   }
   s8(): number {
     return (this.u8() << 24) >> 24;
@@ -126,7 +126,8 @@ function decodeModRM(code: CodeReader, m: number): ModRM {
   if (mod === 1) disp = code.s8();
   else if (mod === 2) disp = code.i32();
   if (disp !== 0 || parts.length === 0) parts.push(String(disp | 0));
-  if (parts.length === 1 && parts[0].startsWith('r32[')) return { reg, rmReg: -1, offset: parts[0], seg };
+  const only = parts.length === 1 ? parts[0] : undefined;
+  if (only !== undefined && only.startsWith('r32[')) return { reg, rmReg: -1, offset: only, seg };
   return { reg, rmReg: -1, offset: `(${parts.join(' + ')}) | 0`, seg };
 }
 

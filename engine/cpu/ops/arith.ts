@@ -14,7 +14,7 @@ const enum AluOp { Add = 0, Or = 1, Adc = 2, Sbb = 3, And = 4, Sub = 5, Xor = 6,
 
 /** Compute `a op b` on `size`-byte operands (already masked to size), set flags, return the masked result. */
 export function alu(cpu: CPU, op: number, a: number, b: number, size: number): number {
-  const mask = MASK[size];
+  const mask = MASK[size]!;
   let r: number;
   switch (op) {
     case AluOp.Add:
@@ -52,7 +52,7 @@ export function alu(cpu: CPU, op: number, a: number, b: number, size: number): n
 
 /** INC and DEC leave CF as it was (SDM: "The CF flag is not affected"). */
 export function incDec(cpu: CPU, a: number, dec: boolean, size: number): number {
-  const mask = MASK[size];
+  const mask = MASK[size]!;
   cpu.keepCarry();
   const r = (dec ? a - 1 : a + 1) & mask;
   cpu.setLazy(dec ? Lazy.Dec : Lazy.Inc, a, 1, r, size);
@@ -60,7 +60,7 @@ export function incDec(cpu: CPU, a: number, dec: boolean, size: number): number 
 }
 
 export function neg(cpu: CPU, a: number, size: number): number {
-  const r = -a & MASK[size];
+  const r = -a & MASK[size]!;
   cpu.setLazy(Lazy.Sub, 0, a, r, size);
   return r;
 }
@@ -86,9 +86,9 @@ function ebGb(op: number) {
 function evGv32(op: number) {
   return (cpu: CPU): void => {
     const m = cpu.fetch8();
-    const b = cpu.r32[(m >>> 3) & 7];
+    const b = cpu.r32[(m >>> 3) & 7]!;
     if (m >= 0xc0) {
-      const r = alu(cpu, op, cpu.r32[m & 7], b, 4);
+      const r = alu(cpu, op, cpu.r32[m & 7]!, b, 4);
       if (op !== AluOp.Cmp) cpu.r32[m & 7] = r;
     } else {
       const lin = cpu.ea(m, 4);
@@ -102,9 +102,9 @@ function evGv32(op: number) {
 function evGv16(op: number) {
   return (cpu: CPU): void => {
     const m = cpu.fetch8();
-    const b = cpu.r16[((m >>> 3) & 7) << 1];
+    const b = cpu.r16[((m >>> 3) & 7) << 1]!;
     if (m >= 0xc0) {
-      const r = alu(cpu, op, cpu.r16[(m & 7) << 1], b, 2);
+      const r = alu(cpu, op, cpu.r16[(m & 7) << 1]!, b, 2);
       if (op !== AluOp.Cmp) cpu.r16[(m & 7) << 1] = r;
     } else {
       const lin = cpu.ea(m, 2);
@@ -128,7 +128,7 @@ function gvEv32(op: number) {
   return (cpu: CPU): void => {
     const m = cpu.fetch8();
     const reg = (m >>> 3) & 7;
-    const r = alu(cpu, op, cpu.r32[reg], cpu.readRM32(m), 4);
+    const r = alu(cpu, op, cpu.r32[reg]!, cpu.readRM32(m), 4);
     if (op !== AluOp.Cmp) cpu.r32[reg] = r;
   };
 }
@@ -137,7 +137,7 @@ function gvEv16(op: number) {
   return (cpu: CPU): void => {
     const m = cpu.fetch8();
     const reg = ((m >>> 3) & 7) << 1;
-    const r = alu(cpu, op, cpu.r16[reg], cpu.readRM16(m), 2);
+    const r = alu(cpu, op, cpu.r16[reg]!, cpu.readRM16(m), 2);
     if (op !== AluOp.Cmp) cpu.r16[reg] = r;
   };
 }
@@ -189,7 +189,7 @@ function group1Ev32(signExtendedByte: boolean) {
     const op = (m >>> 3) & 7;
     if (m >= 0xc0) {
       const b = signExtendedByte ? cpu.fetchS8() : cpu.fetch32();
-      const r = alu(cpu, op, cpu.r32[m & 7], b, 4);
+      const r = alu(cpu, op, cpu.r32[m & 7]!, b, 4);
       if (op !== AluOp.Cmp) cpu.r32[m & 7] = r;
     } else {
       const lin = cpu.ea(m, 4);
@@ -207,7 +207,7 @@ function group1Ev16(signExtendedByte: boolean) {
     const op = (m >>> 3) & 7;
     if (m >= 0xc0) {
       const b = (signExtendedByte ? cpu.fetchS8() : cpu.fetch16()) & 0xffff;
-      const r = alu(cpu, op, cpu.r16[(m & 7) << 1], b, 2);
+      const r = alu(cpu, op, cpu.r16[(m & 7) << 1]!, b, 2);
       if (op !== AluOp.Cmp) cpu.r16[(m & 7) << 1] = r;
     } else {
       const lin = cpu.ea(m, 2);
@@ -230,11 +230,11 @@ def(0x84, (cpu) => {
 def2(0x85,
   (cpu) => {
     const m = cpu.fetch8();
-    alu(cpu, AluOp.And, cpu.readRM32(m), cpu.r32[(m >>> 3) & 7], 4);
+    alu(cpu, AluOp.And, cpu.readRM32(m), cpu.r32[(m >>> 3) & 7]!, 4);
   },
   (cpu) => {
     const m = cpu.fetch8();
-    alu(cpu, AluOp.And, cpu.readRM16(m), cpu.r16[((m >>> 3) & 7) << 1], 2);
+    alu(cpu, AluOp.And, cpu.readRM16(m), cpu.r16[((m >>> 3) & 7) << 1]!, 2);
   });
 def(0xa8, (cpu) => { alu(cpu, AluOp.And, cpu.r8[0], cpu.fetch8(), 1); });
 def2(0xa9,
@@ -246,8 +246,8 @@ def2(0xa9,
 for (let reg = 0; reg < 8; reg++) {
   for (const dec of [false, true]) {
     def2((dec ? 0x48 : 0x40) + reg,
-      (cpu) => { cpu.r32[reg] = incDec(cpu, cpu.r32[reg], dec, 4); },
-      (cpu) => { cpu.r16[reg << 1] = incDec(cpu, cpu.r16[reg << 1], dec, 2); });
+      (cpu) => { cpu.r32[reg] = incDec(cpu, cpu.r32[reg]!, dec, 4); },
+      (cpu) => { cpu.r16[reg << 1] = incDec(cpu, cpu.r16[reg << 1]!, dec, 2); });
   }
 }
 
@@ -270,7 +270,7 @@ export function readRM(cpu: CPU, m: number, size: number): number {
 }
 
 function group3(size: number) {
-  const mask = MASK[size];
+  const mask = MASK[size]!;
   return (cpu: CPU): void => {
     const m = cpu.fetch8();
     switch ((m >>> 3) & 7) {

@@ -39,9 +39,9 @@ def2(0x87,
   (cpu) => {
     const m = cpu.fetch8();
     const reg = (m >>> 3) & 7;
-    const r = cpu.r32[reg];
+    const r = cpu.r32[reg]!;
     if (m >= 0xc0) {
-      cpu.r32[reg] = cpu.r32[m & 7];
+      cpu.r32[reg] = cpu.r32[m & 7]!;
       cpu.r32[m & 7] = r;
       return;
     }
@@ -53,9 +53,9 @@ def2(0x87,
   (cpu) => {
     const m = cpu.fetch8();
     const reg = ((m >>> 3) & 7) << 1;
-    const r = cpu.r16[reg];
+    const r = cpu.r16[reg]!;
     if (m >= 0xc0) {
-      cpu.r16[reg] = cpu.r16[(m & 7) << 1];
+      cpu.r16[reg] = cpu.r16[(m & 7) << 1]!;
       cpu.r16[(m & 7) << 1] = r;
       return;
     }
@@ -72,12 +72,12 @@ for (let reg = 1; reg < 8; reg++) {
   def2(0x90 + reg,
     (cpu) => {
       const v = cpu.r32[0];
-      cpu.r32[0] = cpu.r32[reg];
+      cpu.r32[0] = cpu.r32[reg]!;
       cpu.r32[reg] = v;
     },
     (cpu) => {
       const v = cpu.r16[0];
-      cpu.r16[0] = cpu.r16[reg << 1];
+      cpu.r16[0] = cpu.r16[reg << 1]!;
       cpu.r16[reg << 1] = v;
     });
 }

@@ -9,7 +9,7 @@
 //   AAM, AAD  CF = OF = AF = 0
 
 import type { CPU } from '../cpu.ts';
-import { Reg } from '../cpu.ts';
+import { Reg, Reg16 } from '../cpu.ts';
 import { Vector } from '../exceptions.ts';
 import { AF, CF, FIXED_ONE, PF, SF, ZF } from '../flags.ts';
 import { OpcodeFamily } from '../opcode-family.ts';
@@ -120,7 +120,7 @@ def2(0x98,
 // 99: CDQ (EDX = sign of EAX) / with 66: CWD (DX = sign of AX).
 def2(0x99,
   (cpu) => { cpu.r32[Reg.EDX] = cpu.r32[Reg.EAX] >> 31; },
-  (cpu) => { cpu.r16[Reg.EDX << 1] = (cpu.r16[0] << 16) >> 31; });
+  (cpu) => { cpu.r16[Reg16.DX] = (cpu.r16[0] << 16) >> 31; });
 
 // ---- flags to and from AH ---------------------------------------------------------
 

@@ -57,7 +57,7 @@ function bitTestReg(op: number, size: number): Op {
     const m = cpu.fetch8();
     const reg = (m >>> 3) & 7;
     // The bit offset is signed: 32-bit operands reach -2^31..2^31-1 bits around the operand.
-    const offset = size === 4 ? cpu.r32[reg] : (cpu.r16[reg << 1] << 16) >> 16;
+    const offset = size === 4 ? cpu.r32[reg]! : (cpu.r16[reg << 1]! << 16) >> 16;
     const bit = offset & (bits - 1);
     if (m >= 0xc0) {
       applyBitOp(cpu, op, m & 7, 0, size, bit);
@@ -102,7 +102,7 @@ def0F(0xba, group8(4), group8(2));
 // ---- BSF / BSR Gv,Ev: 0F BC, 0F BD ---------------------------------------------------
 
 function bitScan(reverse: boolean, size: number): Op {
-  const mask = MASK[size];
+  const mask = MASK[size]!;
   return (cpu: CPU): void => {
     const m = cpu.fetch8();
     const reg = (m >>> 3) & 7;
@@ -125,7 +125,7 @@ def0F(0xbd, bitScan(true, 4), bitScan(true, 2));
 
 for (let reg = 0; reg < 8; reg++) {
   def0F(0xc8 + reg, (cpu) => {
-    const v = cpu.r32[reg];
+    const v = cpu.r32[reg]!;
     cpu.r32[reg] = (v << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24);
   });
 }

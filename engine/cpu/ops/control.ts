@@ -2,7 +2,7 @@
 // group 5 (FF): INC/DEC Ev, indirect CALL/JMP near and far, PUSH Ev.
 
 import type { CPU } from '../cpu.ts';
-import { Reg } from '../cpu.ts';
+import { Reg, Reg16 } from '../cpu.ts';
 import { incDec } from './arith.ts';
 import { farCall, farJump, farReturn } from './segment.ts';
 import { OpcodeFamily } from '../opcode-family.ts';
@@ -58,7 +58,7 @@ def2(0xe8,
 // RET / RET imm16: the stack pointer moves only once the return address was read.
 function retNear(cpu: CPU, release: number): void {
   const target = cpu.popOp();
-  if (release !== 0) cpu.setSP(cpu.stack32 ? (cpu.r32[Reg.ESP] + release) | 0 : (cpu.r16[Reg.ESP << 1] + release) & 0xffff);
+  if (release !== 0) cpu.setSP(cpu.stack32 ? (cpu.r32[Reg.ESP] + release) | 0 : (cpu.r16[Reg16.SP] + release) & 0xffff);
   cpu.jumpNear(target);
 }
 def(0xc3, (cpu) => retNear(cpu, 0));
@@ -80,7 +80,7 @@ def(0x9a, (cpu) => {
 
 // LOOP/LOOPE/LOOPNE/JECXZ: the counter is ECX, or CX with the address-size prefix.
 function decrementCounter(cpu: CPU): boolean {
-  if (cpu.a16) return (cpu.r16[Reg.ECX << 1] = cpu.r16[Reg.ECX << 1] - 1) !== 0;
+  if (cpu.a16) return (cpu.r16[Reg16.CX] = cpu.r16[Reg16.CX] - 1) !== 0;
   return (cpu.r32[Reg.ECX] = cpu.r32[Reg.ECX] - 1) !== 0;
 }
 def(0xe2, (cpu) => {
@@ -97,7 +97,7 @@ def(0xe0, (cpu) => {
 });
 def(0xe3, (cpu) => {
   const d = cpu.fetchS8();
-  const counter = cpu.a16 ? cpu.r16[Reg.ECX << 1] : cpu.r32[Reg.ECX];
+  const counter = cpu.a16 ? cpu.r16[Reg16.CX] : cpu.r32[Reg.ECX];
   if (counter === 0) cpu.jumpNear(cpu.eip + d);
 });
 
@@ -110,8 +110,8 @@ function group5(size: 2 | 4) {
       case 0: case 1:
         if (m >= 0xc0) {
           const r = m & 7;
-          if (size === 4) cpu.r32[r] = incDec(cpu, cpu.r32[r], op === 1, 4);
-          else cpu.r16[r << 1] = incDec(cpu, cpu.r16[r << 1], op === 1, 2);
+          if (size === 4) cpu.r32[r] = incDec(cpu, cpu.r32[r]!, op === 1, 4);
+          else cpu.r16[r << 1] = incDec(cpu, cpu.r16[r << 1]!, op === 1, 2);
         } else {
           const lin = cpu.ea(m, size);
           cpu.prepareWrite(lin, size);

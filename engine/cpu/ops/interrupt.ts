@@ -6,11 +6,8 @@ import { Reg, Seg } from '../cpu.ts';
 import { CpuException, MachineStop, Vector } from '../exceptions.ts';
 import { IF, IOPL, NT, VM, WRITABLE } from '../flags.ts';
 import { deliverInterrupt, deliveryEvent, InterruptKind } from '../interrupts.ts';
-import { hex16, hex32 } from '../../hex.ts';
-import {
-  ACC_CODE, ACC_CONFORMING, ACC_PRESENT, ACC_S,
-  checkReturnStack, descriptorDpl, loadSegmentCache, nullInaccessibleSegments, readDescriptor,
-} from '../../memory/segmentation.ts';
+import { hex32 } from '../../hex.ts';
+import { checkReturnCode, checkReturnStack, loadSegmentCache, nullInaccessibleSegments } from '../../memory/segmentation.ts';
 import { OpcodeFamily } from '../opcode-family.ts';
 
 export const interruptOpcodes = new OpcodeFamily('ops/interrupt.ts');
@@ -32,14 +29,14 @@ def2(0x62,
     const m = cpu.fetch8();
     if (m >= 0xc0) cpu.undefinedOpcode('BOUND with a register operand');
     const lin = cpu.ea(m, 8);
-    const index = cpu.r32[(m >>> 3) & 7];
+    const index = cpu.r32[(m >>> 3) & 7]!;
     if (index < cpu.read32(lin) || index > cpu.read32((lin + 4) | 0)) throw new CpuException(Vector.BR, -1, `BOUND: index ${index} out of range`);
   },
   (cpu) => {
     const m = cpu.fetch8();
     if (m >= 0xc0) cpu.undefinedOpcode('BOUND with a register operand');
     const lin = cpu.ea(m, 4);
-    const index = (cpu.r16[((m >>> 3) & 7) << 1] << 16) >> 16;
+    const index = (cpu.r16[((m >>> 3) & 7) << 1]! << 16) >> 16;
     const lower = (cpu.read16(lin) << 16) >> 16;
     const upper = (cpu.read16((lin + 2) | 0) << 16) >> 16;
     if (index < lower || index > upper) throw new CpuException(Vector.BR, -1, `BOUND: index ${index} out of range`);
@@ -66,14 +63,8 @@ function iret(cpu: CPU): void {
     if (size === 4 && (image & VM) !== 0 && cpu.cpl === 0) {
       throw new MachineStop('unsupported', 'IRET to virtual-8086 mode: the lab PC does not model it');
     }
+    const d = checkReturnCode(cpu, selector, 'IRET');
     const rpl = selector & 3;
-    if ((selector & 0xfffc) === 0) gp(0, 'return CS is a null selector');
-    const d = readDescriptor(cpu, selector) ?? gp(selector, `return CS ${hex16(selector)} is outside the descriptor table`);
-    if ((d.access & (ACC_S | ACC_CODE)) !== (ACC_S | ACC_CODE)) gp(selector, `return CS ${hex16(selector)} is not a code segment`);
-    if (rpl < cpu.cpl) gp(selector, `return CS ${hex16(selector)} has RPL ${rpl}, more privileged than CPL ${cpu.cpl}`);
-    const dpl = descriptorDpl(d.access);
-    if ((d.access & ACC_CONFORMING) ? dpl > rpl : dpl !== rpl) gp(selector, `return CS ${hex16(selector)} has DPL ${dpl} but RPL ${rpl}`);
-    if ((d.access & ACC_PRESENT) === 0) throw new CpuException(Vector.NP, selector & 0xfffc, `IRET: return CS ${hex16(selector)} is not present`);
 
     let newEsp = 0, ss = 0, ssDescriptor = null;
     if (rpl > cpu.cpl) {

@@ -1,7 +1,7 @@
 // Data transfer (SDM Vol. 1, 7.3.1): MOV in its register, memory, immediate and
 // moffs forms, MOVZX/MOVSX, LEA, XLAT.
 
-import type { CPU } from '../cpu.ts';
+import { Reg, Reg16, type CPU } from '../cpu.ts';
 import { OpcodeFamily } from '../opcode-family.ts';
 
 export const moveOpcodes = new OpcodeFamily('ops/move.ts');
@@ -15,11 +15,11 @@ def(0x88, (cpu) => {
 def2(0x89,
   (cpu) => {
     const m = cpu.fetch8();
-    cpu.writeRM32(m, cpu.r32[(m >>> 3) & 7]);
+    cpu.writeRM32(m, cpu.r32[(m >>> 3) & 7]!);
   },
   (cpu) => {
     const m = cpu.fetch8();
-    cpu.writeRM16(m, cpu.r16[((m >>> 3) & 7) << 1]);
+    cpu.writeRM16(m, cpu.r16[((m >>> 3) & 7) << 1]!);
   });
 def(0x8a, (cpu) => {
   const m = cpu.fetch8();
@@ -116,6 +116,6 @@ def0F(0xbf,
 
 // XLAT: AL = [DS:EBX + AL]
 def(0xd7, (cpu) => {
-  const off = cpu.a16 ? (cpu.r16[3 << 1] + cpu.r8[0]) & 0xffff : (cpu.r32[3] + cpu.r8[0]) | 0;
+  const off = cpu.a16 ? (cpu.r16[Reg16.BX] + cpu.r8[0]) & 0xffff : (cpu.r32[Reg.EBX] + cpu.r8[0]) | 0;
   cpu.r8[0] = cpu.read8(cpu.linear(cpu.dataSeg(), off));
 });

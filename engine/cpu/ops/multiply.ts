@@ -11,7 +11,7 @@
 // double holds exactly, so those paths work in 16-bit pieces instead.
 
 import type { CPU } from '../cpu.ts';
-import { Reg } from '../cpu.ts';
+import { Reg, Reg16 } from '../cpu.ts';
 import { Vector } from '../exceptions.ts';
 import { CF, Lazy, OF } from '../flags.ts';
 import { OpcodeFamily } from '../opcode-family.ts';
@@ -62,7 +62,7 @@ export function mul(cpu: CPU, size: number, src: number): void {
   } else if (size === 2) {
     const p = cpu.r16[0] * src;
     cpu.r16[0] = p & 0xffff;
-    cpu.r16[Reg.EDX << 1] = p >>> 16;
+    cpu.r16[Reg16.DX] = p >>> 16;
     setProductFlags(cpu, p & 0xffff, 2, p > 0xffff);
   } else {
     const a = cpu.r32[Reg.EAX];
@@ -84,7 +84,7 @@ export function imulOneOperand(cpu: CPU, size: number, src: number): void {
   } else if (size === 2) {
     const p = ((cpu.r16[0] << 16) >> 16) * ((src << 16) >> 16);
     cpu.r16[0] = p;
-    cpu.r16[Reg.EDX << 1] = p >> 16;
+    cpu.r16[Reg16.DX] = p >> 16;
     setProductFlags(cpu, p & 0xffff, 2, ((p << 16) >> 16) !== p);
   } else {
     const a = cpu.r32[Reg.EAX];
@@ -118,12 +118,12 @@ def0F(0xaf,
   (cpu) => {
     const m = cpu.fetch8();
     const reg = (m >>> 3) & 7;
-    cpu.r32[reg] = imul32(cpu, cpu.r32[reg], cpu.readRM32(m));
+    cpu.r32[reg] = imul32(cpu, cpu.r32[reg]!, cpu.readRM32(m));
   },
   (cpu) => {
     const m = cpu.fetch8();
     const reg = ((m >>> 3) & 7) << 1;
-    cpu.r16[reg] = imul16(cpu, cpu.r16[reg], cpu.readRM16(m));
+    cpu.r16[reg] = imul16(cpu, cpu.r16[reg]!, cpu.readRM16(m));
   });
 
 // 69: IMUL Gv, Ev, Iz and 6B: IMUL Gv, Ev, Ib (sign-extended). The immediate
@@ -183,12 +183,12 @@ export function div(cpu: CPU, size: number, src: number): void {
     if (q > 0xff) cpu.fault(Vector.DE, -1, 'DIV quotient does not fit in AL');
     cpu.r16[0] = q | (r << 8);
   } else if (size === 2) {
-    const n = cpu.r16[Reg.EDX << 1] * 0x10000 + cpu.r16[0];
+    const n = cpu.r16[Reg16.DX] * 0x10000 + cpu.r16[0];
     const r = n % src;
     const q = (n - r) / src;
     if (q > 0xffff) cpu.fault(Vector.DE, -1, 'DIV quotient does not fit in AX');
     cpu.r16[0] = q;
-    cpu.r16[Reg.EDX << 1] = r;
+    cpu.r16[Reg16.DX] = r;
   } else {
     const d = src >>> 0;
     const hi = cpu.r32[Reg.EDX] >>> 0;
@@ -221,13 +221,13 @@ export function idiv(cpu: CPU, size: number, src: number): void {
     if (q < -0x80 || q > 0x7f) cpu.fault(Vector.DE, -1, 'IDIV quotient does not fit in AL');
     cpu.r16[0] = (q & 0xff) | ((r & 0xff) << 8);
   } else if (size === 2) {
-    const n = (cpu.r16[Reg.EDX << 1] << 16) | cpu.r16[0];
+    const n = (cpu.r16[Reg16.DX] << 16) | cpu.r16[0];
     const d = (src << 16) >> 16;
     const r = n % d;
     const q = (n - r) / d;
     if (q < -0x8000 || q > 0x7fff) cpu.fault(Vector.DE, -1, 'IDIV quotient does not fit in AX');
     cpu.r16[0] = q;
-    cpu.r16[Reg.EDX << 1] = r;
+    cpu.r16[Reg16.DX] = r;
   } else {
     idiv32(cpu, src | 0);
   }

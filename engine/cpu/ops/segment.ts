@@ -5,12 +5,12 @@
 // decoded in ../../memory/segmentation.ts.
 
 import type { CPU } from '../cpu.ts';
-import { Reg, Seg } from '../cpu.ts';
+import { Reg, Reg16, Seg } from '../cpu.ts';
 import { CpuException, MachineStop, Vector } from '../exceptions.ts';
 import { hex16, hex32 } from '../../hex.ts';
 import {
   ACC_CODE, ACC_CONFORMING, ACC_PRESENT, ACC_S, ACC_WRITABLE_OR_READABLE, DESCRIPTOR_BIG,
-  checkReturnStack, descriptorDpl, loadSegmentCache, nullInaccessibleSegments, readDescriptor, type Descriptor,
+  checkReturnCode, checkReturnStack, descriptorDpl, loadSegmentCache, nullInaccessibleSegments, readDescriptor, type Descriptor,
 } from '../../memory/segmentation.ts';
 import { OpcodeFamily } from '../opcode-family.ts';
 
@@ -116,15 +116,9 @@ export function farReturn(cpu: CPU, release: number): void {
   try {
     const offset = cpu.popOp();
     const selector = cpu.popOp() & 0xffff;
+    const d = checkReturnCode(cpu, selector, 'far RET');
     const rpl = selector & 3;
-    if ((selector & 0xfffc) === 0) gp(0, 'far RET to a null selector');
-    const d = readDescriptor(cpu, selector) ?? gp(selector, `selector ${hex16(selector)} is outside the descriptor table`);
-    if (rpl < cpu.cpl) gp(selector, `far RET to RPL ${rpl}, more privileged than CPL ${cpu.cpl}`);
-    if ((d.access & (ACC_S | ACC_CODE)) !== (ACC_S | ACC_CODE)) gp(selector, 'far RET to a segment that is not code');
-    const dpl = descriptorDpl(d.access);
-    if ((d.access & ACC_CONFORMING) ? dpl > rpl : dpl !== rpl) gp(selector, `far RET to code DPL ${dpl} with RPL ${rpl}`);
-    if ((d.access & ACC_PRESENT) === 0) throw new CpuException(Vector.NP, selector & 0xfffc, 'code segment not present');
-    cpu.setSP(cpu.stack32 ? (cpu.r32[Reg.ESP] + release) | 0 : (cpu.r16[Reg.ESP << 1] + release) & 0xffff);
+    cpu.setSP(cpu.stack32 ? (cpu.r32[Reg.ESP] + release) | 0 : (cpu.r16[Reg16.SP] + release) & 0xffff);
     if (rpl === cpu.cpl) {
       loadCodeSegment(cpu, selector, d, rpl, offset);
       return;
@@ -150,8 +144,8 @@ def(0x8c, (cpu) => {
   const m = cpu.fetch8();
   const sreg = (m >>> 3) & 7;
   if (sreg > 5) cpu.undefinedOpcode(`MOV from segment register ${sreg}`);
-  if (m >= 0xc0 && !cpu.o16) cpu.r32[m & 7] = cpu.segSel[sreg];
-  else cpu.writeRM16(m, cpu.segSel[sreg]);
+  if (m >= 0xc0 && !cpu.o16) cpu.r32[m & 7] = cpu.segSel[sreg]!;
+  else cpu.writeRM16(m, cpu.segSel[sreg]!);
 });
 
 // MOV Sreg, Ew (8E). Loading CS this way is #UD; loading SS blocks interrupts for one instruction.
@@ -164,11 +158,11 @@ def(0x8e, (cpu) => {
 });
 
 // PUSH/POP Sreg: 06/07 ES, 0E CS, 16/17 SS, 1E/1F DS, 0F A0/A1 FS, 0F A8/A9 GS.
-function pushSeg(seg: number) {
+function pushSeg(seg: Seg) {
   // A 32-bit push of a selector writes 4 bytes; the upper half is zero here (QEMU does the same).
   return (cpu: CPU): void => cpu.pushOp(cpu.segSel[seg]);
 }
-function popSeg(seg: number) {
+function popSeg(seg: Seg) {
   return (cpu: CPU): void => {
     const esp = cpu.r32[Reg.ESP];
     const sel = cpu.popOp();

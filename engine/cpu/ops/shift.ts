@@ -62,7 +62,7 @@ function rotateFlags(cf: number, of: number): void {
  */
 export function shiftRotate(cpu: CPU, op: number, v: number, count: number, size: number): number {
   const bits = size * 8;
-  const mask = MASK[size];
+  const mask = MASK[size]!;
   const top = bits - 1;
   switch (op) {
     case ShiftOp.Rol: {

@@ -2,7 +2,7 @@
 // immediates and memory, PUSHA/POPA, PUSHF/POPF, ENTER/LEAVE.
 
 import type { CPU } from '../cpu.ts';
-import { Reg } from '../cpu.ts';
+import { Reg, Reg16 } from '../cpu.ts';
 import { IF, IOPL, RF, VM, WRITABLE } from '../flags.ts';
 import { OpcodeFamily } from '../opcode-family.ts';
 
@@ -11,7 +11,7 @@ const { def2 } = stackOpcodes;
 
 for (let r = 0; r < 8; r++) {
   // PUSH ESP pushes the value ESP had before the instruction (the argument is read first).
-  def2(0x50 + r, (cpu) => cpu.push32(cpu.r32[r]), (cpu) => cpu.push16(cpu.r16[r << 1]));
+  def2(0x50 + r, (cpu) => cpu.push32(cpu.r32[r]!), (cpu) => cpu.push16(cpu.r16[r << 1]!));
   // POP ESP: the popped value wins over the increment.
   def2(0x58 + r,
     (cpu) => { cpu.r32[r] = cpu.pop32(); },
@@ -51,11 +51,11 @@ def2(0x8f,
 def2(0x60,
   (cpu) => withStackRollback(cpu, () => {
     const sp = cpu.r32[Reg.ESP];
-    for (let r = 0; r < 8; r++) cpu.push32(r === Reg.ESP ? sp : cpu.r32[r]);
+    for (let r = 0; r < 8; r++) cpu.push32(r === Reg.ESP ? sp : cpu.r32[r]!);
   }),
   (cpu) => withStackRollback(cpu, () => {
-    const sp = cpu.r16[Reg.ESP << 1];
-    for (let r = 0; r < 8; r++) cpu.push16(r === Reg.ESP ? sp : cpu.r16[r << 1]);
+    const sp = cpu.r16[Reg16.SP];
+    for (let r = 0; r < 8; r++) cpu.push16(r === Reg.ESP ? sp : cpu.r16[r << 1]!);
   }));
 
 // POPA/POPAD: the saved ESP image is skipped.
@@ -63,12 +63,12 @@ def2(0x61,
   (cpu) => withStackRollback(cpu, () => {
     const values = [0, 0, 0, 0, 0, 0, 0, 0];
     for (let r = 7; r >= 0; r--) values[r] = cpu.pop32();
-    for (let r = 0; r < 8; r++) if (r !== Reg.ESP) cpu.r32[r] = values[r];
+    for (let r = 0; r < 8; r++) if (r !== Reg.ESP) cpu.r32[r] = values[r]!;
   }),
   (cpu) => withStackRollback(cpu, () => {
     const values = [0, 0, 0, 0, 0, 0, 0, 0];
     for (let r = 7; r >= 0; r--) values[r] = cpu.pop16();
-    for (let r = 0; r < 8; r++) if (r !== Reg.ESP) cpu.r16[r << 1] = values[r];
+    for (let r = 0; r < 8; r++) if (r !== Reg.ESP) cpu.r16[r << 1] = values[r]!;
   }));
 
 // PUSHF/PUSHFD: the image on the stack has VM and RF clear (SDM: PUSHF).
@@ -103,10 +103,10 @@ function enter(cpu: CPU, size: 2 | 4): void {
   const level = cpu.fetch8() & 31;
   withStackRollback(cpu, () => {
     const push = size === 4 ? (v: number) => cpu.push32(v) : (v: number) => cpu.push16(v);
-    push(size === 4 ? cpu.r32[Reg.EBP] : cpu.r16[Reg.EBP << 1]);
+    push(size === 4 ? cpu.r32[Reg.EBP] : cpu.r16[Reg16.BP]);
     const frame = cpu.getSP();
     if (level > 0) {
-      let bp = cpu.stack32 ? cpu.r32[Reg.EBP] : cpu.r16[Reg.EBP << 1];
+      let bp = cpu.stack32 ? cpu.r32[Reg.EBP] : cpu.r16[Reg16.BP];
       for (let i = 1; i < level; i++) {
         bp = cpu.stack32 ? (bp - size) | 0 : (bp - size) & 0xffff;
         const lin = cpu.linear(2, bp);
@@ -115,7 +115,7 @@ function enter(cpu: CPU, size: 2 | 4): void {
       push(frame);
     }
     if (size === 4) cpu.r32[Reg.EBP] = frame;
-    else cpu.r16[Reg.EBP << 1] = frame;
+    else cpu.r16[Reg16.BP] = frame;
     // The final ESP is written even at level 0 so that a fault on it is a stack fault on the new frame.
     cpu.setSP(cpu.stack32 ? (cpu.getSP() - alloc) | 0 : (cpu.getSP() - alloc) & 0xffff);
   });
@@ -125,11 +125,11 @@ def2(0xc8, (cpu) => enter(cpu, 4), (cpu) => enter(cpu, 2));
 // LEAVE: ESP (or SP, by stack size) = EBP, then pop EBP (or BP, by operand size).
 def2(0xc9,
   (cpu) => withStackRollback(cpu, () => {
-    cpu.setSP(cpu.stack32 ? cpu.r32[Reg.EBP] : cpu.r16[Reg.EBP << 1]);
+    cpu.setSP(cpu.stack32 ? cpu.r32[Reg.EBP] : cpu.r16[Reg16.BP]);
     cpu.r32[Reg.EBP] = cpu.pop32();
   }),
   (cpu) => withStackRollback(cpu, () => {
-    cpu.setSP(cpu.stack32 ? cpu.r32[Reg.EBP] : cpu.r16[Reg.EBP << 1]);
-    cpu.r16[Reg.EBP << 1] = cpu.pop16();
+    cpu.setSP(cpu.stack32 ? cpu.r32[Reg.EBP] : cpu.r16[Reg16.BP]);
+    cpu.r16[Reg16.BP] = cpu.pop16();
   }));
 

@@ -18,7 +18,7 @@
 // splits the same way on every run, traced or not, compiled or not.
 
 import type { CPU } from '../cpu.ts';
-import { Reg, Seg } from '../cpu.ts';
+import { Reg, Reg16, Seg } from '../cpu.ts';
 import type { Op } from '../opcode-family.ts';
 import { DF } from '../flags.ts';
 import { TLB_VALID } from '../../memory/tlb.ts';
@@ -50,26 +50,26 @@ type Iteration = (cpu: CPU, size: number, seg: number, delta: number) => boolean
 // ---- registers as the address size sees them ---------------------------------
 
 function sourceIndex(cpu: CPU): number {
-  return cpu.a16 ? cpu.r16[Reg.ESI << 1] : cpu.r32[Reg.ESI];
+  return cpu.a16 ? cpu.r16[Reg16.SI] : cpu.r32[Reg.ESI];
 }
 
 function destIndex(cpu: CPU): number {
-  return cpu.a16 ? cpu.r16[Reg.EDI << 1] : cpu.r32[Reg.EDI];
+  return cpu.a16 ? cpu.r16[Reg16.DI] : cpu.r32[Reg.EDI];
 }
 
 /** Step SI/ESI or DI/EDI; the typed arrays wrap at 16 and 32 bits. */
 function advance(cpu: CPU, reg: Reg, delta: number): void {
-  if (cpu.a16) cpu.r16[reg << 1] += delta;
+  if (cpu.a16) cpu.r16[reg << 1]! += delta;
   else cpu.r32[reg] += delta;
 }
 
 /** CX or ECX, as an unsigned count. */
 function counter(cpu: CPU): number {
-  return cpu.a16 ? cpu.r16[Reg.ECX << 1] : cpu.r32[Reg.ECX] >>> 0;
+  return cpu.a16 ? cpu.r16[Reg16.CX] : cpu.r32[Reg.ECX] >>> 0;
 }
 
 function setCounter(cpu: CPU, n: number): void {
-  if (cpu.a16) cpu.r16[Reg.ECX << 1] = n;
+  if (cpu.a16) cpu.r16[Reg16.CX] = n;
   else cpu.r32[Reg.ECX] = n;
 }
 
@@ -175,8 +175,8 @@ function movsRun(cpu: CPU, size: number, seg: number, max: number, delta: number
   if (cpu.segNeedsCheck[seg] !== 0 || cpu.segNeedsCheck[Seg.ES] !== 0) return 0;
   const src = cpu.linear(seg, cpu.r32[Reg.ESI]);
   const dst = cpu.linear(Seg.ES, cpu.r32[Reg.EDI]);
-  const se = cpu.tlb.entries[src >>> 12];
-  const de = cpu.tlb.entries[dst >>> 12];
+  const se = cpu.tlb.entries[src >>> 12]!;
+  const de = cpu.tlb.entries[dst >>> 12]!;
   if ((se & cpu.readMask) !== TLB_VALID || (de & cpu.writeMask) !== TLB_VALID) return 0;
   let k = Math.min(max, elementsInPage(src, size, delta), elementsInPage(dst, size, delta));
   const sp = ((se & ~0xfff) ^ src) >>> 0;
@@ -230,7 +230,7 @@ function fillPattern(cpu: CPU, p: number, bytes: number, value: number, size: nu
 function stosRun(cpu: CPU, size: number, _seg: number, max: number, delta: number): number {
   if (cpu.segNeedsCheck[Seg.ES] !== 0) return 0;
   const dst = cpu.linear(Seg.ES, cpu.r32[Reg.EDI]);
-  const e = cpu.tlb.entries[dst >>> 12];
+  const e = cpu.tlb.entries[dst >>> 12]!;
   if ((e & cpu.writeMask) !== TLB_VALID) return 0;
   const k = Math.min(max, elementsInPage(dst, size, delta));
   // Going down, the lowest element is the last one stored; the pattern is the same from either end.
@@ -296,7 +296,7 @@ const insOnce: Iteration = (cpu, size, _seg, delta) => {
   // page fault on the store must come first or the restarted INS would lose a
   // byte. QEMU orders it the same way.
   cpu.prepareWrite(lin, size);
-  const port = cpu.r16[Reg.EDX << 1];
+  const port = cpu.r16[Reg16.DX];
   const v = size === 1 ? cpu.io.in8(port) : size === 2 ? cpu.io.in16(port) : cpu.io.in32(port);
   cpu.writeMem(lin, size, v);
   advance(cpu, Reg.EDI, delta);
@@ -305,7 +305,7 @@ const insOnce: Iteration = (cpu, size, _seg, delta) => {
 
 const outsOnce: Iteration = (cpu, size, seg, delta) => {
   const v = cpu.readMem(cpu.linear(seg, sourceIndex(cpu), size), size);
-  const port = cpu.r16[Reg.EDX << 1];
+  const port = cpu.r16[Reg16.DX];
   if (size === 1) cpu.io.out8(port, v);
   else if (size === 2) cpu.io.out16(port, v);
   else cpu.io.out32(port, v);
@@ -317,14 +317,14 @@ const outsOnce: Iteration = (cpu, size, seg, delta) => {
 // "rep insb" with ECX = 0 at CPL > IOPL still raises #GP(0) if the port is denied.
 function ins(size: number): Op {
   return (cpu) => {
-    checkIoPermission(cpu, cpu.r16[Reg.EDX << 1], size);
+    checkIoPermission(cpu, cpu.r16[Reg16.DX], size);
     repeat(cpu, insOnce, size, Seg.ES, null, false);
   };
 }
 
 function outs(size: number): Op {
   return (cpu) => {
-    checkIoPermission(cpu, cpu.r16[Reg.EDX << 1], size);
+    checkIoPermission(cpu, cpu.r16[Reg16.DX], size);
     repeat(cpu, outsOnce, size, cpu.dataSeg(), null, false);
   };
 }

@@ -3,7 +3,7 @@
 // descriptor-table registers, task register, INVLPG, MSRs.
 
 import type { CPU } from '../cpu.ts';
-import { Reg, Seg } from '../cpu.ts';
+import { Reg, Reg16, Seg } from '../cpu.ts';
 import { CF, DF, IF, IOPL, RF, VM } from '../flags.ts';
 import { MachineStop, Vector } from '../exceptions.ts';
 import { CR0_PE, CR0_PG, CR0_WP, CR4_PGE, CR4_PSE } from '../../memory/paging.ts';
@@ -93,10 +93,10 @@ def(0xe4, (cpu) => portIn(cpu, cpu.fetch8(), 1));
 def(0xe5, (cpu) => portIn(cpu, cpu.fetch8(), cpu.o16 ? 2 : 4));
 def(0xe6, (cpu) => portOut(cpu, cpu.fetch8(), 1));
 def(0xe7, (cpu) => portOut(cpu, cpu.fetch8(), cpu.o16 ? 2 : 4));
-def(0xec, (cpu) => portIn(cpu, cpu.r16[Reg.EDX << 1], 1));
-def(0xed, (cpu) => portIn(cpu, cpu.r16[Reg.EDX << 1], cpu.o16 ? 2 : 4));
-def(0xee, (cpu) => portOut(cpu, cpu.r16[Reg.EDX << 1], 1));
-def(0xef, (cpu) => portOut(cpu, cpu.r16[Reg.EDX << 1], cpu.o16 ? 2 : 4));
+def(0xec, (cpu) => portIn(cpu, cpu.r16[Reg16.DX], 1));
+def(0xed, (cpu) => portIn(cpu, cpu.r16[Reg16.DX], cpu.o16 ? 2 : 4));
+def(0xee, (cpu) => portOut(cpu, cpu.r16[Reg16.DX], 1));
+def(0xef, (cpu) => portOut(cpu, cpu.r16[Reg16.DX], cpu.o16 ? 2 : 4));
 
 // ---- identification and time --------------------------------------------------------
 
@@ -174,14 +174,14 @@ def0F(0x20, (cpu) => {
   const cr = (m >>> 3) & 7;
   const values = [cpu.cr0, -1, cpu.cr2, cpu.cr3, cpu.cr4];
   if (cr === 1 || cr > 4) cpu.undefinedOpcode(`MOV from CR${cr}`);
-  cpu.r32[m & 7] = values[cr];
+  cpu.r32[m & 7] = values[cr]!;
 });
 
 def0F(0x22, (cpu) => {
   const m = cpu.fetch8();
   cpu.requireCpl0('MOV to a control register');
   const cr = (m >>> 3) & 7;
-  const v = cpu.r32[m & 7];
+  const v = cpu.r32[m & 7]!;
   switch (cr) {
     case 0: writeCr0(cpu, v); break;
     case 2: crWritten(cpu, 2, v); cpu.cr2 = v; break;
@@ -194,12 +194,12 @@ def0F(0x22, (cpu) => {
 def0F(0x21, (cpu) => {
   const m = cpu.fetch8();
   cpu.requireCpl0('MOV from a debug register');
-  cpu.r32[m & 7] = cpu.dr[(m >>> 3) & 7];
+  cpu.r32[m & 7] = cpu.dr[(m >>> 3) & 7]!;
 });
 def0F(0x23, (cpu) => {
   const m = cpu.fetch8();
   cpu.requireCpl0('MOV to a debug register');
-  cpu.dr[(m >>> 3) & 7] = cpu.r32[m & 7];
+  cpu.dr[(m >>> 3) & 7] = cpu.r32[m & 7]!;
 });
 
 def0F(0x06, (cpu) => { cpu.requireCpl0('CLTS'); cpu.cr0 &= ~CR0_TS; });

@@ -68,10 +68,10 @@ export function describeX87(opcode: number, modrm: number): string {
   let name: string | undefined;
   if (modrm >= 0xc0) {
     form = `${hexByte(opcode)} ${hexByte(modrm)}`;
-    name = X87_SINGLE.get((opcode << 8) | modrm) ?? X87_REGISTER[opcode - 0xd8][reg];
+    name = X87_SINGLE.get((opcode << 8) | modrm) ?? X87_REGISTER[opcode - 0xd8]![reg];
   } else {
     form = `${hexByte(opcode)} /${reg}`;
-    name = X87_MEMORY[opcode - 0xd8][reg];
+    name = X87_MEMORY[opcode - 0xd8]![reg];
   }
   return name && name !== '-' ? `x87 instruction (opcode ${form}, ${name})` : `x87 instruction (opcode ${form})`;
 }

@@ -70,7 +70,7 @@ export function buildElf(spec: ElfSpec): Uint8Array {
     const at = 52 + 32 * i;
     const size = s.data?.length ?? 0;
     d.setUint32(at, s.type ?? 1, true);
-    d.setUint32(at + 4, size === 0 ? 0 : offsets[i], true);
+    d.setUint32(at + 4, size === 0 ? 0 : offsets[i]!, true);
     d.setUint32(at + 8, s.vaddr ?? s.paddr, true);
     d.setUint32(at + 12, s.paddr, true);
     d.setUint32(at + 16, size, true);

@@ -242,7 +242,7 @@ describe('a kernel built by gcc -m32', needs('gcc'), () => {
     expect(state.entry).toBe(entry);
     const loads = [...headers.matchAll(/^\s*LOAD\s+(0x\S+)\s+(0x\S+)\s+(0x\S+)\s+(0x\S+)\s+(0x\S+)/gm)];
     expect(loads.length).toBeGreaterThanOrEqual(2);
-    for (const [, offset, , paddr, filesz, memsz] of loads.map((m) => m.map(Number))) {
+    for (const [, offset, , paddr, filesz, memsz] of loads.map((m) => m.map(Number) as [number, number, number, number, number, number])) {
       expect([...ram.subarray(paddr, paddr + filesz)]).toEqual([...file.subarray(offset, offset + filesz)]);
       expect(ram.subarray(paddr + filesz, paddr + memsz).every((b) => b === 0)).toBe(true);
     }
@@ -252,7 +252,7 @@ describe('a kernel built by gcc -m32', needs('gcc'), () => {
         .trim()
         .split('\n')
         .map((line) => line.split(' '))
-        .map(([addr, , name]) => [name, parseInt(addr, 16)] as const),
+        .map(([addr, , name]) => [name, parseInt(addr!, 16)] as const),
     );
     expect(state.entry).toBe(symbols.get('_start'));
     const marker = symbols.get('marker') ?? -1;

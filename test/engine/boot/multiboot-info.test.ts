@@ -67,8 +67,8 @@ describe('the Multiboot information block', () => {
     expect([...ram.subarray(0x103000, 0x103000 + expected.length)]).toEqual(expected);
     expect(0x103000 + expected.length).toBe(0x103133);
 
-    expect([...ram.subarray(0x104000, 0x104000 + 5000)]).toEqual([...modules[0].bytes]);
-    expect([...ram.subarray(0x106000, 0x107000)]).toEqual([...modules[1].bytes]);
+    expect([...ram.subarray(0x104000, 0x104000 + 5000)]).toEqual([...modules[0]!.bytes]);
+    expect([...ram.subarray(0x106000, 0x107000)]).toEqual([...modules[1]!.bytes]);
     // Nothing was written past freeAddr or in low memory.
     expect(ram[0x107000]).toBe(0xaa);
     expect(ram.subarray(0, 0xa0000).every((b) => b === 0xaa)).toBe(true);
@@ -97,7 +97,7 @@ describe('the Multiboot information block', () => {
       [0x105000, 0x105000],
       [0x105000, 0x107001],
     ]);
-    expect(entries.map(([, , string]) => cstring(ram, string))).toEqual(['a', 'empty  two  spaces', 'c x=1']);
+    expect(entries.map(([, , string]) => cstring(ram, string!))).toEqual(['a', 'empty  two  spaces', 'c x=1']);
     expect(state.freeAddr).toBe(0x108000);
   });
 
@@ -218,7 +218,7 @@ describe('agreement with QEMU', needs('qemu', 'gcc'), () => {
     const ours = loadMultiboot(ram, {
       kernel: readFileSync(elf),
       kernelName: elf,
-      modules: modules.map((m, i) => ({ ...m, cmdline: modulePaths[i] })),
+      modules: modules.map((m, i) => ({ ...m, cmdline: modulePaths[i]! })),
       cmdline: 'console=com1 quiet',
     });
     const info = ours.infoAddr;

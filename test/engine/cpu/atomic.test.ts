@@ -70,7 +70,7 @@ describe('XCHG', () => {
 
   it('a memory operand on a read-only page faults with the register unchanged', () => {
     const { cpu, fault } = exec([0x87, 0x1e], (c) => {
-      enablePaging(c, (pte) => { pte[2] &= ~2; }, true);
+      enablePaging(c, (pte) => { pte[2]! &= ~2; }, true);
       c.r32[ESI] = MEM;
       c.ram32[MEM >>> 2] = 7;
       c.r32[EBX] = 9;
@@ -181,7 +181,7 @@ describe('CMPXCHG', () => {
 
   it('failure still writes DEST: a read-only page faults and nothing changes', () => {
     const { cpu, fault } = exec([0x0f, 0xb1, 0x0e], (c) => {
-      enablePaging(c, (pte) => { pte[2] &= ~2; }, true);
+      enablePaging(c, (pte) => { pte[2]! &= ~2; }, true);
       c.r32[ESI] = MEM;
       c.ram32[MEM >>> 2] = 7;
       c.r32[EAX] = 5;
@@ -201,7 +201,7 @@ describe('CMPXCHG', () => {
       c.ram32[MEM >>> 2] = 7;
       c.r32[EAX] = 5;
     });
-    expect(cpu.ram32[(PAGE_TABLE >>> 2) + 2] & 0x40).toBe(0x40);
+    expect(cpu.ram32[(PAGE_TABLE >>> 2) + 2]! & 0x40).toBe(0x40);
   });
 
   it('0F B0 byte register form: AL = BL, so BL <- CL', () => {
@@ -296,7 +296,7 @@ describe('CMPXCHG8B', () => {
 
   it('an operand straddling into a read-only page faults before writing either half', () => {
     const { cpu, fault } = exec(code, (c) => {
-      enablePaging(c, (pte) => { pte[3] &= ~2; }, true);
+      enablePaging(c, (pte) => { pte[3]! &= ~2; }, true);
       c.r32[ESI] = 0x2ffc;
       c.ram32[0x2ffc >>> 2] = 1;
       c.ram32[0x3000 >>> 2] = 2;

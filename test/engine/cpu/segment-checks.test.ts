@@ -62,7 +62,7 @@ describe('loading a data segment register', () => {
 
   it('the accessed bit is written back to the descriptor', () => {
     const cpu = run(loadDsThenRead(0x08), withGdt);
-    expect(cpu.ram[GDT + 8 + 5] & 1).toBe(1);
+    expect(cpu.ram[GDT + 8 + 5]! & 1).toBe(1);
   });
 });
 
@@ -82,4 +82,51 @@ describe('the segment limit', () => {
     expect(cpu.caught?.errorCode).toBe(0);
     expect(cpu.r32[4]).toBe(0x1004);
   });
+});
+
+describe('the return CS of far RET and IRET', () => {
+  /** A GDT: 1 ring-0 code, 2 ring-0 data, 3 ring-0 code not present, 4 ring-3 code. */
+  function withCodeGdt(cpu: CPU): void {
+    const dv = new DataView(cpu.ram.buffer);
+    const put = (index: number, high: number) => {
+      dv.setUint32(GDT + index * 8, 0x0000ffff, true);
+      dv.setUint32(GDT + index * 8 + 4, high >>> 0, true);
+    };
+    put(1, 0x00cf9a00);
+    put(2, 0x00cf9200);
+    put(3, 0x00cf1a00);
+    put(4, 0x00cffa00);
+    cpu.gdtBase = GDT;
+    cpu.gdtLimit = 5 * 8 - 1;
+  }
+
+  /** Returns to `cs`:0x1000 at `cpl` through RETF (CB) or IRET (CF) and gives the fault it raised. */
+  function returnTo(opcode: number, cs: number, cpl: number) {
+    const cpu = run([opcode], (c) => {
+      withCodeGdt(c);
+      c.setCpl(cpl);
+      const sp = 0x7000;
+      c.r32[4] = sp;
+      c.ram32.set([0x1000, cs, 0x2], sp >>> 2); // EIP, CS, and for IRET an EFLAGS image
+    });
+    return cpu.caught;
+  }
+
+  const cases: [string, number, number, number, number][] = [
+    ['a null selector', 0x00, 0, 13, 0],
+    ['a selector beyond the GDT limit', 0x28, 0, 13, 0x28],
+    ['a data segment', 0x10, 0, 13, 0x10],
+    ['an RPL more privileged than CPL', 0x08, 3, 13, 0x08],
+    ['a non-conforming DPL other than the RPL', 0x0b, 0, 13, 0x08],
+    ['a segment not present', 0x18, 0, 11, 0x18],
+  ];
+  for (const [what, cs, cpl, vector, errorCode] of cases) {
+    it(`refuse ${what} with the same exception and the same reason`, () => {
+      const retf = returnTo(0xcb, cs, cpl);
+      const iret = returnTo(0xcf, cs, cpl);
+      expect(retf).toMatchObject({ vector, errorCode });
+      expect(iret).toMatchObject({ vector, errorCode });
+      expect(retf?.detail.replace(/^far RET: /, '')).toBe(iret?.detail.replace(/^IRET: /, ''));
+    });
+  }
 });

@@ -234,7 +234,7 @@ describe('memory operands', () => {
     expect((raised as CpuException).vector).toBe(14);
     expect((raised as CpuException).errorCode).toBe(3); // present, write, supervisor
     expect(cpu.eip).toBe(CODE);
-    expect(u32(cpu.ram32[DATA >>> 2])).toBe(0x80000001);
+    expect(u32(cpu.ram32[DATA >>> 2]!)).toBe(0x80000001);
     expect(statusFlags(cpu)).toBe(flags);
   });
 

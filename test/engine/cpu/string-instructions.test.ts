@@ -180,7 +180,7 @@ describe('MOVS', () => {
         return (seed >>> 8) % n;
       };
       for (let trial = 0; trial < 200; trial++) {
-        const size = [1, 2, 4][random(3)];
+        const size = [1, 2, 4][random(3)]!;
         const step = down ? -size : size;
         // Going down, ESI and EDI start at the highest elements, and up to 0x6000 bytes below them are copied.
         const src = (down ? 0x16000 : 0x10000) + random(0x3000);
@@ -321,7 +321,7 @@ describe('STOS', () => {
   it('stops with #PF at a read-only page under CR0.WP, having filled the writable part', () => {
     const { cpu, fault } = exec([0xf3, 0xab], (c) => {
       c.r32[EAX] = -1;
-      enablePaging(c, (pte) => { pte[6] &= ~2; }, true);
+      enablePaging(c, (pte) => { pte[6]! &= ~2; }, true);
       setRegs(c, 0, 0x5ff8, 8);
     });
     expect(fault?.vector).toBe(14);
@@ -337,7 +337,7 @@ describe('STOS', () => {
       enablePaging(c);
       setRegs(c, 0, 0x7000, 0x400);
     });
-    expect(cpu.ram32[(PAGE_TABLE >>> 2) + 7] & 0x60).toBe(0x60);
+    expect(cpu.ram32[(PAGE_TABLE >>> 2) + 7]! & 0x60).toBe(0x60);
   });
 });
 

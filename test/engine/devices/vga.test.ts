@@ -72,8 +72,8 @@ describe('readTextCells', () => {
     const cells = readTextCells(ram);
     expect(cells).toHaveLength(25);
     expect(cells[2]).toHaveLength(80);
-    expect(cells[2][0]).toEqual({ char: 'A', code: 0x41, attr: 0x1f });
-    expect(cells[2][1]).toEqual({ char: ' ', code: 0, attr: 0 });
+    expect(cells[2]![0]).toEqual({ char: 'A', code: 0x41, attr: 0x1f });
+    expect(cells[2]![1]).toEqual({ char: ' ', code: 0, attr: 0 });
   });
 });
 

@@ -140,7 +140,7 @@ describe('mappings', () => {
     let checked = 0;
     for (let pde = 0; pde < 1024; pde++) {
       // Below an absent directory entry the CPU looks no further: one page says it for all 1024.
-      const pages = (cpu.ram32[(DIR_A >>> 2) + pde] & P) === 0 ? 1 : 1024;
+      const pages = (cpu.ram32[(DIR_A >>> 2) + pde]! & P) === 0 ? 1 : 1024;
       for (let i = 0; i < pages; i++) {
         const linear = (pde * PAGE_4M + i * PAGE_4K) >>> 0;
         const r = expected.get(linear);

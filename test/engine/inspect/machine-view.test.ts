@@ -39,8 +39,8 @@ describe('MachineView on a guest with its own page tables', needs('gcc'), () => 
     expect(entries.slice(1).every((e) => !e.present)).toBe(true);
     // The table it names holds the alias's entries: physical page 5 at 0xC0005000.
     const t = view.translate(KERNEL_HALF_BASE + 5 * PAGE_4K, cr3)!;
-    expect(t).toMatchObject({ physical: 5 * PAGE_4K, pde: entries[0].raw, pteIndex: 5 });
-    expect(Buffer.from(view.readPhysical(entries[0].address + 5 * 4, 4)).readUInt32LE()).toBe(t.pte);
+    expect(t).toMatchObject({ physical: 5 * PAGE_4K, pde: entries[0]!.raw, pteIndex: 5 });
+    expect(Buffer.from(view.readPhysical(entries[0]!.address + 5 * 4, 4)).readUInt32LE()).toBe(t.pte);
   });
 
   it('translates every page as the engine does, for ring 0 and ring 3', () => {

@@ -34,7 +34,7 @@ describe('readIdt and peekLinear32', () => {
     const gates = readIdt(cpu);
     expect(gates).toHaveLength(64);
     gates.forEach((g, v) => {
-      expect(g.raw).toEqual([expected[v][0] >>> 0, expected[v][1] >>> 0]);
+      expect(g.raw).toEqual([expected[v]![0] >>> 0, expected[v]![1] >>> 0]);
       expect(g.offset).toBe(0x00101000 + v * 16);
       expect(g.dpl).toBe(v === 0x30 ? 3 : 0);
       expect(g.kind).toBe('interrupt');
