@@ -57,6 +57,23 @@ export interface TracedInstruction {
   text: string;
 }
 
+/** What a debugger lets a run do before it pauses (Machine.debugRun). */
+export interface DebugControl {
+  /** Steps to take at most: 1 for a stepi, Infinity to continue. */
+  steps: number;
+  /** Steps after which the run pauses anyway, for the host to look for an interrupt. */
+  chunk: number;
+  /** Linear addresses of instructions to pause before. */
+  breakpoints: ReadonlySet<number>;
+  /** After each step: the address of a watched location that changed, or undefined. */
+  watchHit?: () => number | undefined;
+}
+
+/** Where a debugged run paused; `running`: it took its chunk of steps and may go on. */
+export type DebugPause =
+  | { pause: 'step' | 'breakpoint' | 'running' }
+  | { pause: 'watchpoint'; address: number };
+
 export interface Counters {
   instructions: number;
   /** Instructions retired at each CPL, indexed 0..3. */
@@ -270,9 +287,35 @@ export class Machine {
     return new InternalEngineError(`internal engine error at ${at}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
 
-  private runSlices(): RunResult {
+  /**
+   * Runs under a debugger: instruction by instruction, pausing before an
+   * instruction at a breakpoint (but never before the first one, which the
+   * debugger resumes from), after `steps` steps, when a watched location
+   * changes, or after `chunk` steps so that the host can look for an
+   * interrupt from the debugger. A step is one instruction retired or one
+   * exception or interrupt delivered. The run ends as run() ends it.
+   */
+  debugRun(control: DebugControl): DebugPause | RunResult {
+    this.assertLive();
+    if (this.finished) return this.finished;
+    try {
+      return this.runSlices(control);
+    } catch (e) {
+      throw this.internalError(e);
+    }
+  }
+
+  private runSlices(): RunResult;
+  private runSlices(debug: DebugControl): DebugPause | RunResult;
+  private runSlices(debug?: DebugControl): DebugPause | RunResult {
     const cpu = this.core;
+    let stepsTaken = 0;
     for (;;) {
+      if (debug !== undefined) {
+        const pause = this.debugPause(debug, stepsTaken);
+        if (pause !== undefined) return pause;
+        stepsTaken++;
+      }
       if (cpu.budgetUsed() >= this.maxInstructions) return this.finish('budget', this.budgetMessage());
       if (this.shouldStop?.()) return this.finish('stopped', `stopped by the host at ${this.where()}`);
       try {
@@ -286,7 +329,7 @@ export class Machine {
         const left = this.maxInstructions - cpu.budgetUsed();
         if (left <= 0) continue;
         // The slice ends after SLICE budget units at most (fewer instructions if REP elements are charged).
-        let limit = cpu.retired + Math.min(SLICE, left);
+        let limit = cpu.retired + Math.min(debug !== undefined ? 1 : SLICE, left);
         // Stop exactly at the next timer event so it is seen at the same instruction on every host.
         const next = this.pit.nextEventTicks() - cpu.idleTicks;
         if (next < limit) limit = Math.max(next, cpu.retired + 1);
@@ -315,6 +358,17 @@ export class Machine {
         if (this.outputLimitReached) return this.finish('output-limit', `output limit of ${this.output.total} bytes reached at ${this.where()}`);
       }
     }
+  }
+
+  /** Why a debugged run pauses before its next step, if it does. */
+  private debugPause(debug: DebugControl, stepsTaken: number): DebugPause | undefined {
+    if (stepsTaken === 0) return undefined;
+    const watched = debug.watchHit?.();
+    if (watched !== undefined) return { pause: 'watchpoint', address: watched };
+    if (stepsTaken >= debug.steps) return { pause: 'step' };
+    if (debug.breakpoints.size > 0 && debug.breakpoints.has((this.core.csBase + this.core.eip) >>> 0)) return { pause: 'breakpoint' };
+    if (stepsTaken >= debug.chunk) return { pause: 'running' };
+    return undefined;
   }
 
   /** Take a device interrupt if one is pending and the CPU accepts interrupts now. */
@@ -483,6 +537,29 @@ export class Machine {
       out[i] = this.core.readPhys8(phys);
     }
     return out;
+  }
+
+  /**
+   * Writes `bytes` at a linear address through the current page tables, as a
+   * debugger writes: whatever the page's rights, and compiled code on the
+   * page is thrown away as for any write. Writes nothing and returns false
+   * when any byte is unmapped.
+   */
+  pokeLinear(linear: number, bytes: Uint8Array): boolean {
+    this.assertLive();
+    const physical: number[] = [];
+    for (let i = 0; i < bytes.length; i++) {
+      const lin = (linear + i) | 0;
+      if ((this.core.cr0 & CR0_PG) === 0) {
+        physical.push(lin >>> 0);
+        continue;
+      }
+      const walk = walkPageTables(this.core, lin, false, false);
+      if (!walk.allowed) return false;
+      physical.push(walk.physical);
+    }
+    physical.forEach((phys, i) => this.core.writePhys8(phys, bytes[i]!));
+    return true;
   }
 
   /** The VGA text screen (80x25) as lines, trailing spaces trimmed. */

@@ -50,6 +50,8 @@ const TOOLS = {
       ? undefined
       : 'the user sandbox needs the tests to run as root with setpriv (Debian package util-linux)',
   git: () => (runs('git', ['--version']) ? undefined : 'git is not installed'),
+  /** Debian's gdb, which the gdb stub's tests drive in batch mode. */
+  gdb: () => (runs('gdb', ['--version']) ? undefined : 'gdb is not installed (Debian package gdb)'),
   /** Info-ZIP and GNU tar make the archives that LMS exports hand the batch grader. */
   zip: () => (runs('zip', ['-v']) && runs('unzip', ['-v']) && runs('tar', ['--version']) ? undefined : 'zip, unzip or tar is not installed (Debian packages zip, unzip and tar)'),
 } satisfies Record<string, () => string | undefined>;

@@ -45,10 +45,11 @@ export interface RunOptions extends LabOptions {
   stats: boolean;
   trace?: string | boolean;
   test?: string;
+  gdb?: string | true;
 }
 
 /** How the run is watched and reported, whatever machine it runs. */
-export type RunDisplay = Pick<RunOptions, 'stats' | 'trace'>;
+export type RunDisplay = Pick<RunOptions, 'stats' | 'trace' | 'gdb'> & { kernelFile?: string };
 
 /** What --trace prints on stderr: privilege-relevant events always; port I/O and the last instructions on request. */
 const TRACE_KINDS = ['events', 'io', 'insn'] as const;
@@ -89,6 +90,7 @@ export function registerRunCommand(program: Command, done: (status: number) => v
     )
     .option('--serial-input <file>', 'bytes the guest reads from COM1')
     .option('--stats', 'print instructions retired, host seconds and MIPS to stderr', false)
+    .option('--gdb [host:port]', 'start stopped and wait for gdb (target remote) on 127.0.0.1:1234, or the loopback address given')
     .option(
       '--trace [kinds]',
       'print events to stderr, one per line: interrupts and exceptions, ring changes, CR writes, GDT/IDT/TSS loads; ' +
@@ -154,7 +156,7 @@ async function runKernel(options: RunOptions): Promise<number> {
         ? undefined
         : readInput(options.serialInput, { what: 'serial input', option: '--serial-input' }, ramMiB),
   };
-  return runMachine(config, options);
+  return runMachine(config, { ...options, ...(options.kernel !== undefined ? { kernelFile: options.kernel } : {}) });
 }
 
 /**
@@ -182,7 +184,12 @@ export async function runMachine(config: MachineConfig, options: RunDisplay): Pr
   let seconds: number;
   try {
     try {
-      result = machine.run();
+      if (options.gdb !== undefined) {
+        const { serveGdb } = await import('./gdb-session.ts');
+        result = await serveGdb(machine, options.gdb, options.kernelFile);
+      } else {
+        result = machine.run();
+      }
     } finally {
       stdout.flush();
     }

@@ -6,6 +6,7 @@
 // budget, output limit and serial input. What differs is only what is
 // watched: guest output goes to stdout, and --trace and --stats as for any run.
 
+import path from 'node:path';
 import { InputError, limitOptions, runMachine, type RunOptions } from './run-command.ts';
 import { asInput, labSetup } from './lab-options.ts';
 
@@ -43,5 +44,6 @@ export async function replayTest(labArg: string | undefined, options: RunOptions
   }
   const problem = unknownProgram(test.spec, built.inputs.programs);
   if (problem !== undefined) throw new InputError(`test ${test.id}: ${problem}`);
-  return runMachine({ ...testMachineConfig(test.spec, built.inputs), ...limitOptions(options, given) }, options);
+  const kernelFile = path.relative(process.cwd(), built.files.kernel) || built.files.kernel;
+  return runMachine({ ...testMachineConfig(test.spec, built.inputs), ...limitOptions(options, given) }, { ...options, kernelFile });
 }

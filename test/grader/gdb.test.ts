@@ -1,0 +1,128 @@
+// `lab run --gdb` (issue 16) driven by Debian's real gdb in batch mode: it
+// attaches to lab 3's reference kernel, breaks at a kernel function, watches
+// a variable the timer changes, follows the kernel into ring 3 and back out
+// through a trap, reads a struct by name and asks the monitor commands.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { findLab } from '../../grader/course/labs.ts';
+import { buildForTests } from '../../grader/grade.ts';
+import { needs } from '../host-tools.ts';
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+const LAB = join(REPO, 'grader', 'cli', 'lab.js');
+
+interface Session {
+  gdb: string;
+  labStatus: number | null;
+  labStderr: string;
+}
+
+/** Starts `lab run --gdb` on the kernel, then gdb with `commands`; resolves when both have ended. */
+async function debug(kernel: string, modules: string[], commands: string[]): Promise<Session> {
+  const lab = spawn(process.execPath, [LAB, 'run', '--kernel', kernel, ...modules.flatMap((m) => ['--module', m]), '--gdb', '127.0.0.1:0'], { cwd: REPO });
+  let labStderr = '';
+  const port = await new Promise<string>((resolve, reject) => {
+    lab.stderr.on('data', (d: Buffer) => {
+      labStderr += d.toString();
+      const m = /waiting for gdb on 127\.0\.0\.1:(\d+)/.exec(labStderr);
+      if (m) resolve(m[1]!);
+    });
+    lab.on('exit', () => reject(new Error(`lab run ended before listening: ${labStderr}`)));
+  });
+  const ended = new Promise<number | null>((resolve) => lab.on('exit', (code) => resolve(code)));
+  const args = ['-batch', '-nx', '-ex', 'set pagination off', '-ex', 'set confirm off', '-ex', `target remote 127.0.0.1:${port}`, ...commands.flatMap((c) => ['-ex', c]), kernel];
+  const gdb = spawnSync('gdb', args, { encoding: 'utf8', timeout: 120_000 });
+  const labStatus = await ended;
+  return { gdb: `${gdb.stdout}${gdb.stderr}`, labStatus, labStderr };
+}
+
+describe('gdb on the lab PC', needs('gcc', 'bwrap', 'gdb'), () => {
+  let kernel: string;
+  let hello: string;
+  beforeAll(async () => {
+    const built = await buildForTests(join(REPO, 'labs'), findLab(join(REPO, 'labs'), 3));
+    if (!built.ok) throw new Error(built.log);
+    kernel = built.files.kernel;
+    hello = built.files.programs.hello!;
+  });
+
+  it('breaks, watches, steps into ring 3 and out through a trap, and reads structs by name', async () => {
+    const s = await debug(kernel, [hello], [
+      'break kmain', 'continue', 'info registers eip',
+      'watch tss.esp0', 'continue', 'delete',
+      'break *0x08048000', 'continue', 'print $cs', 'print tss.ss0', 'stepi', 'print $eip == 0x08048000',
+      'break alltraps', 'continue', 'print $cs',
+      'monitor tss', 'monitor pagewalk c0000000', 'kill',
+    ]);
+    expect(s.gdb).toContain('Breakpoint 1, kmain (');
+    expect(s.gdb).toMatch(/Hardware watchpoint 2: tss.esp0\s+Old value = 0\s+New value = \d+/);
+    // Entering the program: ring 3 (CS 0x1b), the TSS's SS0 the kernel data segment, and a step moves on.
+    expect(s.gdb).toMatch(/\$1 = 27\n\$2 = 16\n/);
+    expect(s.gdb).toContain('$3 = 0\n');
+    // Out through the first trap: back in ring 0.
+    expect(s.gdb).toMatch(/Breakpoint 4, .*alltraps.*\n[\s\S]*\$4 = 8\n/);
+    expect(s.gdb).toMatch(/tss: selector 0028 .* ss0 0010 esp0 [0-9a-f]{8}/);
+    expect(s.gdb).toMatch(/c0000000:\n {2}ring 0 read/);
+    expect(s.labStderr).toContain('gdb detached or killed the run');
+  });
+
+  it('stops at a triple fault with the machine as it was, instead of ending the run', async () => {
+    // The debugger breaks the kernel: no kernel stack for the first trap from ring 3.
+    const s = await debug(kernel, [hello], ['break *0x08048000', 'continue', 'set var tss.esp0 = 0', 'delete', 'continue', 'print/x $cs', 'monitor regs', 'kill']);
+    expect(s.gdb).toContain('Program received signal SIGSEGV');
+    expect(s.gdb).toMatch(/lab PC: triple-fault: .*ESP0 = 0x00000000/);
+    expect(s.gdb).toContain('$1 = 0x1b\n');
+    expect(s.gdb).toMatch(/cpl 3\n/);
+  });
+});
+
+describe('the gdb stub against random and broken packets', needs('gcc', 'bwrap'), () => {
+  it('answers or drops every one, and never throws into the engine', async () => {
+    const { Machine } = await import('../../engine/machine.ts');
+    const { GdbStub } = await import('../../engine/debug/gdb-stub.ts');
+    const { framePacket } = await import('../../engine/debug/rsp.ts');
+    const built = await buildForTests(join(REPO, 'labs'), findLab(join(REPO, 'labs'), 3));
+    if (!built.ok) throw new Error(built.log);
+    const machine = new Machine({ kernel: built.inputs.kernel, cmdline: '', modules: [], ramMiB: 32, maxInstructions: 5_000_000 });
+    try {
+      // A fixed seed: the same packets on every run.
+      let seed = 0x2545f491;
+      const random = () => {
+        seed ^= seed << 13;
+        seed ^= seed >>> 17;
+        seed ^= seed << 5;
+        return (seed >>> 0) / 2 ** 32;
+      };
+      const pick = <T,>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
+      const hexNumber = () => Math.floor(random() * 2 ** 32).toString(16);
+      const heads = ['m', 'M', 'p', 'P', 'Z0,', 'z0,', 'Z2,', 'Z3,', 'qXfer:features:read:target.xml:', 'qRcmd,', 'qSupported', 'H', 'g', 'G', '?', 's', 'v', 'X', 'T'];
+      const sent: Buffer[] = [];
+      let closed = false;
+      const stub = new GdbStub(machine, { send: (b) => sent.push(Buffer.from(b)), close: () => { closed = true; }, defer: (fn) => fn() });
+      for (let i = 0; i < 3000 && !closed; i++) {
+        const kind = random();
+        let bytes: Buffer;
+        if (kind < 0.3) {
+          bytes = Buffer.from(Array.from({ length: Math.floor(random() * 64) }, () => Math.floor(random() * 256)));
+        } else {
+          const body = `${pick(heads)}${hexNumber()},${hexNumber()}${random() < 0.5 ? `:${hexNumber()}` : ''}`;
+          const packet = framePacket(body);
+          // Some packets arrive cut short, or with a wrong checksum.
+          bytes = kind < 0.5 ? packet.subarray(0, Math.floor(random() * packet.length)) : kind < 0.6 ? Buffer.concat([packet.subarray(0, -1), Buffer.from('0')]) : packet;
+        }
+        expect(() => stub.receive(bytes)).not.toThrow();
+      }
+      expect(sent.length).toBeGreaterThan(100);
+      // Still answering: a fresh query after the noise gets its reply.
+      sent.length = 0;
+      stub.receive(Buffer.from('#00')); // ends any packet the noise left open
+      stub.receive(framePacket('qAttached'));
+      expect(Buffer.concat(sent).toString('latin1')).toContain('$1#31');
+    } finally {
+      machine.release();
+    }
+  });
+});
