@@ -3,7 +3,7 @@
 // physical RAM, in the widths instructions use.
 
 import { CpuException, Vector } from './exceptions.ts';
-import { READ_SUPERVISOR, TLB_VALID, WRITE_SUPERVISOR } from '../memory/tlb.ts';
+import { READ_SUPERVISOR, TLB_CODE, TLB_VALID, WRITE_SUPERVISOR } from '../memory/tlb.ts';
 import { translateSlow, Access } from '../memory/paging.ts';
 import { CpuState, OPEN_BUS, Seg } from './state.ts';
 
@@ -56,7 +56,9 @@ export class CpuMemory extends CpuState {
     const mask = access === Access.Read || access === Access.Fetch ? this.readMask
       : access === Access.Write ? this.writeMask
         : access === Access.SystemRead ? READ_SUPERVISOR : WRITE_SUPERVISOR;
-    if ((e & mask) === TLB_VALID) return (e & ~0xfff) ^ lin;
+    // A write to a page of compiled code keeps its translation: writePhys8 then drops the code.
+    const blocked = e & mask;
+    if (blocked === TLB_VALID || blocked === (TLB_VALID | TLB_CODE)) return (e & ~0xfff) ^ lin;
     return translateSlow(this, lin, access);
   }
 

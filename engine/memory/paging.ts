@@ -4,7 +4,7 @@
 
 import type { CpuState } from '../cpu/state.ts';
 import { CpuException, Vector } from '../cpu/exceptions.ts';
-import { TLB_GLOBAL, TLB_NOT_RAM, TLB_NO_USER, TLB_NO_WRITE_SUPERVISOR, TLB_NO_WRITE_USER } from './tlb.ts';
+import { TLB_CODE, TLB_GLOBAL, TLB_NOT_RAM, TLB_NO_USER, TLB_NO_WRITE_SUPERVISOR, TLB_NO_WRITE_USER } from './tlb.ts';
 
 export const enum Access {
   Read = 0,
@@ -48,9 +48,9 @@ function writePhys32(cpu: CpuState, phys: number, v: number): void {
   }
 }
 
-/** TLB bits that keep writes to a page with compiled code on the slow path, which invalidates the code. */
+/** The TLB bit that keeps writes to a page with compiled code on the slow path, which invalidates the code. */
 function codePageBits(cpu: CpuState, phys: number): number {
-  return cpu.blocks !== null && cpu.blocks.codePages[phys >>> 12] !== 0 ? TLB_NO_WRITE_SUPERVISOR | TLB_NO_WRITE_USER : 0;
+  return cpu.blocks !== null && cpu.blocks.codePages[phys >>> 12] !== 0 ? TLB_CODE : 0;
 }
 
 export interface Walk {

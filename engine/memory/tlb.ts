@@ -19,12 +19,20 @@ export const TLB_NO_WRITE_USER = 1 << 3;
 export const TLB_NOT_RAM = 1 << 4;
 /** The page's G bit was set with CR4.PGE: a CR3 write keeps it. */
 export const TLB_GLOBAL = 1 << 5;
+/**
+ * The physical page holds compiled code: writes take the slow path, which
+ * throws the code away, but keep this entry's translation. The bit is the
+ * code cache's, not the guest's: setting and clearing it never changes what
+ * the TLB translates, so a kernel's missing INVLPG shows the same with the
+ * compiler on or off.
+ */
+export const TLB_CODE = 1 << 6;
 
 /** Entry bits that must be clear (besides VALID set) for a supervisor read, and for a supervisor write. */
 export const READ_SUPERVISOR = TLB_VALID | TLB_NOT_RAM;
 const READ_USER = READ_SUPERVISOR | TLB_NO_USER;
-export const WRITE_SUPERVISOR = READ_SUPERVISOR | TLB_NO_WRITE_SUPERVISOR;
-const WRITE_USER = READ_USER | TLB_NO_WRITE_USER;
+export const WRITE_SUPERVISOR = READ_SUPERVISOR | TLB_NO_WRITE_SUPERVISOR | TLB_CODE;
+const WRITE_USER = READ_USER | TLB_NO_WRITE_USER | TLB_CODE;
 
 const spareTlbs = new Spares<Tlb>(1);
 
@@ -61,6 +69,16 @@ export class Tlb {
       this.live[this.liveCount++] = page;
     }
     this.entries[page] = ((physical ^ linear) & ~0xfff) | bits | TLB_VALID;
+  }
+
+  /** Marks (or unmarks) every entry that translates to physical page `physPage` as holding compiled code. */
+  markCode(physPage: number, code: boolean): void {
+    for (let i = 0; i < this.liveCount; i++) {
+      const page = this.live[i]!;
+      const e = this.entries[page]!;
+      if (e === 0 || (((e & ~0xfff) ^ (page << 12)) >>> 12) !== physPage) continue;
+      this.entries[page] = code ? e | TLB_CODE : e & ~TLB_CODE;
+    }
   }
 
   /** INVLPG: forget one page, global or not. */

@@ -51,6 +51,18 @@ function expectSameRun(kernelPath: string): Observed {
 }
 
 describe('compiled blocks change nothing observable', () => {
+  it('a stale TLB entry stays stale while new code is compiled, as it does with the compiler off and under tracing', async () => {
+    const path = await buildKernel([fixture('fixtures/compiled-code/stale-tlb.c')]);
+    const k = readFileSync(path);
+    const run = expectSameRun(path);
+    expect(run.output).toBe('stale A, after invlpg B\n');
+    let traced = '';
+    const m = new Machine({ kernel: k, traceInstructions: 16, maxInstructions: 10_000_000 }, { onOutput: (c) => { traced += Buffer.from(c).toString('latin1'); } });
+    m.run();
+    m.release();
+    expect(traced).toBe(run.output);
+  });
+
   it('self-modifying code: rewritten functions and a loop whose counter shares its code page', async () => {
     const k = await buildKernel([fixture('fixtures/compiled-code/self-modifying.c')]);
     const run = expectSameRun(k);

@@ -91,8 +91,8 @@ export class BlockCache {
     list.push(block);
     if (this.codePages[page] === 0) {
       this.codePages[page] = 1;
-      // Writable translations of this page may be cached: drop them so refills see it is code now.
-      this.cpu.flushTlb(false);
+      // Writable translations of this page may be cached: from now on their writes must drop the code.
+      this.cpu.tlb.markCode(page, true);
     }
     return block;
   }
@@ -110,7 +110,7 @@ export class BlockCache {
     }
     this.codePages[page] = 0;
     this.invalidations++;
-    // The page's TLB entries still forbid writes; refills will now allow them.
-    this.cpu.flushTlb(false);
+    // Writes to the page may take the fast path again; the translations themselves stay as they were.
+    this.cpu.tlb.markCode(page, false);
   }
 }
