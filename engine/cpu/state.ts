@@ -104,6 +104,8 @@ export class CpuState {
   readonly dr = new Int32Array(8);
   /** Model-specific registers the lab PC models (SYSENTER_CS/ESP/EIP), keyed by number. */
   readonly msr = new Map<number, bigint>();
+  /** What WRMSR to IA32_TSC added to the virtual time-stamp counter (mod 2^64). */
+  tscOffset = 0n;
 
   // EFLAGS: `flags` holds every bit except the six status flags while a lazy record is live.
   flags = FIXED_ONE;

@@ -13,6 +13,7 @@ import {
   checkReturnCode, checkReturnStack, descriptorDpl, loadSegmentCache, nullInaccessibleSegments, readDescriptor, type Descriptor,
 } from '../../memory/segmentation.ts';
 import { OpcodeFamily } from '../opcode-family.ts';
+import { ZF } from '../flags.ts';
 
 export const segmentOpcodes = new OpcodeFamily('ops/segment.ts');
 const { def, def0F } = segmentOpcodes;
@@ -149,6 +150,25 @@ def(0x8c, (cpu) => {
 });
 
 // MOV Sreg, Ew (8E). Loading CS this way is #UD; loading SS blocks interrupts for one instruction.
+// 63: ARPL r/m16, r16 (SDM Vol. 2A "ARPL"): raises the RPL of a selector to
+// the caller's, so that a kernel given a selector by a less privileged caller
+// uses it with no more privilege than the caller had. Protected mode only
+// (the lab PC is never in real or virtual-8086 mode). Only ZF changes.
+def(0x63, (cpu) => {
+  const m = cpu.fetch8();
+  const source = cpu.r16[((m >>> 3) & 7) << 1]!;
+  const lin = m >= 0xc0 ? 0 : cpu.ea(m, 2);
+  const dest = m >= 0xc0 ? cpu.r16[(m & 7) << 1]! : cpu.read16(lin);
+  const raise = (dest & 3) < (source & 3);
+  if (raise) {
+    const raised = (dest & ~3) | (source & 3);
+    if (m >= 0xc0) cpu.r16[(m & 7) << 1] = raised;
+    else cpu.write16(lin, raised);
+  }
+  cpu.materializeFlags();
+  cpu.flags = raise ? cpu.flags | ZF : cpu.flags & ~ZF;
+});
+
 def(0x8e, (cpu) => {
   const m = cpu.fetch8();
   const sreg = (m >>> 3) & 7;

@@ -107,31 +107,43 @@ function text32(s: string): number {
   return s.charCodeAt(0) | (s.charCodeAt(1) << 8) | (s.charCodeAt(2) << 16) | (s.charCodeAt(3) << 24);
 }
 
+/** The lab PC's identity for software that asks: a hypervisor leaf, as virtual machines report themselves. */
+const HYPERVISOR_SIGNATURE = 'ringlabLabPC';
+/** CPUID leaf 1 ECX bit 31: "running under a hypervisor"; the leaves from 0x40000000 then say which. */
+const CPUID_HYPERVISOR = 1 << 31;
+
 def0F(0xa2, (cpu) => {
   const leaf = cpu.r32[Reg.EAX] >>> 0;
   let a = 0, b = 0, c = 0, d = 0;
   if (leaf === 0) {
-    // Vendor string "ringlabLabPC" in EBX, EDX, ECX order.
-    a = 1; b = text32('ring'); d = text32('labL'); c = text32('abPC');
+    // "GenuineIntel" in EBX, EDX, ECX, as QEMU's default CPU reports it: software takes its Intel paths.
+    a = 1; b = text32('Genu'); d = text32('ineI'); c = text32('ntel');
   } else if (leaf === 1) {
     a = 0x0633; // family 6, model 3, stepping 3: an i686
+    c = CPUID_HYPERVISOR;
     d = CPUID_FEATURES_EDX;
+  } else if (leaf === 0x40000000) {
+    // The highest hypervisor leaf, and the signature in EBX, ECX, EDX.
+    a = 0x40000000 | 0;
+    b = text32(HYPERVISOR_SIGNATURE.slice(0, 4)); c = text32(HYPERVISOR_SIGNATURE.slice(4, 8)); d = text32(HYPERVISOR_SIGNATURE.slice(8, 12));
   } else if (leaf === 0x80000000) {
     a = 0x80000000 | 0;
   }
   cpu.r32[Reg.EAX] = a; cpu.r32[Reg.EBX] = b; cpu.r32[Reg.ECX] = c; cpu.r32[Reg.EDX] = d;
 });
 
-/** The virtual time-stamp counter: one cycle per retired instruction plus halted time, never host time. */
-export function timeStampCounter(cpu: CPU): number {
-  return cpu.retired + cpu.idleTicks;
+const TSC_MASK = (1n << 64n) - 1n;
+
+/** The virtual time-stamp counter: one cycle per retired instruction plus halted time, never host time, plus what WRMSR set. */
+export function timeStampCounter(cpu: CPU): bigint {
+  return (BigInt(cpu.retired + cpu.idleTicks) + cpu.tscOffset) & TSC_MASK;
 }
 
 def0F(0x31, (cpu) => {
   if ((cpu.cr4 & CR4_TSD) !== 0 && cpu.cpl !== 0) cpu.fault(Vector.GP, 0, `RDTSC at CPL ${cpu.cpl} with CR4.TSD set`);
   const tsc = timeStampCounter(cpu);
-  cpu.r32[Reg.EAX] = tsc | 0;
-  cpu.r32[Reg.EDX] = Math.floor(tsc / 0x100000000) | 0;
+  cpu.r32[Reg.EAX] = Number(tsc & 0xffffffffn) | 0;
+  cpu.r32[Reg.EDX] = Number(tsc >> 32n) | 0;
 });
 
 def0F(0x0b, (cpu) => cpu.undefinedOpcode('UD2'));
@@ -214,7 +226,7 @@ def0F(0x32, (cpu) => { // RDMSR
   cpu.requireCpl0('RDMSR');
   const n = cpu.r32[Reg.ECX] >>> 0;
   if (!MODELLED_MSRS.has(n)) cpu.fault(Vector.GP, 0, `RDMSR of MSR ${n.toString(16)}, which the lab PC does not model`);
-  const v = n === MSR_TSC ? BigInt(timeStampCounter(cpu)) : cpu.msr.get(n) ?? 0n;
+  const v = n === MSR_TSC ? timeStampCounter(cpu) : cpu.msr.get(n) ?? 0n;
   cpu.r32[Reg.EAX] = Number(v & 0xffffffffn) | 0;
   cpu.r32[Reg.EDX] = Number(v >> 32n) | 0;
 });
@@ -222,8 +234,11 @@ def0F(0x32, (cpu) => { // RDMSR
 def0F(0x30, (cpu) => { // WRMSR
   cpu.requireCpl0('WRMSR');
   const n = cpu.r32[Reg.ECX] >>> 0;
-  if (!MODELLED_MSRS.has(n) || n === MSR_TSC) cpu.fault(Vector.GP, 0, `WRMSR to MSR ${n.toString(16)}, which the lab PC does not model`);
-  cpu.msr.set(n, (BigInt(cpu.r32[Reg.EDX] >>> 0) << 32n) | BigInt(cpu.r32[Reg.EAX] >>> 0));
+  if (!MODELLED_MSRS.has(n)) cpu.fault(Vector.GP, 0, `WRMSR to MSR ${n.toString(16)}, which the lab PC does not model`);
+  const value = (BigInt(cpu.r32[Reg.EDX] >>> 0) << 32n) | BigInt(cpu.r32[Reg.EAX] >>> 0);
+  // Writing the TSC sets where it counts from; it goes on counting retired instructions (SDM Vol. 3B 18.17).
+  if (n === MSR_TSC) cpu.tscOffset = (value - BigInt(cpu.retired + cpu.idleTicks)) & TSC_MASK;
+  else cpu.msr.set(n, value);
 });
 
 // ---- descriptor-table registers: group 7 (0F 01) and group 6 (0F 00) ---------------------
