@@ -240,6 +240,12 @@ describe('fast system calls: SYSENTER and SYSEXIT (fast-syscalls.c)', () => {
   ranToTheEnd('fast-syscalls.c', spec, 'fast-syscalls: end');
 });
 
+describe('LAR, LSL, VERR and VERW on every kind of descriptor (segment-queries.c)', () => {
+  const spec = { source: 'segment-queries.c' };
+  compareWithQemu('segment-queries.c', spec, 'debug-exit');
+  ranToTheEnd('segment-queries.c', spec, 'segment-queries: end');
+});
+
 describe('CPUID, ARPL and writing the TSC (identity.c)', () => {
   const spec = { source: 'identity.c' };
   compareWithQemu('identity.c', spec, 'debug-exit');

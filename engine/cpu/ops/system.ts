@@ -4,11 +4,13 @@
 
 import type { CPU } from '../cpu.ts';
 import { Reg, Reg16, Seg } from '../cpu.ts';
-import { CF, DF, IF, IOPL, RF, VM } from '../flags.ts';
+import { CF, DF, IF, IOPL, RF, VM, ZF } from '../flags.ts';
 import { MachineStop, Vector } from '../exceptions.ts';
 import { CR0_PE, CR0_PG, CR0_WP, CR4_PGE, CR4_PSE } from '../../memory/paging.ts';
 import { hex16 } from '../../hex.ts';
-import { ACC_PRESENT, loadSegmentCache, readDescriptor, readSystem32, writeSystem8, type Descriptor } from '../../memory/segmentation.ts';
+import {
+  ACC_CODE, ACC_CONFORMING, ACC_PRESENT, ACC_S, ACC_WRITABLE_OR_READABLE, loadSegmentCache, readDescriptor, readSystem32, writeSystem8, type Descriptor,
+} from '../../memory/segmentation.ts';
 import { OpcodeFamily } from '../opcode-family.ts';
 
 export const systemOpcodes = new OpcodeFamily('ops/system.ts');
@@ -325,9 +327,76 @@ def0F(0x00, (cpu) => {
       return;
     case 2: { const sel = cpu.readRM16(m); cpu.requireCpl0('LLDT'); loadLdt(cpu, sel); return; }
     case 3: { const sel = cpu.readRM16(m); cpu.requireCpl0('LTR'); loadTaskRegister(cpu, sel); return; }
+    case 4: // VERR
+    case 5: { // VERW
+      const d = visibleDescriptor(cpu, cpu.readRM16(m), op === 4 ? 'read' : 'write');
+      setZf(cpu, d !== null);
+      return;
+    }
     default:
-      throw new MachineStop('unsupported', `0F 00 /${op} (VERR/VERW) is not modelled by the lab PC`);
+      cpu.undefinedOpcode(`0F 00 /${op}`);
   }
+});
+
+// ---- LAR, LSL, VERR, VERW (SDM Vol. 2 "LAR", "LSL", "VERR/VERW") -------------------------
+// Questions about a selector that never fault on its answer: ZF = 1 when the
+// descriptor exists, is of a kind the instruction accepts and is visible at
+// the current privilege, ZF = 0 otherwise (and the destination stays as it
+// was). Only ZF changes.
+
+/** System descriptor types LAR reports: TSSs (16 and 32-bit, available or busy), the LDT, call and task gates. */
+const LAR_SYSTEM_TYPES = new Set([0x1, 0x2, 0x3, 0x4, 0x5, 0x9, 0xb, 0xc]);
+/** LSL: the same without the gates, which have no limit. */
+const LSL_SYSTEM_TYPES = new Set([0x1, 0x2, 0x3, 0x9, 0xb]);
+
+type SegmentQuery = 'rights' | 'limit' | 'read' | 'write';
+
+function visibleDescriptor(cpu: CPU, selector: number, query: SegmentQuery): Descriptor | null {
+  if ((selector & 0xfffc) === 0) return null;
+  const d = readDescriptor(cpu, selector);
+  if (d === null) return null;
+  const type = d.access & 0x0f;
+  const segment = (d.access & ACC_S) !== 0;
+  const code = segment && (type & ACC_CODE) !== 0;
+  switch (query) {
+    case 'rights': if (!segment && !LAR_SYSTEM_TYPES.has(type)) return null; break;
+    case 'limit': if (!segment && !LSL_SYSTEM_TYPES.has(type)) return null; break;
+    // Code is readable only with R set; data always is. Only data with W set is writable.
+    case 'read': if (!segment || (code && (type & ACC_WRITABLE_OR_READABLE) === 0)) return null; break;
+    case 'write': if (!segment || code || (type & ACC_WRITABLE_OR_READABLE) === 0) return null; break;
+  }
+  // Conforming code is visible from any privilege; anything else needs DPL >= CPL and DPL >= RPL.
+  const conforming = code && (type & ACC_CONFORMING) !== 0;
+  const dpl = (d.access >>> 5) & 3;
+  if (!conforming && (dpl < cpu.cpl || dpl < (selector & 3))) return null;
+  return d;
+}
+
+function setZf(cpu: CPU, on: boolean): void {
+  cpu.materializeFlags();
+  cpu.flags = on ? cpu.flags | ZF : cpu.flags & ~ZF;
+}
+
+def0F(0x02, (cpu) => { // LAR r, r/m16
+  const m = cpu.fetch8();
+  const d = visibleDescriptor(cpu, cpu.readRM16(m), 'rights');
+  if (d !== null) {
+    // The second dword's bits 8-23 (type, S, DPL, P, limit 19:16, AVL, D/B, G) with the limit bits cleared, as QEMU does.
+    const rights = d.high & 0x00f0ff00;
+    if (cpu.o16) cpu.r16[((m >>> 3) & 7) << 1] = rights & 0xffff;
+    else cpu.r32[(m >>> 3) & 7] = rights;
+  }
+  setZf(cpu, d !== null);
+});
+
+def0F(0x03, (cpu) => { // LSL r, r/m16
+  const m = cpu.fetch8();
+  const d = visibleDescriptor(cpu, cpu.readRM16(m), 'limit');
+  if (d !== null) {
+    if (cpu.o16) cpu.r16[((m >>> 3) & 7) << 1] = d.limit & 0xffff;
+    else cpu.r32[(m >>> 3) & 7] = d.limit | 0;
+  }
+  setZf(cpu, d !== null);
 });
 
 
