@@ -1,6 +1,7 @@
 // `lab validate`: proves a lab's tests work before students rely on them. The
-// reference kernel (the course tree with every solution in place) must score
-// full marks, and every mutant must lose points on each test it names: a test
+// reference kernel (the course tree as it stands when the lab is finished:
+// its solutions and those of earlier labs in place, later labs' code as it was
+// before them) must score full marks, and every mutant must lose points on each test it names: a test
 // that passes a kernel known to be wrong checks less than its author thinks.
 
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -73,7 +74,7 @@ export async function validateLab(courseRoot: string, lab: Lab, opts: ValidateOp
 
     const verdicts: MutantVerdict[] = [];
     for (const mutant of mutants) {
-      const copy = await applyMutant(courseRoot, mutant, path.join(work, `mutant-${mutant.name}`));
+      const copy = await applyMutant(courseRoot, mutant, path.join(work, `mutant-${mutant.name}`), lab.manifest.number);
       const report = await gradeLab(copy, lab, specFiles, grading);
       await rm(copy, { recursive: true, force: true });
       const byId = new Map(report.tests.map((t) => [t.id, t]));

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkRelease, writeRelease } from '../../grader/authoring/release.ts';
-import { parseRegions } from '../../grader/course/solution-regions.ts';
+import { parseRegions, solutionSpan } from '../../grader/course/solution-regions.ts';
 import { needs } from '../host-tools.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -237,7 +237,7 @@ function solutionLines(courseRoot: string, n: number, visible: string[]): Set<st
     let at = 0;
     for (const r of cut) {
       addLines(outside, text.slice(at, r.begin.start));
-      addLines(inside, text.slice(r.begin.end, r.end.start));
+      addLines(inside, text.slice(...solutionSpan(r)));
       at = r.end.end;
     }
     addLines(outside, text.slice(at));

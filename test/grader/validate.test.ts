@@ -1,7 +1,7 @@
 // Mutants and `lab validate`: a mutated copy leaves the course alone, the
 // fixture's tests catch its mutants, and a mutant nothing catches is reported.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +20,7 @@ describe('applyMutant', () => {
   it('applies the edits to a copy and leaves the course as it was', async () => {
     const [mutant] = loadMutants(findLab(COURSE, 1));
     expect(mutant.name).toBe('no-data-write');
-    const copy = await applyMutant(COURSE, mutant, join(work, 'copy'));
+    const copy = await applyMutant(COURSE, mutant, join(work, 'copy'), 1);
     expect(readFileSync(join(copy, 'kernel/kmain.c'), 'utf8')).not.toContain('outb(COM1, (unsigned char)c);');
     expect(readFileSync(join(COURSE, 'kernel/kmain.c'), 'utf8')).toContain('outb(COM1, (unsigned char)c);');
   });
@@ -28,10 +28,20 @@ describe('applyMutant', () => {
   it('refuses text that is not there exactly once, and edits to tests', async () => {
     const mutant = (find: string, file = 'kernel/kmain.c') =>
       parseMutant({ description: 'd', mustFail: ['t/x'], edits: [{ file, find, replace: '' }] }, '/m/bad.json');
-    await expect(applyMutant(COURSE, mutant('no such text'), join(work, 'a'))).rejects.toThrow(/does not occur in kernel\/kmain\.c/);
-    await expect(applyMutant(COURSE, mutant('serial_putc'), join(work, 'b'))).rejects.toThrow(/occurs \d+ times/);
-    await expect(applyMutant(COURSE, mutant('name', '01-serial/tests/banner.ts'), join(work, 'c'))).rejects.toThrow(MutantError);
+    await expect(applyMutant(COURSE, mutant('no such text'), join(work, 'a'), 1)).rejects.toThrow(/does not occur in kernel\/kmain\.c/);
+    await expect(applyMutant(COURSE, mutant('serial_putc'), join(work, 'b'), 1)).rejects.toThrow(/occurs \d+ times/);
+    await expect(applyMutant(COURSE, mutant('name', '01-serial/tests/banner.ts'), join(work, 'c'), 1)).rejects.toThrow(MutantError);
     expect(() => parseMutant({ description: 'd', mustFail: [], edits: [] }, '/m/x.json')).toThrow(/^\/m\/x\.json: "mustFail"/);
+  });
+
+  it('patches the text as the lab builds it, where a later lab has rewritten the code', async () => {
+    const course = join(work, 'rewritten');
+    mkdirSync(join(course, 'kernel'), { recursive: true });
+    writeFileSync(join(course, 'kernel/k.c'), '/* BEGIN SOLUTION lab4 */\nstep(2);\n/* BEFORE lab4 */\nstep(1);\n/* END SOLUTION */\n/* STUDENT lab4: two */\n');
+    const mutant = parseMutant({ description: 'd', mustFail: ['t/x'], edits: [{ file: 'kernel/k.c', find: 'step(1);', replace: 'step(0);' }] }, '/m/m.json');
+    const copy = await applyMutant(course, mutant, join(work, 'rewritten-3'), 3);
+    expect(readFileSync(join(copy, 'kernel/k.c'), 'utf8')).toBe('step(0);\n/* STUDENT lab4: two */\n');
+    await expect(applyMutant(course, mutant, join(work, 'rewritten-4'), 4)).rejects.toThrow(/does not occur in kernel\/k\.c as lab 4 builds it/);
   });
 });
 
