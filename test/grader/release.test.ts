@@ -67,7 +67,8 @@ describe('lab release', () => {
     // As if the solution had leaked into the release.
     const file = join(out, 'labs/kernel/kmain.c');
     const solved = readFileSync(join(COURSE, 'kernel/kmain.c'), 'utf8');
-    writeFileSync(file, solved.replace(/\/\* (BEGIN|END) SOLUTION.*\*\/\n/g, ''));
+    // Every marker line goes: a stray BEGIN SOLUTION would make the build read the file as the course's and refuse it.
+    writeFileSync(file, solved.replace(/^.*(BEGIN|END) SOLUTION.*\n/gm, ''));
     const check = await checkRelease(out, lab1);
     expect(check.ok).toBe(false);
     expect(check.problem).toMatch(/scores 10, not the manifest's starterScore 4/);
