@@ -1,0 +1,79 @@
+// Checks shared by lab 4's tests. The lines they parse are the handout's
+// ("What the tests read"). This folder is not scanned for tests: only files
+// directly in tests/ are specs.
+
+import { check, hex, quote } from '../../../../grader/api/checks.ts';
+import type { InterruptEvent } from '../../../../engine/events.ts';
+import type { Check, CheckOutcome, TestRun } from '../../../../grader/api/spec.ts';
+
+const PASS: CheckOutcome = { passed: true };
+const fail = (expected: string, observed: string): CheckOutcome => ({ passed: false, expected, observed });
+
+/** Where programs are linked (programs/program.ld). */
+export const ENTRY = 0x08048000;
+/** The first kernel address (kernel/memlayout.h). */
+export const KERNBASE = 0xc0000000;
+/** The lowest address the stack may grow to: 256 KiB below TASK_SIZE (kernel/vm.h). */
+export const USTACK_LIMIT = 0xbffc0000;
+
+/** The "free frames: N" lines, in order. */
+function freeFrameCounts(run: TestRun): number[] {
+  return [...run.serial.matchAll(/^free frames: (\d+)$/gm)].map((m) => Number(m[1]));
+}
+
+/** The kernel printed the free-frame count before the first process and at the end, and they agree: every frame came back. */
+export function noFrameLeak(): Check {
+  return check('every frame a process used is free again at the end ("free frames: N" before and after agree)', (run) => {
+    const counts = freeFrameCounts(run);
+    if (counts.length < 2) return fail('two lines "free frames: N", before the first process and at the end', `${counts.length} such line${counts.length === 1 ? '' : 's'}`);
+    const [first, last] = [counts[0], counts[counts.length - 1]];
+    if (first === 0) return fail('a free-frame count above 0 before the first process', 'free frames: 0');
+    return first === last ? PASS : fail(`free frames: ${first} at the end, as before the first process`, `free frames: ${last} (${first - last} frames never came back)`);
+  });
+}
+
+/** Distinct page directories loaded into CR3 while ring 3 ran: one per process that ran. */
+export function ownAddressSpaces(processes: number): Check {
+  return check(`each of the ${processes} processes runs with a page directory of its own (CR3 differs)`, (run) => {
+    const dirs = new Set<number>();
+    let cr3 = -1;
+    for (const e of run.events) {
+      if (e.type === 'cr-write' && e.cr === 3) cr3 = (e.value & ~0xfff) >>> 0;
+      if (e.type === 'iret' && e.toCpl === 3 && cr3 !== -1) dirs.add(cr3);
+    }
+    return dirs.size >= processes
+      ? PASS
+      : fail(`at least ${processes} different CR3 values when entering ring 3`, `${dirs.size}: ${[...dirs].map((d) => hex(d)).join(', ') || 'none'}`);
+  });
+}
+
+export interface Kill {
+  pid: number;
+  errorCode: number;
+  /** CR2 at the fault: one address, or an inclusive range. */
+  cr2: number | { from: number; to: number };
+}
+
+/**
+ * The kernel killed process `pid` for a page fault with the expected error
+ * code and CR2, said so on the handout's line, and the CPU really raised that
+ * fault in ring 3 (a kernel's line is not taken on its word).
+ */
+export function killedByPageFault(want: Kill): Check {
+  const range = typeof want.cr2 === 'number' ? { from: want.cr2, to: want.cr2 } : want.cr2;
+  const where = range.from === range.to ? hex(range.from) : `${hex(range.from)}-${hex(range.to)}`;
+  return check(`pid ${want.pid} is killed by #PF error ${hex(want.errorCode)} at ${where}`, (run) => {
+    const line = new RegExp(`^killed pid ${want.pid}: #PF page fault \\(vector 14\\) err (0x[0-9a-f]{8}) cr2 (0x[0-9a-f]{8}) at `, 'm').exec(run.serial);
+    if (!line) {
+      const seen = run.serial.split('\n').filter((l) => l.startsWith('killed '));
+      return fail(`a line "killed pid ${want.pid}: #PF page fault (vector 14) err ... cr2 ..."`, seen.length > 0 ? `the kernel printed ${quote(seen[0], 160)}` : 'no line starting "killed "');
+    }
+    const [err, cr2] = [Number(line[1]), Number(line[2])];
+    if (err !== want.errorCode || cr2 < range.from || cr2 > range.to) {
+      return fail(`error code ${hex(want.errorCode)} and CR2 in ${where}`, `the kernel reported error ${line[1]} and CR2 ${line[2]}`);
+    }
+    const raised = run.events.some((e): e is InterruptEvent =>
+      e.type === 'interrupt' && e.kind === 'exception' && e.fromCpl === 3 && e.vector === 14 && e.errorCode >>> 0 === err && (e.cr2 ?? -1) >>> 0 === cr2);
+    return raised ? PASS : fail(`a #PF in ring 3 with error ${line[1]} and CR2 ${line[2]}`, 'the CPU raised no such fault: the line does not match what happened');
+  });
+}
