@@ -32,7 +32,11 @@ export function noFrameLeak(): Check {
   });
 }
 
-/** Distinct page directories loaded into CR3 while ring 3 ran: one per process that ran. */
+/**
+ * Distinct page directories loaded into CR3 while ring 3 ran: one per process
+ * alive at the same time (a directory freed with its process may come back
+ * as a later process's).
+ */
 export function ownAddressSpaces(processes: number): Check {
   return check(`each of the ${processes} processes runs with a page directory of its own (CR3 differs)`, (run) => {
     const dirs = new Set<number>();
