@@ -2,7 +2,7 @@
 // in every one of them but out of ring 3's reach.
 import { exitedWith, hex, kernelNotUserAccessible, noPanic, serialInOrder } from '../../../grader/api/checks.ts';
 import { defineTest } from '../../../grader/api/spec.ts';
-import { ENTRY, KERNBASE, killedByPageFault, noFrameLeak, ownAddressSpaces } from './lib/vm.ts';
+import { ENTRY, KERNBASE, kernelHalfShared, killedByPageFault, noFrameLeak, ownAddressSpaces } from './lib/vm.ts';
 
 export default [
   defineTest({
@@ -16,6 +16,7 @@ export default [
         'all processes done: 2 exited, 0 killed\n',
       ]),
       ownAddressSpaces(2),
+      kernelHalfShared(),
       noFrameLeak(),
       exitedWith(0),
       noPanic(),
@@ -30,6 +31,7 @@ export default [
       killedByPageFault({ pid: 2, errorCode: 7, cr2: KERNBASE }),
       serialInOrder(['hello: pid 3 back from yield (0), exiting\n', 'all processes done: 1 exited, 2 killed\n']),
       kernelNotUserAccessible({ from: KERNBASE }),
+      kernelHalfShared(),
       noFrameLeak(),
       exitedWith(0),
       noPanic(),

@@ -32,6 +32,17 @@ export function noFrameLeak(): Check {
   });
 }
 
+/** The page directories in CR3 when the CPU entered ring 3 by IRET. */
+function ring3Directories(run: TestRun): Set<number> {
+  const dirs = new Set<number>();
+  let cr3 = -1;
+  for (const e of run.events) {
+    if (e.type === 'cr-write' && e.cr === 3) cr3 = (e.value & ~0xfff) >>> 0;
+    if (e.type === 'iret' && e.toCpl === 3 && cr3 !== -1) dirs.add(cr3);
+  }
+  return dirs;
+}
+
 /**
  * Distinct page directories loaded into CR3 while ring 3 ran: one per process
  * alive at the same time (a directory freed with its process may come back
@@ -39,15 +50,47 @@ export function noFrameLeak(): Check {
  */
 export function ownAddressSpaces(processes: number): Check {
   return check(`each of the ${processes} processes runs with a page directory of its own (CR3 differs)`, (run) => {
-    const dirs = new Set<number>();
-    let cr3 = -1;
-    for (const e of run.events) {
-      if (e.type === 'cr-write' && e.cr === 3) cr3 = (e.value & ~0xfff) >>> 0;
-      if (e.type === 'iret' && e.toCpl === 3 && cr3 !== -1) dirs.add(cr3);
-    }
+    const dirs = ring3Directories(run);
     return dirs.size >= processes
       ? PASS
       : fail(`at least ${processes} different CR3 values when entering ring 3`, `${dirs.size}: ${[...dirs].map((d) => hex(d)).join(', ') || 'none'}`);
+  });
+}
+
+const PTE_P = 0x1;
+const PTE_W = 0x2;
+const PTE_U = 0x4;
+/** The kernel's link address: its first page holds the Multiboot header and code. */
+const KERNLINK = 0xc0100000;
+
+/**
+ * The kernel half, read from the machine: every page directory in CR3 while
+ * ring 3 ran has the same entries 768-1023 (pointers to one shared
+ * set of kernel page tables, not copies), none of them user-accessible, and
+ * the kernel's code page at KERNLINK is mapped read-only. Directories are
+ * read as they are at the end of the run: use it in tests where no frame of
+ * a freed directory is handed out again (no process starts after one ends).
+ */
+export function kernelHalfShared(): Check {
+  return check('entries 768-1023 are the same in every page directory, supervisor-only, with the kernel code read-only', (run) => {
+    const ram = run.machine.ram;
+    const read32 = (phys: number) => (phys + 4 <= ram.length ? (ram[phys] | (ram[phys + 1] << 8) | (ram[phys + 2] << 16) | (ram[phys + 3] << 24)) >>> 0 : 0);
+    const dirs = [...ring3Directories(run)];
+    if (dirs.length < 2) return fail('a page directory per process in CR3 when ring 3 runs', `${dirs.length} director${dirs.length === 1 ? 'y' : 'ies'}`);
+    const first = dirs[0];
+    for (const dir of dirs) {
+      for (let pdx = KERNBASE >>> 22; pdx < 1024; pdx++) {
+        const pde = read32(dir + pdx * 4);
+        const want = read32(first + pdx * 4);
+        if (pde !== want) return fail(`entry ${pdx} of the directory at ${hex(dir)} equal to ${hex(want)} (that of ${hex(first)})`, `${hex(pde)}: the kernel half is not shared`);
+        if (pde & PTE_U) return fail(`entry ${pdx} of the directory at ${hex(dir)} without U/S`, `${hex(pde)} has U/S = 1`);
+      }
+    }
+    const pde = read32(first + (KERNLINK >>> 22) * 4);
+    const pte = (pde & PTE_P) === 0 ? 0 : read32(((pde & ~0xfff) >>> 0) + ((KERNLINK >>> 12) & 0x3ff) * 4);
+    if ((pte & PTE_P) === 0) return fail(`${hex(KERNLINK)} mapped by a 4 KiB page`, `directory entry ${hex(pde)}, table entry ${hex(pte)}`);
+    if (pte & PTE_W) return fail(`the kernel's code at ${hex(KERNLINK)} read-only`, `its page-table entry ${hex(pte)} has R/W = 1`);
+    return PASS;
   });
 }
 
