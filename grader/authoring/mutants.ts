@@ -111,8 +111,7 @@ export async function applyMutant(courseRoot: string, mutant: Mutant, dest: stri
   const root = path.resolve(courseRoot);
   const target = path.resolve(dest);
   if (existsSync(target)) throw new MutantError(`${target}: already exists; a mutated course is written to a new directory`);
-  // Dot-files (.git, editor swap files) are not part of what gets built.
-  await cp(root, target, { recursive: true, filter: (src) => !path.basename(src).startsWith('.') || src === root });
+  await copyCourse(root, target);
   for (const [i, edit] of mutant.edits.entries()) {
     const at = `${mutant.file}: "edits[${i}]"`;
     const file = path.resolve(target, edit.file);
@@ -132,6 +131,11 @@ export async function applyMutant(courseRoot: string, mutant: Mutant, dest: stri
     await writeFile(file, text.slice(0, index) + edit.replace + text.slice(index + edit.find.length));
   }
   return target;
+}
+
+/** A copy of the course to change and build; dot-files (.git, editor swap files) are not part of what gets built. */
+export async function copyCourse(root: string, target: string): Promise<void> {
+  await cp(root, target, { recursive: true, filter: (src) => !path.basename(src).startsWith('.') || src === root });
 }
 
 /** A course file as lab `stage` builds it; the build reads staged text as it is. */

@@ -64,7 +64,7 @@ export function hasRegions(text: string): boolean {
  * BEFORE part and their STUDENT comment (the student has finished those).
  */
 export function stripForLab(text: string, lab: number, file = '<text>'): string {
-  return render(text, 0, text.length, parseRegions(text, file), lab);
+  return render(text, 0, text.length, parseRegions(text, file), (r) => r.lab >= lab);
 }
 
 /**
@@ -78,13 +78,32 @@ export function stageForLab(text: string, stage: number, file = '<text>'): strin
   return hasSolutions(text) ? stripForLab(text, stage + 1, file) : text;
 }
 
+/**
+ * The text at stage `stage` with one more region, the one whose BEGIN marker
+ * is on line `line`, given as its lab's starter has it (its BEFORE part and
+ * STUDENT comment): the reference without that one solution.
+ */
+export function stageWithout(text: string, stage: number, line: number, file = '<text>'): string {
+  return render(text, 0, text.length, parseRegions(text, file), (r) => r.lab > stage || r.begin.line === line);
+}
+
+/** Every region of a file in text order, those inside BEFORE parts too. */
+export function allRegions(text: string, file = '<text>'): Region[] {
+  const flat = (regions: Region[]): Region[] => regions.flatMap((r) => [r, ...flat(r.nested)]);
+  return flat(parseRegions(text, file));
+}
+
 /** Whether a file still holds reference code: a BEGIN SOLUTION marker (STUDENT comments alone are a starter's). */
 export function hasSolutions(text: string): boolean {
   return /BEGIN\s+SOLUTION/.test(text);
 }
 
-/** The part of [from, to) outside the regions' cuts, each region of `lab` and later replaced by its BEFORE part, released recursively. */
-function render(text: string, from: number, to: number, regions: Region[], lab: number): string {
+/**
+ * The part [from, to) of the text with its regions resolved: those `starter`
+ * picks become their BEFORE part (rendered the same way) and STUDENT
+ * comment, the others their solution without markers.
+ */
+function render(text: string, from: number, to: number, regions: Region[], starter: (r: Region) => boolean): string {
   let out = '';
   let at = from;
   // Spans are in text order; a marker sharing a line with the next one must not be cut twice.
@@ -93,7 +112,7 @@ function render(text: string, from: number, to: number, regions: Region[], lab: 
     at = Math.max(at, stop);
   };
   for (const r of regions) {
-    if (r.lab < lab) {
+    if (!starter(r)) {
       cut(span(text, r.begin.start, r.begin.end));
       cut(span(text, (r.before ?? r.end).start, r.end.end));
       cut(span(text, r.student.start, r.student.end));
@@ -102,7 +121,7 @@ function render(text: string, from: number, to: number, regions: Region[], lab: 
     } else {
       cut(span(text, r.begin.start, r.before.end));
       const [endStart, endStop] = span(text, r.end.start, r.end.end);
-      out += render(text, at, Math.max(at, endStart), r.nested, lab);
+      out += render(text, at, Math.max(at, endStart), r.nested, starter);
       at = Math.max(at, endStop);
     }
   }

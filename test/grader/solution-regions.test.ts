@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputProblem, readInputs } from '../../grader/toolchain/build-inputs.ts';
-import { parseRegions, RegionError, stageForLab, stripForLab } from '../../grader/course/solution-regions.ts';
+import { allRegions, parseRegions, RegionError, stageForLab, stageWithout, stripForLab } from '../../grader/course/solution-regions.ts';
 
 const SOURCE = [
   'void f(void) {',
@@ -93,6 +93,19 @@ describe('stageForLab', () => {
     const staged = stageForLab(REWRITTEN, 3, 'g.c');
     expect(stageForLab(staged, 3, 'g.c')).toBe(staged);
     expect(stageForLab('int x;\n', 2)).toBe('int x;\n');
+  });
+});
+
+describe('stageWithout: the reference without one solution, for lab validate --coverage', () => {
+  it('gives that one region as its starter has it and leaves the others solved', () => {
+    expect(stageWithout(SOURCE, 2, 2, 'f.c')).toBe(['void f(void) {', '  /* STUDENT lab1: call one */', '  two();', '}', ''].join('\n'));
+    expect(stageWithout(SOURCE, 2, 6, 'f.c')).toBe(['void f(void) {', '  one();', '  // STUDENT lab2: call two', '}', ''].join('\n'));
+  });
+
+  it('reaches a region inside a BEFORE part, and names every region in text order', () => {
+    expect(allRegions(REWRITTEN, 'g.c').map((r) => [r.lab, r.begin.line])).toEqual([[4, 2], [1, 6]]);
+    expect(stageWithout(REWRITTEN, 3, 6, 'g.c')).toBe(['void g(void) {', '  low();', '  /* STUDENT lab1: call one */', '  /* STUDENT lab4: go high */', '}', ''].join('\n'));
+    expect(stageWithout(REWRITTEN, 4, 2, 'g.c')).toBe(stripForLab(REWRITTEN, 4, 'g.c'));
   });
 });
 

@@ -91,6 +91,23 @@ describe('lab validate', () => {
     expect(v.mutants[0].problem).toMatch(/does not build/);
   });
 
+  it('--coverage: takes out each solution region of the lab on its own and names one no test notices', needs('gcc', 'bwrap'), async () => {
+    // The fixture's lab 1 has two regions: serial_putc, which every test needs, and
+    // clearing EFLAGS in boot.S, which none reads.
+    const v = await validateLab(COURSE, { ...findLab(COURSE, 1), mutantsDir: undefined }, { jobs: 2, coverage: true });
+    expect(v.referenceOk).toBe(true);
+    expect(v.coverage!.map((c) => [c.region.file, c.region.line, c.failing.length > 0])).toEqual([
+      ['kernel/boot.S', 17, false],
+      ['kernel/kmain.c', 13, true],
+    ]);
+    expect(v.coverage![1].failing).toContain('banner/prints its banner on COM1');
+    expect(v.ok).toBe(false);
+    const text = formatValidation(v);
+    expect(text).toMatch(/^kernel\/boot\.S:17 +UNCHECKED: no test fails without this solution$/m);
+    expect(text).toMatch(/^kernel\/kmain\.c:13 +1 test: banner\/prints its banner on COM1$/m);
+    expect(text).toContain('1 of 2 solution regions are checked by no test (kernel/boot.S:17)');
+  });
+
   it('refuses a mustFail id that names no test, before building anything', async () => {
     const mutants = join(work, 'unknown-id');
     const { mkdirSync } = await import('node:fs');
