@@ -8,8 +8,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gradeLab, type GradeOptions } from '../grade.ts';
-import type { Lab } from '../course/labs.ts';
-import { allRegions, REGION_FILE_KINDS, stageWithout } from '../course/solution-regions.ts';
+import { LabError, type Lab } from '../course/labs.ts';
+import { allRegions, REGION_FILE_KINDS, RegionError, stageWithout, type Region } from '../course/solution-regions.ts';
 import type { SpecFile } from '../run/runner.ts';
 import { copyCourse } from './mutants.ts';
 
@@ -35,12 +35,22 @@ export function labRegions(courseRoot: string, lab: Lab): RegionSite[] {
       if (!entry.isFile() || !REGION_FILE_KINDS.test(entry.name)) continue;
       const file = path.relative(courseRoot, path.join(entry.parentPath, entry.name)).split(path.sep).join('/');
       if (file.split('/').some((part) => part.startsWith('.'))) continue;
-      for (const r of allRegions(readFileSync(path.join(courseRoot, file), 'utf8'), file)) {
+      for (const r of regionsOf(path.join(courseRoot, file), file)) {
         if (r.lab === lab.manifest.number) sites.push({ file, line: r.begin.line });
       }
     }
   }
   return sites.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
+}
+
+/** A file's regions; a marker mistake is the instructor's input error, one line naming file:line. */
+function regionsOf(abs: string, file: string): Region[] {
+  try {
+    return allRegions(readFileSync(abs, 'utf8'), file);
+  } catch (e) {
+    if (e instanceof RegionError) throw new LabError(e.message);
+    throw e;
+  }
 }
 
 /** Grades the course once per region of the lab, in a copy with just that solution taken out. */
