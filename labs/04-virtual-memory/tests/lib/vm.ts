@@ -57,9 +57,6 @@ export function ownAddressSpaces(processes: number): Check {
   });
 }
 
-const PTE_P = 0x1;
-const PTE_W = 0x2;
-const PTE_U = 0x4;
 /** The kernel's link address: its first page holds the Multiboot header and code. */
 const KERNLINK = 0xc0100000;
 
@@ -73,23 +70,19 @@ const KERNLINK = 0xc0100000;
  */
 export function kernelHalfShared(): Check {
   return check('entries 768-1023 are the same in every page directory, supervisor-only, with the kernel code read-only', (run) => {
-    const ram = run.machine.ram;
-    const read32 = (phys: number) => (phys + 4 <= ram.length ? (ram[phys] | (ram[phys + 1] << 8) | (ram[phys + 2] << 16) | (ram[phys + 3] << 24)) >>> 0 : 0);
     const dirs = [...ring3Directories(run)];
     if (dirs.length < 2) return fail('a page directory per process in CR3 when ring 3 runs', `${dirs.length} director${dirs.length === 1 ? 'y' : 'ies'}`);
-    const first = dirs[0];
+    const first = run.inspect.kernelDirectoryEntries(dirs[0]);
     for (const dir of dirs) {
-      for (let pdx = KERNBASE >>> 22; pdx < 1024; pdx++) {
-        const pde = read32(dir + pdx * 4);
-        const want = read32(first + pdx * 4);
-        if (pde !== want) return fail(`entry ${pdx} of the directory at ${hex(dir)} equal to ${hex(want)} (that of ${hex(first)})`, `${hex(pde)}: the kernel half is not shared`);
-        if (pde & PTE_U) return fail(`entry ${pdx} of the directory at ${hex(dir)} without U/S`, `${hex(pde)} has U/S = 1`);
+      for (const [i, pde] of run.inspect.kernelDirectoryEntries(dir).entries()) {
+        const want = first[i];
+        if (pde.raw !== want.raw) return fail(`entry ${pde.index} of the directory at ${hex(dir)} equal to ${hex(want.raw)} (that of ${hex(dirs[0])})`, `${hex(pde.raw)}: the kernel half is not shared`);
+        if (pde.user) return fail(`entry ${pde.index} of the directory at ${hex(dir)} without U/S`, `${hex(pde.raw)} has U/S = 1`);
       }
     }
-    const pde = read32(first + (KERNLINK >>> 22) * 4);
-    const pte = (pde & PTE_P) === 0 ? 0 : read32(((pde & ~0xfff) >>> 0) + ((KERNLINK >>> 12) & 0x3ff) * 4);
-    if ((pte & PTE_P) === 0) return fail(`${hex(KERNLINK)} mapped by a 4 KiB page`, `directory entry ${hex(pde)}, table entry ${hex(pte)}`);
-    if (pte & PTE_W) return fail(`the kernel's code at ${hex(KERNLINK)} read-only`, `its page-table entry ${hex(pte)} has R/W = 1`);
+    const code = run.inspect.translate(KERNLINK, dirs[0]);
+    if (code === null) return fail(`${hex(KERNLINK)} mapped`, 'it is not present');
+    if (code.writable) return fail(`the kernel's code at ${hex(KERNLINK)} read-only`, `it is mapped writable (physical ${hex(code.physical)})`);
     return PASS;
   });
 }
