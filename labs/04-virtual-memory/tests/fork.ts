@@ -2,7 +2,7 @@
 // frames of every process come back.
 import { exitedWith, noPanic, serialInOrder } from '../../../grader/api/checks.ts';
 import { defineTest } from '../../../grader/api/spec.ts';
-import { noFrameLeak } from './lib/vm.ts';
+import { noFrameLeak, userFramesPrivate } from './lib/vm.ts';
 
 export default [
   defineTest({
@@ -16,6 +16,7 @@ export default [
         'fork-isolation: parent sees 3 and 30; child 2 (the one forked) exited with 42\n',
         'all processes done: 2 exited, 0 killed\n',
       ]),
+      userFramesPrivate(),
       noFrameLeak(),
       exitedWith(0),
       noPanic(),

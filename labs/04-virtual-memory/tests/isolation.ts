@@ -2,7 +2,7 @@
 // in every one of them but out of ring 3's reach.
 import { exitedWith, hex, kernelNotUserAccessible, noPanic, serialInOrder } from '../../../grader/api/checks.ts';
 import { defineTest } from '../../../grader/api/spec.ts';
-import { ENTRY, KERNBASE, kernelHalfShared, killedByPageFault, noFrameLeak, ownAddressSpaces } from './lib/vm.ts';
+import { ENTRY, KERNBASE, kernelHalfShared, killedByPageFault, noFrameLeak, ownAddressSpaces, userFramesPrivate } from './lib/vm.ts';
 
 export default [
   defineTest({
@@ -17,6 +17,7 @@ export default [
       ]),
       ownAddressSpaces(2),
       kernelHalfShared(),
+      userFramesPrivate(),
       noFrameLeak(),
       exitedWith(0),
       noPanic(),

@@ -87,6 +87,35 @@ export function kernelHalfShared(): Check {
   });
 }
 
+/**
+ * No frame is in the user half of two processes' directories, and none holds
+ * the kernel's code (the read-only pages from KERNLINK up), read from every
+ * directory in CR3 while ring 3 ran. Like kernelHalfShared, for tests where
+ * no freed frame is handed out again.
+ */
+export function userFramesPrivate(): Check {
+  return check("no user page maps a frame of another process or of the kernel's code", (run) => {
+    const code = run.inspect.mappings(run.inspect.registers().cr3, { from: KERNLINK, to: KERNLINK + 0x3fffff }).find((r) => r.linear === KERNLINK);
+    const inCode = (frame: number) => code !== undefined && !code.writable && frame >= code.physical && frame < code.physical + code.size;
+    const owner = new Map<number, number>();
+    for (const dir of ring3Directories(run)) {
+      for (const r of run.inspect.userHalf(dir)) {
+        for (let at = 0; at < r.size; at += 0x1000) {
+          const frame = (r.physical + at) >>> 0;
+          const linear = (r.linear + at) >>> 0;
+          if (inCode(frame)) return fail('user pages in frames of their own', `${hex(linear)} in the directory at ${hex(dir)} maps ${hex(frame)}, the kernel's code`);
+          const other = owner.get(frame);
+          if (other !== undefined && other !== dir) {
+            return fail('each frame in one process at most', `${hex(frame)} is mapped by the directories at ${hex(other)} and ${hex(dir)} (${hex(linear)} in the second)`);
+          }
+          owner.set(frame, dir);
+        }
+      }
+    }
+    return PASS;
+  });
+}
+
 export interface Kill {
   pid: number;
   errorCode: number;
