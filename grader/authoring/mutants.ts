@@ -15,6 +15,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LabError, type Lab } from '../course/labs.ts';
+import { REGION_FILE_KINDS, RegionError, stageForLab } from '../course/solution-regions.ts';
 
 /** A malformed mutant file or an edit that does not apply; one line naming the file. */
 export class MutantError extends LabError {
@@ -99,16 +100,18 @@ export function parseMutant(raw: unknown, file: string): Mutant {
 
 /**
  * Copies the course at `courseRoot` to `dest` (which must not exist) and
- * applies the mutant's edits there; the course itself is never touched.
+ * applies the mutant's edits there; the course itself is never touched. An
+ * edit patches its file as lab `stage` builds it (solution-regions.ts), so it
+ * finds the code that lab's reference runs, whatever other labs' versions of
+ * it the course also holds.
  * Tests, hidden tests, mutants and manifests cannot be edited: a mutant is a
  * wrong kernel, not a wrong test.
  */
-export async function applyMutant(courseRoot: string, mutant: Mutant, dest: string): Promise<string> {
+export async function applyMutant(courseRoot: string, mutant: Mutant, dest: string, stage: number): Promise<string> {
   const root = path.resolve(courseRoot);
   const target = path.resolve(dest);
   if (existsSync(target)) throw new MutantError(`${target}: already exists; a mutated course is written to a new directory`);
-  // Dot-files (.git, editor swap files) are not part of what gets built.
-  await cp(root, target, { recursive: true, filter: (src) => !path.basename(src).startsWith('.') || src === root });
+  await copyCourse(root, target);
   for (const [i, edit] of mutant.edits.entries()) {
     const at = `${mutant.file}: "edits[${i}]"`;
     const file = path.resolve(target, edit.file);
@@ -118,16 +121,33 @@ export async function applyMutant(courseRoot: string, mutant: Mutant, dest: stri
       throw new MutantError(`${at}: ${edit.file} is a test or a manifest; a mutant changes the kernel or the user programs, not what grades them`);
     }
     if (!existsSync(file) || !statSync(file).isFile()) throw new MutantError(`${at}: ${edit.file} is not a file of the course ${root}`);
-    const text = await readFile(file, 'utf8');
+    const text = await stagedText(file, edit.file, stage);
     const count = occurrences(text, edit.find);
     if (count !== 1) {
       const why = count === 0 ? 'does not occur' : `occurs ${count} times`;
-      throw new MutantError(`${at}: the "find" text ${why} in ${edit.file} (it must occur exactly once); quote more of the surrounding code`);
+      throw new MutantError(`${at}: the "find" text ${why} in ${edit.file} as lab ${stage} builds it (it must occur exactly once); quote more of the surrounding code`);
     }
     const index = text.indexOf(edit.find);
     await writeFile(file, text.slice(0, index) + edit.replace + text.slice(index + edit.find.length));
   }
   return target;
+}
+
+/** A copy of the course to change and build; dot-files (.git, editor swap files) are not part of what gets built. */
+export async function copyCourse(root: string, target: string): Promise<void> {
+  await cp(root, target, { recursive: true, filter: (src) => !path.basename(src).startsWith('.') || src === root });
+}
+
+/** A course file as lab `stage` builds it; the build reads staged text as it is. */
+async function stagedText(file: string, rel: string, stage: number): Promise<string> {
+  const text = await readFile(file, 'utf8');
+  if (!REGION_FILE_KINDS.test(rel)) return text;
+  try {
+    return stageForLab(text, stage, rel);
+  } catch (e) {
+    if (e instanceof RegionError) throw new MutantError(e.message);
+    throw e;
+  }
 }
 
 function occurrences(text: string, find: string): number {

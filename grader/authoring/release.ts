@@ -17,7 +17,7 @@ import { buildLab, type CompilerName } from '../toolchain/build.ts';
 import { renderHandout } from './handout.ts';
 import { findLab, LabError, listLabs, REPO_ROOT, type Lab } from '../course/labs.ts';
 import { RELEASE_FIELD } from '../course/submission.ts';
-import { hasRegions, RegionError, stripForLab } from '../course/solution-regions.ts';
+import { hasRegions, hasSolutions, REGION_FILE_KINDS, RegionError, stripForLab } from '../course/solution-regions.ts';
 
 // What a release copies is decided by an allow-list: each part of the
 // instructor's tree names the kinds of file a student needs from it, and
@@ -35,7 +35,7 @@ const TOOL_FILES = ['package-lock.json', 'tsconfig.json'];
 /** The tool's sources: TypeScript and JavaScript modules (with .d.mts types) and handlebars templates. */
 const TOOL_KINDS = /\.(ts|mts|js|mjs|hbs)$/;
 /** Kernel and user-program sources: C, headers, assembly and linker scripts. */
-const SOURCE_KINDS = /\.(c|h|S|s|ld|inc)$/;
+const SOURCE_KINDS = REGION_FILE_KINDS;
 /** Test specs and the helpers they import. */
 const SPEC_KINDS = /\.(ts|mts|js|mjs)$/;
 /** Images a handout may embed (see handout.ts). */
@@ -278,7 +278,7 @@ async function findLeftoverMarkers(dir: string): Promise<string | undefined> {
     if (!entry.isFile()) continue;
     const file = path.join(entry.parentPath, entry.name);
     const text = await readFile(file, 'utf8');
-    if (SOURCE_KINDS.test(entry.name) && /BEGIN\s+SOLUTION/.test(text)) return file;
+    if (SOURCE_KINDS.test(entry.name) && hasSolutions(text)) return file;
   }
   return undefined;
 }

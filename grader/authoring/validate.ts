@@ -1,6 +1,7 @@
 // `lab validate`: proves a lab's tests work before students rely on them. The
-// reference kernel (the course tree with every solution in place) must score
-// full marks, and every mutant must lose points on each test it names: a test
+// reference kernel (the course tree as it stands when the lab is finished:
+// its solutions and those of earlier labs in place, later labs' code as it was
+// before them) must score full marks, and every mutant must lose points on each test it names: a test
 // that passes a kernel known to be wrong checks less than its author thinks.
 
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -12,6 +13,7 @@ import { loadHiddenSpecs } from '../course/hidden.ts';
 import type { Lab } from '../course/labs.ts';
 import type { GradeReport, TestResult } from '../model.ts';
 import { applyMutant, loadMutants, MutantError, type Mutant } from './mutants.ts';
+import { regionCoverage, unchecked, type RegionCoverage } from './coverage.ts';
 import { specLabel } from '../run/runner.ts';
 import { loadSpecFile } from '../api/spec.ts';
 
@@ -20,6 +22,8 @@ export interface ValidateOptions {
   hidden?: string;
   cc?: CompilerName;
   jobs?: number;
+  /** Also take out each solution region of the lab on its own and list the tests that notice (coverage.ts). */
+  coverage?: boolean;
 }
 
 /** One mutant test the mutant had to fail, and how it did. */
@@ -42,6 +46,8 @@ export interface Validation {
   reference: GradeReport;
   referenceOk: boolean;
   mutants: MutantVerdict[];
+  /** With the coverage option: each region of the lab and the tests that fail without it. */
+  coverage?: RegionCoverage[];
   ok: boolean;
 }
 
@@ -73,7 +79,7 @@ export async function validateLab(courseRoot: string, lab: Lab, opts: ValidateOp
 
     const verdicts: MutantVerdict[] = [];
     for (const mutant of mutants) {
-      const copy = await applyMutant(courseRoot, mutant, path.join(work, `mutant-${mutant.name}`));
+      const copy = await applyMutant(courseRoot, mutant, path.join(work, `mutant-${mutant.name}`), lab.manifest.number);
       const report = await gradeLab(copy, lab, specFiles, grading);
       await rm(copy, { recursive: true, force: true });
       const byId = new Map(report.tests.map((t) => [t.id, t]));
@@ -85,7 +91,9 @@ export async function validateLab(courseRoot: string, lab: Lab, opts: ValidateOp
       const problem = report.buildLog !== undefined ? `does not build (${firstError(report.buildLog)}); a mutant must compile to prove anything` : undefined;
       verdicts.push({ mutant, expected, ok: problem === undefined && expected.every((e) => e.caught), ...(problem ? { problem } : {}) });
     }
-    return { lab, reference, referenceOk, mutants: verdicts, ok: referenceOk && verdicts.every((v) => v.ok) };
+    const coverage = opts.coverage ? await regionCoverage(courseRoot, lab, specFiles, grading, work) : undefined;
+    const ok = referenceOk && verdicts.every((v) => v.ok) && (coverage === undefined || unchecked(coverage).length === 0);
+    return { lab, reference, referenceOk, mutants: verdicts, ...(coverage ? { coverage } : {}), ok };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -128,16 +136,37 @@ export function formatValidation(v: Validation): string {
     }
   }
   lines.push('');
+  if (v.coverage !== undefined) lines.push(...formatCoverage(v.coverage), '');
   const missed = v.mutants.filter((x) => !x.ok);
-  if (v.ok) lines.push(`validate: lab ${m.number} is sound: the reference scores full marks and ${v.mutants.length} of ${v.mutants.length} mutants are caught`);
+  const gaps = v.coverage === undefined ? [] : unchecked(v.coverage);
+  const covered = v.coverage === undefined ? '' : `, and every one of its ${v.coverage.length} solution regions is checked by a test`;
+  if (v.ok) lines.push(`validate: lab ${m.number} is sound: the reference scores full marks and ${v.mutants.length} of ${v.mutants.length} mutants are caught${covered}`);
   else {
     const why = [
       ...(v.referenceOk ? [] : ['the reference does not score full marks']),
       ...(missed.length > 0 ? [`${missed.length} of ${v.mutants.length} mutants are not caught (${missed.map((x) => x.mutant.name).join(', ')})`] : []),
+      ...(gaps.length > 0 ? [`${gaps.length} of ${v.coverage!.length} solution regions are checked by no test (${gaps.map((c) => `${c.region.file}:${c.region.line}`).join(', ')})`] : []),
     ];
     lines.push(`validate: lab ${m.number} FAILED: ${why.join('; ')}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** One line per region: where it is, then the tests that fail without it, or why none does. */
+function formatCoverage(coverage: RegionCoverage[]): string[] {
+  if (coverage.length === 0) return ['coverage: the lab has no solution regions of its own'];
+  const lines = ['coverage: each solution region taken out on its own, and the tests that fail without it'];
+  const width = Math.max(...coverage.map((c) => `${c.region.file}:${c.region.line}`.length));
+  for (const c of coverage) {
+    const site = `${c.region.file}:${c.region.line}`.padEnd(width);
+    if (c.buildError !== undefined) lines.push(`${site}  does not build without it (${firstError(c.buildError)})`);
+    else if (c.failing.length === 0) lines.push(`${site}  UNCHECKED: no test fails without this solution`);
+    else {
+      const more = c.failing.length > 3 ? `; and ${c.failing.length - 3} more` : '';
+      lines.push(`${site}  ${c.failing.length} test${c.failing.length === 1 ? '' : 's'}: ${c.failing.slice(0, 3).join('; ')}${more}`);
+    }
+  }
+  return lines;
 }
 
 function points(p: number): string {

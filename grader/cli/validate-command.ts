@@ -14,6 +14,7 @@ interface ValidateCommandOptions {
   hidden?: string;
   cc?: CompilerName;
   jobs?: string;
+  coverage?: boolean;
 }
 
 export function registerValidateCommand(program: Command, done: (status: number) => void): void {
@@ -24,6 +25,7 @@ export function registerValidateCommand(program: Command, done: (status: number)
     .option('--course <dir>', 'the course directory (default: $LAB_COURSE, else the repository\'s labs/)')
     .option('--hidden <dir>', 'hidden tests to include (default: $LAB_HIDDEN, else the lab\'s hidden/ folder)')
     .option('--jobs <n>', JOBS_HELP)
+    .option('--coverage', 'also take out each of the lab\'s solution regions on its own and list the tests that fail without it; a region no test notices fails validation')
     .addOption(new Option('--cc <compiler>', 'the compiler (default: $CC if it names gcc or clang, else gcc)').choices(['gcc', 'clang']))
     .option('--no-sandbox', NO_SANDBOX_HELP)
     .addHelpText(
@@ -31,7 +33,8 @@ export function registerValidateCommand(program: Command, done: (status: number)
       `
 Exit status:
   0   the reference scores full marks and every mutant is caught
-  1   the reference loses points, a mutant is not caught, or a mutant does not build
+  1   the reference loses points, a mutant is not caught, a mutant does not build,
+      or (--coverage) a solution region is checked by no test
   2   bad input: unknown lab, malformed mutant, a mustFail id that names no test`,
     )
     .action(async (n: string, options: ValidateCommandOptions) => {
@@ -55,6 +58,7 @@ async function validateCommand(n: string, options: ValidateCommandOptions): Prom
       ...(hidden !== undefined ? { hidden } : {}),
       ...(options.cc ? { cc: options.cc } : {}),
       ...(jobs !== undefined ? { jobs } : {}),
+      ...(options.coverage ? { coverage: true } : {}),
     });
     process.stdout.write(formatValidation(validation));
     return validation.ok ? 0 : 1;

@@ -7,23 +7,34 @@
 //   /* BEGIN SOLUTION lab3 */ ...reference code... /* END SOLUTION */
 //   /* STUDENT lab3: what to write here */
 //
-// `// BEGIN SOLUTION lab3`, `// END SOLUTION` and `// STUDENT lab3: ...` work
-// as well. `#` comments are not markers: in a .S file a line starting with #
-// is a preprocessor directive, so `# BEGIN SOLUTION` would not even assemble.
+// A later lab may rewrite code an earlier lab's student already has (lab 4
+// moves lab 3's lower-half kernel to the top gigabyte). Its region then also
+// carries the code as it stood before that lab, which is what students of the
+// earlier labs have and what the later lab's starter begins from:
+//
+//   /* BEGIN SOLUTION lab4 */ ...lab 4's code... /* BEFORE lab4 */
+//   ...the code after lab 3, which may hold regions of earlier labs...
+//   /* END SOLUTION */
+//   /* STUDENT lab4: what to write here */
+//
+// `// BEGIN SOLUTION lab3`, `// BEFORE lab4`, `// END SOLUTION` and
+// `// STUDENT lab3: ...` work as well. `#` comments are not markers: in a .S
+// file a line starting with # is a preprocessor directive, so
+// `# BEGIN SOLUTION` would not even assemble.
 
 /** A marker that is malformed or out of order; the message starts with file:line. */
 export class RegionError extends Error {
   override name = 'RegionError';
 }
 
-type MarkerKind = 'begin' | 'end' | 'student';
+type MarkerKind = 'begin' | 'before' | 'end' | 'student';
 
 interface Marker {
   kind: MarkerKind;
   /** Offsets of the marker comment in the text. */
   start: number;
   end: number;
-  /** The lab number (BEGIN and STUDENT only). */
+  /** The lab number (BEGIN, BEFORE and STUDENT only). */
   lab?: number;
   line: number;
 }
@@ -31,10 +42,13 @@ interface Marker {
 // Each alternative is one marker; block comments may span lines (a long
 // STUDENT hint), line comments end at the end of the line.
 const MARKER =
-  /\/\*\s*BEGIN\s+SOLUTION\b([^*]*?)\s*\*\/|\/\/[ \t]*BEGIN[ \t]+SOLUTION\b([^\n]*)|\/\*\s*END\s+SOLUTION\b([^*]*?)\s*\*\/|\/\/[ \t]*END[ \t]+SOLUTION\b([^\n]*)|\/\*\s*STUDENT\b(?:(?!\*\/)[\s\S])*\*\/|\/\/[ \t]*STUDENT\b[^\n]*/g;
+  /\/\*\s*BEGIN\s+SOLUTION\b([^*]*?)\s*\*\/|\/\/[ \t]*BEGIN[ \t]+SOLUTION\b([^\n]*)|\/\*\s*BEFORE\b([^*]*?)\s*\*\/|\/\/[ \t]*BEFORE\b([^\n]*)|\/\*\s*END\s+SOLUTION\b([^*]*?)\s*\*\/|\/\/[ \t]*END[ \t]+SOLUTION\b([^\n]*)|\/\*\s*STUDENT\b(?:(?!\*\/)[\s\S])*\*\/|\/\/[ \t]*STUDENT\b[^\n]*/g;
 
-/** What a BEGIN or STUDENT marker must say after its keyword: "lab3", "lab3:", "lab 3". */
+/** What a BEGIN, BEFORE or STUDENT marker must say after its keyword: "lab3", "lab3:", "lab 3". */
 const LAB_TAG = /^\s*lab\s*(\d+)\b/i;
+
+/** The files that may hold regions: kernel and user-program sources, headers, assembly and linker scripts. */
+export const REGION_FILE_KINDS = /\.(c|h|S|s|ld|inc)$/;
 
 /** Whether a file mentions any marker at all (a cheap test before stripping). */
 export function hasRegions(text: string): boolean {
@@ -44,61 +58,152 @@ export function hasRegions(text: string): boolean {
 
 /**
  * The text as a student of lab `lab` gets it: regions of that lab and later
- * lose their solution and keep their STUDENT comment; regions of earlier labs
- * keep their solution and lose every marker (the student has finished those).
+ * become the code as it stood before them (their BEFORE part, itself
+ * released the same way, or nothing) followed by their STUDENT comment;
+ * regions of earlier labs keep their solution and lose every marker, their
+ * BEFORE part and their STUDENT comment (the student has finished those).
  */
 export function stripForLab(text: string, lab: number, file = '<text>'): string {
-  const regions = parseRegions(text, file);
-  const cuts: [number, number][] = [];
+  return render(text, 0, text.length, parseRegions(text, file), (r) => r.lab >= lab);
+}
+
+/**
+ * The course's text as it stands when lab `stage` is finished: what
+ * `lab validate` and `lab grade` build as lab `stage`'s reference. It is the
+ * starter of the next lab (solutions up to `stage`, earlier code and STUDENT
+ * comments for the rest); a file without a BEGIN SOLUTION marker (a
+ * student's file, or one already staged) is plain source and stays as it is.
+ */
+export function stageForLab(text: string, stage: number, file = '<text>'): string {
+  return hasSolutions(text) ? stripForLab(text, stage + 1, file) : text;
+}
+
+/**
+ * The text at stage `stage` with one more region, the one whose BEGIN marker
+ * is on line `line`, given as its lab's starter has it (its BEFORE part and
+ * STUDENT comment): the reference without that one solution.
+ */
+export function stageWithout(text: string, stage: number, line: number, file = '<text>'): string {
+  return render(text, 0, text.length, parseRegions(text, file), (r) => r.lab > stage || r.begin.line === line);
+}
+
+/** Every region of a file in text order, those inside BEFORE parts too. */
+export function allRegions(text: string, file = '<text>'): Region[] {
+  const flat = (regions: Region[]): Region[] => regions.flatMap((r) => [r, ...flat(r.nested)]);
+  return flat(parseRegions(text, file));
+}
+
+/** Whether a file still holds reference code: a BEGIN SOLUTION marker (STUDENT comments alone are a starter's). */
+export function hasSolutions(text: string): boolean {
+  return /BEGIN\s+SOLUTION/.test(text);
+}
+
+/**
+ * The part [from, to) of the text with its regions resolved: those `starter`
+ * picks become their BEFORE part (rendered the same way) and STUDENT
+ * comment, the others their solution without markers.
+ */
+function render(text: string, from: number, to: number, regions: Region[], starter: (r: Region) => boolean): string {
+  let out = '';
+  let at = from;
+  // Spans are in text order; a marker sharing a line with the next one must not be cut twice.
+  const cut = ([start, stop]: [number, number]) => {
+    out += text.slice(at, Math.max(at, start));
+    at = Math.max(at, stop);
+  };
   for (const r of regions) {
-    if (r.lab >= lab) {
-      cuts.push(span(text, r.begin.start, r.end.end));
+    if (!starter(r)) {
+      cut(span(text, r.begin.start, r.begin.end));
+      cut(span(text, (r.before ?? r.end).start, r.end.end));
+      cut(span(text, r.student.start, r.student.end));
+    } else if (r.before === undefined) {
+      cut(span(text, r.begin.start, r.end.end));
     } else {
-      cuts.push(span(text, r.begin.start, r.begin.end), span(text, r.end.start, r.end.end), span(text, r.student.start, r.student.end));
+      cut(span(text, r.begin.start, r.before.end));
+      const [endStart, endStop] = span(text, r.end.start, r.end.end);
+      out += render(text, at, Math.max(at, endStart), r.nested, starter);
+      at = Math.max(at, endStop);
     }
   }
-  let out = '';
-  let at = 0;
-  for (const [from, to] of cuts) {
-    // Spans are in text order; a marker sharing a line with the next one must not be cut twice.
-    out += text.slice(at, Math.max(at, from));
-    at = Math.max(at, to);
-  }
-  return out + text.slice(at);
+  return out + text.slice(at, to);
 }
 
 export interface Region {
   lab: number;
   begin: Marker;
+  /** Where the code as it stood before this lab starts, when the region carries it. */
+  before?: Marker;
   end: Marker;
   student: Marker;
+  /** Regions of earlier labs inside the BEFORE part. */
+  nested: Region[];
 }
 
-/** The regions of a file in order, every marker checked; throws RegionError naming file:line. */
+/** Where a region's solution lies in the text: between its BEGIN and its BEFORE (or END) marker. */
+export function solutionSpan(r: Region): [number, number] {
+  return [r.begin.end, (r.before ?? r.end).start];
+}
+
+/** The top-level regions of a file in order, every marker checked; throws RegionError naming file:line. */
 export function parseRegions(text: string, file = '<text>'): Region[] {
   const markers = findMarkers(text, file);
-  const regions: Region[] = [];
   const where = (m: Marker) => `${file}:${m.line}`;
-  for (let i = 0; i < markers.length; ) {
-    const begin = markers[i];
-    if (begin.kind === 'end') throw new RegionError(`${where(begin)}: END SOLUTION without a BEGIN SOLUTION before it; add the BEGIN marker or remove this one`);
-    if (begin.kind === 'student') throw new RegionError(`${where(begin)}: STUDENT lab${begin.lab} must follow an END SOLUTION marker; put it right after the region it describes`);
-    const end = markers[i + 1];
-    if (end === undefined) throw new RegionError(`${where(begin)}: BEGIN SOLUTION lab${begin.lab} is never closed; add /* END SOLUTION */ after the reference code`);
-    if (end.kind === 'begin') throw new RegionError(`${where(end)}: BEGIN SOLUTION lab${end.lab} inside the region of lab${begin.lab} opened at line ${begin.line}; regions do not nest, close the first one with /* END SOLUTION */`);
-    if (end.kind === 'student') throw new RegionError(`${where(end)}: STUDENT lab${end.lab} inside the region opened at line ${begin.line}; close the region with /* END SOLUTION */ first`);
-    const student = markers[i + 2];
-    const between = student === undefined ? '' : text.slice(end.end, student.start);
+  let i = 0;
+
+  // The regions from markers[i] on, up to the END that closes `inside` (left
+  // at markers[i] for the caller) or the end of the file at top level.
+  const regionsUntilEnd = (inside?: Region): Region[] => {
+    const regions: Region[] = [];
+    while (i < markers.length) {
+      const m = markers[i];
+      if (m.kind === 'end' || m.kind === 'before') {
+        if (inside !== undefined) return regions;
+        if (m.kind === 'end') throw new RegionError(`${where(m)}: END SOLUTION without a BEGIN SOLUTION before it; add the BEGIN marker or remove this one`);
+        throw new RegionError(`${where(m)}: BEFORE lab${m.lab} outside any region; it goes between a region's solution and its END SOLUTION`);
+      }
+      if (m.kind === 'student') throw new RegionError(`${where(m)}: STUDENT lab${m.lab} must follow an END SOLUTION marker; put it right after the region it describes`);
+      if (inside !== undefined && m.lab! >= inside.lab) {
+        throw new RegionError(`${where(m)}: BEGIN SOLUTION lab${m.lab} inside the BEFORE part of lab${inside.lab}'s region (line ${inside.begin.line}); the code before lab${inside.lab} can only hold regions of earlier labs`);
+      }
+      regions.push(region());
+    }
+    if (inside !== undefined) throw new RegionError(`${where(inside.begin)}: BEGIN SOLUTION lab${inside.lab} is never closed; add /* END SOLUTION */ after its BEFORE part`);
+    return regions;
+  };
+
+  // One region, markers[i] being its BEGIN.
+  const region = (): Region => {
+    const begin = markers[i++];
+    const lab = begin.lab!;
+    let next = markers[i];
+    if (next === undefined) throw new RegionError(`${where(begin)}: BEGIN SOLUTION lab${lab} is never closed; add /* END SOLUTION */ after the reference code`);
+    if (next.kind === 'begin') throw new RegionError(`${where(next)}: BEGIN SOLUTION lab${next.lab} inside the solution of lab${lab}'s region opened at line ${begin.line}; regions do not nest, except regions of earlier labs inside a BEFORE part`);
+    if (next.kind === 'student') throw new RegionError(`${where(next)}: STUDENT lab${next.lab} inside the region opened at line ${begin.line}; close the region with /* END SOLUTION */ first`);
+    const r: Region = { lab, begin, end: next, student: next, nested: [] };
+    if (next.kind === 'before') {
+      if (next.lab !== lab) throw new RegionError(`${where(next)}: BEFORE lab${next.lab} in a region of lab${lab} (line ${begin.line}); the numbers must match`);
+      r.before = next;
+      i++;
+      r.nested = regionsUntilEnd(r);
+      next = markers[i];
+      if (next.kind === 'before') throw new RegionError(`${where(next)}: a second BEFORE in the region of lab${lab} opened at line ${begin.line}; a region has one BEFORE part`);
+    }
+    r.end = next;
+    i++;
+    const student = markers[i];
+    const between = student === undefined ? '' : text.slice(r.end.end, student.start);
     if (student === undefined || student.kind !== 'student' || between.trim() !== '') {
-      throw new RegionError(`${where(end)}: the region of lab${begin.lab} has no STUDENT comment after its END SOLUTION; add /* STUDENT lab${begin.lab}: what to write here */ right after it`);
+      throw new RegionError(`${where(r.end)}: the region of lab${lab} has no STUDENT comment after its END SOLUTION; add /* STUDENT lab${lab}: what to write here */ right after it`);
     }
-    if (student.lab !== begin.lab) {
-      throw new RegionError(`${where(student)}: STUDENT lab${student.lab} follows a region of lab${begin.lab} (line ${begin.line}); the numbers must match`);
+    if (student.lab !== lab) {
+      throw new RegionError(`${where(student)}: STUDENT lab${student.lab} follows a region of lab${lab} (line ${begin.line}); the numbers must match`);
     }
-    regions.push({ lab: begin.lab!, begin, end, student });
-    i += 3;
-  }
-  return regions;
+    r.student = student;
+    i++;
+    return r;
+  };
+
+  return regionsUntilEnd();
 }
 
 function findMarkers(text: string, file: string): Marker[] {
@@ -119,16 +224,17 @@ function findMarkers(text: string, file: string): Marker[] {
   for (let m = MARKER.exec(text); m !== null; m = MARKER.exec(text)) {
     const line = lineOf(m.index);
     const body = m[0];
-    const kind: MarkerKind = /^(\/\*|\/\/)\s*BEGIN/.test(body) ? 'begin' : /^(\/\*|\/\/)\s*END/.test(body) ? 'end' : 'student';
+    const kind: MarkerKind = /^(\/\*|\/\/)\s*BEGIN/.test(body) ? 'begin' : /^(\/\*|\/\/)\s*BEFORE/.test(body) ? 'before' : /^(\/\*|\/\/)\s*END/.test(body) ? 'end' : 'student';
     const marker: Marker = { kind, start: m.index, end: m.index + body.length, line };
     if (kind === 'end') {
-      const rest = (m[3] ?? m[4] ?? '').trim();
+      const rest = (m[5] ?? m[6] ?? '').trim();
       if (rest !== '') throw new RegionError(`${file}:${line}: END SOLUTION takes nothing after it (found '${rest}'); write /* END SOLUTION */`);
     } else {
-      const after = kind === 'begin' ? (m[1] ?? m[2] ?? '') : body.replace(/^(\/\*|\/\/)\s*STUDENT/, '');
+      const after = kind === 'begin' ? (m[1] ?? m[2] ?? '') : kind === 'before' ? (m[3] ?? m[4] ?? '') : body.replace(/^(\/\*|\/\/)\s*STUDENT/, '');
       const tag = LAB_TAG.exec(after);
-      const name = kind === 'begin' ? 'BEGIN SOLUTION' : 'STUDENT';
-      if (!tag) throw new RegionError(`${file}:${line}: ${name} must name its lab, as in ${kind === 'begin' ? '/* BEGIN SOLUTION lab3 */' : '/* STUDENT lab3: what to write here */'}`);
+      const name = { begin: 'BEGIN SOLUTION', before: 'BEFORE', student: 'STUDENT' }[kind];
+      const example = { begin: '/* BEGIN SOLUTION lab3 */', before: '/* BEFORE lab4 */', student: '/* STUDENT lab3: what to write here */' }[kind];
+      if (!tag) throw new RegionError(`${file}:${line}: ${name} must name its lab, as in ${example}`);
       marker.lab = Number(tag[1]);
     }
     markers.push(marker);

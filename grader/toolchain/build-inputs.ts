@@ -7,9 +7,15 @@
 // the lab lets students change (studentFiles in lab.json, by default the
 // kernel's C, header and assembly files); everything else, linker scripts
 // included, comes from the instructor's course, whatever the submission holds.
+//
+// The course's own files hold the solutions of every lab, some with the code
+// as it stood before a lab (solution-regions.ts); a build of lab N reads them
+// as they stand when lab N is finished. A submission's files have no
+// solutions in them and are read as they are.
 
 import { lstatSync, readdirSync, readFileSync, realpathSync, type Stats } from 'node:fs';
 import path from 'node:path';
+import { REGION_FILE_KINDS, RegionError, stageForLab } from '../course/solution-regions.ts';
 
 /** A course-relative path (forward slashes) -> its bytes. */
 export type InputFiles = Map<string, Buffer>;
@@ -42,9 +48,9 @@ export interface InputPlan {
  * Reads every file of `plan` from the course (and, for the student's files,
  * from the submission), refusing symbolic links, files reached through one,
  * and files too large to be sources. Names starting with a dot (editor swap
- * files, .git) are skipped.
+ * files, .git) are skipped. The course's sources come staged to lab `stage`.
  */
-export function readInputs(courseRoot: string, plan: InputPlan, submission?: Submission): InputFiles {
+export function readInputs(courseRoot: string, plan: InputPlan, stage: number, submission?: Submission): InputFiles {
   const course = new Tree(courseRoot, 'the course');
   const student = submission && new Tree(submission.root, 'the submission');
   const isStudents = submission ? globMatcher(submission.studentFiles) : () => false;
@@ -60,13 +66,28 @@ export function readInputs(courseRoot: string, plan: InputPlan, submission?: Sub
   let total = 0;
   for (const name of [...names].sort()) {
     const from = student && isStudents(name) ? student : course;
-    const bytes = from.read(name);
-    if (bytes === undefined) continue;
+    const read = from.read(name);
+    if (read === undefined) continue;
+    const bytes = from === course ? staged(read, stage, name) : read;
     total += bytes.length;
     if (total > MAX_INPUT_BYTES) throw new InputProblem(`the build's inputs pass ${MAX_INPUT_BYTES >> 20} MiB at ${name}; a kernel's sources are far smaller`);
     inputs.set(name, bytes);
   }
   return inputs;
+}
+
+/** A course file as lab `stage` builds it; its own bytes when staging changes nothing. */
+function staged(bytes: Buffer, stage: number, name: string): Buffer {
+  if (!REGION_FILE_KINDS.test(name)) return bytes;
+  const text = bytes.toString('utf8');
+  let out: string;
+  try {
+    out = stageForLab(text, stage, name);
+  } catch (e) {
+    if (e instanceof RegionError) throw new InputProblem(e.message);
+    throw e;
+  }
+  return out === text ? bytes : Buffer.from(out);
 }
 
 /** One root's files, each read only where its real path is the path asked for. */

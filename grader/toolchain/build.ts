@@ -8,7 +8,7 @@
 //
 // Outputs are cached under <outDir>/<key>/, the key being a sha256 over the
 // compiler's identity, the flags, the manifest's build plan and every input
-// byte, so an unchanged tree costs a hash and no compile. A finished build
+// byte as staged for the lab, so an unchanged tree costs a hash and no compile. A finished build
 // appears by one rename, so graders running side by side never see half of
 // one.
 
@@ -99,7 +99,7 @@ export async function buildLab(courseRoot: string, lab: LabManifest, options: Bu
 
   let inputs: InputFiles;
   try {
-    inputs = readInputs(root, inputPlan(targets), options.submission);
+    inputs = readInputs(root, inputPlan(targets), lab.number, options.submission);
   } catch (e) {
     if (e instanceof InputProblem) return { ok: false, stage: 'kernel', log: `${e.message}\n` };
     throw e;

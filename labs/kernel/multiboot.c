@@ -1,8 +1,10 @@
 // Reading what the Multiboot loader tells us: the command line, the physical
-// memory map and the modules. Paging is off, so each physical address in the
-// boot information can be used directly as a pointer.
+// memory map and the modules. Until lab 4, paging is off or maps memory to
+// itself, so each physical address in the boot information can be used
+// directly as a pointer; lab 4's kernel reaches it through the direct map.
 
 #include "kprintf.h"
+#include "memlayout.h"
 #include "multiboot.h"
 
 struct multiboot_info *bootinfo;
@@ -24,10 +26,28 @@ multiboot_init(uint32_t magic, struct multiboot_info *info)
     panic("not booted by a Multiboot loader: magic %p, expected %p", (void *)magic, (void *)MB_BOOTLOADER_MAGIC);
 /* END SOLUTION */
 /* STUDENT lab1: panic unless magic is the Multiboot bootloader magic */
+/* BEGIN SOLUTION lab4 */
+  // The loader's addresses are physical, and only the direct map reaches
+  // physical memory now. Make the ones the kernel follows virtual, once, here;
+  // a module's start and end stay physical: they say where its frames are.
+  bootinfo = P2V(info);
+  if (bootinfo->flags & MB_INFO_CMDLINE)
+    bootinfo->cmdline = (uint32_t)P2V(bootinfo->cmdline);
+  if (bootinfo->flags & MB_INFO_MMAP)
+    bootinfo->mmap_addr = (uint32_t)P2V(bootinfo->mmap_addr);
+  if (bootinfo->flags & MB_INFO_MODS) {
+    bootinfo->mods_addr = (uint32_t)P2V(bootinfo->mods_addr);
+    struct multiboot_module *mods = (struct multiboot_module *)bootinfo->mods_addr;
+    for (uint32_t i = 0; i < bootinfo->mods_count; i++)
+      mods[i].cmdline = (uint32_t)P2V(mods[i].cmdline);
+  }
+/* BEFORE lab4 */
   bootinfo = info;
-  kprintf("multiboot: magic %p flags %p\n", (void *)magic, (void *)info->flags);
-  if (info->flags & MB_INFO_CMDLINE)
-    kprintf("cmdline: \"%s\"\n", cstring(info->cmdline));
+/* END SOLUTION */
+/* STUDENT lab4: info and the addresses in it are physical: keep P2V(info) in bootinfo, and make its cmdline, mmap_addr, mods_addr and each module's cmdline virtual (P2V) */
+  kprintf("multiboot: magic %p flags %p\n", (void *)magic, (void *)bootinfo->flags);
+  if (bootinfo->flags & MB_INFO_CMDLINE)
+    kprintf("cmdline: \"%s\"\n", cstring(bootinfo->cmdline));
 }
 
 // One line per region of the memory map, then the total of usable RAM.

@@ -11,10 +11,12 @@
 #include "elf.h"
 #include "gdt.h"
 #include "kprintf.h"
+#include "memlayout.h"
 #include "multiboot.h"
 #include "param.h"
 #include "proc.h"
 #include "serial.h"
+#include "syscall.h"
 #include "vm.h"
 #include "x86.h"
 
@@ -46,6 +48,316 @@ set_name(struct proc *p, const char *cmdline)
   p->name[i] = 0;
 }
 
+/* BEGIN SOLUTION lab4 */
+static int nextpid = 1;
+
+// Place an ELF32 executable's segments at their linked addresses in p's
+// address space, start its heap after them and its stack at the top of user
+// space, and point p's registers at its entry. Returns NULL when it loaded,
+// or what is wrong with it.
+static const char *
+load_elf(struct proc *p, const uint8_t *image, uint32_t size)
+{
+  const struct elfhdr *eh = (const struct elfhdr *)image;
+
+  if (size < sizeof(*eh) || eh->magic != ELF_MAGIC)
+    return "not an ELF file";
+  if (eh->class != ELFCLASS32 || eh->data != ELFDATA2LSB || eh->machine != EM_386 || eh->type != ET_EXEC)
+    return "not a 32-bit little-endian i386 executable";
+  if (eh->phentsize != sizeof(struct proghdr) || eh->phoff > size || eh->phnum > (size - eh->phoff) / sizeof(struct proghdr))
+    return "program headers outside the file";
+  if (eh->entry < PGSIZE || eh->entry >= USTACK_LIMIT)
+    return "entry point outside user space";
+
+  uint32_t top = 0;
+  const struct proghdr *ph = (const struct proghdr *)(image + eh->phoff);
+  for (int i = 0; i < eh->phnum; i++, ph++) {
+    if (ph->type != PT_LOAD || ph->memsz == 0)
+      continue;
+    // Trust nothing in the file: the segment must lie in user space between
+    // the never-mapped first page and the stack's area, and its bytes in the file.
+    if (ph->filesz > ph->memsz || ph->offset > size || ph->filesz > size - ph->offset)
+      return "a segment's bytes lie outside the file";
+    if (ph->vaddr < PGSIZE || ph->vaddr >= USTACK_LIMIT || ph->memsz > USTACK_LIMIT - ph->vaddr)
+      return "a segment lies outside user space";
+    for (uint32_t va = PGROUNDDOWN(ph->vaddr); va < ph->vaddr + ph->memsz; va += PGSIZE)
+      if (map_user_page(p->pgdir, va, (ph->flags & PF_W) != 0) != 0)
+        return "out of memory";
+    copy_to_user_page(p->pgdir, ph->vaddr, image + ph->offset, ph->filesz);
+    if (ph->vaddr + ph->memsz > top)
+      top = ph->vaddr + ph->memsz;
+  }
+  p->heap_base = p->brk = PGROUNDUP(top);
+
+  // The stack's first page; the ones below come when they are touched.
+  if (map_user_page(p->pgdir, USTACK_TOP - PGSIZE, 1) != 0)
+    return "out of memory";
+
+  struct trapframe *tf = &p->tf;
+  tf->cs = UCODE_SEL;
+  tf->ds = tf->es = tf->fs = tf->gs = UDATA_SEL;
+  tf->ss = UDATA_SEL;
+  tf->eip = eh->entry;
+  tf->esp = USTACK_TOP;
+  tf->eflags = FL_IF | FL_RSVD1;
+  return NULL;
+}
+
+// One process per module, in module order.
+static void
+load_modules(void)
+{
+  if ((bootinfo->flags & MB_INFO_MODS) == 0)
+    return;
+  struct multiboot_module *mods = (struct multiboot_module *)bootinfo->mods_addr;
+  for (uint32_t i = 0; i < bootinfo->mods_count && i < NPROC; i++) {
+    struct proc *p = &procs[nextpid - 1];
+    set_name(p, (const char *)mods[i].cmdline);
+    p->pgdir = pgdir_create();
+    const char *why = p->pgdir == NULL ? "out of memory" : load_elf(p, P2V(mods[i].mod_start), mods[i].mod_end - mods[i].mod_start);
+    if (why != NULL) {
+      kprintf("exec module %u (%s): %s; skipped\n", i, p->name, why);
+      if (p->pgdir != NULL)
+        pgdir_free(p->pgdir);
+      p->pgdir = NULL;
+      continue;                            // its slot (and pid) go to the next module
+    }
+    p->pid = nextpid++;
+    p->state = RUNNABLE;
+    kprintf("exec pid %d: %s entry %p\n", p->pid, p->name, (void *)p->tf.eip);
+  }
+}
+
+// The first physical byte after the kernel and the modules: free memory starts there.
+static uint32_t
+free_memory_start(void)
+{
+  uint32_t start = V2P(end);
+  if (bootinfo->flags & MB_INFO_MODS) {
+    struct multiboot_module *mods = (struct multiboot_module *)bootinfo->mods_addr;
+    for (uint32_t i = 0; i < bootinfo->mods_count; i++)
+      if (mods[i].mod_end > start)
+        start = mods[i].mod_end;
+  }
+  return start;
+}
+
+static void
+finish(void)
+{
+  kprintf("all processes done: %d exited, %d killed\n", nexited, nkilled);
+  kprintf("free frames: %u\n", free_frames());
+  serial_drain();
+  debug_exit(0);
+  panic("debug exit did not stop the machine");
+}
+
+// The trap frame tf (the one on top of kstack) belongs to the running
+// process; make it the next runnable one's, round robin after curproc, and
+// switch to that process's address space. With nobody left, end the run.
+static void
+schedule(struct trapframe *tf)
+{
+  if (curproc->state == RUNNING || curproc->state == WAITING)
+    curproc->tf = *tf;
+  if (curproc->state == RUNNING)
+    curproc->state = RUNNABLE;
+  int at = curproc - procs;
+  for (int k = 1; k <= NPROC; k++) {
+    struct proc *p = &procs[(at + k) % NPROC];
+    if (p->state == RUNNABLE) {
+      curproc = p;
+      p->state = RUNNING;
+      *tf = p->tf;
+      switch_address_space(p->pgdir);
+      return;
+    }
+  }
+  finish();
+}
+
+void
+proc_yield(struct trapframe *tf)
+{
+  schedule(tf);
+}
+
+// A parent in wait() takes child's status: its pid as wait's result, the
+// status at the address it gave. The child's slot is free after that.
+static void
+collect(struct proc *parent, struct proc *child, struct trapframe *tf)
+{
+  if (parent->wait_status != 0)
+    copy_to_user_page(parent->pgdir, parent->wait_status, &child->status, sizeof(child->status));
+  tf->eax = child->pid;
+  child->state = UNUSED;
+  child->parent = NULL;
+}
+
+// The end of curproc, by exit or by a fault: its memory goes back at once
+// (leaving its address space first), its children lose their parent, and its
+// status waits for its parent, or goes to it if it is already waiting.
+static void
+end_process(struct trapframe *tf, int status)
+{
+  struct proc *p = curproc;
+
+  switch_kernel_space();
+  pgdir_free(p->pgdir);
+  p->pgdir = NULL;
+  p->status = status;
+  for (struct proc *c = procs; c < &procs[NPROC]; c++) {
+    if (c->parent == p) {
+      c->parent = NULL;
+      if (c->state == ZOMBIE)
+        c->state = UNUSED;
+    }
+  }
+  struct proc *parent = p->parent;
+  if (parent == NULL) {
+    p->state = UNUSED;
+  } else if (parent->state == WAITING) {
+    collect(parent, p, &parent->tf);
+    parent->state = RUNNABLE;
+  } else {
+    p->state = ZOMBIE;
+  }
+  schedule(tf);
+}
+
+void
+proc_exit(struct trapframe *tf, int status)
+{
+  kprintf("exit pid %d: status %d\n", curproc->pid, status);
+  nexited++;
+  end_process(tf, status);
+}
+
+// A page fault in ring 3 just below the stack, within its limit: the stack
+// grows by the page. Returns 1 when the process can go on.
+static int
+grow_stack(struct trapframe *tf)
+{
+  uint32_t va = rcr2();
+  if (tf->trapno != T_PGFLT || (tf->err & PFERR_P) != 0)
+    return 0;
+  if (va < USTACK_LIMIT || va >= USTACK_TOP || va < curproc->brk)
+    return 0;
+  return map_user_page(curproc->pgdir, PGROUNDDOWN(va), 1) == 0;
+}
+
+// An exception in ring 3: the process did something it may not, and it ends
+// here, unless it was its stack growing. The kernel itself is fine, so the
+// next process runs.
+//   killed pid 2: #PF page fault (vector 14) err 0x00000007 cr2 0x00100000 at 0x001b:0x08048012
+//   killed pid 3: #GP general protection (vector 13) err 0x00000000 at 0x001b:0x08048010
+void
+proc_fault(struct trapframe *tf)
+{
+  if (grow_stack(tf))
+    return;
+  kprintf("killed pid %d: %s (vector %d) err %p ", curproc->pid, trap_name(tf->trapno), tf->trapno, (void *)tf->err);
+  if (tf->trapno == T_PGFLT)
+    kprintf("cr2 %p ", (void *)rcr2());
+  kprintf("at 0x%04x:%p\n", tf->cs, (void *)tf->eip);
+  nkilled++;
+  end_process(tf, -1);
+}
+
+// fork(): a new process with a copy of the caller's user space and
+// registers; it starts as if returning from fork with 0.
+void
+proc_fork(struct trapframe *tf)
+{
+  struct proc *child = NULL;
+  for (struct proc *p = procs; p < &procs[NPROC] && child == NULL; p++)
+    if (p->state == UNUSED)
+      child = p;
+  if (child == NULL) {
+    tf->eax = -EAGAIN;
+    return;
+  }
+  child->pgdir = pgdir_create();
+  if (child->pgdir == NULL || pgdir_copy(child->pgdir, curproc->pgdir) != 0) {
+    if (child->pgdir != NULL)
+      pgdir_free(child->pgdir);
+    child->pgdir = NULL;
+    tf->eax = -ENOMEM;
+    return;
+  }
+  for (int i = 0; i < (int)sizeof(child->name); i++)
+    child->name[i] = curproc->name[i];
+  child->pid = nextpid++;
+  child->parent = curproc;
+  child->heap_base = curproc->heap_base;
+  child->brk = curproc->brk;
+  child->status = 0;
+  child->tf = *tf;
+  child->tf.eax = 0;
+  child->state = RUNNABLE;
+  tf->eax = child->pid;
+}
+
+// wait(&status): collect a child that has ended, or sleep until one does.
+void
+proc_wait(struct trapframe *tf)
+{
+  uint32_t status = tf->ebx;
+  if (status != 0 && !user_range_ok(status, sizeof(int), 1)) {
+    tf->eax = -EFAULT;
+    return;
+  }
+  int children = 0;
+  for (struct proc *c = procs; c < &procs[NPROC]; c++) {
+    if (c->parent != curproc)
+      continue;
+    children++;
+    if (c->state == ZOMBIE) {
+      curproc->wait_status = status;
+      collect(curproc, c, tf);
+      return;
+    }
+  }
+  if (children == 0) {
+    tf->eax = -ECHILD;
+    return;
+  }
+  curproc->wait_status = status;
+  curproc->state = WAITING;
+  schedule(tf);
+}
+
+// sbrk(n): move the end of the heap by n bytes, mapping or unmapping whole
+// pages; the old end, or -ENOMEM / -EINVAL with nothing changed.
+void
+proc_sbrk(struct trapframe *tf)
+{
+  int32_t n = (int32_t)tf->ebx;
+  uint32_t old = curproc->brk;
+  uint32_t new = old + (uint32_t)n;
+
+  if (n > 0 && (new < old || new > USTACK_LIMIT)) {
+    tf->eax = -ENOMEM;
+    return;
+  }
+  if (n < 0 && (new > old || new < curproc->heap_base)) {
+    tf->eax = -EINVAL;
+    return;
+  }
+  for (uint32_t va = PGROUNDUP(old); va < PGROUNDUP(new); va += PGSIZE) {
+    if (map_user_page(curproc->pgdir, va, 1) != 0) {
+      for (uint32_t undo = PGROUNDUP(old); undo < va + PGSIZE; undo += PGSIZE)
+        unmap_user_page(curproc->pgdir, undo);
+      tf->eax = -ENOMEM;
+      return;
+    }
+  }
+  for (uint32_t va = PGROUNDUP(new); va < PGROUNDUP(old); va += PGSIZE)
+    unmap_user_page(curproc->pgdir, va);
+  curproc->brk = new;
+  tf->eax = old;
+}
+/* BEFORE lab4 */
 // Place an ELF32 executable's segments in p's page table and point p's
 // registers at its entry. Returns NULL when it loaded, or what is wrong with it.
 static const char *
@@ -205,6 +517,9 @@ proc_fault(struct trapframe *tf)
 /* END SOLUTION */
 /* STUDENT lab3: mark the process killed, count it, and schedule the next one (never return to the faulting instruction) */
 }
+
+/* END SOLUTION */
+/* STUDENT lab4: load each program into an address space of its own (pgdir_create) at its linked addresses, with a stack page at the top of user space and its heap after its segments; switch CR3 with the process; grow the stack on a page fault just below it (within USTACK_MAX); give back every frame when a process ends; fork (a copy of the user half), wait with the exit status, sbrk; print the free-frame count at the end */
 
 // Lab 3's step in kmain: set up the TSS and paging, make a process of every
 // module, and enter the first one in ring 3. The run ends in finish().

@@ -37,6 +37,35 @@ sys_write(struct trapframe *tf)
 void
 syscall(struct trapframe *tf)
 {
+/* BEGIN SOLUTION lab4 */
+  switch (tf->eax) {
+  case SYS_exit:
+    proc_exit(tf, (int)tf->ebx);          // tf now holds the next process
+    return;
+  case SYS_write:
+    tf->eax = sys_write(tf);
+    return;
+  case SYS_getpid:
+    tf->eax = curproc->pid;
+    return;
+  case SYS_yield:
+    tf->eax = 0;                           // set first: tf is the next process's after this
+    proc_yield(tf);
+    return;
+  case SYS_fork:
+    proc_fork(tf);
+    return;
+  case SYS_wait:
+    proc_wait(tf);                         // may sleep: tf is then the next process's
+    return;
+  case SYS_sbrk:
+    proc_sbrk(tf);
+    return;
+  default:
+    tf->eax = -ENOSYS;
+    return;
+  }
+/* BEFORE lab4 */
 /* BEGIN SOLUTION lab3 */
   switch (tf->eax) {
   case SYS_exit:
@@ -58,4 +87,6 @@ syscall(struct trapframe *tf)
   }
 /* END SOLUTION */
 /* STUDENT lab3: dispatch on tf->eax (SYS_exit, SYS_write, SYS_getpid, SYS_yield), put each result in tf->eax, and -ENOSYS for any other number */
+/* END SOLUTION */
+/* STUDENT lab4: add SYS_fork, SYS_wait and SYS_sbrk to the dispatch (proc_fork, proc_wait, proc_sbrk) */
 }

@@ -13,10 +13,19 @@
 #define SYS_write    2    // write(int fd, const void *buf, uint32_t len): bytes written
 #define SYS_getpid   3    // getpid(void): the process's id (1, 2, ... in module order)
 #define SYS_yield    4    // yield(void): let the next process run; returns 0
+// Lab 4's.
+#define SYS_fork     5    // fork(void): a copy of the caller; the child's pid in the parent, 0 in the child
+#define SYS_wait     6    // wait(int *status): waits for a child to end; its pid, and its status in
+                          // *status unless status is 0 (exit's code, or -1 for a child that was killed)
+#define SYS_sbrk     7    // sbrk(int32_t n): moves the end of the heap by n bytes; the old end
 
 // Error numbers, as Linux numbers them. A system call returns their negation.
 #define EBADF        9    // fd is not 1 (stdout) or 2 (stderr)
+#define ECHILD      10    // wait: the caller has no children
+#define EAGAIN      11    // fork: no free process slot
+#define ENOMEM      12    // fork, sbrk: no memory left (or the heap would reach the stack)
 #define EFAULT      14    // a pointer (or pointer + length) leaves the process's mapped memory
+#define EINVAL      22    // sbrk: the heap would end below its start
 #define ENOSYS      38    // no system call has this number
 
 #ifndef __ASSEMBLER__

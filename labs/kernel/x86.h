@@ -153,6 +153,15 @@ lcr4(uint32_t v)
   asm volatile("mov %0, %%cr4" : : "r"(v) : "memory");
 }
 
+// INVLPG drops the TLB's translation of the page holding va (lab 4): needed
+// whenever a mapping of the address space in CR3 changes or goes away, since
+// the CPU may go on using what it cached (SDM 4.10.4.1).
+static inline void
+invlpg(uint32_t va)
+{
+  asm volatile("invlpg (%0)" : : "r"(va) : "memory");
+}
+
 // LTR loads the task register with a TSS selector: from then on the CPU
 // finds SS0:ESP0 there when an interrupt arrives in ring 3 (lab 3).
 static inline void

@@ -5,12 +5,13 @@
 // hidden tests at compile time. setup.sh is not run: it installs packages.
 
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { needs } from '../host-tools.ts';
+import { writeStagedKernel } from '../labs/staged-kernel.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const HIDDEN_SPEC = 'labs/03-usermode/hidden/more-faults.ts';
@@ -80,7 +81,7 @@ describe('lab package --gradescope', needs('gcc', 'zip', 'user-sandbox'), () => 
   });
 
   it('grades a correct submission to full marks, hidden tests by name and score only', () => {
-    const { results } = autograde((dir) => cpSync(join(REPO, 'labs', 'kernel'), join(dir, 'labs', 'kernel'), { recursive: true }));
+    const { results } = autograde((dir) => writeStagedKernel(3, join(dir, 'labs', 'kernel')));
     expect(results.score).toBe(100);
     const hidden = results.tests.filter((t) => t.visibility !== 'visible' || t.name.startsWith('hidden'));
     expect(results.tests.length).toBeGreaterThan(hidden.length);
@@ -101,7 +102,7 @@ describe('lab package --gradescope', needs('gcc', 'zip', 'user-sandbox'), () => 
   it('a kernel that .incbin-s a hidden test at build time does not build, and quotes nothing of it', () => {
     let target = '';
     const { results } = autograde((dir) => {
-      cpSync(join(REPO, 'labs', 'kernel'), join(dir, 'labs', 'kernel'), { recursive: true });
+      writeStagedKernel(3, join(dir, 'labs', 'kernel'));
       const boot = join(dir, 'labs', 'kernel', 'boot.S');
       target = join(dir, '..', 'source', 'ringlab', HIDDEN_SPEC);
       writeFileSync(boot, `${readFileSync(boot, 'utf8')}\n.section .rodata\n.incbin "${target}"\n`);

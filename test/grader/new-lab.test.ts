@@ -22,12 +22,14 @@ function lab(...args: string[]) {
 /**
  * A course of one lab, numbered past every solution region of the kernel
  * tree, so that its reference is the whole kernel: the course's kernel and
- * lab 3's kernel set-up, without lab 3's programs.
+ * the kernel set-up of the course's latest lab (the one that builds all of
+ * it), without that lab's programs.
  */
 function course(): string {
   const root = join(scratch, 'course');
   cpSync(join(REPO, 'labs', 'kernel'), join(root, 'kernel'), { recursive: true });
-  const manifest = JSON.parse(readFileSync(join(REPO, 'labs', '03-usermode', 'lab.json'), 'utf8')) as Record<string, unknown>;
+  const latest = readdirSync(join(REPO, 'labs')).filter((d) => /^\d{2}-/.test(d)).sort().at(-1)!;
+  const manifest = JSON.parse(readFileSync(join(REPO, 'labs', latest, 'lab.json'), 'utf8')) as Record<string, unknown>;
   mkdirSync(join(root, '08-base'));
   writeFileSync(join(root, '08-base', 'lab.json'), JSON.stringify({ ...manifest, title: 'Everything so far', points: 0, programs: {}, starterScore: 0 }));
   return root;

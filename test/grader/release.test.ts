@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkRelease, writeRelease } from '../../grader/authoring/release.ts';
-import { parseRegions } from '../../grader/course/solution-regions.ts';
+import { parseRegions, solutionSpan, type Region } from '../../grader/course/solution-regions.ts';
 import { needs } from '../host-tools.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -67,7 +67,8 @@ describe('lab release', () => {
     // As if the solution had leaked into the release.
     const file = join(out, 'labs/kernel/kmain.c');
     const solved = readFileSync(join(COURSE, 'kernel/kmain.c'), 'utf8');
-    writeFileSync(file, solved.replace(/\/\* (BEGIN|END) SOLUTION.*\*\/\n/g, ''));
+    // Every marker line goes: a stray BEGIN SOLUTION would make the build read the file as the course's and refuse it.
+    writeFileSync(file, solved.replace(/^.*(BEGIN|END) SOLUTION.*\n/gm, ''));
     const check = await checkRelease(out, lab1);
     expect(check.ok).toBe(false);
     expect(check.problem).toMatch(/scores 10, not the manifest's starterScore 4/);
@@ -123,7 +124,7 @@ describe('lab release of a tree with build outputs, caches and backups in it', (
     }
   });
 
-  for (const n of [1, 3]) {
+  for (const n of [1, 3, 4]) {
     it(`leaves them and every solution of lab ${n} and later out of lab ${n}'s release`, async () => {
       const out = join(work, `strays-lab${n}`);
       const { leftOut } = await writeRelease(course, n, out, { toolRoot: tool });
@@ -217,8 +218,9 @@ function filesUnder(dir: string): string[] {
 }
 
 /**
- * The lines of the course's solution regions of lab n and later, trimmed,
- * that a student must not see. Left out are lines that also appear where a
+ * The lines of the course's solution regions of lab n and later (without
+ * their BEFORE parts, which the release shows), trimmed, that a student must
+ * not see. Left out are lines that also appear where a
  * student may see them (outside those regions in any course file, or in the
  * tool's sources, `visible`; `return d;` is in both engine/ and a solution)
  * and lines with fewer than three letters or digits (a brace, a blank).
@@ -233,14 +235,19 @@ function solutionLines(courseRoot: string, n: number, visible: string[]): Set<st
     const bytes = readFileSync(join(courseRoot, rel));
     if (bytes.includes(0)) continue;
     const text = bytes.toString('utf8');
-    const cut = /\.(c|h|S|s|ld|inc)$/.test(rel) ? parseRegions(text, rel).filter((r) => r.lab >= n) : [];
-    let at = 0;
-    for (const r of cut) {
-      addLines(outside, text.slice(at, r.begin.start));
-      addLines(inside, text.slice(r.begin.end, r.end.start));
-      at = r.end.end;
-    }
-    addLines(outside, text.slice(at));
+    // The part [from, to) holding `regions`: a region of lab n or later shows
+    // its BEFORE part (the code before it, with its own regions) and hides its solution.
+    const split = (from: number, to: number, regions: Region[]) => {
+      let at = from;
+      for (const r of regions.filter((r) => r.lab >= n)) {
+        addLines(outside, text.slice(at, r.begin.start));
+        addLines(inside, text.slice(...solutionSpan(r)));
+        if (r.before) split(r.before.end, r.end.start, r.nested);
+        at = r.end.end;
+      }
+      addLines(outside, text.slice(at, to));
+    };
+    split(0, text.length, /\.(c|h|S|s|ld|inc)$/.test(rel) ? parseRegions(text, rel) : []);
   }
   for (const dir of visible) for (const rel of filesUnder(dir)) addLines(outside, readFileSync(join(dir, rel), 'utf8'));
   return new Set([...inside].filter((line) => !outside.has(line) && (line.match(/[A-Za-z0-9]/g) ?? []).length >= 3));

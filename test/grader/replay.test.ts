@@ -4,13 +4,14 @@
 // recorded for that test in report.html. The full `lab run` line and the QEMU
 // line from the report must reproduce the same output too.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { visibleText } from '../../grader/report/terminal.ts';
 import { hasTool, needs } from '../host-tools.ts';
+import { writeStagedKernel } from '../labs/staged-kernel.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const LAB = join(REPO, 'grader/cli/lab.js');
@@ -84,7 +85,7 @@ describe('replaying a failed test', needs('gcc', 'bwrap'), () => {
   it('lab 3 with ESP0 never set: the printed command and the full lab run line reproduce the serial output and the events', () => {
     // A student's kernel that forgets ESP0: the first trap from ring 3 ends in a triple fault.
     const submission = join(tmp, 'no-esp0');
-    cpSync(join(REPO, 'labs/kernel'), join(submission, 'kernel'), { recursive: true });
+    writeStagedKernel(3, join(submission, 'kernel'));
     const proc = join(submission, 'kernel/proc.c');
     const line = '  tss.esp0 = (uint32_t)(kstack + sizeof(kstack));\n';
     expect(readFileSync(proc, 'utf8')).toContain(line);

@@ -65,7 +65,7 @@ for (const number of [1, 2, 3]) {
     for (const mutant of mutants) {
       it(mutant.name, async () => {
         const cause = CAUSES[`${slug}/${mutant.name}`]!;
-        const copy = await applyMutant(COURSE, mutant, join(work, `${slug}-${mutant.name}`));
+        const copy = await applyMutant(COURSE, mutant, join(work, `${slug}-${mutant.name}`), number);
         // The step cache makes this a compile of the edited file and a link.
         const built = await buildLab(copy, lab.manifest, { outDir: join(work, 'build') });
         if (!built.ok) throw new Error(`${mutant.name} does not build: ${built.log}`);

@@ -227,3 +227,44 @@ export function segmentsReloaded(): Check {
     return PASS;
   });
 }
+
+const COM1 = 0x3f8;
+const LCR_DLAB = 0x80;
+
+/**
+ * serial_init programs COM1 as the handout says, read from the port writes
+ * (the spec must set recordPortEvents): with DLAB set, the divisor 3
+ * (115200 / 38400 baud) in DLL and DLM; then 8N1 with DLAB clear; IER 0;
+ * the FIFOs enabled; DTR, RTS and OUT2 in MCR. The lab PC's UART sends
+ * whatever it was told, so only the writes show a UART left unprogrammed.
+ */
+export function uartProgrammed(): Check {
+  return check('serial_init programs COM1: divisor 3 (38400 baud) under DLAB, then 8N1, IER 0, FIFOs on, DTR/RTS/OUT2', (run) => {
+    let dlab = false;
+    let divisor: number | undefined;
+    let lcr: number | undefined;
+    let ier: number | undefined;
+    let fcr: number | undefined;
+    let mcr: number | undefined;
+    const latch = [0, 0];
+    for (const e of run.events) {
+      if (e.type !== 'port' || !e.write || e.port < COM1 || e.port > COM1 + 7) continue;
+      const reg = e.port - COM1;
+      const v = e.value & 0xff;
+      if (reg === 3) {
+        if (dlab && (v & LCR_DLAB) === 0) divisor = latch[0] | (latch[1] << 8);
+        dlab = (v & LCR_DLAB) !== 0;
+        lcr = v;
+      } else if (dlab && (reg === 0 || reg === 1)) latch[reg] = v;
+      else if (reg === 1) ier = v;
+      else if (reg === 2) fcr = v;
+      else if (reg === 4) mcr = v;
+    }
+    if (divisor !== 3) return fail('DLL 3 and DLM 0 written while LCR.DLAB is set, then DLAB cleared', divisor === undefined ? 'no divisor was latched (DLAB set, DLL/DLM written, DLAB cleared)' : `divisor ${divisor}`);
+    if (lcr === undefined || (lcr & 0x3f) !== 0x03 || (lcr & LCR_DLAB) !== 0) return fail('LCR 0x03 (8 data bits, no parity, 1 stop bit) at the end', lcr === undefined ? 'LCR never written' : `LCR ${hex(lcr, 2)}`);
+    if (ier !== 0) return fail('IER written 0 (no UART interrupts in lab 1)', ier === undefined ? 'IER never written' : `IER ${hex(ier, 2)}`);
+    if (fcr === undefined || (fcr & 0x01) === 0) return fail('FCR with bit 0 set (FIFOs enabled)', fcr === undefined ? 'FCR never written' : `FCR ${hex(fcr, 2)}`);
+    if (mcr === undefined || (mcr & 0x0b) !== 0x0b) return fail('MCR with DTR, RTS and OUT2 (0x0b)', mcr === undefined ? 'MCR never written' : `MCR ${hex(mcr, 2)}`);
+    return PASS;
+  });
+}

@@ -1,0 +1,36 @@
+// Lab 4: fork copies the user half, wait collects the exit status, and the
+// frames of every process come back.
+import { exitedWith, noPanic, serialInOrder } from '../../../grader/api/checks.ts';
+import { defineTest } from '../../../grader/api/spec.ts';
+import { noFrameLeak, userFramesPrivate } from './lib/vm.ts';
+
+export default [
+  defineTest({
+    name: "fork: the child's writes are invisible to the parent and back; wait gives the child's pid and exit status",
+    points: 10,
+    modules: [{ program: 'fork-isolation' }],
+    checks: [
+      serialInOrder([
+        'fork-isolation: child 2 sees 2 and 20\n',
+        'exit pid 2: status 42\n',
+        'fork-isolation: parent sees 3 and 30; child 2 (the one forked) exited with 42\n',
+        'all processes done: 2 exited, 0 killed\n',
+      ]),
+      userFramesPrivate(),
+      noFrameLeak(),
+      exitedWith(0),
+      noPanic(),
+    ],
+  }),
+  defineTest({
+    name: '50 fork/exit/wait cycles end with as many free frames as they started with',
+    points: 10,
+    modules: [{ program: 'forkloop' }],
+    checks: [
+      serialInOrder(['exit pid 51: status 49\n', 'forkloop: 50 children forked, waited for and gone\n', 'all processes done: 51 exited, 0 killed\n']),
+      noFrameLeak(),
+      exitedWith(0),
+      noPanic(),
+    ],
+  }),
+];

@@ -1,0 +1,148 @@
+// Checks shared by lab 4's tests. The lines they parse are the handout's
+// ("What the tests read"). This folder is not scanned for tests: only files
+// directly in tests/ are specs.
+
+import { check, hex, quote } from '../../../../grader/api/checks.ts';
+import type { InterruptEvent } from '../../../../engine/events.ts';
+import type { Check, CheckOutcome, TestRun } from '../../../../grader/api/spec.ts';
+
+const PASS: CheckOutcome = { passed: true };
+const fail = (expected: string, observed: string): CheckOutcome => ({ passed: false, expected, observed });
+
+/** Where programs are linked (programs/program.ld). */
+export const ENTRY = 0x08048000;
+/** The first kernel address (kernel/memlayout.h). */
+export const KERNBASE = 0xc0000000;
+/** The lowest address the stack may grow to: 256 KiB below TASK_SIZE (kernel/vm.h). */
+export const USTACK_LIMIT = 0xbffc0000;
+
+/** The "free frames: N" lines, in order. */
+function freeFrameCounts(run: TestRun): number[] {
+  return [...run.serial.matchAll(/^free frames: (\d+)$/gm)].map((m) => Number(m[1]));
+}
+
+/** The kernel printed the free-frame count before the first process and at the end, and they agree: every frame came back. */
+export function noFrameLeak(): Check {
+  return check('every frame a process used is free again at the end ("free frames: N" before and after agree)', (run) => {
+    const counts = freeFrameCounts(run);
+    if (counts.length < 2) return fail('two lines "free frames: N", before the first process and at the end', `${counts.length} such line${counts.length === 1 ? '' : 's'}`);
+    const [first, last] = [counts[0], counts[counts.length - 1]];
+    if (first === 0) return fail('a free-frame count above 0 before the first process', 'free frames: 0');
+    return first === last ? PASS : fail(`free frames: ${first} at the end, as before the first process`, `free frames: ${last} (${first - last} frames never came back)`);
+  });
+}
+
+/** The page directories in CR3 when the CPU entered ring 3 by IRET. */
+function ring3Directories(run: TestRun): Set<number> {
+  const dirs = new Set<number>();
+  let cr3 = -1;
+  for (const e of run.events) {
+    if (e.type === 'cr-write' && e.cr === 3) cr3 = (e.value & ~0xfff) >>> 0;
+    if (e.type === 'iret' && e.toCpl === 3 && cr3 !== -1) dirs.add(cr3);
+  }
+  return dirs;
+}
+
+/**
+ * Distinct page directories loaded into CR3 while ring 3 ran: one per process
+ * alive at the same time (a directory freed with its process may come back
+ * as a later process's).
+ */
+export function ownAddressSpaces(processes: number): Check {
+  return check(`each of the ${processes} processes runs with a page directory of its own (CR3 differs)`, (run) => {
+    const dirs = ring3Directories(run);
+    return dirs.size >= processes
+      ? PASS
+      : fail(`at least ${processes} different CR3 values when entering ring 3`, `${dirs.size}: ${[...dirs].map((d) => hex(d)).join(', ') || 'none'}`);
+  });
+}
+
+/** The kernel's link address: its first page holds the Multiboot header and code. */
+const KERNLINK = 0xc0100000;
+
+/**
+ * The kernel half, read from the machine: every page directory in CR3 while
+ * ring 3 ran has the same entries 768-1023 (pointers to one shared
+ * set of kernel page tables, not copies), none of them user-accessible, and
+ * the kernel's code page at KERNLINK is mapped read-only. Directories are
+ * read as they are at the end of the run: use it in tests where no frame of
+ * a freed directory is handed out again (no process starts after one ends).
+ */
+export function kernelHalfShared(): Check {
+  return check('entries 768-1023 are the same in every page directory, supervisor-only, with the kernel code read-only', (run) => {
+    const dirs = [...ring3Directories(run)];
+    if (dirs.length < 2) return fail('a page directory per process in CR3 when ring 3 runs', `${dirs.length} director${dirs.length === 1 ? 'y' : 'ies'}`);
+    const first = run.inspect.kernelDirectoryEntries(dirs[0]);
+    for (const dir of dirs) {
+      for (const [i, pde] of run.inspect.kernelDirectoryEntries(dir).entries()) {
+        const want = first[i];
+        if (pde.raw !== want.raw) return fail(`entry ${pde.index} of the directory at ${hex(dir)} equal to ${hex(want.raw)} (that of ${hex(dirs[0])})`, `${hex(pde.raw)}: the kernel half is not shared`);
+        if (pde.user) return fail(`entry ${pde.index} of the directory at ${hex(dir)} without U/S`, `${hex(pde.raw)} has U/S = 1`);
+      }
+    }
+    const code = run.inspect.translate(KERNLINK, dirs[0]);
+    if (code === null) return fail(`${hex(KERNLINK)} mapped`, 'it is not present');
+    if (code.writable) return fail(`the kernel's code at ${hex(KERNLINK)} read-only`, `it is mapped writable (physical ${hex(code.physical)})`);
+    return PASS;
+  });
+}
+
+/**
+ * No frame is in the user half of two processes' directories, and none holds
+ * the kernel's code (the read-only pages from KERNLINK up), read from every
+ * directory in CR3 while ring 3 ran. Like kernelHalfShared, for tests where
+ * no freed frame is handed out again.
+ */
+export function userFramesPrivate(): Check {
+  return check("no user page maps a frame of another process or of the kernel's code", (run) => {
+    const code = run.inspect.mappings(run.inspect.registers().cr3, { from: KERNLINK, to: KERNLINK + 0x3fffff }).find((r) => r.linear === KERNLINK);
+    const inCode = (frame: number) => code !== undefined && !code.writable && frame >= code.physical && frame < code.physical + code.size;
+    const owner = new Map<number, number>();
+    for (const dir of ring3Directories(run)) {
+      for (const r of run.inspect.userHalf(dir)) {
+        for (let at = 0; at < r.size; at += 0x1000) {
+          const frame = (r.physical + at) >>> 0;
+          const linear = (r.linear + at) >>> 0;
+          if (inCode(frame)) return fail('user pages in frames of their own', `${hex(linear)} in the directory at ${hex(dir)} maps ${hex(frame)}, the kernel's code`);
+          const other = owner.get(frame);
+          if (other !== undefined && other !== dir) {
+            return fail('each frame in one process at most', `${hex(frame)} is mapped by the directories at ${hex(other)} and ${hex(dir)} (${hex(linear)} in the second)`);
+          }
+          owner.set(frame, dir);
+        }
+      }
+    }
+    return PASS;
+  });
+}
+
+export interface Kill {
+  pid: number;
+  errorCode: number;
+  /** CR2 at the fault: one address, or an inclusive range. */
+  cr2: number | { from: number; to: number };
+}
+
+/**
+ * The kernel killed process `pid` for a page fault with the expected error
+ * code and CR2, said so on the handout's line, and the CPU really raised that
+ * fault in ring 3 (a kernel's line is not taken on its word).
+ */
+export function killedByPageFault(want: Kill): Check {
+  const range = typeof want.cr2 === 'number' ? { from: want.cr2, to: want.cr2 } : want.cr2;
+  const where = range.from === range.to ? hex(range.from) : `${hex(range.from)}-${hex(range.to)}`;
+  return check(`pid ${want.pid} is killed by #PF error ${hex(want.errorCode)} at ${where}`, (run) => {
+    const line = new RegExp(`^killed pid ${want.pid}: #PF page fault \\(vector 14\\) err (0x[0-9a-f]{8}) cr2 (0x[0-9a-f]{8}) at `, 'm').exec(run.serial);
+    if (!line) {
+      const seen = run.serial.split('\n').filter((l) => l.startsWith('killed '));
+      return fail(`a line "killed pid ${want.pid}: #PF page fault (vector 14) err ... cr2 ..."`, seen.length > 0 ? `the kernel printed ${quote(seen[0], 160)}` : 'no line starting "killed "');
+    }
+    const [err, cr2] = [Number(line[1]), Number(line[2])];
+    if (err !== want.errorCode || cr2 < range.from || cr2 > range.to) {
+      return fail(`error code ${hex(want.errorCode)} and CR2 in ${where}`, `the kernel reported error ${line[1]} and CR2 ${line[2]}`);
+    }
+    const raised = run.events.some((e): e is InterruptEvent =>
+      e.type === 'interrupt' && e.kind === 'exception' && e.fromCpl === 3 && e.vector === 14 && e.errorCode >>> 0 === err && (e.cr2 ?? -1) >>> 0 === cr2);
+    return raised ? PASS : fail(`a #PF in ring 3 with error ${line[1]} and CR2 ${line[2]}`, 'the CPU raised no such fault: the line does not match what happened');
+  });
+}
