@@ -12,8 +12,7 @@ import { loadHiddenSpecs } from '../course/hidden.ts';
 import type { Lab } from '../course/labs.ts';
 import type { GradeReport, TestResult } from '../model.ts';
 import { applyMutant, loadMutants, MutantError, type Mutant } from './mutants.ts';
-import { specLabel } from '../run/runner.ts';
-import { loadSpecFile } from '../api/spec.ts';
+import { testsOfFile } from '../run/test-list.ts';
 
 export interface ValidateOptions {
   /** Hidden-test directory; undefined runs public tests only. */
@@ -56,7 +55,7 @@ export async function validateLab(courseRoot: string, lab: Lab, opts: ValidateOp
   if (opts.hidden !== undefined) specFiles.push(...(await loadHiddenSpecs(opts.hidden)));
   if (specFiles.length === 0) throw new MutantError(`lab ${lab.manifest.number} has no test specs in ${lab.testsDir}; there is nothing to validate`);
   const ids = new Set<string>();
-  for (const file of specFiles) for (const spec of await loadSpecFile(file.specFile)) ids.add(`${specLabel(file)}/${spec.name}`);
+  for (const file of specFiles) for (const test of await testsOfFile(file)) ids.add(test.id);
   for (const mutant of mutants) {
     for (const id of mutant.mustFail) {
       if (ids.has(id)) continue;

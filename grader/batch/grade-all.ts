@@ -16,7 +16,7 @@ import { redact } from '../course/hidden.ts';
 import { findSubmission } from '../course/submission.ts';
 import type { CompilerName } from '../toolchain/build.ts';
 import type { GradeReport } from '../model.ts';
-import { listTests, type SpecFile } from '../run/runner.ts';
+import { listTests, type SpecFile } from '../run/test-list.ts';
 import { couldNotGrade } from '../scoring/score.ts';
 import { writeReports } from '../report/write-reports.ts';
 import { ARCHIVE_LIMITS, ArchiveError, unpackArchive } from './archive.ts';

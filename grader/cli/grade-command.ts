@@ -61,7 +61,7 @@ async function grade(labArg: string, options: GradeOptions): Promise<number> {
   const setup = await labSetup(labArg, options);
 
   const [{ gradeLab }, { redact }, { listTests }, { selectTests }] =
-    await Promise.all([import('../grade.ts'), import('../course/hidden.ts'), import('../run/runner.ts'), import('../run/select.ts')]);
+    await Promise.all([import('../grade.ts'), import('../course/hidden.ts'), import('../run/test-list.ts'), import('../run/select.ts')]);
   const { couldNotGrade, exitStatus } = await import('../scoring/score.ts');
   const { formatTerminal } = await import('../report/terminal.ts');
 

@@ -9,7 +9,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { GradeReport, TestResult } from '../model.ts';
-import type { SpecFile } from '../run/runner.ts';
+import type { SpecFile } from '../run/test-list.ts';
 
 /** The environment variable naming the hidden-test directory when --hidden is not given. */
 export const HIDDEN_ENV = 'LAB_HIDDEN';

@@ -154,9 +154,7 @@ export function runTest(
   identity: TestIdentity = { id: spec.name, hidden: false },
   wallClockMs?: number,
 ): TestResult {
-  const base: ResultBase = {
-    id: identity.id, name: spec.name, visibility: spec.visibility, hidden: identity.hidden, maxScore: spec.points,
-  };
+  const base = resultBase(spec, identity);
   const unknown = unknownProgram(spec, inputs.programs);
   if (unknown !== undefined) return errorResult(base, 'grader-error', unknown);
 
@@ -298,6 +296,10 @@ function makeTestRun(spec: TestSpec, machine: Machine, result: RunResult, serial
 
 /** What a result says about its test before anything ran. */
 type ResultBase = Pick<TestResult, 'id' | 'name' | 'visibility' | 'hidden' | 'maxScore'>;
+
+export function resultBase(spec: TestSpec, identity: TestIdentity): ResultBase {
+  return { id: identity.id, name: spec.name, visibility: spec.visibility, hidden: identity.hidden, maxScore: spec.points };
+}
 
 /** A result for a test that produced no run of its own: a broken spec, a crashed worker, the wall-clock backstop. */
 export function errorResult(

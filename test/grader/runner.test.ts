@@ -4,7 +4,8 @@
 
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runTests, type SpecFile } from '../../grader/run/runner.ts';
+import { runTests } from '../../grader/run/runner.ts';
+import type { SpecFile } from '../../grader/run/test-list.ts';
 import type { TestInputs } from '../../grader/run/run-test.ts';
 import { behaveKernel, FIXTURE_DIR } from '../fixtures/grader/build-fixtures.ts';
 

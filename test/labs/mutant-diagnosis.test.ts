@@ -13,8 +13,8 @@ import { loadHiddenSpecs } from '../../grader/course/hidden.ts';
 import { findLab, type Lab } from '../../grader/course/labs.ts';
 import { applyMutant, loadMutants } from '../../grader/authoring/mutants.ts';
 import { runTest, type TestInputs } from '../../grader/run/run-test.ts';
-import { specLabel } from '../../grader/run/runner.ts';
-import { loadSpecFile, type TestSpec } from '../../grader/api/spec.ts';
+import { testsOfFile } from '../../grader/run/test-list.ts';
+import type { TestSpec } from '../../grader/api/spec.ts';
 import { needs } from '../host-tools.ts';
 
 const COURSE = fileURLToPath(new URL('../../labs', import.meta.url));
@@ -48,7 +48,7 @@ afterAll(() => rm(work, { recursive: true, force: true }));
 async function testsById(lab: Lab): Promise<Map<string, TestSpec>> {
   const files = [...(await publicSpecFiles(lab)), ...(await loadHiddenSpecs(join(lab.dir, 'hidden')))];
   const byId = new Map<string, TestSpec>();
-  for (const file of files) for (const spec of await loadSpecFile(file.specFile)) byId.set(`${specLabel(file)}/${spec.name}`, spec);
+  for (const file of files) for (const test of await testsOfFile(file)) byId.set(test.id, test.spec);
   return byId;
 }
 
