@@ -113,8 +113,8 @@ export async function applyMutant(courseRoot: string, mutant: Mutant, dest: stri
     const at = `${mutant.file}: "edits[${i}]"`;
     const file = path.resolve(target, edit.file);
     if (!file.startsWith(target + path.sep)) throw new MutantError(`${at}: ${edit.file} leads outside the course; edit files in kernel/ or a lab folder`);
-    const parts = edit.file.split('/');
-    if (/^\d{2}-/.test(parts[0]) && (['tests', 'hidden', 'mutants'].includes(parts[1]) || parts[1] === 'lab.json')) {
+    const [top = '', inside = ''] = edit.file.split('/');
+    if (/^\d{2}-/.test(top) && (['tests', 'hidden', 'mutants'].includes(inside) || inside === 'lab.json')) {
       throw new MutantError(`${at}: ${edit.file} is a test or a manifest; a mutant changes the kernel or the user programs, not what grades them`);
     }
     if (!existsSync(file) || !statSync(file).isFile()) throw new MutantError(`${at}: ${edit.file} is not a file of the course ${root}`);

@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { CompilerName } from '../toolchain/build.ts';
+import { firstErrorLine, type CompilerName } from '../toolchain/build.ts';
 import { gradeLab, publicSpecFiles } from '../grade.ts';
 import { loadHiddenSpecs } from '../course/hidden.ts';
 import type { Lab } from '../course/labs.ts';
@@ -77,7 +77,9 @@ export async function validateLab(courseRoot: string, lab: Lab, opts: ValidateOp
       await rm(copy, { recursive: true, force: true });
       const byId = new Map(report.tests.map((t) => [t.id, t]));
       const expected = mutant.mustFail.map((id) => {
-        const result = byId.get(id)!;
+        const result = byId.get(id);
+        // Every mustFail id was checked against the tests above, and a report has a result for every test.
+        if (result === undefined) throw new Error(`validate: no result for ${id} in the report of mutant ${mutant.name}`);
         return { id, result, caught: result.status !== 'passed' || result.score < result.maxScore };
       });
       // A mutant that does not compile fails every test without testing any of them.
@@ -90,9 +92,9 @@ export async function validateLab(courseRoot: string, lab: Lab, opts: ValidateOp
   }
 }
 
+/** A failed build in a table row: its first error, cut short. */
 function firstError(log: string): string {
-  const line = log.split('\n').find((l) => /error/i.test(l)) ?? log.split('\n')[0] ?? '';
-  return line.trim().slice(0, 160);
+  return firstErrorLine(log).slice(0, 160);
 }
 
 /** The validation as a table a person reads top to bottom: the reference first, then one row per expected failure. */
@@ -120,10 +122,11 @@ export function formatValidation(v: Validation): string {
       if (verdict.problem !== undefined) rows.push({ note: verdict.problem });
     }
     const cells = rows.flatMap((r) => ('cells' in r ? [r.cells] : []));
-    const width = [0, 1, 2].map((c) => Math.max(...cells.map((r) => r[c].length)));
+    const widest = (column: 0 | 1 | 2) => Math.max(...cells.map((r) => r[column].length));
+    const [mutantWidth, testWidth, observedWidth] = [widest(0), widest(1), widest(2)];
     for (const r of rows) {
-      if ('note' in r) lines.push(`${''.padEnd(width[0])}  ${r.note}`);
-      else lines.push(`${r.cells[0].padEnd(width[0])}  ${r.cells[1].padEnd(width[1])}  ${r.cells[2].padEnd(width[2])}  ${r.cells[3]}`.trimEnd());
+      if ('note' in r) lines.push(`${''.padEnd(mutantWidth)}  ${r.note}`);
+      else lines.push(`${r.cells[0].padEnd(mutantWidth)}  ${r.cells[1].padEnd(testWidth)}  ${r.cells[2].padEnd(observedWidth)}  ${r.cells[3]}`.trimEnd());
     }
   }
   lines.push('');

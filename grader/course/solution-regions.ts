@@ -80,7 +80,7 @@ export function parseRegions(text: string, file = '<text>'): Region[] {
   const regions: Region[] = [];
   const where = (m: Marker) => `${file}:${m.line}`;
   for (let i = 0; i < markers.length; ) {
-    const begin = markers[i];
+    const begin = markers[i]!;
     if (begin.kind === 'end') throw new RegionError(`${where(begin)}: END SOLUTION without a BEGIN SOLUTION before it; add the BEGIN marker or remove this one`);
     if (begin.kind === 'student') throw new RegionError(`${where(begin)}: STUDENT lab${begin.lab} must follow an END SOLUTION marker; put it right after the region it describes`);
     const end = markers[i + 1];
@@ -109,8 +109,8 @@ function findMarkers(text: string, file: string): Marker[] {
     let lo = 0;
     let hi = lineStarts.length - 1;
     while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (lineStarts[mid] <= offset) lo = mid;
+      const mid = (lo + hi + 1) >> 1; // lo < mid <= hi: an index of lineStarts
+      if (lineStarts[mid]! <= offset) lo = mid;
       else hi = mid - 1;
     }
     return lo + 1;

@@ -58,10 +58,10 @@ const WARMING_INSTRUCTIONS_PER_SECOND = 50_000_000;
 function workerExecArgv(): string[] {
   const out: string[] = [];
   const withValue = new Set(['--eval', '-e', '--print', '-p', '--input-type']);
-  for (let i = 0; i < process.execArgv.length; i++) {
-    const arg = process.execArgv[i];
+  const args = process.execArgv.values();
+  for (const arg of args) {
     if (withValue.has(arg)) {
-      i++;
+      args.next(); // its value
       continue;
     }
     if (/^--(eval|print|input-type)=/.test(arg)) continue;

@@ -99,7 +99,7 @@ async function findExecutable(command: string): Promise<{ path: string; real: st
 }
 
 function firstLine(text: string): string {
-  return text.split('\n', 1)[0].trim();
+  return (text.split('\n', 1)[0] ?? '').trim();
 }
 
 const canBuild32 = new Map<string, Promise<void>>();

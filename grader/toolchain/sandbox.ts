@@ -154,7 +154,7 @@ function bwrapArgs(step: Step): string[] {
     '--bind', step.hostOut, SANDBOX_PATHS.out,
     '--chdir', path.posix.join(SANDBOX_PATHS.src, step.cwd),
     '--clearenv',
-    ...['PATH', '/usr/bin', 'LC_ALL', 'C', 'TMPDIR', '/tmp', 'SOURCE_DATE_EPOCH', SOURCE_DATE_EPOCH].flatMap((v, i, a) => (i % 2 === 0 ? ['--setenv', v, a[i + 1]] : [])),
+    ...Object.entries({ PATH: '/usr/bin', LC_ALL: 'C', TMPDIR: '/tmp', SOURCE_DATE_EPOCH }).flatMap(([name, value]) => ['--setenv', name, value]),
     '--',
   ];
 }
@@ -176,10 +176,10 @@ export async function runStep(step: Step): Promise<StepResult> {
 }
 
 function spawnStep(step: Step): Promise<StepResult> {
-  const limited = ['prlimit', ...limitArgs(step.limits), '--', step.command, ...step.args];
+  const limited: [string, ...string[]] = ['prlimit', ...limitArgs(step.limits), '--', step.command, ...step.args];
   const kind = step.sandbox ? sandboxKind() : undefined;
   if (kind === 'user') openToBuildUser(step);
-  const [command, ...args] = kind === 'bwrap' ? ['bwrap', ...bwrapArgs(step), ...limited] : kind === 'user' ? ['setpriv', ...DROP_TO_BUILD_USER, ...limited] : limited;
+  const [command, ...args]: [string, ...string[]] = kind === 'bwrap' ? ['bwrap', ...bwrapArgs(step), ...limited] : kind === 'user' ? ['setpriv', ...DROP_TO_BUILD_USER, ...limited] : limited;
   const cwd = kind === 'bwrap' ? step.hostSrc : path.join(step.hostSrc, step.cwd);
   const env = kind === 'bwrap' ? {} : kind === 'user' ? { ...hostEnv(), PATH: '/usr/bin:/bin', TMPDIR: '/tmp' } : hostEnv();
   return new Promise((resolve) => {

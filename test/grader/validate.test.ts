@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, assert, describe, expect, it } from 'vitest';
 import { findLab } from '../../grader/course/labs.ts';
 import { applyMutant, loadMutants, MutantError, parseMutant } from '../../grader/authoring/mutants.ts';
 import { formatValidation, validateLab } from '../../grader/authoring/validate.ts';
@@ -19,6 +19,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 describe('applyMutant', () => {
   it('applies the edits to a copy and leaves the course as it was', async () => {
     const [mutant] = loadMutants(findLab(COURSE, 1));
+    assert(mutant, 'the fixture course has a mutant');
     expect(mutant.name).toBe('no-data-write');
     const copy = await applyMutant(COURSE, mutant, join(work, 'copy'));
     expect(readFileSync(join(copy, 'kernel/kmain.c'), 'utf8')).not.toContain('outb(COM1, (unsigned char)c);');
@@ -61,7 +62,7 @@ describe('lab validate', () => {
     const v = await validateLab(COURSE, lab, { jobs: 2 });
     expect(v.referenceOk).toBe(true);
     expect(v.ok).toBe(false);
-    expect(v.mutants[0].expected[0]).toMatchObject({ id: 'banner/exits with code 0', caught: false });
+    expect(v.mutants[0]?.expected[0]).toMatchObject({ id: 'banner/exits with code 0', caught: false });
     const text = formatValidation(v);
     expect(text).toMatch(/harmless +banner\/exits with code 0 +passed 4\/4 +MISSED/);
     expect(text).toContain('1 of 1 mutants are not caught (harmless)');
@@ -78,7 +79,7 @@ describe('lab validate', () => {
     }));
     const v = await validateLab(COURSE, { ...findLab(COURSE, 1), mutantsDir: mutants }, { jobs: 2 });
     expect(v.ok).toBe(false);
-    expect(v.mutants[0].problem).toMatch(/does not build/);
+    expect(v.mutants[0]?.problem).toMatch(/does not build/);
   });
 
   it('refuses a mustFail id that names no test, before building anything', async () => {
