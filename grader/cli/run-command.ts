@@ -210,13 +210,14 @@ export async function runMachine(config: MachineConfig, options: RunDisplay): Pr
       `lab: ${result.instructions} instructions retired in ${seconds.toFixed(3)} s of host time (${mips.toFixed(1)} MIPS)\n`,
     );
   }
-  return exitStatus(result);
+  return processExitCode(result);
 }
 
-function exitStatus(result: RunResult): number {
-  const report = (status: number, fix = ''): number => {
+/** What `lab run` exits with for a run that ended so; the guest's own debug-exit status passes through. */
+function processExitCode(result: RunResult): number {
+  const report = (code: number, fix = ''): number => {
     process.stderr.write(`lab: ${result.message}${fix}\n`);
-    return status;
+    return code;
   };
   switch (result.reason) {
     case 'debug-exit':
