@@ -2,6 +2,7 @@
 // one testsuite per lab, one testcase per test, in the common Ant/Surefire shape.
 
 import type { GradeReport, TestResult } from '../model.ts';
+import { hexByte } from '../../engine/hex.ts';
 import { formatPoints, testDetailsText } from './terminal.ts';
 
 /**
@@ -19,7 +20,7 @@ export function xmlSafeText(text: string): string {
       c === 0x9 || c === 0xa || c === 0xd ||
       (c >= 0x20 && c < 0x7f) || (c > 0x9f && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 && c <= 0x10ffff);
     // Lone surrogates come out of for..of as single code units in D800-DFFF and fall through here.
-    out += allowed ? ch : `\\x${c.toString(16).toUpperCase().padStart(2, '0')}`;
+    out += allowed ? ch : `\\x${hexByte(c)}`;
   }
   return out;
 }

@@ -2,6 +2,7 @@
 // pieces (points, a test's reason and checks) the other writers reuse.
 
 import type { CheckResult, GradeReport, TestResult } from '../model.ts';
+import { hexByte, hexDigits } from '../../engine/hex.ts';
 
 export interface TerminalOptions {
   /** ANSI colour; the CLI passes process.stdout.isTTY so pipes and CI logs stay plain. */
@@ -25,7 +26,7 @@ export function visibleText(text: string, { keepNewlines = false } = {}): string
     const code = ch.codePointAt(0)!;
     const control = code < 0x20 || (code >= 0x7f && code <= 0x9f);
     if (!control || ch === '\t' || (keepNewlines && ch === '\n')) out += ch;
-    else out += `\\x${code.toString(16).toUpperCase().padStart(2, '0')}`;
+    else out += `\\x${hexByte(code)}`;
   }
   return out;
 }
@@ -35,13 +36,9 @@ export function formatPoints(points: number): string {
   return Number.isInteger(points) ? String(points) : String(Math.round(points * 100) / 100);
 }
 
-export function hex(value: number, digits = 8): string {
-  return (value >>> 0).toString(16).padStart(digits, '0');
-}
-
 /** "icount 91422, 001b:08048123 (int 0x80)" */
 export function formatWhere(where: NonNullable<CheckResult['where']>): string {
-  const at = `icount ${where.icount}, ${hex(where.cs, 4)}:${hex(where.eip)}`;
+  const at = `icount ${where.icount}, ${hexDigits(where.cs, 4)}:${hexDigits(where.eip)}`;
   return where.instruction ? `${at} (${where.instruction})` : at;
 }
 

@@ -23,6 +23,7 @@
 import { vectorName } from '../../engine/cpu/exceptions.ts';
 import type { EngineEvent, InterruptEvent } from '../../engine/events.ts';
 import { formatEvent } from '../../engine/inspect/format-event.ts';
+import { hexDigits } from '../../engine/hex.ts';
 import { hex, quote } from '../api/checks.ts';
 import type { CheckResult, Diagnosis, GuestLocation } from '../model.ts';
 import type { TestRun } from '../api/spec.ts';
@@ -314,7 +315,7 @@ export function outputLine(icount: number | undefined, text: string, source = 'c
 
 /** CS:EIP as the engine and the report's timeline write it: 0008:001024d0. */
 function at(cs: number, eip: number): string {
-  return `${(cs & 0xffff).toString(16).padStart(4, '0')}:${(eip >>> 0).toString(16).padStart(8, '0')}`;
+  return `${hexDigits(cs & 0xffff, 4)}:${hexDigits(eip)}`;
 }
 
 function located(where: GuestLocation | undefined): { where?: GuestLocation } {
