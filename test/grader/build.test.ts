@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -7,8 +6,8 @@ import { afterAll, assert, describe, expect, it } from 'vitest';
 import { LOG_LIMIT, buildLab } from '../../grader/toolchain/build.ts';
 import { LabError, findLab } from '../../grader/course/labs.ts';
 import { hasTool, needs } from '../host-tools.ts';
+import { runLab } from '../lab-cli.ts';
 
-const LAB = fileURLToPath(new URL('../../grader/cli/lab.js', import.meta.url));
 const COURSE = fileURLToPath(new URL('../fixtures/course', import.meta.url));
 const haveMachine = existsSync(fileURLToPath(new URL('../../engine/machine.ts', import.meta.url)));
 
@@ -168,8 +167,7 @@ describe('buildLab with clang and lld', needs('clang', 'bwrap'), () => {
 
 describe('lab build', () => {
   function lab(args: string[], env: NodeJS.ProcessEnv = {}) {
-    const r = spawnSync(process.execPath, [LAB, ...args], { cwd: scratch, timeout: 120_000, env: { ...process.env, ...env } });
-    return { status: r.status, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') };
+    return runLab(args, { cwd: scratch, env });
   }
 
   it('prints the output paths, and the kernel boots on the lab PC', needs('gcc', 'bwrap'), () => {

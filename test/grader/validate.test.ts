@@ -1,6 +1,5 @@
 // Mutants and `lab validate`: a mutated copy leaves the course alone, the
 // fixture's tests catch its mutants, and a mutant nothing catches is reported.
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,8 +9,8 @@ import { findLab } from '../../grader/course/labs.ts';
 import { applyMutant, loadMutants, MutantError, parseMutant } from '../../grader/authoring/mutants.ts';
 import { formatValidation, validateLab } from '../../grader/authoring/validate.ts';
 import { needs } from '../host-tools.ts';
+import { lab } from '../lab-cli.ts';
 
-const LAB = fileURLToPath(new URL('../../grader/cli/lab.js', import.meta.url));
 const COURSE = fileURLToPath(new URL('../fixtures/course-regions', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'ringlab-validate-test-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -38,9 +37,9 @@ describe('applyMutant', () => {
 
 describe('lab validate', () => {
   it('passes the fixture: full marks for the reference, every mutant caught', needs('gcc', 'bwrap'), () => {
-    const r = spawnSync(process.execPath, [LAB, 'validate', '1', '--course', COURSE], { timeout: 120_000, env: { ...process.env, LAB_HIDDEN: '' } });
-    const stdout = r.stdout.toString();
-    expect(r.stderr.toString()).toBe('');
+    const r = lab('validate', '1', '--course', COURSE);
+    const stdout = r.stdout;
+    expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(stdout).toContain('reference: 12/12 ok (full marks)');
     expect(stdout).toMatch(/no-data-write +banner\/prints its banner on COM1 +failed 0\/6 +ok/);
