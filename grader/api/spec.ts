@@ -86,21 +86,15 @@ export interface TestSpec {
   partialCredit: boolean;
 }
 
-export interface TestSpecInput {
-  name: string;
-  points: number;
-  visibility?: Visibility;
-  modules?: ModuleSpec[];
-  cmdline?: string;
-  serialInput?: string | Uint8Array;
-  ramMiB?: number;
-  maxInstructions?: number;
-  maxOutputBytes?: number;
-  traceInstructions?: number;
-  recordPortEvents?: boolean;
-  checks: Check[];
-  partialCredit?: boolean;
-}
+/**
+ * What a spec passes to defineTest: a TestSpec whose every field but the
+ * name, the points and the checks may be left to its default, and whose
+ * serial input may be text. One list of fields, so that a new one is
+ * settable the moment a test has it.
+ */
+export type TestSpecInput = Pick<TestSpec, 'name' | 'points' | 'checks'>
+  & Partial<Omit<TestSpec, 'name' | 'points' | 'checks' | 'serialInput'>>
+  & { serialInput?: string | Uint8Array };
 
 const VISIBILITIES: readonly Visibility[] = ['visible', 'hidden', 'after_due_date', 'after_published'];
 
