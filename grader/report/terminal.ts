@@ -10,7 +10,13 @@ export interface TerminalOptions {
 }
 
 /** How many lines of compiler output the summary shows; the HTML report has the rest. */
-export const BUILD_LOG_LINES = 15;
+const BUILD_LOG_LINES = 15;
+
+/** The start of a build log as a summary shows it (controls made visible), and how many lines it leaves out. */
+export function buildLogHead(log: string): { shown: string[]; more: number } {
+  const lines = visibleText(log, { keepNewlines: true }).replace(/\n+$/, '').split('\n');
+  return { shown: lines.slice(0, BUILD_LOG_LINES), more: Math.max(0, lines.length - BUILD_LOG_LINES) };
+}
 
 const ANSI = { reset: '\x1b[0m', bold: '\x1b[1m', dim: '\x1b[2m', red: '\x1b[31m', green: '\x1b[32m', yellow: '\x1b[33m' };
 type Style = keyof typeof ANSI;
@@ -82,9 +88,9 @@ export function formatTerminal(report: GradeReport, options: TerminalOptions): s
   }
   if (report.buildLog !== undefined) {
     out.push('', paint('red', paint('bold', 'BUILD FAILED: the kernel did not compile, so no test ran')));
-    const log = visibleText(report.buildLog, { keepNewlines: true }).replace(/\n+$/, '').split('\n');
-    for (const line of log.slice(0, BUILD_LOG_LINES)) out.push(`  | ${line}`);
-    if (log.length > BUILD_LOG_LINES) out.push(paint('dim', `  | ... ${log.length - BUILD_LOG_LINES} more lines in report.html`));
+    const { shown, more } = buildLogHead(report.buildLog);
+    for (const line of shown) out.push(`  | ${line}`);
+    if (more > 0) out.push(paint('dim', `  | ... ${more} more lines in report.html`));
   }
 
   if (report.tests.length > 0) out.push('');
