@@ -7,6 +7,7 @@ import type { RunResult } from '../../engine/config.ts';
 import type { EngineEvent } from '../../engine/events.ts';
 import type { MachineView } from '../../engine/inspect/machine-view.ts';
 import { MAX_TEST_INSTRUCTIONS, type GuestLocation, type Visibility } from '../model.ts';
+import { firstLine, messageOf } from '../messages.ts';
 
 /** A user program loaded as a Multiboot module. */
 export interface ModuleSpec {
@@ -227,8 +228,7 @@ export async function loadSpecFile(file: string): Promise<TestSpec[]> {
   try {
     mod = await import(/\.[cm]?ts$/.test(file) ? await compileTypeScript(file) : pathToFileURL(file).href);
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    throw new SpecError(`${file}: cannot load the test module: ${message.split('\n')[0]}`);
+    throw new SpecError(`${file}: cannot load the test module: ${firstLine(messageOf(e))}`);
   }
   return testsOfModule(mod, file);
 }

@@ -15,6 +15,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LabError, type Lab } from '../course/labs.ts';
+import { firstLine, messageOf } from '../messages.ts';
 
 /** A malformed mutant file or an edit that does not apply; one line naming the file. */
 export class MutantError extends LabError {
@@ -58,7 +59,7 @@ function readJson(file: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new MutantError(`${file}: not valid JSON: ${(e as Error).message.split('\n')[0]}`);
+    throw new MutantError(`${file}: not valid JSON: ${firstLine(messageOf(e))}`);
   }
 }
 

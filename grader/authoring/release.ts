@@ -18,6 +18,7 @@ import { renderHandout } from './handout.ts';
 import { findLab, LabError, listLabs, REPO_ROOT, type Lab } from '../course/labs.ts';
 import { RELEASE_FIELD } from '../course/submission.ts';
 import { hasRegions, RegionError, stripForLab } from '../course/solution-regions.ts';
+import { firstLine } from '../messages.ts';
 
 // What a release copies is decided by an allow-list: each part of the
 // instructor's tree names the kinds of file a student needs from it, and
@@ -397,7 +398,7 @@ export async function checkRelease(outDir: string, lab: Lab, opts: { cc?: Compil
     const args = [path.join(out, 'grader', 'cli', 'lab.js'), 'grade', String(lab.manifest.number), '--out', reportDir, ...(opts.cc ? ['--cc', opts.cc] : [])];
     const run = await runNode(args, out);
     if (run.status !== 0 && run.status !== 1) {
-      return { ok: false, expected, problem: `the release's own grader could not run (status ${run.status}): ${run.stderr.trim().split('\n')[0] ?? ''}`, summary: run.stdout };
+      return { ok: false, expected, problem: `the release's own grader could not run (status ${run.status}): ${firstLine(run.stderr.trim())}`, summary: run.stdout };
     }
     const results = JSON.parse(await readFile(path.join(reportDir, 'results.json'), 'utf8')) as { score: number; tests: { max_score?: number }[] };
     const maxScore = results.tests.reduce((sum, t) => sum + (t.max_score ?? 0), 0);

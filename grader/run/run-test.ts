@@ -16,6 +16,7 @@ import { checkPoints, EVENT_LIMIT, MACHINE_REMOVED, SpecError, type TestRun, typ
 import { roundPoints } from '../scoring/score.ts';
 import { diagnose, outputLine } from '../scoring/diagnosis.ts';
 import { testMachineConfig, unknownProgram } from './test-machine.ts';
+import { messageOf } from '../messages.ts';
 
 export interface RunDefaults {
   ramMiB: number;
@@ -125,10 +126,6 @@ class Recorder {
 function oneLine(text: string, limit = REASON_LIMIT): string {
   const line = text.replace(/\s*\n\s*/g, ' ').trim();
   return line.length > limit ? line.slice(0, limit - 1) + '…' : line;
-}
-
-function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 function shortenSerial(serial: string): string {

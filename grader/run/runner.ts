@@ -14,6 +14,7 @@ import { sortResults } from '../scoring/score.ts';
 import type { TestSpec } from '../api/spec.ts';
 import { listTests, type ListedTest, type SpecFile } from './test-list.ts';
 import type { WorkerReply, WorkerTask } from './worker.ts';
+import { firstLine, messageOf } from '../messages.ts';
 
 export interface RunnerOptions {
   /** Worker threads (default: os.availableParallelism()). */
@@ -191,13 +192,13 @@ function startWorker(inputs: TestInputs): Promise<Worker | string> {
   try {
     worker = new Worker(WORKER_ENTRY, { workerData: { inputs }, execArgv: workerExecArgv() });
   } catch (e) {
-    return Promise.resolve(firstLine(e));
+    return Promise.resolve(firstLine(messageOf(e)));
   }
   return new Promise((resolve) => {
     const onMessage = (m: unknown) => {
       if ((m as { ready?: boolean }).ready === true) settle(worker);
     };
-    const onError = (e: unknown) => settle(firstLine(e));
+    const onError = (e: unknown) => settle(firstLine(messageOf(e)));
     const onExit = (code: number) => settle(`the worker exited with code ${code} before it was ready`);
     const settle = (outcome: Worker | string) => {
       worker.off('message', onMessage);
@@ -209,10 +210,6 @@ function startWorker(inputs: TestInputs): Promise<Worker | string> {
     worker.on('error', onError);
     worker.on('exit', onExit);
   });
-}
-
-function firstLine(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
 }
 
 type Outcome = { kind: 'result'; result: TestResult } | { kind: 'wall-clock' } | { kind: 'crash'; message: string };
@@ -229,7 +226,7 @@ function runOnWorker(worker: Worker, task: ListedTest, limitMs: number): Promise
     const onMessage = (reply: WorkerReply) => {
       if (reply.id === task.id) finish({ kind: 'result', result: reply.result });
     };
-    const onError = (e: unknown) => finish({ kind: 'crash', message: firstLine(e) });
+    const onError = (e: unknown) => finish({ kind: 'crash', message: firstLine(messageOf(e)) });
     const onExit = (code: number) => finish({ kind: 'crash', message: `the worker exited with code ${code}` });
     const timer = setTimeout(() => finish({ kind: 'wall-clock' }), limitMs);
     worker.on('message', onMessage);

@@ -10,6 +10,7 @@ import { loadSpecFile, type TestSpec } from '../api/spec.ts';
 import type { TestResult } from '../model.ts';
 import { errorResult } from './run-test.ts';
 import type { WorkerTask } from './worker.ts';
+import { messageOf } from '../messages.ts';
 
 export interface SpecFile {
   specFile: string;
@@ -52,7 +53,7 @@ export async function listTests(files: readonly SpecFile[]): Promise<{ tasks: Li
       const label = specLabel(file);
       broken.push(errorResult(
         { id: label, name: label, visibility: file.hidden ? 'hidden' : 'visible', hidden: file.hidden, maxScore: 0 },
-        'grader-error', e instanceof Error ? e.message : String(e),
+        'grader-error', messageOf(e),
       ));
     }
   }

@@ -27,6 +27,7 @@ import { hexDigits } from '../../engine/hex.ts';
 import { hex, quote } from '../api/checks.ts';
 import type { CheckResult, Diagnosis, GuestLocation } from '../model.ts';
 import type { TestRun } from '../api/spec.ts';
+import { firstLine } from '../messages.ts';
 
 /** Events shown before the decisive one: enough to see how the kernel got there. */
 const LEADING_EVENTS = 6;
@@ -264,7 +265,7 @@ function fromChecks(run: TestRun, checks: readonly CheckResult[]): Diagnosis {
   const failed = checks.filter((c) => !c.passed);
   const cause = failed.find((c) => run.spec.checks.find((s) => s.name === c.name)?.role?.cause);
   const check = cause ?? failed[0];
-  if (!check) return { headline: `${run.result.reason}: ${run.result.message.split('\n')[0]}`, events: leadingEvents(run, run.events.length) };
+  if (!check) return { headline: `${run.result.reason}: ${firstLine(run.result.message)}`, events: leadingEvents(run, run.events.length) };
   const before = check.where ? run.events.findIndex((e) => e.icount > check.where!.icount) : -1;
   return {
     headline: checkHeadline(check),
