@@ -11,6 +11,7 @@ import { gradeLab, publicSpecFiles } from '../grade.ts';
 import { loadHiddenSpecs } from '../course/hidden.ts';
 import type { Lab } from '../course/labs.ts';
 import type { GradeReport, TestResult } from '../model.ts';
+import { formatPoints } from '../report/terminal.ts';
 import { applyMutant, loadMutants, MutantError, type Mutant } from './mutants.ts';
 import { testsOfFile } from '../run/test-list.ts';
 
@@ -102,10 +103,10 @@ export function formatValidation(v: Validation): string {
   const m = v.lab.manifest;
   const lines: string[] = [`Lab ${m.number}: ${m.title} (${m.slug})`, ''];
   const ref = v.reference;
-  lines.push(`reference: ${points(ref.score)}/${points(ref.maxScore)} ${v.referenceOk ? 'ok (full marks)' : 'NOT FULL MARKS'}`);
+  lines.push(`reference: ${formatPoints(ref.score)}/${formatPoints(ref.maxScore)} ${v.referenceOk ? 'ok (full marks)' : 'NOT FULL MARKS'}`);
   if (!v.referenceOk) {
     if (ref.buildLog !== undefined) lines.push(`  the reference does not build: ${firstError(ref.buildLog)}`);
-    for (const t of ref.tests) if (t.status !== 'passed' || t.score < t.maxScore) lines.push(`  ${t.id}: ${points(t.score)}/${points(t.maxScore)} - ${t.reason}`);
+    for (const t of ref.tests) if (t.status !== 'passed' || t.score < t.maxScore) lines.push(`  ${t.id}: ${formatPoints(t.score)}/${formatPoints(t.maxScore)} - ${t.reason}`);
   }
   lines.push('');
   if (v.mutants.length === 0) {
@@ -115,7 +116,7 @@ export function formatValidation(v: Validation): string {
     const rows: ({ cells: [string, string, string, string] } | { note: string })[] = [{ cells: ['mutant', 'expected failure', 'observed', ''] }];
     for (const verdict of v.mutants) {
       verdict.expected.forEach((e, i) => {
-        const observed = `${e.result.status} ${points(e.result.score)}/${points(e.result.maxScore)}`;
+        const observed = `${e.result.status} ${formatPoints(e.result.score)}/${formatPoints(e.result.maxScore)}`;
         const mark = verdict.problem !== undefined ? 'PROBLEM' : e.caught ? 'ok' : 'MISSED';
         rows.push({ cells: [i === 0 ? verdict.mutant.name : '', e.id, observed, mark] });
       });
@@ -140,8 +141,4 @@ export function formatValidation(v: Validation): string {
     lines.push(`validate: lab ${m.number} FAILED: ${why.join('; ')}`);
   }
   return `${lines.join('\n')}\n`;
-}
-
-function points(p: number): string {
-  return String(Math.round(p * 100) / 100);
 }
