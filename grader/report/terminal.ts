@@ -27,12 +27,18 @@ type Style = keyof typeof ANSI;
  * screen or fake a "PASS". Controls become visible \xNN escapes.
  */
 export function visibleText(text: string, { keepNewlines = false } = {}): string {
+  return escapeRefused(text, (code) => {
+    const control = code < 0x20 || (code >= 0x7f && code <= 0x9f);
+    return !control || code === 0x09 || (keepNewlines && code === 0x0a);
+  });
+}
+
+/** `text` with each character that `keep` turns down written as a visible \xNN escape of its code point. */
+export function escapeRefused(text: string, keep: (codePoint: number) => boolean): string {
   let out = '';
   for (const ch of text) {
-    const code = ch.codePointAt(0)!;
-    const control = code < 0x20 || (code >= 0x7f && code <= 0x9f);
-    if (!control || ch === '\t' || (keepNewlines && ch === '\n')) out += ch;
-    else out += `\\x${hexByte(code)}`;
+    const code = ch.codePointAt(0)!; // a character of a string has a code point
+    out += keep(code) ? ch : `\\x${hexByte(code)}`;
   }
   return out;
 }
