@@ -9,8 +9,9 @@ import { buildLab, type BuildStage, type CompilerName } from './toolchain/build.
 import type { Lab } from './course/labs.ts';
 import type { GradeReport, TestResult } from './model.ts';
 import { withReplays, type BuiltFiles, type ReplaySetup } from './run/replay.ts';
-import { listTests, resultBase, runTests, type SpecFile } from './run/runner.ts';
-import { errorResult, type TestInputs } from './run/run-test.ts';
+import { runTests } from './run/runner.ts';
+import { listTests, type SpecFile } from './run/test-list.ts';
+import { errorResult, resultBase, type TestInputs } from './run/run-test.ts';
 import { assembleReport } from './scoring/score.ts';
 
 export interface GradeOptions {
@@ -74,7 +75,7 @@ export async function gradeBuilt(lab: Lab, given: SpecFile[], built: BuiltLab, o
     const results: TestResult[] = [...broken];
     for (const task of tasks) {
       if (opts.only && !opts.only.has(task.id)) continue;
-      results.push(errorResult(resultBase(task), 'build-error', `the ${built.stage} did not compile; see the compiler output`));
+      results.push(errorResult(resultBase(task.spec, task), 'build-error', `the ${built.stage} did not compile; see the compiler output`));
     }
     return assembleReport(results, { lab: labInfo, revealed: opts.revealed ?? false, buildLog: built.log });
   }

@@ -3,8 +3,12 @@
 // console line, page error and request recorded, so that a script that runs or
 // a fetch that happens fails the test.
 
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { chromiumPath } from './host-tools.ts';
 
 export function launchChromium(): Promise<Browser> {
@@ -19,7 +23,7 @@ export interface PageRecord {
 }
 
 /** Opens `file`, recording anything a script or the page could have done. */
-export async function openPage(browser: Browser, file: string, viewport: { width: number; height: number }): Promise<{ page: Page; seen: PageRecord }> {
+export async function openPage(browser: Browser, file: string, viewport: Viewport): Promise<{ page: Page; seen: PageRecord }> {
   const page = await browser.newPage({ viewport });
   const seen: PageRecord = { dialogs: [], console: [], requests: [], errors: [] };
   page.on('dialog', (d) => {
@@ -31,6 +35,44 @@ export async function openPage(browser: Browser, file: string, viewport: { width
   page.on('request', (r) => seen.requests.push(r.url()));
   await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
   return { page, seen };
+}
+
+export interface Viewport {
+  width: number;
+  height: number;
+}
+
+/** A page of ours on disk and a Chromium to open it in, as the tests of one describe share them. */
+export interface PageUnderTest {
+  /** The page's file: the one request the page may make is for it. */
+  file(): string;
+  browser(): Browser;
+  open(viewport: Viewport): ReturnType<typeof openPage>;
+}
+
+/**
+ * `html()` written to a temporary `name` and Chromium started, before the
+ * first test of the enclosing describe; both gone after its last (and never
+ * made where the describe is skipped).
+ */
+export function pageUnderTest(name: string, html: () => string): PageUnderTest {
+  let dir: string | undefined;
+  let running: Browser | undefined;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ringlab-browser-'));
+    writeFileSync(join(dir, name), html());
+    running = await launchChromium();
+  });
+  afterAll(async () => {
+    await running?.close();
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
+  const made = <T>(thing: T | undefined): T => {
+    if (thing === undefined) throw new Error('pageUnderTest: its page is made in beforeAll, so use it inside a test');
+    return thing;
+  };
+  const file = () => join(made(dir), name);
+  return { file, browser: () => made(running), open: (viewport) => openPage(made(running), file(), viewport) };
 }
 
 /** Widths that matter on a phone: the page's, and any element (outside pre) wider than the viewport. */

@@ -8,6 +8,7 @@ import type { EngineEvent, InterruptEvent } from '../../engine/events.ts';
 import type { Translation } from '../../engine/inspect/page-walk.ts';
 import { CR0_PG } from '../../engine/memory/paging.ts';
 import type { GuestLocation, RunEnd } from '../model.ts';
+import { firstLine } from '../messages.ts';
 import type { Check, CheckOutcome, TestRun } from './spec.ts';
 
 const PASS: CheckOutcome = { passed: true };
@@ -64,7 +65,7 @@ function endWhere(run: TestRun): GuestLocation {
 
 function endSummary(run: TestRun): string {
   const status = run.result.exitStatus !== undefined ? ` (status ${run.result.exitStatus})` : '';
-  return `run ended by ${run.result.reason}${status}: ${run.result.message.split('\n')[0]}`;
+  return `run ended by ${run.result.reason}${status}: ${firstLine(run.result.message)}`;
 }
 
 // ---- serial output -----------------------------------------------------------
@@ -100,8 +101,8 @@ export function serialInOrder(items: (string | RegExp)[]): Check {
     serialPatterns: [...items],
     evaluate(run) {
       let from = 0;
-      for (let k = 0; k < items.length; k++) {
-        const item = items[k];
+      let previousItem: string | RegExp | undefined;
+      for (const [k, item] of items.entries()) {
         let at = -1;
         let length = 0;
         if (typeof item === 'string') {
@@ -117,7 +118,7 @@ export function serialInOrder(items: (string | RegExp)[]): Check {
           }
         }
         if (at < 0) {
-          const previous = k === 0 ? '' : describePattern(items[k - 1]);
+          const previous = previousItem === undefined ? '' : describePattern(previousItem);
           const anywhere = typeof item === 'string' ? run.serial.includes(item) : new RegExp(item.source, item.flags.replace(/[gy]/g, '')).test(run.serial);
           const what = anywhere ? `${describePattern(item)} appears, but not after ${previous}` : `${describePattern(item)} never appears`;
           // What the kernel printed instead is the best clue; before the first item there is no "instead", only the end.
@@ -125,6 +126,7 @@ export function serialInOrder(items: (string | RegExp)[]): Check {
           return fail(`${describePattern(item)}${k === 0 ? '' : ` after ${previous}`} (item ${k + 1} of ${items.length})`, observed, endWhere(run));
         }
         from = at + Math.max(length, 0);
+        previousItem = item;
       }
       return PASS;
     },
@@ -186,7 +188,7 @@ export function noTripleFault(): Check {
     name: 'no triple fault',
     evaluate(run) {
       if (run.result.reason !== 'triple-fault') return PASS;
-      return fail('the kernel handles its exceptions (no triple fault)', run.result.message.split('\n')[0], endWhere(run));
+      return fail('the kernel handles its exceptions (no triple fault)', firstLine(run.result.message), endWhere(run));
     },
   };
 }

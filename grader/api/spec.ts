@@ -7,6 +7,7 @@ import type { RunResult } from '../../engine/config.ts';
 import type { EngineEvent } from '../../engine/events.ts';
 import type { MachineView } from '../../engine/inspect/machine-view.ts';
 import { MAX_TEST_INSTRUCTIONS, type GuestLocation, type Visibility } from '../model.ts';
+import { firstLine, messageOf } from '../messages.ts';
 
 /** A user program loaded as a Multiboot module. */
 export interface ModuleSpec {
@@ -86,21 +87,15 @@ export interface TestSpec {
   partialCredit: boolean;
 }
 
-export interface TestSpecInput {
-  name: string;
-  points: number;
-  visibility?: Visibility;
-  modules?: ModuleSpec[];
-  cmdline?: string;
-  serialInput?: string | Uint8Array;
-  ramMiB?: number;
-  maxInstructions?: number;
-  maxOutputBytes?: number;
-  traceInstructions?: number;
-  recordPortEvents?: boolean;
-  checks: Check[];
-  partialCredit?: boolean;
-}
+/**
+ * What a spec passes to defineTest: a TestSpec whose every field but the
+ * name, the points and the checks may be left to its default, and whose
+ * serial input may be text. One list of fields, so that a new one is
+ * settable the moment a test has it.
+ */
+export type TestSpecInput = Pick<TestSpec, 'name' | 'points' | 'checks'>
+  & Partial<Omit<TestSpec, 'name' | 'points' | 'checks' | 'serialInput'>>
+  & { serialInput?: string | Uint8Array };
 
 const VISIBILITIES: readonly Visibility[] = ['visible', 'hidden', 'after_due_date', 'after_published'];
 
@@ -233,8 +228,7 @@ export async function loadSpecFile(file: string): Promise<TestSpec[]> {
   try {
     mod = await import(/\.[cm]?ts$/.test(file) ? await compileTypeScript(file) : pathToFileURL(file).href);
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    throw new SpecError(`${file}: cannot load the test module: ${message.split('\n')[0]}`);
+    throw new SpecError(`${file}: cannot load the test module: ${firstLine(messageOf(e))}`);
   }
   return testsOfModule(mod, file);
 }

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { gradeLab, type GradeOptions } from '../grade.ts';
 import { LabError, type Lab } from '../course/labs.ts';
 import { allRegions, REGION_FILE_KINDS, RegionError, stageWithout, type Region } from '../course/solution-regions.ts';
-import type { SpecFile } from '../run/runner.ts';
+import type { SpecFile } from '../run/test-list.ts';
 import { copyCourse } from './mutants.ts';
 
 /** One solution region of the lab, named by its file (course-relative) and its BEGIN line. */

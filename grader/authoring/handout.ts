@@ -62,8 +62,10 @@ export async function renderHandoutText(markdown: string, page: HandoutPage): Pr
   const image = md.renderer.rules.image;
   md.renderer.rules.image = (tokens, idx, options, env, self) => {
     const token = tokens[idx];
-    const embedded = embedImage(token.attrGet('src') ?? '', page.baseDir);
-    if (embedded !== undefined) token.attrSet('src', embedded);
+    if (token !== undefined) {
+      const embedded = embedImage(token.attrGet('src') ?? '', page.baseDir);
+      if (embedded !== undefined) token.attrSet('src', embedded);
+    }
     return image ? image(tokens, idx, options, env, self) : self.renderToken(tokens, idx, options);
   };
   const template = Handlebars.compile(readFileSync(TEMPLATE, 'utf8'), { strict: true });
@@ -74,7 +76,7 @@ export async function renderHandoutText(markdown: string, page: HandoutPage): Pr
 function embedImage(src: string, baseDir: string): string | undefined {
   if (src === '' || /^[a-z][a-z0-9+.-]*:/i.test(src) || src.startsWith('/')) return undefined;
   const base = path.resolve(baseDir);
-  const file = path.resolve(base, decodeURIComponent(src.split(/[?#]/)[0]));
+  const file = path.resolve(base, decodeURIComponent(src.replace(/[?#].*$/s, '')));
   if (!file.startsWith(base + path.sep)) return undefined;
   const type = IMAGE_TYPES[path.extname(file).toLowerCase()];
   if (type === undefined || !existsSync(file) || !statSync(file).isFile() || statSync(file).size > IMAGE_LIMIT) return undefined;

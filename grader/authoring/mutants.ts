@@ -16,6 +16,7 @@ import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LabError, type Lab } from '../course/labs.ts';
 import { REGION_FILE_KINDS, RegionError, stageForLab } from '../course/solution-regions.ts';
+import { firstLine, messageOf } from '../messages.ts';
 
 /** A malformed mutant file or an edit that does not apply; one line naming the file. */
 export class MutantError extends LabError {
@@ -59,7 +60,7 @@ function readJson(file: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new MutantError(`${file}: not valid JSON: ${(e as Error).message.split('\n')[0]}`);
+    throw new MutantError(`${file}: not valid JSON: ${firstLine(messageOf(e))}`);
   }
 }
 
@@ -116,8 +117,8 @@ export async function applyMutant(courseRoot: string, mutant: Mutant, dest: stri
     const at = `${mutant.file}: "edits[${i}]"`;
     const file = path.resolve(target, edit.file);
     if (!file.startsWith(target + path.sep)) throw new MutantError(`${at}: ${edit.file} leads outside the course; edit files in kernel/ or a lab folder`);
-    const parts = edit.file.split('/');
-    if (/^\d{2}-/.test(parts[0]) && (['tests', 'hidden', 'mutants'].includes(parts[1]) || parts[1] === 'lab.json')) {
+    const [top = '', inside = ''] = edit.file.split('/');
+    if (/^\d{2}-/.test(top) && (['tests', 'hidden', 'mutants'].includes(inside) || inside === 'lab.json')) {
       throw new MutantError(`${at}: ${edit.file} is a test or a manifest; a mutant changes the kernel or the user programs, not what grades them`);
     }
     if (!existsSync(file) || !statSync(file).isFile()) throw new MutantError(`${at}: ${edit.file} is not a file of the course ${root}`);

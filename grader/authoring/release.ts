@@ -13,11 +13,12 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { buildLab, type CompilerName } from '../toolchain/build.ts';
+import { buildLab, firstErrorLine, type CompilerName } from '../toolchain/build.ts';
 import { renderHandout } from './handout.ts';
 import { findLab, LabError, listLabs, REPO_ROOT, type Lab } from '../course/labs.ts';
 import { RELEASE_FIELD } from '../course/submission.ts';
 import { hasRegions, hasSolutions, REGION_FILE_KINDS, RegionError, stripForLab } from '../course/solution-regions.ts';
+import { firstLine } from '../messages.ts';
 
 // What a release copies is decided by an allow-list: each part of the
 // instructor's tree names the kinds of file a student needs from it, and
@@ -54,7 +55,7 @@ const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
 /** What a student needs from a lab folder, by path inside it (with / separators). */
 function studentNeedsInLab(rel: string): boolean {
   const parts = rel.split('/');
-  const name = parts[parts.length - 1];
+  const name = parts.at(-1) ?? '';
   if (parts.length === 1 && (name === 'lab.json' || name === 'handout.md')) return true;
   if (parts[0] === 'tests') return SPEC_KINDS.test(name);
   if (parts[0] === 'programs') return SOURCE_KINDS.test(name);
@@ -168,7 +169,7 @@ async function copyCourse(plan: ReleasePlan): Promise<void> {
     if (folder) {
       if (Number(folder[1]) > n) continue;
       await copyAllowed(from, to, {
-        instructorOnly: (rel) => INSTRUCTOR_ONLY.has(rel.split('/')[0]),
+        instructorOnly: (rel) => INSTRUCTOR_ONLY.has(rel.split('/')[0] ?? ''),
         wanted: studentNeedsInLab,
         transform: (rel, text) => (rel.startsWith('tests/') ? rewriteImports(text, path.join(from, rel), path.join(to, rel), plan) : strip(text, n, path.join(entry.name, rel))),
       }, plan);
@@ -389,8 +390,7 @@ export async function checkRelease(outDir: string, lab: Lab, opts: { cc?: Compil
     const released = findLab(course, lab.manifest.number);
     const built = await buildLab(course, released.manifest, { outDir: path.join(work, 'build'), ...(opts.cc ? { cc: opts.cc } : {}) });
     if (!built.ok) {
-      const first = built.log.split('\n').find((l) => /error/i.test(l)) ?? built.log.split('\n')[0];
-      return { ok: false, expected, problem: `the starter's ${built.stage} does not build: ${first.trim()}`, summary: built.log };
+      return { ok: false, expected, problem: `the starter's ${built.stage} does not build: ${firstErrorLine(built.log)}`, summary: built.log };
     }
     // The release's grader needs this repository's packages; a link stands in for `npm ci`.
     if (linked) await symlink(path.join(REPO_ROOT, 'node_modules'), modules, 'dir');
@@ -398,7 +398,7 @@ export async function checkRelease(outDir: string, lab: Lab, opts: { cc?: Compil
     const args = [path.join(out, 'grader', 'cli', 'lab.js'), 'grade', String(lab.manifest.number), '--out', reportDir, ...(opts.cc ? ['--cc', opts.cc] : [])];
     const run = await runNode(args, out);
     if (run.status !== 0 && run.status !== 1) {
-      return { ok: false, expected, problem: `the release's own grader could not run (status ${run.status}): ${run.stderr.trim().split('\n')[0] ?? ''}`, summary: run.stdout };
+      return { ok: false, expected, problem: `the release's own grader could not run (status ${run.status}): ${firstLine(run.stderr.trim())}`, summary: run.stdout };
     }
     const results = JSON.parse(await readFile(path.join(reportDir, 'results.json'), 'utf8')) as { score: number; tests: { max_score?: number }[] };
     const maxScore = results.tests.reduce((sum, t) => sum + (t.max_score ?? 0), 0);

@@ -7,15 +7,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { CompilerName } from '../toolchain/build.ts';
+import { firstErrorLine, type CompilerName } from '../toolchain/build.ts';
 import { gradeLab, publicSpecFiles } from '../grade.ts';
 import { loadHiddenSpecs } from '../course/hidden.ts';
 import type { Lab } from '../course/labs.ts';
 import type { GradeReport, TestResult } from '../model.ts';
+import { formatPoints } from '../report/terminal.ts';
 import { applyMutant, loadMutants, MutantError, type Mutant } from './mutants.ts';
 import { regionCoverage, unchecked, type RegionCoverage } from './coverage.ts';
-import { specLabel } from '../run/runner.ts';
-import { loadSpecFile } from '../api/spec.ts';
+import { testsOfFile } from '../run/test-list.ts';
 
 export interface ValidateOptions {
   /** Hidden-test directory; undefined runs public tests only. */
@@ -62,7 +62,7 @@ export async function validateLab(courseRoot: string, lab: Lab, opts: ValidateOp
   if (opts.hidden !== undefined) specFiles.push(...(await loadHiddenSpecs(opts.hidden)));
   if (specFiles.length === 0) throw new MutantError(`lab ${lab.manifest.number} has no test specs in ${lab.testsDir}; there is nothing to validate`);
   const ids = new Set<string>();
-  for (const file of specFiles) for (const spec of await loadSpecFile(file.specFile)) ids.add(`${specLabel(file)}/${spec.name}`);
+  for (const file of specFiles) for (const test of await testsOfFile(file)) ids.add(test.id);
   for (const mutant of mutants) {
     for (const id of mutant.mustFail) {
       if (ids.has(id)) continue;
@@ -84,7 +84,9 @@ export async function validateLab(courseRoot: string, lab: Lab, opts: ValidateOp
       await rm(copy, { recursive: true, force: true });
       const byId = new Map(report.tests.map((t) => [t.id, t]));
       const expected = mutant.mustFail.map((id) => {
-        const result = byId.get(id)!;
+        const result = byId.get(id);
+        // Every mustFail id was checked against the tests above, and a report has a result for every test.
+        if (result === undefined) throw new Error(`validate: no result for ${id} in the report of mutant ${mutant.name}`);
         return { id, result, caught: result.status !== 'passed' || result.score < result.maxScore };
       });
       // A mutant that does not compile fails every test without testing any of them.
@@ -99,9 +101,9 @@ export async function validateLab(courseRoot: string, lab: Lab, opts: ValidateOp
   }
 }
 
+/** A failed build in a table row: its first error, cut short. */
 function firstError(log: string): string {
-  const line = log.split('\n').find((l) => /error/i.test(l)) ?? log.split('\n')[0] ?? '';
-  return line.trim().slice(0, 160);
+  return firstErrorLine(log).slice(0, 160);
 }
 
 /** The validation as a table a person reads top to bottom: the reference first, then one row per expected failure. */
@@ -109,10 +111,10 @@ export function formatValidation(v: Validation): string {
   const m = v.lab.manifest;
   const lines: string[] = [`Lab ${m.number}: ${m.title} (${m.slug})`, ''];
   const ref = v.reference;
-  lines.push(`reference: ${points(ref.score)}/${points(ref.maxScore)} ${v.referenceOk ? 'ok (full marks)' : 'NOT FULL MARKS'}`);
+  lines.push(`reference: ${formatPoints(ref.score)}/${formatPoints(ref.maxScore)} ${v.referenceOk ? 'ok (full marks)' : 'NOT FULL MARKS'}`);
   if (!v.referenceOk) {
     if (ref.buildLog !== undefined) lines.push(`  the reference does not build: ${firstError(ref.buildLog)}`);
-    for (const t of ref.tests) if (t.status !== 'passed' || t.score < t.maxScore) lines.push(`  ${t.id}: ${points(t.score)}/${points(t.maxScore)} - ${t.reason}`);
+    for (const t of ref.tests) if (t.status !== 'passed' || t.score < t.maxScore) lines.push(`  ${t.id}: ${formatPoints(t.score)}/${formatPoints(t.maxScore)} - ${t.reason}`);
   }
   lines.push('');
   if (v.mutants.length === 0) {
@@ -122,17 +124,18 @@ export function formatValidation(v: Validation): string {
     const rows: ({ cells: [string, string, string, string] } | { note: string })[] = [{ cells: ['mutant', 'expected failure', 'observed', ''] }];
     for (const verdict of v.mutants) {
       verdict.expected.forEach((e, i) => {
-        const observed = `${e.result.status} ${points(e.result.score)}/${points(e.result.maxScore)}`;
+        const observed = `${e.result.status} ${formatPoints(e.result.score)}/${formatPoints(e.result.maxScore)}`;
         const mark = verdict.problem !== undefined ? 'PROBLEM' : e.caught ? 'ok' : 'MISSED';
         rows.push({ cells: [i === 0 ? verdict.mutant.name : '', e.id, observed, mark] });
       });
       if (verdict.problem !== undefined) rows.push({ note: verdict.problem });
     }
     const cells = rows.flatMap((r) => ('cells' in r ? [r.cells] : []));
-    const width = [0, 1, 2].map((c) => Math.max(...cells.map((r) => r[c].length)));
+    const widest = (column: 0 | 1 | 2) => Math.max(...cells.map((r) => r[column].length));
+    const [mutantWidth, testWidth, observedWidth] = [widest(0), widest(1), widest(2)];
     for (const r of rows) {
-      if ('note' in r) lines.push(`${''.padEnd(width[0])}  ${r.note}`);
-      else lines.push(`${r.cells[0].padEnd(width[0])}  ${r.cells[1].padEnd(width[1])}  ${r.cells[2].padEnd(width[2])}  ${r.cells[3]}`.trimEnd());
+      if ('note' in r) lines.push(`${''.padEnd(mutantWidth)}  ${r.note}`);
+      else lines.push(`${r.cells[0].padEnd(mutantWidth)}  ${r.cells[1].padEnd(testWidth)}  ${r.cells[2].padEnd(observedWidth)}  ${r.cells[3]}`.trimEnd());
     }
   }
   lines.push('');
@@ -167,8 +170,4 @@ function formatCoverage(coverage: RegionCoverage[]): string[] {
     }
   }
   return lines;
-}
-
-function points(p: number): string {
-  return String(Math.round(p * 100) / 100);
 }

@@ -16,7 +16,8 @@ import { redact } from '../course/hidden.ts';
 import { findSubmission } from '../course/submission.ts';
 import type { CompilerName } from '../toolchain/build.ts';
 import type { GradeReport } from '../model.ts';
-import { listTests, type SpecFile } from '../run/runner.ts';
+import { messageOf } from '../messages.ts';
+import { listTests, type SpecFile } from '../run/test-list.ts';
 import { couldNotGrade } from '../scoring/score.ts';
 import { writeReports } from '../report/write-reports.ts';
 import { ARCHIVE_LIMITS, ArchiveError, unpackArchive } from './archive.ts';
@@ -146,8 +147,7 @@ async function gradeFolder(setup: BatchSetup, found: FoundSubmission, dir: strin
     report = await gradeBuilt(setup.lab, setup.specFiles, built, { revealed: true, ...(setup.jobs ? { jobs: setup.jobs } : {}) });
   } catch (e) {
     // One submission's trouble, even a bug of ours, is that submission's row; the batch goes on.
-    const message = e instanceof Error ? e.message : String(e);
-    return { ...none, score: null, status: 'grader-error', detail: message };
+    return { ...none, score: null, status: 'grader-error', detail: messageOf(e) };
   }
   await writeReports(redact(report, { reveal: false }), path.join(setup.outDir, STUDENTS_DIR, found.id));
   const points = Object.fromEntries(report.tests.map((t) => [t.id, t.score]));

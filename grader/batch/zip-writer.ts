@@ -35,6 +35,30 @@ export function zipFolder(dir: string): Buffer {
   return zip(files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)));
 }
 
+interface EntryFields {
+  crc: number;
+  packedSize: number;
+  size: number;
+  nameLength: number;
+}
+
+/**
+ * The run of fields a local header and its central directory entry both
+ * hold, in the same order (APPNOTE 4.3.7 and 4.3.12): version needed, flags,
+ * method, time, date, CRC-32, sizes and the name's length.
+ */
+function writeEntryFields(header: Buffer, at: number, entry: EntryFields): void {
+  header.writeUInt16LE(NEEDED, at);
+  header.writeUInt16LE(UTF8_NAMES, at + 2);
+  header.writeUInt16LE(8, at + 4); // deflated
+  header.writeUInt16LE(DOS_TIME, at + 6);
+  header.writeUInt16LE(DOS_DATE, at + 8);
+  header.writeUInt32LE(entry.crc, at + 10);
+  header.writeUInt32LE(entry.packedSize, at + 14);
+  header.writeUInt32LE(entry.size, at + 18);
+  header.writeUInt16LE(entry.nameLength, at + 22);
+}
+
 function zip(files: readonly ZipFile[]): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
@@ -43,32 +67,17 @@ function zip(files: readonly ZipFile[]): Buffer {
     const name = Buffer.from(f.name, 'utf8');
     const packed = deflateRawSync(f.data);
     const crc = crc32(f.data);
+    const entry: EntryFields = { crc, packedSize: packed.length, size: f.data.length, nameLength: name.length };
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(NEEDED, 4);
-    local.writeUInt16LE(UTF8_NAMES, 6);
-    local.writeUInt16LE(8, 8); // deflated
-    local.writeUInt16LE(DOS_TIME, 10);
-    local.writeUInt16LE(DOS_DATE, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(packed.length, 18);
-    local.writeUInt32LE(f.data.length, 22);
-    local.writeUInt16LE(name.length, 26);
+    writeEntryFields(local, 4, entry);
     local.writeUInt16LE(0, 28);
     locals.push(local, name, packed);
 
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
     central.writeUInt16LE(MADE_BY_UNIX, 4);
-    central.writeUInt16LE(NEEDED, 6);
-    central.writeUInt16LE(UTF8_NAMES, 8);
-    central.writeUInt16LE(8, 10);
-    central.writeUInt16LE(DOS_TIME, 12);
-    central.writeUInt16LE(DOS_DATE, 14);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(packed.length, 20);
-    central.writeUInt32LE(f.data.length, 24);
-    central.writeUInt16LE(name.length, 28);
+    writeEntryFields(central, 6, entry);
     // extra, comment, disk, internal attributes: 0
     central.writeUInt32LE(((0o100000 | f.mode) << 16) >>> 0, 38); // a regular file and its permissions
     central.writeUInt32LE(offset, 42);

@@ -12,7 +12,7 @@ import { InputError } from './run-command.ts';
 import { addLabOptions, asInput, buildDeciding, labInvocation, labSetup, TEST_PATTERN_HELP, wholeNumber, type LabOptions } from './lab-options.ts';
 import type { GradeReport } from '../model.ts';
 
-interface GradeOptions extends LabOptions {
+interface GradeCommandOptions extends LabOptions {
   reveal: boolean;
   out?: string;
   jobs?: string;
@@ -50,19 +50,19 @@ Exit status:
       gives 0 points), a test spec cannot be loaded, an unknown lab, a bad course or
       hidden-test directory, a missing compiler, a --test pattern that matches no test`,
     )
-    .action(async (lab: string, options: GradeOptions) => {
+    .action(async (lab: string, options: GradeCommandOptions) => {
       done(await grade(lab, options));
     });
 }
 
-async function grade(labArg: string, options: GradeOptions): Promise<number> {
+async function grade(labArg: string, options: GradeCommandOptions): Promise<number> {
   const jobs = options.jobs === undefined ? undefined : wholeNumber(options.jobs, '--jobs', 1, 256);
   const failUnder = options.failUnder === undefined ? undefined : percentage(options.failUnder);
   const setup = await labSetup(labArg, options);
 
   const [{ gradeLab }, { redact }, { listTests }, { selectTests }] =
-    await Promise.all([import('../grade.ts'), import('../course/hidden.ts'), import('../run/runner.ts'), import('../run/select.ts')]);
-  const { couldNotGrade, exitStatus } = await import('../scoring/score.ts');
+    await Promise.all([import('../grade.ts'), import('../course/hidden.ts'), import('../run/test-list.ts'), import('../run/select.ts')]);
+  const { couldNotGrade, processExitCode } = await import('../scoring/score.ts');
   const { formatTerminal } = await import('../report/terminal.ts');
 
   let only: Set<string> | undefined;
@@ -98,7 +98,7 @@ async function grade(labArg: string, options: GradeOptions): Promise<number> {
     const percent = full.maxScore === 0 ? 100 : (full.score / full.maxScore) * 100;
     return percent >= failUnder ? 0 : 1;
   }
-  return exitStatus(full);
+  return processExitCode(full);
 }
 
 function percentage(text: string): number {

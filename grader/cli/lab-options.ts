@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import type { Submission } from '../toolchain/build-inputs.ts';
 import type { CompilerName } from '../toolchain/build.ts';
 import type { Lab } from '../course/labs.ts';
-import type { SpecFile } from '../run/runner.ts';
+import type { SpecFile } from '../run/test-list.ts';
 import { NO_SANDBOX_HELP, SANDBOX_ENV } from '../toolchain/sandbox.ts';
 import { InputError } from './run-command.ts';
 

@@ -16,6 +16,7 @@ import { registerNewCommand } from './new-command.ts';
 import { registerReleaseCommand } from './release-command.ts';
 import { registerValidateCommand } from './validate-command.ts';
 import { EXIT_BAD_INPUT, EXIT_INTERNAL_ERROR, InputError, registerRunCommand } from './run-command.ts';
+import { firstLine, messageOf } from '../messages.ts';
 
 export function buildProgram(done: (status: number) => void): Command {
   const program = new Command('lab')
@@ -54,8 +55,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`lab: ${e.message}\n`);
       return EXIT_BAD_INPUT;
     }
-    const message = e instanceof Error ? e.message : String(e);
-    process.stderr.write(`lab: internal error: ${message.split('\n')[0]}\n`);
+    process.stderr.write(`lab: internal error: ${firstLine(messageOf(e))}\n`);
     // A bug inside the engine keeps its whole stack, for the maintainers.
     if (e instanceof InternalEngineError) process.stderr.write(`${hostStack(e)}\n`);
     return EXIT_INTERNAL_ERROR;

@@ -10,6 +10,7 @@ import { basename } from 'node:path';
 import { type Command, Option } from 'commander';
 import { RAM_MIB } from '../../engine/ram-limits.ts';
 import type { MachineConfig, ModuleImage, RunResult } from '../../engine/config.ts';
+import { hexDigits } from '../../engine/hex.ts';
 import { programModule } from '../run/test-machine.ts';
 import { addLabOptions, TEST_PATTERN_HELP, type LabOptions } from './lab-options.ts';
 
@@ -196,7 +197,7 @@ export async function runMachine(config: MachineConfig, options: RunDisplay): Pr
     seconds = (performance.now() - started) / 1000;
     if (trace.has('insn')) {
       for (const insn of machine.recentInstructions()) {
-        writeBlocking(STDERR, `[${String(insn.icount).padStart(11)}] ring ${insn.cpl} ${insn.eip.toString(16).padStart(8, '0')}  ${insn.text}\n`);
+        writeBlocking(STDERR, `[${String(insn.icount).padStart(11)}] ring ${insn.cpl} ${hexDigits(insn.eip)}  ${insn.text}\n`);
       }
     }
   } finally {
@@ -210,13 +211,14 @@ export async function runMachine(config: MachineConfig, options: RunDisplay): Pr
       `lab: ${result.instructions} instructions retired in ${seconds.toFixed(3)} s of host time (${mips.toFixed(1)} MIPS)\n`,
     );
   }
-  return exitStatus(result);
+  return processExitCode(result);
 }
 
-function exitStatus(result: RunResult): number {
-  const report = (status: number, fix = ''): number => {
+/** What `lab run` exits with for a run that ended so; the guest's own debug-exit status passes through. */
+function processExitCode(result: RunResult): number {
+  const report = (code: number, fix = ''): number => {
     process.stderr.write(`lab: ${result.message}${fix}\n`);
-    return status;
+    return code;
   };
   switch (result.reason) {
     case 'debug-exit':

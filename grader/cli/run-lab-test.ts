@@ -29,7 +29,7 @@ export async function replayTest(labArg: string | undefined, options: RunOptions
   const pattern = options.test;
   const setup = await labSetup(labArg, options);
   const [{ listTests }, { pickTest }, { buildForTests }, { testMachineConfig, unknownProgram }] = await Promise.all([
-    import('../run/runner.ts'), import('../run/select.ts'), import('../grade.ts'), import('../run/test-machine.ts'),
+    import('../run/test-list.ts'), import('../run/select.ts'), import('../grade.ts'), import('../run/test-machine.ts'),
   ]);
   const { tasks } = await listTests(setup.specFiles);
   const test = await asInput(() => pickTest(tasks, pattern));

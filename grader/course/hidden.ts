@@ -9,7 +9,8 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { GradeReport, TestResult } from '../model.ts';
-import type { SpecFile } from '../run/runner.ts';
+import type { SpecFile } from '../run/test-list.ts';
+import { messageOf } from '../messages.ts';
 
 /** The environment variable naming the hidden-test directory when --hidden is not given. */
 export const HIDDEN_ENV = 'LAB_HIDDEN';
@@ -36,7 +37,7 @@ export async function loadHiddenSpecs(dir: string): Promise<SpecFile[]> {
     if (!(await stat(dir)).isDirectory()) throw new Error('not a directory');
     names = await readdir(dir);
   } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : e instanceof Error ? e.message : String(e);
+    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : messageOf(e);
     throw new HiddenDirError(`hidden tests: ${dir} ${why}; pass --hidden DIR or set ${HIDDEN_ENV} to the directory of hidden test specs`);
   }
   return names

@@ -154,8 +154,7 @@ export function parseRegions(text: string, file = '<text>'): Region[] {
   // at markers[i] for the caller) or the end of the file at top level.
   const regionsUntilEnd = (inside?: Region): Region[] => {
     const regions: Region[] = [];
-    while (i < markers.length) {
-      const m = markers[i];
+    for (let m = markers[i]; m !== undefined; m = markers[i]) {
       if (m.kind === 'end' || m.kind === 'before') {
         if (inside !== undefined) return regions;
         if (m.kind === 'end') throw new RegionError(`${where(m)}: END SOLUTION without a BEGIN SOLUTION before it; add the BEGIN marker or remove this one`);
@@ -171,9 +170,9 @@ export function parseRegions(text: string, file = '<text>'): Region[] {
     return regions;
   };
 
-  // One region, markers[i] being its BEGIN.
+  // One region, markers[i] being its BEGIN (regionsUntilEnd calls it only then).
   const region = (): Region => {
-    const begin = markers[i++];
+    const begin = markers[i++]!;
     const lab = begin.lab!;
     let next = markers[i];
     if (next === undefined) throw new RegionError(`${where(begin)}: BEGIN SOLUTION lab${lab} is never closed; add /* END SOLUTION */ after the reference code`);
@@ -185,7 +184,8 @@ export function parseRegions(text: string, file = '<text>'): Region[] {
       r.before = next;
       i++;
       r.nested = regionsUntilEnd(r);
-      next = markers[i];
+      // regionsUntilEnd(r) returns only where markers[i] is an END or a BEFORE; else it throws.
+      next = markers[i]!;
       if (next.kind === 'before') throw new RegionError(`${where(next)}: a second BEFORE in the region of lab${lab} opened at line ${begin.line}; a region has one BEFORE part`);
     }
     r.end = next;
@@ -214,8 +214,8 @@ function findMarkers(text: string, file: string): Marker[] {
     let lo = 0;
     let hi = lineStarts.length - 1;
     while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (lineStarts[mid] <= offset) lo = mid;
+      const mid = (lo + hi + 1) >> 1; // lo < mid <= hi: an index of lineStarts
+      if (lineStarts[mid]! <= offset) lo = mid;
       else hi = mid - 1;
     }
     return lo + 1;

@@ -2,7 +2,7 @@
 // "Autograder Specifications"). Only documented fields are written.
 
 import type { GradeReport, TestResult, Visibility } from '../model.ts';
-import { BUILD_LOG_LINES, formatPoints, testDetailsText, visibleText } from './terminal.ts';
+import { buildLogHead, formatPoints, testDetailsText, visibleText } from './terminal.ts';
 
 /** One entry of results.json's "tests". */
 export interface GradescopeTest {
@@ -84,9 +84,9 @@ function overallOutput(report: GradeReport): string {
   }
   const lines = [`Lab ${report.lab.number} (${visibleText(report.lab.slug)}): ${formatPoints(report.score)}/${formatPoints(report.maxScore)}`];
   if (report.buildLog !== undefined) {
-    const log = visibleText(report.buildLog, { keepNewlines: true }).replace(/\n+$/, '').split('\n');
-    lines.push('', 'Build failed: the kernel did not compile, so no test ran.', ...log.slice(0, BUILD_LOG_LINES));
-    if (log.length > BUILD_LOG_LINES) lines.push(`... ${log.length - BUILD_LOG_LINES} more lines`);
+    const { shown, more } = buildLogHead(report.buildLog);
+    lines.push('', 'Build failed: the kernel did not compile, so no test ran.', ...shown);
+    if (more > 0) lines.push(`... ${more} more lines`);
   }
   return lines.join('\n');
 }

@@ -3,8 +3,9 @@
 // only lay it out, and only with {{ }} so that every guest byte is escaped.
 
 import type { CheckResult, Diagnosis, GradeReport, Replay, TestResult } from '../model.ts';
+import { hexDigits } from '../../engine/hex.ts';
 import { compileTemplate } from './templates.ts';
-import { formatPoints, formatWhere, hex, visibleText } from './terminal.ts';
+import { formatPoints, formatWhere, visibleText } from './terminal.ts';
 
 /** The order an x86 programmer reads registers in; anything else follows alphabetically. */
 const REGISTER_ORDER = [
@@ -158,5 +159,5 @@ function registerViews(registers: Record<string, number>): { name: string; value
   };
   return Object.keys(registers)
     .sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0))
-    .map((name) => ({ name, value: hex(registers[name]!, SELECTORS.has(name) ? 4 : 8) }));
+    .map((name) => ({ name, value: hexDigits(registers[name]!, SELECTORS.has(name) ? 4 : 8) }));
 }

@@ -2,6 +2,7 @@
 // pieces (points, a test's reason and checks) the other writers reuse.
 
 import type { CheckResult, GradeReport, TestResult } from '../model.ts';
+import { hexByte, hexDigits } from '../../engine/hex.ts';
 
 export interface TerminalOptions {
   /** ANSI colour; the CLI passes process.stdout.isTTY so pipes and CI logs stay plain. */
@@ -9,7 +10,13 @@ export interface TerminalOptions {
 }
 
 /** How many lines of compiler output the summary shows; the HTML report has the rest. */
-export const BUILD_LOG_LINES = 15;
+const BUILD_LOG_LINES = 15;
+
+/** The start of a build log as a summary shows it (controls made visible), and how many lines it leaves out. */
+export function buildLogHead(log: string): { shown: string[]; more: number } {
+  const lines = visibleText(log, { keepNewlines: true }).replace(/\n+$/, '').split('\n');
+  return { shown: lines.slice(0, BUILD_LOG_LINES), more: Math.max(0, lines.length - BUILD_LOG_LINES) };
+}
 
 const ANSI = { reset: '\x1b[0m', bold: '\x1b[1m', dim: '\x1b[2m', red: '\x1b[31m', green: '\x1b[32m', yellow: '\x1b[33m' };
 type Style = keyof typeof ANSI;
@@ -20,12 +27,18 @@ type Style = keyof typeof ANSI;
  * screen or fake a "PASS". Controls become visible \xNN escapes.
  */
 export function visibleText(text: string, { keepNewlines = false } = {}): string {
+  return escapeRefused(text, (code) => {
+    const control = code < 0x20 || (code >= 0x7f && code <= 0x9f);
+    return !control || code === 0x09 || (keepNewlines && code === 0x0a);
+  });
+}
+
+/** `text` with each character that `keep` turns down written as a visible \xNN escape of its code point. */
+export function escapeRefused(text: string, keep: (codePoint: number) => boolean): string {
   let out = '';
   for (const ch of text) {
-    const code = ch.codePointAt(0)!;
-    const control = code < 0x20 || (code >= 0x7f && code <= 0x9f);
-    if (!control || ch === '\t' || (keepNewlines && ch === '\n')) out += ch;
-    else out += `\\x${code.toString(16).toUpperCase().padStart(2, '0')}`;
+    const code = ch.codePointAt(0)!; // a character of a string has a code point
+    out += keep(code) ? ch : `\\x${hexByte(code)}`;
   }
   return out;
 }
@@ -35,13 +48,9 @@ export function formatPoints(points: number): string {
   return Number.isInteger(points) ? String(points) : String(Math.round(points * 100) / 100);
 }
 
-export function hex(value: number, digits = 8): string {
-  return (value >>> 0).toString(16).padStart(digits, '0');
-}
-
 /** "icount 91422, 001b:08048123 (int 0x80)" */
 export function formatWhere(where: NonNullable<CheckResult['where']>): string {
-  const at = `icount ${where.icount}, ${hex(where.cs, 4)}:${hex(where.eip)}`;
+  const at = `icount ${where.icount}, ${hexDigits(where.cs, 4)}:${hexDigits(where.eip)}`;
   return where.instruction ? `${at} (${where.instruction})` : at;
 }
 
@@ -85,9 +94,9 @@ export function formatTerminal(report: GradeReport, options: TerminalOptions): s
   }
   if (report.buildLog !== undefined) {
     out.push('', paint('red', paint('bold', 'BUILD FAILED: the kernel did not compile, so no test ran')));
-    const log = visibleText(report.buildLog, { keepNewlines: true }).replace(/\n+$/, '').split('\n');
-    for (const line of log.slice(0, BUILD_LOG_LINES)) out.push(`  | ${line}`);
-    if (log.length > BUILD_LOG_LINES) out.push(paint('dim', `  | ... ${log.length - BUILD_LOG_LINES} more lines in report.html`));
+    const { shown, more } = buildLogHead(report.buildLog);
+    for (const line of shown) out.push(`  | ${line}`);
+    if (more > 0) out.push(paint('dim', `  | ... ${more} more lines in report.html`));
   }
 
   if (report.tests.length > 0) out.push('');

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { MachineConfig } from '../../engine/config.ts';
 import type { Replay, TestResult } from '../model.ts';
 import type { TestInputs } from './run-test.ts';
-import type { ListedTest } from './runner.ts';
+import type { ListedTest } from './test-list.ts';
 import { shortId } from './select.ts';
 import { testMachineConfig, unknownProgram } from './test-machine.ts';
 

@@ -16,6 +16,7 @@ import { checkPoints, EVENT_LIMIT, MACHINE_REMOVED, SpecError, type TestRun, typ
 import { roundPoints } from '../scoring/score.ts';
 import { diagnose, outputLine } from '../scoring/diagnosis.ts';
 import { testMachineConfig, unknownProgram } from './test-machine.ts';
+import { messageOf } from '../messages.ts';
 
 export interface RunDefaults {
   ramMiB: number;
@@ -127,10 +128,6 @@ function oneLine(text: string, limit = REASON_LIMIT): string {
   return line.length > limit ? line.slice(0, limit - 1) + '…' : line;
 }
 
-function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 function shortenSerial(serial: string): string {
   if (serial.length <= SERIAL_RESULT_LIMIT) return serial;
   const half = SERIAL_RESULT_LIMIT / 2;
@@ -154,9 +151,7 @@ export function runTest(
   identity: TestIdentity = { id: spec.name, hidden: false },
   wallClockMs?: number,
 ): TestResult {
-  const base: ResultBase = {
-    id: identity.id, name: spec.name, visibility: spec.visibility, hidden: identity.hidden, maxScore: spec.points,
-  };
+  const base = resultBase(spec, identity);
   const unknown = unknownProgram(spec, inputs.programs);
   if (unknown !== undefined) return errorResult(base, 'grader-error', unknown);
 
@@ -298,6 +293,10 @@ function makeTestRun(spec: TestSpec, machine: Machine, result: RunResult, serial
 
 /** What a result says about its test before anything ran. */
 type ResultBase = Pick<TestResult, 'id' | 'name' | 'visibility' | 'hidden' | 'maxScore'>;
+
+export function resultBase(spec: TestSpec, identity: TestIdentity): ResultBase {
+  return { id: identity.id, name: spec.name, visibility: spec.visibility, hidden: identity.hidden, maxScore: spec.points };
+}
 
 /** A result for a test that produced no run of its own: a broken spec, a crashed worker, the wall-clock backstop. */
 export function errorResult(

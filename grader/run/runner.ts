@@ -6,22 +6,15 @@
 // an error or wall-clock result, and the other tests go on.
 
 import os from 'node:os';
-import path from 'node:path';
 import vm from 'node:vm';
 import { Worker } from 'node:worker_threads';
 import type { TestResult } from '../model.ts';
-import { errorResult, runTest, wallClockMessage, type TestInputs } from './run-test.ts';
+import { errorResult, resultBase, runTest, wallClockMessage, type TestInputs } from './run-test.ts';
 import { sortResults } from '../scoring/score.ts';
-import { loadSpecFile, type TestSpec } from '../api/spec.ts';
+import type { TestSpec } from '../api/spec.ts';
+import { listTests, type ListedTest, type SpecFile } from './test-list.ts';
 import type { WorkerReply, WorkerTask } from './worker.ts';
-
-export interface SpecFile {
-  specFile: string;
-  /** From the hidden-test directory: never shown in detail to students. */
-  hidden: boolean;
-  /** Prefix of the tests' ids (default: the file name without extension, under "hidden/" for hidden files). */
-  label?: string;
-}
+import { firstLine, messageOf } from '../messages.ts';
 
 export interface RunnerOptions {
   /** Worker threads (default: os.availableParallelism()). */
@@ -66,10 +59,10 @@ const WARMING_INSTRUCTIONS_PER_SECOND = 50_000_000;
 function workerExecArgv(): string[] {
   const out: string[] = [];
   const withValue = new Set(['--eval', '-e', '--print', '-p', '--input-type']);
-  for (let i = 0; i < process.execArgv.length; i++) {
-    const arg = process.execArgv[i];
+  const args = process.execArgv.values();
+  for (const arg of args) {
     if (withValue.has(arg)) {
-      i++;
+      args.next(); // its value
       continue;
     }
     if (/^--(eval|print|input-type)=/.test(arg)) continue;
@@ -78,48 +71,9 @@ function workerExecArgv(): string[] {
   return out;
 }
 
-/** A test as the runner lists it: where it comes from, its id, and its spec. */
-export interface ListedTest extends WorkerTask {
-  spec: TestSpec;
-}
-
 export function wallClockLimitMs(spec: TestSpec, inputs: TestInputs): number {
   const budget = spec.maxInstructions ?? inputs.defaults.maxInstructions;
   return Math.max(MIN_WALL_CLOCK_MS, Math.ceil((budget / ASSUMED_INSTRUCTIONS_PER_SECOND) * 1000));
-}
-
-/** The prefix of a spec file's test ids: its name without extension, under hidden/ for hidden files. */
-export function specLabel(file: SpecFile): string {
-  if (file.label !== undefined) return file.label;
-  const name = path.basename(file.specFile).replace(/\.[cm]?[jt]s$/, '');
-  return file.hidden ? `hidden/${name}` : name;
-}
-
-/** Every test of every file, in file order, or an error result for a file that cannot be loaded. */
-export async function listTests(files: readonly SpecFile[]): Promise<{ tasks: ListedTest[]; broken: TestResult[] }> {
-  const tasks: ListedTest[] = [];
-  const broken: TestResult[] = [];
-  for (const file of files) {
-    const label = specLabel(file);
-    const specFile = path.resolve(file.specFile);
-    let specs: TestSpec[];
-    try {
-      specs = await loadSpecFile(specFile);
-    } catch (e) {
-      broken.push(errorResult(
-        { id: label, name: label, visibility: file.hidden ? 'hidden' : 'visible', hidden: file.hidden, maxScore: 0 },
-        'grader-error', e instanceof Error ? e.message : String(e),
-      ));
-      continue;
-    }
-    for (const spec of specs) tasks.push({ specFile, testName: spec.name, id: `${label}/${spec.name}`, hidden: file.hidden, spec });
-  }
-  return { tasks, broken };
-}
-
-/** What a result says about a listed test before it runs. */
-export function resultBase(task: ListedTest) {
-  return { id: task.id, name: task.spec.name, visibility: task.spec.visibility, hidden: task.hidden, maxScore: task.spec.points };
 }
 
 /** Run the tests of `files`; resolves to one result per test, sorted by id. Never rejects because of a test. */
@@ -144,7 +98,7 @@ export async function runTests(files: readonly SpecFile[], inputs: TestInputs, o
   // Tests left when no worker could start (this thread takes none in workers-only mode): each still gets a result.
   const failUnstarted = () => {
     for (let task = queue.shift(); task; task = queue.shift()) {
-      done(errorResult(resultBase(task), 'grader-error', `grader error: no worker thread could start to run this test: ${startFailure ?? 'unknown reason'}`));
+      done(errorResult(resultBase(task.spec, task), 'grader-error', `grader error: no worker thread could start to run this test: ${startFailure ?? 'unknown reason'}`));
     }
   };
   const slot = async () => {
@@ -172,8 +126,8 @@ export async function runTests(files: readonly SpecFile[], inputs: TestInputs, o
         await current.terminate();
         current = null;
         done(outcome.kind === 'wall-clock'
-          ? errorResult(resultBase(task), 'wall-clock', wallClockMessage(limit))
-          : errorResult(resultBase(task), 'grader-error', `grader error: the worker running this test crashed: ${outcome.message}`));
+          ? errorResult(resultBase(task.spec, task), 'wall-clock', wallClockMessage(limit))
+          : errorResult(resultBase(task.spec, task), 'grader-error', `grader error: the worker running this test crashed: ${outcome.message}`));
       }
     } finally {
       if (current) await current.terminate();
@@ -225,7 +179,7 @@ function runGuarded(task: ListedTest, inputs: TestInputs, limitMs: number): Test
   try {
     return guardScript.runInContext(guardContext, { timeout: limitMs + BACKSTOP_GRACE_MS }) as TestResult;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') return errorResult(resultBase(task), 'wall-clock', wallClockMessage(limitMs + BACKSTOP_GRACE_MS));
+    if ((e as NodeJS.ErrnoException).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') return errorResult(resultBase(task.spec, task), 'wall-clock', wallClockMessage(limitMs + BACKSTOP_GRACE_MS));
     throw e;
   } finally {
     guardContext.run = () => undefined;
@@ -238,13 +192,13 @@ function startWorker(inputs: TestInputs): Promise<Worker | string> {
   try {
     worker = new Worker(WORKER_ENTRY, { workerData: { inputs }, execArgv: workerExecArgv() });
   } catch (e) {
-    return Promise.resolve(firstLine(e));
+    return Promise.resolve(firstLine(messageOf(e)));
   }
   return new Promise((resolve) => {
     const onMessage = (m: unknown) => {
       if ((m as { ready?: boolean }).ready === true) settle(worker);
     };
-    const onError = (e: unknown) => settle(firstLine(e));
+    const onError = (e: unknown) => settle(firstLine(messageOf(e)));
     const onExit = (code: number) => settle(`the worker exited with code ${code} before it was ready`);
     const settle = (outcome: Worker | string) => {
       worker.off('message', onMessage);
@@ -256,10 +210,6 @@ function startWorker(inputs: TestInputs): Promise<Worker | string> {
     worker.on('error', onError);
     worker.on('exit', onExit);
   });
-}
-
-function firstLine(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
 }
 
 type Outcome = { kind: 'result'; result: TestResult } | { kind: 'wall-clock' } | { kind: 'crash'; message: string };
@@ -276,7 +226,7 @@ function runOnWorker(worker: Worker, task: ListedTest, limitMs: number): Promise
     const onMessage = (reply: WorkerReply) => {
       if (reply.id === task.id) finish({ kind: 'result', result: reply.result });
     };
-    const onError = (e: unknown) => finish({ kind: 'crash', message: firstLine(e) });
+    const onError = (e: unknown) => finish({ kind: 'crash', message: firstLine(messageOf(e)) });
     const onExit = (code: number) => finish({ kind: 'crash', message: `the worker exited with code ${code}` });
     const timer = setTimeout(() => finish({ kind: 'wall-clock' }), limitMs);
     worker.on('message', onMessage);

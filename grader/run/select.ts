@@ -6,7 +6,7 @@
 // any text copied from a report works as it is. Ids come first so that a
 // spec file's name selects its tests, not every test whose name mentions it.
 
-import type { ListedTest } from './runner.ts';
+import { specPartOfId, type ListedTest } from './test-list.ts';
 
 /** What selection looks at: the id (file/name, under hidden/ for hidden tests) and the test's name. */
 export type Selectable = Pick<ListedTest, 'id' | 'testName'>;
@@ -75,7 +75,7 @@ function noMatch(tests: readonly Selectable[], pattern: string): string {
 function firstOfEachFile<T extends Selectable>(tests: readonly T[]): T[] {
   const seen = new Set<string>();
   const firsts = tests.filter((t) => {
-    const file = t.id.slice(0, t.id.length - t.testName.length);
+    const file = specPartOfId(t);
     if (seen.has(file)) return false;
     seen.add(file);
     return true;

@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { errorResult, runTest, type TestInputs } from './run-test.ts';
 import { loadSpecFile, type TestSpec } from '../api/spec.ts';
 import type { TestResult } from '../model.ts';
+import { messageOf } from '../messages.ts';
 
 export interface WorkerTask {
   specFile: string;
@@ -30,7 +31,7 @@ async function handle(task: WorkerTask): Promise<TestResult> {
   try {
     tests = await loaded;
   } catch (e) {
-    return errorResult(base, 'grader-error', e instanceof Error ? e.message : String(e));
+    return errorResult(base, 'grader-error', messageOf(e));
   }
   const spec = tests.find((t) => t.name === task.testName);
   if (!spec) return errorResult(base, 'grader-error', `${task.specFile}: no test named '${task.testName}' any more`);

@@ -23,9 +23,11 @@
 import { vectorName } from '../../engine/cpu/exceptions.ts';
 import type { EngineEvent, InterruptEvent } from '../../engine/events.ts';
 import { formatEvent } from '../../engine/inspect/format-event.ts';
+import { hexDigits } from '../../engine/hex.ts';
 import { hex, quote } from '../api/checks.ts';
 import type { CheckResult, Diagnosis, GuestLocation } from '../model.ts';
 import type { TestRun } from '../api/spec.ts';
+import { firstLine } from '../messages.ts';
 
 /** Events shown before the decisive one: enough to see how the kernel got there. */
 const LEADING_EVENTS = 6;
@@ -64,25 +66,29 @@ const CHAIN_STEP = /^(.*?)(?: \(error code ([0-9a-f]+)\))?(?: \[(.*)\])?(?: at (
  * delivery in turn, and then the cause is said once.
  */
 export function tripleFaultHeadline(message: string): string {
-  const steps = message.replace(/^triple fault: /, '').split('; delivering it raised ').map((s) => CHAIN_STEP.exec(s));
-  const first = steps[0];
-  if (!first || steps.some((s) => s === null)) return message;
+  const chain = message.replace(/^triple fault: /, '').split('; delivering it raised ');
+  const steps = chain.map((s) => CHAIN_STEP.exec(s)).filter((s) => s !== null);
+  const [first] = steps;
+  if (!first || steps.length !== chain.length) return message;
   const at = first[4];
   const ring = at && /^[0-9a-f]{4}:/.test(at) ? ` (ring ${parseInt(at.slice(0, 4), 16) & 3})` : '';
   let origin = '';
   const failed: { what: string; why: string }[] = [];
   for (const [i, step] of steps.entries()) {
-    const detail = step![3] ?? '';
+    const detail = step[3] ?? '';
     const delivering = /^delivering (.+?): (.*)$/s.exec(detail);
-    if (delivering) failed.push({ what: delivering[1], why: delivering[2] });
-    else if (i === 0) origin = `${step![1]}${detail ? ` (${detail})` : ''}, then `;
-    else failed.push({ what: 'it', why: `${step![1]}${detail ? `: ${detail}` : ''}` });
+    if (delivering) {
+      const [, what = '', why = ''] = delivering;
+      failed.push({ what, why });
+    } else if (i === 0) origin = `${step[1]}${detail ? ` (${detail})` : ''}, then `;
+    else failed.push({ what: 'it', why: `${step[1]}${detail ? `: ${detail}` : ''}` });
   }
   const where = at ? ` at ${at}${ring}` : '';
-  if (failed.length === 0) return `triple fault${where}: ${first[1]}`;
-  const sameWhy = failed.every((f) => f.why === failed[0].why);
+  const [firstFailure] = failed;
+  if (firstFailure === undefined) return `triple fault${where}: ${first[1]}`;
+  const sameWhy = failed.every((f) => f.why === firstFailure.why);
   const deliveries = sameWhy
-    ? `delivering ${failed.map((f) => f.what).join(', then ')} failed ${failed.length > 1 ? 'each time' : ''}: ${failed[0].why}`
+    ? `delivering ${failed.map((f) => f.what).join(', then ')} failed ${failed.length > 1 ? 'each time' : ''}: ${firstFailure.why}`
     : failed.map((f) => `delivering ${f.what} failed: ${f.why}`).join('; ');
   return `triple fault${where}: ${origin}${deliveries}`.replace(/ {2,}/g, ' ');
 }
@@ -165,8 +171,7 @@ function unexpectedException(run: TestRun, index: number, e: InterruptEvent): st
 
 /** What the kernel was doing for ring 3 when it faulted: the entry from ring 3 it had not yet returned from. */
 function serving(run: TestRun, index: number): string {
-  for (let i = index - 1; i >= 0; i--) {
-    const e = run.events[i];
+  for (const e of newestFirst(run.events, index)) {
     if ((e.type === 'iret' || e.type === 'sysexit' || e.type === 'far-return') && e.toCpl === 3) return '';
     if (e.type === 'sysenter') return ', in a system call (SYSENTER) from ring 3';
     if (e.type === 'interrupt' && e.fromCpl === 3) {
@@ -220,8 +225,7 @@ function exceptionStorm(run: TestRun): string | undefined {
   // A storm lasts to the end: no other event after its last exception.
   if (!last || lastEvent(run) !== last) return undefined;
   let times = 0;
-  for (let i = exceptions.length - 1; i >= 0; i--) {
-    const e = exceptions[i];
+  for (const e of newestFirst(exceptions)) {
     if (e.vector !== last.vector || e.fromEip !== last.fromEip || e.fromCs !== last.fromCs) break;
     times++;
   }
@@ -240,8 +244,9 @@ function stuckHalt(run: TestRun, at: string): string {
   const waiting = `the kernel waits in HLT at ${at} with interrupts enabled, but no interrupt can come`;
   const inService = [...bits(master.isr).filter((i) => i !== 2 || slave.isr === 0).map((i) => ({ irq: i, vector: master.base + i })),
     ...bits(slave.isr).map((i) => ({ irq: i + 8, vector: slave.base + i }))];
-  if (inService.length > 0) {
-    const { irq, vector } = inService[0];
+  const [blocked] = inService;
+  if (blocked !== undefined) {
+    const { irq, vector } = blocked;
     const last = run.events.filter((e): e is InterruptEvent => e.type === 'interrupt' && e.kind === 'external' && e.vector === vector).at(-1);
     const since = last ? ` since its interrupt on vector ${hex(vector, 2)} at instruction ${last.icount}` : '';
     return `${waiting}: IRQ ${irq} is still in service at the PIC (no EOI was sent${since}), which holds off it and every lower-priority IRQ`;
@@ -260,7 +265,7 @@ function fromChecks(run: TestRun, checks: readonly CheckResult[]): Diagnosis {
   const failed = checks.filter((c) => !c.passed);
   const cause = failed.find((c) => run.spec.checks.find((s) => s.name === c.name)?.role?.cause);
   const check = cause ?? failed[0];
-  if (!check) return { headline: `${run.result.reason}: ${run.result.message.split('\n')[0]}`, events: leadingEvents(run, run.events.length) };
+  if (!check) return { headline: `${run.result.reason}: ${firstLine(run.result.message)}`, events: leadingEvents(run, run.events.length) };
   const before = check.where ? run.events.findIndex((e) => e.icount > check.where!.icount) : -1;
   return {
     headline: checkHeadline(check),
@@ -286,8 +291,8 @@ export function checkHeadline(check: CheckResult): string {
  */
 function leadingEvents(run: TestRun, end: number): string[] {
   const lines: string[] = [];
-  for (let i = Math.min(end, run.events.length) - 1; i >= 0 && lines.length < LEADING_EVENTS; i--) {
-    const e = run.events[i];
+  for (const e of newestFirst(run.events, end)) {
+    if (lines.length === LEADING_EVENTS) break;
     if (e.type !== 'port' && e.type !== 'end') lines.unshift(formatEvent(e));
   }
   return lines;
@@ -295,11 +300,13 @@ function leadingEvents(run: TestRun, end: number): string[] {
 
 /** The last event the guest caused, the end of the run and port accesses aside. */
 function lastEvent(run: TestRun): EngineEvent | undefined {
-  for (let i = run.events.length - 1; i >= 0; i--) {
-    const e = run.events[i];
-    if (e.type !== 'port' && e.type !== 'end') return e;
-  }
+  for (const e of newestFirst(run.events)) if (e.type !== 'port' && e.type !== 'end') return e;
   return undefined;
+}
+
+/** The items before `end`, the newest first. */
+function* newestFirst<T>(items: readonly T[], end = items.length): Generator<T> {
+  for (let i = Math.min(end, items.length) - 1; i >= 0; i--) yield items[i]!;
 }
 
 /** A line of guest output as the report's timeline shows it. */
@@ -309,7 +316,7 @@ export function outputLine(icount: number | undefined, text: string, source = 'c
 
 /** CS:EIP as the engine and the report's timeline write it: 0008:001024d0. */
 function at(cs: number, eip: number): string {
-  return `${(cs & 0xffff).toString(16).padStart(4, '0')}:${(eip >>> 0).toString(16).padStart(8, '0')}`;
+  return `${hexDigits(cs & 0xffff, 4)}:${hexDigits(eip)}`;
 }
 
 function located(where: GuestLocation | undefined): { where?: GuestLocation } {

@@ -75,8 +75,8 @@ function graderFailure(tests: readonly TestResult[], revealed: boolean): string 
   return `${first.id}: ${why}${more}; no score is given until the grader is fixed`;
 }
 
-/** The exit status DESIGN.md promises: 0 all passed, 1 some test failed, 2 grading could not run. */
-export function exitStatus(report: GradeReport): 0 | 1 | 2 {
+/** What `lab grade` exits with, as DESIGN.md promises: 0 all passed, 1 some test failed, 2 grading could not run. */
+export function processExitCode(report: GradeReport): 0 | 1 | 2 {
   if (couldNotGrade(report)) return 2;
   return report.tests.every((t) => t.status === 'passed') ? 0 : 1;
 }

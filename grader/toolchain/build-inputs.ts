@@ -153,7 +153,7 @@ export function globMatcher(patterns: readonly string[]): (rel: string) => boole
   const regexes = patterns.map((p) => {
     let re = '';
     for (let i = 0; i < p.length; i++) {
-      const c = p[i];
+      const c = p.charAt(i);
       if (c === '*' && p[i + 1] === '*') {
         // "**/" matches no folder or any number of them.
         re += p[i + 2] === '/' ? '(?:.*/)?' : '.*';

@@ -75,6 +75,12 @@ export const DEFAULT_PROGRAM_LINKER_SCRIPT = 'programs/program.ld';
 
 /** The most compiler output a failed build keeps: enough for every error a student needs to see. */
 export const LOG_LIMIT = DEFAULT_LIMITS.outputBytes;
+/** The line of a failed build's log that a one-line summary quotes: the first that says error, else the first. */
+export function firstErrorLine(log: string): string {
+  const lines = log.split('\n');
+  return (lines.find((l) => /error/i.test(l)) ?? lines[0] ?? '').trim();
+}
+
 /** Builds kept per output directory; older ones are removed after a new build. */
 const KEEP_BUILDS = 4;
 const KEY_DIR = /^[0-9a-f]{24}$/;
@@ -212,8 +218,7 @@ function planTargets(root: string, lab: LabManifest): Target[] {
       includeDirs: (lab.kernel.includeDirs ?? []).map((d) => inside('kernel', d, 'kernel include directory')),
     },
   ];
-  for (const name of Object.keys(lab.programs).sort()) {
-    const spec = lab.programs[name];
+  for (const [name, spec] of Object.entries(lab.programs).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     targets.push({
       stage: `program ${name}`,
       outName: path.join('programs', `${name}.elf`),
@@ -429,12 +434,10 @@ async function pruneOldBuilds(outDir: string, keep: string): Promise<void> {
 
 async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
-  let next = 0;
+  // One iterator shared by every worker: each takes the next item when it is free.
+  const pending = items.entries();
   const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i], i);
-    }
+    for (const [i, item] of pending) results[i] = await fn(item, i);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { LabError } from '../course/labs.ts';
 import { DEFAULT_LIMITS, runStep, stepPaths } from './sandbox.ts';
+import { firstLine } from '../messages.ts';
 
 export type CompilerName = 'gcc' | 'clang';
 
@@ -98,10 +99,6 @@ async function findExecutable(command: string): Promise<{ path: string; real: st
   return null;
 }
 
-function firstLine(text: string): string {
-  return text.split('\n', 1)[0].trim();
-}
-
 const canBuild32 = new Map<string, Promise<void>>();
 
 /**
@@ -131,7 +128,7 @@ async function probeToolchain(compiler: Compiler, sandbox: boolean): Promise<voi
     const out = stepPaths({ sandbox, ...dirs }).out;
     const r = await runStep({ ...dirs, cwd: '.', command: compiler.command, args: [...flags.compile, ...flags.link, './probe.c', '-o', `${out}/probe.elf`], sandbox, limits: DEFAULT_LIMITS });
     if (r.code === 0) return;
-    const said = r.output.split('\n').find((l) => /error|cannot|not found/i.test(l))?.trim() ?? firstLine(r.output);
+    const said = r.output.split('\n').find((l) => /error|cannot|not found/i.test(l))?.trim() ?? firstLine(r.output).trim();
     if (compiler.name === 'gcc') {
       throw new LabError(`${compiler.display} cannot build 32-bit code on this machine (${said}); install the Debian package gcc-multilib`);
     }

@@ -22,6 +22,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { LabError } from '../course/labs.ts';
+import { firstLine } from '../messages.ts';
 
 export interface ToolLimits {
   /** CPU seconds for one step (the compiler's processes together count one by one). */
@@ -154,7 +155,7 @@ function bwrapArgs(step: Step): string[] {
     '--bind', step.hostOut, SANDBOX_PATHS.out,
     '--chdir', path.posix.join(SANDBOX_PATHS.src, step.cwd),
     '--clearenv',
-    ...['PATH', '/usr/bin', 'LC_ALL', 'C', 'TMPDIR', '/tmp', 'SOURCE_DATE_EPOCH', SOURCE_DATE_EPOCH].flatMap((v, i, a) => (i % 2 === 0 ? ['--setenv', v, a[i + 1]] : [])),
+    ...Object.entries({ PATH: '/usr/bin', LC_ALL: 'C', TMPDIR: '/tmp', SOURCE_DATE_EPOCH }).flatMap(([name, value]) => ['--setenv', name, value]),
     '--',
   ];
 }
@@ -176,10 +177,10 @@ export async function runStep(step: Step): Promise<StepResult> {
 }
 
 function spawnStep(step: Step): Promise<StepResult> {
-  const limited = ['prlimit', ...limitArgs(step.limits), '--', step.command, ...step.args];
+  const limited: [string, ...string[]] = ['prlimit', ...limitArgs(step.limits), '--', step.command, ...step.args];
   const kind = step.sandbox ? sandboxKind() : undefined;
   if (kind === 'user') openToBuildUser(step);
-  const [command, ...args] = kind === 'bwrap' ? ['bwrap', ...bwrapArgs(step), ...limited] : kind === 'user' ? ['setpriv', ...DROP_TO_BUILD_USER, ...limited] : limited;
+  const [command, ...args]: [string, ...string[]] = kind === 'bwrap' ? ['bwrap', ...bwrapArgs(step), ...limited] : kind === 'user' ? ['setpriv', ...DROP_TO_BUILD_USER, ...limited] : limited;
   const cwd = kind === 'bwrap' ? step.hostSrc : path.join(step.hostSrc, step.cwd);
   const env = kind === 'bwrap' ? {} : kind === 'user' ? { ...hostEnv(), PATH: '/usr/bin:/bin', TMPDIR: '/tmp' } : hostEnv();
   return new Promise((resolve) => {
@@ -285,7 +286,7 @@ function bwrapProblem(): string | null {
   if (probe.error && (probe.error as NodeJS.ErrnoException).code === 'ENOENT') {
     return 'the build sandbox needs bubblewrap (bwrap), which is not installed; install the Debian package bubblewrap, or pass --no-sandbox to build trusted sources without it';
   } else if (probe.status !== 0) {
-    const said = probe.stderr?.toString().trim().split('\n')[0] || `exit status ${probe.status}`;
+    const said = firstLine(probe.stderr?.toString().trim() ?? '') || `exit status ${probe.status}`;
     return `the build sandbox (bubblewrap) cannot start on this machine (${said}); allow unprivileged user namespaces, or build as root with ${SANDBOX_ENV}=user, or pass --no-sandbox to build trusted sources without it`;
   }
   return null;
@@ -295,7 +296,7 @@ function buildUserProblem(): string | null {
   if (process.getuid?.() !== 0) return `${SANDBOX_ENV}=user builds as the user nobody, which only root can switch to; run the grader as root, or use the bubblewrap sandbox (unset ${SANDBOX_ENV})`;
   const probe = spawnSync('setpriv', [...DROP_TO_BUILD_USER, 'true'], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000 });
   if (probe.status === 0) return null;
-  const said = probe.error?.message ?? (probe.stderr?.toString().trim().split('\n')[0] || `exit status ${probe.status}`);
+  const said = probe.error?.message ?? (firstLine(probe.stderr?.toString().trim() ?? '') || `exit status ${probe.status}`);
   return `${SANDBOX_ENV}=user cannot switch to the user nobody with setpriv (${said}); install util-linux, or use the bubblewrap sandbox`;
 }
 

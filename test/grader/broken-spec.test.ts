@@ -14,7 +14,7 @@ import { toJUnit } from '../../grader/report/junit.ts';
 import { formatTerminal } from '../../grader/report/terminal.ts';
 import { reportView } from '../../grader/report/html.ts';
 import { runTests } from '../../grader/run/runner.ts';
-import { assembleReport, exitStatus } from '../../grader/scoring/score.ts';
+import { assembleReport, processExitCode } from '../../grader/scoring/score.ts';
 import { behaveKernel, FIXTURE_DIR } from '../fixtures/grader/build-fixtures.ts';
 
 const LAB = { number: 3, slug: '03-usermode', title: 'User mode' };
@@ -33,7 +33,7 @@ describe('a hidden spec file that cannot be loaded', () => {
 
   it('stops the grade: grading could not run, exit status 2', () => {
     expect(report.fatal).toMatch(/^hidden\/secret: a grader error in a hidden test; no score is given until the grader is fixed$/);
-    expect(exitStatus(report)).toBe(2);
+    expect(processExitCode(report)).toBe(2);
   });
 
   it('gives no score in any output, and each says grading could not run', () => {

@@ -1,14 +1,13 @@
-import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, assert, describe, expect, it } from 'vitest';
 import { LOG_LIMIT, buildLab } from '../../grader/toolchain/build.ts';
 import { LabError, findLab } from '../../grader/course/labs.ts';
 import { hasTool, needs } from '../host-tools.ts';
+import { runLab } from '../lab-cli.ts';
 
-const LAB = fileURLToPath(new URL('../../grader/cli/lab.js', import.meta.url));
 const COURSE = fileURLToPath(new URL('../fixtures/course', import.meta.url));
 const haveMachine = existsSync(fileURLToPath(new URL('../../engine/machine.ts', import.meta.url)));
 
@@ -43,10 +42,12 @@ describe('buildLab with gcc', needs('gcc', 'bwrap'), () => {
     expect(first.cached).toBe(false);
     expect(first.kernel.startsWith(out)).toBe(true);
     expect(Object.keys(first.programs)).toEqual(['hello']);
+    const { hello } = first.programs;
+    assert(hello !== undefined);
     expectElf32(first.kernel);
-    expectElf32(first.programs.hello);
+    expectElf32(hello);
     // The program is linked by its own script, far from the kernel at 1 MiB.
-    expect(readFileSync(first.programs.hello).readUInt32LE(24)).toBeGreaterThanOrEqual(0x08048000);
+    expect(readFileSync(hello).readUInt32LE(24)).toBeGreaterThanOrEqual(0x08048000);
     expect(readFileSync(first.kernel).readUInt32LE(24)).toBeLessThan(0x200000);
 
     const second = await buildLab(COURSE, lab, { cc: 'gcc', outDir: out });
@@ -145,8 +146,10 @@ describe('buildLab with clang and lld', needs('clang', 'bwrap'), () => {
     const lab = findLab(COURSE, 1).manifest;
     const first = await buildLab(COURSE, lab, { cc: 'clang', outDir: out });
     if (!first.ok) throw new Error(first.log);
+    const { hello } = first.programs;
+    assert(hello !== undefined);
     expectElf32(first.kernel);
-    expectElf32(first.programs.hello);
+    expectElf32(hello);
     const again = await buildLab(COURSE, lab, { cc: 'clang', outDir: out });
     expect(again.ok && again.cached).toBe(true);
     if (hasTool('gcc')) {
@@ -164,8 +167,7 @@ describe('buildLab with clang and lld', needs('clang', 'bwrap'), () => {
 
 describe('lab build', () => {
   function lab(args: string[], env: NodeJS.ProcessEnv = {}) {
-    const r = spawnSync(process.execPath, [LAB, ...args], { cwd: scratch, timeout: 120_000, env: { ...process.env, ...env } });
-    return { status: r.status, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') };
+    return runLab(args, { cwd: scratch, env });
   }
 
   it('prints the output paths, and the kernel boots on the lab PC', needs('gcc', 'bwrap'), () => {

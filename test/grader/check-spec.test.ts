@@ -1,18 +1,17 @@
 // `lab check-spec` (issue 20): each mistake it must catch, on a fixture lab
 // that makes every one of them, and the course's own labs, which make none.
 
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runLab } from '../lab-cli.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const FIXTURE = join('test', 'fixtures', 'check-spec');
 const MISTAKES = join(FIXTURE, '01-mistakes');
 
 function lab(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(REPO, 'grader', 'cli', 'lab.js'), ...args], { cwd: REPO, encoding: 'utf8', env: { ...process.env, LAB_HIDDEN: '', LAB_COURSE: '' } });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runLab(args, { cwd: REPO });
 }
 
 describe('lab check-spec', () => {

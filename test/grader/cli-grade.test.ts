@@ -1,22 +1,16 @@
 // `lab grade` end to end on the fixture course: build, run the tests on worker
 // threads, print the summary, write the reports, exit with the promised status.
-import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { needs } from '../host-tools.ts';
+import { lab } from '../lab-cli.ts';
 
-const LAB = fileURLToPath(new URL('../../grader/cli/lab.js', import.meta.url));
 const COURSE = fileURLToPath(new URL('../fixtures/course', import.meta.url));
 const out = mkdtempSync(join(tmpdir(), 'ringlab-grade-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
-
-function lab(...args: string[]) {
-  const r = spawnSync(process.execPath, [LAB, ...args], { timeout: 120_000, env: { ...process.env, LAB_HIDDEN: '' } });
-  return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
-}
 
 describe('lab grade', needs('gcc', 'bwrap'), () => {
   it('gives a correct kernel full marks and exits 0', () => {

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,31 +6,28 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_OUTPUT_BYTES } from '../../grader/cli/run-command.ts';
 import { needs } from '../host-tools.ts';
+import { LAB_CLI, runLab, type LabProcess } from '../lab-cli.ts';
 
-const LAB = fileURLToPath(new URL('../../grader/cli/lab.js', import.meta.url));
 const haveMachine = existsSync(fileURLToPath(new URL('../../engine/machine.ts', import.meta.url)));
 
 const dir = mkdtempSync(join(tmpdir(), 'ringlab-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Run {
-  status: number | null;
-  stdout: Buffer;
-  stderr: string;
-}
-
-function lab(...args: string[]): Run {
+function lab(...args: string[]): LabProcess {
   return labWithin(60_000, ...args);
 }
 
-/** For input that could hang the command: give up sooner than the suite would. */
-function labWithin(timeout: number, ...args: string[]): Run {
-  const r = spawnSync(process.execPath, [LAB, ...args], { cwd: dir, timeout });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr.toString('utf8') };
+/** For input that could hang the command: give up sooner than the suite would. Guest output is kept byte for byte. */
+function labWithin(timeoutMs: number, ...args: string[]): LabProcess {
+  return runLab(args, { cwd: dir, timeoutMs, stdoutEncoding: 'latin1' });
+}
+
+function bytes(output: string): number[] {
+  return [...Buffer.from(output, 'latin1')];
 }
 
 /** The contract for anything that goes wrong: one line on stderr, starting with "lab: ", no stack trace. */
-function oneLine(run: Run): string {
+function oneLine(run: LabProcess): string {
   expect(run.stderr).toMatch(/^lab: [^\n]*\n$/);
   expect(run.stderr).not.toMatch(/^\s+at /m);
   return run.stderr.trimEnd();
@@ -173,7 +170,7 @@ describe('lab run refuses bad input with one line and status 2', () => {
   it('shows the options, the default budget and the exit statuses in --help', () => {
     const run = lab('run', '--help');
     expect(run.status).toBe(0);
-    const help = run.stdout.toString();
+    const help = run.stdout;
     for (const option of ['--kernel', '--module', '--cmdline', '--ram', '--max-instructions', '--max-output', '--serial-input', '--stats']) {
       expect(help).toContain(option);
     }
@@ -212,7 +209,7 @@ ${EXIT(3)}`);
     const run = lab('run', '--kernel', k);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(7);
-    expect([...run.stdout]).toEqual([0x41, ...Array.from({ length: 256 }, (_, i) => i), 0x5a]);
+    expect(bytes(run.stdout)).toEqual([0x41, ...Array.from({ length: 256 }, (_, i) => i), 0x5a]);
   });
 
   it('gets every byte of a large output through a pipe before exiting', () => {
@@ -278,7 +275,7 @@ stack_top:`);
     file('prog2', 'two');
     const run = lab('run', '--kernel', k, '--cmdline', 'quiet x=1', '--module', 'prog1', '--module', 'prog2 a  b');
     expect(run.stderr).toBe('');
-    expect(run.stdout.toString()).toBe('quiet x=1|prog2 a  b|');
+    expect(run.stdout).toBe('quiet x=1|prog2 a  b|');
   });
 
   it('names a module after its file without directory and .elf, as the grader names a program', () => {
@@ -289,7 +286,7 @@ stack_top:`);
     const run = lab('run', '--kernel', k, '--module', 'programs/one.elf', '--module', `${join(dir, 'programs/two.elf')} x  y `);
     expect(run.stderr).toBe('');
     // "two x  y ": the grader's `${program} ${args}`, the arguments kept as given.
-    expect(run.stdout.toString()).toBe('|two x  y |');
+    expect(run.stdout).toBe('|two x  y |');
   });
 
   it('feeds --serial-input to COM1', () => {
@@ -308,7 +305,7 @@ ${EXIT(0)}`);
     const input = file('input.bin', Uint8Array.from([0x68, 0x69, 0x00, 0xff, 0x0a]));
     const run = lab('run', '--kernel', k, '--serial-input', input);
     expect(run.status).toBe(1);
-    expect([...run.stdout]).toEqual([0x68, 0x69, 0x00, 0xff, 0x0a]);
+    expect(bytes(run.stdout)).toEqual([0x68, 0x69, 0x00, 0xff, 0x0a]);
   });
 
   it('exits 0 on HLT with interrupts off', () => {
@@ -386,7 +383,7 @@ gdtr: .word 3 * 8 - 1
   .long gdt
 `);
     const { spawn } = await import('node:child_process');
-    const child = spawn(process.execPath, [LAB, 'run', '--kernel', storm, '--trace'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [LAB_CLI, 'run', '--kernel', storm, '--trace'], { stdio: ['ignore', 'ignore', 'pipe'] });
     try {
       // Nobody reads stderr: the pipe fills at once, and the machine must wait for it.
       child.stderr.pause();

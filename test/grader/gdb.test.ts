@@ -10,9 +10,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { findLab } from '../../grader/course/labs.ts';
 import { buildForTests } from '../../grader/grade.ts';
 import { needs } from '../host-tools.ts';
+import { LAB_CLI } from '../lab-cli.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const LAB = join(REPO, 'grader', 'cli', 'lab.js');
 
 interface Session {
   gdb: string;
@@ -22,7 +22,7 @@ interface Session {
 
 /** Starts `lab run --gdb` on the kernel, then gdb with `commands`; resolves when both have ended. */
 async function debug(kernel: string, modules: string[], commands: string[]): Promise<Session> {
-  const lab = spawn(process.execPath, [LAB, 'run', '--kernel', kernel, ...modules.flatMap((m) => ['--module', m]), '--gdb', '127.0.0.1:0'], { cwd: REPO });
+  const lab = spawn(process.execPath, [LAB_CLI, 'run', '--kernel', kernel, ...modules.flatMap((m) => ['--module', m]), '--gdb', '127.0.0.1:0'], { cwd: REPO });
   let labStderr = '';
   const port = await new Promise<string>((resolve, reject) => {
     lab.stderr.on('data', (d: Buffer) => {

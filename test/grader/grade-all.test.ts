@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { needs } from '../host-tools.ts';
+import { runLab } from '../lab-cli.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const LAB = join(REPO, 'grader', 'cli', 'lab.js');
 const FIXTURE = join(REPO, 'test', 'fixtures', 'course');
 const API = join(REPO, 'grader', 'api');
 
@@ -23,10 +23,7 @@ const hidden = join(scratch, 'hidden');
 const subs = join(scratch, 'submissions');
 
 function lab(...args: string[]) {
-  const r = spawnSync(process.execPath, [LAB, ...args], {
-    cwd: scratch, timeout: 300_000, env: { ...process.env, LAB_HIDDEN: '', LAB_COURSE: '' },
-  });
-  return { status: r.status, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') };
+  return runLab(args, { cwd: scratch, timeoutMs: 300_000 });
 }
 
 /** A student's repository holding the fixture kernel, changed by `edit`. */

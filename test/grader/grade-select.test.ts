@@ -2,15 +2,14 @@
 // run, the score's maximum counts only them, the summary says it is a
 // selection; a pattern that matches nothing stops before building; hidden
 // tests are selectable only when the instructor passes them.
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { needs } from '../host-tools.ts';
+import { lab } from '../lab-cli.ts';
 
-const LAB = fileURLToPath(new URL('../../grader/cli/lab.js', import.meta.url));
 const GRADER = fileURLToPath(new URL('../../grader/api/', import.meta.url));
 const COURSE = fileURLToPath(new URL('../fixtures/course', import.meta.url));
 
@@ -23,11 +22,6 @@ beforeAll(() => {
     `import { defineTest } from '${GRADER}spec.ts';\nimport { serialContains } from '${GRADER}checks.ts';\n` +
     `export default defineTest({ name: 'prints its banner again', points: 0, visibility: 'hidden', checks: [serialContains('hello from the fixture kernel')] });\n`);
 });
-
-function lab(...args: string[]) {
-  const r = spawnSync(process.execPath, [LAB, ...args], { timeout: 120_000, env: { ...process.env, LAB_HIDDEN: '' } });
-  return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
-}
 
 /** The summary's test lines: "PASS 6/6  name". */
 function testLines(stdout: string): string[] {

@@ -12,14 +12,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { needs } from '../host-tools.ts';
 import { writeStagedKernel } from '../labs/staged-kernel.ts';
+import { runLab } from '../lab-cli.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const HIDDEN_SPEC = 'labs/03-usermode/hidden/more-faults.ts';
-
-function runLab(args: string[], opts: { cwd: string }) {
-  const r = spawnSync(process.execPath, [join(REPO, 'grader', 'cli', 'lab.js'), ...args], { cwd: opts.cwd, encoding: 'utf8', env: { ...process.env, LAB_HIDDEN: '', LAB_COURSE: '' } });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 const scratch = mkdtempSync(join(tmpdir(), 'ringlab-gradescope-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -58,7 +54,7 @@ function listing(): string[] {
 
 describe('lab package --gradescope', needs('gcc', 'zip', 'user-sandbox'), () => {
   beforeAll(() => {
-    const made = runLab(['package', '3', '--gradescope', '--out', zip], { cwd: scratch });
+    const made = runLab(['package', '3', '--gradescope', '--out', zip], { cwd: scratch, timeoutMs: 600_000 });
     expect(made.stderr).toBe('');
     expect(made.stdout).toMatch(/: Gradescope autograder for lab 3, \d+ KiB; hidden tests from .*hidden; upload it as the assignment's autograder\n$/);
   });

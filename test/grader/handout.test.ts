@@ -1,6 +1,5 @@
 // `lab handout`: one self-contained page with the lab's title, and raw HTML
 // in the markdown shown as text, never run.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderHandout, renderHandoutText } from '../../grader/authoring/handout.ts';
 import { findLab } from '../../grader/course/labs.ts';
+import { lab } from '../lab-cli.ts';
 
-const LAB = fileURLToPath(new URL('../../grader/cli/lab.js', import.meta.url));
 const COURSE = fileURLToPath(new URL('../fixtures/course-regions', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'ringlab-handout-test-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -36,11 +35,11 @@ describe('lab handout', () => {
 
   it('writes the page with --out and refuses a lab without a handout', () => {
     const file = join(work, 'handout.html');
-    const ok = spawnSync(process.execPath, [LAB, 'handout', '1', '--course', COURSE, '--out', file]);
+    const ok = lab('handout', '1', '--course', COURSE, '--out', file);
     expect(ok.status).toBe(0);
     expect(readFileSync(file, 'utf8')).toContain('<p class="lab">Lab 1 · Serial &lt;output&gt; &amp; friends</p>');
-    const missing = spawnSync(process.execPath, [LAB, 'handout', '2', '--course', COURSE]);
+    const missing = lab('handout', '2', '--course', COURSE);
     expect(missing.status).toBe(2);
-    expect(missing.stderr.toString()).toMatch(/^lab: .*02-more: no handout\.md[^\n]*\n$/);
+    expect(missing.stderr).toMatch(/^lab: .*02-more: no handout\.md[^\n]*\n$/);
   });
 });

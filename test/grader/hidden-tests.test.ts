@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { hiddenDir, HIDDEN_REASON, loadHiddenSpecs, redact } from '../../grader/course/hidden.ts';
 import type { GradeReport } from '../../grader/model.ts';
 import { runTests } from '../../grader/run/runner.ts';
-import { assembleReport, exitStatus, totals } from '../../grader/scoring/score.ts';
+import { assembleReport, processExitCode, totals } from '../../grader/scoring/score.ts';
 import { behaveKernel, FIXTURE_DIR } from '../fixtures/grader/build-fixtures.ts';
 
 const HIDDEN = path.join(FIXTURE_DIR, 'hidden');
@@ -74,6 +74,6 @@ describe('redaction', () => {
   it('scores are totalled across public and hidden tests', () => {
     expect(totals(report.tests)).toEqual({ score: 2 + 10 + 4 + 5, maxScore: 10 + 5 + 6 + 2 + 5, passed: 3, failed: 2, errors: 0 });
     expect(report).toMatchObject({ score: 21, maxScore: 28 });
-    expect(exitStatus(report)).toBe(1);
+    expect(processExitCode(report)).toBe(1);
   });
 });

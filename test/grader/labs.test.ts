@@ -1,12 +1,11 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_COURSE_ROOT, LabError, findLab, listLabs, resolveCourseRoot } from '../../grader/course/labs.ts';
+import { runLab } from '../lab-cli.ts';
 
-const LAB = fileURLToPath(new URL('../../grader/cli/lab.js', import.meta.url));
 const COURSE = fileURLToPath(new URL('../fixtures/course', import.meta.url));
 
 const scratch = mkdtempSync(join(tmpdir(), 'ringlab-labs-'));
@@ -162,8 +161,7 @@ describe('which course', () => {
 
 describe('lab list', () => {
   function lab(args: string[], env: NodeJS.ProcessEnv = {}) {
-    const r = spawnSync(process.execPath, [LAB, ...args], { cwd: scratch, timeout: 60_000, env: { ...process.env, ...env } });
-    return { status: r.status, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') };
+    return runLab(args, { cwd: scratch, timeoutMs: 60_000, env });
   }
 
   it('prints number, folder, title and points of each lab', () => {

@@ -2,21 +2,20 @@
 // accepted by `lab validate` at once, releases with its starter score, and
 // adds nothing to the labs before it.
 
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { needs } from '../host-tools.ts';
+import { runLab } from '../lab-cli.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'ringlab-new-lab-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 function lab(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(REPO, 'grader', 'cli', 'lab.js'), ...args], { cwd: scratch, encoding: 'utf8', timeout: 300_000, env: { ...process.env, LAB_HIDDEN: '', LAB_COURSE: '' } });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runLab(args, { cwd: scratch, timeoutMs: 300_000 });
 }
 
 /**

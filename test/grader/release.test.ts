@@ -11,17 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkRelease, writeRelease } from '../../grader/authoring/release.ts';
 import { parseRegions, solutionSpan, type Region } from '../../grader/course/solution-regions.ts';
 import { needs } from '../host-tools.ts';
+import { lab, runLab } from '../lab-cli.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const LAB = fileURLToPath(new URL('../../grader/cli/lab.js', import.meta.url));
 const COURSE = fileURLToPath(new URL('../fixtures/course-regions', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'ringlab-release-test-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-function lab(...args: string[]) {
-  const r = spawnSync(process.execPath, [LAB, ...args], { timeout: 120_000, env: { ...process.env, LAB_HIDDEN: '' } });
-  return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
-}
 
 describe('lab release', () => {
   it('writes lab 1 with its solutions cut out and checks the starter score', needs('gcc', 'bwrap'), () => {
@@ -187,7 +182,7 @@ describe('a released repository under git', needs('gcc', 'bwrap', 'git'), () => 
     mkdirSync(join(out, 'node_modules'));
     for (const name of readdirSync(join(REPO, 'node_modules'))) symlinkSync(join(REPO, 'node_modules', name), join(out, 'node_modules', name));
     const inRelease = (...args: string[]) =>
-      spawnSync(process.execPath, [join(out, 'grader/cli/lab.js'), ...args], { cwd: out, timeout: 120_000, env: { ...process.env, LAB_HIDDEN: '' } });
+      runLab(args, { cli: join(out, 'grader/cli/lab.js'), cwd: out });
     expect(inRelease('build', '1').status).toBe(0);
     expect(inRelease('grade', '1', '--out', 'report').status).toBe(1); // the starter fails some tests
     const written = filesUnder(out);

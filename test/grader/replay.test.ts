@@ -12,32 +12,23 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { visibleText } from '../../grader/report/terminal.ts';
 import { hasTool, needs } from '../host-tools.ts';
 import { writeStagedKernel } from '../labs/staged-kernel.ts';
+import { runLab, type LabProcess } from '../lab-cli.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const LAB = join(REPO, 'grader/cli/lab.js');
 const COURSE = fileURLToPath(new URL('../fixtures/course', import.meta.url));
 
 const tmp = mkdtempSync(join(tmpdir(), 'ringlab-replay-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Both the grader and the printed commands run from the repository, as a student would run them. */
-function lab(...args: string[]): Run {
-  return shell([process.execPath, LAB, ...args].map(quote).join(' '));
+function lab(...args: string[]): LabProcess {
+  return runLab(args, { cwd: REPO, stdoutEncoding: 'latin1' });
 }
 
-function shell(command: string): Run {
+/** A printed command, as a student pastes it into a shell. */
+function shell(command: string): LabProcess {
   const r = spawnSync('sh', ['-c', command], { cwd: REPO, timeout: 120_000, env: { ...process.env, LAB_HIDDEN: '' } });
   return { status: r.status, stdout: r.stdout.toString('latin1'), stderr: r.stderr.toString('latin1') };
-}
-
-function quote(word: string): string {
-  return `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
 /** The commands the terminal summary prints under failed tests. */

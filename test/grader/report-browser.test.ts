@@ -2,37 +2,22 @@
 // checks what a student actually gets (no script runs, the reason is on screen,
 // nothing overflows a phone). Needs Debian's chromium; skips without it.
 
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { renderHtml } from '../../grader/report/html.ts';
 import { sampleReport } from '../fixtures/reports/sample-reports.ts';
 import { needs } from '../host-tools.ts';
-import { launchChromium, openPage, pageOverflow } from '../browser.ts';
+import { pageOverflow, pageUnderTest } from '../browser.ts';
 
 const BUILD = fileURLToPath(new URL('../../build/', import.meta.url));
 
 describe('HTML report in headless Chromium', needs('chromium'), () => {
-  let browser: Browser;
-  const dir = mkdtempSync(join(tmpdir(), 'ringlab-browser-'));
-  const file = join(dir, 'report.html');
-
-  beforeAll(async () => {
-    writeFileSync(file, renderHtml(sampleReport()));
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  const open = (viewport: { width: number; height: number }) => openPage(browser, file, viewport);
+  const { file, browser, open } = pageUnderTest('report.html', () => renderHtml(sampleReport()));
 
   it('the listeners do notice a script that runs (so the next test can fail)', async () => {
-    const page = await browser.newPage();
+    const page = await browser().newPage();
     const dialogs: string[] = [];
     page.on('dialog', (d) => {
       dialogs.push(d.message());
@@ -50,7 +35,7 @@ describe('HTML report in headless Chromium', needs('chromium'), () => {
     expect(seen.dialogs).toEqual([]);
     expect(seen.console).toEqual([]);
     expect(seen.errors).toEqual([]);
-    expect(seen.requests).toEqual([pathToFileURL(file).href]);
+    expect(seen.requests).toEqual([pathToFileURL(file()).href]);
     expect(await page.locator('script, img, iframe, object, embed').count()).toBe(0);
     await page.close();
   });

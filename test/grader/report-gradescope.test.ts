@@ -110,4 +110,11 @@ describe('Gradescope results.json', () => {
     expect(toGradescope(buildErrorReport()).output).toMatch(/^Lab 3 \(03-usermode\): 0\/5\n\nBuild failed: .*\nlabs\/kernel\/trap.c: In function/);
     expect(toGradescope(fatalReport()).output).toContain('Grading could not run: gcc: not found');
   });
+
+  it('quotes the compiler log as the terminal summary does: its first lines, then how many more', () => {
+    const output = toGradescope(buildErrorReport()).output ?? '';
+    expect(output).toContain('note: filler line 10');
+    expect(output).not.toContain('note: filler line 11');
+    expect(output.endsWith('\n... 19 more lines')).toBe(true);
+  });
 });

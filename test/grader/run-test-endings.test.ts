@@ -7,7 +7,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Pit } from '../../engine/devices/pit.ts';
 import { Machine } from '../../engine/machine.ts';
 import { runTest, type TestInputs } from '../../grader/run/run-test.ts';
-import { assembleReport, exitStatus } from '../../grader/scoring/score.ts';
+import { assembleReport, processExitCode } from '../../grader/scoring/score.ts';
 import { defineTest } from '../../grader/api/spec.ts';
 import { exitedWith } from '../../grader/api/checks.ts';
 import { behaveKernel } from '../fixtures/grader/build-fixtures.ts';
@@ -47,7 +47,7 @@ describe('runTest', () => {
     expect(result).toMatchObject({ status: 'error', score: 0, maxScore: 10, run: { end: 'grader-error' } });
     expect(result.reason).toMatch(/^grader error \(a bug in ringlab, not in the kernel\): internal engine error at .*: a bug in the PIT$/);
     expect(result.internalError).toMatch(/^TypeError: a bug in the PIT\n\s+at /);
-    expect(exitStatus(assembleReport([result], { lab: { number: 1, slug: '01-boot', title: 'Boot' } }))).toBe(2);
+    expect(processExitCode(assembleReport([result], { lab: { number: 1, slug: '01-boot', title: 'Boot' } }))).toBe(2);
     expect(release).toHaveBeenCalledTimes(1);
   });
 });

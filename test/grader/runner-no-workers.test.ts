@@ -4,7 +4,8 @@
 
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { runTests, type SpecFile } from '../../grader/run/runner.ts';
+import { runTests } from '../../grader/run/runner.ts';
+import type { SpecFile } from '../../grader/run/test-list.ts';
 import type { TestInputs } from '../../grader/run/run-test.ts';
 import { FIXTURE_DIR } from '../fixtures/grader/build-fixtures.ts';
 

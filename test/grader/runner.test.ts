@@ -4,7 +4,8 @@
 
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runTests, type SpecFile } from '../../grader/run/runner.ts';
+import { runTests } from '../../grader/run/runner.ts';
+import type { SpecFile } from '../../grader/run/test-list.ts';
 import type { TestInputs } from '../../grader/run/run-test.ts';
 import { behaveKernel, FIXTURE_DIR } from '../fixtures/grader/build-fixtures.ts';
 
@@ -91,7 +92,7 @@ describe('runTests', () => {
 
   it('reports a spec file that cannot be loaded as one error result', async () => {
     const results = await runTests([spec('missing.ts'), spec('basic.ts')], good, { jobs: 2 });
-    expect(results[0].id).toBe('basic/after the due date');
+    expect(results[0]?.id).toBe('basic/after the due date');
     const broken = results.find((r) => r.id === 'missing')!;
     expect(broken).toMatchObject({ status: 'error', run: { end: 'grader-error' } });
     expect(broken.reason).toMatch(/missing\.ts: cannot load the test module/);

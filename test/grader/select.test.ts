@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { loadHiddenSpecs } from '../../grader/course/hidden.ts';
 import { findLab } from '../../grader/course/labs.ts';
 import { publicSpecFiles } from '../../grader/grade.ts';
-import { listTests } from '../../grader/run/runner.ts';
+import { listTests } from '../../grader/run/test-list.ts';
 import { pickTest, selectTests, SelectionError, shortId, type Selectable } from '../../grader/run/select.ts';
 
 const LABS = fileURLToPath(new URL('../../labs/', import.meta.url));

@@ -181,7 +181,7 @@ describe('marker errors', () => {
   it('allows only regions of earlier labs inside a BEFORE part, each closed with its STUDENT comment there', () => {
     const nested = (inner: number) =>
       `/* BEGIN SOLUTION lab4 */\n/* BEFORE lab4 */\n/* BEGIN SOLUTION lab${inner} */\n/* END SOLUTION */\n/* STUDENT lab${inner}: y */\n/* END SOLUTION */\n/* STUDENT lab4: x */\n`;
-    expect(parseRegions(nested(3), 'kmain.c')[0].nested.map((r) => r.lab)).toEqual([3]);
+    expect(parseRegions(nested(3), 'kmain.c')[0]?.nested.map((r) => r.lab)).toEqual([3]);
     expect(error(nested(4))).toMatch(/^kmain\.c:3: BEGIN SOLUTION lab4 inside the BEFORE part of lab4's region \(line 1\)/);
     expect(error(nested(5))).toMatch(/^kmain\.c:3: BEGIN SOLUTION lab5 inside the BEFORE part/);
     expect(error('/* BEGIN SOLUTION lab4 */\n/* BEFORE lab4 */\n/* BEGIN SOLUTION lab3 */\n/* END SOLUTION */\n/* END SOLUTION */\n/* STUDENT lab4: x */\n')).toMatch(/^kmain\.c:4: the region of lab3 has no STUDENT comment/);

@@ -81,17 +81,17 @@ describe('checks on behave.c kernels', () => {
     const r = runTest(basic.get('greets and exits')!, inputs(await behaveKernel('WRONG')));
     expect(r).toMatchObject({ status: 'failed', score: 0 });
     const [contains, order, exit] = failing(r);
-    expect(contains.name).toBe('serial output contains "hello, grader"');
-    expect(contains.expected).toContain('"hello, grader"');
-    expect(contains.observed).toContain('"goodbye, grader\\n"');
-    expect(contains.where).toMatchObject({ icount: r.run.instructions, cs: 8 });
-    expect(contains.where!.instruction).toBeTruthy();
-    expect(order.observed).toMatch(/"step 1" never appears/);
-    expect(exit.expected).toBe('debug-exit with code 0 (status 1)');
-    expect(exit.observed).toBe('it exited with code 3 (status 7)');
+    expect(contains?.name).toBe('serial output contains "hello, grader"');
+    expect(contains?.expected).toContain('"hello, grader"');
+    expect(contains?.observed).toContain('"goodbye, grader\\n"');
+    expect(contains?.where).toMatchObject({ icount: r.run.instructions, cs: 8 });
+    expect(contains?.where?.instruction).toBeTruthy();
+    expect(order?.observed).toMatch(/"step 1" never appears/);
+    expect(exit?.expected).toBe('debug-exit with code 0 (status 1)');
+    expect(exit?.observed).toBe('it exited with code 3 (status 7)');
     // No event explains it: the headline is the first failed check, what it saw and what it wanted.
-    expect(r.reason).toBe(`${contains.observed}; expected ${contains.expected}`);
-    expect(r.diagnosis).toMatchObject({ headline: r.reason, where: contains.where });
+    expect(r.reason).toBe(`${contains?.observed}; expected ${contains?.expected}`);
+    expect(r.diagnosis).toMatchObject({ headline: r.reason, where: contains?.where });
   });
 
   it('triple fault: the check and the reason name it', async () => {
@@ -130,8 +130,8 @@ describe('checks on behave.c kernels', () => {
     expect(r.status).toBe('failed');
     expect(failing(r)).toHaveLength(1);
     const [panic] = failing(r);
-    expect(panic.name).toMatch(/^no kernel panic/);
-    expect(panic.observed).toMatch(/^the kernel printed "kernel panic: out of page frames" around instruction \d+/);
+    expect(panic?.name).toMatch(/^no kernel panic/);
+    expect(panic?.observed).toMatch(/^the kernel printed "kernel panic: out of page frames" around instruction \d+/);
     expect(r.reason).toContain('kernel panic: out of page frames');
   });
 
@@ -140,7 +140,7 @@ describe('checks on behave.c kernels', () => {
     const r = runTest(spec, inputs(good));
     expect(r.status).toBe('error');
     expect(r.score).toBe(0);
-    expect(r.checks[0].passed).toBe(true);
+    expect(r.checks[0]?.passed).toBe(true);
     expect(r.checks[1]).toMatchObject({ passed: false, observed: expect.stringMatching(/^it threw: .*here/) });
     expect(r.reason).toMatch(/^grader error: check 'reads a field that is not there' threw:/);
   });
@@ -182,8 +182,8 @@ describe('checks on behave.c kernels', () => {
     });
     const r = runTest(spec, inputs(good));
     expect(r.checks.map((c) => c.passed)).toEqual([true, false, true, false]);
-    expect(r.checks[1].observed).toBe('"step 1" appears, but not after "step 2"; after "step 2" the output has nothing more: the output ends there (the run ended by debug-exit)');
-    expect(r.checks[3].observed).toMatch(/^run ended by debug-exit \(status 1\)/);
+    expect(r.checks[1]?.observed).toBe('"step 1" appears, but not after "step 2"; after "step 2" the output has nothing more: the output ends there (the run ended by debug-exit)');
+    expect(r.checks[3]?.observed).toMatch(/^run ended by debug-exit \(status 1\)/);
   });
 
   it('identical inputs give deep-equal results', async () => {
@@ -214,17 +214,17 @@ describe('protection checks on protect.c kernels', () => {
     const r = results.get('does not resume it')!;
     expect(r.status).toBe('failed');
     const [c] = failing(r);
-    expect(c.expected).toMatch(/^after exception 0 at 0x001b:0x[0-9a-f]{8}, the process is not resumed there/);
-    expect(c.observed).toMatch(/returned to ring 3 at 0x001b:0x[0-9a-f]{8} by iret/);
-    expect(c.where).toMatchObject({ cs: 0x1b });
-    expect(c.where!.instruction).toMatch(/idiv/);
+    expect(c?.expected).toMatch(/^after exception 0 at 0x001b:0x[0-9a-f]{8}, the process is not resumed there/);
+    expect(c?.observed).toMatch(/returned to ring 3 at 0x001b:0x[0-9a-f]{8} by iret/);
+    expect(c?.where).toMatchObject({ cs: 0x1b });
+    expect(c?.where?.instruction).toMatch(/idiv/);
     expect(results.get('kills the faulting process')!.status).toBe('passed');
   });
 
   it('a user-accessible kernel alias fails kernelNotUserAccessible', async () => {
     const r = runAll(await protectKernel('LEAK')).get('kernel pages')!;
     const [c] = failing(r);
-    expect(c.observed).toMatch(/ring 3 can read 0xc0000000: ring 3 read of 0xc0000000: allowed/);
+    expect(c?.observed).toMatch(/ring 3 can read 0xc0000000: ring 3 read of 0xc0000000: allowed/);
   });
 
   it('a user-accessible page in a directory no longer loaded is named by its entries', async () => {
@@ -233,19 +233,19 @@ describe('protection checks on protect.c kernels', () => {
       ...run, inspect: { ...run.inspect, registers: () => ({ ...run.inspect.registers(), cr0: run.inspect.registers().cr0 & 0x7fffffff }) },
     }));
     const [c] = failing(runTest(defineTest({ name: 'k', points: 1, checks: [notLoaded] }), inputs(await protectKernel('LEAK'))));
-    expect(c.observed).toMatch(/^in the page directory at 0x[0-9a-f]{8}, ring 3 can read 0xc0000000: PDE 768 = 0x[0-9a-f]{5}0[0-7][67] and PTE 0 = 0x000000[0-7][67] both have U\/S = 1$/);
+    expect(c?.observed).toMatch(/^in the page directory at 0x[0-9a-f]{8}, ring 3 can read 0xc0000000: PDE 768 = 0x[0-9a-f]{5}0[0-7][67] and PTE 0 = 0x000000[0-7][67] both have U\/S = 1$/);
   });
 
   it('a DPL-3 gate for vector 3 fails idtGatesDpl', async () => {
     const r = runAll(await protectKernel('OPEN')).get('gates')!;
-    expect(failing(r)[0].observed).toBe('1 gate(s) let ring 3 in: 0x03 (DPL 3)');
+    expect(failing(r)[0]?.observed).toBe('1 gate(s) let ring 3 in: 0x03 (DPL 3)');
   });
 
   it('processKilled fails when the kernel does not print the line', async () => {
     const spec = defineTest({ name: 'k', points: 1, checks: [(await import('../../grader/api/checks.ts')).processKilled({ pid: 2, vector: 0 })] });
     const r = runTest(spec, inputs(await protectKernel()));
-    expect(failing(r)[0].observed).toMatch(/^the kernel printed "killed pid 1: fault at [0-9a-f]+, vector 0"/);
-    expect(failing(r)[0].where).toMatchObject({ cs: 0x1b });
+    expect(failing(r)[0]?.observed).toMatch(/^the kernel printed "killed pid 1: fault at [0-9a-f]+, vector 0"/);
+    expect(failing(r)[0]?.where).toMatchObject({ cs: 0x1b });
   });
 
   it('userNeverAtCpl0 catches ring-0 code in the range', async () => {
@@ -253,7 +253,7 @@ describe('protection checks on protect.c kernels', () => {
     // The fixture's handlers live in its own image around 1 MiB: call that range "user" to see it trip.
     const spec = defineTest({ name: 'u', points: 1, checks: [userNeverAtCpl0({ from: 0x100000, to: 0x3fffff })] });
     const [c] = failing(runTest(spec, inputs(await protectKernel())));
-    expect(c.observed).toMatch(/^at instruction \d+ a interrupt entered ring 0 at 0x0008:0x001/);
+    expect(c?.observed).toMatch(/^at instruction \d+ a interrupt entered ring 0 at 0x0008:0x001/);
   });
 
   it('noTripleFault and exitedWith pass on the reference', async () => {

@@ -3,7 +3,6 @@
 // change; its manifests, tests, linker scripts and budgets are never read, and
 // a grader or course that a student controls is refused hidden tests.
 
-import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,21 +11,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabError, parseManifest } from '../../grader/course/labs.ts';
 import { writeRelease } from '../../grader/authoring/release.ts';
 import { needs } from '../host-tools.ts';
+import { runLab, type LabCliOptions } from '../lab-cli.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const LAB = join(REPO, 'grader', 'cli', 'lab.js');
 const COURSE = join(REPO, 'test', 'fixtures', 'course');
 
 const scratch = mkdtempSync(join(tmpdir(), 'ringlab-submission-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-function lab(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; cli?: string } = {}) {
-  const r = spawnSync(process.execPath, [opts.cli ?? LAB, ...args], {
-    cwd: opts.cwd ?? scratch,
-    timeout: 180_000,
-    env: { ...process.env, LAB_HIDDEN: '', LAB_COURSE: '', ...opts.env },
-  });
-  return { status: r.status, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') };
+function lab(args: string[], opts: Pick<LabCliOptions, 'cwd' | 'env' | 'cli'> = {}) {
+  return runLab(args, { cwd: scratch, timeoutMs: 180_000, ...opts });
 }
 
 let n = 0;

@@ -2,15 +2,13 @@
 // Chromium: the charts show what the grades say, and student-controlled text
 // (folder names, their kernels' output in diagnoses) stays text.
 
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { GradesRecord, StudentGrade } from '../../grader/batch/gradebook.ts';
 import { renderSummary, summaryView } from '../../grader/batch/summary.ts';
-import { launchChromium, openPage, pageOverflow } from '../browser.ts';
+import { pageOverflow, pageUnderTest } from '../browser.ts';
 import { needs } from '../host-tools.ts';
 
 const BUILD = fileURLToPath(new URL('../../build/', import.meta.url));
@@ -51,23 +49,12 @@ describe('the batch summary', () => {
 });
 
 describe('the batch summary in headless Chromium', needs('chromium'), () => {
-  let browser: Browser;
-  const dir = mkdtempSync(join(tmpdir(), 'ringlab-summary-'));
-  const file = join(dir, 'summary.html');
-
-  beforeAll(async () => {
-    writeFileSync(file, renderSummary(record()));
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { file, open } = pageUnderTest('summary.html', () => renderSummary(record()));
 
   it('runs no script, fetches nothing, and shows student text as text', async () => {
-    const { page, seen } = await openPage(browser, file, { width: 1000, height: 900 });
+    const { page, seen } = await open({ width: 1000, height: 900 });
     await page.waitForTimeout(300);
-    expect(seen).toEqual({ dialogs: [], console: [], errors: [], requests: [pathToFileURL(file).href] });
+    expect(seen).toEqual({ dialogs: [], console: [], errors: [], requests: [pathToFileURL(file()).href] });
     expect(await page.locator('script, img, iframe, object, embed').count()).toBe(0);
     expect(await page.locator('#diagnoses td.headline').first().textContent()).toBe('#PF at 0x… in ring N: <script>alert(N)</script>');
     const link = page.locator('#students a', { hasText: HOSTILE });
@@ -77,7 +64,7 @@ describe('the batch summary in headless Chromium', needs('chromium'), () => {
   });
 
   it('draws one bar per tenth, as tall as its count, and each test as wide as its pass rate', async () => {
-    const { page } = await openPage(browser, file, { width: 1000, height: 900 });
+    const { page } = await open({ width: 1000, height: 900 });
     const heights = await page.locator('#histogram rect.bar').evaluateAll((rects) => rects.map((r) => r.getBoundingClientRect().height));
     expect(heights).toHaveLength(10);
     // Counts 2, 4, 1 and 5: the drawn heights keep their proportions.
@@ -94,7 +81,7 @@ describe('the batch summary in headless Chromium', needs('chromium'), () => {
   });
 
   it('fits a phone screen', async () => {
-    const { page } = await openPage(browser, file, { width: 375, height: 740 });
+    const { page } = await open({ width: 375, height: 740 });
     const overflow = await pageOverflow(page);
     expect(overflow.document).toBeLessThanOrEqual(overflow.viewport);
     expect(overflow.wideNonPre).toEqual([]);

@@ -2,19 +2,17 @@
 // test's headline (its reason, the diagnosis a student reads first) must name
 // the mutant's cause, not a symptom such as a missing line of output. Each
 // mutant is built once, and only the tests it must fail are run.
-import { readFile, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
-import { buildLab } from '../../grader/toolchain/build.ts';
-import { publicSpecFiles } from '../../grader/grade.ts';
+import { afterAll, assert, describe, expect, it } from 'vitest';
+import { buildForTests, publicSpecFiles } from '../../grader/grade.ts';
 import { loadHiddenSpecs } from '../../grader/course/hidden.ts';
 import { findLab, type Lab } from '../../grader/course/labs.ts';
 import { applyMutant, loadMutants } from '../../grader/authoring/mutants.ts';
-import { runTest, type TestInputs } from '../../grader/run/run-test.ts';
-import { specLabel } from '../../grader/run/runner.ts';
-import { loadSpecFile, type TestSpec } from '../../grader/api/spec.ts';
+import { runTest } from '../../grader/run/run-test.ts';
+import { testsOfFile, type ListedTest } from '../../grader/run/test-list.ts';
 import { needs } from '../host-tools.ts';
 
 const COURSE = fileURLToPath(new URL('../../labs', import.meta.url));
@@ -45,10 +43,10 @@ const work = await mkdtemp(join(tmpdir(), 'ringlab-mutant-diagnosis-'));
 afterAll(() => rm(work, { recursive: true, force: true }));
 
 /** Every test of the lab, public and hidden, by the id mutants name it with. */
-async function testsById(lab: Lab): Promise<Map<string, TestSpec>> {
+async function testsById(lab: Lab): Promise<Map<string, ListedTest>> {
   const files = [...(await publicSpecFiles(lab)), ...(await loadHiddenSpecs(join(lab.dir, 'hidden')))];
-  const byId = new Map<string, TestSpec>();
-  for (const file of files) for (const spec of await loadSpecFile(file.specFile)) byId.set(`${specLabel(file)}/${spec.name}`, spec);
+  const byId = new Map<string, ListedTest>();
+  for (const file of files) for (const test of await testsOfFile(file)) byId.set(test.id, test);
   return byId;
 }
 
@@ -64,21 +62,17 @@ for (const number of [1, 2, 3]) {
 
     for (const mutant of mutants) {
       it(mutant.name, async () => {
-        const cause = CAUSES[`${slug}/${mutant.name}`]!;
+        const cause = CAUSES[`${slug}/${mutant.name}`];
+        assert(cause, `no cause listed for ${slug}/${mutant.name}`);
         const copy = await applyMutant(COURSE, mutant, join(work, `${slug}-${mutant.name}`), number);
         // The step cache makes this a compile of the edited file and a link.
-        const built = await buildLab(copy, lab.manifest, { outDir: join(work, 'build') });
+        const built = await buildForTests(copy, lab, { outDir: join(work, 'build') });
         if (!built.ok) throw new Error(`${mutant.name} does not build: ${built.log}`);
-        const programs: Record<string, Uint8Array> = {};
-        for (const [name, file] of Object.entries(built.programs)) programs[name] = await readFile(file);
-        const m = lab.manifest;
-        const inputs: TestInputs = {
-          kernel: await readFile(built.kernel), programs,
-          defaults: { ramMiB: m.ramMiB, maxInstructions: m.maxInstructions, maxOutputBytes: m.maxOutputBytes },
-        };
         const tests = await testsById(lab);
         for (const id of mutant.mustFail) {
-          const result = runTest(tests.get(id)!, inputs, { id, hidden: id.startsWith('hidden/') });
+          const test = tests.get(id);
+          assert(test, `${mutant.file} names ${id}, which is not a test of the lab`);
+          const result = runTest(test.spec, built.inputs, test);
           expect({ id, status: result.status }).toEqual({ id, status: 'failed' });
           expect(result.reason, id).toMatch(cause);
           expect(result.diagnosis?.headline, id).toBe(result.reason);

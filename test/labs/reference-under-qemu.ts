@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runLab } from '../lab-cli.ts';
 
-const LAB = fileURLToPath(new URL('../../grader/cli/lab.js', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface BothRuns {
@@ -22,9 +22,9 @@ export interface BothRuns {
  * the two command lines, and the kernel's process names, are the same.
  */
 export function runBoth(n: number, cmdline: string, programs: string[] = []): BothRuns {
-  const built = spawnSync(process.execPath, [LAB, 'build', String(n)], { cwd: ROOT, timeout: 120_000 });
-  const kernel = built.stdout.toString().split('\n').map((l) => l.trim().split(/\s+/)).find((w) => w[0] === 'kernel')?.[1];
-  if (built.status !== 0 || !kernel) throw new Error(`lab build ${n} failed: ${built.stderr.toString()}`);
+  const built = runLab(['build', String(n)], { cwd: ROOT });
+  const kernel = built.stdout.split('\n').map((l) => l.trim().split(/\s+/)).find((w) => w[0] === 'kernel')?.[1];
+  if (built.status !== 0 || !kernel) throw new Error(`lab build ${n} failed: ${built.stderr}`);
   const buildDir = dirname(join(ROOT, kernel));
   const dir = mkdtempSync(join(tmpdir(), 'ringlab-qemu-'));
   try {
@@ -35,11 +35,11 @@ export function runBoth(n: number, cmdline: string, programs: string[] = []): Bo
       '-no-reboot', '-device', 'isa-debug-exit,iobase=0xf4,iosize=1',
       ...(programs.length ? ['-initrd', programs.join(',')] : []),
     ], { cwd: dir, timeout: 60_000 });
-    const e = spawnSync(process.execPath, [
-      LAB, 'run', '--kernel', 'kernel.elf', '--cmdline', cmdline, ...programs.flatMap((p) => ['--module', p]),
-    ], { cwd: dir, timeout: 60_000 });
-    const text = (b: Buffer) => b.toString('latin1').replace(/\r/g, '');
-    return { qemu: { status: q.status, serial: text(q.stdout) }, engine: { status: e.status, serial: text(e.stdout) } };
+    const e = runLab(['run', '--kernel', 'kernel.elf', '--cmdline', cmdline, ...programs.flatMap((p) => ['--module', p])], {
+      cwd: dir, timeoutMs: 60_000, stdoutEncoding: 'latin1',
+    });
+    const serial = (text: string) => text.replace(/\r/g, '');
+    return { qemu: { status: q.status, serial: serial(q.stdout.toString('latin1')) }, engine: { status: e.status, serial: serial(e.stdout) } };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

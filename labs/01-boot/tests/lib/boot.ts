@@ -49,16 +49,18 @@ export function memoryMapPrinted(ramMiB: number): Check {
   const total = `memory: ${usableKiB(regions)} KiB usable`;
   return check(`the memory map of a ${ramMiB} MiB machine is printed region by region, then "${total}"`, (run) => {
     const seen = run.serial.match(MMAP_LINE) ?? [];
-    for (let i = 0; i < want.length; i++) {
-      if (seen[i] !== want[i]) {
+    for (const [i, wanted] of want.entries()) {
+      const got = seen[i];
+      if (got !== wanted) {
         return fail(
-          `mmap line ${i + 1} of ${want.length}: ${quote(want[i])}`,
-          seen[i] === undefined ? `only ${seen.length} mmap line(s) printed` : `line ${i + 1} is ${quote(seen[i])}`,
+          `mmap line ${i + 1} of ${want.length}: ${quote(wanted)}`,
+          got === undefined ? `only ${seen.length} mmap line(s) printed` : `line ${i + 1} is ${quote(got)}`,
         );
       }
     }
-    if (seen.length > want.length) {
-      return fail(`exactly ${want.length} mmap lines (the loader gives ${want.length} regions)`, `an extra line ${quote(seen[want.length])}`);
+    const [extra] = seen.slice(want.length);
+    if (extra !== undefined) {
+      return fail(`exactly ${want.length} mmap lines (the loader gives ${want.length} regions)`, `an extra line ${quote(extra)}`);
     }
     const totals = run.serial.match(/^memory: .*$/gm) ?? [];
     if (totals.length !== 1 || totals[0] !== total) {
@@ -77,12 +79,12 @@ const MODULE_LINE = /^module (\d+): start 0x([0-9a-f]{8}) end 0x([0-9a-f]{8}) cm
 
 function read32(run: TestRun, phys: number): number {
   const b = run.inspect.readPhysical(phys, 4);
-  return (b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24)) >>> 0;
+  return new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(0, true);
 }
 
 function read16(run: TestRun, phys: number): number {
   const b = run.inspect.readPhysical(phys, 2);
-  return b[0] | (b[1] << 8);
+  return new DataView(b.buffer, b.byteOffset, b.byteLength).getUint16(0, true);
 }
 
 /**
@@ -108,11 +110,13 @@ export function modulesPrinted(expected: ExpectedModule[]): Check {
     }
     let previousEnd = 0;
     for (const [i, m] of lines.entries()) {
-      const [line, index, startHex, endHex, cmdline] = m;
+      // MODULE_LINE matched: every group took part.
+      const [line, index, startHex = '', endHex = '', cmdline] = m;
+      const wantedCmdline = expected[i]?.cmdline;
       const start = parseInt(startHex, 16);
       const end = parseInt(endHex, 16);
       if (Number(index) !== i) return fail(`module lines numbered from 0 in order`, `line ${i + 1} is ${quote(line)}`);
-      if (cmdline !== expected[i].cmdline) return fail(`module ${i}'s command line "${expected[i].cmdline}"`, quote(line));
+      if (cmdline !== wantedCmdline) return fail(`module ${i}'s command line "${wantedCmdline}"`, quote(line));
       if (start % 4096 !== 0) return fail(`module ${i} starts on a page boundary (the kernel asks for page-aligned modules)`, quote(line));
       if (start < previousEnd) return fail(`module ${i} starts after module ${i - 1} ends`, quote(line));
       if (end + 4 > run.inspect.ramBytes() || start < MIB) return fail(`module ${i}'s start and end inside RAM, above 1 MiB`, quote(line));
@@ -147,11 +151,13 @@ const NAMES = ['null', 'kernel code', 'kernel data', 'user code', 'user data', '
 export function gdtLayout(): Check {
   return check('the GDT holds null, kernel code/data (DPL 0), user code/data (DPL 3), flat 4 GiB, and a TSS descriptor in slot 5', (run) => {
     const gdt = run.inspect.gdt();
-    if (gdt.length === 0) return fail('a GDT loaded with LGDT', 'the GDT register has limit 0: no GDT was loaded');
-    if (gdt.length < 6) return fail('a GDT of at least 6 descriptors (limit at least 47)', `the GDT has ${gdt.length} descriptor(s)`);
-    if (gdt[0].present || gdt[0].raw[0] !== 0 || gdt[0].raw[1] !== 0) return fail('slot 0 all zero (the null descriptor)', `slot 0 is ${hex(gdt[0].raw[1])}:${hex(gdt[0].raw[0])}`);
+    const [zero, , , , , t] = gdt;
+    if (zero === undefined) return fail('a GDT loaded with LGDT', 'the GDT register has limit 0: no GDT was loaded');
+    if (t === undefined) return fail('a GDT of at least 6 descriptors (limit at least 47)', `the GDT has ${gdt.length} descriptor(s)`);
+    if (zero.present || zero.raw[0] !== 0 || zero.raw[1] !== 0) return fail('slot 0 all zero (the null descriptor)', `slot 0 is ${hex(zero.raw[1])}:${hex(zero.raw[0])}`);
     for (const want of FLAT) {
-      const d = gdt[want.slot];
+      // Slots 1 to 4 lie below slot 5, which the GDT has.
+      const d = gdt[want.slot]!;
       const name = `slot ${want.slot} (${NAMES[want.slot]}, selector ${hex(want.slot * 8 + want.dpl, 2)})`;
       const problems: string[] = [];
       if (!d.present) problems.push('not present');
@@ -164,7 +170,6 @@ export function gdtLayout(): Check {
       if (d.conforming) problems.push('conforming');
       if (problems.length > 0) return fail(`${name}: present, ${want.kind}, DPL ${want.dpl}, base 0, limit 4 GiB, 32-bit, ${want.kind === 'code' ? 'readable' : 'writable'}`, `${name} is ${problems.join(', ')} (raw ${hex(d.raw[1])}:${hex(d.raw[0])})`);
     }
-    const t = gdt[5];
     if (!t.present || (t.kind !== 'tss-available' && t.kind !== 'tss-busy') || t.dpl !== 0 || t.limit < 0x67) {
       return fail(
         'slot 5: a present 32-bit TSS descriptor (type 9), DPL 0, limit at least 0x67 (104 bytes)',
@@ -199,10 +204,11 @@ export function segmentsReloaded(): Check {
       return fail('CS = 0x0008, DS = ES = SS = 0x0010 at the end of the run', wrong.map(([n, v]) => `${n} = ${hex(v as number, 4)}`).join(', '));
     }
     const loads = run.events.filter((e) => e.type === 'table-load' && e.table === 'gdt');
-    const last = loads[loads.length - 1];
+    const last = loads.at(-1);
     if (!last) return fail('an LGDT', 'the kernel never executed LGDT');
     const trace = run.inspect.recentInstructions();
-    if (trace.length > 0 && trace[0].icount <= last.icount) {
+    const [oldest] = trace;
+    if (oldest !== undefined && oldest.icount <= last.icount) {
       const after = trace.filter((t) => t.icount > last.icount && t.cpl === 0);
       if (!after.some((t) => FAR_TRANSFER.test(t.text))) {
         return fail(
@@ -246,7 +252,7 @@ export function uartProgrammed(): Check {
     let ier: number | undefined;
     let fcr: number | undefined;
     let mcr: number | undefined;
-    const latch = [0, 0];
+    const latch: [number, number] = [0, 0];
     for (const e of run.events) {
       if (e.type !== 'port' || !e.write || e.port < COM1 || e.port > COM1 + 7) continue;
       const reg = e.port - COM1;

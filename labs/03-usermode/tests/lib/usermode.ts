@@ -69,8 +69,8 @@ export function killReported(want: KillExpectation): Check {
     const line = killLine(want.pid, e);
     const lines = run.serial.split('\n');
     if (lines.includes(line)) return PASS;
-    const seen = lines.filter((l) => l.startsWith('killed '));
-    return fail(`the line ${quote(line, 160)}`, seen.length > 0 ? `the kernel printed ${quote(seen[0], 160)}` : 'no line starting "killed "');
+    const [printed] = lines.filter((l) => l.startsWith('killed '));
+    return fail(`the line ${quote(line, 160)}`, printed !== undefined ? `the kernel printed ${quote(printed, 160)}` : 'no line starting "killed "');
   });
 }
 

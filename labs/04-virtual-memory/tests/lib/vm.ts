@@ -25,8 +25,8 @@ function freeFrameCounts(run: TestRun): number[] {
 export function noFrameLeak(): Check {
   return check('every frame a process used is free again at the end ("free frames: N" before and after agree)', (run) => {
     const counts = freeFrameCounts(run);
-    if (counts.length < 2) return fail('two lines "free frames: N", before the first process and at the end', `${counts.length} such line${counts.length === 1 ? '' : 's'}`);
-    const [first, last] = [counts[0], counts[counts.length - 1]];
+    const [first, last] = [counts.at(0), counts.at(-1)];
+    if (counts.length < 2 || first === undefined || last === undefined) return fail('two lines "free frames: N", before the first process and at the end', `${counts.length} such line${counts.length === 1 ? '' : 's'}`);
     if (first === 0) return fail('a free-frame count above 0 before the first process', 'free frames: 0');
     return first === last ? PASS : fail(`free frames: ${first} at the end, as before the first process`, `free frames: ${last} (${first - last} frames never came back)`);
   });
@@ -71,12 +71,13 @@ const KERNLINK = 0xc0100000;
 export function kernelHalfShared(): Check {
   return check('entries 768-1023 are the same in every page directory, supervisor-only, with the kernel code read-only', (run) => {
     const dirs = [...ring3Directories(run)];
-    if (dirs.length < 2) return fail('a page directory per process in CR3 when ring 3 runs', `${dirs.length} director${dirs.length === 1 ? 'y' : 'ies'}`);
-    const first = run.inspect.kernelDirectoryEntries(dirs[0]);
+    const [firstDir] = dirs;
+    if (dirs.length < 2 || firstDir === undefined) return fail('a page directory per process in CR3 when ring 3 runs', `${dirs.length} director${dirs.length === 1 ? 'y' : 'ies'}`);
+    const first = run.inspect.kernelDirectoryEntries(firstDir);
     for (const dir of dirs) {
       for (const [i, pde] of run.inspect.kernelDirectoryEntries(dir).entries()) {
         const want = first[i];
-        if (pde.raw !== want.raw) return fail(`entry ${pde.index} of the directory at ${hex(dir)} equal to ${hex(want.raw)} (that of ${hex(dirs[0])})`, `${hex(pde.raw)}: the kernel half is not shared`);
+        if (want === undefined || pde.raw !== want.raw) return fail(`entry ${pde.index} of the directory at ${hex(dir)} equal to that of ${hex(firstDir)}${want ? ` (${hex(want.raw)})` : ''}`, `${hex(pde.raw)}: the kernel half is not shared`);
         if (pde.user) return fail(`entry ${pde.index} of the directory at ${hex(dir)} without U/S`, `${hex(pde.raw)} has U/S = 1`);
       }
     }
@@ -135,7 +136,8 @@ export function killedByPageFault(want: Kill): Check {
     const line = new RegExp(`^killed pid ${want.pid}: #PF page fault \\(vector 14\\) err (0x[0-9a-f]{8}) cr2 (0x[0-9a-f]{8}) at `, 'm').exec(run.serial);
     if (!line) {
       const seen = run.serial.split('\n').filter((l) => l.startsWith('killed '));
-      return fail(`a line "killed pid ${want.pid}: #PF page fault (vector 14) err ... cr2 ..."`, seen.length > 0 ? `the kernel printed ${quote(seen[0], 160)}` : 'no line starting "killed "');
+      const [killed] = seen;
+      return fail(`a line "killed pid ${want.pid}: #PF page fault (vector 14) err ... cr2 ..."`, killed !== undefined ? `the kernel printed ${quote(killed, 160)}` : 'no line starting "killed "');
     }
     const [err, cr2] = [Number(line[1]), Number(line[2])];
     if (err !== want.errorCode || cr2 < range.from || cr2 > range.to) {
