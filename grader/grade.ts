@@ -25,6 +25,8 @@ export interface GradeOptions {
   submission?: Submission;
   /** Grade only the tests with these ids (`--test`); the score and maximum count only them. */
   only?: ReadonlySet<string>;
+  /** No test starts after this (`lab grade --time-limit`); see RunnerOptions.deadline. */
+  deadline?: { at: number; seconds: number };
   /** Give each failed test the commands that replay its run (grader/run/replay.ts). */
   replay?: ReplaySetup;
 }
@@ -79,7 +81,9 @@ export async function gradeBuilt(lab: Lab, given: SpecFile[], built: BuiltLab, o
     }
     return assembleReport(results, { lab: labInfo, revealed: opts.revealed ?? false, buildLog: built.log });
   }
-  const ran = await runTests(specFiles, built.inputs, { ...(opts.jobs ? { jobs: opts.jobs } : {}), ...(opts.only ? { only: opts.only } : {}) });
+  const ran = await runTests(specFiles, built.inputs, {
+    ...(opts.jobs ? { jobs: opts.jobs } : {}), ...(opts.only ? { only: opts.only } : {}), ...(opts.deadline ? { deadline: opts.deadline } : {}),
+  });
   const results = opts.replay ? withReplays(ran, (await listTests(specFiles)).tasks, built.inputs, built.files, opts.replay) : ran;
   const report = assembleReport(results, { lab: labInfo, revealed: opts.revealed ?? false });
   if (report.fatal === undefined && m.points !== undefined && report.maxScore > m.points + 1e-9) {

@@ -102,7 +102,9 @@ cd "$root/source/${TOOL}" || exit 1
 # The course, the hidden tests and every build stay root's; each compile runs as nobody.
 chmod 700 "$root/source"
 export LAB_SANDBOX=user LAB_HIDDEN= LAB_COURSE=
-node grader/cli/lab.js grade ${n} --submission "$root/submission"${hiddenArgs} --out "$results" >"$results/grade.log" 2>&1
+# Gradescope stops an autograder after its time-out (10 minutes unless the course sets
+# another): start no test after most of it, so that what ran is graded rather than lost.
+node grader/cli/lab.js grade ${n} --submission "$root/submission"${hiddenArgs} --out "$results" --time-limit "\${RINGLAB_TIME_LIMIT:-480}" >"$results/grade.log" 2>&1
 cat "$results/grade.log"
 # Grading that could not start (a submission with no kernel tree, say) writes no
 # results.json: say why, with no score, rather than leave Gradescope guessing.

@@ -17,6 +17,7 @@ interface GradeCommandOptions extends LabOptions {
   out?: string;
   jobs?: string;
   failUnder?: string;
+  timeLimit?: string;
   test: string[];
 }
 
@@ -38,6 +39,7 @@ export function registerGradeCommand(program: Command, done: (status: number) =>
     .option('--out <dir>', 'write report.html, results.json (Gradescope) and junit.xml to DIR')
     .option('--jobs <n>', JOBS_HELP)
     .option('--fail-under <percent>', 'exit 1 only when the score is below this percentage (a CI gate)')
+    .option('--time-limit <seconds>', "start no test after this many seconds of grading; the tests left are reported as not run and the others keep their points (for a platform's time-out)")
     .addHelpText(
       'after',
       `
@@ -58,6 +60,9 @@ Exit status:
 async function grade(labArg: string, options: GradeCommandOptions): Promise<number> {
   const jobs = options.jobs === undefined ? undefined : wholeNumber(options.jobs, '--jobs', 1, 256);
   const failUnder = options.failUnder === undefined ? undefined : percentage(options.failUnder);
+  // Host time, on purpose: it is the platform's clock that kills a grading run, not the guest's.
+  const timeLimit = options.timeLimit === undefined ? undefined : wholeNumber(options.timeLimit, '--time-limit', 1, 86_400);
+  const deadline = timeLimit === undefined ? undefined : { at: performance.now() + timeLimit * 1000, seconds: timeLimit };
   const setup = await labSetup(labArg, options);
 
   const [{ gradeLab }, { redact }, { listTests }, { selectTests }] =
@@ -75,7 +80,7 @@ async function grade(labArg: string, options: GradeCommandOptions): Promise<numb
   const full = await asInput(() => gradeLab(setup.courseRoot, setup.lab, setup.specFiles, {
     revealed: options.reveal,
     ...(setup.cc ? { cc: setup.cc } : {}), ...(jobs ? { jobs } : {}), ...(setup.submission ? { submission: setup.submission } : {}),
-    ...(only ? { only } : {}),
+    ...(only ? { only } : {}), ...(deadline ? { deadline } : {}),
     replay: {
       lab: labInvocation(), labNumber: setup.number, options: buildDeciding(options), cwd: process.cwd(),
       ...(setup.hidden !== undefined ? { hiddenDir: setup.hidden } : {}),

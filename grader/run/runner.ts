@@ -34,6 +34,12 @@ export interface RunnerOptions {
   onWorkerStart?(): void;
   /** Run only the tests with these ids (`lab grade --test`); a spec file that cannot be loaded is reported all the same. */
   only?: ReadonlySet<string>;
+  /**
+   * `lab grade --time-limit`: the host time (performance.now()) after which
+   * no test starts. The tests left get a result saying so; those that ran
+   * keep theirs, so a platform's time-out never wipes out a whole grade.
+   */
+  deadline?: { at: number; seconds: number };
 }
 
 /** Host time a test may take at the least, and the engine speed the backstop assumes for longer budgets. */
@@ -92,6 +98,15 @@ export async function runTests(files: readonly SpecFile[], inputs: TestInputs, o
   }
   const jobs = Math.max(1, Math.min(opts.jobs ?? os.availableParallelism(), tasks.length));
   const queue = [...tasks];
+  // The next test to run, or none: after the deadline, every test left is reported as not run.
+  const take = (): ListedTest | undefined => {
+    if (opts.deadline !== undefined && queue.length > 0 && performance.now() > opts.deadline.at) {
+      for (let task = queue.shift(); task; task = queue.shift()) {
+        done(errorResult(resultBase(task.spec, task), 'wall-clock', `not run: grading's time limit of ${opts.deadline.seconds} s ran out before this test started (--time-limit)`));
+      }
+    }
+    return queue.shift();
+  };
   const slots: Promise<void>[] = [];
   /** Why the last worker that failed to start did so. */
   let startFailure: string | undefined;
@@ -114,7 +129,7 @@ export async function runTests(files: readonly SpecFile[], inputs: TestInputs, o
           }
           current = started;
         }
-        const task = queue.shift();
+        const task = take();
         if (!task) break;
         const limit = opts.wallClockMs ?? wallClockLimitMs(task.spec, inputs);
         const outcome = await runOnWorker(current, task, limit);
@@ -149,7 +164,7 @@ export async function runTests(files: readonly SpecFile[], inputs: TestInputs, o
     const perTestMs = (lastInstructions / WARMING_INSTRUCTIONS_PER_SECOND) * 1000;
     while (slots.length < jobs - 1 && (queue.length * perTestMs) / (slots.length + 1) > WORKER_BREAK_EVEN_MS) slots.push(slot());
   };
-  for (let task = queue.shift(); task; task = queue.shift()) {
+  for (let task = take(); task; task = take()) {
     const result = runGuarded(task, inputs, opts.wallClockMs ?? wallClockLimitMs(task.spec, inputs));
     done(result);
     startWorkersIfWorthIt(result.run.instructions);

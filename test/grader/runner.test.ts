@@ -98,3 +98,31 @@ describe('runTests', () => {
     expect(broken.reason).toMatch(/missing\.ts: cannot load the test module/);
   });
 });
+
+describe('runTests with a time limit for the whole grading (lab grade --time-limit)', () => {
+  let good: TestInputs;
+  beforeAll(async () => {
+    good = { kernel: await behaveKernel('GOOD'), programs: { init: new Uint8Array(16) }, defaults: DEFAULTS };
+  });
+
+  it('keeps the results of the tests that ran and reports the others as not run', async () => {
+    // Open at first; spent once the first result is in, whenever that is on this host.
+    const deadline = { at: Number.POSITIVE_INFINITY, seconds: 7 };
+    const results = await runTests([spec('basic.ts')], good, { jobs: 1, deadline, onResult: () => { deadline.at = 0; } });
+    const ran = results.filter((r) => r.run.end !== 'wall-clock');
+    const left = results.filter((r) => r.run.end === 'wall-clock');
+    expect(ran).toHaveLength(1);
+    expect(ran[0]!.status).toBe('passed');
+    expect(left).toHaveLength(3);
+    for (const r of left) {
+      expect(r.status).toBe('failed');
+      expect(r.score).toBe(0);
+      expect(r.reason).toContain("not run: grading's time limit of 7 s ran out before this test started (--time-limit)");
+    }
+  });
+
+  it('runs everything while the limit is not reached', async () => {
+    const results = await runTests([spec('basic.ts')], good, { jobs: 2, deadline: { at: Number.POSITIVE_INFINITY, seconds: 600 } });
+    expect(results.filter((r) => r.run.end === 'wall-clock')).toEqual([]);
+  });
+});
