@@ -26,6 +26,14 @@ export interface InterruptEvent extends EventBase {
   toCs: number;
   toEip: number;
   gate: 'interrupt' | 'trap';
+  /**
+   * The linear address of the frame the CPU pushed (the handler's SS base +
+   * ESP) and its size in bytes: from an outer ring it lies just below the
+   * SSn:ESPn the CPU read from the TSS, so a check can tell which stack a
+   * trap from ring 3 really landed on.
+   */
+  frameAt: number;
+  frameBytes: number;
   /** Why the exception was raised, when the engine knows (e.g. "the page is supervisor-only"). */
   detail?: string;
 }
@@ -36,6 +44,8 @@ export interface PrivilegeChangeEvent extends EventBase {
   toCpl: number;
   toCs: number;
   toEip: number;
+  /** EFLAGS as the change left them: IF says whether device interrupts reach the code it went to. */
+  eflags: number;
 }
 
 export interface ControlRegisterEvent extends EventBase {

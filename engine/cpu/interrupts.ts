@@ -27,7 +27,7 @@ export const enum InterruptKind {
 }
 
 /** What a delivery did, for the event stream and the grader. */
-export interface Delivery extends Pick<InterruptEvent, 'vector' | 'fromCpl' | 'toCpl' | 'fromCs' | 'fromEip' | 'toCs' | 'toEip' | 'gate'> {
+export interface Delivery extends Pick<InterruptEvent, 'vector' | 'fromCpl' | 'toCpl' | 'fromCs' | 'fromEip' | 'toCs' | 'toEip' | 'gate' | 'frameAt' | 'frameBytes'> {
   /** The error code the exception came with, whether or not its vector pushes one. */
   errorCode: number;
   kind: InterruptKind;
@@ -42,6 +42,7 @@ export function deliveryEvent(cpu: CPU, d: Delivery, detail = ''): InterruptEven
     errorCode: exception && pushesErrorCode(d.vector) ? d.errorCode : -1,
     ...(exception && d.vector === Vector.PF ? { cr2: cpu.cr2 } : {}),
     fromCpl: d.fromCpl, toCpl: d.toCpl, fromCs: d.fromCs, fromEip: d.fromEip, toCs: d.toCs, toEip: d.toEip, gate: d.gate,
+    frameAt: d.frameAt, frameBytes: d.frameBytes,
     ...(detail ? { detail } : {}),
   };
 }
@@ -172,6 +173,7 @@ export function deliverInterrupt(cpu: CPU, vector: number, errorCode: number, ki
   return {
     vector, errorCode, kind, fromCpl, toCpl: newCpl, fromCs, fromEip: returnEip,
     toCs: cpu.segSel[Seg.CS], toEip: offset, gate,
+    frameAt: (ssBase + sp) >>> 0, frameBytes: 4 * frame.length,
   };
 }
 

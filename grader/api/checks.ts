@@ -4,7 +4,8 @@
 // seen and, when the check can tell, where in the guest.
 
 import type { StopReason } from '../../engine/config.ts';
-import type { EngineEvent, InterruptEvent } from '../../engine/events.ts';
+import { IF } from '../../engine/cpu/flags.ts';
+import type { EngineEvent, InterruptEvent, PrivilegeChangeEvent } from '../../engine/events.ts';
 import type { Translation } from '../../engine/inspect/page-walk.ts';
 import { CR0_PG } from '../../engine/memory/paging.ts';
 import type { GuestLocation, RunEnd } from '../model.ts';
@@ -429,6 +430,150 @@ export function userNeverAtCpl0(range: AddressRange): Check {
       if (regs.cpl === 0 && inside(regs.eip)) {
         return fail(expected, `the run stopped in ring 0 at ${hex(regs.eip)}`, endWhere(run));
       }
+      return PASS;
+    },
+  };
+}
+
+// ---- entering and leaving ring 3 ---------------------------------------------------
+
+/** The events that put the CPU in ring 3: IRET, SYSEXIT and far returns to CPL 3. */
+function ring3Entries(run: TestRun): PrivilegeChangeEvent[] {
+  return run.events.filter((e): e is PrivilegeChangeEvent =>
+    (e.type === 'iret' || e.type === 'sysexit' || e.type === 'far-return') && e.toCpl === 3);
+}
+
+/**
+ * The page directories in CR3 when the CPU entered ring 3, in the order they
+ * were first used (CR3 tracked through CR3 writes; entries before any CR3
+ * write ran without a directory of the kernel's and name none).
+ */
+export function ring3Directories(run: TestRun): number[] {
+  const dirs = new Set<number>();
+  let cr3 = -1;
+  for (const e of run.events) {
+    if (e.type === 'cr-write' && e.cr === 3) cr3 = (e.value & ~0xfff) >>> 0;
+    else if ((e.type === 'iret' || e.type === 'sysexit' || e.type === 'far-return') && e.toCpl === 3 && cr3 !== -1) dirs.add(cr3);
+  }
+  return [...dirs];
+}
+
+/**
+ * Every entry to ring 3 leaves EFLAGS.IF = 1, so the timer can take the CPU
+ * back from a program that never makes a system call. Read from the EFLAGS
+ * each IRET and SYSEXIT event records as the return left them: IF cannot be
+ * inferred from what happens later, since a kernel that returns with IF = 0
+ * simply receives no interrupt in ring 3, which looks the same as a quiet
+ * device. SYSEXIT does not change EFLAGS, so after SYSENTER (which clears IF)
+ * the kernel must STI first.
+ */
+export function ring3EntriesEnableInterrupts(): Check {
+  return {
+    name: 'every entry to ring 3 (IRET, SYSEXIT) leaves interrupts enabled (EFLAGS.IF = 1)',
+    role: { cause: true },
+    evaluate(run) {
+      const expected = 'EFLAGS.IF = 1 after every entry to ring 3, so the timer can take the CPU back';
+      const entries = ring3Entries(run);
+      if (entries.length === 0) return fail(expected, `the CPU never entered ring 3; ${endSummary(run)}`, endWhere(run));
+      const off = entries.filter((e) => (e.eflags & IF) === 0);
+      const [first] = off;
+      if (first === undefined) return PASS;
+      const count = off.length > 1 ? ` (${off.length} of ${entries.length} entries to ring 3 did so)` : '';
+      return fail(
+        expected,
+        `at instruction ${first.icount} ${first.type === 'iret' ? 'IRET' : first.type === 'sysexit' ? 'SYSEXIT' : 'a far return'} entered ring 3 at ${hex(first.toCs, 4)}:${hex(first.toEip)} with EFLAGS ${hex(first.eflags)}: IF = 0${count}`,
+        run.locate(first),
+      );
+    },
+  };
+}
+
+/**
+ * Directory entries 768-1023 (the kernel's top gigabyte) are the same in
+ * every page directory that was in CR3 while ring 3 ran, so every process
+ * shares one set of kernel page tables (not copies, which drift apart), and
+ * no present one is user-accessible. At least `directories` distinct
+ * directories must have been used (1 by default; 2 or more for a kernel with
+ * an address space per process, or the comparison compares nothing).
+ * Directories are read as they are at the end of the run: a directory freed
+ * during the run and its frame reused for something else is judged by what
+ * it holds then, so use it in tests where no process starts after one ends.
+ */
+export function kernelHalfIdentical(opts: { directories?: number } = {}): Check {
+  const least = opts.directories ?? 1;
+  return {
+    name: 'entries 768-1023 are the same in every page directory ring 3 ran with, and none is user-accessible',
+    role: { cause: true },
+    evaluate(run) {
+      const dirs = ring3Directories(run);
+      const [firstDir] = dirs;
+      if (firstDir === undefined || dirs.length < least) {
+        const seen = dirs.length === 0 ? (ring3Entries(run).length === 0 ? 'the CPU never entered ring 3' : 'ring 3 ran with no page directory loaded (no CR3 write before it)') : `${dirs.length}: ${dirs.map((d) => hex(d)).join(', ')}`;
+        return fail(`at least ${least} page director${least === 1 ? 'y' : 'ies'} in CR3 while ring 3 ran`, seen, endWhere(run));
+      }
+      const reference = run.inspect.kernelDirectoryEntries(firstDir);
+      for (const dir of dirs) {
+        for (const [i, pde] of run.inspect.kernelDirectoryEntries(dir).entries()) {
+          const want = reference[i];
+          if (want === undefined || pde.raw !== want.raw) {
+            return fail(
+              `entry ${pde.index} of the directory at ${hex(dir)} equal to that of ${hex(firstDir)}${want ? ` (${hex(want.raw)})` : ''}`,
+              `${hex(pde.raw)}: the kernel half is not shared (a copy, or a mapping added to one directory only)`,
+            );
+          }
+          if (pde.present && pde.user) {
+            return fail(`entry ${pde.index} of the directory at ${hex(dir)} supervisor-only (U/S = 0)`, `${hex(pde.raw)} has U/S = 1: ring 3 may reach kernel memory at ${hex(pde.index << 22)}`);
+          }
+        }
+      }
+      return PASS;
+    },
+  };
+}
+
+/** Where the kernel stack of the process running at an entry from ring 3 lies; undefined when the process has none known. */
+export type KernelStackOf = (run: TestRun, entry: { trap: InterruptEvent; cr3: number }) => AddressRange | undefined;
+
+/**
+ * At every trap from ring 3 (interrupt events from CPL 3 to CPL 0), the frame
+ * the CPU pushed, on the stack it took from the TSS's SS0:ESP0, lies wholly
+ * inside the kernel stack `stack` names: one range of linear addresses, or a
+ * function giving the running process's (from the CR3 at the trap, tracked
+ * through CR3 writes). Judged per trap from where the engine says it pushed
+ * each frame, not from the TSS at the end: with a kernel stack per process,
+ * the TSS at the end shows only the last process's ESP0, and a kernel that
+ * forgets to switch ESP0 shows nothing wrong there.
+ */
+export function tssEsp0InKernelStack(stack: AddressRange | KernelStackOf): Check {
+  const fixed = typeof stack === 'function' ? undefined : { from: stack.from >>> 0, to: (stack.to ?? 0xffffffff) >>> 0 };
+  const rangeText = (r: { from: number; to: number }) => `${hex(r.from)}-${hex(r.to)}`;
+  return {
+    name: fixed
+      ? `every trap from ring 3 pushes its frame on the kernel stack ${rangeText(fixed)} (TSS ESP0)`
+      : "every trap from ring 3 pushes its frame on the running process's kernel stack (TSS ESP0)",
+    role: { cause: true },
+    evaluate(run) {
+      let cr3 = 0;
+      let traps = 0;
+      for (const e of run.events) {
+        if (e.type === 'cr-write' && e.cr === 3) cr3 = e.value >>> 0;
+        if (e.type !== 'interrupt' || e.fromCpl !== 3 || e.toCpl !== 0) continue;
+        traps++;
+        const given = fixed ?? (stack as KernelStackOf)(run, { trap: e, cr3 });
+        const what = e.kind === 'software' ? `INT ${hex(e.vector, 2)}` : e.kind === 'external' ? `device interrupt ${hex(e.vector, 2)}` : `exception ${e.vector}`;
+        if (given === undefined) {
+          return fail(`a kernel stack for the process running under CR3 ${hex(cr3)}`, `the test's function names none (at instruction ${e.icount}, ${what})`, run.locate(e));
+        }
+        const range = { from: given.from >>> 0, to: (given.to ?? 0xffffffff) >>> 0 };
+        const last = (e.frameAt + e.frameBytes - 1) >>> 0;
+        if (e.frameAt >= range.from && last <= range.to && last >= e.frameAt) continue;
+        return fail(
+          `the frame of every trap from ring 3 inside the kernel stack ${rangeText(range)}`,
+          `at instruction ${e.icount}, ${what} from ${hex(e.fromCs, 4)}:${hex(e.fromEip)} pushed its ${e.frameBytes}-byte frame at ${hex(e.frameAt)}-${hex(last)} (ESP0 ${hex(e.frameAt + e.frameBytes)}, CR3 ${hex(cr3)})`,
+          run.locate(e),
+        );
+      }
+      if (traps === 0) return fail('traps from ring 3 to judge (system calls, faults or interrupts)', `none came from ring 3; ${endSummary(run)}`, endWhere(run));
       return PASS;
     },
   };

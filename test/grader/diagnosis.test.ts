@@ -46,11 +46,11 @@ function fakeRun(f: FakeRun): TestRun {
 function interrupt(icount: number, e: Partial<InterruptEvent>): InterruptEvent {
   return {
     type: 'interrupt', icount, vector: 14, kind: 'exception', errorCode: -1, fromCpl: 0, toCpl: 0,
-    fromCs: 8, fromEip: 0x100200, toCs: 8, toEip: 0x100800, gate: 'interrupt', ...e,
+    fromCs: 8, fromEip: 0x100200, toCs: 8, toEip: 0x100800, gate: 'interrupt', frameAt: 0x10ff00, frameBytes: 12, ...e,
   };
 }
 
-const IRET_TO_RING3: EngineEvent = { type: 'iret', icount: 30_000, fromCpl: 0, toCpl: 3, toCs: 0x1b, toEip: 0x08048000 };
+const IRET_TO_RING3: EngineEvent = { type: 'iret', icount: 30_000, fromCpl: 0, toCpl: 3, toCs: 0x1b, toEip: 0x08048000, eflags: 0x202 };
 
 function evaluate(c: Check, run: TestRun): CheckResult {
   const o = c.evaluate(run);

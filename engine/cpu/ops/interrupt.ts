@@ -95,7 +95,7 @@ function iret(cpu: CPU): void {
       nullInaccessibleSegments(cpu);
     }
     if (fromCpl !== cpu.cpl) {
-      cpu.emit?.({ type: 'iret', icount: cpu.retired, fromCpl, toCpl: cpu.cpl, toCs: selector, toEip: target });
+      cpu.emit?.({ type: 'iret', icount: cpu.retired, fromCpl, toCpl: cpu.cpl, toCs: selector, toEip: target, eflags: cpu.getFlags() });
     }
   } catch (e) {
     cpu.r32[Reg.ESP] = esp;

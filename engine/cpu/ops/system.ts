@@ -421,7 +421,7 @@ def0F(0x34, (cpu) => { // SYSENTER
   loadSegmentCache(cpu, Seg.SS, (cs + 8) & 0xfffc, flatDescriptor(0x93));
   cpu.r32[Reg.ESP] = Number((cpu.msr.get(MSR_SYSENTER_ESP) ?? 0n) & 0xffffffffn) | 0;
   cpu.eip = Number((cpu.msr.get(MSR_SYSENTER_EIP) ?? 0n) & 0xffffffffn) | 0;
-  cpu.emit?.({ type: 'sysenter', icount: cpu.retired, fromCpl, toCpl: 0, toCs: cs & 0xfffc, toEip: cpu.eip >>> 0 });
+  cpu.emit?.({ type: 'sysenter', icount: cpu.retired, fromCpl, toCpl: 0, toCs: cs & 0xfffc, toEip: cpu.eip >>> 0, eflags: cpu.getFlags() });
 });
 
 def0F(0x35, (cpu) => { // SYSEXIT
@@ -433,5 +433,5 @@ def0F(0x35, (cpu) => { // SYSEXIT
   loadSegmentCache(cpu, Seg.SS, ((cs + 24) & 0xfffc) | 3, flatDescriptor(0xf3));
   cpu.r32[Reg.ESP] = cpu.r32[Reg.ECX];
   cpu.eip = cpu.r32[Reg.EDX];
-  cpu.emit?.({ type: 'sysexit', icount: cpu.retired, fromCpl: 0, toCpl: 3, toCs: ((cs + 16) & 0xfffc) | 3, toEip: cpu.eip >>> 0 });
+  cpu.emit?.({ type: 'sysexit', icount: cpu.retired, fromCpl: 0, toCpl: 3, toCs: ((cs + 16) & 0xfffc) | 3, toEip: cpu.eip >>> 0, eflags: cpu.getFlags() });
 });

@@ -4,6 +4,7 @@ import { makeCpu, CODE } from './harness.ts';
 import { step } from '../../../engine/cpu/execute.ts';
 import { CpuException } from '../../../engine/cpu/exceptions.ts';
 import { IF } from '../../../engine/cpu/flags.ts';
+import type { EngineEvent } from '../../../engine/events.ts';
 
 function cpuWithMsrs(cs: number) {
   const cpu = makeCpu();
@@ -51,6 +52,23 @@ describe('SYSEXIT', () => {
     expect(cpu.r32[4]).toBe(0x7ffff0);
     expect(cpu.segSel[1]).toBe(0x1b);
     expect(cpu.segSel[2]).toBe(0x23);
+  });
+
+  it('leaves EFLAGS alone, and its event says so: IF in ring 3 is what the kernel had (the grader reads it)', () => {
+    for (const interrupts of [true, false]) {
+      const cpu = cpuWithMsrs(0x08);
+      cpu.ram.set([0x0f, 0x35], CODE);
+      cpu.eip = CODE;
+      if (interrupts) cpu.flags |= IF;
+      else cpu.flags &= ~IF;
+      const events: EngineEvent[] = [];
+      cpu.emit = (e) => events.push(e);
+      step(cpu);
+      const [exit] = events;
+      expect(exit?.type).toBe('sysexit');
+      expect(exit?.type === 'sysexit' && (exit.eflags & IF) !== 0).toBe(interrupts);
+      expect(cpu.flags & IF).toBe(interrupts ? IF : 0);
+    }
   });
 
   it('is #GP(0) at CPL 3', () => {

@@ -2,7 +2,7 @@
 // ("What the tests read"). This folder is not scanned for tests: only files
 // directly in tests/ are specs.
 
-import { check, hex, quote } from '../../../../grader/api/checks.ts';
+import { check, hex, kernelHalfIdentical, quote, ring3Directories } from '../../../../grader/api/checks.ts';
 import type { InterruptEvent } from '../../../../engine/events.ts';
 import type { Check, CheckOutcome, TestRun } from '../../../../grader/api/spec.ts';
 
@@ -32,17 +32,6 @@ export function noFrameLeak(): Check {
   });
 }
 
-/** The page directories in CR3 when the CPU entered ring 3 by IRET. */
-function ring3Directories(run: TestRun): Set<number> {
-  const dirs = new Set<number>();
-  let cr3 = -1;
-  for (const e of run.events) {
-    if (e.type === 'cr-write' && e.cr === 3) cr3 = (e.value & ~0xfff) >>> 0;
-    if (e.type === 'iret' && e.toCpl === 3 && cr3 !== -1) dirs.add(cr3);
-  }
-  return dirs;
-}
-
 /**
  * Distinct page directories loaded into CR3 while ring 3 ran: one per process
  * alive at the same time (a directory freed with its process may come back
@@ -51,9 +40,9 @@ function ring3Directories(run: TestRun): Set<number> {
 export function ownAddressSpaces(processes: number): Check {
   return check(`each of the ${processes} processes runs with a page directory of its own (CR3 differs)`, (run) => {
     const dirs = ring3Directories(run);
-    return dirs.size >= processes
+    return dirs.length >= processes
       ? PASS
-      : fail(`at least ${processes} different CR3 values when entering ring 3`, `${dirs.size}: ${[...dirs].map((d) => hex(d)).join(', ') || 'none'}`);
+      : fail(`at least ${processes} different CR3 values when entering ring 3`, `${dirs.length}: ${dirs.map((d) => hex(d)).join(', ') || 'none'}`);
   });
 }
 
@@ -61,27 +50,19 @@ export function ownAddressSpaces(processes: number): Check {
 const KERNLINK = 0xc0100000;
 
 /**
- * The kernel half, read from the machine: every page directory in CR3 while
- * ring 3 ran has the same entries 768-1023 (pointers to one shared
- * set of kernel page tables, not copies), none of them user-accessible, and
- * the kernel's code page at KERNLINK is mapped read-only. Directories are
- * read as they are at the end of the run: use it in tests where no frame of
- * a freed directory is handed out again (no process starts after one ends).
+ * The kernel half, read from the machine: the catalogue's kernelHalfIdentical
+ * over the directories of at least two processes (one shared set of kernel
+ * page tables, none user-accessible), and the kernel's code page at KERNLINK
+ * mapped read-only. Directories are read as they are at the end of the run:
+ * use it in tests where no frame of a freed directory is handed out again (no
+ * process starts after one ends).
  */
 export function kernelHalfShared(): Check {
+  const shared = kernelHalfIdentical({ directories: 2 });
   return check('entries 768-1023 are the same in every page directory, supervisor-only, with the kernel code read-only', (run) => {
-    const dirs = [...ring3Directories(run)];
-    const [firstDir] = dirs;
-    if (dirs.length < 2 || firstDir === undefined) return fail('a page directory per process in CR3 when ring 3 runs', `${dirs.length} director${dirs.length === 1 ? 'y' : 'ies'}`);
-    const first = run.inspect.kernelDirectoryEntries(firstDir);
-    for (const dir of dirs) {
-      for (const [i, pde] of run.inspect.kernelDirectoryEntries(dir).entries()) {
-        const want = first[i];
-        if (want === undefined || pde.raw !== want.raw) return fail(`entry ${pde.index} of the directory at ${hex(dir)} equal to that of ${hex(firstDir)}${want ? ` (${hex(want.raw)})` : ''}`, `${hex(pde.raw)}: the kernel half is not shared`);
-        if (pde.user) return fail(`entry ${pde.index} of the directory at ${hex(dir)} without U/S`, `${hex(pde.raw)} has U/S = 1`);
-      }
-    }
-    const code = run.inspect.translate(KERNLINK, dirs[0]);
+    const outcome = shared.evaluate(run);
+    if (!outcome.passed) return outcome;
+    const code = run.inspect.translate(KERNLINK, ring3Directories(run)[0]);
     if (code === null) return fail(`${hex(KERNLINK)} mapped`, 'it is not present');
     if (code.writable) return fail(`the kernel's code at ${hex(KERNLINK)} read-only`, `it is mapped writable (physical ${hex(code.physical)})`);
     return PASS;
