@@ -115,6 +115,8 @@ export interface TestResult {
   timeline: string[];
   /** Registers at the end of the run. */
   registers: Record<string, number>;
+  /** For a failed test whose kernel had paging on: the address spaces ring 3 ran in, as the CPU saw them at the end. */
+  addressSpaces?: AddressSpace[];
   /** For a failed test that ran: commands that repeat its run by hand (grader/run/replay.ts). */
   replay?: Replay;
   /**
@@ -123,6 +125,23 @@ export interface TestResult {
    * stderr; no report shows it.
    */
   internalError?: string;
+}
+
+/** Pages with the same rights, next to each other in one address space. */
+export interface AddressSpaceRun {
+  linear: number;
+  size: number;
+  user: boolean;
+  writable: boolean;
+}
+
+/** One page directory's present mappings at the end of a run (grader/run/address-spaces.ts). */
+export interface AddressSpace {
+  /** The directory's physical address. */
+  cr3: number;
+  runs: AddressSpaceRun[];
+  /** More runs than a report shows. */
+  truncated: boolean;
 }
 
 /** Ready-to-paste commands that repeat one test's run, for a student to debug it. */

@@ -5,6 +5,7 @@
 import type { CheckResult, Diagnosis, GradeReport, Replay, TestResult } from '../model.ts';
 import { hexDigits } from '../../engine/hex.ts';
 import { compileTemplate } from './templates.ts';
+import { addressSpaceView, type AddressSpaceView } from './address-space-view.ts';
 import { formatPoints, formatWhere, visibleText } from './terminal.ts';
 
 /** The order an x86 programmer reads registers in; anything else follows alphabetically. */
@@ -27,6 +28,7 @@ interface CheckView {
 }
 
 interface TestView {
+  addressSpaces: AddressSpaceView[];
   anchor: string;
   name: string;
   id: string;
@@ -125,6 +127,7 @@ function testView(test: TestResult, index: number): TestView {
     // Every key present, as the strict template wants; a passed test has nothing to replay.
     replay: test.replay && test.status !== 'passed' ? { test: test.replay.test, run: test.replay.run, qemu: test.replay.qemu } : undefined,
     diagnosis: test.diagnosis && test.status !== 'passed' ? diagnosisView(test.diagnosis) : undefined,
+    addressSpaces: test.status !== 'passed' ? (test.addressSpaces ?? []).map(addressSpaceView) : [],
   };
 }
 

@@ -1,6 +1,7 @@
 // The terminal summary a student sees after `lab grade`, and the plain-text
 // pieces (points, a test's reason and checks) the other writers reuse.
 
+import { addressSpaceLine } from './address-space-view.ts';
 import type { CheckResult, GradeReport, TestResult } from '../model.ts';
 import { hexByte, hexDigits } from '../../engine/hex.ts';
 
@@ -106,6 +107,9 @@ export function formatTerminal(report: GradeReport, options: TerminalOptions): s
     const mark = MARKS[test.status];
     const line = `${paint(mark.style, mark.text)} ${pointsOf(test).padStart(pointsWidth)}  ${visibleText(test.name)}`;
     out.push(test.status === 'passed' || !test.reason ? line : `${line}${paint('dim', ' - ')}${visibleText(test.reason)}`);
+    if (test.status !== 'passed') {
+      for (const space of test.addressSpaces ?? []) out.push(`${paint('dim', '     ')}${addressSpaceLine(space)}`);
+    }
     if (test.status !== 'passed' && test.replay) out.push(`${paint('dim', '     replay:')} ${visibleText(test.replay.test)}`);
   }
 

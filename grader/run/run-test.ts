@@ -6,6 +6,7 @@
 // performance.now()): a run it does not cut short gives a deep-equal result
 // for the same inputs every time.
 
+import { addressSpacesOf } from './address-spaces.ts';
 import { ConfigError, hostStack, type RunResult } from '../../engine/config.ts';
 import type { EngineEvent } from '../../engine/events.ts';
 import { formatEvent } from '../../engine/inspect/format-event.ts';
@@ -224,6 +225,7 @@ function judge(base: ResultBase, spec: TestSpec, machine: Machine, result: RunRe
   // The headline is the run's decisive evidence, which is not always the first failed check.
   const diagnosis = status === 'failed' ? diagnose(run, checks) : undefined;
   const reason = threw ?? diagnosis?.headline ?? '';
+  const spaces = status === 'failed' ? addressSpacesOf(run) : [];
 
   return {
     ...base,
@@ -231,6 +233,7 @@ function judge(base: ResultBase, spec: TestSpec, machine: Machine, result: RunRe
     status,
     reason: oneLine(reason),
     ...(diagnosis ? { diagnosis: { ...diagnosis, headline: oneLine(diagnosis.headline) } } : {}),
+    ...(spaces.length > 0 ? { addressSpaces: spaces } : {}),
     checks,
     run: {
       end: result.reason,
