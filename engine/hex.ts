@@ -24,3 +24,13 @@ export function hex16(value: number): string {
 export function hexByte(value: number): string {
   return value.toString(16).toUpperCase().padStart(2, '0');
 }
+
+/** Where code is, as the SDM writes a far address: `001b:08048000` (selector:offset). */
+export function csEip(cs: number, eip: number): string {
+  return `${hexDigits(cs & 0xffff, 4)}:${hexDigits(eip)}`;
+}
+
+/** The instruction-count column of event and trace lines: `[     123456]`, or blanks when there is no count. */
+export function icountColumn(icount: number | undefined): string {
+  return `[${icount === undefined ? ' '.repeat(11) : String(icount).padStart(11)}]`;
+}

@@ -2,7 +2,7 @@
 // until something ends the run. The engine's public face: nothing a guest does
 // escapes from here as a host exception.
 
-import { hexDigits } from './hex.ts';
+import { csEip, hexDigits } from './hex.ts';
 import { RAM_MIB } from './ram-limits.ts';
 import { CPU, OPEN_BUS, Seg } from './cpu/cpu.ts';
 import { InstructionRing, runInstructions, runInstructionsTraced } from './cpu/execute.ts';
@@ -623,7 +623,7 @@ export class Machine {
   }
 
   private describeLocation(cs: number, csBase: number, eip: number): string {
-    const loc = `${hexDigits(cs, 4)}:${hexDigits(eip)}`;
+    const loc = csEip(cs, eip);
     const bytes = this.peekLinear((csBase + eip) | 0, 15);
     if (!bytes) return `${loc} (code not mapped)`;
     return `${loc} ${disassemble(bytes, eip).text}`;

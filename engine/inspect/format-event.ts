@@ -3,16 +3,14 @@
 
 import type { EngineEvent } from '../events.ts';
 import { vectorName } from '../cpu/exceptions.ts';
-import { hexDigits } from '../hex.ts';
+import { csEip, hexDigits, icountColumn } from '../hex.ts';
 
-function at(cs: number, eip: number): string {
-  return `${hexDigits(cs, 4)}:${hexDigits(eip)}`;
-}
+const at = csEip;
 
 const TABLES = { gdt: 'LGDT', idt: 'LIDT', ldt: 'LLDT', tr: 'LTR' } as const;
 
 export function formatEvent(e: EngineEvent): string {
-  const count = `[${String(e.icount).padStart(11)}]`;
+  const count = icountColumn(e.icount);
   switch (e.type) {
     case 'interrupt': {
       const what = e.kind === 'external' ? `IRQ vector ${e.vector}` : e.kind === 'software' ? `INT ${e.vector}` : vectorName(e.vector);

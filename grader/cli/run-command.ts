@@ -10,7 +10,7 @@ import { basename } from 'node:path';
 import { type Command, Option } from 'commander';
 import { RAM_MIB } from '../../engine/ram-limits.ts';
 import type { MachineConfig, ModuleImage, RunResult } from '../../engine/config.ts';
-import { hexDigits } from '../../engine/hex.ts';
+import { hexDigits, icountColumn } from '../../engine/hex.ts';
 import { programModule } from '../run/test-machine.ts';
 import { addLabOptions, TEST_PATTERN_HELP, type LabOptions } from './lab-options.ts';
 
@@ -197,7 +197,7 @@ export async function runMachine(config: MachineConfig, options: RunDisplay): Pr
     seconds = (performance.now() - started) / 1000;
     if (trace.has('insn')) {
       for (const insn of machine.recentInstructions()) {
-        writeBlocking(STDERR, `[${String(insn.icount).padStart(11)}] ring ${insn.cpl} ${hexDigits(insn.eip)}  ${insn.text}\n`);
+        writeBlocking(STDERR, `${icountColumn(insn.icount)} ring ${insn.cpl} ${hexDigits(insn.eip)}  ${insn.text}\n`);
       }
     }
   } finally {

@@ -3,7 +3,7 @@
 
 import { addressSpaceLine } from './address-space-view.ts';
 import type { CheckResult, GradeReport, TestResult } from '../model.ts';
-import { hexByte, hexDigits } from '../../engine/hex.ts';
+import { csEip, hexByte, hexDigits } from '../../engine/hex.ts';
 
 export interface TerminalOptions {
   /** ANSI colour; the CLI passes process.stdout.isTTY so pipes and CI logs stay plain. */
@@ -51,7 +51,7 @@ export function formatPoints(points: number): string {
 
 /** "icount 91422, 001b:08048123 (int 0x80)" */
 export function formatWhere(where: NonNullable<CheckResult['where']>): string {
-  const at = `icount ${where.icount}, ${hexDigits(where.cs, 4)}:${hexDigits(where.eip)}`;
+  const at = `icount ${where.icount}, ${csEip(where.cs, where.eip)}`;
   return where.instruction ? `${at} (${where.instruction})` : at;
 }
 

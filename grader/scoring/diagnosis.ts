@@ -23,7 +23,7 @@
 import { vectorName } from '../../engine/cpu/exceptions.ts';
 import type { EngineEvent, InterruptEvent } from '../../engine/events.ts';
 import { formatEvent } from '../../engine/inspect/format-event.ts';
-import { hexDigits } from '../../engine/hex.ts';
+import { csEip, hexDigits, icountColumn } from '../../engine/hex.ts';
 import { hex, quote } from '../api/checks.ts';
 import type { CheckResult, Diagnosis, GuestLocation } from '../model.ts';
 import type { TestRun } from '../api/spec.ts';
@@ -311,13 +311,11 @@ function* newestFirst<T>(items: readonly T[], end = items.length): Generator<T> 
 
 /** A line of guest output as the report's timeline shows it. */
 export function outputLine(icount: number | undefined, text: string, source = 'com1'): string {
-  return `[${icount === undefined ? ' '.repeat(11) : String(icount).padStart(11)}] ${source} output ${JSON.stringify(text)}`;
+  return `${icountColumn(icount)} ${source} output ${JSON.stringify(text)}`;
 }
 
 /** CS:EIP as the engine and the report's timeline write it: 0008:001024d0. */
-function at(cs: number, eip: number): string {
-  return `${hexDigits(cs & 0xffff, 4)}:${hexDigits(eip)}`;
-}
+const at = csEip;
 
 function located(where: GuestLocation | undefined): { where?: GuestLocation } {
   return where ? { where } : {};
