@@ -107,10 +107,11 @@ export function formatTerminal(report: GradeReport, options: TerminalOptions): s
     const mark = MARKS[test.status];
     const line = `${paint(mark.style, mark.text)} ${pointsOf(test).padStart(pointsWidth)}  ${visibleText(test.name)}`;
     out.push(test.status === 'passed' || !test.reason ? line : `${line}${paint('dim', ' - ')}${visibleText(test.reason)}`);
+    // The replay first: it is what a student runs next; the address spaces are evidence beneath it.
+    if (test.status !== 'passed' && test.replay) out.push(`${paint('dim', '     replay:')} ${visibleText(test.replay.test)}`);
     if (test.status !== 'passed') {
       for (const space of test.addressSpaces ?? []) out.push(`${paint('dim', '     ')}${addressSpaceLine(space)}`);
     }
-    if (test.status !== 'passed' && test.replay) out.push(`${paint('dim', '     replay:')} ${visibleText(test.replay.test)}`);
   }
 
   const passed = report.tests.filter((t) => t.status === 'passed').length;
