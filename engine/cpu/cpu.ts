@@ -12,8 +12,11 @@ export { OPEN_BUS, Reg, Reg16, Seg } from './state.ts';
 export class CPU extends CpuDecoder {
   // ---- stack ------------------------------------------------------------
 
+  // The limit check takes the new top as the stack's own size computes it: on a
+  // 16-bit stack (SS.B = 0) SP wraps at 64 KiB, so a push at SP = 0 writes at
+  // 0xFFFC, inside the limit, not at -4 (SDM Vol. 2 "PUSH": the stack-address size).
   push32(v: number): void {
-    if (this.segNeedsCheck[Seg.SS] !== 0) this.checkSegmentAccess(Seg.SS, (this.getSP() - 4) | 0, 4);
+    if (this.segNeedsCheck[Seg.SS] !== 0) this.checkSegmentAccess(Seg.SS, this.stackTopAfter(-4), 4);
     if (this.stack32) {
       const sp = (this.r32[Reg.ESP] - 4) | 0;
       this.write32((this.segBase[Seg.SS] + sp) | 0, v);
@@ -26,7 +29,7 @@ export class CPU extends CpuDecoder {
   }
 
   push16(v: number): void {
-    if (this.segNeedsCheck[Seg.SS] !== 0) this.checkSegmentAccess(Seg.SS, (this.getSP() - 2) | 0, 2);
+    if (this.segNeedsCheck[Seg.SS] !== 0) this.checkSegmentAccess(Seg.SS, this.stackTopAfter(-2), 2);
     if (this.stack32) {
       const sp = (this.r32[Reg.ESP] - 2) | 0;
       this.write16((this.segBase[Seg.SS] + sp) | 0, v);
@@ -77,6 +80,11 @@ export class CPU extends CpuDecoder {
   }
 
   /** Stack pointer as the current stack size sees it. */
+  /** The stack pointer moved by `delta` as the stack's size wraps it: 32 bits, or 16 when SS.B = 0. */
+  stackTopAfter(delta: number): number {
+    return this.stack32 ? (this.r32[Reg.ESP] + delta) | 0 : (this.r16[Reg16.SP] + delta) & 0xffff;
+  }
+
   getSP(): number {
     return this.stack32 ? this.r32[Reg.ESP] : this.r16[Reg16.SP];
   }

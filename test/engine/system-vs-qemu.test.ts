@@ -240,6 +240,12 @@ describe('fast system calls: SYSENTER and SYSEXIT (fast-syscalls.c)', () => {
   ranToTheEnd('fast-syscalls.c', spec, 'fast-syscalls: end');
 });
 
+describe('a 16-bit stack segment: SP wraps at 64 KiB (stack16.c)', () => {
+  const spec = { source: 'stack16.c' };
+  compareWithQemu('stack16.c', spec, 'debug-exit');
+  ranToTheEnd('stack16.c', spec, 'stack16: end');
+});
+
 describe('LAR, LSL, VERR and VERW on every kind of descriptor (segment-queries.c)', () => {
   const spec = { source: 'segment-queries.c' };
   compareWithQemu('segment-queries.c', spec, 'debug-exit');
