@@ -527,16 +527,18 @@ export class Machine {
     this.assertLive();
     const out = new Uint8Array(length);
     for (let i = 0; i < length; i++) {
-      const lin = (linear + i) | 0;
-      let phys = lin;
-      if (this.core.cr0 & CR0_PG) {
-        const walk = walkPageTables(this.core, lin, false, false);
-        if (!walk.allowed) return i === 0 ? null : out.subarray(0, i);
-        phys = walk.physical;
-      }
+      const phys = this.physicalOf((linear + i) | 0);
+      if (phys === null) return i === 0 ? null : out.subarray(0, i);
       out[i] = this.core.readPhys8(phys);
     }
     return out;
+  }
+
+  /** Where a linear address is in RAM as ring 0 reaches it now, without side effects; null when unmapped. */
+  private physicalOf(linear: number): number | null {
+    if ((this.core.cr0 & CR0_PG) === 0) return linear >>> 0;
+    const walk = walkPageTables(this.core, linear, false, false);
+    return walk.allowed ? walk.physical : null;
   }
 
   /**
@@ -549,14 +551,9 @@ export class Machine {
     this.assertLive();
     const physical: number[] = [];
     for (let i = 0; i < bytes.length; i++) {
-      const lin = (linear + i) | 0;
-      if ((this.core.cr0 & CR0_PG) === 0) {
-        physical.push(lin >>> 0);
-        continue;
-      }
-      const walk = walkPageTables(this.core, lin, false, false);
-      if (!walk.allowed) return false;
-      physical.push(walk.physical);
+      const phys = this.physicalOf((linear + i) | 0);
+      if (phys === null) return false;
+      physical.push(phys);
     }
     physical.forEach((phys, i) => this.core.writePhys8(phys, bytes[i]!));
     return true;

@@ -90,10 +90,9 @@ export class GdbStub {
     try {
       const answer = this.answer(p);
       if (answer !== undefined) this.reply(answer);
-    } catch (e) {
+    } catch {
       // A packet we cannot act on is an error reply, never a crash.
       this.reply(`E${hex2(1)}`);
-      void e;
     }
   }
 
@@ -103,13 +102,10 @@ export class GdbStub {
     switch (p[0]) {
       case '?':
         return this.lastStop;
-      case 'g': {
-        const r = m.registers();
-        return [r.eax, r.ecx, r.edx, r.ebx, r.esp, r.ebp, r.esi, r.edi, r.eip, r.eflags, r.cs, r.ss, r.ds, r.es, r.fs, r.gs].map(le32Hex).join('');
-      }
+      case 'g':
+        return gdbRegisters(m).map(le32Hex).join('');
       case 'p': {
-        const n = parseInt(p.slice(1), 16);
-        const value = registerValue(m, n);
+        const value = gdbRegisters(m)[parseInt(p.slice(1), 16)];
         return value === undefined ? 'E00' : le32Hex(value);
       }
       case 'P': {
@@ -300,10 +296,10 @@ function hex2(n: number): string {
   return n.toString(16).padStart(2, '0');
 }
 
-/** gdb's i386 register numbers 0-15: the general registers, EIP, EFLAGS, then the segment selectors. */
-function registerValue(m: Machine, n: number): number | undefined {
+/** gdb's i386 registers 0-15, in its numbering: the general registers, EIP, EFLAGS, then the segment selectors. */
+function gdbRegisters(m: Machine): number[] {
   const r = m.registers();
-  return [r.eax, r.ecx, r.edx, r.ebx, r.esp, r.ebp, r.esi, r.edi, r.eip, r.eflags, r.cs, r.ss, r.ds, r.es, r.fs, r.gs][n];
+  return [r.eax, r.ecx, r.edx, r.ebx, r.esp, r.ebp, r.esi, r.edi, r.eip, r.eflags, r.cs, r.ss, r.ds, r.es, r.fs, r.gs];
 }
 
 /** Sets a general register or EIP; segment registers and EFLAGS are the kernel's to load. */

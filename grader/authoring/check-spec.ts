@@ -15,7 +15,7 @@
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { LabError, type Lab } from '../course/labs.ts';
+import { LAB_FOLDER, LabError, type Lab } from '../course/labs.ts';
 import { loadSpecFile, SpecError, type Check, type TestRun, type TestSpec } from '../api/spec.ts';
 import { roundPoints } from '../scoring/score.ts';
 
@@ -143,7 +143,7 @@ function onRunOfNothing(check: Check, spec: TestSpec): { read: boolean; passed: 
 export function labOfSpecFile(file: string, findLab: (courseRoot: string, n: number) => Lab): Lab {
   let dir = path.dirname(path.resolve(file));
   for (;;) {
-    const m = /^(\d{2})-[a-z0-9-]+$/.exec(path.basename(dir));
+    const m = LAB_FOLDER.exec(path.basename(dir));
     if (m) return findLab(path.dirname(dir), Number(m[1]));
     const up = path.dirname(dir);
     if (up === dir) throw new LabError(`${file}: not inside a lab folder (NN-slug/ with a lab.json); give the lab number instead: lab check-spec N`);

@@ -9,7 +9,7 @@
 // changes.
 
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buildForTests } from '../grade.ts';
 import { findLab, LabError, listLabs, REPO_ROOT, type Lab } from '../course/labs.ts';
@@ -54,7 +54,6 @@ export async function createLab(courseRoot: string, n: number, slug: string, tit
     const files = [manifestFile, ...(await writeLabFiles(lab, slug, title, banner, mutated))];
     return { lab, banner, ...(mutated !== undefined ? { mutated } : {}), files };
   } catch (e) {
-    const { rm } = await import('node:fs/promises');
     await rm(dir, { recursive: true, force: true });
     throw e;
   }
@@ -73,7 +72,6 @@ async function firstLine(root: string, lab: Lab): Promise<string> {
 
 /** The one kernel source that has `text` inside a string literal exactly once, course-relative. */
 async function kernelFileSaying(lab: Lab, text: string): Promise<string | undefined> {
-  const { readdir } = await import('node:fs/promises');
   const found: string[] = [];
   for (const name of (await readdir(lab.kernelDir)).sort()) {
     if (!/\.(c|S)$/.test(name)) continue;

@@ -46,7 +46,7 @@ export async function writeGradescopePackage(courseRoot: string, n: number, outF
     delete pkg[RELEASE_FIELD];
     pkg[AUTOGRADER_FIELD] = { lab: n, platform: 'gradescope' };
     await writeFile(pkgFile, `${JSON.stringify(pkg, null, 2)}\n`);
-    await writeFile(path.join(tool, 'README.md'), README(n));
+    await writeFile(path.join(tool, 'README.md'), autograderReadme(n));
 
     let hidden: string | undefined;
     if (opts.hiddenDir !== undefined) hidden = path.relative(tool, await copyHiddenTests(courseRoot, n, opts.hiddenDir, tool));
@@ -60,7 +60,7 @@ export async function writeGradescopePackage(courseRoot: string, n: number, outF
   }
 }
 
-function README(n: number): string {
+function autograderReadme(n: number): string {
   return `# ringlab autograder for lab ${n}
 
 Made by \`lab package ${n} --gradescope\`. Gradescope runs \`setup.sh\` once and

@@ -34,7 +34,7 @@ export interface Lab {
 }
 
 /** Lab folders are named like 03-usermode: two digits, a dash, a lower-case slug. */
-const LAB_FOLDER = /^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)$/;
+export const LAB_FOLDER = /^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)$/;
 /** Program names become file names and module names in test specs. */
 const PROGRAM_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 

@@ -6,11 +6,11 @@
 
 import type { AddressSpace, AddressSpaceRun } from '../model.ts';
 import type { TestRun } from '../api/spec.ts';
+import { CR0_PG } from '../../engine/memory/paging.ts';
 
 /** Directories drawn per test, and runs kept per directory: enough to see a layout, bounded for the report. */
 const MAX_SPACES = 6;
 const MAX_RUNS = 64;
-const CR0_PG = 0x80000000;
 
 export function addressSpacesOf(run: TestRun): AddressSpace[] {
   const regs = run.inspect.registers();
