@@ -490,39 +490,42 @@ export function ring3EntriesEnableInterrupts(): Check {
 
 /**
  * Directory entries 768-1023 (the kernel's top gigabyte) are the same in
- * every page directory that was in CR3 while ring 3 ran, so every process
- * shares one set of kernel page tables (not copies, which drift apart), and
- * no present one is user-accessible. At least `directories` distinct
- * directories must have been used (1 by default; 2 or more for a kernel with
- * an address space per process, or the comparison compares nothing).
- * Directories are read as they are at the end of the run: a directory freed
- * during the run and its frame reused for something else is judged by what
- * it holds then, so use it in tests where no process starts after one ends.
+ * every page directory loaded into CR3 from the first entry to ring 3 on, as
+ * each was at its load (run.directoryLoads), so every process shares one set
+ * of kernel page tables (not copies, which drift apart), and no present one is
+ * user-accessible. Reading each directory when it was loaded, not at the end,
+ * judges processes that have ended and whose frames went to others. At least
+ * `directories` distinct directories must have run ring 3 (1 by default; 2 or
+ * more for a kernel with an address space per process, or the comparison
+ * compares nothing).
  */
 export function kernelHalfIdentical(opts: { directories?: number } = {}): Check {
   const least = opts.directories ?? 1;
   return {
-    name: 'entries 768-1023 are the same in every page directory ring 3 ran with, and none is user-accessible',
+    name: 'entries 768-1023 are the same at every CR3 load once ring 3 has run, and none is user-accessible',
     role: { cause: true },
     evaluate(run) {
       const dirs = ring3Directories(run);
-      const [firstDir] = dirs;
-      if (firstDir === undefined || dirs.length < least) {
-        const seen = dirs.length === 0 ? (ring3Entries(run).length === 0 ? 'the CPU never entered ring 3' : 'ring 3 ran with no page directory loaded (no CR3 write before it)') : `${dirs.length}: ${dirs.map((d) => hex(d)).join(', ')}`;
+      const firstEntry = ring3Entries(run)[0];
+      if (firstEntry === undefined || dirs.length < least) {
+        const seen = dirs.length === 0 ? (firstEntry === undefined ? 'the CPU never entered ring 3' : 'ring 3 ran with no page directory loaded (no CR3 write before it)') : `${dirs.length}: ${dirs.map((d) => hex(d)).join(', ')}`;
         return fail(`at least ${least} page director${least === 1 ? 'y' : 'ies'} in CR3 while ring 3 ran`, seen, endWhere(run));
       }
-      const reference = run.inspect.kernelDirectoryEntries(firstDir);
-      for (const dir of dirs) {
-        for (const [i, pde] of run.inspect.kernelDirectoryEntries(dir).entries()) {
-          const want = reference[i];
+      const before = run.directoryLoads.filter((l) => l.icount <= firstEntry.icount).length;
+      const loads = run.directoryLoads.slice(Math.max(0, before - 1));
+      const [reference] = loads;
+      if (reference === undefined) return fail('a CR3 load before ring 3 ran', 'none recorded', endWhere(run));
+      for (const load of loads) {
+        for (const [i, pde] of load.kernelHalf.entries()) {
+          const want = reference.kernelHalf[i];
           if (want === undefined || pde.raw !== want.raw) {
             return fail(
-              `entry ${pde.index} of the directory at ${hex(dir)} equal to that of ${hex(firstDir)}${want ? ` (${hex(want.raw)})` : ''}`,
-              `${hex(pde.raw)}: the kernel half is not shared (a copy, or a mapping added to one directory only)`,
+              `entry ${pde.index} of the directory at ${hex(load.directory)} equal to that of ${hex(reference.directory)}${want ? ` (${hex(want.raw)})` : ''}`,
+              `${hex(pde.raw)} when CR3 loaded it at instruction ${load.icount}: the kernel half is not shared (a copy, or a mapping added to one directory only)`,
             );
           }
           if (pde.present && pde.user) {
-            return fail(`entry ${pde.index} of the directory at ${hex(dir)} supervisor-only (U/S = 0)`, `${hex(pde.raw)} has U/S = 1: ring 3 may reach kernel memory at ${hex(pde.index << 22)}`);
+            return fail(`entry ${pde.index} of the directory at ${hex(load.directory)} supervisor-only (U/S = 0)`, `${hex(pde.raw)} has U/S = 1: ring 3 may reach kernel memory at ${hex(pde.index << 22)}`);
           }
         }
       }

@@ -6,6 +6,7 @@
 import type { RunResult } from '../../engine/config.ts';
 import type { EngineEvent } from '../../engine/events.ts';
 import type { MachineView } from '../../engine/inspect/machine-view.ts';
+import type { DirectoryEntry } from '../../engine/inspect/page-walk.ts';
 import { MAX_TEST_INSTRUCTIONS, type GuestLocation, type Visibility } from '../model.ts';
 import { firstLine, messageOf } from '../messages.ts';
 
@@ -195,6 +196,13 @@ export interface TestRun {
   events: readonly EngineEvent[];
   /** Events that happened after `events` was full and were not kept. */
   eventsDropped: number;
+  /**
+   * Every write to CR3, with the kernel half (entries 768-1023) of the
+   * directory it loaded, read at that moment: directories freed later are
+   * still judged by what they held while in use. Up to DIRECTORY_LOAD_LIMIT
+   * (the first ones are kept).
+   */
+  directoryLoads: readonly DirectoryLoad[];
   /** The stopped machine, read-only: registers, memory, descriptor tables, page tables. */
   inspect: MachineView;
   /** @deprecated Gone: use `inspect`. Reading it throws MACHINE_REMOVED, so an old check fails loudly. */
@@ -212,6 +220,18 @@ export interface TestRun {
 /** What a check that still reads `run.machine` stops with (specs are compiled without type checks). */
 export const MACHINE_REMOVED = 'run.machine is no longer part of the test API: read the stopped machine through run.inspect, '
   + 'a read-only view (registers(), gdt(), idt(), tss(), readPhysical(), readLinear(), translate(), mappings(), pic(), ...)';
+
+/** A page directory as it was when the kernel loaded it into CR3. */
+export interface DirectoryLoad {
+  icount: number;
+  /** The directory's physical address (CR3 without its flag bits). */
+  directory: number;
+  /** Its entries 768-1023 at the load; loads of identical halves share one array. */
+  kernelHalf: readonly DirectoryEntry[];
+}
+
+/** How many CR3 loads a run keeps with their directories. */
+export const DIRECTORY_LOAD_LIMIT = 20_000;
 
 /** How many events a run keeps for its checks; a longer run keeps its first ones. */
 export const EVENT_LIMIT = 200_000;

@@ -13,7 +13,8 @@ import { formatEvent } from '../../engine/inspect/format-event.ts';
 import { disassemble } from '../../engine/inspect/disassemble.ts';
 import { Machine } from '../../engine/machine.ts';
 import type { CheckResult, GuestLocation, RunEnd, TestResult } from '../model.ts';
-import { checkPoints, EVENT_LIMIT, MACHINE_REMOVED, SpecError, type TestRun, type TestSpec } from '../api/spec.ts';
+import { checkPoints, DIRECTORY_LOAD_LIMIT, EVENT_LIMIT, MACHINE_REMOVED, SpecError, type DirectoryLoad, type TestRun, type TestSpec } from '../api/spec.ts';
+import type { DirectoryEntry } from '../../engine/inspect/page-walk.ts';
 import { roundPoints } from '../scoring/score.ts';
 import { diagnose, outputLine } from '../scoring/diagnosis.ts';
 import { testMachineConfig, unknownProgram } from './test-machine.ts';
@@ -64,6 +65,7 @@ type TimelineEntry = EngineEvent | OutputBurst;
 class Recorder {
   readonly events: EngineEvent[] = [];
   eventsDropped = 0;
+  readonly directoryLoads: DirectoryLoad[] = [];
   /** Grows by doubling up to SERIAL_RECORD_LIMIT: most runs print a few hundred bytes. */
   private serialBytes = new Uint8Array(4096);
   serialLength = 0;
@@ -73,12 +75,16 @@ class Recorder {
   private readonly timeline: TimelineEntry[] = [];
   private lastWasOutput = false;
 
+  /** Reads the kernel half of the directory at a physical address, while the machine runs. */
+  constructor(private readonly kernelHalfOf: (directory: number) => DirectoryEntry[]) {}
+
   /** Port accesses come only when the spec records them (see runTest's subscription); they stay off the timeline. */
   readonly listener = (e: EngineEvent): void => {
     if (e.type === 'output') {
       this.output(e.icount, e.source, e.byte);
       return;
     }
+    if (e.type === 'cr-write' && e.cr === 3) this.directoryLoad(e.icount, e.value);
     if (e.type !== 'port') {
       this.lastWasOutput = false;
       this.pushTimeline(e);
@@ -86,6 +92,15 @@ class Recorder {
     if (this.events.length < EVENT_LIMIT) this.events.push(e);
     else this.eventsDropped++;
   };
+
+  private directoryLoad(icount: number, cr3: number): void {
+    if (this.directoryLoads.length >= DIRECTORY_LOAD_LIMIT) return;
+    const directory = (cr3 & ~0xfff) >>> 0;
+    const entries = this.kernelHalfOf(directory);
+    const previous = this.directoryLoads.at(-1)?.kernelHalf;
+    const same = previous !== undefined && previous.every((pde, i) => pde.raw === entries[i]?.raw);
+    this.directoryLoads.push({ icount, directory, kernelHalf: same ? previous : entries });
+  }
 
   private output(icount: number, source: string, byte: number): void {
     this.serialTotal++;
@@ -157,7 +172,6 @@ export function runTest(
   if (unknown !== undefined) return errorResult(base, 'grader-error', unknown);
 
   const deadline = wallClockMs === undefined ? undefined : performance.now() + wallClockMs;
-  const recorder = new Recorder();
   let machine: Machine;
   try {
     machine = new Machine(testMachineConfig(spec, inputs), deadline === undefined ? {} : { shouldStop: () => performance.now() > deadline });
@@ -166,6 +180,7 @@ export function runTest(
     if (e instanceof ConfigError) return errorResult(base, 'boot-error', `the kernel does not boot: ${messageOf(e)}`);
     return internalErrorResult(base, `cannot start the machine: ${messageOf(e)}`, e);
   }
+  const recorder = new Recorder((directory) => machine.inspect.kernelDirectoryEntries(directory));
   try {
     machine.subscribe(recorder.listener, { ports: spec.recordPortEvents ?? false });
     let result: RunResult;
@@ -266,6 +281,7 @@ function makeTestRun(spec: TestSpec, machine: Machine, result: RunResult, serial
     serialTruncated: recorder.serialTotal > recorder.serialLength,
     events: recorder.events,
     eventsDropped: recorder.eventsDropped,
+    directoryLoads: recorder.directoryLoads,
     inspect: machine.inspect,
     locate(e) {
       switch (e.type) {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { check, kernelHalfIdentical, ring3EntriesEnableInterrupts, tssEsp0InKernelStack } from '../../grader/api/checks.ts';
-import { defineTest, type Check, type TestRun } from '../../grader/api/spec.ts';
+import { defineTest, type Check, type DirectoryLoad, type TestRun } from '../../grader/api/spec.ts';
 import { applyMutant, type Mutant } from '../../grader/authoring/mutants.ts';
 import { findLab } from '../../grader/course/labs.ts';
 import { buildForTests } from '../../grader/grade.ts';
@@ -103,16 +103,22 @@ function hex8(v: number): string {
 
 // ---- kernelHalfIdentical on runs made up of events and directories --------------------------------
 
-/** A run that entered ring 3 under each directory of `dirs` in turn; the view answers only for the directories. */
-function fakeRun(dirs: Record<number, DirectoryEntry[]>): TestRun {
+/**
+ * A run that loaded each directory of `dirs` into CR3 in turn and entered ring
+ * 3 under it; `end` is the directories as they are at the end, which the check
+ * must not read (a freed directory's frame may hold anything by then).
+ */
+function fakeRun(dirs: Record<number, DirectoryEntry[]>, end: Record<number, DirectoryEntry[]> = {}): TestRun {
   const events: EngineEvent[] = [];
+  const directoryLoads: DirectoryLoad[] = [];
   let icount = 1000;
-  for (const cr3 of Object.keys(dirs).map(Number)) {
-    events.push({ type: 'cr-write', icount: icount++, cr: 3, value: cr3, eip: 0xc0101000 });
+  for (const [cr3, kernelHalf] of Object.entries(dirs)) {
+    directoryLoads.push({ icount, directory: Number(cr3), kernelHalf });
+    events.push({ type: 'cr-write', icount: icount++, cr: 3, value: Number(cr3), eip: 0xc0101000 });
     events.push({ type: 'iret', icount: icount++, fromCpl: 0, toCpl: 3, toCs: 0x1b, toEip: 0x08048000, eflags: 0x202 });
   }
   const inspect = {
-    kernelDirectoryEntries: (cr3: number) => dirs[cr3] ?? [],
+    kernelDirectoryEntries: (cr3: number) => end[cr3] ?? dirs[cr3] ?? [],
   } as unknown as MachineView;
   return {
     spec: defineTest({ name: 'fake', points: 1, checks: [kernelHalfIdentical()] }),
@@ -121,6 +127,7 @@ function fakeRun(dirs: Record<number, DirectoryEntry[]>): TestRun {
     serialTruncated: false,
     events,
     eventsDropped: 0,
+    directoryLoads,
     inspect,
     locate: () => undefined,
     endLocation: () => ({ icount, cs: 8, eip: 0xc0100000 }),
@@ -151,8 +158,16 @@ describe('kernelHalfIdentical', () => {
     expect(o).toEqual({
       passed: false,
       expected: 'entry 770 of the directory at 0x00002000 equal to that of 0x00001000 (0x00402003)',
-      observed: '0x00900003: the kernel half is not shared (a copy, or a mapping added to one directory only)',
+      observed: '0x00900003 when CR3 loaded it at instruction 1002: the kernel half is not shared (a copy, or a mapping added to one directory only)',
     });
+  });
+
+  it('judges each directory as it was at its load, not as its freed frame is at the end', () => {
+    const shared = kernelHalf(0x400000);
+    const reused = kernelHalf(0x400000, 0x3, { index: 900, raw: 0x12345007 });
+    expect(kernelHalfIdentical({ directories: 2 }).evaluate(fakeRun({ 0x1000: shared, 0x2000: shared }, { 0x2000: reused }))).toEqual({ passed: true });
+    const copied = kernelHalf(0x800000);
+    expect(kernelHalfIdentical({ directories: 2 }).evaluate(fakeRun({ 0x1000: shared, 0x2000: copied }, { 0x2000: shared })).passed).toBe(false);
   });
 
   it('fails a kernel half that ring 3 may reach, even when every directory has it', () => {

@@ -34,7 +34,7 @@ function fakeRun(f: FakeRun): TestRun {
   } as unknown as MachineView;
   return {
     spec: defineTest({ name: 't', points: 1, checks: f.checks ?? [check('always', () => false)] }),
-    result, serial, serialTruncated: false, events: f.events ?? [], eventsDropped: 0, inspect,
+    result, serial, serialTruncated: false, events: f.events ?? [], eventsDropped: 0, directoryLoads: [], inspect,
     locate: (e) => (e.type === 'interrupt' ? { icount: e.icount, cs: e.fromCs, eip: e.fromEip } : undefined),
     endLocation: () => ({ icount: result.instructions, cs: 8, eip: 0x100100, instruction: 'jmp 0x00100100' }),
     // All output came in one burst at instruction 40000.
