@@ -8,6 +8,7 @@ import { IF } from '../../engine/cpu/flags.ts';
 import type { EngineEvent, InterruptEvent, PrivilegeChangeEvent } from '../../engine/events.ts';
 import type { Translation } from '../../engine/inspect/page-walk.ts';
 import { CR0_PG } from '../../engine/memory/paging.ts';
+import { vectorName } from '../../engine/cpu/exceptions.ts';
 import type { GuestLocation, RunEnd } from '../model.ts';
 import { firstLine } from '../messages.ts';
 import type { Check, CheckOutcome, TestRun } from './spec.ts';
@@ -190,6 +191,27 @@ export function noTripleFault(): Check {
     evaluate(run) {
       if (run.result.reason !== 'triple-fault') return PASS;
       return fail('the kernel handles its exceptions (no triple fault)', firstLine(run.result.message), endWhere(run));
+    },
+  };
+}
+
+/**
+ * The CPU raised no exception in ring 0: the kernel checked every pointer a
+ * system call handed it before using it, rather than faulting on one. Read
+ * from the events, so a kernel whose fault handler prints nothing is caught
+ * too. Not for labs that make the kernel fault on purpose (lab 2).
+ */
+export function noKernelException(): Check {
+  return {
+    negative: true,
+    name: 'the kernel itself raises no exception (no fault in ring 0)',
+    role: { cause: true },
+    evaluate(run) {
+      const e = run.events.find((x): x is InterruptEvent => x.type === 'interrupt' && x.kind === 'exception' && x.fromCpl === 0);
+      if (e === undefined) return PASS;
+      const why = e.detail !== undefined ? `: ${e.detail}` : '';
+      const cr2 = e.vector === 14 && e.cr2 !== undefined ? ` (CR2 ${hex(e.cr2)})` : '';
+      return fail('no exception raised in ring 0', `${vectorName(e.vector)} in ring 0 at ${hex(e.fromCs, 4)}:${hex(e.fromEip)}${cr2} at instruction ${e.icount}${why}`, run.locate(e));
     },
   };
 }

@@ -112,14 +112,30 @@ function allowedBy(run: TestRun): Allowed {
   return { panic, provoked };
 }
 
+/**
+ * The kernel handled a ring-3 exception and let the program go on: the next
+ * entry to ring 3 returns to the faulting instruction, with no CR3 load in
+ * between (demand paging: a stack page, a copy-on-write copy). A process
+ * killed for it is left: its address space goes with it.
+ */
+function resumed(run: TestRun, index: number): boolean {
+  const fault = run.events[index] as InterruptEvent;
+  for (let i = index + 1; i < run.events.length; i++) {
+    const e = run.events[i]!;
+    if (e.type === 'cr-write' && e.cr === 3) return false;
+    if ((e.type === 'iret' || e.type === 'sysexit') && e.toCpl === 3) return e.toCs === fault.fromCs && e.toEip === fault.fromEip;
+  }
+  return false;
+}
+
 function firstUnexpected(run: TestRun): Diagnosis | undefined {
   const allowed = allowedBy(run);
   const panic = allowed.panic ? panicLine(run, allowed.panic) : undefined;
-  const index = run.events.findIndex((e) =>
+  const index = run.events.findIndex((e, i) =>
     e.type === 'interrupt' && (
       (e.kind === 'external' && e.vector < 0x20)
       || (e.kind === 'exception' && e.fromCpl === 0 && allowed.panic !== undefined)
-      || (e.kind === 'exception' && e.fromCpl === 3 && !allowed.provoked.has(e.vector))
+      || (e.kind === 'exception' && e.fromCpl === 3 && !allowed.provoked.has(e.vector) && !resumed(run, i))
     ));
   const event = run.events[index] as InterruptEvent | undefined;
   if (event && (panic?.icount === undefined || event.icount <= panic.icount)) {

@@ -19,6 +19,28 @@ static struct run *freelist;
 static uint32_t nfree;
 // The frames kfree takes back: [first_free, ram_top), physical.
 static uint32_t first_free, ram_top;
+// How many page-table entries (or kernel owners) hold each frame: fork with
+// copy-on-write lets several processes map one frame, which goes back to the
+// free list only when the last of them lets go. 0 for a free frame.
+static uint8_t refs[PHYSTOP / PGSIZE];
+
+static uint8_t *
+refs_of(void *frame)
+{
+  uint32_t pa = V2P(frame);
+  if ((pa & (PGSIZE - 1)) != 0 || pa < first_free || pa >= ram_top)
+    panic("kalloc: %p is not a frame the allocator gives out", frame);
+  return &refs[pa / PGSIZE];
+}
+
+static void
+push_free(void *frame)
+{
+  struct run *r = frame;
+  r->next = freelist;
+  freelist = r;
+  nfree++;
+}
 
 // Put every frame of the memory map's usable regions in [free_start, top)
 // on the free list. The direct map must cover them already.
@@ -39,11 +61,12 @@ kinit(uint32_t free_start, uint32_t top)
     if (from < first_free)
       from = first_free;
     for (uint32_t pa = from; pa < to; pa += PGSIZE)
-      kfree(P2V(pa));
+      push_free(P2V(pa));
   }
 }
 
-// A zeroed frame, as its direct-map address; NULL when none is left.
+// A zeroed frame, as its direct-map address, with one reference; NULL when
+// none is left. Zeroed, so nothing of the process that had it before leaks.
 void *
 kalloc(void)
 {
@@ -52,21 +75,38 @@ kalloc(void)
     return NULL;
   freelist = r->next;
   nfree--;
+  *refs_of(r) = 1;
   stosl(r, 0, PGSIZE / 4);
   return r;
 }
 
-// Take back a frame kalloc gave out (its direct-map address).
+// Drop one reference to a frame kalloc gave out (its direct-map address);
+// the last one puts it back on the free list.
 void
 kfree(void *frame)
 {
-  uint32_t pa = V2P(frame);
-  if ((pa & (PGSIZE - 1)) != 0 || pa < first_free || pa >= ram_top)
-    panic("kfree: %p is not a frame the allocator gave out", frame);
-  struct run *r = frame;
-  r->next = freelist;
-  freelist = r;
-  nfree++;
+  uint8_t *n = refs_of(frame);
+  if (*n == 0)
+    panic("kfree: %p is already free", frame);
+  if (--*n == 0)
+    push_free(frame);
+}
+
+// One more reference to a frame in use (a page shared after fork).
+void
+kref(void *frame)
+{
+  uint8_t *n = refs_of(frame);
+  if (*n == 0 || *n == 255)
+    panic("kref: %p has %u references", frame, *n);
+  ++*n;
+}
+
+// How many hold the frame: 1 means the holder may write it in place.
+uint32_t
+krefs(void *frame)
+{
+  return *refs_of(frame);
 }
 
 uint32_t
@@ -75,4 +115,4 @@ free_frames(void)
   return nfree;
 }
 /* END SOLUTION */
-/* STUDENT lab4: a frame allocator over the memory map's usable regions above free_start: kinit, kalloc (a zeroed frame's direct-map address, NULL when none is left), kfree, and free_frames (how many are free) */
+/* STUDENT lab4: a frame allocator over the memory map's usable regions above free_start: kinit, kalloc (a zeroed frame's direct-map address, NULL when none is left), kfree, and free_frames (how many are free); for copy-on-write (the stretch goal), a reference count per frame (kref, krefs) so that kfree frees only the last reference */

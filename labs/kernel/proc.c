@@ -256,6 +256,10 @@ proc_fault(struct trapframe *tf)
 {
   if (grow_stack(tf))
     return;
+  // A write (W) by ring 3 (U) to a present page (P): a copy-on-write page's
+  // first write after fork, which is not a fault of the process's.
+  if (tf->trapno == T_PGFLT && (tf->err & 7) == 7 && cow_fault(curproc->pgdir, PGROUNDDOWN(rcr2())) == 0)
+    return;
   kprintf("killed pid %d: %s (vector %d) err %p ", curproc->pid, trap_name(tf->trapno), tf->trapno, (void *)tf->err);
   if (tf->trapno == T_PGFLT)
     kprintf("cr2 %p ", (void *)rcr2());

@@ -143,6 +143,8 @@ map_user_page(uint32_t *pgdir, uint32_t va, int writable)
       return -1;
     *pte = V2P(frame) | PTE_U | PTE_P;
   }
+  if (writable && (*pte & PTE_COW))
+    return cow_fault(pgdir, va);
   if (writable && (*pte & PTE_W) == 0) {
     *pte |= PTE_W;
     // The TLB may hold the read-only translation.
@@ -152,7 +154,7 @@ map_user_page(uint32_t *pgdir, uint32_t va, int writable)
   return 0;
 }
 
-// Remove the user page at va, if there is one, and give its frame back.
+// Remove the user page at va, if there is one, and drop its frame.
 void
 unmap_user_page(uint32_t *pgdir, uint32_t va)
 {
@@ -167,25 +169,62 @@ unmap_user_page(uint32_t *pgdir, uint32_t va)
     invlpg(va);
 }
 
-// Copy src's user space into dst (which has none yet), page by page, each
-// page a frame of its own with the same permissions. Returns 0, or -1 when
-// frames run out (what was copied stays in dst for pgdir_free).
+// A write to the copy-on-write page at va of pgdir: give the writer a frame it
+// may write. The last holder of a frame keeps it and only gets write access
+// back; the others get a private copy. Returns 0, or -1 when va is not a
+// copy-on-write page or no frame is left for the copy.
 int
-pgdir_copy(uint32_t *dst, const uint32_t *src)
+cow_fault(uint32_t *pgdir, uint32_t va)
+{
+  uint32_t *pte = va < TASK_SIZE ? walk(pgdir, va, 0) : NULL;
+  if (pte == NULL || (*pte & (PTE_P | PTE_COW)) != (PTE_P | PTE_COW))
+    return -1;
+  void *frame = P2V(PTE_ADDR(*pte));
+  if (krefs(frame) == 1) {
+    *pte = (*pte | PTE_W) & ~PTE_COW;
+  } else {
+    void *copy = kalloc();
+    if (copy == NULL)
+      return -1;
+    movsb(copy, frame, PGSIZE);
+    kfree(frame);
+    *pte = V2P(copy) | PTE_U | PTE_W | PTE_P;
+  }
+  if (pgdir == current_pgdir)
+    invlpg(va);
+  return 0;
+}
+
+// Give dst (which has no user space yet) src's user space, copy-on-write:
+// both map each of src's frames, read-only; a page that was writable is
+// marked PTE_COW so that the first write to it, in either, copies it
+// (cow_fault). Read-only pages (code) are simply shared. Returns 0, or -1
+// when frames for dst's page tables run out (what was shared stays in dst
+// for pgdir_free).
+int
+pgdir_copy(uint32_t *dst, uint32_t *src)
 {
   for (uint32_t pdx = 0; pdx < PDX(TASK_SIZE); pdx++) {
     if ((src[pdx] & PTE_P) == 0)
       continue;
-    const uint32_t *pgtab = P2V(PTE_ADDR(src[pdx]));
+    uint32_t *pgtab = P2V(PTE_ADDR(src[pdx]));
     for (uint32_t ptx = 0; ptx < 1024; ptx++) {
       if ((pgtab[ptx] & PTE_P) == 0)
         continue;
       uint32_t va = (pdx << 22) | (ptx << 12);
-      if (map_user_page(dst, va, (pgtab[ptx] & PTE_W) != 0) != 0)
+      uint32_t *pte = walk(dst, va, 1);
+      if (pte == NULL)
         return -1;
-      movsb(P2V(PTE_ADDR(*walk(dst, va, 0))), P2V(PTE_ADDR(pgtab[ptx])), PGSIZE);
+      if (pgtab[ptx] & PTE_W)
+        pgtab[ptx] = (pgtab[ptx] & ~PTE_W) | PTE_COW;
+      *pte = pgtab[ptx];
+      kref(P2V(PTE_ADDR(pgtab[ptx])));
     }
   }
+  // src's pages were writable a moment ago, and its TLB may still say so: a
+  // write through such a stale entry would reach dst's page too.
+  if (src == current_pgdir)
+    lcr3(V2P(src));
   return 0;
 }
 
@@ -200,6 +239,10 @@ copy_to_user_page(uint32_t *pgdir, uint32_t va, const void *src, uint32_t len)
   while (len > 0) {
     uint32_t *pte = va < TASK_SIZE ? walk(pgdir, va, 0) : NULL;
     if (pte == NULL || (*pte & PTE_P) == 0)
+      return -1;
+    // The kernel writes through the direct map, where no fault would copy a
+    // shared page for it: copy it first.
+    if ((*pte & PTE_COW) && cow_fault(pgdir, PGROUNDDOWN(va)) != 0)
       return -1;
     uint32_t offset = va & (PGSIZE - 1);
     uint32_t n = PGSIZE - offset;
@@ -244,10 +287,13 @@ user_range_ok(uint32_t va, uint32_t len, int write)
   uint32_t last = va + len - 1;
   if (last < va || last >= TASK_SIZE)
     return 0;
-  uint32_t need = PTE_P | PTE_U | (write ? PTE_W : 0);
   for (uint32_t page = PGROUNDDOWN(va); ; page += PGSIZE) {
     uint32_t *pte = walk(current_pgdir, page, 0);
-    if (pte == NULL || (*pte & need) != need)
+    if (pte == NULL || (*pte & (PTE_P | PTE_U)) != (PTE_P | PTE_U))
+      return 0;
+    // A copy-on-write page is writable for its process: the copy comes when
+    // the kernel writes it (copy_to_user_page).
+    if (write && (*pte & (PTE_W | PTE_COW)) == 0)
       return 0;
     if (page == PGROUNDDOWN(last))
       break;

@@ -33,7 +33,7 @@
 void vm_init(uint32_t free_start);
 uint32_t *pgdir_create(void);
 void pgdir_free(uint32_t *pgdir);
-int pgdir_copy(uint32_t *dst, const uint32_t *src);
+int pgdir_copy(uint32_t *dst, uint32_t *src);
 int map_user_page(uint32_t *pgdir, uint32_t va, int writable);
 void unmap_user_page(uint32_t *pgdir, uint32_t va);
 int copy_to_user_page(uint32_t *pgdir, uint32_t va, const void *src, uint32_t len);
@@ -45,7 +45,13 @@ int user_range_ok(uint32_t va, uint32_t len, int write);
 void kinit(uint32_t free_start, uint32_t ram_top);
 void *kalloc(void);
 void kfree(void *frame);
+void kref(void *frame);
+uint32_t krefs(void *frame);
 uint32_t free_frames(void);
+// Copy-on-write: after fork, parent and child map the same frame read-only
+// with this bit (one the MMU ignores, left to the OS) until one of them writes.
+#define PTE_COW     0x200
+int cow_fault(uint32_t *pgdir, uint32_t va);
 /* BEFORE lab4 */
 // The user window: the 4 MiB the user programs are linked into (program.ld)
 // and the one page of stack at its top. Everything outside it is the kernel's.

@@ -149,6 +149,15 @@ describe('diagnose: the decisive evidence, not the first failed check', () => {
     expect(provoked.headline).toBe(checkHeadline(failedCheck));
   });
 
+  it('a fault the kernel handles and resumes (stack growth, copy-on-write) is not the cause; one that ends the process is', () => {
+    const pf = interrupt(31_000, { errorCode: 7, cr2: 0x0804a000, fromCpl: 3, fromCs: 0x1b, fromEip: 0x0804803c, detail: 'the page is read-only (R/W = 0)' });
+    const resumed: EngineEvent = { type: 'iret', icount: 31_200, fromCpl: 0, toCpl: 3, toCs: 0x1b, toEip: 0x0804803c, eflags: 0x202 };
+    expect(diagnose(fakeRun({ events: [IRET_TO_RING3, pf, resumed] }), [failedCheck]).headline).toBe(checkHeadline(failedCheck));
+    // Killed: the kernel leaves the address space, and the next process happens to run the same program at the same place.
+    const leave: EngineEvent = { type: 'cr-write', icount: 31_100, cr: 3, value: 0x20e000, eip: 0xc0102168 };
+    expect(diagnose(fakeRun({ events: [IRET_TO_RING3, pf, leave, resumed] }), [failedCheck]).headline).toMatch(/^a program raised #PF page fault in ring 3 at 001b:0804803c/);
+  });
+
   it('a device interrupt on an exception vector comes before the panic it causes', () => {
     const irq = interrupt(14_539, { kind: 'external', vector: 8 });
     const run = fakeRun({ serial: 'panic: #DF double fault in the kernel\n', events: [irq], checks: [noPanic()], pic: { base: 8 } });

@@ -1,6 +1,6 @@
 // Lab 4, hidden: more of fork and wait: the corner cases of wait, two
 // generations and orphans, and running out of process slots.
-import { exitedWith, noPanic, serialInOrder } from '../../../grader/api/checks.ts';
+import { exitedWith, noKernelException, noPanic, serialInOrder } from '../../../grader/api/checks.ts';
 import { defineTest } from '../../../grader/api/spec.ts';
 import { killedByPageFault, noFrameLeak, ownAddressSpaces } from '../tests/lib/vm.ts';
 
@@ -60,6 +60,32 @@ export default [
     checks: [
       serialInOrder(Array.from({ length: 8 }, (_, i) => new RegExp(`same-va: pid ${i + 1} reads ${(i + 1) * 1111} at `))),
       ownAddressSpaces(8),
+      noFrameLeak(),
+      exitedWith(0),
+      noPanic(),
+    ],
+  }),
+  defineTest({
+    name: 'a process killed with children, a grown heap and a grown stack gives every frame back; its orphans run to their ends',
+    points: 4,
+    visibility: 'hidden',
+    modules: [{ program: 'die-rich' }],
+    checks: [
+      killedByPageFault({ pid: 1, errorCode: 4, cr2: 0x40000000 }),
+      serialInOrder(['die-rich: orphan 0 done\n', 'die-rich: orphan 1 done\n', 'die-rich: orphan 2 done\n', 'all processes done: 3 exited, 1 killed\n']),
+      noFrameLeak(),
+      exitedWith(0),
+      noPanic(),
+    ],
+  }),
+  defineTest({
+    name: 'wait() refuses to write the status into read-only code or a hole (-EFAULT) and leaves the child for the next wait',
+    points: 4,
+    visibility: 'hidden',
+    modules: [{ program: 'wait-badptr' }],
+    checks: [
+      serialInOrder(['wait-badptr: into the code -14\n', 'wait-badptr: into a hole -14\n', 'wait-badptr: then pid 2, status 5; code unchanged\n', 'all processes done: 2 exited, 0 killed\n']),
+      noKernelException(),
       noFrameLeak(),
       exitedWith(0),
       noPanic(),

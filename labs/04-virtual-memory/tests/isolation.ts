@@ -1,6 +1,6 @@
 // Lab 4: every process has its own user space, and the kernel's gigabyte is
 // in every one of them but out of ring 3's reach.
-import { exitedWith, hex, kernelNotUserAccessible, noPanic, serialInOrder } from '../../../grader/api/checks.ts';
+import { exitedWith, hex, kernelNotUserAccessible, noKernelException, noPanic, serialInOrder } from '../../../grader/api/checks.ts';
 import { defineTest } from '../../../grader/api/spec.ts';
 import { ENTRY, KERNBASE, kernelHalfShared, killedByPageFault, noFrameLeak, ownAddressSpaces, userFramesPrivate } from './lib/vm.ts';
 
@@ -45,6 +45,25 @@ export default [
     checks: [
       killedByPageFault({ pid: 1, errorCode: 4, cr2: 0x00100000 }),
       serialInOrder(['hello: pid 2 back from yield (0), exiting\n', 'all processes done: 1 exited, 1 killed\n']),
+      noFrameLeak(),
+      exitedWith(0),
+      noPanic(),
+    ],
+  }),
+  defineTest({
+    name: 'write() refuses buffers that run into unmapped pages or the kernel half (-EFAULT), and the kernel never faults on them',
+    points: 5,
+    modules: [{ program: 'badptr' }],
+    checks: [
+      serialInOrder([
+        "badptr: off the heap's end -14\n",
+        'badptr: a hole in user space -14\n',
+        'badptr: address 0 -14\n',
+        "badptr: off the stack's top -14\n",
+        'badptr: the last 8 bytes of the heap 8\n',
+        'all processes done: 1 exited, 0 killed\n',
+      ]),
+      noKernelException(),
       noFrameLeak(),
       exitedWith(0),
       noPanic(),

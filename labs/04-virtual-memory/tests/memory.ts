@@ -43,4 +43,26 @@ export default [
       noPanic(),
     ],
   }),
+  defineTest({
+    name: 'the stack grows where the fault is: a 48 KiB frame touched at its bottom first',
+    points: 5,
+    modules: [{ program: 'stack-jump' }],
+    checks: [
+      serialInOrder([/stack-jump: 48 KiB frame touched from its bottom, sum \d+\n/, 'all processes done: 1 exited, 0 killed\n']),
+      noFrameLeak(),
+      exitedWith(0),
+      noPanic(),
+    ],
+  }),
+  defineTest({
+    name: "a process's new pages are zero: nothing another process left in a frame can be read",
+    points: 5,
+    modules: [{ program: 'fresh' }],
+    checks: [
+      serialInOrder(['fresh: child exited with 0; new heap and stack after it, 0 nonzero bytes\n', 'all processes done: 2 exited, 0 killed\n']),
+      noFrameLeak(),
+      exitedWith(0),
+      noPanic(),
+    ],
+  }),
 ];

@@ -53,16 +53,16 @@ const KERNLINK = 0xc0100000;
  * The kernel half, read from the machine: the catalogue's kernelHalfIdentical
  * over the directories of at least two processes (one shared set of kernel
  * page tables, none user-accessible), and the kernel's code page at KERNLINK
- * mapped read-only. Directories are read as they are at the end of the run:
- * use it in tests where no frame of a freed directory is handed out again (no
- * process starts after one ends).
+ * mapped read-only. The kernel halves are compared as each directory was
+ * when CR3 loaded it, so processes may come and go.
  */
 export function kernelHalfShared(): Check {
   const shared = kernelHalfIdentical({ directories: 2 });
   return check('entries 768-1023 are the same in every page directory, supervisor-only, with the kernel code read-only', (run) => {
     const outcome = shared.evaluate(run);
     if (!outcome.passed) return outcome;
-    const code = run.inspect.translate(KERNLINK, ring3Directories(run)[0]);
+    // The directory in CR3 at the end: the kernel half is the same in all, and this one is not freed.
+    const code = run.inspect.translate(KERNLINK, run.inspect.registers().cr3);
     if (code === null) return fail(`${hex(KERNLINK)} mapped`, 'it is not present');
     if (code.writable) return fail(`the kernel's code at ${hex(KERNLINK)} read-only`, `it is mapped writable (physical ${hex(code.physical)})`);
     return PASS;
@@ -70,27 +70,33 @@ export function kernelHalfShared(): Check {
 }
 
 /**
- * No frame is in the user half of two processes' directories, and none holds
- * the kernel's code (the read-only pages from KERNLINK up), read from every
- * directory in CR3 while ring 3 ran. Like kernelHalfShared, for tests where
- * no freed frame is handed out again.
+ * No frame is writable in the user half of one process's directory and
+ * mapped in another's (a frame both map read-only is allowed: code, or a
+ * page shared copy-on-write after fork), and none holds the kernel's code
+ * (the read-only pages from KERNLINK up), read from every directory in CR3
+ * while ring 3 ran. Like kernelHalfShared, for tests where no freed frame is
+ * handed out again.
  */
 export function userFramesPrivate(): Check {
-  return check("no user page maps a frame of another process or of the kernel's code", (run) => {
+  return check('no user page maps a frame of the kernel\'s code, or one another process maps, unless both map it read-only', (run) => {
     const code = run.inspect.mappings(run.inspect.registers().cr3, { from: KERNLINK, to: KERNLINK + 0x3fffff }).find((r) => r.linear === KERNLINK);
     const inCode = (frame: number) => code !== undefined && !code.writable && frame >= code.physical && frame < code.physical + code.size;
-    const owner = new Map<number, number>();
+    const holders = new Map<number, { dir: number; linear: number; writable: boolean }>();
     for (const dir of ring3Directories(run)) {
       for (const r of run.inspect.userHalf(dir)) {
         for (let at = 0; at < r.size; at += 0x1000) {
           const frame = (r.physical + at) >>> 0;
           const linear = (r.linear + at) >>> 0;
           if (inCode(frame)) return fail('user pages in frames of their own', `${hex(linear)} in the directory at ${hex(dir)} maps ${hex(frame)}, the kernel's code`);
-          const other = owner.get(frame);
-          if (other !== undefined && other !== dir) {
-            return fail('each frame in one process at most', `${hex(frame)} is mapped by the directories at ${hex(other)} and ${hex(dir)} (${hex(linear)} in the second)`);
+          const other = holders.get(frame);
+          if (other !== undefined && other.dir !== dir && (other.writable || r.writable)) {
+            const [writer, where] = r.writable ? [dir, linear] : [other.dir, other.linear];
+            return fail(
+              'each frame writable in one process at most, and then mapped by no other',
+              `${hex(frame)} is mapped by the directories at ${hex(other.dir)} and ${hex(dir)}, writable in the one at ${hex(writer)} (at ${hex(where)})`,
+            );
           }
-          owner.set(frame, dir);
+          if (other === undefined || r.writable) holders.set(frame, { dir, linear, writable: r.writable });
         }
       }
     }
