@@ -17,6 +17,17 @@
 //   /* END SOLUTION */
 //   /* STUDENT lab4: what to write here */
 //
+// A later lab may also change a few lines inside an earlier lab's solution
+// (lab 5 gives each process a kernel stack inside lab 4's process code): its
+// region then sits in that solution, and students of the earlier lab, who get
+// the earlier solution only once they are past it, never see it:
+//
+//   /* BEGIN SOLUTION lab4 */ ...
+//     /* BEGIN SOLUTION lab5 */ ...lab 5's lines... /* BEFORE lab5 */ ...lab 4's... /* END SOLUTION */
+//     /* STUDENT lab5: what to write here */
+//   ... /* END SOLUTION */
+//   /* STUDENT lab4: what to write here */
+//
 // `// BEGIN SOLUTION lab3`, `// BEFORE lab4`, `// END SOLUTION` and
 // `// STUDENT lab3: ...` work as well. `#` comments are not markers: in a .S
 // file a line starting with # is a preprocessor directive, so
@@ -89,7 +100,7 @@ export function stageWithout(text: string, stage: number, line: number, file = '
 
 /** Every region of a file in text order, those inside BEFORE parts too. */
 export function allRegions(text: string, file = '<text>'): Region[] {
-  const flat = (regions: Region[]): Region[] => regions.flatMap((r) => [r, ...flat(r.nested)]);
+  const flat = (regions: Region[]): Region[] => regions.flatMap((r) => [r, ...flat(r.inner), ...flat(r.nested)]);
   return flat(parseRegions(text, file));
 }
 
@@ -114,7 +125,9 @@ function render(text: string, from: number, to: number, regions: Region[], start
   for (const r of regions) {
     if (!starter(r)) {
       cut(span(text, r.begin.start, r.begin.end));
-      cut(span(text, (r.before ?? r.end).start, r.end.end));
+      const [solutionEnd, endStop] = span(text, (r.before ?? r.end).start, r.end.end);
+      out += render(text, at, Math.max(at, solutionEnd), r.inner, starter);
+      at = Math.max(at, endStop);
       cut(span(text, r.student.start, r.student.end));
     } else if (r.before === undefined) {
       cut(span(text, r.begin.start, r.end.end));
@@ -137,6 +150,8 @@ export interface Region {
   student: Marker;
   /** Regions of earlier labs inside the BEFORE part. */
   nested: Region[];
+  /** Regions of later labs inside the solution. */
+  inner: Region[];
 }
 
 /** Where a region's solution lies in the text: between its BEGIN and its BEFORE (or END) marker. */
@@ -150,9 +165,11 @@ export function parseRegions(text: string, file = '<text>'): Region[] {
   const where = (m: Marker) => `${file}:${m.line}`;
   let i = 0;
 
-  // The regions from markers[i] on, up to the END that closes `inside` (left
-  // at markers[i] for the caller) or the end of the file at top level.
-  const regionsUntilEnd = (inside?: Region): Region[] => {
+  // The regions from markers[i] on, up to the BEFORE or END that ends the
+  // part of `inside` being read (left at markers[i] for the caller), or the
+  // end of the file at top level. A solution part holds regions of later
+  // labs only, a BEFORE part regions of earlier labs only.
+  const regionsUntilEnd = (inside?: Region, part: 'solution' | 'before' = 'before'): Region[] => {
     const regions: Region[] = [];
     for (let m = markers[i]; m !== undefined; m = markers[i]) {
       if (m.kind === 'end' || m.kind === 'before') {
@@ -160,13 +177,22 @@ export function parseRegions(text: string, file = '<text>'): Region[] {
         if (m.kind === 'end') throw new RegionError(`${where(m)}: END SOLUTION without a BEGIN SOLUTION before it; add the BEGIN marker or remove this one`);
         throw new RegionError(`${where(m)}: BEFORE lab${m.lab} outside any region; it goes between a region's solution and its END SOLUTION`);
       }
-      if (m.kind === 'student') throw new RegionError(`${where(m)}: STUDENT lab${m.lab} must follow an END SOLUTION marker; put it right after the region it describes`);
-      if (inside !== undefined && m.lab! >= inside.lab) {
+      if (m.kind === 'student') {
+        if (inside !== undefined && part === 'solution') throw new RegionError(`${where(m)}: STUDENT lab${m.lab} inside the region opened at line ${inside.begin.line}; close the region with /* END SOLUTION */ first`);
+        throw new RegionError(`${where(m)}: STUDENT lab${m.lab} must follow an END SOLUTION marker; put it right after the region it describes`);
+      }
+      if (inside !== undefined && part === 'before' && m.lab! >= inside.lab) {
         throw new RegionError(`${where(m)}: BEGIN SOLUTION lab${m.lab} inside the BEFORE part of lab${inside.lab}'s region (line ${inside.begin.line}); the code before lab${inside.lab} can only hold regions of earlier labs`);
+      }
+      if (inside !== undefined && part === 'solution' && m.lab! <= inside.lab) {
+        throw new RegionError(`${where(m)}: BEGIN SOLUTION lab${m.lab} inside the solution of lab${inside.lab}'s region opened at line ${inside.begin.line}; regions do not nest, except regions of later labs inside a solution and of earlier labs inside a BEFORE part`);
       }
       regions.push(region());
     }
-    if (inside !== undefined) throw new RegionError(`${where(inside.begin)}: BEGIN SOLUTION lab${inside.lab} is never closed; add /* END SOLUTION */ after its BEFORE part`);
+    if (inside !== undefined) {
+      const after = part === 'before' ? 'its BEFORE part' : 'the reference code';
+      throw new RegionError(`${where(inside.begin)}: BEGIN SOLUTION lab${inside.lab} is never closed; add /* END SOLUTION */ after ${after}`);
+    }
     return regions;
   };
 
@@ -174,11 +200,10 @@ export function parseRegions(text: string, file = '<text>'): Region[] {
   const region = (): Region => {
     const begin = markers[i++]!;
     const lab = begin.lab!;
-    let next = markers[i];
-    if (next === undefined) throw new RegionError(`${where(begin)}: BEGIN SOLUTION lab${lab} is never closed; add /* END SOLUTION */ after the reference code`);
-    if (next.kind === 'begin') throw new RegionError(`${where(next)}: BEGIN SOLUTION lab${next.lab} inside the solution of lab${lab}'s region opened at line ${begin.line}; regions do not nest, except regions of earlier labs inside a BEFORE part`);
-    if (next.kind === 'student') throw new RegionError(`${where(next)}: STUDENT lab${next.lab} inside the region opened at line ${begin.line}; close the region with /* END SOLUTION */ first`);
-    const r: Region = { lab, begin, end: next, student: next, nested: [] };
+    const r: Region = { lab, begin, end: begin, student: begin, nested: [], inner: [] };
+    r.inner = regionsUntilEnd(r, 'solution');
+    // regionsUntilEnd(r, ...) returns only where markers[i] is an END or a BEFORE; else it throws.
+    let next = markers[i]!;
     if (next.kind === 'before') {
       if (next.lab !== lab) throw new RegionError(`${where(next)}: BEFORE lab${next.lab} in a region of lab${lab} (line ${begin.line}); the numbers must match`);
       r.before = next;

@@ -159,7 +159,7 @@ describe('marker errors', () => {
 
   it('names an END without BEGIN, a nested BEGIN and a missing STUDENT comment', () => {
     expect(error('a\n\n/* END SOLUTION */\n')).toMatch(/^kmain\.c:3: END SOLUTION without a BEGIN/);
-    expect(error('/* BEGIN SOLUTION lab1 */\n/* BEGIN SOLUTION lab2 */\n')).toMatch(/^kmain\.c:2: .*do not nest/);
+    expect(error('/* BEGIN SOLUTION lab1 */\n/* BEGIN SOLUTION lab1 */\n')).toMatch(/^kmain\.c:2: .*do not nest/);
     expect(error('/* BEGIN SOLUTION lab1 */\nx;\n/* END SOLUTION */\ny;\n/* STUDENT lab1: x */\n')).toMatch(/^kmain\.c:3: .*no STUDENT comment/);
   });
 
@@ -185,5 +185,34 @@ describe('marker errors', () => {
     expect(error(nested(4))).toMatch(/^kmain\.c:3: BEGIN SOLUTION lab4 inside the BEFORE part of lab4's region \(line 1\)/);
     expect(error(nested(5))).toMatch(/^kmain\.c:3: BEGIN SOLUTION lab5 inside the BEFORE part/);
     expect(error('/* BEGIN SOLUTION lab4 */\n/* BEFORE lab4 */\n/* BEGIN SOLUTION lab3 */\n/* END SOLUTION */\n/* END SOLUTION */\n/* STUDENT lab4: x */\n')).toMatch(/^kmain\.c:4: the region of lab3 has no STUDENT comment/);
+  });
+
+  it('allows regions of later labs inside a solution: a student of the earlier lab never sees them', () => {
+    // Lab 4's process code; lab 5 changes one line of it.
+    const text = [
+      '/* BEGIN SOLUTION lab4 */',
+      'setup();',
+      '/* BEGIN SOLUTION lab5 */',
+      'esp0 = p->kstack;',
+      '/* BEFORE lab5 */',
+      'esp0 = kstack_top;',
+      '/* END SOLUTION */',
+      '/* STUDENT lab5: point esp0 at the process kernel stack */',
+      'run();',
+      '/* BEFORE lab4 */',
+      'old();',
+      '/* END SOLUTION */',
+      '/* STUDENT lab4: processes */',
+      '',
+    ].join('\n');
+    expect(stripForLab(text, 4, 'p.c')).toBe('old();\n/* STUDENT lab4: processes */\n');
+    expect(stripForLab(text, 5, 'p.c')).toBe('setup();\nesp0 = kstack_top;\n/* STUDENT lab5: point esp0 at the process kernel stack */\nrun();\n');
+    expect(stripForLab(text, 6, 'p.c')).toBe('setup();\nesp0 = p->kstack;\nrun();\n');
+    expect(stageForLab(text, 4, 'p.c')).toBe(stripForLab(text, 5, 'p.c'));
+    expect(allRegions(text, 'p.c').map((r) => [r.lab, r.begin.line])).toEqual([[4, 1], [5, 3]]);
+    // Lab 5's reference without its own region: lab 4's line in its place.
+    expect(stageWithout(text, 5, 3, 'p.c')).toBe(stripForLab(text, 5, 'p.c'));
+    expect(error('/* BEGIN SOLUTION lab4 */\n/* BEGIN SOLUTION lab3 */\n')).toMatch(/^kmain\.c:2: BEGIN SOLUTION lab3 inside the solution of lab4's region opened at line 1; regions do not nest/);
+    expect(error('/* BEGIN SOLUTION lab4 */\n/* BEGIN SOLUTION lab5 */\nx();\n/* END SOLUTION */\n/* STUDENT lab5: x */\n')).toMatch(/^kmain\.c:1: BEGIN SOLUTION lab4 is never closed; add \/\* END SOLUTION \*\/ after the reference code/);
   });
 });
