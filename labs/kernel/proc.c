@@ -14,6 +14,7 @@
 #include "memlayout.h"
 #include "multiboot.h"
 #include "param.h"
+#include "pit.h"
 #include "proc.h"
 #include "serial.h"
 #include "syscall.h"
@@ -93,7 +94,12 @@ load_elf(struct proc *p, const uint8_t *image, uint32_t size)
   if (map_user_page(p->pgdir, USTACK_TOP - PGSIZE, 1) != 0)
     return "out of memory";
 
+/* BEGIN SOLUTION lab5 */
+  struct trapframe *tf = p->tf;
+/* BEFORE lab5 */
   struct trapframe *tf = &p->tf;
+/* END SOLUTION */
+/* STUDENT lab5: the initial registers go into the trap frame on the kernel stack */
   tf->cs = UCODE_SEL;
   tf->ds = tf->es = tf->fs = tf->gs = UDATA_SEL;
   tf->ss = UDATA_SEL;
@@ -103,6 +109,372 @@ load_elf(struct proc *p, const uint8_t *image, uint32_t size)
   return NULL;
 }
 
+/* BEGIN SOLUTION lab5 */
+// Lab 5: every process has a kernel stack of its own, one page from kalloc.
+// A trap from ring 3 lands at its top (the TSS's ESP0 is set to it whenever
+// the process is switched to), so the trap frame there is the process's user
+// registers, and the kernel can stop a process anywhere in the kernel (in
+// sleep, wait, or the timer's handler) and resume it later. Switching is
+// swtch: from the running process's kernel thread to the scheduler's (on the
+// boot stack), and from there to the next process's.
+
+// The scheduler's kernel context, while a process runs.
+static struct context *scheduler_context;
+
+// Where a process that never ran starts: swtch "returns" here the first time,
+// and forkret returns into trapret, which pops the trap frame into ring 3.
+static void
+forkret(void)
+{
+}
+
+// p's kernel stack, laid out as its first swtch expects: the trap frame at
+// the top, trapret's address below it (forkret's return address), and a
+// context whose EIP is forkret. Returns 0, or -1 without a frame for it.
+static int
+kstack_init(struct proc *p)
+{
+  p->kstack = kalloc();
+  if (p->kstack == NULL)
+    return -1;
+  uint8_t *sp = p->kstack + PGSIZE;
+  sp -= sizeof(struct trapframe);
+  p->tf = (struct trapframe *)sp;
+  sp -= sizeof(uint32_t);
+  *(uint32_t *)sp = (uint32_t)trapret;
+  sp -= sizeof(struct context);
+  p->context = (struct context *)sp;
+  p->context->eip = (uint32_t)forkret;
+  return 0;
+}
+
+// One process per module, in module order.
+static void
+load_modules(void)
+{
+  if ((bootinfo->flags & MB_INFO_MODS) == 0)
+    return;
+  struct multiboot_module *mods = (struct multiboot_module *)bootinfo->mods_addr;
+  for (uint32_t i = 0; i < bootinfo->mods_count && i < NPROC; i++) {
+    struct proc *p = &procs[nextpid - 1];
+    set_name(p, (const char *)mods[i].cmdline);
+    p->pgdir = pgdir_create();
+    const char *why = "out of memory";
+    if (p->pgdir != NULL && kstack_init(p) == 0)
+      why = load_elf(p, P2V(mods[i].mod_start), mods[i].mod_end - mods[i].mod_start);
+    if (why != NULL) {
+      kprintf("exec module %u (%s): %s; skipped\n", i, p->name, why);
+      if (p->pgdir != NULL)
+        pgdir_free(p->pgdir);
+      if (p->kstack != NULL)
+        kfree(p->kstack);
+      p->pgdir = NULL;
+      p->kstack = NULL;
+      continue;                            // its slot (and pid) go to the next module
+    }
+    p->pid = nextpid++;
+    p->state = RUNNABLE;
+    kprintf("exec pid %d: %s entry %p\n", p->pid, p->name, (void *)p->tf->eip);
+  }
+}
+
+// The first physical byte after the kernel and the modules: free memory starts there.
+static uint32_t
+free_memory_start(void)
+{
+  uint32_t start = V2P(end);
+  if (bootinfo->flags & MB_INFO_MODS) {
+    struct multiboot_module *mods = (struct multiboot_module *)bootinfo->mods_addr;
+    for (uint32_t i = 0; i < bootinfo->mods_count; i++)
+      if (mods[i].mod_end > start)
+        start = mods[i].mod_end;
+  }
+  return start;
+}
+
+static void
+finish(void)
+{
+  kprintf("all processes done: %d exited, %d killed\n", nexited, nkilled);
+  kprintf("free frames: %u\n", free_frames());
+  serial_drain();
+  debug_exit(0);
+  panic("debug exit did not stop the machine");
+}
+
+static void end_process(int status) __attribute__((noreturn));
+
+// Give up the CPU: back to the scheduler, from whatever state the caller
+// left curproc in. Returns when the scheduler picks this process again,
+// unless it was killed meanwhile: then it ends here, before it can go back
+// to ring 3. Interrupts are off (the kernel runs with IF = 0).
+static void
+sched(void)
+{
+  swtch(&curproc->context, scheduler_context);
+  if (curproc->killed) {
+    kprintf("killed pid %d: kill()\n", curproc->pid);
+    nkilled++;
+    end_process(-1);
+  }
+}
+
+// Whether anyone may still run: a process that is not free and not a zombie.
+static int
+anyone_alive(void)
+{
+  for (struct proc *p = procs; p < &procs[NPROC]; p++)
+    if (p->state != UNUSED && p->state != ZOMBIE)
+      return 1;
+  return 0;
+}
+
+// The scheduler, on the boot stack, forever: run the next runnable process
+// after the last one, round robin, with its address space in CR3 and its
+// kernel stack in ESP0, until it gives the CPU back. With nobody runnable
+// but someone asleep, halt with interrupts on until the timer wakes them
+// (no spinning: HLT). With nobody left, end the run.
+static void __attribute__((noreturn))
+scheduler(void)
+{
+  int last = NPROC - 1;
+  for (;;) {
+    struct proc *next = NULL;
+    for (int k = 1; k <= NPROC && next == NULL; k++) {
+      struct proc *p = &procs[(last + k) % NPROC];
+      if (p->state == RUNNABLE)
+        next = p;
+    }
+    if (next == NULL) {
+      if (!anyone_alive())
+        finish();
+      // Everyone sleeps or waits: the timer's handler wakes sleepers.
+      sti();
+      hlt();
+      cli();
+      continue;
+    }
+    last = next - procs;
+    curproc = next;
+    next->state = RUNNING;
+    next->slice = 0;
+    tss.esp0 = (uint32_t)(next->kstack + PGSIZE);
+    switch_address_space(next->pgdir);
+    swtch(&scheduler_context, next->context);
+    // next gave the CPU back. If it ended, its kernel stack, which it was
+    // still running on, can go now.
+    curproc = NULL;
+    if ((next->state == UNUSED || next->state == ZOMBIE) && next->kstack != NULL) {
+      kfree(next->kstack);
+      next->kstack = NULL;
+    }
+  }
+}
+
+void
+proc_yield(struct trapframe *tf)
+{
+  (void)tf;
+  curproc->state = RUNNABLE;
+  sched();
+}
+
+// The end of curproc, by exit, a fault or kill, on its own kernel stack: its
+// address space goes back at once (leaving it first), its children lose
+// their parent, and its status waits for its parent, who is woken if it
+// waits. The kernel stack goes when the scheduler has switched away from it.
+static void
+end_process(int status)
+{
+  struct proc *p = curproc;
+
+  kprintf("ticks pid %d: %u\n", p->pid, p->ticks);
+  switch_kernel_space();
+  pgdir_free(p->pgdir);
+  p->pgdir = NULL;
+  p->status = status;
+  for (struct proc *c = procs; c < &procs[NPROC]; c++) {
+    if (c->parent == p) {
+      c->parent = NULL;
+      if (c->state == ZOMBIE)
+        c->state = UNUSED;
+    }
+  }
+  struct proc *parent = p->parent;
+  if (parent == NULL) {
+    p->state = UNUSED;
+  } else {
+    p->state = ZOMBIE;
+    if (parent->state == WAITING)
+      parent->state = RUNNABLE;
+  }
+  swtch(&p->context, scheduler_context);
+  panic("end_process: pid %d ran again", p->pid);
+}
+
+void
+proc_exit(struct trapframe *tf, int status)
+{
+  (void)tf;
+  kprintf("exit pid %d: status %d\n", curproc->pid, status);
+  nexited++;
+  end_process(status);
+}
+
+// A page fault in ring 3 just below the stack, within its limit: the stack
+// grows by the page. Returns 1 when the process can go on.
+static int
+grow_stack(struct trapframe *tf)
+{
+  uint32_t va = rcr2();
+  if (tf->trapno != T_PGFLT || (tf->err & PFERR_P) != 0)
+    return 0;
+  if (va < USTACK_LIMIT || va >= USTACK_TOP || va < curproc->brk)
+    return 0;
+  return map_user_page(curproc->pgdir, PGROUNDDOWN(va), 1) == 0;
+}
+
+// An exception in ring 3: the process did something it may not, and it ends
+// here, unless it was its stack growing or a copy-on-write page. The kernel
+// itself is fine, so the next process runs.
+void
+proc_fault(struct trapframe *tf)
+{
+  if (grow_stack(tf))
+    return;
+  if (tf->trapno == T_PGFLT && (tf->err & 7) == 7 && cow_fault(curproc->pgdir, PGROUNDDOWN(rcr2())) == 0)
+    return;
+  kprintf("killed pid %d: %s (vector %d) err %p ", curproc->pid, trap_name(tf->trapno), tf->trapno, (void *)tf->err);
+  if (tf->trapno == T_PGFLT)
+    kprintf("cr2 %p ", (void *)rcr2());
+  kprintf("at 0x%04x:%p\n", tf->cs, (void *)tf->eip);
+  nkilled++;
+  end_process(-1);
+}
+
+// fork(): a new process with a copy of the caller's user space and
+// registers, on a kernel stack of its own; it starts as if returning from
+// fork with 0.
+void
+proc_fork(struct trapframe *tf)
+{
+  struct proc *child = NULL;
+  for (struct proc *p = procs; p < &procs[NPROC] && child == NULL; p++)
+    if (p->state == UNUSED)
+      child = p;
+  if (child == NULL) {
+    tf->eax = -EAGAIN;
+    return;
+  }
+  child->pgdir = pgdir_create();
+  if (child->pgdir == NULL || pgdir_copy(child->pgdir, curproc->pgdir) != 0 || kstack_init(child) != 0) {
+    if (child->pgdir != NULL)
+      pgdir_free(child->pgdir);
+    child->pgdir = NULL;
+    tf->eax = -ENOMEM;
+    return;
+  }
+  for (int i = 0; i < (int)sizeof(child->name); i++)
+    child->name[i] = curproc->name[i];
+  child->pid = nextpid++;
+  child->parent = curproc;
+  child->heap_base = curproc->heap_base;
+  child->brk = curproc->brk;
+  child->status = 0;
+  child->killed = 0;
+  child->ticks = 0;
+  *child->tf = *tf;
+  child->tf->eax = 0;
+  child->state = RUNNABLE;
+  tf->eax = child->pid;
+}
+
+// wait(&status): collect a child that has ended, or sleep until one does.
+void
+proc_wait(struct trapframe *tf)
+{
+  uint32_t status = tf->ebx;
+  if (status != 0 && !user_range_ok(status, sizeof(int), 1)) {
+    tf->eax = -EFAULT;
+    return;
+  }
+  for (;;) {
+    int children = 0;
+    for (struct proc *c = procs; c < &procs[NPROC]; c++) {
+      if (c->parent != curproc)
+        continue;
+      children++;
+      if (c->state == ZOMBIE) {
+        if (status != 0)
+          copy_to_user_page(curproc->pgdir, status, &c->status, sizeof(c->status));
+        tf->eax = c->pid;
+        c->state = UNUSED;
+        c->parent = NULL;
+        return;
+      }
+    }
+    if (children == 0) {
+      tf->eax = -ECHILD;
+      return;
+    }
+    curproc->state = WAITING;
+    sched();
+  }
+}
+
+// The timer's part, at every tick (IF = 0, the PIC already acknowledged):
+// wake the sleepers whose tick has come, and take the CPU from a process
+// that has used its time slice in ring 3. The kernel itself is never
+// preempted: a tick that finds the CPU in the kernel only counts.
+void
+proc_timer(struct trapframe *tf)
+{
+  for (struct proc *p = procs; p < &procs[NPROC]; p++)
+    if (p->state == SLEEPING && (int32_t)(ticks - p->wake) >= 0)
+      p->state = RUNNABLE;
+  if (curproc == NULL || (tf->cs & 3) != DPL_USER)
+    return;
+  curproc->ticks++;
+  if (++curproc->slice >= QUANTUM) {
+    curproc->state = RUNNABLE;
+    sched();
+  }
+}
+
+// sleep(n): give up the CPU until n ticks from now.
+void
+proc_sleep(struct trapframe *tf)
+{
+  tf->eax = 0;
+  if (tf->ebx == 0)
+    return;
+  curproc->wake = ticks + tf->ebx;
+  curproc->state = SLEEPING;
+  sched();
+}
+
+// kill(pid): the process ends before it runs ring-3 code again. A sleeper
+// or a waiting parent is woken for it; the caller itself ends at once.
+void
+proc_kill(struct trapframe *tf)
+{
+  int pid = (int)tf->ebx;
+  for (struct proc *p = procs; p < &procs[NPROC]; p++) {
+    if (p->pid != pid || p->state == UNUSED || p->state == ZOMBIE)
+      continue;
+    p->killed = 1;
+    if (p->state == SLEEPING || p->state == WAITING)
+      p->state = RUNNABLE;
+    tf->eax = 0;
+    if (p == curproc) {
+      curproc->state = RUNNABLE;
+      sched();
+    }
+    return;
+  }
+  tf->eax = -ESRCH;
+}
+/* BEFORE lab5 */
 // One process per module, in module order.
 static void
 load_modules(void)
@@ -331,6 +703,9 @@ proc_wait(struct trapframe *tf)
   schedule(tf);
 }
 
+/* END SOLUTION */
+/* STUDENT lab5: a kernel stack per process (kalloc'd, the trap frame at its top, ESP0 set to its top at every switch); a scheduler on the boot stack that runs RUNNABLE processes round robin through swtch and halts (STI; HLT) when all sleep; sched() for a process that gives up the CPU; proc_timer: wake sleepers, preempt a process that used QUANTUM ticks in ring 3; sleep, kill (the victim ends before it runs ring-3 code again); exit, fork, wait and faults on the new stacks */
+
 // sbrk(n): move the end of the heap by n bytes, mapping or unmapping whole
 // pages; the old end, or -ENOMEM / -EINVAL with nothing changed.
 void
@@ -545,6 +920,9 @@ run_user_programs(void)
   vm_init(free_memory_start());
   load_modules();
 
+/* BEGIN SOLUTION lab5 */
+  scheduler();
+/* BEFORE lab5 */
   // Enter the first process the way every later return to ring 3 goes:
   // put its trap frame at the top of the kernel stack and IRET through trapret.
   struct trapframe *tf = (struct trapframe *)(kstack + sizeof(kstack)) - 1;
@@ -557,4 +935,6 @@ run_user_programs(void)
 /* END SOLUTION */
 /* STUDENT lab3: switch the stack pointer to tf and jump to trapret, which pops the frame and IRETs into ring 3 */
   panic("run_user_programs: did not enter user mode");
+/* END SOLUTION */
+/* STUDENT lab5: hand the CPU to the scheduler, which never returns */
 }

@@ -18,8 +18,14 @@
 #define SYS_wait     6    // wait(int *status): waits for a child to end; its pid, and its status in
                           // *status unless status is 0 (exit's code, or -1 for a child that was killed)
 #define SYS_sbrk     7    // sbrk(int32_t n): moves the end of the heap by n bytes; the old end
+// Lab 5's.
+#define SYS_sleep    8    // sleep(uint32_t n): returns 0 when n timer ticks have passed
+#define SYS_uptime   9    // uptime(void): timer ticks since the timer started
+#define SYS_kill    10    // kill(int pid): ends process pid (status -1) before it runs
+                          // ring-3 code again; 0, or -ESRCH when there is no such process
 
 // Error numbers, as Linux numbers them. A system call returns their negation.
+#define ESRCH        3    // kill: no process has this pid
 #define EBADF        9    // fd is not 1 (stdout) or 2 (stderr)
 #define ECHILD      10    // wait: the caller has no children
 #define EAGAIN      11    // fork: no free process slot

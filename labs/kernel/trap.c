@@ -34,6 +34,7 @@ _Static_assert(sizeof(struct gatedesc) == 8, "a gate descriptor is 8 bytes");
 // without those files, still links: there their addresses are 0.
 void syscall(struct trapframe *tf) __attribute__((weak));
 void proc_fault(struct trapframe *tf) __attribute__((weak));
+void proc_timer(struct trapframe *tf) __attribute__((weak));
 
 static struct gatedesc idt[NIDT];
 
@@ -151,6 +152,18 @@ trap(struct trapframe *tf)
   // From lab 3 on, INT $0x80 is a real system call, and an exception raised
   // in ring 3 (CS's RPL is the CPL the trap came from) is the process's fault,
   // not the kernel's: it ends that process, and the kernel carries on.
+/* BEGIN SOLUTION lab5 */
+  // From lab 5 on, the timer also takes the CPU back. The EOI goes first:
+  // proc_timer may switch to another process, and the PIC must be free to
+  // deliver that process's next tick.
+  if (tf->trapno == T_IRQ0 + IRQ_TIMER && proc_timer) {
+    timer_tick();
+    pic_eoi(IRQ_TIMER);
+    proc_timer(tf);
+    return;
+  }
+/* END SOLUTION */
+/* STUDENT lab5: IRQ_TIMER: count the tick, send the EOI, then let proc_timer wake sleepers and preempt */
   if (tf->trapno == T_SYSCALL && syscall) {
     syscall(tf);
     return;

@@ -1,0 +1,54 @@
+// Lab 5: the timer takes the CPU back from a process that never gives it up,
+// fairly, onto a kernel stack of the process's own.
+import { exitedWith, noPanic, ring3EntriesEnableInterrupts, serialInOrder } from '../../../grader/api/checks.ts';
+import { defineTest } from '../../../grader/api/spec.ts';
+import { fairShares, kernelStackPerProcess, ring3Iopl0, switchesEveryQuantum } from './lib/sched.ts';
+
+export default [
+  defineTest({
+    name: 'a spinner cannot starve a printer: the timer takes the CPU back',
+    points: 10,
+    modules: [{ program: 'spin-print' }],
+    checks: [
+      serialInOrder(['spin-print: line 0\n', 'spin-print: line 3\n', 'spin-print: kill 0\n', 'spin-print: spinner collected, status -1\n', 'all processes done: 1 exited, 1 killed\n']),
+      ring3EntriesEnableInterrupts(),
+      exitedWith(0),
+      noPanic(),
+    ],
+  }),
+  defineTest({
+    name: 'three spinners share the CPU equally, within a quantum, as the machine counts the ticks',
+    points: 10,
+    modules: [{ program: 'fair' }],
+    checks: [
+      serialInOrder(['fair: three spinners killed and collected\n', 'all processes done: 1 exited, 3 killed\n']),
+      fairShares(3, [2, 3, 4]),
+      switchesEveryQuantum(),
+      exitedWith(0),
+      noPanic(),
+    ],
+  }),
+  defineTest({
+    name: 'every trap from ring 3 lands on the kernel stack of the process it interrupted; every return to ring 3 has IF = 1 and IOPL 0',
+    points: 10,
+    modules: [{ program: 'fair' }],
+    checks: [
+      kernelStackPerProcess(4),
+      ring3EntriesEnableInterrupts(),
+      ring3Iopl0(),
+      serialInOrder(['all processes done: 1 exited, 3 killed\n']),
+      exitedWith(0),
+      noPanic(),
+    ],
+  }),
+  defineTest({
+    name: "a process's registers, EBX, ESI, EDI and EBP included, survive every preemption",
+    points: 8,
+    modules: [{ program: 'regs' }],
+    checks: [
+      serialInOrder(['regs: child: 0 bad rounds\n', 'regs: parent: 0 bad rounds by tick > 10\n', 'all processes done: 2 exited, 0 killed\n']),
+      exitedWith(0),
+      noPanic(),
+    ],
+  }),
+];
