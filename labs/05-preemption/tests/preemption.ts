@@ -2,6 +2,7 @@
 // fairly, onto a kernel stack of the process's own.
 import { exitedWith, noPanic, ring3EntriesEnableInterrupts, serialInOrder } from '../../../grader/api/checks.ts';
 import { defineTest } from '../../../grader/api/spec.ts';
+import { noFrameLeak } from '../../04-virtual-memory/tests/lib/vm.ts';
 import { fairShares, kernelStackPerProcess, ring3Iopl0, switchesEveryQuantum } from './lib/sched.ts';
 
 export default [
@@ -47,6 +48,27 @@ export default [
     modules: [{ program: 'regs' }],
     checks: [
       serialInOrder(['regs: child: 0 bad rounds\n', 'regs: parent: 0 bad rounds by tick > 10\n', 'all processes done: 2 exited, 0 killed\n']),
+      exitedWith(0),
+      noPanic(),
+    ],
+  }),
+  defineTest({
+    name: '50 fork/exit/wait cycles under the timer give back every frame, kernel stacks included',
+    points: 8,
+    modules: [{ program: 'forkloop' }],
+    checks: [
+      serialInOrder(['forkloop: 50 children forked, waited for and gone\n', 'all processes done: 51 exited, 0 killed\n']),
+      noFrameLeak(),
+      exitedWith(0),
+      noPanic(),
+    ],
+  }),
+  defineTest({
+    name: 'yield() gives the rest of the slice away: two yielders print strictly in turn',
+    points: 8,
+    modules: [{ program: 'pingpong' }],
+    checks: [
+      serialInOrder([...Array.from({ length: 5 }, (_, k) => [`pingpong: ping ${k}\n`, `pingpong: pong ${k}\n`]).flat(), 'all processes done: 2 exited, 0 killed\n']),
       exitedWith(0),
       noPanic(),
     ],

@@ -26,4 +26,21 @@ export default [
       noPanic(),
     ],
   }),
+  defineTest({
+    name: 'four sleepers wake in the order of their ticks, each after exactly its own',
+    points: 8,
+    modules: [{ program: 'order' }],
+    checks: [
+      serialInOrder([
+        'order: child 1 slept 10 ticks\n',
+        'order: child 3 slept 20 ticks\n',
+        'order: child 2 slept 30 ticks\n',
+        'order: child 0 slept 40 ticks\n',
+        'order: all four woke\n',
+        'all processes done: 5 exited, 0 killed\n',
+      ]),
+      exitedWith(0),
+      noPanic(),
+    ],
+  }),
 ];
