@@ -13,6 +13,7 @@ export default [
         'killer: kill sleeper 0, spinner 0, nobody -3\n',
         /killer: pid [23] ended with -1\n/,
         /killer: pid [23] ended with -1\n/,
+        'killer: both ended within 10 ticks of the kills\n',
         'killer: the suicide ended with -1\n',
         'all processes done: 1 exited, 3 killed\n',
       ]),

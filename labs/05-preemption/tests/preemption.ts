@@ -3,7 +3,7 @@
 import { exitedWith, noPanic, ring3EntriesEnableInterrupts, serialInOrder } from '../../../grader/api/checks.ts';
 import { defineTest } from '../../../grader/api/spec.ts';
 import { noFrameLeak } from '../../04-virtual-memory/tests/lib/vm.ts';
-import { fairShares, kernelStackPerProcess, ring3Iopl0, switchesEveryQuantum } from './lib/sched.ts';
+import { fairShares, kernelStackPerProcess, preempted, ring3Iopl0, switchesEveryQuantum } from './lib/sched.ts';
 
 export default [
   defineTest({
@@ -48,6 +48,7 @@ export default [
     modules: [{ program: 'regs' }],
     checks: [
       serialInOrder(['regs: child: 0 bad rounds\n', 'regs: parent: 0 bad rounds by tick > 10\n', 'all processes done: 2 exited, 0 killed\n']),
+      preempted(10),
       exitedWith(0),
       noPanic(),
     ],

@@ -144,3 +144,18 @@ export function switchesEveryQuantum(): Check {
     return wrong === undefined ? PASS : fail(`runs of ${QUANTUM} ticks per process`, `the directory ${hex(wrong.cr3)} ran ${wrong.length} tick${wrong.length === 1 ? '' : 's'} in a row from instruction ${wrong.icount}`);
   });
 }
+
+/**
+ * The timer took the CPU from one process and gave it to another at least
+ * `times` times: consecutive timer ticks in ring 3 found different address
+ * spaces. A kernel that never preempts passes every other check of a test
+ * whose processes would finish anyway.
+ */
+export function preempted(times: number): Check {
+  return check(`the timer switched between processes in ring 3 at least ${times} times`, (run) => {
+    const ticks = ring3Traps(run).filter((t) => t.event.kind === 'external' && t.event.vector === TIMER_VECTOR);
+    let switches = 0;
+    for (let i = 1; i < ticks.length; i++) if (ticks[i]!.cr3 !== ticks[i - 1]!.cr3) switches++;
+    return switches >= times ? PASS : fail(`at least ${times} switches between ticks in ring 3`, `${switches} in ${ticks.length} ring-3 ticks`);
+  });
+}
