@@ -27,6 +27,7 @@ import { disassemble } from './inspect/disassemble.ts';
 import { readGdt, readIdt, readTss, type GateInfo, type SegmentDescriptorInfo, type TssInfo } from './inspect/tables.ts';
 import { explainAccess, type AccessAnswer, type AccessQuery } from './inspect/page-walk.ts';
 import { machineView, type MachineView } from './inspect/machine-view.ts';
+import { captureMachineState, restoreMachineState, type MachineParts, type MachineState } from './snapshot/machine-state.ts';
 
 export interface MachineHooks {
   /** Guest output in chunks, in order. */
@@ -69,6 +70,18 @@ export interface DebugControl {
   watchHit?: () => number | undefined;
 }
 
+/**
+ * The whole machine at one step of a debugged run (Machine.snapshot), for a
+ * debugger that runs backwards by going back to one and forwards again.
+ */
+export interface MachineSnapshot {
+  /** Debugger steps taken when it was made (Machine.debugSteps). */
+  readonly step: number;
+  readonly state: MachineState;
+  readonly finished: RunResult | null;
+  readonly outputLimitReached: boolean;
+}
+
 /** Where a debugged run paused; `running`: it took its chunk of steps and may go on. */
 export type DebugPause =
   | { pause: 'step' | 'breakpoint' | 'running' }
@@ -104,6 +117,7 @@ export class Machine {
   private readonly io = new PortBus();
   private readonly output: OutputSink;
   private readonly debugExit: DebugExit;
+  private readonly uart: Uart;
   private readonly maxInstructions: number;
   private outputLimitReached = false;
   private finished: RunResult | null = null;
@@ -114,6 +128,14 @@ export class Machine {
   private readonly traceFrom: number;
   /** The last N instructions, when config.traceInstructions > 0. */
   private readonly traceRing: InstructionRing | null;
+  /** Steps taken under a debugger (debugRun): how a debugger names a point of the run. */
+  private steps = 0;
+  /**
+   * The furthest step the host has seen: after a restore, steps up to it are
+   * a replay of what the host already saw, so their output and events are
+   * not given again.
+   */
+  private seenUntil = -1;
 
   constructor(private readonly config: MachineConfig, hooks: MachineHooks = {}) {
     const ramMiB = config.ramMiB ?? RAM_MIB.default;
@@ -128,7 +150,9 @@ export class Machine {
     this.traceRing = traceLength > 0 ? new InstructionRing(traceLength) : null;
 
     this.output = new OutputSink(
-      (chunk, source) => hooks.onOutput?.(chunk, source),
+      (chunk, source) => {
+        if (!this.replaying) hooks.onOutput?.(chunk, source);
+      },
       config.maxOutputBytes ?? Infinity,
       () => {
         this.outputLimitReached = true;
@@ -146,7 +170,8 @@ export class Machine {
     this.io.claim(PIC_MASTER, 2, this.pic);
     this.io.claim(PIC_SLAVE, 2, this.pic);
     this.io.claim(PIT_BASE, 4, this.pit);
-    this.io.claim(COM1, 8, new Uart(this.output, config.serialInput, (level) => this.pic.setIrq(IRQ_COM1, level)));
+    this.uart = new Uart(this.output, config.serialInput, (level) => this.pic.setIrq(IRQ_COM1, level));
+    this.io.claim(COM1, 8, this.uart);
     this.io.claim(0xe9, 1, new DebugConsole(this.output));
     this.io.claim(CRTC_INDEX, 2, this.crtc);
     this.io.claim(INPUT_STATUS_1, 1, this.crtc);
@@ -230,10 +255,12 @@ export class Machine {
   }
 
   private emit(event: EngineEvent): void {
+    if (this.replaying) return;
     for (const l of this.listeners) l.listener(event);
   }
 
   private emitPort(event: EngineEvent): void {
+    if (this.replaying) return;
     for (const l of this.listeners) if (l.ports) l.listener(event);
   }
 
@@ -313,7 +340,13 @@ export class Machine {
     for (;;) {
       if (debug !== undefined) {
         const pause = this.debugPause(debug, stepsTaken);
-        if (pause !== undefined) return pause;
+        if (pause !== undefined) {
+          this.output.flush();
+          return pause;
+        }
+        // Output a replay left buffered was given the first time: it goes before the first new step.
+        if (this.steps === this.seenUntil) this.output.flush();
+        this.steps++;
         stepsTaken++;
       }
       if (cpu.budgetUsed() >= this.maxInstructions) return this.finish('budget', this.budgetMessage());
@@ -358,6 +391,56 @@ export class Machine {
         if (this.outputLimitReached) return this.finish('output-limit', `output limit of ${this.output.total} bytes reached at ${this.where()}`);
       }
     }
+  }
+
+  /** Steps taken under a debugger since the machine was made: a point of the run, as snapshots name it. */
+  get debugSteps(): number {
+    return this.steps;
+  }
+
+  /** True while the machine replays steps the host has seen (after a restore). */
+  private get replaying(): boolean {
+    return this.steps <= this.seenUntil;
+  }
+
+  /**
+   * The whole machine now, between two debugger steps. `previous`, an earlier
+   * snapshot of this machine, lends it the RAM pages that have not changed since.
+   */
+  snapshot(previous?: MachineSnapshot): MachineSnapshot {
+    this.assertLive();
+    this.output.flush();
+    return {
+      step: this.steps,
+      state: captureMachineState(this.parts(), previous?.state ?? null),
+      finished: this.finished,
+      outputLimitReached: this.outputLimitReached,
+    };
+  }
+
+  /**
+   * Puts the machine back as it was at `snapshot` (taken from this machine).
+   * Running on from there repeats the same steps; their output and events,
+   * which the host has had, are not given again.
+   */
+  restore(snapshot: MachineSnapshot): void {
+    this.assertLive();
+    this.output.flush();
+    this.seenUntil = Math.max(this.seenUntil, this.steps);
+    restoreMachineState(this.parts(), snapshot.state);
+    this.steps = snapshot.step;
+    this.finished = snapshot.finished;
+    this.outputLimitReached = snapshot.outputLimitReached;
+  }
+
+  /** The debugger changed the machine: what runs from here is new, and the host sees all of it. */
+  forgetReplay(): void {
+    this.seenUntil = Math.min(this.seenUntil, this.steps);
+  }
+
+  private parts(): MachineParts {
+    const devices = [this.pic, this.pit, this.crtc, this.uart, this.debugExit, this.output];
+    return { cpu: this.core, written: this.guestRam.written, stateful: [this.core, ...devices, ...(this.traceRing ? [this.traceRing] : [])] };
   }
 
   /** Why a debugged run pauses before its next step, if it does. */

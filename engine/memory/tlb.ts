@@ -34,6 +34,12 @@ const READ_USER = READ_SUPERVISOR | TLB_NO_USER;
 export const WRITE_SUPERVISOR = READ_SUPERVISOR | TLB_NO_WRITE_SUPERVISOR | TLB_CODE;
 const WRITE_USER = READ_USER | TLB_NO_WRITE_USER | TLB_CODE;
 
+/** A TLB's entries in a machine snapshot (Tlb.save). */
+export interface TlbCopy {
+  readonly pages: Int32Array;
+  readonly entries: Int32Array;
+}
+
 const spareTlbs = new Spares<Tlb>(1);
 
 export class Tlb {
@@ -84,6 +90,29 @@ export class Tlb {
   /** INVLPG: forget one page, global or not. */
   invalidate(linear: number): void {
     this.entries[linear >>> 12] = 0;
+  }
+
+  /**
+   * The cached translations, for a machine snapshot: the TLB is guest-visible
+   * (a kernel that forgets INVLPG sees the stale entry), so a restored machine
+   * must hold the same entries, not a flushed TLB.
+   */
+  save(): TlbCopy {
+    const pages = this.live.slice(0, this.liveCount);
+    return { pages, entries: pages.map((page) => this.entries[page]!) };
+  }
+
+  /**
+   * Holds exactly the entries of `copy` again. Their code marks are dropped:
+   * the code cache starts empty after a restore, and marks it sets again itself.
+   */
+  restore(copy: TlbCopy): void {
+    this.flush(false);
+    copy.pages.forEach((page, i) => {
+      this.entries[page] = copy.entries[i]! & ~TLB_CODE;
+    });
+    this.live.set(copy.pages);
+    this.liveCount = copy.pages.length;
   }
 
   private dropAll(): void {
