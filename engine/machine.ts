@@ -344,18 +344,25 @@ export class Machine {
           this.output.flush();
           return pause;
         }
+      }
+      if (cpu.budgetUsed() >= this.maxInstructions) return this.finish('budget', this.budgetMessage());
+      if (this.shouldStop?.()) return this.finish('stopped', `stopped by the host at ${this.where()}`);
+      // A step is counted once it will change the machine; ending the run before it is not one.
+      if (debug !== undefined) {
         // Output a replay left buffered was given the first time: it goes before the first new step.
         if (this.steps === this.seenUntil) this.output.flush();
         this.steps++;
         stepsTaken++;
       }
-      if (cpu.budgetUsed() >= this.maxInstructions) return this.finish('budget', this.budgetMessage());
-      if (this.shouldStop?.()) return this.finish('stopped', `stopped by the host at ${this.where()}`);
       try {
         this.deliverPendingInterrupt();
         if (cpu.halted) {
           const result = this.idle();
-          if (result) return result;
+          if (result) {
+            // Nothing ran: the HLT was the last step, and one step back is before it.
+            if (debug !== undefined) this.steps--;
+            return result;
+          }
           continue;
         }
         // The delivery may have taken the budget's last unit: then the run ends before the handler starts.
@@ -443,13 +450,18 @@ export class Machine {
     return { cpu: this.core, written: this.guestRam.written, stateful: [this.core, ...devices, ...(this.traceRing ? [this.traceRing] : [])] };
   }
 
+  /** The linear address of the next instruction: where a debugger's breakpoints are. */
+  pc(): number {
+    return (this.core.csBase + this.core.eip) >>> 0;
+  }
+
   /** Why a debugged run pauses before its next step, if it does. */
   private debugPause(debug: DebugControl, stepsTaken: number): DebugPause | undefined {
     if (stepsTaken === 0) return undefined;
     const watched = debug.watchHit?.();
     if (watched !== undefined) return { pause: 'watchpoint', address: watched };
     if (stepsTaken >= debug.steps) return { pause: 'step' };
-    if (debug.breakpoints.size > 0 && debug.breakpoints.has((this.core.csBase + this.core.eip) >>> 0)) return { pause: 'breakpoint' };
+    if (debug.breakpoints.size > 0 && debug.breakpoints.has(this.pc())) return { pause: 'breakpoint' };
     if (stepsTaken >= debug.chunk) return { pause: 'running' };
     return undefined;
   }

@@ -3,41 +3,15 @@
 // a variable the timer changes, follows the kernel into ring 3 and back out
 // through a trap, reads a struct by name and asks the monitor commands.
 
-import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findLab } from '../../grader/course/labs.ts';
 import { buildForTests } from '../../grader/grade.ts';
 import { needs } from '../host-tools.ts';
-import { LAB_CLI } from '../lab-cli.ts';
+import { debugWithGdb as debug } from './gdb-driver.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
-
-interface Session {
-  gdb: string;
-  labStatus: number | null;
-  labStderr: string;
-}
-
-/** Starts `lab run --gdb` on the kernel, then gdb with `commands`; resolves when both have ended. */
-async function debug(kernel: string, modules: string[], commands: string[]): Promise<Session> {
-  const lab = spawn(process.execPath, [LAB_CLI, 'run', '--kernel', kernel, ...modules.flatMap((m) => ['--module', m]), '--gdb', '127.0.0.1:0'], { cwd: REPO });
-  let labStderr = '';
-  const port = await new Promise<string>((resolve, reject) => {
-    lab.stderr.on('data', (d: Buffer) => {
-      labStderr += d.toString();
-      const m = /waiting for gdb on 127\.0\.0\.1:(\d+)/.exec(labStderr);
-      if (m) resolve(m[1]!);
-    });
-    lab.on('exit', () => reject(new Error(`lab run ended before listening: ${labStderr}`)));
-  });
-  const ended = new Promise<number | null>((resolve) => lab.on('exit', (code) => resolve(code)));
-  const args = ['-batch', '-nx', '-ex', 'set pagination off', '-ex', 'set confirm off', '-ex', `target remote 127.0.0.1:${port}`, ...commands.flatMap((c) => ['-ex', c]), kernel];
-  const gdb = spawnSync('gdb', args, { encoding: 'utf8', timeout: 120_000 });
-  const labStatus = await ended;
-  return { gdb: `${gdb.stdout}${gdb.stderr}`, labStatus, labStderr };
-}
 
 describe('gdb on the lab PC', needs('gcc', 'bwrap', 'gdb'), () => {
   let kernel: string;
