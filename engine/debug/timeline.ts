@@ -33,6 +33,12 @@ const NO_BREAKPOINTS: ReadonlySet<number> = new Set();
 export class Timeline {
   /** By step, ascending; the first is where the debugger took over, so every later point can be reached. */
   private readonly snapshots: MachineSnapshot[];
+  /**
+   * Snapshots taken where the debugger changed the machine, ascending: a run
+   * forward from before one reaches its step with the machine as it was
+   * before the change, and must take the change from the snapshot there.
+   */
+  private readonly edits: MachineSnapshot[] = [];
 
   constructor(private readonly machine: Machine, private interval = SNAPSHOT_INTERVAL) {
     this.snapshots = [machine.snapshot()];
@@ -50,14 +56,20 @@ export class Timeline {
     return { snapshots: this.snapshots.length, ramBytes, interval: this.interval };
   }
 
-  /** Machine.debugRun, taking a snapshot each time the run gets `interval` steps past the last one. */
+  /**
+   * Machine.debugRun, taking a snapshot each time the run gets `interval`
+   * steps past the last one, and making again the debugger's changes it passes.
+   */
   run(control: DebugControl): DebugPause | RunResult {
     let taken = 0;
     for (;;) {
       const from = this.position;
       const toNext = this.last().step + this.interval - from;
-      const outcome = this.machine.debugRun({ ...control, steps: control.steps - taken, chunk: Math.min(control.chunk - taken, Math.max(1, toNext)) });
+      const edit = this.edits.find((e) => e.step > from);
+      const chunk = Math.min(control.chunk - taken, Math.max(1, toNext), edit ? edit.step - from : Infinity);
+      const outcome = this.machine.debugRun({ ...control, steps: control.steps - taken, chunk });
       taken += this.position - from;
+      if (edit !== undefined && this.position === edit.step && 'pause' in outcome) this.machine.restore(edit);
       if (!('pause' in outcome) || outcome.pause !== 'running') return outcome;
       if (this.position >= this.last().step + this.interval) this.keep();
       if (taken >= control.chunk) return outcome;
@@ -99,9 +111,11 @@ export class Timeline {
    */
   edited(): void {
     const at = this.position;
-    while (this.snapshots.length > 1 && this.last().step >= at) this.snapshots.pop();
-    if (this.last().step >= at) this.snapshots.pop();
-    this.snapshots.push(this.machine.snapshot(this.snapshots.at(-1)));
+    while (this.snapshots.length > 0 && this.last().step >= at) this.snapshots.pop();
+    while (this.edits.length > 0 && this.edits.at(-1)!.step >= at) this.edits.pop();
+    const snapshot = this.machine.snapshot(this.snapshots.at(-1));
+    this.snapshots.push(snapshot);
+    this.edits.push(snapshot);
     this.machine.forgetReplay();
   }
 
@@ -143,9 +157,9 @@ export class Timeline {
     if (this.snapshots.length > MAX_SNAPSHOTS) this.thin();
   }
 
-  /** Drops every other snapshot but the first, and doubles the spacing of those to come. */
+  /** Drops every other snapshot but the first and the debugger's changes, and doubles the spacing of those to come. */
   private thin(): void {
-    const kept = this.snapshots.filter((_, i) => i % 2 === 0);
+    const kept = this.snapshots.filter((s, i) => i % 2 === 0 || this.edits.includes(s));
     this.snapshots.splice(0, this.snapshots.length, ...kept);
     this.interval *= 2;
   }
