@@ -4,7 +4,7 @@
 
 import { csEip, hexDigits } from './hex.ts';
 import { RAM_MIB } from './ram-limits.ts';
-import { CPU, OPEN_BUS, Seg } from './cpu/cpu.ts';
+import { CPU, Seg } from './cpu/cpu.ts';
 import { InstructionRing, runInstructions, runInstructionsTraced } from './cpu/execute.ts';
 import { BlockCache } from './cpu/compile/block-cache.ts';
 import { CpuException, MachineStop, Vector, pushesErrorCode, vectorName } from './cpu/exceptions.ts';
@@ -21,13 +21,22 @@ import { Pit, PIT_BASE } from './devices/pit.ts';
 import { CRTC_INDEX, INPUT_STATUS_1, VgaCrtc, readTextScreen } from './devices/vga.ts';
 import { loadMultiboot } from './boot/multiboot.ts';
 import { initializeFirmwareState } from './boot/firmware-state.ts';
-import { CR0_PG, walkPageTables } from './memory/paging.ts';
 import { giveRam, takeRam, type GuestRam } from './memory/spares.ts';
 import { disassemble } from './inspect/disassemble.ts';
 import { readGdt, readIdt, readTss, type GateInfo, type SegmentDescriptorInfo, type TssInfo } from './inspect/tables.ts';
 import { explainAccess, type AccessAnswer, type AccessQuery } from './inspect/page-walk.ts';
 import { machineView, type MachineView } from './inspect/machine-view.ts';
-import { captureMachineState, restoreMachineState, type MachineParts, type MachineState } from './snapshot/machine-state.ts';
+import { readRegisters, type Registers } from './inspect/registers.ts';
+import { peekLinear, pokeLinear, readPhysical } from './inspect/guest-memory.ts';
+import { countersOf, type Counters } from './inspect/counters.ts';
+import { ringInstructions, type TracedInstruction } from './inspect/recent-instructions.ts';
+import { captureMachineState, restoreMachineState, type MachineParts } from './snapshot/machine-state.ts';
+import type { DebugControl, DebugPause, MachineSnapshot } from './debug/control.ts';
+
+export type { Registers } from './inspect/registers.ts';
+export type { Counters } from './inspect/counters.ts';
+export type { TracedInstruction } from './inspect/recent-instructions.ts';
+export type { DebugControl, DebugPause, MachineSnapshot } from './debug/control.ts';
 
 export interface MachineHooks {
   /** Guest output in chunks, in order. */
@@ -39,60 +48,6 @@ export interface MachineHooks {
    * backstop (a wall-clock limit) lives here, outside the guest's deterministic time.
    */
   shouldStop?(): boolean;
-}
-
-export interface Registers {
-  eax: number; ecx: number; edx: number; ebx: number; esp: number; ebp: number; esi: number; edi: number;
-  eip: number; eflags: number;
-  cs: number; ss: number; ds: number; es: number; fs: number; gs: number;
-  cr0: number; cr2: number; cr3: number; cr4: number;
-  cpl: number;
-}
-
-export interface TracedInstruction {
-  /** Retired-instruction count at which it started. */
-  icount: number;
-  cpl: number;
-  eip: number;
-  bytes: Uint8Array;
-  text: string;
-}
-
-/** What a debugger lets a run do before it pauses (Machine.debugRun). */
-export interface DebugControl {
-  /** Steps to take at most: 1 for a stepi, Infinity to continue. */
-  steps: number;
-  /** Steps after which the run pauses anyway, for the host to look for an interrupt. */
-  chunk: number;
-  /** Linear addresses of instructions to pause before. */
-  breakpoints: ReadonlySet<number>;
-  /** After each step: the address of a watched location that changed, or undefined. */
-  watchHit?: () => number | undefined;
-}
-
-/**
- * The whole machine at one step of a debugged run (Machine.snapshot), for a
- * debugger that runs backwards by going back to one and forwards again.
- */
-export interface MachineSnapshot {
-  /** Debugger steps taken when it was made (Machine.debugSteps). */
-  readonly step: number;
-  readonly state: MachineState;
-  readonly finished: RunResult | null;
-  readonly outputLimitReached: boolean;
-}
-
-/** Where a debugged run paused; `running`: it took its chunk of steps and may go on. */
-export type DebugPause =
-  | { pause: 'step' | 'breakpoint' | 'running' }
-  | { pause: 'watchpoint'; address: number };
-
-export interface Counters {
-  instructions: number;
-  /** Instructions retired at each CPL, indexed 0..3. */
-  perCpl: number[];
-  /** Instructions retired under each CR3 value (a process's share when each process has its own page directory). */
-  perCr3: Map<number, number>;
 }
 
 const MULTIBOOT_MAGIC = 0x2badb002;
@@ -571,16 +526,7 @@ export class Machine {
 
   registers(): Registers {
     this.assertLive();
-    const c = this.core;
-    const u = (v: number) => v >>> 0;
-    return {
-      eax: u(c.r32[0]), ecx: u(c.r32[1]), edx: u(c.r32[2]), ebx: u(c.r32[3]),
-      esp: u(c.r32[4]), ebp: u(c.r32[5]), esi: u(c.r32[6]), edi: u(c.r32[7]),
-      eip: u(c.eip), eflags: u(c.getFlags()),
-      es: c.segSel[0], cs: c.segSel[1], ss: c.segSel[2], ds: c.segSel[3], fs: c.segSel[4], gs: c.segSel[5],
-      cr0: u(c.cr0), cr2: u(c.cr2), cr3: u(c.cr3), cr4: u(c.cr4),
-      cpl: c.cpl,
-    };
+    return readRegisters(this.core);
   }
 
   gdt(): SegmentDescriptorInfo[] {
@@ -611,29 +557,13 @@ export class Machine {
    */
   readPhysical(address: number, length: number): Uint8Array {
     this.assertLive();
-    const out = new Uint8Array(length);
-    const start = address >>> 0;
-    for (let i = 0; i < length; i++) out[i] = start + i <= 0xffffffff ? this.core.readPhys8(start + i) : OPEN_BUS;
-    return out;
+    return readPhysical(this.core, address, length);
   }
 
   /** Bytes at a linear address as ring 0 would read them, without side effects; null when the first byte is unmapped. */
   peekLinear(linear: number, length: number): Uint8Array | null {
     this.assertLive();
-    const out = new Uint8Array(length);
-    for (let i = 0; i < length; i++) {
-      const phys = this.physicalOf((linear + i) | 0);
-      if (phys === null) return i === 0 ? null : out.subarray(0, i);
-      out[i] = this.core.readPhys8(phys);
-    }
-    return out;
-  }
-
-  /** Where a linear address is in RAM as ring 0 reaches it now, without side effects; null when unmapped. */
-  private physicalOf(linear: number): number | null {
-    if ((this.core.cr0 & CR0_PG) === 0) return linear >>> 0;
-    const walk = walkPageTables(this.core, linear, false, false);
-    return walk.allowed ? walk.physical : null;
+    return peekLinear(this.core, linear, length);
   }
 
   /**
@@ -644,14 +574,7 @@ export class Machine {
    */
   pokeLinear(linear: number, bytes: Uint8Array): boolean {
     this.assertLive();
-    const physical: number[] = [];
-    for (let i = 0; i < bytes.length; i++) {
-      const phys = this.physicalOf((linear + i) | 0);
-      if (phys === null) return false;
-      physical.push(phys);
-    }
-    physical.forEach((phys, i) => this.core.writePhys8(phys, bytes[i]!));
-    return true;
+    return pokeLinear(this.core, linear, bytes);
   }
 
   /** The VGA text screen (80x25) as lines, trailing spaces trimmed. */
@@ -662,28 +585,13 @@ export class Machine {
 
   counters(): Counters {
     this.assertLive();
-    const cpu = this.core;
-    const perCpl = Array.from(cpu.retiredPerCpl);
-    perCpl[cpu.cpl]! += cpu.retired - cpu.cplSince;
-    const perCr3 = new Map(cpu.retiredPerCr3);
-    perCr3.set(cpu.cr3 >>> 0, (perCr3.get(cpu.cr3 >>> 0) ?? 0) + cpu.retired - cpu.cr3Since);
-    return { instructions: cpu.retired, perCpl, perCr3 };
+    return countersOf(this.core);
   }
 
   /** The last instructions executed, oldest first (needs config.traceInstructions). */
   recentInstructions(): TracedInstruction[] {
     this.assertLive();
-    const ring = this.traceRing;
-    if (!ring) return [];
-    const out: TracedInstruction[] = [];
-    for (let k = Math.max(0, ring.next - ring.mask - 1); k < ring.next; k++) {
-      const slot = k & ring.mask; // the ring's arrays have mask + 1 entries
-      const eip = ring.eip[slot]!;
-      const bytes = this.peekLinear((this.core.csBase + eip) | 0, 15) ?? new Uint8Array(0);
-      const insn = bytes.length ? disassemble(bytes, eip) : { length: 0, text: '(not mapped)' };
-      out.push({ icount: ring.icount[slot]!, cpl: ring.cpl[slot]!, eip: eip >>> 0, bytes: bytes.slice(0, insn.length), text: insn.text });
-    }
-    return out;
+    return this.traceRing ? ringInstructions(this.core, this.traceRing) : [];
   }
 
   private recentInstructionsText(): string {
