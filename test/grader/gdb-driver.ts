@@ -3,7 +3,10 @@
 // and ends, and the test reads both sides' output.
 
 import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findLab } from '../../grader/course/labs.ts';
+import { buildForTests } from '../../grader/grade.ts';
 import { LAB_CLI } from '../lab-cli.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -36,4 +39,11 @@ export async function debugWithGdb(kernel: string, modules: string[], commands: 
   const gdb = spawnSync('gdb', args, { encoding: 'utf8', timeout: 120_000 });
   const labStatus = await ended;
   return { gdb: `${gdb.stdout}${gdb.stderr}`, labStatus, labStderr, labStdout };
+}
+
+/** Lab 3's reference kernel and its `hello` program, built with symbols: what the debugger tests debug. */
+export async function buildLab3(): Promise<{ kernel: string; hello: string }> {
+  const built = await buildForTests(join(REPO, 'labs'), findLab(join(REPO, 'labs'), 3));
+  if (!built.ok) throw new Error(built.log);
+  return { kernel: built.files.kernel, hello: built.files.programs.hello! };
 }

@@ -5,15 +5,9 @@
 // that ended by a triple fault or a panic can be stepped back to the
 // instruction that caused it.
 
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { findLab } from '../../grader/course/labs.ts';
-import { buildForTests } from '../../grader/grade.ts';
 import { needs } from '../host-tools.ts';
-import { debugWithGdb } from './gdb-driver.ts';
-
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
+import { buildLab3, debugWithGdb } from './gdb-driver.ts';
 
 /** gdb's output between `echo @NAME\n` markers, by name. */
 function sections(output: string): Map<string, string> {
@@ -32,10 +26,7 @@ describe('reverse debugging with gdb on the lab PC', needs('gcc', 'bwrap', 'gdb'
   let kernel: string;
   let hello: string;
   beforeAll(async () => {
-    const built = await buildForTests(join(REPO, 'labs'), findLab(join(REPO, 'labs'), 3));
-    if (!built.ok) throw new Error(built.log);
-    kernel = built.files.kernel;
-    hello = built.files.programs.hello!;
+    ({ kernel, hello } = await buildLab3());
   });
 
   it('reverse-stepi puts back the registers and the memory a call changed', async () => {

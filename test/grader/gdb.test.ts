@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { findLab } from '../../grader/course/labs.ts';
 import { buildForTests } from '../../grader/grade.ts';
 import { needs } from '../host-tools.ts';
-import { debugWithGdb as debug } from './gdb-driver.ts';
+import { buildLab3, debugWithGdb as debug } from './gdb-driver.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -17,10 +17,7 @@ describe('gdb on the lab PC', needs('gcc', 'bwrap', 'gdb'), () => {
   let kernel: string;
   let hello: string;
   beforeAll(async () => {
-    const built = await buildForTests(join(REPO, 'labs'), findLab(join(REPO, 'labs'), 3));
-    if (!built.ok) throw new Error(built.log);
-    kernel = built.files.kernel;
-    hello = built.files.programs.hello!;
+    ({ kernel, hello } = await buildLab3());
   });
 
   it('breaks, watches, steps into ring 3 and out through a trap, and reads structs by name', async () => {

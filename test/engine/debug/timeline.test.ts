@@ -63,29 +63,33 @@ describe('the debugger timeline', needs('gcc', 'bwrap'), () => {
     };
   });
 
-  it('steps back to exactly the machine a straight run had one step earlier', () => {
+  /** A machine run `steps` steps forward under a timeline with snapshots `interval` apart, for `use`; released after. */
+  function debugged(steps: number, interval: number, use: (machine: Machine, timeline: Timeline) => void): void {
     const machine = new Machine(config);
     try {
-      const timeline = new Timeline(machine, INTERVAL);
-      const end = straight.pcs.length - 2;
-      timeline.run({ steps: end, chunk: Infinity, breakpoints: NO_BREAKPOINTS });
+      const timeline = new Timeline(machine, interval);
+      timeline.run({ steps, chunk: Infinity, breakpoints: NO_BREAKPOINTS });
+      use(machine, timeline);
+    } finally {
+      machine.release();
+    }
+  }
+
+  it('steps back to exactly the machine a straight run had one step earlier', () => {
+    const end = straight.pcs.length - 2;
+    debugged(end, INTERVAL, (machine, timeline) => {
       expect(timeline.cost.snapshots).toBeGreaterThan(10);
       for (const back of [1, 1, 1, INTERVAL - 1, 1]) {
         for (let i = 0; i < back; i++) expect(timeline.stepBack()).toEqual({ stop: 'step' });
         expect(where(machine), `at step ${timeline.position}`).toBe(straight.at(timeline.position));
       }
       expect(timeline.position).toBe(end - 3 - (INTERVAL - 1) - 1);
-    } finally {
-      machine.release();
-    }
+    });
   });
 
   it('reverse-continues to the last breakpoint hit, across snapshots, and to the start when there is none', () => {
-    const machine = new Machine(config);
-    try {
-      const timeline = new Timeline(machine, INTERVAL);
-      const end = straight.pcs.length - 2;
-      timeline.run({ steps: end, chunk: Infinity, breakpoints: NO_BREAKPOINTS });
+    const end = straight.pcs.length - 2;
+    debugged(end, INTERVAL, (machine, timeline) => {
       // An address run now and then: the last two times it ran, far apart.
       const counts = new Map<number, number[]>();
       straight.pcs.slice(0, end).forEach((pc, step) => counts.set(pc, [...(counts.get(pc) ?? []), step]));
@@ -100,17 +104,12 @@ describe('the debugger timeline', needs('gcc', 'bwrap'), () => {
       expect(timeline.position).toBe(0);
       expect(where(machine)).toBe(straight.at(0));
       expect(timeline.stepBack()).toEqual({ stop: 'begin' });
-    } finally {
-      machine.release();
-    }
+    });
   });
 
   it('reverse-continues to just before the step that last wrote a watched location', () => {
-    const machine = new Machine(config);
-    try {
-      const timeline = new Timeline(machine, INTERVAL);
-      const end = straight.pcs.length - 2;
-      timeline.run({ steps: end, chunk: Infinity, breakpoints: NO_BREAKPOINTS });
+    const end = straight.pcs.length - 2;
+    debugged(end, INTERVAL, (machine, timeline) => {
       const watches = new WatchSet(machine);
       watches.add(esp0, 4);
       const now = machine.peekLinear(esp0, 4)!;
@@ -120,18 +119,13 @@ describe('the debugger timeline', needs('gcc', 'bwrap'), () => {
       expect(Buffer.from(machine.peekLinear(esp0, 4)!).readUInt32LE(0)).toBe(0);
       timeline.run({ steps: 1, chunk: Infinity, breakpoints: NO_BREAKPOINTS });
       expect(machine.peekLinear(esp0, 4)).toEqual(now);
-    } finally {
-      machine.release();
-    }
+    });
   });
 
   it('keeps what the debugger changed when it goes back past the change and forward again', () => {
-    const machine = new Machine(config);
-    try {
-      // A snapshot every 10 steps: a thousand of them are thinned, many times over, on the way.
-      const timeline = new Timeline(machine, 10);
-      const mid = Math.floor(straight.pcs.length / 2);
-      timeline.run({ steps: mid, chunk: Infinity, breakpoints: NO_BREAKPOINTS });
+    const mid = Math.floor(straight.pcs.length / 2);
+    // A snapshot every 10 steps: a thousand of them are thinned, many times over, on the way.
+    debugged(mid, 10, (machine, timeline) => {
       expect(timeline.cost.snapshots).toBeLessThanOrEqual(1024);
       expect(timeline.cost.interval).toBeGreaterThan(10);
       machine.cpu.r32[1] = 0x1234567; // ECX, as gdb's `set $ecx` would
@@ -143,8 +137,6 @@ describe('the debugger timeline', needs('gcc', 'bwrap'), () => {
       expect(timeline.position).toBe(mid);
       expect(where(machine)).toBe(edited);
       expect(edited).not.toBe(straight.at(mid));
-    } finally {
-      machine.release();
-    }
+    });
   });
 });
