@@ -36,7 +36,7 @@ import type { DebugControl, DebugPause, MachineSnapshot } from './debug/control.
 export type { Registers } from './inspect/registers.ts';
 export type { Counters } from './inspect/counters.ts';
 export type { TracedInstruction } from './inspect/recent-instructions.ts';
-export type { DebugControl, DebugPause, MachineSnapshot } from './debug/control.ts';
+export type { DebugControl, DebugPause, MachineSnapshot, WatchHit } from './debug/control.ts';
 
 export interface MachineHooks {
   /** Guest output in chunks, in order. */
@@ -414,7 +414,7 @@ export class Machine {
   private debugPause(debug: DebugControl, stepsTaken: number): DebugPause | undefined {
     if (stepsTaken === 0) return undefined;
     const watched = debug.watchHit?.();
-    if (watched !== undefined) return { pause: 'watchpoint', address: watched };
+    if (watched !== undefined) return { pause: 'watchpoint', ...watched };
     if (stepsTaken >= debug.steps) return { pause: 'step' };
     if (debug.breakpoints.size > 0 && debug.breakpoints.has(this.pc())) return { pause: 'breakpoint' };
     if (stepsTaken >= debug.chunk) return { pause: 'running' };

@@ -12,8 +12,8 @@ export interface DebugControl {
   chunk: number;
   /** Linear addresses of instructions to pause before. */
   breakpoints: ReadonlySet<number>;
-  /** After each step: the address of a watched location that changed, or undefined. */
-  watchHit?: () => number | undefined;
+  /** After each step: the watched location the step wrote (or read), or undefined. */
+  watchHit?: () => WatchHit | undefined;
 }
 
 /**
@@ -31,4 +31,13 @@ export interface MachineSnapshot {
 /** Where a debugged run paused; `running`: it took its chunk of steps and may go on. */
 export type DebugPause =
   | { pause: 'step' | 'breakpoint' | 'running' }
-  | { pause: 'watchpoint'; address: number };
+  | ({ pause: 'watchpoint' } & WatchHit);
+
+/**
+ * A watchpoint's hit: `write`, a watched location changed (gdb's watch);
+ * `read` and `access`, an instruction read it, or read or wrote it (rwatch, awatch).
+ */
+export interface WatchHit {
+  address: number;
+  kind: 'write' | 'read' | 'access';
+}

@@ -10,7 +10,8 @@
 // What gdb sees: registers eax, ecx, edx, ebx, esp, ebp, esi, edi, eip,
 // eflags, cs, ss, ds, es, fs, gs (the start of gdb's i386 register layout;
 // the x87 registers it also knows are reported unavailable); breakpoints
-// (Z0, Z1) and write watchpoints (Z2) at linear addresses; `monitor regs`,
+// (Z0, Z1), write watchpoints (Z2), and read and access watchpoints (Z3, Z4;
+// kept by the CPU's memory path) at linear addresses; `monitor regs`,
 // `monitor gdt`, `monitor idt`, `monitor tss`, `monitor pagewalk ADDR`.
 //
 // It also runs backwards (reverse-stepi, reverse-continue, and reverse-next,
@@ -20,7 +21,7 @@
 // ending, so the student can go back from there to the instruction at fault.
 
 import type { RunResult } from '../config.ts';
-import type { DebugPause, Machine } from '../machine.ts';
+import type { DebugPause, Machine, WatchHit } from '../machine.ts';
 import { hexDigits } from '../hex.ts';
 import { formatPageWalk, formatTables } from './monitor.ts';
 import { framePacket, le32Hex, PacketReader, toHex } from './rsp.ts';
@@ -233,8 +234,16 @@ export class GdbStub {
         if (insert) this.watches.add(addr, length);
         else this.watches.remove(addr);
         return 'OK';
+      case '3':
+      case '4': {
+        if (!(length >= 1 && length <= 8)) return 'E01';
+        const kind = type === '3' ? 'read' : 'access';
+        if (insert) this.watches.addAccess(addr, length, kind);
+        else this.watches.removeAccess(addr, kind);
+        return 'OK';
+      }
       default:
-        return ''; // read and access watchpoints need every memory read: not offered
+        return '';
     }
   }
 
@@ -312,16 +321,22 @@ export class GdbStub {
 }
 
 function pauseReply(p: DebugPause): string {
-  if (p.pause === 'watchpoint') return `T${hex2(SIGTRAP)}watch:${p.address.toString(16)};`;
+  if (p.pause === 'watchpoint') return watchReply(p);
   return `S${hex2(SIGTRAP)}`;
 }
 
 function reverseReply(r: ReverseStop): string {
   switch (r.stop) {
     case 'begin': return `T${hex2(SIGTRAP)}replaylog:begin;`;
-    case 'watchpoint': return `T${hex2(SIGTRAP)}watch:${r.address.toString(16)};`;
+    case 'watchpoint': return watchReply(r);
     default: return `S${hex2(SIGTRAP)}`;
   }
+}
+
+/** The stop reply naming a watchpoint's hit, in the field gdb reads for its kind. */
+function watchReply(hit: WatchHit): string {
+  const field = hit.kind === 'write' ? 'watch' : hit.kind === 'read' ? 'rwatch' : 'awatch';
+  return `T${hex2(SIGTRAP)}${field}:${hit.address.toString(16)};`;
 }
 
 function hex2(n: number): string {

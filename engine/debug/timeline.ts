@@ -9,11 +9,11 @@
 // Reverse continue searches backwards one snapshot interval at a time: it
 // replays the interval, notes the last breakpoint or watchpoint hit in it,
 // and goes there, or on to the interval before. A watchpoint hit is reported
-// before the step that wrote the location, as gdb expects of a target
-// running backwards (the write is "undone" there).
+// before the step that wrote (or read) the location, as gdb expects of a
+// target running backwards (the access is "undone" there).
 
 import type { RunResult } from '../config.ts';
-import type { DebugControl, DebugPause, Machine, MachineSnapshot } from '../machine.ts';
+import type { DebugControl, DebugPause, Machine, MachineSnapshot, WatchHit } from '../machine.ts';
 import type { WatchSet } from './watches.ts';
 
 /**
@@ -26,7 +26,7 @@ export const SNAPSHOT_INTERVAL = 250_000;
 const MAX_SNAPSHOTS = 1024;
 
 /** Where a reverse execution stopped; `begin`: at the start of the recorded run, nothing earlier to go to. */
-export type ReverseStop = { stop: 'step' | 'breakpoint' | 'begin' } | { stop: 'watchpoint'; address: number };
+export type ReverseStop = { stop: 'step' | 'breakpoint' | 'begin' } | ({ stop: 'watchpoint' } & WatchHit);
 
 const NO_BREAKPOINTS: ReadonlySet<number> = new Set();
 
@@ -142,7 +142,7 @@ export class Timeline {
       });
       if (!('pause' in outcome) || outcome.pause === 'step') break;
       if (outcome.pause === 'watchpoint') {
-        hit = { at: this.position - 1, stop: { stop: 'watchpoint', address: outcome.address } };
+        hit = { at: this.position - 1, stop: { stop: 'watchpoint', address: outcome.address, kind: outcome.kind } };
         // A breakpoint at the point after the write is later in the run: it is met first going back.
         if (breakpointHere() && this.position < end) hit = { at: this.position, stop: { stop: 'breakpoint' } };
       } else if (outcome.pause === 'breakpoint') {

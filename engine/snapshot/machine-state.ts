@@ -42,6 +42,7 @@ export function restoreMachineState(m: MachineParts, state: MachineState): void 
   // Compiled code was compiled from RAM as it was: any page may hold other bytes now.
   m.cpu.blocks?.invalidateAll();
   m.cpu.tlb.restore(state.tlb);
+  m.cpu.accessWatch.markAll();
   m.stateful.forEach((part, i) => restoreState(part, state.parts[i]!, shared));
 }
 
@@ -49,13 +50,13 @@ export function restoreMachineState(m: MachineParts, state: MachineState): void 
  * Objects reachable from the stateful parts that are not copied with them:
  * RAM and the TLB (their own copies above), the port bus's wiring and the
  * code cache (a run never changes the one, and the other only makes it
- * faster), and each stateful part as seen from another (a device's output
+ * faster), a debugger's watchpoints (the debugger's, not the machine's), and each stateful part as seen from another (a device's output
  * sink), which is copied once, as a part.
  */
 function sharedObjects(m: MachineParts): Set<object> {
   const cpu = m.cpu;
   return new Set<object>([
-    cpu.ram, cpu.ram16, cpu.ram32, cpu.tlb, cpu.tlbEntries, cpu.io, cpu.written, m.written,
+    cpu.ram, cpu.ram16, cpu.ram32, cpu.tlb, cpu.tlbEntries, cpu.io, cpu.written, m.written, cpu.accessWatch,
     ...(cpu.blocks ? [cpu.blocks] : []),
     ...m.stateful,
   ]);

@@ -67,6 +67,19 @@ describe('reverse debugging with gdb on the lab PC', needs('gcc', 'bwrap', 'gdb'
     expect(at.get('start')).toContain('$3 = 1\n');
   });
 
+  it('rwatch stops after a read of the variable, and awatch going back stops at the instruction that read it', async () => {
+    const s = await debugWithGdb(kernel, [hello], [
+      'print &bootinfo', 'rwatch bootinfo', 'continue', 'continue',
+      'echo @back\\n', 'delete', 'awatch bootinfo', 'reverse-continue', 'x/i $pc', 'echo @-\\n', 'kill',
+    ]);
+    const variable = /\$1 = \((?:struct )?multiboot_info \*\*\) (0x[0-9a-f]+) <bootinfo>/.exec(s.gdb)?.[1];
+    expect(variable).toBeDefined();
+    expect(s.gdb.match(/Hardware read watchpoint 1: bootinfo\s+Value = \(struct multiboot_info \*\) 0x[0-9a-f]+/g)).toHaveLength(2);
+    const back = sections(s.gdb).get('back');
+    expect(back).toMatch(/Hardware access \(read\/write\) watchpoint 2: bootinfo\s+Value = /);
+    expect(back).toMatch(new RegExp(`=> 0x[0-9a-f]+ <print_memory_map\\+\\d+>:\\tmov\\s+${variable},%eax`));
+  });
+
   it('reverse-next retraces the source lines next went through', async () => {
     const s = await debugWithGdb(kernel, [hello], [
       'break main.c:28', 'continue',

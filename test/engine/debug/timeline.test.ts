@@ -34,6 +34,7 @@ describe('the debugger timeline', needs('gcc', 'bwrap'), () => {
   let config: MachineConfig;
   let straight: Straight;
   let esp0: number;
+  let multibootInfo: number;
   beforeAll(async () => {
     const lab = findLab(join(REPO, 'labs'), 3);
     const built = await buildForTests(join(REPO, 'labs'), lab);
@@ -41,6 +42,7 @@ describe('the debugger timeline', needs('gcc', 'bwrap'), () => {
     config = { kernel: built.inputs.kernel, modules: [{ name: 'hello', bytes: built.inputs.programs.hello!, cmdline: 'hello' }] };
     const machine = new Machine(config);
     const pcs: number[] = [];
+    multibootInfo = machine.registers().ebx;
     for (;;) {
       pcs.push(machine.pc());
       const outcome = machine.debugRun({ steps: 1, chunk: Infinity, breakpoints: NO_BREAKPOINTS });
@@ -114,11 +116,26 @@ describe('the debugger timeline', needs('gcc', 'bwrap'), () => {
       watches.add(esp0, 4);
       const now = machine.peekLinear(esp0, 4)!;
       expect(Buffer.from(now).readUInt32LE(0)).not.toBe(0);
-      expect(timeline.reverseContinue(NO_BREAKPOINTS, watches)).toEqual({ stop: 'watchpoint', address: esp0 });
+      expect(timeline.reverseContinue(NO_BREAKPOINTS, watches)).toEqual({ stop: 'watchpoint', address: esp0, kind: 'write' });
       // Before the write: the old value; one step forward, the new one.
       expect(Buffer.from(machine.peekLinear(esp0, 4)!).readUInt32LE(0)).toBe(0);
       timeline.run({ steps: 1, chunk: Infinity, breakpoints: NO_BREAKPOINTS });
       expect(machine.peekLinear(esp0, 4)).toEqual(now);
+    });
+  });
+
+  it('reverse-continues to the instruction that last read a location a read watchpoint watches', () => {
+    const end = straight.pcs.length - 2;
+    debugged(end, INTERVAL, (machine, timeline) => {
+      const watches = new WatchSet(machine);
+      // The Multiboot information's flags, which the kernel reads as it boots.
+      watches.addAccess(multibootInfo, 4, 'read');
+      expect(timeline.reverseContinue(NO_BREAKPOINTS, watches)).toEqual({ stop: 'watchpoint', address: multibootInfo, kind: 'read' });
+      const readAt = timeline.position;
+      // Forward one step from there: that instruction is the read.
+      timeline.run({ steps: 1, chunk: Infinity, breakpoints: NO_BREAKPOINTS });
+      expect(machine.cpu.accessWatch.take()).toEqual({ address: multibootInfo, kind: 'read' });
+      expect(timeline.position).toBe(readAt + 1);
     });
   });
 
