@@ -41,9 +41,13 @@ export async function debugWithGdb(kernel: string, modules: string[], commands: 
   return { gdb: `${gdb.stdout}${gdb.stderr}`, labStatus, labStderr, labStdout };
 }
 
-/** Lab 3's reference kernel and its `hello` program, built with symbols: what the debugger tests debug. */
-export async function buildLab3(): Promise<{ kernel: string; hello: string }> {
-  const built = await buildForTests(join(REPO, 'labs'), findLab(join(REPO, 'labs'), 3));
-  if (!built.ok) throw new Error(built.log);
-  return { kernel: built.files.kernel, hello: built.files.programs.hello! };
+let lab3: Promise<{ kernel: string; hello: string }> | undefined;
+
+/** Lab 3's reference kernel and its `hello` program, built with symbols (once per test file): what the debugger tests debug. */
+export function buildLab3(): Promise<{ kernel: string; hello: string }> {
+  lab3 ??= buildForTests(join(REPO, 'labs'), findLab(join(REPO, 'labs'), 3)).then((built) => {
+    if (!built.ok) throw new Error(built.log);
+    return { kernel: built.files.kernel, hello: built.files.programs.hello! };
+  });
+  return lab3;
 }

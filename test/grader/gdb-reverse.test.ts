@@ -5,7 +5,7 @@
 // that ended by a triple fault or a panic can be stepped back to the
 // instruction that caused it.
 
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { needs } from '../host-tools.ts';
 import { buildLab3, debugWithGdb } from './gdb-driver.ts';
 
@@ -23,13 +23,8 @@ function printedPcs(output: string): string[] {
 }
 
 describe('reverse debugging with gdb on the lab PC', needs('gcc', 'bwrap', 'gdb'), () => {
-  let kernel: string;
-  let hello: string;
-  beforeAll(async () => {
-    ({ kernel, hello } = await buildLab3());
-  });
-
   it('reverse-stepi puts back the registers and the memory a call changed', async () => {
+    const { kernel, hello } = await buildLab3();
     // At kmain: SUB ESP, then a CALL that pushes its return address at 0x108fd4.
     const look = ['info registers', 'x/4xw 0x108fd0'];
     const s = await debugWithGdb(kernel, [hello], [
@@ -46,6 +41,7 @@ describe('reverse debugging with gdb on the lab PC', needs('gcc', 'bwrap', 'gdb'
   });
 
   it('reverse-continue stops at the write a watchpoint watches, then at a breakpoint, then at the start', async () => {
+    const { kernel, hello } = await buildLab3();
     const s = await debugWithGdb(kernel, [hello], [
       'break kmain', 'continue', 'watch tss.esp0', 'continue',
       'break *0x08048000', 'continue', 'print $cs',
@@ -68,6 +64,7 @@ describe('reverse debugging with gdb on the lab PC', needs('gcc', 'bwrap', 'gdb'
   });
 
   it('rwatch stops after a read of the variable, and awatch going back stops at the instruction that read it', async () => {
+    const { kernel, hello } = await buildLab3();
     const s = await debugWithGdb(kernel, [hello], [
       'print &bootinfo', 'rwatch bootinfo', 'continue', 'continue',
       'echo @back\\n', 'delete', 'awatch bootinfo', 'reverse-continue', 'x/i $pc', 'echo @-\\n', 'kill',
@@ -81,6 +78,7 @@ describe('reverse debugging with gdb on the lab PC', needs('gcc', 'bwrap', 'gdb'
   });
 
   it('reverse-next retraces the source lines next went through', async () => {
+    const { kernel, hello } = await buildLab3();
     const s = await debugWithGdb(kernel, [hello], [
       'break main.c:28', 'continue',
       'next', 'print $pc', 'next', 'print $pc', 'next', 'print $pc',
@@ -93,6 +91,7 @@ describe('reverse debugging with gdb on the lab PC', needs('gcc', 'bwrap', 'gdb'
   });
 
   it('steps back from a triple fault to the instruction that caused it, and runs into it again', async () => {
+    const { kernel, hello } = await buildLab3();
     // The debugger breaks the kernel: no kernel stack for the first trap from ring 3.
     const s = await debugWithGdb(kernel, [hello], [
       'break *0x08048000', 'continue', 'set var tss.esp0 = 0', 'delete', 'continue',
@@ -114,6 +113,7 @@ describe('reverse debugging with gdb on the lab PC', needs('gcc', 'bwrap', 'gdb'
   });
 
   it('stops at a kernel panic with SIGABRT, and steps back to its HLT', async () => {
+    const { kernel, hello } = await buildLab3();
     // EAX is the Multiboot magic at the first instruction: without it the kernel panics.
     const s = await debugWithGdb(kernel, [hello], [
       'set $eax = 0', 'continue', 'echo @back\\n', 'reverse-stepi', 'x/i $pc', 'echo @end\\n', 'kill',
