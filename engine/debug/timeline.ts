@@ -11,6 +11,10 @@
 // and goes there, or on to the interval before. A watchpoint hit is reported
 // before the step that wrote (or read) the location, as gdb expects of a
 // target running backwards (the access is "undone" there).
+//
+// A register or memory write by the debugger makes a new history from that
+// point: later snapshots are dropped, and a snapshot of the changed machine
+// is kept, so that a run forward from before the change meets it again.
 
 import type { RunResult } from '../config.ts';
 import type { DebugControl, DebugPause, Machine, MachineSnapshot, WatchHit } from '../machine.ts';
@@ -18,8 +22,10 @@ import type { WatchSet } from './watches.ts';
 
 /**
  * Steps between snapshots. Replay runs about 8 million steps a second, so a
- * reverse step replays at most ~30 ms; at this spacing a snapshot costs under
- * a millisecond to take and a few pages of RAM (test/bench/reverse-step.bench.ts).
+ * reverse step replays for at most ~30 ms (measured 16-28 ms at the end of a
+ * 5-million-step run); at this spacing a snapshot costs under a millisecond
+ * to take and the RAM pages written since the last one, ~50 KiB for a small
+ * kernel with paging and a timer (test/bench/reverse-step.bench.ts).
  */
 export const SNAPSHOT_INTERVAL = 250_000;
 /** Past this many snapshots, every other one is dropped and the spacing doubles: memory stays bounded on long runs. */
