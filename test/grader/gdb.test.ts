@@ -78,6 +78,9 @@ describe('the gdb stub against random and broken packets', needs('gcc', 'bwrap')
         let bytes: Buffer;
         if (kind < 0.3) {
           bytes = Buffer.from(Array.from({ length: Math.floor(random() * 64) }, () => Math.floor(random() * 256)));
+        } else if (kind > 0.9) {
+          // Steps forward and back among the noise (the random writes above make new histories on the way).
+          bytes = framePacket(pick(['s', 'bs', 'bc']));
         } else {
           const body = `${pick(heads)}${hexNumber()},${hexNumber()}${random() < 0.5 ? `:${hexNumber()}` : ''}`;
           const packet = framePacket(body);
