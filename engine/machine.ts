@@ -4,7 +4,7 @@
 
 import { csEip, hexDigits } from './hex.ts';
 import { RAM_MIB } from './ram-limits.ts';
-import { CPU, OPEN_BUS, Seg } from './cpu/cpu.ts';
+import { CPU, Seg } from './cpu/cpu.ts';
 import { InstructionRing, runInstructions, runInstructionsTraced } from './cpu/execute.ts';
 import { BlockCache } from './cpu/compile/block-cache.ts';
 import { CpuException, MachineStop, Vector, pushesErrorCode, vectorName } from './cpu/exceptions.ts';
@@ -21,12 +21,22 @@ import { Pit, PIT_BASE } from './devices/pit.ts';
 import { CRTC_INDEX, INPUT_STATUS_1, VgaCrtc, readTextScreen } from './devices/vga.ts';
 import { loadMultiboot } from './boot/multiboot.ts';
 import { initializeFirmwareState } from './boot/firmware-state.ts';
-import { CR0_PG, walkPageTables } from './memory/paging.ts';
 import { giveRam, takeRam, type GuestRam } from './memory/spares.ts';
 import { disassemble } from './inspect/disassemble.ts';
 import { readGdt, readIdt, readTss, type GateInfo, type SegmentDescriptorInfo, type TssInfo } from './inspect/tables.ts';
 import { explainAccess, type AccessAnswer, type AccessQuery } from './inspect/page-walk.ts';
 import { machineView, type MachineView } from './inspect/machine-view.ts';
+import { readRegisters, type Registers } from './inspect/registers.ts';
+import { peekLinear, pokeLinear, readPhysical } from './inspect/guest-memory.ts';
+import { countersOf, type Counters } from './inspect/counters.ts';
+import { ringInstructions, type TracedInstruction } from './inspect/recent-instructions.ts';
+import { captureMachineState, restoreMachineState, type MachineParts } from './snapshot/machine-state.ts';
+import type { DebugControl, DebugPause, MachineSnapshot } from './debug/control.ts';
+
+export type { Registers } from './inspect/registers.ts';
+export type { Counters } from './inspect/counters.ts';
+export type { TracedInstruction } from './inspect/recent-instructions.ts';
+export type { DebugControl, DebugPause, MachineSnapshot, WatchHit } from './debug/control.ts';
 
 export interface MachineHooks {
   /** Guest output in chunks, in order. */
@@ -38,48 +48,6 @@ export interface MachineHooks {
    * backstop (a wall-clock limit) lives here, outside the guest's deterministic time.
    */
   shouldStop?(): boolean;
-}
-
-export interface Registers {
-  eax: number; ecx: number; edx: number; ebx: number; esp: number; ebp: number; esi: number; edi: number;
-  eip: number; eflags: number;
-  cs: number; ss: number; ds: number; es: number; fs: number; gs: number;
-  cr0: number; cr2: number; cr3: number; cr4: number;
-  cpl: number;
-}
-
-export interface TracedInstruction {
-  /** Retired-instruction count at which it started. */
-  icount: number;
-  cpl: number;
-  eip: number;
-  bytes: Uint8Array;
-  text: string;
-}
-
-/** What a debugger lets a run do before it pauses (Machine.debugRun). */
-export interface DebugControl {
-  /** Steps to take at most: 1 for a stepi, Infinity to continue. */
-  steps: number;
-  /** Steps after which the run pauses anyway, for the host to look for an interrupt. */
-  chunk: number;
-  /** Linear addresses of instructions to pause before. */
-  breakpoints: ReadonlySet<number>;
-  /** After each step: the address of a watched location that changed, or undefined. */
-  watchHit?: () => number | undefined;
-}
-
-/** Where a debugged run paused; `running`: it took its chunk of steps and may go on. */
-export type DebugPause =
-  | { pause: 'step' | 'breakpoint' | 'running' }
-  | { pause: 'watchpoint'; address: number };
-
-export interface Counters {
-  instructions: number;
-  /** Instructions retired at each CPL, indexed 0..3. */
-  perCpl: number[];
-  /** Instructions retired under each CR3 value (a process's share when each process has its own page directory). */
-  perCr3: Map<number, number>;
 }
 
 const MULTIBOOT_MAGIC = 0x2badb002;
@@ -104,6 +72,7 @@ export class Machine {
   private readonly io = new PortBus();
   private readonly output: OutputSink;
   private readonly debugExit: DebugExit;
+  private readonly uart: Uart;
   private readonly maxInstructions: number;
   private outputLimitReached = false;
   private finished: RunResult | null = null;
@@ -114,6 +83,14 @@ export class Machine {
   private readonly traceFrom: number;
   /** The last N instructions, when config.traceInstructions > 0. */
   private readonly traceRing: InstructionRing | null;
+  /** Steps taken under a debugger (debugRun): how a debugger names a point of the run. */
+  private steps = 0;
+  /**
+   * The furthest step the host has seen: after a restore, steps up to it are
+   * a replay of what the host already saw, so their output and events are
+   * not given again.
+   */
+  private seenUntil = -1;
 
   constructor(private readonly config: MachineConfig, hooks: MachineHooks = {}) {
     const ramMiB = config.ramMiB ?? RAM_MIB.default;
@@ -128,7 +105,9 @@ export class Machine {
     this.traceRing = traceLength > 0 ? new InstructionRing(traceLength) : null;
 
     this.output = new OutputSink(
-      (chunk, source) => hooks.onOutput?.(chunk, source),
+      (chunk, source) => {
+        if (!this.replaying) hooks.onOutput?.(chunk, source);
+      },
       config.maxOutputBytes ?? Infinity,
       () => {
         this.outputLimitReached = true;
@@ -146,7 +125,8 @@ export class Machine {
     this.io.claim(PIC_MASTER, 2, this.pic);
     this.io.claim(PIC_SLAVE, 2, this.pic);
     this.io.claim(PIT_BASE, 4, this.pit);
-    this.io.claim(COM1, 8, new Uart(this.output, config.serialInput, (level) => this.pic.setIrq(IRQ_COM1, level)));
+    this.uart = new Uart(this.output, config.serialInput, (level) => this.pic.setIrq(IRQ_COM1, level));
+    this.io.claim(COM1, 8, this.uart);
     this.io.claim(0xe9, 1, new DebugConsole(this.output));
     this.io.claim(CRTC_INDEX, 2, this.crtc);
     this.io.claim(INPUT_STATUS_1, 1, this.crtc);
@@ -230,10 +210,12 @@ export class Machine {
   }
 
   private emit(event: EngineEvent): void {
+    if (this.replaying) return;
     for (const l of this.listeners) l.listener(event);
   }
 
   private emitPort(event: EngineEvent): void {
+    if (this.replaying) return;
     for (const l of this.listeners) if (l.ports) l.listener(event);
   }
 
@@ -313,16 +295,29 @@ export class Machine {
     for (;;) {
       if (debug !== undefined) {
         const pause = this.debugPause(debug, stepsTaken);
-        if (pause !== undefined) return pause;
-        stepsTaken++;
+        if (pause !== undefined) {
+          this.output.flush();
+          return pause;
+        }
       }
       if (cpu.budgetUsed() >= this.maxInstructions) return this.finish('budget', this.budgetMessage());
       if (this.shouldStop?.()) return this.finish('stopped', `stopped by the host at ${this.where()}`);
+      // A step is counted once it will change the machine; ending the run before it is not one.
+      if (debug !== undefined) {
+        // Output a replay left buffered was given the first time: it goes before the first new step.
+        if (this.steps === this.seenUntil) this.output.flush();
+        this.steps++;
+        stepsTaken++;
+      }
       try {
         this.deliverPendingInterrupt();
         if (cpu.halted) {
           const result = this.idle();
-          if (result) return result;
+          if (result) {
+            // Nothing ran: the HLT was the last step, and one step back is before it.
+            if (debug !== undefined) this.steps--;
+            return result;
+          }
           continue;
         }
         // The delivery may have taken the budget's last unit: then the run ends before the handler starts.
@@ -360,13 +355,68 @@ export class Machine {
     }
   }
 
+  /** Steps taken under a debugger since the machine was made: a point of the run, as snapshots name it. */
+  get debugSteps(): number {
+    return this.steps;
+  }
+
+  /** True while the machine replays steps the host has seen (after a restore). */
+  private get replaying(): boolean {
+    return this.steps <= this.seenUntil;
+  }
+
+  /**
+   * The whole machine now, between two debugger steps. `previous`, an earlier
+   * snapshot of this machine, lends it the RAM pages that have not changed since.
+   */
+  snapshot(previous?: MachineSnapshot): MachineSnapshot {
+    this.assertLive();
+    this.output.flush();
+    return {
+      step: this.steps,
+      state: captureMachineState(this.parts(), previous?.state ?? null),
+      finished: this.finished,
+      outputLimitReached: this.outputLimitReached,
+    };
+  }
+
+  /**
+   * Puts the machine back as it was at `snapshot` (taken from this machine).
+   * Running on from there repeats the same steps; their output and events,
+   * which the host has had, are not given again.
+   */
+  restore(snapshot: MachineSnapshot): void {
+    this.assertLive();
+    this.output.flush();
+    this.seenUntil = Math.max(this.seenUntil, this.steps);
+    restoreMachineState(this.parts(), snapshot.state);
+    this.steps = snapshot.step;
+    this.finished = snapshot.finished;
+    this.outputLimitReached = snapshot.outputLimitReached;
+  }
+
+  /** The debugger changed the machine: what runs from here is new, and the host sees all of it. */
+  forgetReplay(): void {
+    this.seenUntil = Math.min(this.seenUntil, this.steps);
+  }
+
+  private parts(): MachineParts {
+    const devices = [this.pic, this.pit, this.crtc, this.uart, this.debugExit, this.output];
+    return { cpu: this.core, written: this.guestRam.written, stateful: [this.core, ...devices, ...(this.traceRing ? [this.traceRing] : [])] };
+  }
+
+  /** The linear address of the next instruction: where a debugger's breakpoints are. */
+  pc(): number {
+    return (this.core.csBase + this.core.eip) >>> 0;
+  }
+
   /** Why a debugged run pauses before its next step, if it does. */
   private debugPause(debug: DebugControl, stepsTaken: number): DebugPause | undefined {
     if (stepsTaken === 0) return undefined;
     const watched = debug.watchHit?.();
-    if (watched !== undefined) return { pause: 'watchpoint', address: watched };
+    if (watched !== undefined) return { pause: 'watchpoint', ...watched };
     if (stepsTaken >= debug.steps) return { pause: 'step' };
-    if (debug.breakpoints.size > 0 && debug.breakpoints.has((this.core.csBase + this.core.eip) >>> 0)) return { pause: 'breakpoint' };
+    if (debug.breakpoints.size > 0 && debug.breakpoints.has(this.pc())) return { pause: 'breakpoint' };
     if (stepsTaken >= debug.chunk) return { pause: 'running' };
     return undefined;
   }
@@ -476,16 +526,7 @@ export class Machine {
 
   registers(): Registers {
     this.assertLive();
-    const c = this.core;
-    const u = (v: number) => v >>> 0;
-    return {
-      eax: u(c.r32[0]), ecx: u(c.r32[1]), edx: u(c.r32[2]), ebx: u(c.r32[3]),
-      esp: u(c.r32[4]), ebp: u(c.r32[5]), esi: u(c.r32[6]), edi: u(c.r32[7]),
-      eip: u(c.eip), eflags: u(c.getFlags()),
-      es: c.segSel[0], cs: c.segSel[1], ss: c.segSel[2], ds: c.segSel[3], fs: c.segSel[4], gs: c.segSel[5],
-      cr0: u(c.cr0), cr2: u(c.cr2), cr3: u(c.cr3), cr4: u(c.cr4),
-      cpl: c.cpl,
-    };
+    return readRegisters(this.core);
   }
 
   gdt(): SegmentDescriptorInfo[] {
@@ -516,29 +557,13 @@ export class Machine {
    */
   readPhysical(address: number, length: number): Uint8Array {
     this.assertLive();
-    const out = new Uint8Array(length);
-    const start = address >>> 0;
-    for (let i = 0; i < length; i++) out[i] = start + i <= 0xffffffff ? this.core.readPhys8(start + i) : OPEN_BUS;
-    return out;
+    return readPhysical(this.core, address, length);
   }
 
   /** Bytes at a linear address as ring 0 would read them, without side effects; null when the first byte is unmapped. */
   peekLinear(linear: number, length: number): Uint8Array | null {
     this.assertLive();
-    const out = new Uint8Array(length);
-    for (let i = 0; i < length; i++) {
-      const phys = this.physicalOf((linear + i) | 0);
-      if (phys === null) return i === 0 ? null : out.subarray(0, i);
-      out[i] = this.core.readPhys8(phys);
-    }
-    return out;
-  }
-
-  /** Where a linear address is in RAM as ring 0 reaches it now, without side effects; null when unmapped. */
-  private physicalOf(linear: number): number | null {
-    if ((this.core.cr0 & CR0_PG) === 0) return linear >>> 0;
-    const walk = walkPageTables(this.core, linear, false, false);
-    return walk.allowed ? walk.physical : null;
+    return peekLinear(this.core, linear, length);
   }
 
   /**
@@ -549,14 +574,7 @@ export class Machine {
    */
   pokeLinear(linear: number, bytes: Uint8Array): boolean {
     this.assertLive();
-    const physical: number[] = [];
-    for (let i = 0; i < bytes.length; i++) {
-      const phys = this.physicalOf((linear + i) | 0);
-      if (phys === null) return false;
-      physical.push(phys);
-    }
-    physical.forEach((phys, i) => this.core.writePhys8(phys, bytes[i]!));
-    return true;
+    return pokeLinear(this.core, linear, bytes);
   }
 
   /** The VGA text screen (80x25) as lines, trailing spaces trimmed. */
@@ -567,28 +585,13 @@ export class Machine {
 
   counters(): Counters {
     this.assertLive();
-    const cpu = this.core;
-    const perCpl = Array.from(cpu.retiredPerCpl);
-    perCpl[cpu.cpl]! += cpu.retired - cpu.cplSince;
-    const perCr3 = new Map(cpu.retiredPerCr3);
-    perCr3.set(cpu.cr3 >>> 0, (perCr3.get(cpu.cr3 >>> 0) ?? 0) + cpu.retired - cpu.cr3Since);
-    return { instructions: cpu.retired, perCpl, perCr3 };
+    return countersOf(this.core);
   }
 
   /** The last instructions executed, oldest first (needs config.traceInstructions). */
   recentInstructions(): TracedInstruction[] {
     this.assertLive();
-    const ring = this.traceRing;
-    if (!ring) return [];
-    const out: TracedInstruction[] = [];
-    for (let k = Math.max(0, ring.next - ring.mask - 1); k < ring.next; k++) {
-      const slot = k & ring.mask; // the ring's arrays have mask + 1 entries
-      const eip = ring.eip[slot]!;
-      const bytes = this.peekLinear((this.core.csBase + eip) | 0, 15) ?? new Uint8Array(0);
-      const insn = bytes.length ? disassemble(bytes, eip) : { length: 0, text: '(not mapped)' };
-      out.push({ icount: ring.icount[slot]!, cpl: ring.cpl[slot]!, eip: eip >>> 0, bytes: bytes.slice(0, insn.length), text: insn.text });
-    }
-    return out;
+    return this.traceRing ? ringInstructions(this.core, this.traceRing) : [];
   }
 
   private recentInstructionsText(): string {

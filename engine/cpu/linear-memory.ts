@@ -3,7 +3,7 @@
 // physical RAM, in the widths instructions use.
 
 import { CpuException, Vector } from './exceptions.ts';
-import { READ_SUPERVISOR, TLB_CODE, TLB_VALID, WRITE_SUPERVISOR } from '../memory/tlb.ts';
+import { READ_SUPERVISOR, TLB_CODE, TLB_VALID, TLB_WATCH, WRITE_SUPERVISOR } from '../memory/tlb.ts';
 import { translateSlow, Access } from '../memory/paging.ts';
 import { CpuState, OPEN_BUS, Seg } from './state.ts';
 
@@ -59,7 +59,15 @@ export class CpuMemory extends CpuState {
     // A write to a page of compiled code keeps its translation: writePhys8 then drops the code.
     const blocked = e & mask;
     if (blocked === TLB_VALID || blocked === (TLB_VALID | TLB_CODE)) return (e & ~0xfff) ^ lin;
-    return translateSlow(this, lin, access);
+    // When only a debugger's watch stands in the way, the translation stands as it is, stale or not.
+    const phys = (blocked & ~(TLB_CODE | TLB_WATCH)) === TLB_VALID ? (e & ~0xfff) ^ lin : translateSlow(this, lin, access);
+    if ((this.tlbEntries[lin >>> 12]! & TLB_WATCH) !== 0) this.noteWatchedAccess(lin, access);
+    return phys;
+  }
+
+  /** A program's data access to a page a debugger watches (fetches and the CPU's own system accesses are not). */
+  private noteWatchedAccess(lin: number, access: Access): void {
+    if ((access === Access.Read || access === Access.Write) && this.accessWatch.note(lin, access === Access.Write)) this.stopRequested = true;
   }
 
   read8(lin: number): number {

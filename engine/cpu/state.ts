@@ -14,6 +14,7 @@ import { AF, ARITH, CF, FIXED_ONE, IF, Lazy, MASK, OF, PARITY, PF, SF, SIGN, ZF 
 import { CpuException, Vector } from './exceptions.ts';
 import { PortBus } from '../devices/ports.ts';
 import { Tlb, TLB_VALID } from '../memory/tlb.ts';
+import { AccessWatch } from '../memory/access-watch.ts';
 import { WrittenPages } from '../memory/written-pages.ts';
 import type { EventListener } from '../events.ts';
 import type { BlockCache } from './compile/block-cache.ts';
@@ -142,6 +143,8 @@ export class CpuState {
   readonly tlb = Tlb.take();
   /** The TLB's entry array itself, one load closer to the hot path. */
   readonly tlbEntries = this.tlb.entries;
+  /** A debugger's read and access watchpoints: the debugger's, not the machine's state. */
+  readonly accessWatch = new AccessWatch(this.tlb);
   /** TLB entry bits that must be clear (besides VALID set) for a read or a write at the current CPL. */
   readMask = TLB_VALID;
   writeMask = TLB_VALID;

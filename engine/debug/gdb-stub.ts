@@ -10,14 +10,23 @@
 // What gdb sees: registers eax, ecx, edx, ebx, esp, ebp, esi, edi, eip,
 // eflags, cs, ss, ds, es, fs, gs (the start of gdb's i386 register layout;
 // the x87 registers it also knows are reported unavailable); breakpoints
-// (Z0, Z1) and write watchpoints (Z2) at linear addresses; `monitor regs`,
+// (Z0, Z1), write watchpoints (Z2), and read and access watchpoints (Z3, Z4;
+// kept by the CPU's memory path) at linear addresses; `monitor regs`,
 // `monitor gdt`, `monitor idt`, `monitor tss`, `monitor pagewalk ADDR`.
+//
+// It also runs backwards (reverse-stepi, reverse-continue, and reverse-next,
+// which gdb builds from those): the bs and bc packets, served by restoring
+// snapshots and replaying (timeline.ts). A run that ends by a triple fault
+// or a HLT that nothing can wake stops in gdb with a signal instead of
+// ending, so the student can go back from there to the instruction at fault.
 
 import type { RunResult } from '../config.ts';
-import type { DebugPause, Machine } from '../machine.ts';
+import type { DebugPause, Machine, WatchHit } from '../machine.ts';
 import { hexDigits } from '../hex.ts';
 import { formatPageWalk, formatTables } from './monitor.ts';
 import { framePacket, le32Hex, PacketReader, toHex } from './rsp.ts';
+import { Timeline, type ReverseStop } from './timeline.ts';
+import { WatchSet } from './watches.ts';
 
 /** Steps a continue takes before it lets the host read the connection (for Ctrl-C). */
 const CHUNK = 200_000;
@@ -29,6 +38,7 @@ const TARGET_XML = '<?xml version="1.0"?><!DOCTYPE target SYSTEM "gdb-target.dtd
 const SIGINT = 2;
 const SIGILL = 4;
 const SIGTRAP = 5;
+const SIGABRT = 6;
 const SIGSEGV = 11;
 const SIGXCPU = 24;
 const SIGXFSZ = 25;
@@ -44,7 +54,8 @@ export interface StubIo {
 export class GdbStub {
   private readonly reader = new PacketReader();
   private readonly breakpoints = new Set<number>();
-  private readonly watches = new Map<number, { length: number; last: Uint8Array | null }>();
+  private readonly watches: WatchSet;
+  private readonly timeline: Timeline;
   private lastStop = `S${hex2(SIGTRAP)}`;
   private ackMode = true;
   private running = false;
@@ -52,7 +63,10 @@ export class GdbStub {
   private ended: RunResult | undefined;
   private closed = false;
 
-  constructor(private readonly machine: Machine, private readonly io: StubIo) {}
+  constructor(private readonly machine: Machine, private readonly io: StubIo) {
+    this.watches = new WatchSet(machine);
+    this.timeline = new Timeline(machine);
+  }
 
   /** How the run ended, once it has. */
   get result(): RunResult | undefined {
@@ -110,7 +124,7 @@ export class GdbStub {
       }
       case 'P': {
         const [n, v] = p.slice(1).split('=');
-        return setRegister(m, parseInt(n ?? '', 16), Buffer.from(v ?? '', 'hex')) ? 'OK' : 'E00';
+        return this.edited(setRegister(m, parseInt(n ?? '', 16), Buffer.from(v ?? '', 'hex'))) ? 'OK' : 'E00';
       }
       case 'm': {
         const [addr, len] = p.slice(1).split(',').map((x) => parseInt(x, 16));
@@ -123,7 +137,7 @@ export class GdbStub {
         const [addr, len] = (where ?? '').split(',').map((x) => parseInt(x, 16));
         const bytes = Buffer.from(data ?? '', 'hex');
         if (addr === undefined || !Number.isFinite(addr) || bytes.length !== len) return 'E01';
-        return m.pokeLinear(addr | 0, bytes) ? 'OK' : 'E14';
+        return this.edited(m.pokeLinear(addr | 0, bytes)) ? 'OK' : 'E14';
       }
       case 'c':
         this.resume(Infinity);
@@ -131,6 +145,10 @@ export class GdbStub {
       case 's':
         this.resume(1);
         return undefined;
+      case 'b':
+        if (p === 'bs') return this.reversed(this.timeline.stepBack());
+        if (p === 'bc') return this.reversed(this.timeline.reverseContinue(this.breakpoints, this.watches));
+        return '';
       case 'Z':
       case 'z':
         return this.breakpoint(p);
@@ -154,7 +172,7 @@ export class GdbStub {
   }
 
   private query(p: string): string {
-    if (p.startsWith('qSupported')) return `PacketSize=${(16 * 1024).toString(16)};qXfer:features:read+;QStartNoAckMode+`;
+    if (p.startsWith('qSupported')) return `PacketSize=${(16 * 1024).toString(16)};qXfer:features:read+;QStartNoAckMode+;ReverseStep+;ReverseContinue+`;
     if (p === 'QStartNoAckMode') {
       // This packet was acknowledged already; from its reply on, nothing is.
       this.ackMode = false;
@@ -213,11 +231,19 @@ export class GdbStub {
         return 'OK';
       case '2':
         if (!(length >= 1 && length <= 8)) return 'E01';
-        if (insert) this.watches.set(addr, { length, last: this.machine.peekLinear(addr | 0, length) });
-        else this.watches.delete(addr);
+        if (insert) this.watches.add(addr, length);
+        else this.watches.remove(addr);
         return 'OK';
+      case '3':
+      case '4': {
+        if (!(length >= 1 && length <= 8)) return 'E01';
+        const kind = type === '3' ? 'read' : 'access';
+        if (insert) this.watches.addAccess(addr, length, kind);
+        else this.watches.removeAccess(addr, kind);
+        return 'OK';
+      }
       default:
-        return ''; // read and access watchpoints need every memory read: not offered
+        return '';
     }
   }
 
@@ -232,11 +258,11 @@ export class GdbStub {
     let left = steps;
     const chunk = () => {
       if (this.closed) return;
-      const outcome = this.machine.debugRun({
+      const outcome = this.timeline.run({
         steps: left,
         chunk: CHUNK,
         breakpoints: this.breakpoints,
-        ...(this.watches.size > 0 ? { watchHit: () => this.watchHit() } : {}),
+        ...(this.watches.size > 0 ? { watchHit: () => this.watches.changed() } : {}),
       });
       if ('pause' in outcome && outcome.pause === 'running') {
         left -= CHUNK;
@@ -262,6 +288,7 @@ export class GdbStub {
     switch (result.reason) {
       case 'debug-exit': return `W${hex2(((result.exitStatus ?? 0) >>> 1) & 0xff)}`;
       case 'triple-fault': return `S${hex2(SIGSEGV)}`;
+      case 'halt': return `S${hex2(SIGABRT)}`;
       case 'budget': return `S${hex2(SIGXCPU)}`;
       case 'output-limit': return `S${hex2(SIGXFSZ)}`;
       case 'unsupported': return `S${hex2(SIGILL)}`;
@@ -269,16 +296,22 @@ export class GdbStub {
     }
   }
 
-  private watchHit(): number | undefined {
-    for (const [addr, w] of this.watches) {
-      const now = this.machine.peekLinear(addr | 0, w.length);
-      const same = now !== null && w.last !== null && now.length === w.last.length && now.every((b, i) => b === w.last![i]);
-      if (!same && !(now === null && w.last === null)) {
-        w.last = now;
-        return addr;
-      }
-    }
-    return undefined;
+  /**
+   * The machine ran backwards and stopped: it is at an earlier point of the
+   * run, before any end, and the watched locations hold what they held there.
+   */
+  private reversed(stop: ReverseStop): string {
+    this.ended = undefined;
+    this.watches.rebase();
+    const reply = reverseReply(stop);
+    this.lastStop = reply;
+    return reply;
+  }
+
+  /** A register or memory write by the debugger (`ok`: it was made) starts a new run from here. */
+  private edited(ok: boolean): boolean {
+    if (ok) this.timeline.edited();
+    return ok;
   }
 
   private close(): void {
@@ -288,8 +321,22 @@ export class GdbStub {
 }
 
 function pauseReply(p: DebugPause): string {
-  if (p.pause === 'watchpoint') return `T${hex2(SIGTRAP)}watch:${p.address.toString(16)};`;
+  if (p.pause === 'watchpoint') return watchReply(p);
   return `S${hex2(SIGTRAP)}`;
+}
+
+function reverseReply(r: ReverseStop): string {
+  switch (r.stop) {
+    case 'begin': return `T${hex2(SIGTRAP)}replaylog:begin;`;
+    case 'watchpoint': return watchReply(r);
+    default: return `S${hex2(SIGTRAP)}`;
+  }
+}
+
+/** The stop reply naming a watchpoint's hit, in the field gdb reads for its kind. */
+function watchReply(hit: WatchHit): string {
+  const field = hit.kind === 'write' ? 'watch' : hit.kind === 'read' ? 'rwatch' : 'awatch';
+  return `T${hex2(SIGTRAP)}${field}:${hit.address.toString(16)};`;
 }
 
 function hex2(n: number): string {

@@ -4,7 +4,7 @@
 
 import type { CpuState } from '../cpu/state.ts';
 import { CpuException, Vector } from '../cpu/exceptions.ts';
-import { TLB_CODE, TLB_GLOBAL, TLB_NOT_RAM, TLB_NO_USER, TLB_NO_WRITE_SUPERVISOR, TLB_NO_WRITE_USER } from './tlb.ts';
+import { TLB_CODE, TLB_GLOBAL, TLB_NOT_RAM, TLB_NO_USER, TLB_NO_WRITE_SUPERVISOR, TLB_NO_WRITE_USER, TLB_WATCH } from './tlb.ts';
 
 export const enum Access {
   Read = 0,
@@ -171,5 +171,5 @@ const NO_WRITE = TLB_NO_WRITE_SUPERVISOR | TLB_NO_WRITE_USER;
 /** An entry that lets the fast path write RAM marks the page written (see written-pages.ts). */
 function fillTlb(cpu: CpuState, linear: number, physical: number, bits: number): void {
   if ((bits & TLB_NOT_RAM) === 0 && (bits & NO_WRITE) !== NO_WRITE) cpu.written.mark(physical >>> 12);
-  cpu.tlb.fill(linear, physical, bits);
+  cpu.tlb.fill(linear, physical, cpu.accessWatch.watchesPage(linear >>> 12) ? bits | TLB_WATCH : bits);
 }

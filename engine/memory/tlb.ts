@@ -27,12 +27,25 @@ export const TLB_GLOBAL = 1 << 5;
  * compiler on or off.
  */
 export const TLB_CODE = 1 << 6;
+/**
+ * A debugger watches reads or accesses on the linear page: every access takes
+ * the slow path, which tells the watch (memory/access-watch.ts) and then uses
+ * this entry's translation as it stands. Like TLB_CODE, the debugger's bit,
+ * never the guest's: a stale translation stays stale.
+ */
+export const TLB_WATCH = 1 << 7;
 
 /** Entry bits that must be clear (besides VALID set) for a supervisor read, and for a supervisor write. */
-export const READ_SUPERVISOR = TLB_VALID | TLB_NOT_RAM;
+export const READ_SUPERVISOR = TLB_VALID | TLB_NOT_RAM | TLB_WATCH;
 const READ_USER = READ_SUPERVISOR | TLB_NO_USER;
 export const WRITE_SUPERVISOR = READ_SUPERVISOR | TLB_NO_WRITE_SUPERVISOR | TLB_CODE;
 const WRITE_USER = READ_USER | TLB_NO_WRITE_USER | TLB_CODE;
+
+/** A TLB's entries in a machine snapshot (Tlb.save). */
+export interface TlbCopy {
+  readonly pages: Int32Array;
+  readonly entries: Int32Array;
+}
 
 const spareTlbs = new Spares<Tlb>(1);
 
@@ -81,9 +94,39 @@ export class Tlb {
     }
   }
 
+  /** Marks (or unmarks) the entry of linear page `page`, if it has one, as watched by a debugger. */
+  markWatched(page: number, watched: boolean): void {
+    const e = this.entries[page]!;
+    if (e !== 0) this.entries[page] = watched ? e | TLB_WATCH : e & ~TLB_WATCH;
+  }
+
   /** INVLPG: forget one page, global or not. */
   invalidate(linear: number): void {
     this.entries[linear >>> 12] = 0;
+  }
+
+  /**
+   * The cached translations, for a machine snapshot: the TLB is guest-visible
+   * (a kernel that forgets INVLPG sees the stale entry), so a restored machine
+   * must hold the same entries, not a flushed TLB.
+   */
+  save(): TlbCopy {
+    const pages = this.live.slice(0, this.liveCount);
+    return { pages, entries: pages.map((page) => this.entries[page]!) };
+  }
+
+  /**
+   * Holds exactly the entries of `copy` again. Their code and watch marks are
+   * dropped: the code cache starts empty after a restore, and the debugger's
+   * watches are those of now, which mark their pages again (AccessWatch.markAll).
+   */
+  restore(copy: TlbCopy): void {
+    this.flush(false);
+    copy.pages.forEach((page, i) => {
+      this.entries[page] = copy.entries[i]! & ~(TLB_CODE | TLB_WATCH);
+    });
+    this.live.set(copy.pages);
+    this.liveCount = copy.pages.length;
   }
 
   private dropAll(): void {

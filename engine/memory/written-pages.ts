@@ -28,6 +28,11 @@ export class WrittenPages {
     for (let page = start >>> 12; page < Math.ceil(end / 4096); page++) this.mark(page);
   }
 
+  /** The pages marked so far, in the order they were first marked (a view: valid until the next mark). */
+  pages(): Int32Array {
+    return this.list.subarray(0, this.count);
+  }
+
   /** Zeroes every marked page of `ram` and forgets the marks. */
   zeroWritten(ram: Uint8Array): void {
     for (let i = 0; i < this.count; i++) {

@@ -3,50 +3,21 @@
 // a variable the timer changes, follows the kernel into ring 3 and back out
 // through a trap, reads a struct by name and asks the monitor commands.
 
-import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findLab } from '../../grader/course/labs.ts';
 import { buildForTests } from '../../grader/grade.ts';
 import { needs } from '../host-tools.ts';
-import { LAB_CLI } from '../lab-cli.ts';
+import { buildLab3, debugWithGdb as debug } from './gdb-driver.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
-
-interface Session {
-  gdb: string;
-  labStatus: number | null;
-  labStderr: string;
-}
-
-/** Starts `lab run --gdb` on the kernel, then gdb with `commands`; resolves when both have ended. */
-async function debug(kernel: string, modules: string[], commands: string[]): Promise<Session> {
-  const lab = spawn(process.execPath, [LAB_CLI, 'run', '--kernel', kernel, ...modules.flatMap((m) => ['--module', m]), '--gdb', '127.0.0.1:0'], { cwd: REPO });
-  let labStderr = '';
-  const port = await new Promise<string>((resolve, reject) => {
-    lab.stderr.on('data', (d: Buffer) => {
-      labStderr += d.toString();
-      const m = /waiting for gdb on 127\.0\.0\.1:(\d+)/.exec(labStderr);
-      if (m) resolve(m[1]!);
-    });
-    lab.on('exit', () => reject(new Error(`lab run ended before listening: ${labStderr}`)));
-  });
-  const ended = new Promise<number | null>((resolve) => lab.on('exit', (code) => resolve(code)));
-  const args = ['-batch', '-nx', '-ex', 'set pagination off', '-ex', 'set confirm off', '-ex', `target remote 127.0.0.1:${port}`, ...commands.flatMap((c) => ['-ex', c]), kernel];
-  const gdb = spawnSync('gdb', args, { encoding: 'utf8', timeout: 120_000 });
-  const labStatus = await ended;
-  return { gdb: `${gdb.stdout}${gdb.stderr}`, labStatus, labStderr };
-}
 
 describe('gdb on the lab PC', needs('gcc', 'bwrap', 'gdb'), () => {
   let kernel: string;
   let hello: string;
   beforeAll(async () => {
-    const built = await buildForTests(join(REPO, 'labs'), findLab(join(REPO, 'labs'), 3));
-    if (!built.ok) throw new Error(built.log);
-    kernel = built.files.kernel;
-    hello = built.files.programs.hello!;
+    ({ kernel, hello } = await buildLab3());
   });
 
   it('breaks, watches, steps into ring 3 and out through a trap, and reads structs by name', async () => {
@@ -107,6 +78,9 @@ describe('the gdb stub against random and broken packets', needs('gcc', 'bwrap')
         let bytes: Buffer;
         if (kind < 0.3) {
           bytes = Buffer.from(Array.from({ length: Math.floor(random() * 64) }, () => Math.floor(random() * 256)));
+        } else if (kind > 0.9) {
+          // Steps forward and back among the noise (the random writes above make new histories on the way).
+          bytes = framePacket(pick(['s', 'bs', 'bc']));
         } else {
           const body = `${pick(heads)}${hexNumber()},${hexNumber()}${random() < 0.5 ? `:${hexNumber()}` : ''}`;
           const packet = framePacket(body);

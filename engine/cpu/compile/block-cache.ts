@@ -97,6 +97,11 @@ export class BlockCache {
     return block;
   }
 
+  /** Forget every compiled block: guest RAM was put back to an earlier state, and any page may hold other code now. */
+  invalidateAll(): void {
+    for (const page of [...this.pageBlocks.keys()]) this.invalidatePage(page);
+  }
+
   /** A write is about to change physical page `page`: forget its compiled blocks. */
   invalidatePage(page: number): void {
     const list = this.pageBlocks.get(page);
