@@ -36,6 +36,12 @@ export interface InterruptEvent extends EventBase {
   frameBytes: number;
   /** Why the exception was raised, when the engine knows (e.g. "the page is supervisor-only"). */
   detail?: string;
+  /**
+   * Set when this device interrupt woke the CPU from HLT: the virtual time it
+   * slept, in instruction times. `icount` stood still meanwhile, so a
+   * schedule adds these up to place later events in virtual time.
+   */
+  halted?: number;
 }
 
 export interface PrivilegeChangeEvent extends EventBase {

@@ -77,6 +77,8 @@ export class Machine {
   private outputLimitReached = false;
   private finished: RunResult | null = null;
   private released = false;
+  /** Virtual time spent in the current HLT, for the event of the interrupt that ends it. */
+  private haltedTicks = 0;
   private readonly listeners: { listener: EventListener; ports: boolean }[] = [];
   private readonly shouldStop: (() => boolean) | undefined;
   /** Where the trace starts: Infinity without one. */
@@ -426,8 +428,11 @@ export class Machine {
     const cpu = this.core;
     if ((cpu.flags & IF) === 0 || cpu.interruptShadow || !this.pic.hasInterrupt()) return;
     const vector = this.pic.acknowledge();
+    // The event says how long the CPU slept: events count retired instructions, which stand still in HLT.
+    const halted = cpu.halted ? this.haltedTicks : undefined;
     cpu.halted = false;
-    this.delivered(deliverInterrupt(cpu, vector, -1, InterruptKind.External, cpu.eip));
+    this.haltedTicks = 0;
+    this.delivered(deliverInterrupt(cpu, vector, -1, InterruptKind.External, cpu.eip), '', halted);
   }
 
   /**
@@ -442,7 +447,10 @@ export class Machine {
     if (next === Infinity) {
       return this.finish('halt', `HLT with interrupts enabled at ${at}, but no device is programmed to interrupt`);
     }
-    if (next > this.now()) cpu.idleTicks += next - this.now();
+    if (next > this.now()) {
+      this.haltedTicks += next - this.now();
+      cpu.idleTicks += next - this.now();
+    }
     this.pit.advanceTo(this.now());
     if (!this.pic.hasInterrupt()) {
       return this.finish('halt', `HLT with interrupts enabled at ${at}, but the PIC masks every interrupt that is due`);
@@ -493,9 +501,9 @@ export class Machine {
    * retire as such. Deliveries happen between run slices, the same ones
    * compiled or interpreted, so runs stay deterministic.
    */
-  private delivered(d: Delivery, detail = ''): void {
+  private delivered(d: Delivery, detail = '', halted?: number): void {
     this.core.deliveryCharge++;
-    if (this.listeners.length > 0) this.emit(deliveryEvent(this.core, d, detail));
+    if (this.listeners.length > 0) this.emit(deliveryEvent(this.core, d, detail, halted));
   }
 
   private budgetMessage(): string {

@@ -34,7 +34,7 @@ export interface Delivery extends Pick<InterruptEvent, 'vector' | 'fromCpl' | 't
 }
 
 /** The event stream's record of a delivery; `detail` says why an exception was raised, when known. */
-export function deliveryEvent(cpu: CPU, d: Delivery, detail = ''): InterruptEvent {
+export function deliveryEvent(cpu: CPU, d: Delivery, detail = '', halted?: number): InterruptEvent {
   const exception = d.kind === InterruptKind.Exception;
   return {
     type: 'interrupt', icount: cpu.retired, vector: d.vector,
@@ -44,6 +44,7 @@ export function deliveryEvent(cpu: CPU, d: Delivery, detail = ''): InterruptEven
     fromCpl: d.fromCpl, toCpl: d.toCpl, fromCs: d.fromCs, fromEip: d.fromEip, toCs: d.toCs, toEip: d.toEip, gate: d.gate,
     frameAt: d.frameAt, frameBytes: d.frameBytes,
     ...(detail ? { detail } : {}),
+    ...(halted !== undefined ? { halted } : {}),
   };
 }
 

@@ -46,6 +46,22 @@ describe('the event stream', () => {
     }
   });
 
+  it('says, on the interrupt that wakes a halted CPU, how long HLT slept: with them, virtual time adds up', async () => {
+    // timer.c has a case that runs STI; HLT in ring 0 and waits for IRQ 0.
+    const kernel = readFileSync(await buildKernel(['sys-entry.S', 'sys.c', 'timer.c'].map((f) => path.join(SYSTEM_DIR, f))));
+    const m = new Machine({ kernel, maxInstructions: 300_000_000 });
+    const events: EngineEvent[] = [];
+    m.subscribe((e) => events.push(e), { ports: false });
+    const r = m.run();
+    expect(r.reason).toBe('debug-exit');
+    const woke = events.filter((e) => e.type === 'interrupt' && e.halted !== undefined);
+    expect(woke.length).toBeGreaterThan(0);
+    expect(woke.every((e) => e.type === 'interrupt' && e.kind === 'external')).toBe(true);
+    const slept = woke.reduce((sum, e) => sum + (e.type === 'interrupt' ? e.halted ?? 0 : 0), 0);
+    expect(slept).toBeGreaterThan(0);
+    expect(r.instructions + slept).toBe(m.now());
+  });
+
   it('leaves port accesses out for a listener that asks so, and nothing else', async () => {
     const kernel = readFileSync(await buildKernel(['sys-entry.S', 'sys.c', 'timer.c'].map((f) => path.join(SYSTEM_DIR, f))));
     const m = new Machine({ kernel, maxInstructions: 300_000_000 });
