@@ -117,6 +117,8 @@ export interface TestResult {
   registers: Record<string, number>;
   /** For a failed test whose kernel had paging on: the address spaces ring 3 ran in, as the CPU saw them at the end. */
   addressSpaces?: AddressSpace[];
+  /** For a failed test that ran, or one whose spec asks (showSchedule): what ran when, from the engine's events. */
+  schedule?: Schedule;
   /** For a failed test that ran: commands that repeat its run by hand (grader/run/replay.ts). */
   replay?: Replay;
   /**
@@ -142,6 +144,66 @@ export interface AddressSpace {
   runs: AddressSpaceRun[];
   /** More runs than a report shows. */
   truncated: boolean;
+}
+
+/**
+ * What the CPU ran over a test's run (grader/run/schedule.ts): one row per
+ * address space, each a list of spans in the ring that ran, on an axis of
+ * timer ticks. Bounded, so results.json stays small whatever the run did.
+ */
+export interface Schedule {
+  /**
+   * What the axis counts: timer ticks (IRQ 0 on vector 0x20, between ticks
+   * in proportion to virtual time), or virtual time in instructions when the
+   * run had no timer interrupt.
+   */
+  unit: 'tick' | 'instruction';
+  /** Where the run ended on the axis; it starts at 0. */
+  end: number;
+  rows: ScheduleRow[];
+  marks: ScheduleMark[];
+  /** Marks left out to keep the schedule small (timer marks first). */
+  marksDropped: number;
+  /**
+   * Set when the run switched more often than a report keeps: the axis is
+   * then cut in cells this wide, and each is drawn as what ran most in it.
+   */
+  cell?: number;
+  /** Set when the run raised more events than the grader records: the schedule stops where they stop. */
+  eventsStopped?: boolean;
+}
+
+export interface ScheduleRow {
+  /**
+   * 'space': time with this directory in CR3; 'boot': before the first CR3
+   * load; 'idle': the CPU halted in HLT; 'other': the address spaces beyond
+   * those a report draws.
+   */
+  kind: 'space' | 'boot' | 'idle' | 'other';
+  /** The page directory's physical address (kind 'space'). */
+  cr3?: number;
+  /** Whether ring 3 ever ran with this directory loaded. */
+  ranUser?: boolean;
+  /** From the kernel's "exec pid N: NAME" lines, when their order matches the directories' first entries to ring 3. */
+  pid?: number;
+  name?: string;
+  spans: ScheduleSpan[];
+}
+
+export interface ScheduleSpan {
+  from: number;
+  to: number;
+  ring: 'user' | 'kernel' | 'idle';
+}
+
+export interface ScheduleMark {
+  at: number;
+  /** Index into Schedule.rows: where the CPU was when it happened. */
+  row: number;
+  /** 'fault': an exception from ring 3 that the process came back from; 'kill': one it never came back from. */
+  kind: 'timer' | 'syscall' | 'fault' | 'kill';
+  /** The interrupt vector; absent for SYSENTER. */
+  vector?: number;
 }
 
 /** Ready-to-paste commands that repeat one test's run, for a student to debug it. */

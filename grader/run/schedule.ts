@@ -1,0 +1,231 @@
+// The schedule of a run: which address space held the CPU, in which ring,
+// and when the timer, system calls and faults came, read from the engine's
+// events alone (never from what the kernel prints, except to put a pid and a
+// name on a row). In labs 4 to 6 every process has its own page directory,
+// so a directory in CR3 stands for a process; in lab 3 they share one, and
+// the schedule has one row for all of them.
+//
+// Time is virtual: events count retired instructions, which stand still
+// while the CPU sleeps in HLT, so the time each wake-up says it slept is
+// added back. The axis is then put in timer ticks, because a tick is the
+// unit a student's scheduler thinks in.
+
+import type { EngineEvent } from '../../engine/events.ts';
+import type { Schedule, ScheduleMark, ScheduleRow, ScheduleSpan } from '../model.ts';
+import { cellsOf } from './schedule-cells.ts';
+
+/** IRQ 0 (the PIT) after the course's PIC remap (labs/kernel/pic.c puts IRQ 0-15 at 0x20-0x2f). */
+export const TIMER_VECTOR = 0x20;
+/** Directories with a row of their own; any more share the row 'other' (a fork bomb makes hundreds). */
+const MAX_SPACES = 10;
+/** Spans and marks kept per schedule: enough to read a few hundred ticks, small in results.json. */
+export const MAX_SPANS = 240;
+export const MAX_MARKS = 120;
+
+type Ring = ScheduleSpan['ring'];
+/** Who holds the CPU: the directory in CR3, or the time before any was loaded, or nobody (HLT). */
+type Holder = number | 'boot' | 'idle';
+
+interface TimedSpan { holder: Holder; ring: Ring; from: number; to: number }
+interface TimedMark { holder: Holder; at: number; kind: ScheduleMark['kind']; vector?: number }
+
+/** A run replayed in virtual time: spans, marks, the timer's ticks, and the directories in the order ring 3 first ran in them. */
+interface Replayed {
+  spans: TimedSpan[];
+  marks: TimedMark[];
+  ticks: number[];
+  end: number;
+  userOrder: number[];
+}
+
+export interface ScheduleInput {
+  events: readonly EngineEvent[];
+  serial: string;
+  /** Events the recorder had no room for: the schedule then stops at the last one it kept. */
+  eventsDropped: number;
+}
+
+export function scheduleOf(run: ScheduleInput): Schedule {
+  const replayed = replay(run.events);
+  const toAxis = axisOf(replayed.ticks);
+  const { rows, rowOf } = rowsOf(replayed, run.serial);
+  for (const s of replayed.spans) {
+    // A span shorter than the axis resolves (a few instructions of a system call) is left to its marks.
+    const from = toAxis(s.from);
+    const to = toAxis(s.to);
+    if (to > from) addSpan(rows[rowOf(s.holder)]!, { from, to, ring: s.ring });
+  }
+  const end = toAxis(replayed.end);
+  const spanCount = rows.reduce((n, r) => n + r.spans.length, 0);
+  // Rounded up, so that MAX_SPANS cells cover the whole axis.
+  const cell = spanCount > MAX_SPANS ? Math.ceil((end / MAX_SPANS) * 1000) / 1000 : undefined;
+  if (cell !== undefined) keepWhatRanMost(rows, cell, end);
+  const marks = replayed.marks.map((m) => ({ at: toAxis(m.at), row: rowOf(m.holder), kind: m.kind, ...(m.vector !== undefined ? { vector: m.vector } : {}) }));
+  const kept = boundMarks(marks);
+  return {
+    unit: replayed.ticks.length > 0 ? 'tick' : 'instruction',
+    end,
+    rows,
+    marks: kept,
+    marksDropped: marks.length - kept.length,
+    ...(cell !== undefined ? { cell } : {}),
+    ...(run.eventsDropped > 0 ? { eventsStopped: true } : {}),
+  };
+}
+
+/** Walks the events, keeping who holds the CPU and in which ring, in virtual time. */
+function replay(events: readonly EngineEvent[]): Replayed {
+  const out: Replayed = { spans: [], marks: [], ticks: [], end: 0, userOrder: [] };
+  const faults: { mark: TimedMark; eip: number }[] = [];
+  let holder: Holder = 'boot';
+  let cpl = 0;
+  let slept = 0;
+  let last = 0;
+  const runUntil = (to: number, who: Holder = holder, ring: Ring = cpl === 3 ? 'user' : 'kernel') => {
+    if (to <= last) return;
+    const prev = out.spans.at(-1);
+    if (prev !== undefined && prev.holder === who && prev.ring === ring) prev.to = to;
+    else out.spans.push({ holder: who, ring, from: last, to });
+    last = to;
+  };
+  for (const e of events) {
+    let now = e.icount + slept;
+    switch (e.type) {
+      case 'interrupt': {
+        runUntil(now);
+        if (e.halted !== undefined) {
+          slept += e.halted;
+          now += e.halted;
+          runUntil(now, 'idle', 'idle');
+        }
+        const where = e.halted !== undefined ? 'idle' : holder;
+        if (e.kind === 'external' && e.vector === TIMER_VECTOR) {
+          out.ticks.push(now);
+          out.marks.push({ holder: where, at: now, kind: 'timer', vector: e.vector });
+        } else if (e.kind === 'software' && e.fromCpl === 3) {
+          out.marks.push({ holder: where, at: now, kind: 'syscall', vector: e.vector });
+        } else if (e.kind === 'exception' && e.fromCpl === 3) {
+          const mark: TimedMark = { holder: where, at: now, kind: 'kill', vector: e.vector };
+          out.marks.push(mark);
+          faults.push({ mark, eip: e.fromEip });
+        }
+        cpl = e.toCpl;
+        break;
+      }
+      case 'iret': case 'far-return': case 'sysenter': case 'sysexit':
+        runUntil(now);
+        if (e.type === 'sysenter' && e.fromCpl === 3) out.marks.push({ holder, at: now, kind: 'syscall' });
+        if (e.toCpl === 3) {
+          if (typeof holder === 'number' && !out.userOrder.includes(holder)) out.userOrder.push(holder);
+          // Back at the faulting instruction in the same address space: the kernel handled the fault (a page brought in) and the process lives on.
+          for (const f of faults) if (f.mark.holder === holder && f.eip === e.toEip) f.mark.kind = 'fault';
+        }
+        cpl = e.toCpl;
+        break;
+      case 'cr-write':
+        if (e.cr !== 3) break;
+        runUntil(now);
+        holder = (e.value & ~0xfff) >>> 0;
+        break;
+      case 'end':
+        runUntil(now);
+        break;
+      default:
+        break;
+    }
+    out.end = Math.max(out.end, now);
+  }
+  runUntil(out.end);
+  return out;
+}
+
+/**
+ * Virtual time to the axis: tick k sits at k, time between two ticks in
+ * proportion, time after the last at the last tick's pace. Without a timer
+ * interrupt the axis is virtual time itself.
+ */
+function axisOf(ticks: readonly number[]): (time: number) => number {
+  if (ticks.length === 0) return (time) => time;
+  return (time) => {
+    // How many ticks came at or before `time`: a binary search, the ticks being in order.
+    let lo = 0;
+    let hi = ticks.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (ticks[mid]! <= time) lo = mid + 1;
+      else hi = mid;
+    }
+    const k = lo;
+    const before = k === 0 ? 0 : ticks[k - 1]!;
+    const after = k < ticks.length ? ticks[k]! : before + (k >= 2 ? before - ticks[k - 2]! : before);
+    return round(after > before ? k + (time - before) / (after - before) : k);
+  };
+}
+
+/** One row per holder in the order they first ran (the boot first, the idle CPU last), and where each holder's time goes. */
+function rowsOf(replayed: Replayed, serial: string): { rows: ScheduleRow[]; rowOf: (h: Holder) => number } {
+  const holders: Holder[] = [];
+  for (const s of replayed.spans) if (!holders.includes(s.holder)) holders.push(s.holder);
+  const spaces = holders.filter((h): h is number => typeof h === 'number');
+  const own = spaces.slice(0, MAX_SPACES);
+  const names = processNames(replayed.userOrder, serial);
+  const rows: ScheduleRow[] = [];
+  if (holders.includes('boot')) rows.push({ kind: 'boot', spans: [] });
+  for (const cr3 of own) rows.push({ kind: 'space', cr3, ranUser: replayed.userOrder.includes(cr3), ...names.get(cr3), spans: [] });
+  if (spaces.length > own.length) rows.push({ kind: 'other', spans: [] });
+  if (holders.includes('idle')) rows.push({ kind: 'idle', spans: [] });
+  const index = (kind: ScheduleRow['kind'], cr3?: number) => rows.findIndex((r) => r.kind === kind && r.cr3 === cr3);
+  const rowOf = (h: Holder): number => {
+    if (h === 'boot' || h === 'idle') return index(h);
+    const i = index('space', h);
+    return i >= 0 ? i : index('other');
+  };
+  return { rows, rowOf };
+}
+
+/**
+ * pid and name per directory, from the kernel's "exec pid N: NAME" lines,
+ * only when there are as many lines as directories ring 3 ran in: then the
+ * k-th process started is taken to be the k-th directory to reach ring 3
+ * (the course's round robin starts them in pid order). Anything else (a
+ * fork, a shared directory, a reused one) leaves the rows to their CR3.
+ */
+function processNames(userOrder: readonly number[], serial: string): Map<number, { pid: number; name: string }> {
+  const started = [...serial.matchAll(/^exec pid (\d+): (\S+)/gm)].map((m) => ({ pid: Number(m[1]), name: m[2]! }));
+  const names = new Map<number, { pid: number; name: string }>();
+  if (started.length === 0 || started.length !== userOrder.length) return names;
+  userOrder.forEach((cr3, k) => names.set(cr3, started[k]!));
+  return names;
+}
+
+function addSpan(row: ScheduleRow, span: ScheduleSpan): void {
+  const prev = row.spans.at(-1);
+  if (prev !== undefined && prev.ring === span.ring && prev.to === span.from) prev.to = span.to;
+  else row.spans.push(span);
+}
+
+/** Replaces every row's spans by the cells each held longest, merged: at most MAX_SPANS spans in all. */
+function keepWhatRanMost(rows: ScheduleRow[], cell: number, end: number): void {
+  const cells = cellsOf(rows, cell, Math.ceil(end / cell));
+  for (const row of rows) row.spans = [];
+  cells.forEach((c, i) => {
+    if (c !== undefined) addSpan(rows[c.row]!, { from: round(i * cell), to: round((i + 1) * cell), ring: c.ring });
+  });
+}
+
+/** What a student needs most is kept first: kills, faults, system calls, then timer ticks (the axis shows those anyway). */
+function boundMarks(marks: ScheduleMark[]): ScheduleMark[] {
+  if (marks.length <= MAX_MARKS) return marks;
+  const rank: Record<ScheduleMark['kind'], number> = { kill: 0, fault: 1, syscall: 2, timer: 3 };
+  return marks
+    .map((m, i) => ({ m, i }))
+    .sort((a, b) => rank[a.m.kind] - rank[b.m.kind] || a.i - b.i)
+    .slice(0, MAX_MARKS)
+    .sort((a, b) => a.i - b.i)
+    .map(({ m }) => m);
+}
+
+/** Three decimals: a thousandth of a tick is finer than any picture, and keeps results.json short. */
+function round(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}

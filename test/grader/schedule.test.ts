@@ -1,0 +1,118 @@
+// The schedule a report draws (issue 14), built from engine events alone:
+// who held the CPU (the directory in CR3), in which ring, on an axis of timer
+// ticks, with the timer, system calls, faults and kills marked.
+
+import { describe, expect, it } from 'vitest';
+import { MAX_MARKS, MAX_SPANS, scheduleOf } from '../../grader/run/schedule.ts';
+import type { EngineEvent } from '../../engine/events.ts';
+import { end, interrupt, iret, loadCr3, SPACE_A, SPACE_B, timer, TWO_EXECS, twoProcessesOnTicks } from './schedule-events.ts';
+
+const quiet = (events: EngineEvent[], serial = '') => scheduleOf({ events, serial, eventsDropped: 0 });
+
+describe('a schedule from engine events', () => {
+  it('puts two processes switched on timer ticks on two rows, in ticks, with their pids', () => {
+    const s = quiet(twoProcessesOnTicks(), TWO_EXECS);
+    expect(s.unit).toBe('tick');
+    expect(s.end).toBe(3.5); // half a tick after the third, at the pace of the last one
+    expect(s.rows.map((r) => [r.kind, r.cr3, r.pid, r.name])).toEqual([
+      ['boot', undefined, undefined, undefined],
+      ['space', SPACE_A, 1, 'alpha'],
+      ['space', SPACE_B, 2, 'beta'],
+    ]);
+    expect(s.rows[0]!.spans).toEqual([{ from: 0, to: 0.1, ring: 'kernel' }]);
+    expect(s.rows[1]!.spans).toEqual([
+      { from: 0.1, to: 0.11, ring: 'kernel' },
+      { from: 0.11, to: 1, ring: 'user' },
+      { from: 1, to: 1.01, ring: 'kernel' },
+      { from: 2.01, to: 2.02, ring: 'kernel' },
+      { from: 2.02, to: 3, ring: 'user' },
+      { from: 3, to: 3.5, ring: 'kernel' },
+    ]);
+    expect(s.rows[2]!.spans).toEqual([
+      { from: 1.01, to: 1.02, ring: 'kernel' },
+      { from: 1.02, to: 2, ring: 'user' },
+      { from: 2, to: 2.01, ring: 'kernel' },
+    ]);
+    expect(s.marks).toEqual([
+      { at: 1, row: 1, kind: 'timer', vector: 0x20 },
+      { at: 2, row: 2, kind: 'timer', vector: 0x20 },
+      { at: 3, row: 1, kind: 'timer', vector: 0x20 },
+    ]);
+    expect(s.marksDropped).toBe(0);
+    expect(s.cell).toBeUndefined();
+  });
+
+  it('names rows by CR3 alone when the exec lines do not match the directories one for one', () => {
+    const oneExec = 'exec pid 1: alpha entry 0x08048000\n';
+    const s = quiet(twoProcessesOnTicks(), oneExec);
+    expect(s.rows.filter((r) => r.kind === 'space').map((r) => [r.cr3, r.pid, r.name, r.ranUser])).toEqual([
+      [SPACE_A, undefined, undefined, true],
+      [SPACE_B, undefined, undefined, true],
+    ]);
+  });
+
+  it('tells a fault the process came back from from one that killed it, and marks system calls', () => {
+    const s = quiet([
+      loadCr3(100, SPACE_A), iret(110, 3, 0x08048000),
+      interrupt(200, { vector: 0x80, kind: 'software', fromCpl: 3 }), iret(220, 3, 0x08048010),
+      // A page fault at 0x08048020 that the kernel resolves: back to the same instruction.
+      interrupt(300, { vector: 14, kind: 'exception', fromCpl: 3, fromEip: 0x08048020 }), iret(340, 3, 0x08048020),
+      // A #GP at 0x08048030: the kernel switches away and never comes back to it.
+      interrupt(400, { vector: 13, kind: 'exception', fromCpl: 3, fromEip: 0x08048030 }),
+      loadCr3(420, SPACE_B), iret(430, 3), end(500),
+    ]);
+    expect(s.unit).toBe('instruction');
+    expect(s.marks).toEqual([
+      { at: 200, row: 1, kind: 'syscall', vector: 0x80 },
+      { at: 300, row: 1, kind: 'fault', vector: 14 },
+      { at: 400, row: 1, kind: 'kill', vector: 13 },
+    ]);
+    expect(s.rows[1]!.spans).toEqual([
+      { from: 100, to: 110, ring: 'kernel' },
+      { from: 110, to: 200, ring: 'user' },
+      { from: 200, to: 220, ring: 'kernel' },
+      { from: 220, to: 300, ring: 'user' },
+      { from: 300, to: 340, ring: 'kernel' },
+      { from: 340, to: 400, ring: 'user' },
+      { from: 400, to: 420, ring: 'kernel' },
+    ]);
+    expect(s.rows[2]!.spans).toEqual([{ from: 420, to: 430, ring: 'kernel' }, { from: 430, to: 500, ring: 'user' }]);
+  });
+
+  it('draws time in HLT on an idle row, as long as the waking interrupt says it slept', () => {
+    const s = quiet([
+      loadCr3(100, SPACE_A), iret(110, 3),
+      timer(1000, 3), iret(1010, 0, 0x00100600),
+      // The kernel halts at 1050 (icount stands still in HLT) and sleeps 950 instruction times to the next tick.
+      timer(1050, 0, 950), iret(1060, 3), end(1200),
+    ]);
+    expect(s.rows.map((r) => r.kind)).toEqual(['boot', 'space', 'idle']);
+    expect(s.rows[2]!.spans).toEqual([{ from: 1.05, to: 2, ring: 'idle' }]);
+    expect(s.rows[1]!.spans.at(-1)).toEqual({ from: 2.01, to: 2.15, ring: 'user' });
+    expect(s.marks.map((m) => [m.at, s.rows[m.row]!.kind])).toEqual([[1, 'space'], [2, 'idle']]);
+  });
+
+  it('stays small however long the run: what ran most per cell, kills and faults before timer marks', () => {
+    const events: EngineEvent[] = [loadCr3(10, SPACE_A), iret(20, 3)];
+    for (let t = 1; t <= 400; t++) {
+      const space = t % 2 === 0 ? SPACE_A : SPACE_B;
+      events.push(timer(t * 1000, 3), loadCr3(t * 1000 + 10, space), iret(t * 1000 + 20, 3));
+    }
+    events.push(interrupt(400_500, { vector: 13, kind: 'exception', fromCpl: 3 }), end(400_600));
+    const s = quiet(events);
+    const spans = s.rows.flatMap((r) => r.spans);
+    expect(spans.length).toBeLessThanOrEqual(MAX_SPANS);
+    expect(s.cell).toBe(1.67); // 400.6 ticks in 240 cells, rounded up
+    expect(s.marks).toHaveLength(MAX_MARKS);
+    expect(s.marksDropped).toBe(401 - MAX_MARKS);
+    expect(s.marks.filter((m) => m.kind === 'kill')).toEqual([{ at: 400.5, row: 1, kind: 'kill', vector: 13 }]);
+    // The two processes still share the CPU about equally.
+    const user = (row: number) => s.rows[row]!.spans.filter((x) => x.ring === 'user').reduce((sum, x) => sum + x.to - x.from, 0);
+    expect(Math.abs(user(1) - user(2))).toBeLessThan(20);
+  });
+
+  it('says so when the events stopped before the run did', () => {
+    expect(scheduleOf({ events: twoProcessesOnTicks(), serial: '', eventsDropped: 3 }).eventsStopped).toBe(true);
+    expect(quiet(twoProcessesOnTicks()).eventsStopped).toBeUndefined();
+  });
+});
