@@ -80,6 +80,8 @@ export interface TestSpec {
   traceInstructions?: number;
   /** Also record port I/O events (every IN/OUT, including each poll of the UART): off by default, they are many. */
   recordPortEvents?: boolean;
+  /** Keep the run's schedule (grader/run/schedule.ts) even when the test passes: failed tests always have it. */
+  showSchedule?: boolean;
   checks: Check[];
   /**
    * false (default): all or nothing. true: the sum of the passing checks'
@@ -149,6 +151,7 @@ export function defineTest(input: TestSpecInput): TestSpec {
     ...(input.maxOutputBytes !== undefined ? { maxOutputBytes: input.maxOutputBytes } : {}),
     ...(input.traceInstructions !== undefined ? { traceInstructions: input.traceInstructions } : {}),
     recordPortEvents: input.recordPortEvents ?? false,
+    ...(input.showSchedule ? { showSchedule: true } : {}),
     checks: [...input.checks],
     partialCredit,
   };

@@ -6,6 +6,7 @@ import type { CheckResult, Diagnosis, GradeReport, Replay, TestResult } from '..
 import { hexDigits } from '../../engine/hex.ts';
 import { compileTemplate } from './templates.ts';
 import { addressSpaceView, type AddressSpaceView } from './address-space-view.ts';
+import { scheduleView, type ScheduleView } from './schedule-view.ts';
 import { formatPoints, formatWhere, visibleText } from './terminal.ts';
 
 /** The order an x86 programmer reads registers in; anything else follows alphabetically. */
@@ -29,6 +30,8 @@ interface CheckView {
 
 interface TestView {
   addressSpaces: AddressSpaceView[];
+  /** Present for a failed test, and for a passed one whose spec asked (showSchedule). */
+  schedule?: ScheduleView;
   anchor: string;
   name: string;
   id: string;
@@ -128,6 +131,7 @@ function testView(test: TestResult, index: number): TestView {
     replay: test.replay && test.status !== 'passed' ? { test: test.replay.test, run: test.replay.run, qemu: test.replay.qemu } : undefined,
     diagnosis: test.diagnosis && test.status !== 'passed' ? diagnosisView(test.diagnosis) : undefined,
     addressSpaces: test.status !== 'passed' ? (test.addressSpaces ?? []).map(addressSpaceView) : [],
+    schedule: test.schedule ? scheduleView(test.schedule) : undefined,
   };
 }
 

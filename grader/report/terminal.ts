@@ -2,6 +2,7 @@
 // pieces (points, a test's reason and checks) the other writers reuse.
 
 import { addressSpaceLine } from './address-space-view.ts';
+import { scheduleLines } from './schedule-view.ts';
 import type { CheckResult, GradeReport, TestResult } from '../model.ts';
 import { csEip, hexByte, hexDigits } from '../../engine/hex.ts';
 
@@ -111,6 +112,7 @@ export function formatTerminal(report: GradeReport, options: TerminalOptions): s
     if (test.status !== 'passed' && test.replay) out.push(`${paint('dim', '     replay:')} ${visibleText(test.replay.test)}`);
     if (test.status !== 'passed') {
       for (const space of test.addressSpaces ?? []) out.push(`${paint('dim', '     ')}${addressSpaceLine(space)}`);
+      for (const line of test.schedule ? scheduleLines(test.schedule) : []) out.push(`     ${line}`);
     }
   }
 

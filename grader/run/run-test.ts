@@ -7,6 +7,7 @@
 // for the same inputs every time.
 
 import { addressSpacesOf } from './address-spaces.ts';
+import { scheduleOf } from './schedule.ts';
 import { ConfigError, hostStack, type RunResult } from '../../engine/config.ts';
 import type { EngineEvent } from '../../engine/events.ts';
 import { formatEvent } from '../../engine/inspect/format-event.ts';
@@ -241,6 +242,7 @@ function judge(base: ResultBase, spec: TestSpec, machine: Machine, result: RunRe
   const diagnosis = status === 'failed' ? diagnose(run, checks) : undefined;
   const reason = threw ?? diagnosis?.headline ?? '';
   const spaces = status === 'failed' ? addressSpacesOf(run) : [];
+  const schedule = status === 'failed' || (spec.showSchedule === true && status === 'passed') ? scheduleOf(run) : undefined;
 
   return {
     ...base,
@@ -249,6 +251,7 @@ function judge(base: ResultBase, spec: TestSpec, machine: Machine, result: RunRe
     reason: oneLine(reason),
     ...(diagnosis ? { diagnosis: { ...diagnosis, headline: oneLine(diagnosis.headline) } } : {}),
     ...(spaces.length > 0 ? { addressSpaces: spaces } : {}),
+    ...(schedule ? { schedule } : {}),
     checks,
     run: {
       end: result.reason,

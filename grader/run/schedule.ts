@@ -191,7 +191,8 @@ function rowsOf(replayed: Replayed, serial: string): { rows: ScheduleRow[]; rowO
  * fork, a shared directory, a reused one) leaves the rows to their CR3.
  */
 function processNames(userOrder: readonly number[], serial: string): Map<number, { pid: number; name: string }> {
-  const started = [...serial.matchAll(/^exec pid (\d+): (\S+)/gm)].map((m) => ({ pid: Number(m[1]), name: m[2]! }));
+  // The name is the guest's text: printable ASCII only, and short, so that a label can be printed and drawn as it is.
+  const started = [...serial.matchAll(/^exec pid (\d+): ([\x21-\x7e]{1,16})/gm)].map((m) => ({ pid: Number(m[1]), name: m[2]! }));
   const names = new Map<number, { pid: number; name: string }>();
   if (started.length === 0 || started.length !== userOrder.length) return names;
   userOrder.forEach((cr3, k) => names.set(cr3, started[k]!));

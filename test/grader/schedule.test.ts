@@ -3,7 +3,12 @@
 // ticks, with the timer, system calls, faults and kills marked.
 
 import { describe, expect, it } from 'vitest';
+import { redactResult } from '../../grader/course/hidden.ts';
+import { renderHtml } from '../../grader/report/html.ts';
+import { scheduleLines, scheduleView } from '../../grader/report/schedule-view.ts';
+import { formatTerminal } from '../../grader/report/terminal.ts';
 import { MAX_MARKS, MAX_SPANS, scheduleOf } from '../../grader/run/schedule.ts';
+import { allPassingReport, failingTest, passingTest, sampleReport, twoProcessSchedule } from '../fixtures/reports/sample-reports.ts';
 import type { EngineEvent } from '../../engine/events.ts';
 import { end, interrupt, iret, loadCr3, SPACE_A, SPACE_B, timer, TWO_EXECS, twoProcessesOnTicks } from './schedule-events.ts';
 
@@ -114,5 +119,53 @@ describe('a schedule from engine events', () => {
   it('says so when the events stopped before the run did', () => {
     expect(scheduleOf({ events: twoProcessesOnTicks(), serial: '', eventsDropped: 3 }).eventsStopped).toBe(true);
     expect(quiet(twoProcessesOnTicks()).eventsStopped).toBeUndefined();
+  });
+});
+
+describe('drawing a schedule', () => {
+  it('reads as a line per process in the terminal: a character per tick, the kill on top', () => {
+    expect(scheduleLines(twoProcessSchedule())).toEqual([
+      'schedule (1 column = 1 tick; U user, k kernel, - halted, . not running, * fault, X killed):',
+      '  boot (before CR3 loads) |k.....|',
+      '  pid 1 hello             |UUk.X.|',
+      '  pid 2 spin              |..UUk.|',
+      '  idle (HLT)              |....--|',
+    ]);
+  });
+
+  it('buckets a long or tickless run into at most 60 columns and says what a column is', () => {
+    const s = quiet([loadCr3(100, SPACE_A), iret(110, 3), interrupt(90_000, { vector: 14, kind: 'exception', fromCpl: 3 }), end(100_000)]);
+    const lines = scheduleLines(s);
+    expect(lines[0]).toBe('schedule (no timer interrupt, 1 column = 2k instructions; U user, k kernel, - halted, . not running, * fault, X killed):');
+    // Labels are padded to the longest, the boot row's.
+    expect(lines[2]).toBe(`  ${'CR3 00401000'.padEnd('boot (before CR3 loads)'.length)} |${'U'.repeat(45)}X${'k'.repeat(4)}|`);
+  });
+
+  it('draws spans in place and coloured by ring, and every mark with a title', () => {
+    const view = scheduleView(twoProcessSchedule());
+    expect(view.rows.map((r) => r.label)).toEqual(['boot (before CR3 loads)', 'pid 1 hello · CR3 0020d000', 'pid 2 spin · CR3 0020e000', 'idle (HLT)']);
+    // 600 units for 6 ticks, after 150 units of labels: tick 2.1 is at 150 + 210.
+    expect(view.spans.find((s) => s.ring === 'user' && s.title.startsWith('pid 2'))).toMatchObject({ x: 360, width: 190, y: 43 });
+    expect(view.marks.map((m) => m.kind)).toEqual(['timer', 'syscall', 'timer', 'timer', 'timer', 'kill', 'timer', 'timer']);
+    expect(view.marks[5]!.title).toBe('fault from ring 3 (#GP general protection), the process never ran again at tick 4.5');
+    expect(view.ticks.map((t) => t.label)).toEqual(['0', '1', '2', '3', '4', '5', '6']);
+    expect(view.caption).toMatch(/^Time in timer ticks \(IRQ 0\)/);
+  });
+
+  it('is in the HTML report of a failed test, of a passed test that asks, and gone from a hidden one', () => {
+    const html = renderHtml(sampleReport());
+    expect(html).toContain('<figcaption>Time in timer ticks (IRQ 0)');
+    expect(html.match(/<rect class="span /g)).toHaveLength(9);
+    expect(html.match(/<path class="mark kill"/g)).toHaveLength(1);
+    const shown = { ...passingTest(), schedule: twoProcessSchedule() };
+    expect(renderHtml({ ...allPassingReport(), tests: [shown] })).toContain('Schedule: who ran when');
+    expect(renderHtml(allPassingReport())).not.toContain('Schedule: who ran when');
+    expect(redactResult(failingTest()).schedule).toBeUndefined();
+  });
+
+  it('is left out of the terminal for a passed test', () => {
+    const shown = { ...passingTest(), schedule: twoProcessSchedule() };
+    expect(formatTerminal({ ...allPassingReport(), tests: [shown] }, { color: false })).not.toContain('schedule (');
+    expect(formatTerminal(sampleReport(), { color: false })).toContain('     schedule (1 column = 1 tick;');
   });
 });
