@@ -7,7 +7,6 @@
 import { hexDigits } from '../../engine/hex.ts';
 import { vectorName } from '../../engine/cpu/exceptions.ts';
 import type { Schedule, ScheduleMark, ScheduleRow, ScheduleSpan } from '../model.ts';
-import { cellsOf } from '../run/schedule-cells.ts';
 
 const LABEL_WIDTH = 150;
 const PLOT_WIDTH = 600;
@@ -139,12 +138,13 @@ function round(v: number): number {
   return Math.round(v * 10) / 10;
 }
 
-const RING_CHARS: Record<ScheduleSpan['ring'], string> = { user: 'U', kernel: 'k', idle: '-' };
+/** A column's character: the first of these rings that ran in it, so a few hundred instructions of ring 3 among the kernel's thousands still show. */
+const RING_CHARS: [ScheduleSpan['ring'], string][] = [['user', 'U'], ['kernel', 'k'], ['idle', '-']];
 
 /**
- * The terminal's version: a legend, then per row a character per column, the
- * ring it ran in most there ('.' when it did not run), a fault '*' and a kill
- * 'X' over it.
+ * The terminal's version: a legend, then per row a character per column:
+ * 'U' where ring 3 ran in it, else 'k' where the kernel did, '-' halted, '.'
+ * nothing; a fault '*' and a kill 'X' over it.
  */
 export function scheduleLines(schedule: Schedule): string[] {
   const width = schedule.end <= TEXT_COLUMNS && schedule.unit === 'tick' ? 1 : niceStep(schedule.end / TEXT_COLUMNS);
@@ -153,9 +153,9 @@ export function scheduleLines(schedule: Schedule): string[] {
   const scale = schedule.unit === 'tick' ? `1 column = ${width} ${unit}` : `no timer interrupt, 1 column = ${shortNumber(width)} ${unit}`;
   const labels = schedule.rows.map((r) => rowLabel(r, false));
   const pad = Math.max(...labels.map((l) => l.length));
-  const lines = [`schedule (${scale}; U user, k kernel, - halted, . not running, * fault, X killed):`];
+  const lines = [`schedule (${scale}; U ran in ring 3, k only in the kernel, - halted, . not running, * fault, X killed):`];
   schedule.rows.forEach((row, r) => {
-    const chars = cellsOf([row], width, count).map((c) => (c === undefined ? '.' : RING_CHARS[c.ring]));
+    const chars = ringsPerColumn(row, width, count).map((rings) => RING_CHARS.find(([ring]) => rings.has(ring))?.[1] ?? '.');
     for (const m of schedule.marks) {
       if (m.row !== r || (m.kind !== 'fault' && m.kind !== 'kill')) continue;
       const c = Math.min(count - 1, Math.floor(m.at / width));
@@ -164,4 +164,14 @@ export function scheduleLines(schedule: Schedule): string[] {
     lines.push(`  ${labels[r]!.padEnd(pad)} |${chars.join('')}|`);
   });
   return lines;
+}
+
+/** The rings each column of a row saw, however briefly. */
+function ringsPerColumn(row: ScheduleRow, width: number, count: number): Set<ScheduleSpan['ring']>[] {
+  const columns = Array.from({ length: count }, () => new Set<ScheduleSpan['ring']>());
+  for (const s of row.spans) {
+    const last = Math.min(count - 1, Math.ceil(s.to / width) - 1);
+    for (let c = Math.floor(s.from / width); c <= last; c++) columns[c]!.add(s.ring);
+  }
+  return columns;
 }

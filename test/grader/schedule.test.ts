@@ -10,6 +10,7 @@ import { formatTerminal } from '../../grader/report/terminal.ts';
 import { MAX_MARKS, MAX_SPANS, scheduleOf } from '../../grader/run/schedule.ts';
 import { allPassingReport, failingTest, passingTest, sampleReport, twoProcessSchedule } from '../fixtures/reports/sample-reports.ts';
 import type { EngineEvent } from '../../engine/events.ts';
+import type { Schedule } from '../../grader/model.ts';
 import { end, interrupt, iret, loadCr3, SPACE_A, SPACE_B, timer, TWO_EXECS, twoProcessesOnTicks } from './schedule-events.ts';
 
 const quiet = (events: EngineEvent[], serial = '') => scheduleOf({ events, serial, eventsDropped: 0 });
@@ -125,7 +126,7 @@ describe('a schedule from engine events', () => {
 describe('drawing a schedule', () => {
   it('reads as a line per process in the terminal: a character per tick, the kill on top', () => {
     expect(scheduleLines(twoProcessSchedule())).toEqual([
-      'schedule (1 column = 1 tick; U user, k kernel, - halted, . not running, * fault, X killed):',
+      'schedule (1 column = 1 tick; U ran in ring 3, k only in the kernel, - halted, . not running, * fault, X killed):',
       '  boot (before CR3 loads) |k.....|',
       '  pid 1 hello             |UUk.X.|',
       '  pid 2 spin              |..UUk.|',
@@ -133,10 +134,18 @@ describe('drawing a schedule', () => {
     ]);
   });
 
+  it('shows a process that reached ring 3 in a column as U, however briefly', () => {
+    const brief: Schedule = {
+      unit: 'tick', end: 2, marks: [], marksDropped: 0,
+      rows: [{ kind: 'space', cr3: SPACE_A, ranUser: true, spans: [{ from: 0, to: 0.95, ring: 'kernel' }, { from: 0.95, to: 1, ring: 'user' }, { from: 1, to: 2, ring: 'kernel' }] }],
+    };
+    expect(scheduleLines(brief)[1]).toBe('  CR3 00401000 |Uk|');
+  });
+
   it('buckets a long or tickless run into at most 60 columns and says what a column is', () => {
     const s = quiet([loadCr3(100, SPACE_A), iret(110, 3), interrupt(90_000, { vector: 14, kind: 'exception', fromCpl: 3 }), end(100_000)]);
     const lines = scheduleLines(s);
-    expect(lines[0]).toBe('schedule (no timer interrupt, 1 column = 2k instructions; U user, k kernel, - halted, . not running, * fault, X killed):');
+    expect(lines[0]).toBe('schedule (no timer interrupt, 1 column = 2k instructions; U ran in ring 3, k only in the kernel, - halted, . not running, * fault, X killed):');
     // Labels are padded to the longest, the boot row's.
     expect(lines[2]).toBe(`  ${'CR3 00401000'.padEnd('boot (before CR3 loads)'.length)} |${'U'.repeat(45)}X${'k'.repeat(4)}|`);
   });
