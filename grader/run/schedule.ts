@@ -117,8 +117,7 @@ function replay(events: readonly EngineEvent[]): Replayed {
         if (e.type === 'sysenter' && e.fromCpl === 3) out.marks.push({ holder, at: now, kind: 'syscall' });
         if (e.toCpl === 3) {
           if (typeof holder === 'number' && !out.userOrder.includes(holder)) out.userOrder.push(holder);
-          // Back at the faulting instruction in the same address space: the kernel handled the fault (a page brought in) and the process lives on.
-          for (const f of faults) if (f.mark.holder === holder && f.eip === e.toEip) f.mark.kind = 'fault';
+          settleFaults(faults, holder, e.toEip);
         }
         cpl = e.toCpl;
         break;
@@ -138,6 +137,25 @@ function replay(events: readonly EngineEvent[]): Replayed {
   runUntil(out.end);
   return out;
 }
+
+/**
+ * The first return to ring 3 in a faulting process's address space says
+ * what the kernel did: back at the faulting instruction (a page brought in)
+ * or just past it (an instruction stepped over), the process went on;
+ * anywhere else, it is another program, or a new one in the same directory,
+ * and the faulting one was killed. A fault nothing returns after stays a kill.
+ */
+function settleFaults(pending: { mark: TimedMark; eip: number }[], holder: Holder, toEip: number): void {
+  for (let i = pending.length - 1; i >= 0; i--) {
+    const f = pending[i]!;
+    if (f.mark.holder !== holder) continue;
+    if (((toEip - f.eip) >>> 0) <= MAX_INSTRUCTION_BYTES) f.mark.kind = 'fault';
+    pending.splice(i, 1);
+  }
+}
+
+/** The longest x86 instruction: a kernel that skips the faulting one resumes at most this far past it. */
+const MAX_INSTRUCTION_BYTES = 15;
 
 /**
  * Virtual time to the axis: tick k sits at k, time between two ticks in

@@ -65,13 +65,20 @@ describe('a schedule from engine events', () => {
       interrupt(300, { vector: 14, kind: 'exception', fromCpl: 3, fromEip: 0x08048020 }), iret(340, 3, 0x08048020),
       // A #GP at 0x08048030: the kernel switches away and never comes back to it.
       interrupt(400, { vector: 13, kind: 'exception', fromCpl: 3, fromEip: 0x08048030 }),
-      loadCr3(420, SPACE_B), iret(430, 3), end(500),
+      loadCr3(420, SPACE_B), iret(430, 3),
+      // #UD at 0x08048040 in B, and the kernel steps over the two-byte instruction: the process goes on.
+      interrupt(440, { vector: 6, kind: 'exception', fromCpl: 3, fromEip: 0x08048040 }), iret(450, 3, 0x08048042),
+      // A #DE in B; then a new program in the same directory (as in lab 3, where all share one): the faulting one is gone.
+      interrupt(460, { vector: 0, kind: 'exception', fromCpl: 3, fromEip: 0x08048050 }), iret(470, 3, 0x08048000),
+      end(500),
     ]);
     expect(s.unit).toBe('instruction');
     expect(s.marks).toEqual([
       { at: 200, row: 1, kind: 'syscall', vector: 0x80 },
       { at: 300, row: 1, kind: 'fault', vector: 14 },
       { at: 400, row: 1, kind: 'kill', vector: 13 },
+      { at: 440, row: 2, kind: 'fault', vector: 6 },
+      { at: 460, row: 2, kind: 'kill', vector: 0 },
     ]);
     expect(s.rows[1]!.spans).toEqual([
       { from: 100, to: 110, ring: 'kernel' },
@@ -82,7 +89,10 @@ describe('a schedule from engine events', () => {
       { from: 340, to: 400, ring: 'user' },
       { from: 400, to: 420, ring: 'kernel' },
     ]);
-    expect(s.rows[2]!.spans).toEqual([{ from: 420, to: 430, ring: 'kernel' }, { from: 430, to: 500, ring: 'user' }]);
+    expect(s.rows[2]!.spans).toEqual([
+      { from: 420, to: 430, ring: 'kernel' }, { from: 430, to: 440, ring: 'user' }, { from: 440, to: 450, ring: 'kernel' },
+      { from: 450, to: 460, ring: 'user' }, { from: 460, to: 470, ring: 'kernel' }, { from: 470, to: 500, ring: 'user' },
+    ]);
   });
 
   it('draws time in HLT on an idle row, as long as the waking interrupt says it slept', () => {
