@@ -166,7 +166,8 @@ export interface Schedule {
   marksDropped: number;
   /**
    * Set when the run switched more often than a report keeps: the axis is
-   * then cut in cells this wide, and each is drawn as what ran most in it.
+   * then cut in cells this wide, and a row's cell is drawn in the ring it
+   * reached there at all, ring 3 first (grader/run/schedule-cells.ts).
    */
   cell?: number;
   /** Set when the run raised more events than the grader records: the schedule stops where they stop. */
@@ -188,6 +189,8 @@ export interface ScheduleRow {
   pid?: number;
   name?: string;
   spans: ScheduleSpan[];
+  /** Time in each ring on the axis, summed before any coarsening: a process's share of the CPU. */
+  time: Record<ScheduleSpan['ring'], number>;
 }
 
 export interface ScheduleSpan {

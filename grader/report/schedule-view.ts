@@ -7,9 +7,12 @@
 import { hexDigits } from '../../engine/hex.ts';
 import { vectorName } from '../../engine/cpu/exceptions.ts';
 import type { Schedule, ScheduleMark, ScheduleRow, ScheduleSpan } from '../model.ts';
+import { ringsByColumn } from '../run/schedule-cells.ts';
 
 const LABEL_WIDTH = 150;
-const PLOT_WIDTH = 600;
+const PLOT_WIDTH = 560;
+/** Room right of the plot for each row's share of the run. */
+const SHARE_WIDTH = 110;
 const ROW_HEIGHT = 20;
 const BAR_HEIGHT = 14;
 const AXIS_HEIGHT = 22;
@@ -21,7 +24,8 @@ export interface ScheduleView {
   viewBox: string;
   plotLeft: number;
   plotWidth: number;
-  rows: { laneY: number; textY: number; label: string }[];
+  shareX: number;
+  rows: { laneY: number; textY: number; label: string; share: string }[];
   spans: { x: number; y: number; width: number; ring: ScheduleSpan['ring']; title: string }[];
   marks: { kind: ScheduleMark['kind']; path: string; title: string }[];
   ticks: { x: number; y: number; bottom: number; label: string }[];
@@ -33,11 +37,12 @@ export function scheduleView(schedule: Schedule): ScheduleView {
   const bottom = schedule.rows.length * ROW_HEIGHT;
   const labels = schedule.rows.map((r) => rowLabel(r, true));
   return {
-    caption: `${axisName(schedule)}, from the start of the run to its end; one row per address space (the page directory in CR3)`,
-    viewBox: `0 0 ${LABEL_WIDTH + PLOT_WIDTH + 12} ${bottom + AXIS_HEIGHT}`,
+    caption: `${axisName(schedule)}; one row per address space (the page directory in CR3), with its share of the run`,
+    viewBox: `0 0 ${LABEL_WIDTH + PLOT_WIDTH + SHARE_WIDTH} ${bottom + AXIS_HEIGHT}`,
     plotLeft: LABEL_WIDTH,
     plotWidth: PLOT_WIDTH,
-    rows: schedule.rows.map((_, i) => ({ laneY: laneY(i), textY: i * ROW_HEIGHT + 14, label: labels[i]! })),
+    shareX: LABEL_WIDTH + PLOT_WIDTH + 8,
+    rows: schedule.rows.map((row, i) => ({ laneY: laneY(i), textY: i * ROW_HEIGHT + 14, label: labels[i]!, share: shareOf(schedule, row) })),
     spans: schedule.rows.flatMap((row, i) => row.spans.map((s) => ({
       x: x(s.from),
       y: laneY(i),
@@ -61,7 +66,7 @@ const RING_WORDS: Record<ScheduleSpan['ring'], string> = { user: 'ring 3 (user)'
 function axisName(schedule: Schedule): string {
   return schedule.unit === 'tick'
     ? 'Time in timer ticks (IRQ 0)'
-    : 'Time in instructions (no timer interrupt came, so there are no ticks to count)';
+    : 'Time in instructions (no timer interrupt came)';
 }
 
 function at(schedule: Schedule, v: number): string {
@@ -128,7 +133,7 @@ function shortNumber(v: number): string {
 
 function notes(schedule: Schedule): string[] {
   const out: string[] = [];
-  if (schedule.cell !== undefined) out.push(`The run switched more often than the picture can show: each ${schedule.cell} ${schedule.unit}s is drawn as what ran most in it.`);
+  if (schedule.cell !== undefined) out.push(`The run switched more often than the picture can show: it is drawn in steps of ${schedule.cell} ${schedule.unit}s, each showing a row where it ran at all (in ring 3 where it reached ring 3). The shares are exact.`);
   if (schedule.marksDropped > 0) out.push(`${schedule.marksDropped} marks are not drawn (timer interrupts first).`);
   if (schedule.eventsStopped) out.push('The run raised more events than the grader records: the schedule stops at the last one kept.');
   return out;
@@ -138,13 +143,13 @@ function round(v: number): number {
   return Math.round(v * 10) / 10;
 }
 
-/** A column's character: the first of these rings that ran in it, so a few hundred instructions of ring 3 among the kernel's thousands still show. */
-const RING_CHARS: [ScheduleSpan['ring'], string][] = [['user', 'U'], ['kernel', 'k'], ['idle', '-']];
+const RING_CHARS: Record<ScheduleSpan['ring'], string> = { user: 'U', kernel: 'k', idle: '-' };
 
 /**
- * The terminal's version: a legend, then per row a character per column:
- * 'U' where ring 3 ran in it, else 'k' where the kernel did, '-' halted, '.'
- * nothing; a fault '*' and a kill 'X' over it.
+ * The terminal's version: a legend, then per row a character per column,
+ * 'U' where ring 3 ran in it at all, else 'k' where the kernel did, '-'
+ * halted, '.' nothing, with a fault '*' and a kill 'X' over it; and the
+ * row's share of the run, which is what a fairness test weighs.
  */
 export function scheduleLines(schedule: Schedule): string[] {
   const width = schedule.end <= TEXT_COLUMNS && schedule.unit === 'tick' ? 1 : niceStep(schedule.end / TEXT_COLUMNS);
@@ -155,23 +160,29 @@ export function scheduleLines(schedule: Schedule): string[] {
   const pad = Math.max(...labels.map((l) => l.length));
   const lines = [`schedule (${scale}; U ran in ring 3, k only in the kernel, - halted, . not running, * fault, X killed):`];
   schedule.rows.forEach((row, r) => {
-    const chars = ringsPerColumn(row, width, count).map((rings) => RING_CHARS.find(([ring]) => rings.has(ring))?.[1] ?? '.');
+    const chars = ringsByColumn(row.spans, width, count).map((ring) => (ring === undefined ? '.' : RING_CHARS[ring]));
     for (const m of schedule.marks) {
       if (m.row !== r || (m.kind !== 'fault' && m.kind !== 'kill')) continue;
       const c = Math.min(count - 1, Math.floor(m.at / width));
       if (chars[c] !== 'X') chars[c] = m.kind === 'kill' ? 'X' : '*';
     }
-    lines.push(`  ${labels[r]!.padEnd(pad)} |${chars.join('')}|`);
+    lines.push(`  ${labels[r]!.padEnd(pad)} |${chars.join('')}| ${shareOf(schedule, row)}`);
   });
   return lines;
 }
 
-/** The rings each column of a row saw, however briefly. */
-function ringsPerColumn(row: ScheduleRow, width: number, count: number): Set<ScheduleSpan['ring']>[] {
-  const columns = Array.from({ length: count }, () => new Set<ScheduleSpan['ring']>());
-  for (const s of row.spans) {
-    const last = Math.min(count - 1, Math.ceil(s.to / width) - 1);
-    for (let c = Math.floor(s.from / width); c <= last; c++) columns[c]!.add(s.ring);
-  }
-  return columns;
+/** "48% user, 2% kernel": each ring the row ran in, as a part of the whole run. */
+export function shareOf(schedule: Schedule, row: ScheduleRow): string {
+  const parts = (Object.keys(SHARE_WORDS) as ScheduleSpan['ring'][])
+    .filter((ring) => row.time[ring] > 0)
+    .map((ring) => `${percent(row.time[ring], schedule.end)} ${SHARE_WORDS[ring]}`);
+  return parts.join(', ');
+}
+
+const SHARE_WORDS: Record<ScheduleSpan['ring'], string> = { user: 'user', kernel: 'kernel', idle: 'halted' };
+
+/** Whole percents rounded down, so a row's parts never add up past 100%; and never a 0% for time that was there. */
+function percent(part: number, whole: number): string {
+  const p = whole > 0 ? (100 * part) / whole : 0;
+  return p > 0 && p < 1 ? '<1%' : `${Math.floor(p)}%`;
 }

@@ -1,39 +1,22 @@
-// What ran most in each cell of a schedule's axis. A long run switches more
-// often than a picture can show, so the builder keeps, per cell, the row and
-// ring that held the CPU longest; the terminal does the same per row to draw
-// one character per column.
+// A row of a schedule in coarse columns. A long run switches more often than
+// a picture or a terminal line can show, so each column says which ring the
+// row reached in it at all, ring 3 first: a process's few hundred user
+// instructions among the kernel's thousands must not vanish, for then a
+// process that ran would look as if it never had.
 
-import type { ScheduleRow, ScheduleSpan } from '../model.ts';
+import type { ScheduleSpan } from '../model.ts';
 
-/** The row (an index into the rows given) and ring that ran longest in a cell. */
-export interface Cell {
-  row: number;
-  ring: ScheduleSpan['ring'];
-}
+type Ring = ScheduleSpan['ring'];
 
-/**
- * Cell c covers [c * width, (c + 1) * width) of the axis; undefined where no
- * span reaches. Ties go to the span met first, so the answer is the same on
- * every run.
- */
-export function cellsOf(rows: readonly Pick<ScheduleRow, 'spans'>[], width: number, count: number): (Cell | undefined)[] {
-  const held = Array.from({ length: count }, () => [] as { cell: Cell; time: number }[]);
-  rows.forEach((row, r) => {
-    for (const s of row.spans) {
-      const first = Math.max(0, Math.floor(s.from / width));
-      const last = Math.min(count - 1, Math.ceil(s.to / width) - 1);
-      for (let c = first; c <= last; c++) {
-        const overlap = Math.min(s.to, (c + 1) * width) - Math.max(s.from, c * width);
-        if (overlap <= 0) continue;
-        const seen = held[c]!.find((h) => h.cell.row === r && h.cell.ring === s.ring);
-        if (seen) seen.time += overlap;
-        else held[c]!.push({ cell: { row: r, ring: s.ring }, time: overlap });
-      }
-    }
-  });
-  return held.map((candidates) => {
-    let best: { cell: Cell; time: number } | undefined;
-    for (const h of candidates) if (best === undefined || h.time > best.time) best = h;
-    return best?.cell;
-  });
+/** Which ring a column shows when the row was in several: the first of these. */
+const PRECEDENCE: readonly Ring[] = ['user', 'kernel', 'idle'];
+
+/** Column c covers [c * width, (c + 1) * width) of the axis: the ring the spans reached in it first by PRECEDENCE, undefined where none reaches. */
+export function ringsByColumn(spans: readonly ScheduleSpan[], width: number, count: number): (Ring | undefined)[] {
+  const seen = Array.from({ length: count }, () => new Set<Ring>());
+  for (const s of spans) {
+    const last = Math.min(count - 1, Math.ceil(s.to / width) - 1);
+    for (let c = Math.max(0, Math.floor(s.from / width)); c <= last; c++) seen[c]!.add(s.ring);
+  }
+  return seen.map((rings) => PRECEDENCE.find((r) => rings.has(r)));
 }

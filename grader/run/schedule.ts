@@ -12,7 +12,7 @@
 
 import type { EngineEvent } from '../../engine/events.ts';
 import type { Schedule, ScheduleMark, ScheduleRow, ScheduleSpan } from '../model.ts';
-import { cellsOf } from './schedule-cells.ts';
+import { ringsByColumn } from './schedule-cells.ts';
 
 /** IRQ 0 (the PIT) after the course's PIC remap (labs/kernel/pic.c puts IRQ 0-15 at 0x20-0x2f). */
 export const TIMER_VECTOR = 0x20;
@@ -53,15 +53,14 @@ export function scheduleOf(run: ScheduleInput): Schedule {
     // A span shorter than the axis resolves (a few instructions of a system call) is left to its marks.
     const from = toAxis(s.from);
     const to = toAxis(s.to);
-    if (to > from) addSpan(rows[rowOf(s.holder)]!, { from, to, ring: s.ring });
+    if (to > from) addSpan(rows[rowOf(s.holder)]!.spans, { from, to, ring: s.ring });
   }
+  for (const row of rows) row.time = timeIn(row.spans);
   const end = toAxis(replayed.end);
   const spanCount = rows.reduce((n, r) => n + r.spans.length, 0);
-  // Rounded up, so that MAX_SPANS cells cover the whole axis.
-  const cell = spanCount > MAX_SPANS ? Math.ceil((end / MAX_SPANS) * 1000) / 1000 : undefined;
-  if (cell !== undefined) keepWhatRanMost(rows, cell, end);
+  const cell = spanCount > MAX_SPANS ? coarsen(rows, end) : undefined;
   const marks = replayed.marks.map((m) => ({ at: toAxis(m.at), row: rowOf(m.holder), kind: m.kind, ...(m.vector !== undefined ? { vector: m.vector } : {}) }));
-  const kept = boundMarks(marks);
+  const kept = boundMarks(marks, end);
   return {
     unit: replayed.ticks.length > 0 ? 'tick' : 'instruction',
     end,
@@ -188,10 +187,11 @@ function rowsOf(replayed: Replayed, serial: string): { rows: ScheduleRow[]; rowO
   const own = spaces.slice(0, MAX_SPACES);
   const names = processNames(replayed.userOrder, serial);
   const rows: ScheduleRow[] = [];
-  if (holders.includes('boot')) rows.push({ kind: 'boot', spans: [] });
-  for (const cr3 of own) rows.push({ kind: 'space', cr3, ranUser: replayed.userOrder.includes(cr3), ...names.get(cr3), spans: [] });
-  if (spaces.length > own.length) rows.push({ kind: 'other', spans: [] });
-  if (holders.includes('idle')) rows.push({ kind: 'idle', spans: [] });
+  const row = (kind: ScheduleRow['kind'], about: Partial<ScheduleRow> = {}): ScheduleRow => ({ kind, ...about, spans: [], time: { user: 0, kernel: 0, idle: 0 } });
+  if (holders.includes('boot')) rows.push(row('boot'));
+  for (const cr3 of own) rows.push(row('space', { cr3, ranUser: replayed.userOrder.includes(cr3), ...names.get(cr3) }));
+  if (spaces.length > own.length) rows.push(row('other'));
+  if (holders.includes('idle')) rows.push(row('idle'));
   const index = (kind: ScheduleRow['kind'], cr3?: number) => rows.findIndex((r) => r.kind === kind && r.cr3 === cr3);
   const rowOf = (h: Holder): number => {
     if (h === 'boot' || h === 'idle') return index(h);
@@ -217,23 +217,54 @@ function processNames(userOrder: readonly number[], serial: string): Map<number,
   return names;
 }
 
-function addSpan(row: ScheduleRow, span: ScheduleSpan): void {
-  const prev = row.spans.at(-1);
+function addSpan(spans: ScheduleSpan[], span: ScheduleSpan): void {
+  const prev = spans.at(-1);
   if (prev !== undefined && prev.ring === span.ring && prev.to === span.from) prev.to = span.to;
-  else row.spans.push(span);
+  else spans.push(span);
 }
 
-/** Replaces every row's spans by the cells each held longest, merged: at most MAX_SPANS spans in all. */
-function keepWhatRanMost(rows: ScheduleRow[], cell: number, end: number): void {
-  const cells = cellsOf(rows, cell, Math.ceil(end / cell));
-  for (const row of rows) row.spans = [];
-  cells.forEach((c, i) => {
-    if (c !== undefined) addSpan(rows[c.row]!, { from: round(i * cell), to: round((i + 1) * cell), ring: c.ring });
+function timeIn(spans: readonly ScheduleSpan[]): Record<Ring, number> {
+  const time = { user: 0, kernel: 0, idle: 0 };
+  for (const s of spans) time[s.ring] += s.to - s.from;
+  return { user: round(time.user), kernel: round(time.kernel), idle: round(time.idle) };
+}
+
+/**
+ * Redraws every row in equal cells, each the ring the row reached in it
+ * (schedule-cells.ts), coarser until at most MAX_SPANS spans are left in
+ * all; returns the cell width.
+ */
+function coarsen(rows: ScheduleRow[], end: number): number {
+  const exact = rows.map((r) => r.spans);
+  for (let count = MAX_SPANS; ; count = Math.floor(count / 2)) {
+    // Rounded up, so that `count` cells cover the whole axis.
+    const cell = Math.ceil((end / count) * 1000) / 1000;
+    const coarse = exact.map((spans) => {
+      const cells: ScheduleSpan[] = [];
+      ringsByColumn(spans, cell, Math.ceil(end / cell)).forEach((ring, c) => {
+        if (ring !== undefined) addSpan(cells, { from: round(c * cell), to: round((c + 1) * cell), ring });
+      });
+      return cells;
+    });
+    if (coarse.reduce((n, spans) => n + spans.length, 0) <= MAX_SPANS || count <= 1) {
+      rows.forEach((row, i) => (row.spans = coarse[i]!));
+      return cell;
+    }
+  }
+}
+
+/** Marks closer than this share of the axis fall on one another in a picture: one of each kind per row is kept. */
+const MARK_RESOLUTION = 1 / 600;
+
+/** One of each kind per row and picture unit; then what a student needs most first: kills, faults, system calls, timer ticks (the axis shows those anyway). */
+function boundMarks(all: ScheduleMark[], end: number): ScheduleMark[] {
+  const seen = new Set<string>();
+  const marks = all.filter((m) => {
+    const key = `${m.kind} ${m.row} ${Math.floor(m.at / (end * MARK_RESOLUTION))}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
   });
-}
-
-/** What a student needs most is kept first: kills, faults, system calls, then timer ticks (the axis shows those anyway). */
-function boundMarks(marks: ScheduleMark[]): ScheduleMark[] {
   if (marks.length <= MAX_MARKS) return marks;
   const rank: Record<ScheduleMark['kind'], number> = { kill: 0, fault: 1, syscall: 2, timer: 3 };
   return marks

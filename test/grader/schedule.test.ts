@@ -108,7 +108,7 @@ describe('a schedule from engine events', () => {
     expect(s.marks.map((m) => [m.at, s.rows[m.row]!.kind])).toEqual([[1, 'space'], [2, 'idle']]);
   });
 
-  it('stays small however long the run: what ran most per cell, kills and faults before timer marks', () => {
+  it('stays small however long the run: coarse cells, exact shares, kills and faults before timer marks', () => {
     const events: EngineEvent[] = [loadCr3(10, SPACE_A), iret(20, 3)];
     for (let t = 1; t <= 400; t++) {
       const space = t % 2 === 0 ? SPACE_A : SPACE_B;
@@ -122,9 +122,10 @@ describe('a schedule from engine events', () => {
     expect(s.marks).toHaveLength(MAX_MARKS);
     expect(s.marksDropped).toBe(401 - MAX_MARKS);
     expect(s.marks.filter((m) => m.kind === 'kill')).toEqual([{ at: 400.5, row: 1, kind: 'kill', vector: 13 }]);
-    // The two processes still share the CPU about equally.
-    const user = (row: number) => s.rows[row]!.spans.filter((x) => x.ring === 'user').reduce((sum, x) => sum + x.to - x.from, 0);
-    expect(Math.abs(user(1) - user(2))).toBeLessThan(20);
+    // Each process reached ring 3 in every cell; their shares are counted before the cells, exactly.
+    expect(s.rows[1]!.spans.filter((x) => x.ring === 'user').length).toBeLessThan(3);
+    // 0.98 of each of 200 ticks in ring 3 each (20 instructions of every 1000 go to the switch), and A's 0.48 after the last.
+    expect([s.rows[1]!.time.user, s.rows[2]!.time.user]).toEqual([196.48, 196]);
   });
 
   it('says so when the events stopped before the run did', () => {
@@ -137,19 +138,19 @@ describe('drawing a schedule', () => {
   it('reads as a line per process in the terminal: a character per tick, the kill on top', () => {
     expect(scheduleLines(twoProcessSchedule())).toEqual([
       'schedule (1 column = 1 tick; U ran in ring 3, k only in the kernel, - halted, . not running, * fault, X killed):',
-      '  boot (before CR3 loads) |k.....|',
-      '  pid 1 hello             |UUk.X.|',
-      '  pid 2 spin              |..UUk.|',
-      '  idle (HLT)              |....--|',
+      '  boot (before CR3 loads) |k.....| 3% kernel',
+      '  pid 1 hello             |UUk.X.| 35% user, 5% kernel',
+      '  pid 2 spin              |..UUk.| 31% user, 1% kernel',
+      '  idle (HLT)              |....--| 23% halted',
     ]);
   });
 
   it('shows a process that reached ring 3 in a column as U, however briefly', () => {
     const brief: Schedule = {
       unit: 'tick', end: 2, marks: [], marksDropped: 0,
-      rows: [{ kind: 'space', cr3: SPACE_A, ranUser: true, spans: [{ from: 0, to: 0.95, ring: 'kernel' }, { from: 0.95, to: 1, ring: 'user' }, { from: 1, to: 2, ring: 'kernel' }] }],
+      rows: [{ kind: 'space', cr3: SPACE_A, ranUser: true, spans: [{ from: 0, to: 0.95, ring: 'kernel' }, { from: 0.95, to: 1, ring: 'user' }, { from: 1, to: 2, ring: 'kernel' }], time: { user: 0.05, kernel: 1.95, idle: 0 } }],
     };
-    expect(scheduleLines(brief)[1]).toBe('  CR3 00401000 |Uk|');
+    expect(scheduleLines(brief)[1]).toBe('  CR3 00401000 |Uk| 2% user, 97% kernel');
   });
 
   it('buckets a long or tickless run into at most 60 columns and says what a column is', () => {
@@ -157,14 +158,16 @@ describe('drawing a schedule', () => {
     const lines = scheduleLines(s);
     expect(lines[0]).toBe('schedule (no timer interrupt, 1 column = 2k instructions; U ran in ring 3, k only in the kernel, - halted, . not running, * fault, X killed):');
     // Labels are padded to the longest, the boot row's.
-    expect(lines[2]).toBe(`  ${'CR3 00401000'.padEnd('boot (before CR3 loads)'.length)} |${'U'.repeat(45)}X${'k'.repeat(4)}|`);
+    expect(lines[2]).toBe(`  ${'CR3 00401000'.padEnd('boot (before CR3 loads)'.length)} |${'U'.repeat(45)}X${'k'.repeat(4)}| 89% user, 10% kernel`);
+    expect(lines[1]).toMatch(/\|k\.+\| <1% kernel$/);
   });
 
   it('draws spans in place and coloured by ring, and every mark with a title', () => {
     const view = scheduleView(twoProcessSchedule());
     expect(view.rows.map((r) => r.label)).toEqual(['boot (before CR3 loads)', 'pid 1 hello · CR3 0020d000', 'pid 2 spin · CR3 0020e000', 'idle (HLT)']);
-    // 600 units for 6 ticks, after 150 units of labels: tick 2.1 is at 150 + 210.
-    expect(view.spans.find((s) => s.ring === 'user' && s.title.startsWith('pid 2'))).toMatchObject({ x: 360, width: 190, y: 43 });
+    // 560 units for 6 ticks, after 150 units of labels: tick 2.1 is at 150 + 196, and 1.9 ticks are 177.3 wide.
+    expect(view.spans.find((s) => s.ring === 'user' && s.title.startsWith('pid 2'))).toMatchObject({ x: 346, width: 177.3, y: 43 });
+    expect(view.rows[1]!.share).toBe('35% user, 5% kernel');
     expect(view.marks.map((m) => m.kind)).toEqual(['timer', 'syscall', 'timer', 'timer', 'timer', 'kill', 'timer', 'timer']);
     expect(view.marks[5]!.title).toBe('fault from ring 3 (#GP general protection), the process never ran again at tick 4.5');
     expect(view.ticks.map((t) => t.label)).toEqual(['0', '1', '2', '3', '4', '5', '6']);
