@@ -9,10 +9,10 @@ import { vectorName } from '../../engine/cpu/exceptions.ts';
 import type { Schedule, ScheduleMark, ScheduleRow, ScheduleSpan } from '../model.ts';
 import { ringsByColumn } from '../run/schedule-cells.ts';
 
-const LABEL_WIDTH = 150;
-const PLOT_WIDTH = 560;
+const LABEL_WIDTH = 180;
+const PLOT_WIDTH = 540;
 /** Room right of the plot for each row's share of the run. */
-const SHARE_WIDTH = 110;
+const SHARE_WIDTH = 130;
 const ROW_HEIGHT = 20;
 const BAR_HEIGHT = 14;
 const AXIS_HEIGHT = 22;
@@ -134,7 +134,7 @@ function shortNumber(v: number): string {
 function notes(schedule: Schedule): string[] {
   const out: string[] = [];
   if (schedule.cell !== undefined) out.push(`The run switched more often than the picture can show: it is drawn in steps of ${schedule.cell} ${schedule.unit}s, each showing a row where it ran at all (in ring 3 where it reached ring 3). The shares are exact.`);
-  if (schedule.marksDropped > 0) out.push(`${schedule.marksDropped} marks are not drawn (timer interrupts first).`);
+  if (schedule.marksDropped > 0) out.push(`Not drawn: ${schedule.marksDropped} ${schedule.marksDropped === 1 ? 'mark' : 'marks'} on top of another of the same kind, or beyond what the picture keeps (timer interrupts go first).`);
   if (schedule.eventsStopped) out.push('The run raised more events than the grader records: the schedule stops at the last one kept.');
   return out;
 }

@@ -50,7 +50,7 @@ export function scheduleOf(run: ScheduleInput): Schedule {
   const toAxis = axisOf(replayed.ticks);
   const { rows, rowOf } = rowsOf(replayed, run.serial);
   for (const s of replayed.spans) {
-    // A span shorter than the axis resolves (a few instructions of a system call) is left to its marks.
+    // Within one instruction at the axis's resolution: nothing to draw.
     const from = toAxis(s.from);
     const to = toAxis(s.to);
     if (to > from) addSpan(rows[rowOf(s.holder)]!.spans, { from, to, ring: s.ring });
@@ -275,7 +275,7 @@ function boundMarks(all: ScheduleMark[], end: number): ScheduleMark[] {
     .map(({ m }) => m);
 }
 
-/** Three decimals: a thousandth of a tick is finer than any picture, and keeps results.json short. */
+/** Six decimals: a millionth of a tick is about one instruction at the course's 100 Hz, and division leaves noise below it. */
 function round(v: number): number {
-  return Math.round(v * 1000) / 1000;
+  return Math.round(v * 1e6) / 1e6;
 }

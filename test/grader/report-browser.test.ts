@@ -53,6 +53,25 @@ describe('HTML report in headless Chromium', needs('chromium'), () => {
     await page.close();
   });
 
+  it("draws the failing test's schedule: a sized picture with its spans, labels and marks, and nothing fetched for it", async () => {
+    const { page, seen } = await open({ width: 1000, height: 800 });
+    const chart = page.locator('#test-2 svg.schedule-chart');
+    await expect.poll(() => chart.isVisible()).toBe(true);
+    const box = await chart.boundingBox();
+    expect(box!.width).toBeGreaterThan(600);
+    expect(box!.height).toBeGreaterThan(80);
+    expect(await chart.locator('rect.span').count()).toBe(9);
+    expect(await chart.locator('text.row-label').allTextContents()).toEqual(['boot (before CR3 loads)', 'pid 1 hello · CR3 0020d000', 'pid 2 spin · CR3 0020e000', 'idle (HLT)']);
+    // The kill is drawn inside the picture, where the ticks put it.
+    const kill = await chart.locator('path.mark.kill').boundingBox();
+    expect(kill!.x).toBeGreaterThan(box!.x);
+    expect(kill!.x + kill!.width).toBeLessThan(box!.x + box!.width);
+    expect(seen.requests).toEqual([pathToFileURL(file()).href]);
+    // Nothing of the passed test's: it did not ask for its schedule.
+    expect(await page.locator('#test-1 svg.schedule-chart').count()).toBe(0);
+    await page.close();
+  });
+
   it('fits a phone screen: only pre blocks scroll sideways', async () => {
     const { page } = await open({ width: 375, height: 740 });
     const overflow = await pageOverflow(page);

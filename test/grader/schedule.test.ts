@@ -165,8 +165,8 @@ describe('drawing a schedule', () => {
   it('draws spans in place and coloured by ring, and every mark with a title', () => {
     const view = scheduleView(twoProcessSchedule());
     expect(view.rows.map((r) => r.label)).toEqual(['boot (before CR3 loads)', 'pid 1 hello · CR3 0020d000', 'pid 2 spin · CR3 0020e000', 'idle (HLT)']);
-    // 560 units for 6 ticks, after 150 units of labels: tick 2.1 is at 150 + 196, and 1.9 ticks are 177.3 wide.
-    expect(view.spans.find((s) => s.ring === 'user' && s.title.startsWith('pid 2'))).toMatchObject({ x: 346, width: 177.3, y: 43 });
+    // 540 units for 6 ticks, after 180 units of labels: tick 2.1 is at 180 + 189, and 1.9 ticks are 171 wide.
+    expect(view.spans.find((s) => s.ring === 'user' && s.title.startsWith('pid 2'))).toMatchObject({ x: 369, width: 171, y: 43 });
     expect(view.rows[1]!.share).toBe('35% user, 5% kernel');
     expect(view.marks.map((m) => m.kind)).toEqual(['timer', 'syscall', 'timer', 'timer', 'timer', 'kill', 'timer', 'timer']);
     expect(view.marks[5]!.title).toBe('fault from ring 3 (#GP general protection), the process never ran again at tick 4.5');
