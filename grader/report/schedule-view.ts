@@ -9,13 +9,8 @@ import { vectorName } from '../../engine/cpu/exceptions.ts';
 import type { Schedule, ScheduleMark, ScheduleRow, ScheduleSpan } from '../model.ts';
 import { ringsByColumn } from '../run/schedule-cells.ts';
 
-const LABEL_WIDTH = 180;
-const PLOT_WIDTH = 540;
-/** Room right of the plot for each row's share of the run. */
-const SHARE_WIDTH = 130;
-const ROW_HEIGHT = 20;
-const BAR_HEIGHT = 14;
-const AXIS_HEIGHT = 22;
+/** The picture's grid in SVG units: row labels, the plot, each row's share of the run to its right; rows, their bars, the axis under them. */
+const LAYOUT = { label: 180, plot: 540, share: 130, row: 20, bar: 14, axis: 22 } as const;
 /** The terminal's line: columns per row at most. */
 const TEXT_COLUMNS = 60;
 
@@ -33,16 +28,16 @@ export interface ScheduleView {
 }
 
 export function scheduleView(schedule: Schedule): ScheduleView {
-  const x = (at: number) => LABEL_WIDTH + round(schedule.end > 0 ? (at / schedule.end) * PLOT_WIDTH : 0);
-  const bottom = schedule.rows.length * ROW_HEIGHT;
+  const x = (at: number) => LAYOUT.label + round(schedule.end > 0 ? (at / schedule.end) * LAYOUT.plot : 0);
+  const bottom = schedule.rows.length * LAYOUT.row;
   const labels = schedule.rows.map((r) => rowLabel(r, true));
   return {
     caption: `${axisName(schedule)}; one row per address space (the page directory in CR3), with its share of the run`,
-    viewBox: `0 0 ${LABEL_WIDTH + PLOT_WIDTH + SHARE_WIDTH} ${bottom + AXIS_HEIGHT}`,
-    plotLeft: LABEL_WIDTH,
-    plotWidth: PLOT_WIDTH,
-    shareX: LABEL_WIDTH + PLOT_WIDTH + 8,
-    rows: schedule.rows.map((row, i) => ({ laneY: laneY(i), textY: i * ROW_HEIGHT + 14, label: labels[i]!, share: shareOf(schedule, row) })),
+    viewBox: `0 0 ${LAYOUT.label + LAYOUT.plot + LAYOUT.share} ${bottom + LAYOUT.axis}`,
+    plotLeft: LAYOUT.label,
+    plotWidth: LAYOUT.plot,
+    shareX: LAYOUT.label + LAYOUT.plot + 8,
+    rows: schedule.rows.map((row, i) => ({ laneY: laneY(i), textY: i * LAYOUT.row + 14, label: labels[i]!, share: shareOf(schedule, row) })),
     spans: schedule.rows.flatMap((row, i) => row.spans.map((s) => ({
       x: x(s.from),
       y: laneY(i),
@@ -51,14 +46,14 @@ export function scheduleView(schedule: Schedule): ScheduleView {
       ring: s.ring,
       title: `${labels[i]}: ${RING_WORDS[s.ring]}, ${at(schedule, s.from)} to ${at(schedule, s.to)}`,
     }))),
-    marks: schedule.marks.map((m) => ({ kind: m.kind, path: markPath(m.kind, x(m.at), m.row * ROW_HEIGHT), title: `${markWords(m)} at ${at(schedule, m.at)}` })),
+    marks: schedule.marks.map((m) => ({ kind: m.kind, path: markPath(m.kind, x(m.at), m.row * LAYOUT.row), title: `${markWords(m)} at ${at(schedule, m.at)}` })),
     ticks: axisSteps(schedule).map((v) => ({ x: x(v), y: bottom + 16, bottom, label: shortNumber(v) })),
     notes: notes(schedule),
   };
 }
 
 function laneY(row: number): number {
-  return row * ROW_HEIGHT + (ROW_HEIGHT - BAR_HEIGHT) / 2;
+  return row * LAYOUT.row + (LAYOUT.row - LAYOUT.bar) / 2;
 }
 
 const RING_WORDS: Record<ScheduleSpan['ring'], string> = { user: 'ring 3 (user)', kernel: 'ring 0 (kernel)', idle: 'halted in HLT' };
@@ -101,9 +96,9 @@ function markWords(m: ScheduleMark): string {
 
 /** Each kind of mark has its own shape, so a colour-blind reader tells them apart too. */
 function markPath(kind: ScheduleMark['kind'], x: number, top: number): string {
-  const mid = top + ROW_HEIGHT / 2;
+  const mid = top + LAYOUT.row / 2;
   switch (kind) {
-    case 'timer': return `M${x} ${top} V${top + ROW_HEIGHT}`;
+    case 'timer': return `M${x} ${top} V${top + LAYOUT.row}`;
     case 'syscall': return `M${round(x - 3)} ${top} H${round(x + 3)} L${x} ${top + 5} Z`;
     case 'fault': return `M${x} ${mid - 5} L${round(x + 5)} ${mid} L${x} ${mid + 5} L${round(x - 5)} ${mid} Z`;
     case 'kill': return `M${round(x - 5)} ${mid - 5} L${round(x + 5)} ${mid + 5} M${round(x + 5)} ${mid - 5} L${round(x - 5)} ${mid + 5}`;

@@ -10,10 +10,12 @@ import { formatTerminal } from '../../grader/report/terminal.ts';
 import { MAX_MARKS, MAX_SPANS, scheduleOf } from '../../grader/run/schedule.ts';
 import { allPassingReport, failingTest, passingTest, sampleReport, twoProcessSchedule } from '../fixtures/reports/sample-reports.ts';
 import type { EngineEvent } from '../../engine/events.ts';
-import type { Schedule } from '../../grader/model.ts';
+import type { Schedule, ScheduleRow } from '../../grader/model.ts';
 import { end, interrupt, iret, loadCr3, SPACE_A, SPACE_B, timer, TWO_EXECS, twoProcessesOnTicks } from './schedule-events.ts';
 
 const quiet = (events: EngineEvent[], serial = '') => scheduleOf({ events, serial, eventsDropped: 0 });
+/** A row's spans as 'ring from-to', one string each: short to read and to compare. */
+const spansOf = (row: ScheduleRow) => row.spans.map((x) => `${x.ring} ${x.from}-${x.to}`);
 
 describe('a schedule from engine events', () => {
   it('puts two processes switched on timer ticks on two rows, in ticks, with their pids', () => {
@@ -25,20 +27,9 @@ describe('a schedule from engine events', () => {
       ['space', SPACE_A, 1, 'alpha'],
       ['space', SPACE_B, 2, 'beta'],
     ]);
-    expect(s.rows[0]!.spans).toEqual([{ from: 0, to: 0.1, ring: 'kernel' }]);
-    expect(s.rows[1]!.spans).toEqual([
-      { from: 0.1, to: 0.11, ring: 'kernel' },
-      { from: 0.11, to: 1, ring: 'user' },
-      { from: 1, to: 1.01, ring: 'kernel' },
-      { from: 2.01, to: 2.02, ring: 'kernel' },
-      { from: 2.02, to: 3, ring: 'user' },
-      { from: 3, to: 3.5, ring: 'kernel' },
-    ]);
-    expect(s.rows[2]!.spans).toEqual([
-      { from: 1.01, to: 1.02, ring: 'kernel' },
-      { from: 1.02, to: 2, ring: 'user' },
-      { from: 2, to: 2.01, ring: 'kernel' },
-    ]);
+    expect(spansOf(s.rows[0]!)).toEqual(['kernel 0-0.1']);
+    expect(spansOf(s.rows[1]!)).toEqual(['kernel 0.1-0.11', 'user 0.11-1', 'kernel 1-1.01', 'kernel 2.01-2.02', 'user 2.02-3', 'kernel 3-3.5']);
+    expect(spansOf(s.rows[2]!)).toEqual(['kernel 1.01-1.02', 'user 1.02-2', 'kernel 2-2.01']);
     expect(s.marks).toEqual([
       { at: 1, row: 1, kind: 'timer', vector: 0x20 },
       { at: 2, row: 2, kind: 'timer', vector: 0x20 },
@@ -80,19 +71,16 @@ describe('a schedule from engine events', () => {
       { at: 440, row: 2, kind: 'fault', vector: 6 },
       { at: 460, row: 2, kind: 'kill', vector: 0 },
     ]);
-    expect(s.rows[1]!.spans).toEqual([
-      { from: 100, to: 110, ring: 'kernel' },
-      { from: 110, to: 200, ring: 'user' },
-      { from: 200, to: 220, ring: 'kernel' },
-      { from: 220, to: 300, ring: 'user' },
-      { from: 300, to: 340, ring: 'kernel' },
-      { from: 340, to: 400, ring: 'user' },
-      { from: 400, to: 420, ring: 'kernel' },
+    expect(spansOf(s.rows[1]!)).toEqual([
+      'kernel 100-110',
+      'user 110-200',
+      'kernel 200-220',
+      'user 220-300',
+      'kernel 300-340',
+      'user 340-400',
+      'kernel 400-420',
     ]);
-    expect(s.rows[2]!.spans).toEqual([
-      { from: 420, to: 430, ring: 'kernel' }, { from: 430, to: 440, ring: 'user' }, { from: 440, to: 450, ring: 'kernel' },
-      { from: 450, to: 460, ring: 'user' }, { from: 460, to: 470, ring: 'kernel' }, { from: 470, to: 500, ring: 'user' },
-    ]);
+    expect(spansOf(s.rows[2]!)).toEqual(['kernel 420-430', 'user 430-440', 'kernel 440-450', 'user 450-460', 'kernel 460-470', 'user 470-500']);
   });
 
   it('draws time in HLT on an idle row, as long as the waking interrupt says it slept', () => {
@@ -103,8 +91,8 @@ describe('a schedule from engine events', () => {
       timer(1050, 0, 950), iret(1060, 3), end(1200),
     ]);
     expect(s.rows.map((r) => r.kind)).toEqual(['boot', 'space', 'idle']);
-    expect(s.rows[2]!.spans).toEqual([{ from: 1.05, to: 2, ring: 'idle' }]);
-    expect(s.rows[1]!.spans.at(-1)).toEqual({ from: 2.01, to: 2.15, ring: 'user' });
+    expect(spansOf(s.rows[2]!)).toEqual(['idle 1.05-2']);
+    expect(spansOf(s.rows[1]!).at(-1)).toBe('user 2.01-2.15');
     expect(s.marks.map((m) => [m.at, s.rows[m.row]!.kind])).toEqual([[1, 'space'], [2, 'idle']]);
   });
 
