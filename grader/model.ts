@@ -203,7 +203,11 @@ export interface ScheduleMark {
   at: number;
   /** Index into Schedule.rows: where the CPU was when it happened. */
   row: number;
-  /** 'fault': an exception from ring 3 that the process came back from; 'kill': one it never came back from. */
+  /**
+   * 'fault': an exception from ring 3 after which the process went on (ring 3
+   * came back to its address space at or just past the faulting instruction);
+   * 'kill': one after which it did not.
+   */
   kind: 'timer' | 'syscall' | 'fault' | 'kill';
   /** The interrupt vector; absent for SYSENTER. */
   vector?: number;

@@ -182,7 +182,8 @@ function axisOf(ticks: readonly number[]): (time: number) => number {
 /** One row per holder in the order they first ran (the boot first, the idle CPU last), and where each holder's time goes. */
 function rowsOf(replayed: Replayed, serial: string): { rows: ScheduleRow[]; rowOf: (h: Holder) => number } {
   const holders: Holder[] = [];
-  for (const s of replayed.spans) if (!holders.includes(s.holder)) holders.push(s.holder);
+  // Marks too: a wake-up from a HLT of no length leaves a mark on the idle CPU and no span.
+  for (const { holder } of [...replayed.spans, ...replayed.marks]) if (!holders.includes(holder)) holders.push(holder);
   const spaces = holders.filter((h): h is number => typeof h === 'number');
   const own = spaces.slice(0, MAX_SPACES);
   const names = processNames(replayed.userOrder, serial);

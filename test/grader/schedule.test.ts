@@ -96,6 +96,12 @@ describe('a schedule from engine events', () => {
     expect(s.marks.map((m) => [m.at, s.rows[m.row]!.kind])).toEqual([[1, 'space'], [2, 'idle']]);
   });
 
+  it('gives a wake-up from a HLT of no length its idle row, with nothing drawn in it', () => {
+    const s = quiet([loadCr3(100, SPACE_A), iret(110, 3), timer(1000, 0, 0), end(1500)]);
+    expect(s.rows.map((r) => [r.kind, r.spans.length])).toEqual([['boot', 1], ['space', 3], ['idle', 0]]);
+    expect(s.marks).toEqual([{ at: 1, row: 2, kind: 'timer', vector: 0x20 }]);
+  });
+
   it('stays small however long the run: coarse cells, exact shares, kills and faults before timer marks', () => {
     const events: EngineEvent[] = [loadCr3(10, SPACE_A), iret(20, 3)];
     for (let t = 1; t <= 400; t++) {
