@@ -15,7 +15,7 @@ import type { Schedule, ScheduleMark, ScheduleRow, ScheduleSpan } from '../model
 import { ringsByColumn } from './schedule-cells.ts';
 
 /** IRQ 0 (the PIT) after the course's PIC remap (labs/kernel/pic.c puts IRQ 0-15 at 0x20-0x2f). */
-export const TIMER_VECTOR = 0x20;
+const TIMER_VECTOR = 0x20;
 /** Directories with a row of their own; any more share the row 'other' (a fork bomb makes hundreds). */
 const MAX_SPACES = 10;
 /** Spans and marks kept per schedule: enough to read a few hundred ticks, small in results.json. */
