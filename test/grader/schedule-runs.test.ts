@@ -70,3 +70,28 @@ describe("the schedule of lab 3's reference kernel", needs('gcc', 'bwrap'), () =
     expect(shown.schedule!.marks.filter((m) => m.kind === 'syscall').length).toBeGreaterThan(4);
   });
 });
+
+describe("the schedule of lab 5's reference kernel", needs('gcc', 'bwrap'), () => {
+  let inputs: TestInputs;
+  beforeAll(async () => {
+    inputs = await built(5);
+  });
+
+  it('shows the halted CPU on its own row, for the ticks the engine says it slept', () => {
+    const s = runTest(defineTest({ name: 'idle', points: 1, modules: [{ program: 'idle' }], checks: never }), inputs).schedule!;
+    expect(s.unit).toBe('tick');
+    expect(s.end).toBeGreaterThan(50);
+    const idle = s.rows.find((r) => r.kind === 'idle')!;
+    // The program sleeps 50 ticks: nearly all of the run is HLT.
+    expect(idle.time.idle / s.end).toBeGreaterThan(0.9);
+    expect(s.marks.filter((m) => m.kind === 'timer' && m.row === s.rows.indexOf(idle)).length).toBeGreaterThan(40);
+  });
+
+  it('gives three spinners the same share of ring 3, a quantum apart at most', () => {
+    const s = runTest(defineTest({ name: 'fair', points: 1, modules: [{ program: 'fair' }], checks: never }), inputs).schedule!;
+    const spinners = s.rows.filter((r) => r.time.user > 5).map((r) => r.time.user);
+    expect(spinners).toHaveLength(3);
+    // QUANTUM is 2 ticks (labs/kernel/proc.h).
+    expect(Math.max(...spinners) - Math.min(...spinners)).toBeLessThan(2);
+  });
+});
