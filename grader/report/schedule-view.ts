@@ -90,7 +90,7 @@ function markWords(m: ScheduleMark): string {
     case 'timer': return 'timer interrupt';
     case 'syscall': return `system call${m.vector === undefined ? ' (SYSENTER)' : vector}`;
     case 'fault': return `fault from ring 3${vector}, the process went on`;
-    case 'kill': return `fault from ring 3${vector}, the process never ran again`;
+    case 'kill': return m.vector === undefined ? 'killed by kill(), as the kernel\'s "killed pid N: kill()" line says' : `fault from ring 3${vector}, the process never ran again`;
   }
 }
 

@@ -1,7 +1,8 @@
 // The schedule of a run: which address space held the CPU, in which ring,
 // and when the timer, system calls and faults came, read from the engine's
-// events alone (never from what the kernel prints, except to put a pid and a
-// name on a row). In labs 4 to 6 every process has its own page directory,
+// events (never from what the kernel prints, except to put a pid and a name
+// on a row, and to mark a kill by kill(), which no event tells apart from an
+// exit). In labs 4 to 6 every process has its own page directory,
 // so a directory in CR3 stands for a process; in lab 3 they share one, and
 // the schedule has one row for all of them.
 //
@@ -41,12 +42,14 @@ interface Replayed {
 export interface ScheduleInput {
   events: readonly EngineEvent[];
   serial: string;
+  /** The instruction count at which the serial output's byte at `offset` was written (TestRun.serialIcount). */
+  serialIcount?(offset: number): number | undefined;
   /** Events the recorder had no room for: the schedule then stops at the last one it kept. */
   eventsDropped: number;
 }
 
 export function scheduleOf(run: ScheduleInput): Schedule {
-  const replayed = replay(run.events);
+  const replayed = replay(run.events, killLines(run));
   const toAxis = axisOf(replayed.ticks);
   const { rows, rowOf } = rowsOf(replayed, run.serial);
   for (const s of replayed.spans) {
@@ -72,8 +75,24 @@ export function scheduleOf(run: ScheduleInput): Schedule {
   };
 }
 
-/** Walks the events, keeping who holds the CPU and in which ring, in virtual time. */
-function replay(events: readonly EngineEvent[]): Replayed {
+/**
+ * Where the kernel says it ended a process by kill(): "killed pid N: kill()".
+ * Nothing in the events tells that apart from an exit (the process just
+ * never runs again), so this one mark comes from the kernel's words, at the
+ * instruction that wrote them.
+ */
+function killLines(run: ScheduleInput): number[] {
+  if (run.serialIcount === undefined) return [];
+  const at: number[] = [];
+  for (const m of run.serial.matchAll(/^killed pid \d+: kill\(\)/gm)) {
+    const icount = run.serialIcount(m.index);
+    if (icount !== undefined) at.push(icount);
+  }
+  return at;
+}
+
+/** Walks the events, keeping who holds the CPU and in which ring, in virtual time; `kills` are the instruction counts of kill() lines, in order. */
+function replay(events: readonly EngineEvent[], kills: readonly number[]): Replayed {
   const out: Replayed = { spans: [], marks: [], ticks: [], end: 0, userOrder: [] };
   const faults: { mark: TimedMark; eip: number }[] = [];
   let holder: Holder = 'boot';
@@ -87,7 +106,10 @@ function replay(events: readonly EngineEvent[]): Replayed {
     else out.spans.push({ holder: who, ring, from: last, to });
     last = to;
   };
+  let nextKill = 0;
   for (const e of events) {
+    // A kill line written before this event was written where the CPU was then.
+    for (; nextKill < kills.length && kills[nextKill]! <= e.icount; nextKill++) out.marks.push({ holder, at: kills[nextKill]! + slept, kind: 'kill' });
     let now = e.icount + slept;
     switch (e.type) {
       case 'interrupt': {

@@ -87,6 +87,17 @@ describe("the schedule of lab 5's reference kernel", needs('gcc', 'bwrap'), () =
     expect(s.marks.filter((m) => m.kind === 'timer' && m.row === s.rows.indexOf(idle)).length).toBeGreaterThan(40);
   });
 
+  it("marks the spinner that kill() ends, in the spinner's row", () => {
+    const s = runTest(defineTest({ name: 'spin', points: 1, modules: [{ program: 'spin-print' }], checks: never }), inputs).schedule!;
+    const kills = s.marks.filter((m) => m.kind === 'kill');
+    expect(kills).toHaveLength(1);
+    // The spinner is the forked child: the second directory to reach ring 3 (the printer spins between lines too).
+    const [printer, spinner, ...others] = s.rows.filter((r) => r.ranUser);
+    expect(others).toEqual([]);
+    expect(s.rows[kills[0]!.row]).toBe(spinner);
+    expect(printer!.spans.at(-1)!.to).toBeGreaterThan(kills[0]!.at);
+  });
+
   it('gives three spinners the same share of ring 3, a quantum apart at most', () => {
     const s = runTest(defineTest({ name: 'fair', points: 1, modules: [{ program: 'fair' }], checks: never }), inputs).schedule!;
     const spinners = s.rows.filter((r) => r.time.user > 5).map((r) => r.time.user);

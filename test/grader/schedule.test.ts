@@ -83,6 +83,14 @@ describe('a schedule from engine events', () => {
     expect(spansOf(s.rows[2]!)).toEqual(['kernel 420-430', 'user 430-440', 'kernel 440-450', 'user 450-460', 'kernel 460-470', 'user 470-500']);
   });
 
+  it("marks a kill by kill() where the kernel's line for it was written", () => {
+    const serial = 'exec pid 1: alpha entry 0x08048000\nexec pid 2: beta entry 0x08048000\nkilled pid 2: kill()\n';
+    const at = serial.indexOf('killed');
+    const s = scheduleOf({ events: twoProcessesOnTicks(), serial, eventsDropped: 0, serialIcount: (offset) => (offset === at ? 1500 : 50) });
+    expect(s.marks.filter((m) => m.kind === 'kill')).toEqual([{ at: 1.5, row: 2, kind: 'kill' }]);
+    expect(scheduleView(s).marks.find((m) => m.kind === 'kill')!.title).toBe('killed by kill(), as the kernel\'s "killed pid N: kill()" line says at tick 1.5');
+  });
+
   it('draws time in HLT on an idle row, as long as the waking interrupt says it slept', () => {
     const s = quiet([
       loadCr3(100, SPACE_A), iret(110, 3),
