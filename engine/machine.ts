@@ -77,8 +77,6 @@ export class Machine {
   private outputLimitReached = false;
   private finished: RunResult | null = null;
   private released = false;
-  /** Virtual time spent in the current HLT, for the event of the interrupt that ends it. */
-  private haltedTicks = 0;
   private readonly listeners: { listener: EventListener; ports: boolean }[] = [];
   private readonly shouldStop: (() => boolean) | undefined;
   /** Where the trace starts: Infinity without one. */
@@ -429,9 +427,9 @@ export class Machine {
     if ((cpu.flags & IF) === 0 || cpu.interruptShadow || !this.pic.hasInterrupt()) return;
     const vector = this.pic.acknowledge();
     // The event says how long the CPU slept: events count retired instructions, which stand still in HLT.
-    const halted = cpu.halted ? this.haltedTicks : undefined;
+    const halted = cpu.halted ? cpu.haltedTicks : undefined;
     cpu.halted = false;
-    this.haltedTicks = 0;
+    cpu.haltedTicks = 0;
     this.delivered(deliverInterrupt(cpu, vector, -1, InterruptKind.External, cpu.eip), '', halted);
   }
 
@@ -448,7 +446,7 @@ export class Machine {
       return this.finish('halt', `HLT with interrupts enabled at ${at}, but no device is programmed to interrupt`);
     }
     if (next > this.now()) {
-      this.haltedTicks += next - this.now();
+      cpu.haltedTicks += next - this.now();
       cpu.idleTicks += next - this.now();
     }
     this.pit.advanceTo(this.now());

@@ -180,6 +180,8 @@ export class CpuState {
   sliceEnd = 0;
   /** Virtual time skipped while halted (HLT with IF = 1 waits for the next device event). */
   idleTicks = 0;
+  /** The part of idleTicks skipped in the current HLT, for the event of the interrupt that ends it (kept here, so a snapshot has it). */
+  haltedTicks = 0;
   /** True while inside the instruction loop: a privilege change then belongs to the instruction in flight. */
   executing = false;
   /** Instructions retired at each CPL, and the count when CPL last changed. */
