@@ -279,7 +279,7 @@ function coarsen(rows: ScheduleRow[], end: number): number {
 /** Marks closer than this share of the axis fall on one another in a picture: one of each kind per row is kept. */
 const MARK_RESOLUTION = 1 / 600;
 
-/** One of each kind per row and picture unit; then what a student needs most first: kills, faults, system calls, timer ticks (the axis shows those anyway). */
+/** One of each kind per row and picture unit; then what a student needs most first: kills, faults, system calls, and timer ticks only if all fit (the axis shows them anyway). */
 function boundMarks(all: ScheduleMark[], end: number): ScheduleMark[] {
   const seen = new Set<string>();
   const marks = all.filter((m) => {
@@ -290,12 +290,14 @@ function boundMarks(all: ScheduleMark[], end: number): ScheduleMark[] {
   });
   if (marks.length <= MAX_MARKS) return marks;
   const rank: Record<ScheduleMark['kind'], number> = { kill: 0, fault: 1, syscall: 2, timer: 3 };
-  return marks
+  const kept = marks
     .map((m, i) => ({ m, i }))
     .sort((a, b) => rank[a.m.kind] - rank[b.m.kind] || a.i - b.i)
     .slice(0, MAX_MARKS)
     .sort((a, b) => a.i - b.i)
     .map(({ m }) => m);
+  // Timer marks all or none: the first hundred alone would look as if the timer had stopped.
+  return kept.filter((m) => m.kind !== 'timer');
 }
 
 /** Six decimals: a millionth of a tick is about one instruction at the course's 100 Hz, and division leaves noise below it. */

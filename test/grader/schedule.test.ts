@@ -121,9 +121,10 @@ describe('a schedule from engine events', () => {
     const spans = s.rows.flatMap((r) => r.spans);
     expect(spans.length).toBeLessThanOrEqual(MAX_SPANS);
     expect(s.cell).toBe(1.67); // 400.6 ticks in 240 cells, rounded up
-    expect(s.marks).toHaveLength(MAX_MARKS);
-    expect(s.marksDropped).toBe(401 - MAX_MARKS);
-    expect(s.marks.filter((m) => m.kind === 'kill')).toEqual([{ at: 400.5, row: 1, kind: 'kill', vector: 13 }]);
+    // 400 timer marks do not fit in MAX_MARKS: none is kept rather than the first ones, which would look like a timer that stopped.
+    expect(400).toBeGreaterThan(MAX_MARKS);
+    expect(s.marks).toEqual([{ at: 400.5, row: 1, kind: 'kill', vector: 13 }]);
+    expect(s.marksDropped).toBe(400);
     // Each process reached ring 3 in every cell; their shares are counted before the cells, exactly.
     expect(s.rows[1]!.spans.filter((x) => x.ring === 'user').length).toBeLessThan(3);
     // 0.98 of each of 200 ticks in ring 3 each (20 instructions of every 1000 go to the switch), and A's 0.48 after the last.
