@@ -10,7 +10,9 @@
 //
 // Then the same for the course's real lab 3 (public and hidden tests), what
 // users run, against the other usual course grader: one QEMU boot per test
-// whose serial output must equal a golden transcript (see lab-cases.ts).
+// whose serial output must equal a golden transcript (see lab-cases.ts); and
+// for lab 5, whose timer-driven runs QEMU cannot repeat, against one QEMU
+// boot per test graded by its summary line.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
@@ -34,15 +36,16 @@ const COURSE = path.join(BENCH_DIR, 'grading-course');
 const LAB_CLI = path.join(REPO_ROOT, 'grader/cli/lab.js');
 const WORKER_ENTRY = new URL('../../grader/run/worker-entry.mjs', import.meta.url);
 const LAB = 1;
-const LAB3_COURSE = path.join(REPO_ROOT, 'labs');
+const COURSE_ROOT = path.join(REPO_ROOT, 'labs');
 const LAB3_HIDDEN = 'labs/03-usermode/hidden';
 
-const USAGE = `usage: tsx test/bench/grading.bench.ts [--runs N] [--no-cold] [--only bench|lab3|sandbox] [--json]
+const USAGE = `usage: tsx test/bench/grading.bench.ts [--runs N] [--no-cold] [--only bench|lab3|lab5|sandbox] [--json]
 
   --runs N       timed runs of each grader and parallelism (default 3), after one warm-up
   --no-cold      skip the run with an empty build cache (benchmark course only)
-  --only PART    bench: only the benchmark course; lab3: only labs/03-usermode; sandbox: only the
-                 build sandbox's cost per compile (default: all three)
+  --only PART    bench: only the benchmark course; lab3: only labs/03-usermode; lab5: only
+                 labs/05-preemption (QEMU graded by its summary line: its PIT follows the host's
+                 clock); sandbox: only the build sandbox's cost per compile (default: all)
   --json         results as JSON on stdout; progress stays on stderr
 `;
 
@@ -85,7 +88,6 @@ function runLabGrade(args: string[]): Promise<GraderRun> {
 }
 
 const gradeBenchCourse = (jobs: number) => runLabGrade([String(LAB), '--course', COURSE, '--jobs', String(jobs)]);
-const gradeLab3 = (jobs: number) => runLabGrade(['3', '--hidden', LAB3_HIDDEN, '--jobs', String(jobs)]);
 
 // ---- the QEMU graders -------------------------------------------------------------------
 
@@ -162,6 +164,20 @@ async function gradeByTranscript(c: LabCase): Promise<QemuVerdict> {
   const serial = boot.serial.replace(/\r/g, '');
   if (boot.status !== c.expectedStatus) return { passed: false, seconds: boot.seconds, why: `exit status ${boot.status}, expected ${c.expectedStatus}` };
   if (serial !== c.expectedSerial) return { passed: false, seconds: boot.seconds, why: `transcript differs at ${firstDifference(c.expectedSerial, serial)}` };
+  return { passed: true, seconds: boot.seconds };
+}
+
+/**
+ * The grader a course with a timer-driven lab falls back on: under QEMU the
+ * PIT follows the host's clock, so a transcript with tick counts in it never
+ * repeats. It checks the exit status and the kernel's summary line
+ * ("all processes done: ...") against the recorded ones.
+ */
+async function gradeBySummary(c: LabCase): Promise<QemuVerdict> {
+  const boot = await bootQemu(c.bootArgs, c.cwd);
+  const summary = (serial: string) => /^all processes done: .*$/m.exec(serial.replace(/\r/g, ''))?.[0] ?? '(none)';
+  if (boot.status !== c.expectedStatus) return { passed: false, seconds: boot.seconds, why: `exit status ${boot.status}, expected ${c.expectedStatus}` };
+  if (summary(boot.serial) !== summary(c.expectedSerial)) return { passed: false, seconds: boot.seconds, why: `summary ${summary(boot.serial)}, expected ${summary(c.expectedSerial)}` };
   return { passed: true, seconds: boot.seconds };
 }
 
@@ -444,36 +460,53 @@ async function benchCoursePart(runs: number, withCold: boolean): Promise<Part> {
   };
 }
 
-// ---- lab 3 of the course ------------------------------------------------------------------
+// ---- labs of the course ---------------------------------------------------------------------
 
-async function lab3Part(runs: number): Promise<Part> {
-  progress('lab 3: building, and recording the golden transcripts under QEMU');
-  const cases = await recordGolden(await loadLabBoots(LAB3_COURSE, 3, path.join(REPO_ROOT, LAB3_HIDDEN)));
-  progress('lab 3, ringlab warm-up:');
-  await timed(1, 'lab grade 3 --jobs 2 (warm-up)', () => gradeLab3(2));
+/** A lab of the course as the bench grades it, and how a QEMU course would grade it. */
+interface CourseLab {
+  number: number;
+  /** The hidden tests, relative to the repository. */
+  hidden: string;
+  qemuGrader: 'transcript' | 'summary';
+}
 
-  const rounds = await alternate(runs, 'lab 3 round', {
-    ringlabLabel: (jobs) => `lab grade 3 --jobs ${jobs}`,
-    qemuLabel: (jobs) => `qemu+transcript, ${jobs} at a time`,
-    ringlab: gradeLab3,
-    qemu: (jobs) => runQemuGrader(cases, jobs, gradeByTranscript),
+const COURSE_LABS: Record<string, CourseLab> = {
+  lab3: { number: 3, hidden: LAB3_HIDDEN, qemuGrader: 'transcript' },
+  lab5: { number: 5, hidden: 'labs/05-preemption/hidden', qemuGrader: 'summary' },
+};
+
+async function coursePart(which: CourseLab, runs: number): Promise<Part> {
+  const n = which.number;
+  const folder = path.relative(REPO_ROOT, findLab(COURSE_ROOT, n).dir);
+  const gradeLab = (jobs: number) => runLabGrade([String(n), '--hidden', which.hidden, '--jobs', String(jobs)]);
+  progress(`lab ${n}: building, and recording the expected runs under QEMU`);
+  const cases = await recordGolden(await loadLabBoots(COURSE_ROOT, n, path.join(REPO_ROOT, which.hidden)));
+  progress(`lab ${n}, ringlab warm-up:`);
+  await timed(1, `lab grade ${n} --jobs 2 (warm-up)`, () => gradeLab(2));
+
+  const qemuWhat = which.qemuGrader === 'transcript' ? 'transcript' : 'summary line';
+  const rounds = await alternate(runs, `lab ${n} round`, {
+    ringlabLabel: (jobs) => `lab grade ${n} --jobs ${jobs}`,
+    qemuLabel: (jobs) => `qemu+${qemuWhat}, ${jobs} at a time`,
+    ringlab: gradeLab,
+    qemu: (jobs) => runQemuGrader(cases, jobs, which.qemuGrader === 'transcript' ? gradeByTranscript : gradeBySummary),
   });
   const problems = crossCheck(cases.map((c) => c.name), rounds);
   const sum = summarize(rounds);
-  const n = cases.length;
+  const count = cases.length;
   const passing = [...rounds.ring2[0]!.verdicts.values()].filter(Boolean).length;
   return {
     problems,
     report: (noise, engine) => ({
-      json: partJson(n, passing, sum, problems, noise, engine),
+      json: partJson(count, passing, sum, problems, noise, engine),
       lines: [
-        `grading ${n} tests of labs/03-usermode, public and hidden (${passing} pass on ringlab), ${runs} runs each`,
+        `grading ${count} tests of ${folder}, public and hidden (${passing} pass on ringlab), ${runs} runs each`,
         '',
-        graderTable(sum, n, (jobs) => `ringlab lab grade 3 --jobs ${jobs}`, (jobs) => `QEMU + transcript, ${jobs} at a time`),
+        graderTable(sum, count, (jobs) => `ringlab lab grade ${n} --jobs ${jobs}`, (jobs) => `QEMU + ${qemuWhat}, ${jobs} at a time`),
         '',
         `one QEMU boot-to-exit, 1 at a time: best ${ms(sum.qemuPerTest.best)}, median ${ms(sum.qemuPerTest.median)}`,
-        agreementLine(problems, n),
-        `noise: lab grade 3 --jobs 2 runs spread ${(sum.r2.spread * 100).toFixed(0)}%, QEMU 2-at-a-time spread ${(sum.q2.spread * 100).toFixed(0)}%; ${describeHostNoise(noise)}`,
+        agreementLine(problems, count),
+        `noise: lab grade ${n} --jobs 2 runs spread ${(sum.r2.spread * 100).toFixed(0)}%, QEMU 2-at-a-time spread ${(sum.q2.spread * 100).toFixed(0)}%; ${describeHostNoise(noise)}`,
       ],
     }),
   };
@@ -498,33 +531,35 @@ async function main(): Promise<number> {
   }
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs ${values.runs}: give a whole number of at least 1`);
-  if (values.only !== undefined && !['bench', 'lab3', 'sandbox'].includes(values.only)) throw new Error(`--only ${values.only}: give bench, lab3 or sandbox`);
+  if (values.only !== undefined && !['bench', 'lab3', 'lab5', 'sandbox'].includes(values.only)) throw new Error(`--only ${values.only}: give bench, lab3, lab5 or sandbox`);
   const host = watchHost();
 
   const only = (part: string) => values.only === undefined || values.only === part;
   const bench = only('bench') ? await benchCoursePart(runs, !values['no-cold']) : null;
-  const lab3 = only('lab3') ? await lab3Part(runs) : null;
+  const labs = [];
+  for (const [key, which] of Object.entries(COURSE_LABS)) if (only(key)) labs.push({ key, part: await coursePart(which, runs) });
   const sandbox = only('sandbox') ? await measureSandboxCost(Math.max(runs, 3)) : null;
 
   const noise = host();
   const engine = engineRevision();
   const benchReport = bench?.report(noise, engine);
-  const lab3Report = lab3?.report(noise, engine);
+  const labReports = labs.map(({ key, part }) => ({ key, report: part.report(noise, engine) }));
   if (values.json) {
     // The benchmark course's figures stay at the top level, where they have always been.
     const json = {
       ...(benchReport ? benchReport.json : { noise, engine }),
-      ...(lab3Report ? { lab3: lab3Report.json } : {}),
+      ...Object.fromEntries(labReports.map(({ key, report }) => [key, report.json])),
       ...(sandbox !== null ? { sandbox } : {}),
     };
     process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
   } else {
     const lines = [...(benchReport?.lines ?? [])];
-    if (lab3Report) lines.push(...(benchReport ? [''] : []), ...lab3Report.lines, ...(benchReport ? [] : [`engine: ${engine}`]));
+    for (const { report } of labReports) lines.push(...(lines.length > 0 ? [''] : []), ...report.lines);
+    if (!benchReport && labReports.length > 0) lines.push(`engine: ${engine}`);
     if (sandbox !== null) lines.push(...(lines.length > 0 ? [''] : []), ...sandboxCostLines(sandbox));
     process.stdout.write(`${lines.join('\n')}\n`);
   }
-  return [...(bench?.problems ?? []), ...(lab3?.problems ?? [])].length === 0 ? 0 : 1;
+  return [...(bench?.problems ?? []), ...labs.flatMap(({ part }) => part.problems)].length === 0 ? 0 : 1;
 }
 
 main().then(
