@@ -9,7 +9,7 @@ import { InstructionRing, runInstructions, runInstructionsTraced } from './cpu/e
 import { BlockCache } from './cpu/compile/block-cache.ts';
 import { CpuException, MachineStop, Vector, pushesErrorCode, vectorName } from './cpu/exceptions.ts';
 import { deliverInterrupt, deliveryEvent, InterruptKind, isDoubleFault, type Delivery } from './cpu/interrupts.ts';
-import { FIXED_ONE, IF } from './cpu/flags.ts';
+import { FIXED_ONE, IF, RF } from './cpu/flags.ts';
 import { ConfigError, InternalEngineError, type MachineConfig, type RunResult, type StopReason } from './config.ts';
 import type { EngineEvent, EventListener } from './events.ts';
 import { PortBus } from './devices/ports.ts';
@@ -466,6 +466,9 @@ export class Machine {
     // Most exceptions are delivered; only a failed delivery needs the text (and disassembly) of where it was.
     const faultCs = cpu.segSel[Seg.CS], faultCsBase = cpu.csBase, faultEip = cpu.eip;
     const chain: string[] = [];
+    // SDM 17.3.1.1: a fault's frame has RF set, so that the IRET back to the instruction does not
+    // trip an instruction breakpoint on it again; #DB pushes RF as it is (breakpoint faults, traps).
+    if (e.vector !== Vector.DB) cpu.flags |= RF;
     let current = e;
     for (let attempt = 0; ; attempt++) {
       try {

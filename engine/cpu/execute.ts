@@ -6,6 +6,7 @@ import type { CPU } from './cpu.ts';
 import { table } from './dispatch.ts';
 import { CACHE_MASK, type BlockCache } from './compile/block-cache.ts';
 import type { Block } from './compile/block-compiler.ts';
+import { debugActive, stepDebugged } from './debug-registers.ts';
 
 /**
  * Execute one instruction, whatever the previous one requested of the run
@@ -29,7 +30,8 @@ export function runInstructions(cpu: CPU, limit: number): void {
   cpu.sliceEnd = limit;
   cpu.executing = true;
   try {
-    if (cpu.blocks !== null) runWithBlocks(cpu, cpu.blocks);
+    if (debugActive(cpu)) runDebugged(cpu);
+    else if (cpu.blocks !== null) runWithBlocks(cpu, cpu.blocks);
     else while (cpu.retired < cpu.sliceEnd && !cpu.stopRequested) interpretOne(cpu);
   } catch (e) {
     abandonInstruction(cpu);
@@ -44,6 +46,26 @@ function interpretOne(cpu: CPU): void {
   table[cpu.fetch8()]!(cpu);
   if (cpu.prefixCount !== 0) cpu.clearPrefixes();
   cpu.retired++;
+}
+
+/**
+ * The loop while the guest uses the debug facilities (a breakpoint, TF, RF):
+ * interpreted, one instruction at a time under the debug rules, until it
+ * stops using them; the slice then ends early and the next one runs at full
+ * speed. Compiled blocks never run here, so they need not know the rules.
+ */
+function runDebugged(cpu: CPU): void {
+  while (cpu.retired < cpu.sliceEnd && !cpu.stopRequested && debugActive(cpu)) stepOneDebugged(cpu);
+}
+
+function stepOneDebugged(cpu: CPU): void {
+  // A repeated string instruction is stepped, and checked for data breakpoints, one iteration at a time.
+  cpu.repOneIteration = true;
+  try {
+    stepDebugged(cpu, interpretOne);
+  } finally {
+    cpu.repOneIteration = false;
+  }
 }
 
 /**
@@ -137,7 +159,8 @@ export function runInstructionsTraced(cpu: CPU, limit: number, ring: Instruction
       ring.eip[slot] = cpu.eip;
       ring.cpl[slot] = cpu.cpl;
       ring.icount[slot] = cpu.retired;
-      interpretOne(cpu);
+      if (debugActive(cpu)) stepOneDebugged(cpu);
+      else interpretOne(cpu);
     }
   } catch (e) {
     abandonInstruction(cpu);

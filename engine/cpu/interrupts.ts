@@ -9,6 +9,7 @@ import { Reg, Seg } from './cpu.ts';
 import { CpuException, MachineStop, Vector, pushesErrorCode, vectorName } from './exceptions.ts';
 import { IF, NT, RF, TF, VM } from './flags.ts';
 import type { InterruptEvent } from '../events.ts';
+import { enteringDebugHandler } from './debug-registers.ts';
 import { Access } from '../memory/paging.ts';
 import { hex16, hex32 } from '../hex.ts';
 import {
@@ -169,6 +170,7 @@ export function deliverInterrupt(cpu: CPU, vector: number, errorCode: number, ki
   cpu.fetchPage = -1;
   cpu.materializeFlags();
   cpu.flags &= ~(TF | NT | RF | VM);
+  if (vector === Vector.DB) enteringDebugHandler(cpu);
   const gate = type === GATE_INTERRUPT_32 ? 'interrupt' : 'trap';
   if (gate === 'interrupt') cpu.flags &= ~IF;
   return {

@@ -6,6 +6,7 @@ import { CpuException, Vector } from './exceptions.ts';
 import { READ_SUPERVISOR, TLB_CODE, TLB_VALID, TLB_WATCH, WRITE_SUPERVISOR } from '../memory/tlb.ts';
 import { translateSlow, Access } from '../memory/paging.ts';
 import { CpuState, OPEN_BUS, Seg } from './state.ts';
+import { noteDataAccess } from './debug-registers.ts';
 
 export class CpuMemory extends CpuState {
   // ---- segments -----------------------------------------------------------
@@ -52,9 +53,10 @@ export class CpuMemory extends CpuState {
    * interrupt frame) are checked as supervisor accesses whatever the CPL.
    */
   translate(lin: number, access: Access): number {
+    if (this.dataBreakpoints !== 0 && (access === Access.Read || access === Access.Write)) noteDataAccess(this, lin, access === Access.Write);
     const e = this.tlbEntries[lin >>> 12]!;
-    const mask = access === Access.Read || access === Access.Fetch ? this.readMask
-      : access === Access.Write ? this.writeMask
+    const mask = access === Access.Read || access === Access.Fetch ? this.tlbReadMask
+      : access === Access.Write ? this.tlbWriteMask
         : access === Access.SystemRead ? READ_SUPERVISOR : WRITE_SUPERVISOR;
     // A write to a page of compiled code keeps its translation: writePhys8 then drops the code.
     const blocked = e & mask;

@@ -18,6 +18,7 @@ import { AccessWatch } from '../memory/access-watch.ts';
 import { WrittenPages } from '../memory/written-pages.ts';
 import type { EventListener } from '../events.ts';
 import type { BlockCache } from './compile/block-cache.ts';
+import { resetDebugRegisters } from './debug-registers.ts';
 
 /** Segment register numbers as the ModRM sreg field encodes them. */
 export const enum Seg { ES = 0, CS = 1, SS = 2, DS = 3, FS = 4, GS = 5 }
@@ -102,7 +103,23 @@ export class CpuState {
   trSel = 0;
   trBase = 0;
   trLimit = 0;
+  /** DR0-DR7 (DR4 and DR5 are never stored: they alias DR6 and DR7); see debug-registers.ts. */
   readonly dr = new Int32Array(8);
+  /** Breakpoints DR7 enables, as bit masks of DR0-DR3: instruction breakpoints, and data (write or read/write) ones. */
+  codeBreakpoints = 0;
+  dataBreakpoints = 0;
+  /** Data breakpoints the instruction in flight has hit (DR6 B0-B3 bits), while any is enabled. */
+  dataHits = 0;
+  /** DR6 bits of a trap that MOV SS or POP SS held back until the next instruction completes (SDM 6.8.3). */
+  debugHeld = 0;
+  /** Set by MOV SS and POP SS (not STI): debug traps wait, like interrupts, for one more instruction. */
+  movSsShadow = false;
+  /** Set by INT n, INT3, INTO and INT1: the instruction entered a handler itself, and is not single-stepped. */
+  softwareInterrupted = false;
+  /** Set when a REP string instruction stops before its last iteration and will resume. */
+  repResumed = false;
+  /** While stepping under the debug rules a REP string instruction does one iteration per execution. */
+  repOneIteration = false;
   /** Model-specific registers the lab PC models (SYSENTER_CS/ESP/EIP), keyed by number. */
   readonly msr = new Map<number, bigint>();
   /** What WRMSR to IA32_TSC added to the virtual time-stamp counter (mod 2^64). */
@@ -146,6 +163,13 @@ export class CpuState {
   /** A debugger's read and access watchpoints: the debugger's, not the machine's state. */
   readonly accessWatch = new AccessWatch(this.tlb);
   /** TLB entry bits that must be clear (besides VALID set) for a read or a write at the current CPL. */
+  tlbReadMask = TLB_VALID;
+  tlbWriteMask = TLB_VALID;
+  /**
+   * The masks the fast paths test: the TLB's own, or 0 while data breakpoints
+   * are enabled, which no entry passes, so every data access goes through
+   * translate() and is checked against them.
+   */
   readMask = TLB_VALID;
   writeMask = TLB_VALID;
   /** Linear page of the last instruction fetch, and the XOR that turns its linear addresses into physical ones. */
@@ -219,6 +243,7 @@ export class CpuState {
     this.ram16 = new Uint16Array(ram.buffer, ram.byteOffset, ram.length >>> 1);
     this.ram32 = new Int32Array(ram.buffer, ram.byteOffset, ram.length >>> 2);
     this.io = io;
+    resetDebugRegisters(this);
   }
 
   /** Forget the prefixes of the instruction that just ended (only called when it had any). */
@@ -341,6 +366,16 @@ export class CpuState {
   shadowInterrupts(): void {
     this.interruptShadow = true;
     this.stopRequested = true;
+  }
+
+  /**
+   * MOV SS and POP SS: besides interrupts, debug traps (data breakpoints,
+   * single step) wait until the next instruction completes, so that a kernel
+   * can load SS and ESP without a #DB in between (SDM 6.8.3).
+   */
+  shadowStackSwitch(): void {
+    this.shadowInterrupts();
+    this.movSsShadow = true;
   }
 
   /** Set IF; if it was clear, end the slice so a pending interrupt is taken after this instruction. */
@@ -467,8 +502,11 @@ export class CpuState {
   /** Recompute what the TLB fast path may allow at the current CPL. */
   updateAccessMasks(): void {
     const masks = this.tlb.masksFor(this.cpl === 3);
-    this.readMask = masks.read;
-    this.writeMask = masks.write;
+    this.tlbReadMask = masks.read;
+    this.tlbWriteMask = masks.write;
+    const watching = this.dataBreakpoints !== 0;
+    this.readMask = watching ? 0 : masks.read;
+    this.writeMask = watching ? 0 : masks.write;
   }
 
   /** Drop cached translations (CR3 write, paging mode change); keeps global pages when `keepGlobal`. */

@@ -174,7 +174,7 @@ def(0x8e, (cpu) => {
   const sreg = (m >>> 3) & 7;
   if (sreg > 5 || sreg === Seg.CS) cpu.undefinedOpcode(`MOV to segment register ${sreg}`);
   loadDataSegment(cpu, sreg, cpu.readRM16(m));
-  if (sreg === Seg.SS) cpu.shadowInterrupts();
+  if (sreg === Seg.SS) cpu.shadowStackSwitch();
 });
 
 // PUSH/POP Sreg: 06/07 ES, 0E CS, 16/17 SS, 1E/1F DS, 0F A0/A1 FS, 0F A8/A9 GS.
@@ -192,7 +192,7 @@ function popSeg(seg: Seg) {
       cpu.r32[Reg.ESP] = esp;
       throw e;
     }
-    if (seg === Seg.SS) cpu.shadowInterrupts();
+    if (seg === Seg.SS) cpu.shadowStackSwitch();
   };
 }
 def(0x06, pushSeg(Seg.ES));

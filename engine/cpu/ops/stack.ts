@@ -3,7 +3,7 @@
 
 import type { CPU } from '../cpu.ts';
 import { Reg, Reg16 } from '../cpu.ts';
-import { IF, IOPL, RF, VM, WRITABLE } from '../flags.ts';
+import { IF, IOPL, RF, TF, VM, WRITABLE } from '../flags.ts';
 import { OpcodeFamily } from '../opcode-family.ts';
 
 export const stackOpcodes = new OpcodeFamily('ops/stack.ts');
@@ -89,8 +89,8 @@ export function popFlags(cpu: CPU, image: number, size: 2 | 4): void {
   const old = cpu.getFlags();
   cpu.setArithFlags(0);
   cpu.flags = (old & ~mask & ~RF) | (image & mask);
-  // A newly set IF may let a pending interrupt in after this instruction.
-  if ((cpu.flags & ~old & IF) !== 0) cpu.stopRequested = true;
+  // A newly set IF may let a pending interrupt in after this instruction; a newly set TF needs the debugged loop.
+  if ((cpu.flags & ~old & (IF | TF)) !== 0) cpu.stopRequested = true;
 }
 
 def2(0x9d,

@@ -86,6 +86,7 @@ function accumulator(cpu: CPU, size: number): number {
 /** Give the rest of a repeated instruction to a later execution (see REP_SLICE). */
 function resumeLater(cpu: CPU): void {
   cpu.eip = cpu.ip0;
+  cpu.repResumed = true;
 }
 
 /**
@@ -93,6 +94,7 @@ function resumeLater(cpu: CPU): void {
  * has left (at least one: the execution is an instruction of the budget).
  */
 function elementAllowance(cpu: CPU): number {
+  if (cpu.repOneIteration) return 1;
   return Math.max(1, Math.min(REP_SLICE, cpu.budgetLimit - cpu.budgetUsed()));
 }
 

@@ -12,6 +12,7 @@ import {
   ACC_CODE, ACC_CONFORMING, ACC_PRESENT, ACC_S, ACC_WRITABLE_OR_READABLE, loadSegmentCache, readDescriptor, readSystem32, writeSystem8, type Descriptor,
 } from '../../memory/segmentation.ts';
 import { OpcodeFamily } from '../opcode-family.ts';
+import { readDebugRegister, writeDebugRegister } from '../debug-registers.ts';
 
 export const systemOpcodes = new OpcodeFamily('ops/system.ts');
 const { def, def0F } = systemOpcodes;
@@ -207,13 +208,11 @@ def0F(0x22, (cpu) => {
 
 def0F(0x21, (cpu) => {
   const m = cpu.fetch8();
-  cpu.requireCpl0('MOV from a debug register');
-  cpu.r32[m & 7] = cpu.dr[(m >>> 3) & 7]!;
+  cpu.r32[m & 7] = readDebugRegister(cpu, (m >>> 3) & 7);
 });
 def0F(0x23, (cpu) => {
   const m = cpu.fetch8();
-  cpu.requireCpl0('MOV to a debug register');
-  cpu.dr[(m >>> 3) & 7] = cpu.r32[m & 7]!;
+  writeDebugRegister(cpu, (m >>> 3) & 7, cpu.r32[m & 7]!);
 });
 
 def0F(0x06, (cpu) => { cpu.requireCpl0('CLTS'); cpu.cr0 &= ~CR0_TS; });
