@@ -73,6 +73,17 @@ describe('compiled blocks change nothing observable', () => {
     }
   });
 
+  it('breakpoints and the single step stop a hot, compiled loop where the interpreter stops it (debug.c)', async () => {
+    const system = (f: string) => fixture(`fixtures/system/${f}`);
+    const k = await buildKernel([system('sys-entry.S'), system('sys.c'), system('debug.c')]);
+    const run = expectSameRun(k);
+    expect(run.reason).toBe('debug-exit');
+    // The loop ran hot (compiled) three times before each of these stopped it on its first iteration, or its 57th.
+    expect(run.output).toContain('case hot_loop_exec_bp@ring0\n  vec=01 #DB cs=0008 eip=at+a if=1 frame=top-c\n  dr6=ffff0ff1 dr7=00000401 rf=0 tf=0 ecx=000000c8\n');
+    expect(run.output).toContain('case hot_loop_write_bp@ring0\n  vec=01 #DB cs=0008 eip=at+a if=1 frame=top-c\n  dr6=ffff0ff1 dr7=000d0401 rf=0 tf=0 ecx=00000039\n');
+    expect(run.output.split('case hot_loop_step@ring0\n')[1]?.match(/#DB/g)?.length).toBe(8);
+  });
+
   for (const opt of [0, 2, 3] as const) {
     it(`a CPU-bound gcc -O${opt} kernel (loops, calls, memory, multiply/divide, strings)`, async () => {
       const k = await buildKernel([fixture('bench/kernels/cpu-bound.c'), fixture('bench/kernels/workload.c')], { optLevel: opt, defines: { WORKLOAD_ROUNDS: 1 } });
