@@ -13,7 +13,7 @@ import { enteringDebugHandler } from './debug-registers.ts';
 import { Access } from '../memory/paging.ts';
 import { hex16, hex32 } from '../hex.ts';
 import {
-  ACC_CODE, ACC_CONFORMING, ACC_PRESENT, ACC_S, ACC_WRITABLE_OR_READABLE,
+  ACC_CODE, ACC_CONFORMING, ACC_PRESENT, ACC_S, ACC_WRITABLE_OR_READABLE, DESCRIPTOR_BIG,
   GATE_INTERRUPT_16, GATE_INTERRUPT_32, GATE_TASK, GATE_TRAP_16, GATE_TRAP_32,
   decodeGate, descriptorDpl, loadSegmentCache, readDescriptor, readSystem32,
 } from '../memory/segmentation.ts';
@@ -47,6 +47,11 @@ export function deliveryEvent(cpu: CPU, d: Delivery, detail = '', halted?: numbe
     ...(detail ? { detail } : {}),
     ...(halted !== undefined ? { halted } : {}),
   };
+}
+
+/** Where ESP points inside its stack segment: all of it, or SP alone on a 16-bit stack. */
+function stackOffset(esp: number, stack32: boolean): number {
+  return stack32 ? esp : esp & 0xffff;
 }
 
 /** Write a dword of an interrupt frame: a supervisor access unless the handler runs in ring 3. */
@@ -146,11 +151,14 @@ export function deliverInterrupt(cpu: CPU, vector: number, errorCode: number, ki
   frame.push(flagsImage, fromCs, returnEip);
   if (errorCode >= 0 && pushesErrorCode(vector) && kind === InterruptKind.Exception) frame.push(errorCode);
 
+  // On a 16-bit stack (the B bit of SS clear) the frame goes below SP, wrapping at 64 KiB, and ESP's upper half
+  // stays as it was (SDM 6.12.1 and Vol. 2 "INT n": the stack-address size is the stack segment's).
+  const stack32 = ssDescriptor !== null ? (ssDescriptor.high & DESCRIPTOR_BIG) !== 0 : cpu.stack32;
   let sp = esp;
   for (const value of frame) {
-    sp = (sp - 4) | 0;
+    sp = stack32 ? (sp - 4) | 0 : (sp & ~0xffff) | ((sp - 4) & 0xffff);
     try {
-      writeFrame32(cpu, (ssBase + sp) | 0, value, newCpl);
+      writeFrame32(cpu, (ssBase + stackOffset(sp, stack32)) | 0, value, newCpl);
     } catch (e) {
       if (!(e instanceof CpuException)) throw e;
       // A fault while pushing the frame is a stack fault if it is a limit violation; a page fault stays a page fault.
@@ -176,7 +184,7 @@ export function deliverInterrupt(cpu: CPU, vector: number, errorCode: number, ki
   return {
     vector, errorCode, kind, fromCpl, toCpl: newCpl, fromCs, fromEip: returnEip,
     toCs: cpu.segSel[Seg.CS], toEip: offset, gate,
-    frameAt: (ssBase + sp) >>> 0, frameBytes: 4 * frame.length,
+    frameAt: (ssBase + stackOffset(sp, stack32)) >>> 0, frameBytes: 4 * frame.length,
   };
 }
 
