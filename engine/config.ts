@@ -56,6 +56,7 @@ export type StopReason =
   | 'budget' // the instruction budget (maxInstructions) is used up
   | 'output-limit' // maxOutputBytes written
   | 'triple-fault'
+  | 'reset' // the guest reset the machine through port 0x92 or 0xCF9
   | 'unsupported' // the guest did something the lab PC does not model
   | 'stopped'; // the host asked the machine to stop
 

@@ -16,6 +16,7 @@ import { PortBus } from './devices/ports.ts';
 import { OutputSink, type OutputSource } from './devices/output.ts';
 import { COM1, Uart } from './devices/uart.ts';
 import { DebugConsole, DebugExit } from './devices/debug-ports.ts';
+import { PCI_CONFIG_ADDRESS, ResetPorts, SYSTEM_CONTROL_A } from './devices/reset-ports.ts';
 import { Pic, PIC_MASTER, PIC_SLAVE } from './devices/pic.ts';
 import { Pit, PIT_BASE } from './devices/pit.ts';
 import { CRTC_INDEX, INPUT_STATUS_1, VgaCrtc, readTextScreen } from './devices/vga.ts';
@@ -73,6 +74,7 @@ export class Machine {
   private readonly output: OutputSink;
   private readonly debugExit: DebugExit;
   private readonly uart: Uart;
+  private readonly resetPorts: ResetPorts;
   private readonly maxInstructions: number;
   private outputLimitReached = false;
   private finished: RunResult | null = null;
@@ -132,6 +134,9 @@ export class Machine {
     this.io.claim(INPUT_STATUS_1, 1, this.crtc);
     this.debugExit = new DebugExit(() => { this.core.stopRequested = true; });
     this.io.claim(0xf4, 1, this.debugExit);
+    this.resetPorts = new ResetPorts(() => { this.core.stopRequested = true; });
+    this.io.claim(SYSTEM_CONTROL_A, 1, this.resetPorts);
+    this.io.claim(PCI_CONFIG_ADDRESS, 4, this.resetPorts);
 
     initializeFirmwareState(this.pic, this.pit);
     const boot = loadMultiboot(this.memory, {
@@ -350,6 +355,9 @@ export class Machine {
         if (this.debugExit.status !== null) {
           return this.finish('debug-exit', `guest exited through isa-debug-exit with status ${this.debugExit.status}`, this.debugExit.status);
         }
+        if (this.resetPorts.reset !== null) {
+          return this.finish('reset', `the guest reset the machine through ${this.resetPorts.reset} at ${this.where(cpu.ip0)}`);
+        }
         if (this.outputLimitReached) return this.finish('output-limit', `output limit of ${this.output.total} bytes reached at ${this.where()}`);
       }
     }
@@ -401,7 +409,7 @@ export class Machine {
   }
 
   private parts(): MachineParts {
-    const devices = [this.pic, this.pit, this.crtc, this.uart, this.debugExit, this.output];
+    const devices = [this.pic, this.pit, this.crtc, this.uart, this.debugExit, this.resetPorts, this.output];
     return { cpu: this.core, written: this.guestRam.written, stateful: [this.core, ...devices, ...(this.traceRing ? [this.traceRing] : [])] };
   }
 

@@ -80,7 +80,7 @@ export interface CheckResult {
 
 /** How the machine run of a test ended (engine stop reason, or a grader-side cause). */
 export type RunEnd =
-  | 'debug-exit' | 'halt' | 'budget' | 'output-limit' | 'triple-fault' | 'unsupported' | 'stopped'
+  | 'debug-exit' | 'halt' | 'budget' | 'output-limit' | 'triple-fault' | 'reset' | 'unsupported' | 'stopped'
   | 'wall-clock' // the host backstop fired: the engine took too long in real time
   | 'build-error' // the kernel or a program did not compile: nothing ran
   | 'boot-error' // the kernel built but cannot be loaded (no Multiboot header, no entry point, too big)

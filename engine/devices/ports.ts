@@ -4,6 +4,12 @@
 export interface PortDevice {
   read8(port: number): number;
   write8(port: number, value: number): void;
+  /**
+   * For a register that decodes a dword as one access (PCI's CONFIG_ADDRESS
+   * at 0xCF8): a dword write at the device's port comes here whole, and is
+   * not split into byte writes that would reach its neighbours (0xCF9).
+   */
+  write32?(port: number, value: number): void;
 }
 
 export class PortBus {
@@ -49,6 +55,12 @@ export class PortBus {
   }
 
   out32(port: number, value: number): void {
+    const d = this.devices[this.owner[port & 0xffff]!];
+    if (d?.write32) {
+      if (this.onAccess) this.onAccess(port, 4, value, true);
+      d.write32(port & 0xffff, value);
+      return;
+    }
     this.out16(port, value);
     this.out16(port + 2, value >>> 16);
   }

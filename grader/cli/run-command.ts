@@ -230,6 +230,7 @@ function processExitCode(result: RunResult): number {
     case 'output-limit':
       return report(EXIT_OUTPUT_LIMIT, '; to allow more, raise --max-output');
     case 'triple-fault':
+    case 'reset':
     case 'unsupported':
     case 'stopped':
       return report(EXIT_MACHINE_STOPPED);

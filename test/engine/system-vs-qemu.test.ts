@@ -231,7 +231,7 @@ function sdmCasesOf(kernel: string): string[] {
 }
 
 /** The engine, compiled and interpreted, against QEMU: same serial output (but for SDM cases), same ending. */
-function compareWithQemu(title: string, spec: KernelSpec, ending: 'debug-exit' | 'triple-fault'): void {
+function compareWithQemu(title: string, spec: KernelSpec, ending: 'debug-exit' | 'triple-fault' | 'reset'): void {
   it(`${title}: the engine prints what QEMU prints and ends the same way`, async (ctx) => {
     ctx.skip(!hasQemu(), NO_QEMU);
     const [qemu, compiled, interpreted] = await Promise.all([
@@ -247,10 +247,10 @@ function compareWithQemu(title: string, spec: KernelSpec, ending: 'debug-exit' |
       expect(compiled.result.reason, compiled.result.message).toBe('debug-exit');
       expect(compiled.result.exitStatus).toBe(qemu.status);
     } else {
-      // With -no-reboot QEMU turns the reset a triple fault causes into a clean exit.
+      // With -no-reboot QEMU turns a reset, the guest's own or a triple fault's, into a clean exit.
       expect(qemu.status).toBe(0);
-      expect(compiled.result.reason, compiled.result.message).toBe('triple-fault');
-      expect(interpreted.result.reason).toBe('triple-fault');
+      expect(compiled.result.reason, compiled.result.message).toBe(ending);
+      expect(interpreted.result.reason).toBe(ending);
     }
   });
 }
@@ -310,6 +310,24 @@ describe('debug registers, the single step and #DB (debug.c)', () => {
     expect(blockNamed(blocks, 'icebp@ring3').lines.filter((l) => l !== '')).toEqual([
       '  vec=01 #DB cs=001b eip=at+1 if=1 frame=top-14 ss=0023 esp=utop+0', '  dr6=ffff0ff0 dr7=00000400 rf=0 tf=0 ecx=00000000']);
   });
+});
+
+describe('a reset through port 0x92 or 0xCF9 ends the run (reset.c)', () => {
+  const via = { 1: 'port 0x92 (System Control Port A, fast reset bit 0)', 2: 'port 0xCF9 (Reset Control Register, value 0x6)' };
+  for (const [variant, how] of Object.entries(via)) {
+    const spec = { source: 'reset.c', defines: { VARIANT: variant } };
+    compareWithQemu(`reset.c variant ${variant}`, spec, 'reset');
+    it(`variant ${variant}: the run ends with reason "reset", naming the port and the OUT`, async () => {
+      const { serial, result } = await runOnEngine(spec, true);
+      expect(serial).toBe('reset: start\n');
+      expect(result.reason).toBe('reset');
+      expect(result.message).toMatch(new RegExp(`^the guest reset the machine through ${how.replace(/[()]/g, '\\$&')} at 0008:[0-9a-f]{8} out `));
+    });
+  }
+  // Dword writes to CONFIG_ADDRESS (0xCF8) put function numbers 4-7 in the byte of 0xCF9 with RST_CPU set.
+  const probe = { source: 'reset.c', defines: { VARIANT: 3 } };
+  compareWithQemu('reset.c variant 3 (a PCI probe)', probe, 'debug-exit');
+  ranToTheEnd('reset.c variant 3 (a PCI probe)', probe, 'reset: not reset');
 });
 
 describe('LAR, LSL, VERR and VERW on every kind of descriptor (segment-queries.c)', () => {
