@@ -19,6 +19,7 @@ interface GradeCommandOptions extends LabOptions {
   failUnder?: string;
   timeLimit?: string;
   test: string[];
+  gdb?: string | true;
 }
 
 /** --jobs for every command that grades. */
@@ -39,6 +40,7 @@ export function registerGradeCommand(program: Command, done: (status: number) =>
     .option('--out <dir>', 'write report.html, results.json (Gradescope) and junit.xml to DIR')
     .option('--jobs <n>', JOBS_HELP)
     .option('--fail-under <percent>', 'exit 1 only when the score is below this percentage (a CI gate)')
+    .option('--gdb [host:port]', "debug one test's run (give one --test): it starts stopped and waits for gdb (target remote) on 127.0.0.1:1234, or the loopback address given; the run is the one lab run N --test ID --gdb replays")
     .option('--time-limit <seconds>', "start no test after this many seconds of grading; the tests left are reported as not run and the others keep their points (for a platform's time-out)")
     .addHelpText(
       'after',
@@ -58,6 +60,7 @@ Exit status:
 }
 
 async function grade(labArg: string, options: GradeCommandOptions): Promise<number> {
+  if (options.gdb !== undefined) return debugOneTest(labArg, options);
   const jobs = options.jobs === undefined ? undefined : wholeNumber(options.jobs, '--jobs', 1, 256);
   const failUnder = options.failUnder === undefined ? undefined : percentage(options.failUnder);
   // Host time, on purpose: it is the platform's clock that kills a grading run, not the guest's.
@@ -104,6 +107,27 @@ async function grade(labArg: string, options: GradeCommandOptions): Promise<numb
     return percent >= failUnder ? 0 : 1;
   }
   return processExitCode(full);
+}
+
+/**
+ * --gdb: the one test --test names, run under gdb exactly as the grader runs
+ * it (the replay of lab run N --test ID). The checks need a run that ended on
+ * its own, so the verdict comes from lab grade without --gdb.
+ */
+async function debugOneTest(labArg: string, options: GradeCommandOptions): Promise<number> {
+  const [pattern, ...more] = options.test;
+  if (pattern === undefined || more.length > 0) {
+    throw new InputError(`--gdb debugs one test: give exactly one --test naming it, as in lab grade ${labArg} --test ID --gdb (lab grade ${labArg} lists the ids under failed tests)`);
+  }
+  const { replayTest } = await import('./run-lab-test.ts');
+  const { gdb, course, submission, hidden, cc } = options;
+  const status = await replayTest(labArg, {
+    test: pattern, gdb, module: [], cmdline: '', ram: '', maxInstructions: '', maxOutput: '', stats: false,
+    ...(course !== undefined ? { course } : {}), ...(submission !== undefined ? { submission } : {}),
+    ...(hidden !== undefined ? { hidden } : {}), ...(cc !== undefined ? { cc } : {}),
+  }, () => false);
+  process.stderr.write(`lab: that was the run of test ${pattern} under gdb; lab grade ${labArg} --test ${pattern} (without --gdb) gives its verdict\n`);
+  return status;
 }
 
 function percentage(text: string): number {

@@ -19,24 +19,33 @@ export interface GdbSession {
 }
 
 /** Starts `lab run --gdb` on the kernel, then gdb with `commands`; resolves when both have ended. */
-export async function debugWithGdb(kernel: string, modules: string[], commands: string[]): Promise<GdbSession> {
-  const lab = spawn(process.execPath, [LAB_CLI, 'run', '--kernel', kernel, ...modules.flatMap((m) => ['--module', m]), '--gdb', '127.0.0.1:0'], { cwd: REPO });
+export function debugWithGdb(kernel: string, modules: string[], commands: string[]): Promise<GdbSession> {
+  return debugLabWithGdb(['run', '--kernel', kernel, ...modules.flatMap((m) => ['--module', m])], commands);
+}
+
+/**
+ * Starts lab with `args` and `--gdb` on a free port, then gdb on the kernel
+ * file lab names in its "waiting for gdb" line, with `commands`; resolves
+ * when both have ended.
+ */
+export async function debugLabWithGdb(args: string[], commands: string[]): Promise<GdbSession> {
+  const lab = spawn(process.execPath, [LAB_CLI, ...args, '--gdb', '127.0.0.1:0'], { cwd: REPO });
   let labStderr = '';
   let labStdout = '';
   lab.stdout.on('data', (d: Buffer) => {
     labStdout += d.toString('latin1');
   });
-  const port = await new Promise<string>((resolve, reject) => {
+  const { port, elf } = await new Promise<{ port: string; elf: string }>((resolve, reject) => {
     lab.stderr.on('data', (d: Buffer) => {
       labStderr += d.toString();
-      const m = /waiting for gdb on 127\.0\.0\.1:(\d+)/.exec(labStderr);
-      if (m) resolve(m[1]!);
+      const m = /waiting for gdb on 127\.0\.0\.1:(\d+); in another terminal: gdb (\S+) -ex/.exec(labStderr);
+      if (m) resolve({ port: m[1]!, elf: m[2]! });
     });
-    lab.on('exit', () => reject(new Error(`lab run ended before listening: ${labStderr}`)));
+    lab.on('exit', () => reject(new Error(`lab ended before listening: ${labStderr}`)));
   });
   const ended = new Promise<number | null>((resolve) => lab.on('exit', (code) => resolve(code)));
-  const args = ['-batch', '-nx', '-ex', 'set pagination off', '-ex', 'set confirm off', '-ex', `target remote 127.0.0.1:${port}`, ...commands.flatMap((c) => ['-ex', c]), kernel];
-  const gdb = spawnSync('gdb', args, { encoding: 'utf8', timeout: 120_000 });
+  const gdbArgs = ['-batch', '-nx', '-ex', 'set pagination off', '-ex', 'set confirm off', '-ex', `target remote 127.0.0.1:${port}`, ...commands.flatMap((c) => ['-ex', c]), join(REPO, elf)];
+  const gdb = spawnSync('gdb', gdbArgs, { encoding: 'utf8', timeout: 120_000 });
   const labStatus = await ended;
   return { gdb: `${gdb.stdout}${gdb.stderr}`, labStatus, labStderr, labStdout };
 }
