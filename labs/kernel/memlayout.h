@@ -17,6 +17,11 @@
 // of the top gigabyte stays free for mappings the kernel adds later.
 #define PHYSTOP     0x38000000            // 896 MiB
 
+// Lab 6: the vDSO, one read-only page of kernel-provided code mapped at the
+// same user address in every process, just below the stack's limit (vm.h's
+// USTACK_LIMIT). User programs make system calls by calling VDSO_BASE.
+#define VDSO_BASE   0xBFFBF000
+
 // The same conversions without casts, for assembly.
 #define V2P_WO(x)   ((x) - KERNBASE)
 #define P2V_WO(x)   ((x) + KERNBASE)

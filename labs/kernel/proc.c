@@ -9,6 +9,7 @@
 // stack needs saving.
 
 #include "elf.h"
+#include "fastcall.h"
 #include "gdt.h"
 #include "kprintf.h"
 #include "memlayout.h"
@@ -259,6 +260,10 @@ scheduler(void)
     next->state = RUNNING;
     next->slice = 0;
     tss.esp0 = (uint32_t)(next->kstack + PGSIZE);
+/* BEGIN SOLUTION lab6 */
+    fastcall_switch(next);
+/* END SOLUTION */
+/* STUDENT lab6: point SYSENTER_ESP at the next process's kernel stack too (fastcall_switch) */
     switch_address_space(next->pgdir);
     swtch(&scheduler_context, next->context);
     // next gave the CPU back. If it ended, its kernel stack, which it was
@@ -918,6 +923,10 @@ run_user_programs(void)
   kprintf("tss: ss0 0x%04x esp0 %p\n", tss.ss0, (void *)tss.esp0);
 
   vm_init(free_memory_start());
+/* BEGIN SOLUTION lab6 */
+  fastcall_init();
+/* END SOLUTION */
+/* STUDENT lab6: set up SYSENTER and choose the vDSO page (fastcall_init) before the first address space is made */
   load_modules();
 
 /* BEGIN SOLUTION lab5 */

@@ -23,6 +23,10 @@
 #define SYS_uptime   9    // uptime(void): timer ticks since the timer started
 #define SYS_kill    10    // kill(int pid): ends process pid (status -1) before it runs
                           // ring-3 code again; 0, or -ESRCH when there is no such process
+// Lab 6's.
+#define SYS_getpid_cr3 11 // getpid, with the kernel's page directory in CR3 while in the
+                          // kernel (two CR3 writes), as kernels that keep user and kernel
+                          // page tables apart do
 
 // Error numbers, as Linux numbers them. A system call returns their negation.
 #define ESRCH        3    // kill: no process has this pid

@@ -14,6 +14,7 @@
 // later is seen by every process at once. A process switch loads CR3 with the
 // next process's directory, which also empties the TLB.
 
+#include "fastcall.h"
 #include "kprintf.h"
 #include "memlayout.h"
 #include "multiboot.h"
@@ -105,8 +106,26 @@ pgdir_create(void)
     return NULL;
   for (uint32_t pdx = PDX(KERNBASE); pdx < 1024; pdx++)
     pgdir[pdx] = kpgdir[pdx];
+/* BEGIN SOLUTION lab6 */
+  if (map_vdso(pgdir) != 0) {
+    kfree(pgdir);
+    return NULL;
+  }
+/* END SOLUTION */
+/* STUDENT lab6: map the vDSO into every new address space (map_vdso) */
   return pgdir;
 }
+
+/* BEGIN SOLUTION lab6 */
+// The page-table entry for user address va in pgdir, making the page table
+// if need be; NULL without a frame for one. For map_vdso.
+uint32_t *
+user_pte(uint32_t *pgdir, uint32_t va)
+{
+  return walk(pgdir, va, 1);
+}
+/* END SOLUTION */
+/* STUDENT lab6: user_pte(pgdir, va): walk's entry for va, making the page table */
 
 // Give back every frame of an address space: its user pages, its page tables
 // and the directory. The kernel's tables are shared and stay. pgdir must not
@@ -119,7 +138,12 @@ pgdir_free(uint32_t *pgdir)
       continue;
     uint32_t *pgtab = P2V(PTE_ADDR(pgdir[pdx]));
     for (uint32_t ptx = 0; ptx < 1024; ptx++)
+/* BEGIN SOLUTION lab6 */
+      if ((pgtab[ptx] & (PTE_P | PTE_SHARED)) == PTE_P)
+/* BEFORE lab6 */
       if (pgtab[ptx] & PTE_P)
+/* END SOLUTION */
+/* STUDENT lab6: leave PTE_SHARED pages (the vDSO) alone: they are not the process's */
         kfree(P2V(PTE_ADDR(pgtab[ptx])));
     kfree(pgtab);
   }
@@ -137,6 +161,12 @@ map_user_page(uint32_t *pgdir, uint32_t va, int writable)
   uint32_t *pte = walk(pgdir, va, 1);
   if (pte == NULL)
     return -1;
+/* BEGIN SOLUTION lab6 */
+  // Neither the heap nor a program's segment may take over the vDSO's page.
+  if (*pte & PTE_SHARED)
+    return -1;
+/* END SOLUTION */
+/* STUDENT lab6: refuse (return -1) a PTE_SHARED page: the vDSO is nobody's to map over */
   if ((*pte & PTE_P) == 0) {
     void *frame = kalloc();
     if (frame == NULL)
@@ -209,7 +239,13 @@ pgdir_copy(uint32_t *dst, uint32_t *src)
       continue;
     uint32_t *pgtab = P2V(PTE_ADDR(src[pdx]));
     for (uint32_t ptx = 0; ptx < 1024; ptx++) {
+/* BEGIN SOLUTION lab6 */
+      // The vDSO is in dst already (pgdir_create), and not src's to share.
+      if ((pgtab[ptx] & PTE_P) == 0 || (pgtab[ptx] & PTE_SHARED))
+/* BEFORE lab6 */
       if ((pgtab[ptx] & PTE_P) == 0)
+/* END SOLUTION */
+/* STUDENT lab6: skip PTE_SHARED pages (the vDSO): the child has its own mapping of it */
         continue;
       uint32_t va = (pdx << 22) | (ptx << 12);
       uint32_t *pte = walk(dst, va, 1);

@@ -40,6 +40,7 @@ int copy_to_user_page(uint32_t *pgdir, uint32_t va, const void *src, uint32_t le
 void switch_address_space(uint32_t *pgdir);
 void switch_kernel_space(void);
 int user_range_ok(uint32_t va, uint32_t len, int write);
+uint32_t *user_pte(uint32_t *pgdir, uint32_t va);
 
 // Physical frames (kalloc.c), handed out as their direct-map addresses.
 void kinit(uint32_t free_start, uint32_t ram_top);
@@ -51,6 +52,9 @@ uint32_t free_frames(void);
 // Copy-on-write: after fork, parent and child map the same frame read-only
 // with this bit (one the MMU ignores, left to the OS) until one of them writes.
 #define PTE_COW     0x200
+// Lab 6: a user page that is not the process's own (the vDSO, in the
+// kernel's image): never freed or copied with the address space.
+#define PTE_SHARED  0x400
 int cow_fault(uint32_t *pgdir, uint32_t va);
 /* BEFORE lab4 */
 // The user window: the 4 MiB the user programs are linked into (program.ld)

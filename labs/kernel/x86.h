@@ -170,6 +170,29 @@ ltr(uint16_t sel)
   asm volatile("ltr %0" : : "r"(sel));
 }
 
+// Model-specific registers (lab 6): WRMSR writes EDX:EAX to MSR number ECX.
+static inline void
+wrmsr(uint32_t msr, uint64_t value)
+{
+  asm volatile("wrmsr" : : "c"(msr), "a"((uint32_t)value), "d"((uint32_t)(value >> 32)));
+}
+
+// The time-stamp counter: cycles since reset, in EDX:EAX (lab 6).
+static inline uint64_t
+rdtsc(void)
+{
+  uint32_t lo, hi;
+  asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+  return ((uint64_t)hi << 32) | lo;
+}
+
+// CPUID leaf `leaf`: EAX, EBX, ECX and EDX as the CPU answers.
+static inline void
+cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)
+{
+  asm volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
+}
+
 // QEMU's isa-debug-exit device (-device isa-debug-exit,iobase=0xf4,iosize=1):
 // writing v to port 0xF4 ends the machine with exit status (v << 1) | 1.
 // The lab PC has the same device, which is how a test run ends.

@@ -6,6 +6,12 @@
  */
 #include "../../../kernel/syscall.h"
 
+/* How a system call enters the kernel. Lab 6's programs define it as a call
+ * to the vDSO before including this file (lab 6's programs/lib/usys.S). */
+#ifndef SYSCALL_INSN
+#define SYSCALL_INSN int $0x80
+#endif
+
         .text
 /* A C function name(...) that makes system call `number` with nargs
  * arguments. It reads only the arguments there are: exit's caller, _start,
@@ -24,7 +30,7 @@
         .if \nargs >= 3
         movl    16(%esp), %edx
         .endif
-        int     $0x80
+        SYSCALL_INSN
         popl    %ebx
         ret
         .endm
@@ -42,7 +48,7 @@ syscall3:
         movl    12(%esp), %ebx
         movl    16(%esp), %ecx
         movl    20(%esp), %edx
-        int     $0x80
+        SYSCALL_INSN
         popl    %ebx
         ret
 
