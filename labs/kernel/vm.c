@@ -137,14 +137,15 @@ pgdir_free(uint32_t *pgdir)
     if ((pgdir[pdx] & PTE_P) == 0)
       continue;
     uint32_t *pgtab = P2V(PTE_ADDR(pgdir[pdx]));
-    for (uint32_t ptx = 0; ptx < 1024; ptx++)
+    for (uint32_t ptx = 0; ptx < 1024; ptx++) {
 /* BEGIN SOLUTION lab6 */
-      if ((pgtab[ptx] & (PTE_P | PTE_SHARED)) == PTE_P)
-/* BEFORE lab6 */
-      if (pgtab[ptx] & PTE_P)
+      if (pgtab[ptx] & PTE_SHARED)         // the vDSO: not the process's to free
+        continue;
 /* END SOLUTION */
 /* STUDENT lab6: leave PTE_SHARED pages (the vDSO) alone: they are not the process's */
+      if (pgtab[ptx] & PTE_P)
         kfree(P2V(PTE_ADDR(pgtab[ptx])));
+    }
     kfree(pgtab);
   }
   kfree(pgdir);
@@ -239,14 +240,14 @@ pgdir_copy(uint32_t *dst, uint32_t *src)
       continue;
     uint32_t *pgtab = P2V(PTE_ADDR(src[pdx]));
     for (uint32_t ptx = 0; ptx < 1024; ptx++) {
+      if ((pgtab[ptx] & PTE_P) == 0)
+        continue;
 /* BEGIN SOLUTION lab6 */
       // The vDSO is in dst already (pgdir_create), and not src's to share.
-      if ((pgtab[ptx] & PTE_P) == 0 || (pgtab[ptx] & PTE_SHARED))
-/* BEFORE lab6 */
-      if ((pgtab[ptx] & PTE_P) == 0)
+      if (pgtab[ptx] & PTE_SHARED)
+        continue;
 /* END SOLUTION */
 /* STUDENT lab6: skip PTE_SHARED pages (the vDSO): the child has its own mapping of it */
-        continue;
       uint32_t va = (pdx << 22) | (ptx << 12);
       uint32_t *pte = walk(dst, va, 1);
       if (pte == NULL)

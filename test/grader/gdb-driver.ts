@@ -3,7 +3,7 @@
 // and ends, and the test reads both sides' output.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findLab } from '../../grader/course/labs.ts';
 import { buildForTests } from '../../grader/grade.ts';
@@ -44,7 +44,7 @@ export async function debugLabWithGdb(args: string[], commands: string[]): Promi
     lab.on('exit', () => reject(new Error(`lab ended before listening: ${labStderr}`)));
   });
   const ended = new Promise<number | null>((resolve) => lab.on('exit', (code) => resolve(code)));
-  const gdbArgs = ['-batch', '-nx', '-ex', 'set pagination off', '-ex', 'set confirm off', '-ex', `target remote 127.0.0.1:${port}`, ...commands.flatMap((c) => ['-ex', c]), join(REPO, elf)];
+  const gdbArgs = ['-batch', '-nx', '-ex', 'set pagination off', '-ex', 'set confirm off', '-ex', `target remote 127.0.0.1:${port}`, ...commands.flatMap((c) => ['-ex', c]), resolve(REPO, elf)];
   const gdb = spawnSync('gdb', gdbArgs, { encoding: 'utf8', timeout: 120_000 });
   const labStatus = await ended;
   return { gdb: `${gdb.stdout}${gdb.stderr}`, labStatus, labStderr, labStdout };
