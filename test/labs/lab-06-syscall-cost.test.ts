@@ -29,8 +29,8 @@ describe('lab 6: system calls through SYSENTER and the vDSO', needs('gcc', 'bwra
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
-    expect(results.score).toBe(96);
-    expect(results.tests.length).toBeGreaterThanOrEqual(14);
+    expect(results.score).toBe(102);
+    expect(results.tests.length).toBeGreaterThanOrEqual(15);
     expect(results.tests.filter((t: { visibility: string }) => t.visibility === 'hidden').length).toBeGreaterThanOrEqual(6);
   });
 
@@ -47,7 +47,7 @@ describe('lab 6: system calls through SYSENTER and the vDSO', needs('gcc', 'bwra
     const run = lab('release', '6', '--out', out);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/the starter builds and scores 0\/64/);
+    expect(run.stdout).toMatch(/the starter builds and scores 0\/70/);
     const entry = readFileSync(join(out, 'labs/kernel/sysenter.S'), 'utf8');
     expect(entry).not.toMatch(/BEGIN SOLUTION|BEFORE lab/);
     expect(entry).not.toMatch(/^\s+sysexit$/m); // the entry's return is the student's to write

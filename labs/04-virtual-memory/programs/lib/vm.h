@@ -12,7 +12,10 @@ int wait(int *status);
 // Moves the end of the heap by n bytes and returns the old end, or (void *)-1.
 void *sbrk(int32_t n);
 
-// The first address of the kernel's gigabyte: no user access from here up.
+// The first address of the kernel's gigabyte: no user access from here up
+// (the kernel's memlayout.h says the same, for programs that include it).
+#ifndef KERNBASE
 #define KERNBASE     0xC0000000u
+#endif
 
 #endif

@@ -3,8 +3,8 @@
 #ifndef USER_COST_H
 #define USER_COST_H
 
-#include "../../../05-preemption/programs/lib/sched.h"
 #include "../../../kernel/memlayout.h"
+#include "../../../05-preemption/programs/lib/sched.h"
 
 #define STR_(x) #x
 #define STR(x) STR_(x)

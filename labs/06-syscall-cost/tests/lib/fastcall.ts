@@ -64,3 +64,12 @@ export function vdsoSharedReadOnly(): Check {
     return PASS;
   });
 }
+
+/** The measurement ran each path as often as it says: `int80` INT 0x80s and `sysenter` SYSENTERs from ring 3, at least. */
+export function pathsTaken(int80: number, sysenter: number): Check {
+  return check(`the measurement made at least ${int80} system calls through INT 0x80 and ${sysenter} through SYSENTER`, (run) => {
+    const ints = run.events.filter((e) => e.type === 'interrupt' && e.kind === 'software' && e.vector === SYSCALL_VECTOR && e.fromCpl === 3).length;
+    const enters = run.events.filter((e) => e.type === 'sysenter').length;
+    return ints >= int80 && enters >= sysenter ? PASS : fail(`${int80} and ${sysenter}`, `${ints} through INT 0x80, ${enters} through SYSENTER`);
+  });
+}
