@@ -9,7 +9,7 @@
 // compile (too low) is caught before students see it.
 
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -238,12 +238,16 @@ function rewriteImports(text: string, original: string, released: string, plan: 
   const inside = (root: string, p: string) => p === root || p.startsWith(root + path.sep);
   const SPECIFIER = /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])(\.{1,2}\/[^'"]*)\2/g;
   return text.replace(SPECIFIER, (_whole, lead: string, quote: string, spec: string) => {
-    const target = path.resolve(path.dirname(original), spec);
-    const tool = TOOL_DIRS.find((d) => inside(path.join(toolRoot, d), target));
-    const there = plan.extra && inside(plan.extra.from, target) ? path.join(plan.extra.to, path.relative(plan.extra.from, target))
-      : inside(courseRoot, target) ? path.join(out, 'labs', path.relative(courseRoot, target))
-      : tool !== undefined ? path.join(out, path.relative(toolRoot, target))
-      : undefined;
+    const releasedAt = (target: string) => {
+      const tool = TOOL_DIRS.find((d) => inside(path.join(toolRoot, d), target));
+      return plan.extra && inside(plan.extra.from, target) ? path.join(plan.extra.to, path.relative(plan.extra.from, target))
+        : inside(courseRoot, target) ? path.join(out, 'labs', path.relative(courseRoot, target))
+        : tool !== undefined ? path.join(out, path.relative(toolRoot, target))
+        : undefined;
+    };
+    // Through a link as well: a course may reach the grader through one.
+    const named = path.resolve(path.dirname(original), spec);
+    const there = releasedAt(named) ?? (existsSync(named) ? releasedAt(realpathSync(named)) : undefined);
     if (there === undefined) {
       throw new LabError(`${original}: imports ${spec}, which is neither in the course nor in the grader; the student's repository would not have it`);
     }
