@@ -511,6 +511,53 @@ export function ring3EntriesEnableInterrupts(): Check {
 }
 
 /**
+ * Every entry to ring 3 (IRET, SYSEXIT) leaves IOPL 0, so ring 3 can neither
+ * do port I/O nor turn interrupts off (IN, OUT, CLI and STI are #GP there,
+ * SDM 6.8.1). Read from the EFLAGS each return event carries.
+ */
+export function ring3EntriesIopl0(): Check {
+  return {
+    name: 'every entry to ring 3 (IRET, SYSEXIT) leaves IOPL 0',
+    role: { cause: true },
+    evaluate(run) {
+      const entries = ring3Entries(run);
+      if (entries.length === 0) return fail('IOPL 0 at every entry to ring 3', `the CPU never entered ring 3; ${endSummary(run)}`, endWhere(run));
+      const bad = entries.find((e) => ((e.eflags >>> 12) & 3) !== 0);
+      if (bad === undefined) return PASS;
+      return fail('IOPL 0 in ring 3', `at instruction ${bad.icount} the return to ring 3 left EFLAGS ${hex(bad.eflags)} (IOPL ${(bad.eflags >>> 12) & 3})`, run.locate(bad));
+    },
+  };
+}
+
+/**
+ * The timer took the CPU from one address space and gave it to another at
+ * least `times` times: consecutive timer interrupts (vector `vector`, IRQ 0
+ * after the usual PIC remap) that arrived in ring 3 found different
+ * directories in CR3. A kernel that never preempts passes every other check
+ * of a test whose processes would finish on their own; this one it fails.
+ */
+export function timerPreempts(times: number, vector = 0x20): Check {
+  return {
+    name: `the timer switched between processes in ring 3 at least ${times} times`,
+    evaluate(run) {
+      let cr3 = -1;
+      let previous: number | undefined;
+      let ticks = 0;
+      let switches = 0;
+      for (const e of run.events) {
+        if (e.type === 'cr-write' && e.cr === 3) cr3 = (e.value & ~0xfff) >>> 0;
+        else if (e.type === 'interrupt' && e.kind === 'external' && e.vector === vector && e.fromCpl === 3) {
+          ticks++;
+          if (previous !== undefined && previous !== cr3) switches++;
+          previous = cr3;
+        }
+      }
+      return switches >= times ? PASS : fail(`at least ${times} switches between timer ticks in ring 3`, `${switches} in ${ticks} ring-3 ticks`, endWhere(run));
+    },
+  };
+}
+
+/**
  * Directory entries 768-1023 (the kernel's top gigabyte) are the same in
  * every page directory loaded into CR3 from the first entry to ring 3 on, as
  * each was at its load (run.directoryLoads), so every process shares one set

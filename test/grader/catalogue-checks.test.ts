@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { check, kernelHalfIdentical, ring3EntriesEnableInterrupts, tssEsp0InKernelStack } from '../../grader/api/checks.ts';
+import { check, kernelHalfIdentical, ring3EntriesEnableInterrupts, ring3EntriesIopl0, timerPreempts, tssEsp0InKernelStack } from '../../grader/api/checks.ts';
 import { defineTest, type Check, type DirectoryLoad, type TestRun } from '../../grader/api/spec.ts';
 import { applyMutant, type Mutant } from '../../grader/authoring/mutants.ts';
 import { findLab } from '../../grader/course/labs.ts';
@@ -184,5 +184,56 @@ describe('kernelHalfIdentical', () => {
     expect(o.passed).toBe(false);
     expect(o.expected).toBe('at least 2 page directories in CR3 while ring 3 ran');
     expect(o.observed).toBe('1: 0x00001000');
+  });
+});
+
+// ---- ring3EntriesIopl0 and timerPreempts on runs made up of events ---------------------------------
+
+/** A run of just these events; checks that look elsewhere see an empty machine. */
+function eventRun(events: EngineEvent[]): TestRun {
+  return {
+    spec: defineTest({ name: 'fake', points: 1, checks: [timerPreempts(1)] }),
+    result: { reason: 'debug-exit', exitStatus: 1, instructions: 100_000, message: 'debug-exit' },
+    serial: '', serialTruncated: false, events, eventsDropped: 0, directoryLoads: [],
+    inspect: {} as MachineView,
+    locate: () => undefined,
+    endLocation: () => ({ icount: 100_000, cs: 8, eip: 0xc0100000 }),
+    serialIcount: () => undefined,
+    instructionAt: () => undefined,
+  } as unknown as TestRun;
+}
+
+const toRing3 = (icount: number, eflags: number): EngineEvent => ({ type: 'iret', icount, fromCpl: 0, toCpl: 3, toCs: 0x1b, toEip: 0x08048000, eflags });
+const tickIn = (icount: number): EngineEvent => ({
+  type: 'interrupt', icount, vector: 0x20, kind: 'external', errorCode: -1, fromCpl: 3, toCpl: 0,
+  fromCs: 0x1b, fromEip: 0x08048010, toCs: 8, toEip: 0xc0101000, gate: 'interrupt', frameAt: 0xc1fffeec, frameBytes: 20,
+});
+const load = (icount: number, cr3: number): EngineEvent => ({ type: 'cr-write', icount, cr: 3, value: cr3, eip: 0xc0102000 });
+
+describe('ring3EntriesIopl0', () => {
+  it('passes IOPL 0 and fails IOPL 3, naming the return', () => {
+    expect(ring3EntriesIopl0().evaluate(eventRun([toRing3(10, 0x202), toRing3(20, 0x246)]))).toEqual({ passed: true });
+    const o = ring3EntriesIopl0().evaluate(eventRun([toRing3(10, 0x202), toRing3(20, 0x3202)]));
+    expect(o).toEqual({ passed: false, expected: 'IOPL 0 in ring 3', observed: 'at instruction 20 the return to ring 3 left EFLAGS 0x00003202 (IOPL 3)' });
+  });
+
+  it('fails a run that never entered ring 3', () => {
+    expect(ring3EntriesIopl0().evaluate(eventRun([])).passed).toBe(false);
+  });
+});
+
+describe('timerPreempts', () => {
+  it('counts ticks in ring 3 that found another address space than the tick before', () => {
+    // A A B A: two switches.
+    const run = eventRun([load(1, 0x1000), tickIn(10), tickIn(20), load(25, 0x2000), tickIn(30), load(35, 0x1000), tickIn(40)]);
+    expect(timerPreempts(2).evaluate(run)).toEqual({ passed: true });
+    const o = timerPreempts(3).evaluate(run);
+    expect(o.passed).toBe(false);
+    expect(o.observed).toBe('2 in 4 ring-3 ticks');
+  });
+
+  it('fails a kernel that only switches when processes give up the CPU: every tick finds the same one', () => {
+    const run = eventRun([load(1, 0x1000), tickIn(10), tickIn(20), tickIn(30), load(35, 0x2000)]);
+    expect(timerPreempts(1).evaluate(run).passed).toBe(false);
   });
 });

@@ -1,9 +1,9 @@
 // Lab 5: the timer takes the CPU back from a process that never gives it up,
 // fairly, onto a kernel stack of the process's own.
-import { exitedWith, noPanic, ring3EntriesEnableInterrupts, serialInOrder } from '../../../grader/api/checks.ts';
+import { exitedWith, noPanic, ring3EntriesEnableInterrupts, ring3EntriesIopl0, serialInOrder, timerPreempts } from '../../../grader/api/checks.ts';
 import { defineTest } from '../../../grader/api/spec.ts';
 import { noFrameLeak } from '../../04-virtual-memory/tests/lib/vm.ts';
-import { fairShares, kernelStackPerProcess, preempted, ring3Iopl0, switchesEveryQuantum } from './lib/sched.ts';
+import { fairShares, kernelStackPerProcess, switchesEveryQuantum } from './lib/sched.ts';
 
 export default [
   defineTest({
@@ -36,7 +36,7 @@ export default [
     checks: [
       kernelStackPerProcess(4),
       ring3EntriesEnableInterrupts(),
-      ring3Iopl0(),
+      ring3EntriesIopl0(),
       serialInOrder(['all processes done: 1 exited, 3 killed\n']),
       exitedWith(0),
       noPanic(),
@@ -48,7 +48,7 @@ export default [
     modules: [{ program: 'regs' }],
     checks: [
       serialInOrder(['regs: child: 0 bad rounds\n', 'regs: parent: 0 bad rounds by tick > 10\n', 'all processes done: 2 exited, 0 killed\n']),
-      preempted(10),
+      timerPreempts(10),
       exitedWith(0),
       noPanic(),
     ],

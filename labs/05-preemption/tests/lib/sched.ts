@@ -100,15 +100,6 @@ export function kernelStackPerProcess(processes: number): Check {
   });
 }
 
-/** Every IRET into ring 3 leaves IOPL 0: ring 3 may not use IN, OUT, CLI or STI. */
-export function ring3Iopl0(): Check {
-  return check('every entry to ring 3 leaves IOPL 0', (run) => {
-    const bad = run.events.find((e) => (e.type === 'iret' || e.type === 'sysexit') && e.toCpl === 3 && ((e.eflags >>> 12) & 3) !== 0);
-    if (bad === undefined || (bad.type !== 'iret' && bad.type !== 'sysexit')) return PASS;
-    return fail('IOPL 0 in ring 3', `at instruction ${bad.icount} the return to ring 3 left EFLAGS ${hex(bad.eflags)} (IOPL ${(bad.eflags >>> 12) & 3})`);
-  });
-}
-
 /**
  * While nothing was runnable the CPU halted instead of spinning: the whole
  * run took fewer than `most` instructions, though at least `ticks` timer
@@ -142,20 +133,5 @@ export function switchesEveryQuantum(): Check {
     if (inner.length < 4) return fail('several switches between processes on timer ticks', `${runs.length} runs of ticks`);
     const wrong = inner.find((r) => r.length !== QUANTUM);
     return wrong === undefined ? PASS : fail(`runs of ${QUANTUM} ticks per process`, `the directory ${hex(wrong.cr3)} ran ${wrong.length} tick${wrong.length === 1 ? '' : 's'} in a row from instruction ${wrong.icount}`);
-  });
-}
-
-/**
- * The timer took the CPU from one process and gave it to another at least
- * `times` times: consecutive timer ticks in ring 3 found different address
- * spaces. A kernel that never preempts passes every other check of a test
- * whose processes would finish anyway.
- */
-export function preempted(times: number): Check {
-  return check(`the timer switched between processes in ring 3 at least ${times} times`, (run) => {
-    const ticks = ring3Traps(run).filter((t) => t.event.kind === 'external' && t.event.vector === TIMER_VECTOR);
-    let switches = 0;
-    for (let i = 1; i < ticks.length; i++) if (ticks[i]!.cr3 !== ticks[i - 1]!.cr3) switches++;
-    return switches >= times ? PASS : fail(`at least ${times} switches between ticks in ring 3`, `${switches} in ${ticks.length} ring-3 ticks`);
   });
 }
