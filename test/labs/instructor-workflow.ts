@@ -19,6 +19,12 @@ export interface LabUnderTest {
   minTests: number;
   /** A file of labs/kernel/ with a solution region of this lab, which the release must replace. */
   solvedFile: string;
+  /** At least this many of the tests are hidden. */
+  minHidden?: number;
+  /** At least this many mutants, all caught. */
+  minMutants?: number;
+  /** More the lab asks of its release: the repository's folder and what lab release printed. */
+  release?: (out: string, stdout: string) => void;
 }
 
 /** The instructor's three checks of `under`, as tests of the enclosing describe. */
@@ -41,6 +47,8 @@ export function instructorWorkflow(under: LabUnderTest): void {
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     expect(results.score).toBe(under.fullScore);
     expect(results.tests.length).toBeGreaterThanOrEqual(under.minTests);
+    const hiddenTests = results.tests.filter((t: { visibility: string }) => t.visibility === 'hidden').length;
+    expect(hiddenTests).toBeGreaterThanOrEqual(under.minHidden ?? 0);
   });
 
   it('lab validate: every mutant fails the tests it names', () => {
@@ -48,6 +56,9 @@ export function instructorWorkflow(under: LabUnderTest): void {
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(run.stdout).not.toMatch(/MISSED|PROBLEM/);
+    const caught = /(\d+) of (\d+) mutants are caught/.exec(run.stdout);
+    expect(caught?.[1]).toBe(caught?.[2]);
+    expect(Number(caught?.[2] ?? 0)).toBeGreaterThanOrEqual(under.minMutants ?? 0);
   });
 
   it('lab release: the student repository has no solutions and grades to the starter score', () => {
@@ -56,7 +67,8 @@ export function instructorWorkflow(under: LabUnderTest): void {
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     const source = readFileSync(join(out, 'labs/kernel', under.solvedFile), 'utf8');
-    expect(source).not.toContain('BEGIN SOLUTION');
+    expect(source).not.toMatch(/BEGIN SOLUTION|BEFORE lab/);
     expect(source).toContain(`STUDENT lab${n}`);
+    under.release?.(out, run.stdout);
   });
 }

@@ -4,57 +4,23 @@
 // starter (lab 4's kernel with lab 5's hints) builds and scores the starter
 // score, and the reference prints the same under QEMU, where the PIT follows
 // the host's clock: programs whose output does not depend on when ticks come.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { needs } from '../host-tools.ts';
+import { instructorWorkflow } from './instructor-workflow.ts';
 import { runBoth } from './reference-under-qemu.ts';
 
-const LAB = fileURLToPath(new URL('../../grader/cli/lab.js', import.meta.url));
-const HIDDEN = fileURLToPath(new URL('../../labs/05-preemption/hidden', import.meta.url));
-const scratch = mkdtempSync(join(tmpdir(), 'ringlab-lab5-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-function lab(...args: string[]) {
-  const r = spawnSync(process.execPath, [LAB, ...args], { timeout: 600_000, env: { ...process.env, LAB_HIDDEN: '', LAB_COURSE: '' } });
-  return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
-}
-
 describe('lab 5: the kernel takes the CPU back', needs('gcc', 'bwrap'), () => {
-  it('the reference kernel scores full marks on the public and hidden tests', () => {
-    const out = join(scratch, 'grade');
-    const run = lab('grade', '5', '--hidden', HIDDEN, '--reveal', '--out', out);
-    expect(run.stderr).toBe('');
-    expect(run.status).toBe(0);
-    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
-    expect(results.score).toBe(138);
-    expect(results.tests.length).toBeGreaterThanOrEqual(20);
-    expect(results.tests.filter((t: { visibility: string }) => t.visibility === 'hidden').length).toBeGreaterThanOrEqual(8);
-  });
-
-  it('lab validate: every mutant fails the tests it names', () => {
-    const run = lab('validate', '5', '--hidden', HIDDEN);
-    expect(run.stderr).toBe('');
-    expect(run.status).toBe(0);
-    expect(run.stdout).not.toMatch(/MISSED|PROBLEM/);
-    expect(run.stdout).toMatch(/1[0-9] of 1[0-9] mutants are caught/);
-  });
-
-  it("lab release: the starter is lab 4's kernel with lab 5's hints, builds, and scores the starter score", () => {
-    const out = join(scratch, 'release');
-    const run = lab('release', '5', '--out', out);
-    expect(run.stderr).toBe('');
-    expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/the starter builds and scores 16\/88/);
-    const proc = readFileSync(join(out, 'labs/kernel/proc.c'), 'utf8');
-    expect(proc).not.toMatch(/BEGIN SOLUTION|BEFORE lab/);
-    expect(proc).toContain('STUDENT lab5');
-    expect(proc).toContain('pgdir_copy(child->pgdir, curproc->pgdir)'); // lab 4's solution, the starting point
-    expect(proc).not.toContain('scheduler_context');
-    expect(readFileSync(join(out, 'labs/kernel/swtch.S'), 'utf8')).not.toMatch(/pushl\s+%ebx/);
+  instructorWorkflow({
+    number: 5, slug: '05-preemption', fullScore: 138, minTests: 20, minHidden: 8, minMutants: 8, solvedFile: 'proc.c',
+    release(out, stdout) {
+      expect(stdout).toMatch(/the starter builds and scores 16\/88/);
+      const proc = readFileSync(join(out, 'labs/kernel/proc.c'), 'utf8');
+      expect(proc).toContain('pgdir_copy(child->pgdir, curproc->pgdir)'); // lab 4's solution, the starting point
+      expect(proc).not.toContain('scheduler_context');
+      expect(readFileSync(join(out, 'labs/kernel/swtch.S'), 'utf8')).not.toMatch(/pushl\s+%ebx/);
+    },
   });
 
   it('the reference kernel prints the same lines under QEMU as on the lab PC', needs('qemu'), () => {
