@@ -43,6 +43,7 @@ export function runInstructions(cpu: CPU, limit: number): void {
 /** Decode and execute the instruction at CS:EIP. */
 function interpretOne(cpu: CPU): void {
   cpu.ip0 = cpu.eip;
+  cpu.extraCyclesAtStart = cpu.extraCycles;
   table[cpu.fetch8()]!(cpu);
   if (cpu.prefixCount !== 0) cpu.clearPrefixes();
   cpu.retired++;
@@ -80,6 +81,8 @@ function runWithBlocks(cpu: CPU, blocks: BlockCache): void {
   while (cpu.retired < limit && !cpu.stopRequested) {
     const eip = cpu.eip;
     cpu.ip0 = eip;
+    // A fetch fault below is the next instruction's: it takes back nothing the last block charged.
+    cpu.extraCyclesAtStart = cpu.extraCycles;
     const lin = (cpu.csBase + eip) | 0;
     if ((lin & ~0xfff) !== cpu.fetchPage) cpu.refillFetchPage(lin);
     const phys = cpu.fetchXor ^ lin;
@@ -124,9 +127,14 @@ function lookupOnPage(cpu: CPU, blocks: BlockCache, eip: number): Block | null {
   return b.phys === phys && b.eip === eip && b.length !== 0 ? b : null;
 }
 
-/** A fault unwound the instruction: put EIP back on it so it can be delivered and restarted. */
+/**
+ * A fault unwound the instruction: put EIP back on it so it can be delivered
+ * and restarted, and take back the cycles it charged (a compiled block has
+ * set extraCyclesAtStart to its own count before the faulting instruction).
+ */
 function abandonInstruction(cpu: CPU): void {
   cpu.eip = cpu.ip0;
+  cpu.extraCycles = cpu.extraCyclesAtStart;
   cpu.clearPrefixes();
   cpu.executing = false;
 }

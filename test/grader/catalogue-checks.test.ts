@@ -114,8 +114,8 @@ function fakeRun(dirs: Record<number, DirectoryEntry[]>, end: Record<number, Dir
   let icount = 1000;
   for (const [cr3, kernelHalf] of Object.entries(dirs)) {
     directoryLoads.push({ icount, directory: Number(cr3), kernelHalf });
-    events.push({ type: 'cr-write', icount: icount++, cr: 3, value: Number(cr3), eip: 0xc0101000 });
-    events.push({ type: 'iret', icount: icount++, fromCpl: 0, toCpl: 3, toCs: 0x1b, toEip: 0x08048000, eflags: 0x202 });
+    events.push({ type: 'cr-write', icount: icount, cycles: icount++, cr: 3, value: Number(cr3), eip: 0xc0101000 });
+    events.push({ type: 'iret', icount: icount, cycles: icount++, fromCpl: 0, toCpl: 3, toCs: 0x1b, toEip: 0x08048000, eflags: 0x202 });
   }
   const inspect = {
     kernelDirectoryEntries: (cr3: number) => end[cr3] ?? dirs[cr3] ?? [],
