@@ -43,10 +43,10 @@ export function runInstructions(cpu: CPU, limit: number): void {
 /** Decode and execute the instruction at CS:EIP. */
 function interpretOne(cpu: CPU): void {
   cpu.ip0 = cpu.eip;
-  cpu.extraCyclesAtStart = cpu.extraCycles;
   table[cpu.fetch8()]!(cpu);
   if (cpu.prefixCount !== 0) cpu.clearPrefixes();
   cpu.retired++;
+  cpu.extraCyclesAtStart = cpu.extraCycles;
 }
 
 /**
@@ -81,8 +81,6 @@ function runWithBlocks(cpu: CPU, blocks: BlockCache): void {
   while (cpu.retired < limit && !cpu.stopRequested) {
     const eip = cpu.eip;
     cpu.ip0 = eip;
-    // A fetch fault below is the next instruction's: it takes back nothing the last block charged.
-    cpu.extraCyclesAtStart = cpu.extraCycles;
     const lin = (cpu.csBase + eip) | 0;
     if ((lin & ~0xfff) !== cpu.fetchPage) cpu.refillFetchPage(lin);
     const phys = cpu.fetchXor ^ lin;
@@ -129,8 +127,10 @@ function lookupOnPage(cpu: CPU, blocks: BlockCache, eip: number): Block | null {
 
 /**
  * A fault unwound the instruction: put EIP back on it so it can be delivered
- * and restarted, and take back the cycles it charged (a compiled block has
- * set extraCyclesAtStart to its own count before the faulting instruction).
+ * and restarted, and take back the cycles it charged. Every instruction
+ * boundary leaves extraCyclesAtStart equal to extraCycles: the interpreter
+ * after each instruction, a compiled block at its end, or in its catch at
+ * the faulting instruction.
  */
 function abandonInstruction(cpu: CPU): void {
   cpu.eip = cpu.ip0;
