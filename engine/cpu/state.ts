@@ -214,7 +214,7 @@ export class CpuState {
    * did not happen, so its charges are taken back (from extraCyclesAtStart).
    */
   extraCycles = 0;
-  /** extraCycles when the instruction in flight started: equal to it at every instruction boundary. */
+  /** extraCycles when the instruction in flight started (see abandonInstruction in execute.ts). */
   extraCyclesAtStart = 0;
   /**
    * Modelled cycles that stand even when an instruction faults, as the work

@@ -521,7 +521,7 @@ export function compileBlock(cpu: CPU, phys: number, eip: number): Block {
       cpu.extraCycles = cpu.extraCyclesAtStart = C + [${cyclesBefore.join(', ')}][i];
       throw e;
     }
-    cpu.retired = ${loops ? 'R' : `R + ${count}`}; cpu.extraCycles = cpu.extraCyclesAtStart = ${loops ? 'C' : `C + ${cycles}`};${end}`;
+    cpu.retired = ${loops ? 'R' : `R + ${count}`}; cpu.extraCycles = ${loops ? 'C' : `C + ${cycles}`};${end}`;
   return new Block(phys, eip, cpu.csBase, count, functionFor(source));
 }
 
