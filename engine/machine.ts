@@ -216,14 +216,19 @@ export class Machine {
 
   private emit(event: UncountedEvent): void {
     if (this.replaying) return;
-    const counted: EngineEvent = Object.assign(event, { cycles: this.core.cycles() });
+    const counted = this.counted(event);
     for (const l of this.listeners) l.listener(counted);
   }
 
   private emitPort(event: UncountedEvent): void {
     if (this.replaying) return;
-    const counted: EngineEvent = Object.assign(event, { cycles: this.core.cycles() });
+    const counted = this.counted(event);
     for (const l of this.listeners) if (l.ports) l.listener(counted);
+  }
+
+  /** The event with the modelled cycle count of now, which only the machine's CPU knows. */
+  private counted(event: UncountedEvent): EngineEvent {
+    return Object.assign(event, { cycles: this.core.cycles() });
   }
 
   private updateEmitters(): void {
