@@ -11,9 +11,9 @@
 //
 // - A near CALL + RET pair costs a few cycles and an L1 load a few more:
 //   Agner Fog, "Instruction tables" (https://www.agner.org/optimize/
-//   instruction_tables.pdf): register ALU ops 1, IMUL r32 3, DIV r32 in the
-//   20s, a load's latency ~4, CPUID ~100 to 200, RDTSC ~25, RDMSR/WRMSR in
-//   the 100s of cycles on P6 through Skylake cores.
+//   instruction_tables.pdf), of the order of: register ALU ops 1, IMUL r32
+//   3, DIV r32 20 to 30, a load's latency 4, CPUID 100 to 200, RDTSC 25,
+//   RDMSR/WRMSR 100 and more, on P6 through Skylake cores.
 // - A system call through SYSENTER is an order of magnitude more than a call,
 //   and INT 0x80 + IRET several times SYSENTER + SYSEXIT: Linus Torvalds,
 //   "Intel P6 vs P7 system call performance" (linux-kernel, December 2002),
@@ -22,7 +22,8 @@
 //   "Sysenter and the vsyscall page" (a 2 GHz Pentium 4 slower than an 850
 //   MHz Pentium III on system calls); T. Maeda, "Kernel Mode Linux", Linux
 //   Journal article 6516, table 2 (https://www.linuxjournal.com/article/6516):
-//   getpid through SYSENTER 432 cycles against 12 as a plain call.
+//   getpid through SYSENTER 432 cycles, against 12 for a program run in
+//   kernel mode that calls the kernel directly.
 // - A CR3 write costs of the order of a hundred cycles itself, and more in
 //   the TLB refills after it: the KAISER/KPTI patches (D. Hansen, LKML,
 //   November 2017, quoted in "KPTI: The virtual memory 101 fact that's no
