@@ -195,9 +195,15 @@ function divide(c: Compiled): Compiled {
   return c;
 }
 
-/** Jcc: EIP to `taken` or `notTaken`; the taken branch costs its cycle as it runs (into the block's local C). */
+/**
+ * A taken Jcc's cycle, charged as it runs. Only the last instruction of a
+ * block is a Jcc, so nothing after it can fault and take the charge back.
+ */
+const TAKEN_BRANCH_CODE = `cpu.extraCycles += ${CYCLES.takenBranch};`;
+
+/** Jcc: EIP to `taken` or `notTaken`. */
 function conditionalJump(cc: number, taken: number, notTaken: number): string {
-  return `if (${conditionCode(cc)}) { cpu.eip = ${taken}; C += ${CYCLES.takenBranch}; } else cpu.eip = ${notTaken};`;
+  return `if (${conditionCode(cc)}) { cpu.eip = ${taken}; ${TAKEN_BRANCH_CODE} } else cpu.eip = ${notTaken};`;
 }
 
 /** What compiling one instruction produced. */
@@ -507,21 +513,21 @@ export function compileBlock(cpu: CPU, phys: number, eip: number): Block {
   const body = parts.join('\n      ');
   const source = `
     const r32 = cpu.r32, r16 = cpu.r16, r8 = cpu.r8, segBase = cpu.segBase, segCheck = cpu.segNeedsCheck;
-    let R = cpu.retired, C = cpu.extraCycles;
+    let R = cpu.retired;
     let i = 0, a = 0, x = 0, y = 0, r = 0;
     try {
       ${loops ? `for (;;) {
       ${body}
-      R += ${count}; C += ${cycles};
+      R += ${count}; cpu.extraCycles += ${cycles};
       if (cpu.eip !== ${eip} || R + ${count} > limit || cpu.stopRequested) break;
       }` : body}
     } catch (e) {
       cpu.retired = R + i;
       // The faulting instruction charged nothing: the run loop takes extraCycles back to this.
-      cpu.extraCycles = cpu.extraCyclesAtStart = C + [${cyclesBefore.join(', ')}][i];
+      cpu.extraCycles = cpu.extraCyclesAtStart = cpu.extraCycles + [${cyclesBefore.join(', ')}][i];
       throw e;
     }
-    cpu.retired = ${loops ? 'R' : `R + ${count}`}; cpu.extraCycles = ${loops ? 'C' : `C + ${cycles}`};${end}`;
+    cpu.retired = ${loops ? 'R' : `R + ${count}`};${loops || cycles === 0 ? '' : ` cpu.extraCycles += ${cycles};`}${end}`;
   return new Block(phys, eip, cpu.csBase, count, functionFor(source));
 }
 
