@@ -1,11 +1,20 @@
 // The typed event stream a grader or `lab run --trace` watches. Every event
-// carries the retired-instruction count at which it happened. Emitting is
+// carries the retired-instruction count at which it happened and the
+// modelled cycle count (cpu/cycle-model.ts), so a check can measure a path in
+// cycles: from a sysenter event to the sysexit that follows, say. Emitting is
 // guarded by a null check on rare paths only, so a machine nobody watches pays
 // nothing on the hot path.
 
 export interface EventBase {
   /** Retired instructions when the event happened. */
   icount: number;
+  /**
+   * Modelled cycles when the event happened: what RDTSC would read, less the
+   * time HLT skipped and any WRMSR offset. An event an instruction causes
+   * counts that instruction's whole cost (a sysenter event includes
+   * SYSENTER's cycles); a delivery's event, its delivery's.
+   */
+  cycles: number;
 }
 
 export interface InterruptEvent extends EventBase {
@@ -95,3 +104,8 @@ export type EngineEvent =
   | PortEvent | OutputEvent | EndEvent;
 
 export type EventListener = (event: EngineEvent) => void;
+
+type WithoutCycles<E> = E extends EngineEvent ? Omit<E, 'cycles'> : never;
+
+/** An event as the CPU and devices make it: the machine stamps its cycle count as it passes it on. */
+export type UncountedEvent = WithoutCycles<EngineEvent>;

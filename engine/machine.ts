@@ -11,7 +11,7 @@ import { CpuException, MachineStop, Vector, pushesErrorCode, vectorName } from '
 import { deliverInterrupt, deliveryEvent, InterruptKind, isDoubleFault, type Delivery } from './cpu/interrupts.ts';
 import { FIXED_ONE, IF, RF } from './cpu/flags.ts';
 import { ConfigError, InternalEngineError, type MachineConfig, type RunResult, type StopReason } from './config.ts';
-import type { EngineEvent, EventListener } from './events.ts';
+import type { EngineEvent, EventListener, UncountedEvent } from './events.ts';
 import { PortBus } from './devices/ports.ts';
 import { OutputSink, type OutputSource } from './devices/output.ts';
 import { COM1, Uart } from './devices/uart.ts';
@@ -214,14 +214,21 @@ export class Machine {
     };
   }
 
-  private emit(event: EngineEvent): void {
+  private emit(event: UncountedEvent): void {
     if (this.replaying) return;
-    for (const l of this.listeners) l.listener(event);
+    const counted = this.counted(event);
+    for (const l of this.listeners) l.listener(counted);
   }
 
-  private emitPort(event: EngineEvent): void {
+  private emitPort(event: UncountedEvent): void {
     if (this.replaying) return;
-    for (const l of this.listeners) if (l.ports) l.listener(event);
+    const counted = this.counted(event);
+    for (const l of this.listeners) if (l.ports) l.listener(counted);
+  }
+
+  /** The event with the modelled cycle count of now, which only the machine's CPU knows. */
+  private counted(event: UncountedEvent): EngineEvent {
+    return Object.assign(event, { cycles: this.core.cycles() });
   }
 
   private updateEmitters(): void {

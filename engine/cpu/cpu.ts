@@ -6,6 +6,7 @@
 
 import { CpuDecoder } from './decode.ts';
 import { Reg, Reg16, Seg } from './state.ts';
+import { CYCLES } from './cycle-model.ts';
 
 export { OPEN_BUS, Reg, Reg16, Seg } from './state.ts';
 
@@ -96,8 +97,12 @@ export class CPU extends CpuDecoder {
 
   // ---- control transfer ---------------------------------------------------
 
-  /** Near jump within CS; 16-bit operand size truncates EIP to 16 bits (SDM: JMP, "IF OperandSize = 16"). */
+  /**
+   * Near jump within CS, a taken branch for the cycle model; 16-bit operand
+   * size truncates EIP to 16 bits (SDM: JMP, "IF OperandSize = 16").
+   */
   jumpNear(target: number): void {
+    this.extraCycles += CYCLES.takenBranch;
     this.eip = this.o16 ? target & 0xffff : target | 0;
   }
 }

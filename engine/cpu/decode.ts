@@ -6,6 +6,7 @@ import { Access } from '../memory/paging.ts';
 import { CpuException, Vector } from './exceptions.ts';
 import { CpuMemory } from './linear-memory.ts';
 import { OPEN_BUS, Reg, Reg16, Seg } from './state.ts';
+import { CYCLES } from './cycle-model.ts';
 
 /** SDM Vol. 2, 2.3.11: an instruction is at most 15 bytes long, prefixes included; a longer one raises #GP(0). */
 export const MAX_INSTRUCTION_LENGTH = 15;
@@ -136,8 +137,9 @@ export class CpuDecoder extends CpuMemory {
     return off & 0xffff;
   }
 
-  /** Linear address of the ModRM memory operand, segment override applied. */
+  /** Linear address of the ModRM memory operand, segment override applied; the operand costs its cycles here. */
   ea(modrm: number, size = 1): number {
+    this.extraCycles += CYCLES.memoryOperand;
     const off = this.eaOffset(modrm);
     if (this.segOvr >= 0) this.eaSeg = this.segOvr;
     const seg = this.eaSeg;

@@ -43,6 +43,7 @@ export function runInstructions(cpu: CPU, limit: number): void {
 /** Decode and execute the instruction at CS:EIP. */
 function interpretOne(cpu: CPU): void {
   cpu.ip0 = cpu.eip;
+  cpu.extraCyclesAtStart = cpu.extraCycles;
   table[cpu.fetch8()]!(cpu);
   if (cpu.prefixCount !== 0) cpu.clearPrefixes();
   cpu.retired++;
@@ -81,7 +82,11 @@ function runWithBlocks(cpu: CPU, blocks: BlockCache): void {
     const eip = cpu.eip;
     cpu.ip0 = eip;
     const lin = (cpu.csBase + eip) | 0;
-    if ((lin & ~0xfff) !== cpu.fetchPage) cpu.refillFetchPage(lin);
+    if ((lin & ~0xfff) !== cpu.fetchPage) {
+      // A fault here is the next instruction's, before it charged anything.
+      cpu.extraCyclesAtStart = cpu.extraCycles;
+      cpu.refillFetchPage(lin);
+    }
     const phys = cpu.fetchXor ^ lin;
     let block: Block | null = cache[phys & CACHE_MASK]!;
     if (block.phys !== phys || block.eip !== eip || block.csBase !== cpu.csBase) block = blocks.miss(phys, eip);
@@ -124,9 +129,15 @@ function lookupOnPage(cpu: CPU, blocks: BlockCache, eip: number): Block | null {
   return b.phys === phys && b.eip === eip && b.length !== 0 ? b : null;
 }
 
-/** A fault unwound the instruction: put EIP back on it so it can be delivered and restarted. */
+/**
+ * A fault unwound the instruction: put EIP back on it so it can be delivered
+ * and restarted, and take back the cycles it charged, from the count kept
+ * where it started: by the interpreter, by the run loop before a fetch from a
+ * new page, or by a compiled block's catch for its faulting instruction.
+ */
 function abandonInstruction(cpu: CPU): void {
   cpu.eip = cpu.ip0;
+  cpu.extraCycles = cpu.extraCyclesAtStart;
   cpu.clearPrefixes();
   cpu.executing = false;
 }

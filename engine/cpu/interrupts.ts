@@ -12,6 +12,7 @@ import type { InterruptEvent } from '../events.ts';
 import { enteringDebugHandler } from './debug-registers.ts';
 import { Access } from '../memory/paging.ts';
 import { hex16, hex32 } from '../hex.ts';
+import { beyondInstruction, CYCLES } from './cycle-model.ts';
 import {
   ACC_CODE, ACC_CONFORMING, ACC_PRESENT, ACC_S, ACC_WRITABLE_OR_READABLE, DESCRIPTOR_BIG,
   GATE_INTERRUPT_16, GATE_INTERRUPT_32, GATE_TASK, GATE_TRAP_16, GATE_TRAP_32,
@@ -35,7 +36,7 @@ export interface Delivery extends Pick<InterruptEvent, 'vector' | 'fromCpl' | 't
 }
 
 /** The event stream's record of a delivery; `detail` says why an exception was raised, when known. */
-export function deliveryEvent(cpu: CPU, d: Delivery, detail = '', halted?: number): InterruptEvent {
+export function deliveryEvent(cpu: CPU, d: Delivery, detail = '', halted?: number): Omit<InterruptEvent, 'cycles'> {
   const exception = d.kind === InterruptKind.Exception;
   return {
     type: 'interrupt', icount: cpu.retired, vector: d.vector,
@@ -167,7 +168,8 @@ export function deliverInterrupt(cpu: CPU, vector: number, errorCode: number, ki
     }
   }
 
-  // Commit: nothing below can fault.
+  // Commit: nothing below can fault. The delivery's cycles count for the ring it leaves.
+  chargeDelivery(cpu, kind, toOuterRing);
   if (toOuterRing && ssDescriptor) {
     cpu.setCpl(newCpl);
     loadSegmentCache(cpu, Seg.SS, ss, ssDescriptor);
@@ -186,6 +188,23 @@ export function deliverInterrupt(cpu: CPU, vector: number, errorCode: number, ki
     toCs: cpu.segSel[Seg.CS], toEip: offset, gate,
     frameAt: (ssBase + stackOffset(sp, stack32)) >>> 0, frameBytes: 4 * frame.length,
   };
+}
+
+/**
+ * INT n is an instruction, and takes its cycles back if it faults later; an
+ * exception or a device interrupt is not, and its delivery's cycles stand.
+ */
+function chargeDelivery(cpu: CPU, kind: InterruptKind, toInnerRing: boolean): void {
+  switch (kind) {
+    case InterruptKind.Software:
+      cpu.extraCycles += beyondInstruction(toInnerRing ? CYCLES.intToInnerRing : CYCLES.intSameRing);
+      return;
+    case InterruptKind.Exception:
+      cpu.committedCycles += toInnerRing ? CYCLES.exceptionToInnerRing : CYCLES.exceptionSameRing;
+      return;
+    default:
+      cpu.committedCycles += toInnerRing ? CYCLES.externalToInnerRing : CYCLES.externalSameRing;
+  }
 }
 
 /** SDM Table 6-4 classes. */

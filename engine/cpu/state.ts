@@ -16,7 +16,7 @@ import { PortBus } from '../devices/ports.ts';
 import { Tlb, TLB_VALID } from '../memory/tlb.ts';
 import { AccessWatch } from '../memory/access-watch.ts';
 import { WrittenPages } from '../memory/written-pages.ts';
-import type { EventListener } from '../events.ts';
+import type { UncountedEvent } from '../events.ts';
 import type { BlockCache } from './compile/block-cache.ts';
 import { resetDebugRegisters } from './debug-registers.ts';
 
@@ -208,12 +208,31 @@ export class CpuState {
   haltedTicks = 0;
   /** True while inside the instruction loop: a privilege change then belongs to the instruction in flight. */
   executing = false;
+  /**
+   * Modelled cycles (cycle-model.ts) beyond the one each retired instruction
+   * costs, charged by the instructions themselves. An instruction that faults
+   * did not happen, so its charges are taken back (from extraCyclesAtStart).
+   */
+  extraCycles = 0;
+  /** extraCycles when the instruction in flight started (see abandonInstruction in execute.ts). */
+  extraCyclesAtStart = 0;
+  /**
+   * Modelled cycles that stand even when an instruction faults, as the work
+   * was done: page-walk reads, string elements handled, deliveries.
+   */
+  committedCycles = 0;
   /** Instructions retired at each CPL, and the count when CPL last changed. */
   readonly retiredPerCpl = new Float64Array(4);
   cplSince = 0;
+  /** Modelled cycles spent at each CPL, and the cycle count when CPL last changed. */
+  readonly cyclesPerCpl = new Float64Array(4);
+  cplCyclesSince = 0;
   /** Instructions retired under each CR3 value (a process's share), and the count when CR3 last changed. */
   readonly retiredPerCr3 = new Map<number, number>();
   cr3Since = 0;
+  /** Modelled cycles spent under each CR3 value, and the cycle count when CR3 last changed. */
+  readonly cyclesPerCr3 = new Map<number, number>();
+  cr3CyclesSince = 0;
   /**
    * Set by anything that must end the current run slice: debug-exit, HLT, the
    * output limit, and anything that may make an interrupt deliverable (IF set,
@@ -230,7 +249,7 @@ export class CpuState {
   /** Compiled blocks of hot code, or null to interpret everything. */
   blocks: BlockCache | null = null;
   /** The event stream's listener; null when nobody watches (checked on rare paths only). */
-  emit: EventListener | null = null;
+  emit: ((event: UncountedEvent) => void) | null = null;
 
   constructor(
     ram: Uint8Array,
@@ -480,11 +499,24 @@ export class CpuState {
     return this.retired + (this.executing ? 1 : 0);
   }
 
+  /**
+   * Modelled cycles so far (cycle-model.ts): one per instruction retired
+   * plus what instructions, page walks and deliveries charged. An
+   * instruction in flight counts with what it has charged so far and its own
+   * cycle, so an event it causes, or an RDTSC, includes its cost.
+   */
+  cycles(): number {
+    return this.accountingNow() + this.extraCycles + this.committedCycles;
+  }
+
   /** Change the current privilege level, and with it what the TLB fast path allows. */
   setCpl(cpl: number): void {
     const now = this.accountingNow();
     this.retiredPerCpl[this.cpl]! += now - this.cplSince; // a CPL is two bits: 0 to 3
     this.cplSince = now;
+    const cycles = this.cycles();
+    this.cyclesPerCpl[this.cpl]! += cycles - this.cplCyclesSince;
+    this.cplCyclesSince = cycles;
     this.cpl = cpl;
     this.updateAccessMasks();
     this.fetchPage = -1;
@@ -497,6 +529,9 @@ export class CpuState {
     const key = this.cr3 >>> 0;
     this.retiredPerCr3.set(key, (this.retiredPerCr3.get(key) ?? 0) + now - this.cr3Since);
     this.cr3Since = now;
+    const cycles = this.cycles();
+    this.cyclesPerCr3.set(key, (this.cyclesPerCr3.get(key) ?? 0) + cycles - this.cr3CyclesSince);
+    this.cr3CyclesSince = cycles;
   }
 
   /** Recompute what the TLB fast path may allow at the current CPL. */

@@ -50,6 +50,7 @@ export interface MachineView {
   pic(): PicState;
   /** The VGA text screen (80x25) as lines. */
   screen(): string[];
+  /** Instructions retired and modelled cycles (cpu/cycle-model.ts), in all, per CPL and per CR3. */
   counters(): Counters;
   /** The last instructions run, oldest first, when the run kept a trace. */
   recentInstructions(): TracedInstruction[];

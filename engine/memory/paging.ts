@@ -4,6 +4,7 @@
 
 import type { CpuState } from '../cpu/state.ts';
 import { CpuException, Vector } from '../cpu/exceptions.ts';
+import { CYCLES } from '../cpu/cycle-model.ts';
 import { TLB_CODE, TLB_GLOBAL, TLB_NOT_RAM, TLB_NO_USER, TLB_NO_WRITE_SUPERVISOR, TLB_NO_WRITE_USER, TLB_WATCH } from './tlb.ts';
 
 export const enum Access {
@@ -134,6 +135,8 @@ export function translateSlow(cpu: CpuState, linear: number, access: Access): nu
   }
   const user = cpu.cpl === 3 && access < Access.SystemRead;
   const walk = walkPageTables(cpu, linear, write, user);
+  // The cycle model's TLB-miss cost: each entry the walk read, whether or not the access then faults.
+  cpu.committedCycles += (walk.pteAddress === -1 ? 1 : 2) * CYCLES.pageWalkRead;
   if (!walk.allowed) {
     // A fault found at the PTE still used the PDE to get there, so the PDE's accessed flag is set (SDM 4.7,
     // footnote to the #PF error code: set on a protection fault; QEMU sets it for a not-present PTE too).

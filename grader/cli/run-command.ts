@@ -11,6 +11,8 @@ import { type Command, Option } from 'commander';
 import { RAM_MIB } from '../../engine/ram-limits.ts';
 import type { MachineConfig, ModuleImage, RunResult } from '../../engine/config.ts';
 import { hexDigits, icountColumn } from '../../engine/hex.ts';
+import type { Counters } from '../../engine/machine.ts';
+import { statsLines } from './run-stats.ts';
 import { programModule } from '../run/test-machine.ts';
 import { addLabOptions, TEST_PATTERN_HELP, type LabOptions } from './lab-options.ts';
 
@@ -90,7 +92,7 @@ export function registerRunCommand(program: Command, done: (status: number) => v
       ),
     )
     .option('--serial-input <file>', 'bytes the guest reads from COM1')
-    .option('--stats', 'print instructions retired, host seconds and MIPS to stderr', false)
+    .option('--stats', 'print instructions retired, host seconds and MIPS, and modelled cycles by ring and CR3, to stderr', false)
     .option('--gdb [host:port]', 'start stopped and wait for gdb (target remote) on 127.0.0.1:1234, or the loopback address given')
     .option(
       '--trace [kinds]',
@@ -183,6 +185,7 @@ export async function runMachine(config: MachineConfig, options: RunDisplay): Pr
   const started = performance.now();
   let result: RunResult;
   let seconds: number;
+  let counters: Counters | undefined;
   try {
     try {
       if (options.gdb !== undefined) {
@@ -200,15 +203,17 @@ export async function runMachine(config: MachineConfig, options: RunDisplay): Pr
         writeBlocking(STDERR, `${icountColumn(insn.icount)} ring ${insn.cpl} ${hexDigits(insn.eip)}  ${insn.text}\n`);
       }
     }
+    if (options.stats) counters = machine.counters();
   } finally {
     // Its memory goes back to this thread's spares (see engine/memory/spares.ts).
     machine.release();
   }
 
-  if (options.stats) {
+  if (counters !== undefined) {
     const mips = seconds > 0 ? result.instructions / seconds / 1e6 : 0;
     process.stderr.write(
-      `lab: ${result.instructions} instructions retired in ${seconds.toFixed(3)} s of host time (${mips.toFixed(1)} MIPS)\n`,
+      `lab: ${result.instructions} instructions retired in ${seconds.toFixed(3)} s of host time (${mips.toFixed(1)} MIPS)\n` +
+      statsLines(counters).map((line) => `lab: ${line}\n`).join(''),
     );
   }
   return processExitCode(result);

@@ -1,7 +1,9 @@
 // The block compiler must not change anything observable: for each kernel, a
 // run with compiled blocks and a run on the interpreter alone give the same
 // output, the same stop, the same instruction count and the same event stream
-// (every interrupt, ring change and port access at the same instruction).
+// (every interrupt, ring change and port access at the same instruction and
+// the same modelled cycle count), and the same cycles in all and per ring and
+// address space at the end. Two runs of either kind are the same run.
 // Self-modifying code is also checked against QEMU, which executes current bytes.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -19,6 +21,8 @@ interface Observed {
   instructions: number;
   events: string[];
   compiledBlocks: number;
+  /** The cycle model's books at the end, JSON: total, per CPL, per CR3. */
+  cycles: string;
 }
 
 function observe(kernel: Uint8Array, compile: boolean): Observed {
@@ -30,9 +34,11 @@ function observe(kernel: Uint8Array, compile: boolean): Observed {
   });
   m.subscribe((e: EngineEvent) => { if (e.type !== 'output') events.push(JSON.stringify(e)); });
   const r = m.run();
+  const c = m.counters();
   return {
     output, reason: r.reason, exitStatus: r.exitStatus, instructions: r.instructions, events,
     compiledBlocks: m.cpu.blocks?.compiled ?? 0,
+    cycles: JSON.stringify([c.cycles, c.cyclesPerCpl, [...c.cyclesPerCr3]]),
   };
 }
 
@@ -47,6 +53,9 @@ function expectSameRun(kernelPath: string): Observed {
   expect(compiled.instructions).toBe(interpreted.instructions);
   expect(compiled.events.length).toBe(interpreted.events.length);
   expect(compiled.events).toEqual(interpreted.events);
+  expect(compiled.cycles).toBe(interpreted.cycles);
+  // Costs beyond one per instruction were charged (else the comparison above shows nothing).
+  expect(JSON.parse(compiled.cycles)[0]).toBeGreaterThan(compiled.instructions);
   return compiled;
 }
 
@@ -91,6 +100,12 @@ describe('compiled blocks change nothing observable', () => {
     });
   }
 
+  it('a kernel whose cases fault in ring 0 and ring 3, a jump to an unmapped page among them', async () => {
+    const system = (f: string) => fixture(`fixtures/system/${f}`);
+    const run = expectSameRun(await buildKernel(['sys-entry.S', 'sys.c', 'paging.c'].map(system)));
+    expect(run.events.filter((e) => e.includes('"vector":14')).length).toBeGreaterThan(3);
+  });
+
   it('the ALU oracle: every integer instruction family over edge operands', async () => {
     expectSameRun(await buildOracleKernel());
   });
@@ -100,5 +115,9 @@ describe('compiled blocks change nothing observable', () => {
     const run = expectSameRun(k);
     // The timer really interrupted the compiled code: many IRQ 0 deliveries, each at the same instruction both ways.
     expect(run.events.filter((e) => e.includes('"kind":"external"')).length).toBeGreaterThan(20);
+    // The same kernel again: the same cycle count at every event and at the end, whatever the host did meanwhile.
+    const again = observe(readFileSync(k), true);
+    expect(again.events).toEqual(run.events);
+    expect(again.cycles).toBe(run.cycles);
   });
 });

@@ -1,8 +1,8 @@
 // The event stream is the order things happened in: each event carries the
-// retired-instruction count at which it happened, so the counts never go
-// down, and a serial byte is an event at the OUT that wrote it, among the
-// interrupts and returns around it (the grader's timelines and failure
-// locations are read off these counts).
+// retired-instruction count and the modelled cycle count at which it
+// happened, so the counts never go down, and a serial byte is an event at
+// the OUT that wrote it, among the interrupts and returns around it (the
+// grader's timelines and failure locations are read off these counts).
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +28,10 @@ describe('the event stream', () => {
       for (let i = 1; i < events.length; i++) {
         if (events[i]!.icount < events[i - 1]!.icount) {
           expect.fail(`event ${i} (${events[i]!.type} at ${events[i]!.icount}) comes after ${events[i - 1]!.type} at ${events[i - 1]!.icount}`);
+        }
+        // The modelled cycles never go down either, and every instruction costs at least one.
+        if (events[i]!.cycles < events[i - 1]!.cycles || events[i]!.cycles < events[i]!.icount) {
+          expect.fail(`event ${i} (${events[i]!.type}) has ${events[i]!.cycles} cycles at ${events[i]!.icount} instructions, after ${events[i - 1]!.cycles}`);
         }
       }
 

@@ -1,6 +1,7 @@
-// Machine.counters(): instructions retired, per CPL and per CR3 (a process's
-// share). Every retired instruction is counted once, under the CPL and the
-// CR3 it ran with, the same whether the code was compiled or interpreted.
+// Machine.counters(): instructions retired and modelled cycles, per CPL and
+// per CR3 (a process's share). Every retired instruction is counted once,
+// under the CPL and the CR3 it ran with, and every cycle likewise, the same
+// whether the code was compiled or interpreted.
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +33,11 @@ describe('instruction counters', () => {
         expect(c.perCpl[3]).toBeGreaterThan(0);
         expect(c.perCpl[1]! + c.perCpl[2]!).toBe(0);
         expect(sum(c.perCr3.values())).toBe(c.instructions);
+        // The modelled cycles divide the same way, and cost more than one per instruction.
+        expect(c.cycles).toBeGreaterThan(c.instructions);
+        expect(sum(c.cyclesPerCpl)).toBe(c.cycles);
+        expect(c.cyclesPerCpl[3]).toBeGreaterThan(c.perCpl[3]!);
+        expect(sum(c.cyclesPerCr3.values())).toBe(c.cycles);
         // Before paging (CR3 = 0) and under the kernel's page directory.
         expect(c.perCr3.get(0)).toBeGreaterThan(0);
         expect([...c.perCr3.entries()].filter(([cr3, n]) => cr3 !== 0 && n > 0).length).toBeGreaterThan(0);

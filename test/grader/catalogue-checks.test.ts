@@ -114,8 +114,8 @@ function fakeRun(dirs: Record<number, DirectoryEntry[]>, end: Record<number, Dir
   let icount = 1000;
   for (const [cr3, kernelHalf] of Object.entries(dirs)) {
     directoryLoads.push({ icount, directory: Number(cr3), kernelHalf });
-    events.push({ type: 'cr-write', icount: icount++, cr: 3, value: Number(cr3), eip: 0xc0101000 });
-    events.push({ type: 'iret', icount: icount++, fromCpl: 0, toCpl: 3, toCs: 0x1b, toEip: 0x08048000, eflags: 0x202 });
+    events.push({ type: 'cr-write', icount: icount, cycles: icount++, cr: 3, value: Number(cr3), eip: 0xc0101000 });
+    events.push({ type: 'iret', icount: icount, cycles: icount++, fromCpl: 0, toCpl: 3, toCs: 0x1b, toEip: 0x08048000, eflags: 0x202 });
   }
   const inspect = {
     kernelDirectoryEntries: (cr3: number) => end[cr3] ?? dirs[cr3] ?? [],
@@ -203,12 +203,12 @@ function eventRun(events: EngineEvent[]): TestRun {
   } as unknown as TestRun;
 }
 
-const toRing3 = (icount: number, eflags: number): EngineEvent => ({ type: 'iret', icount, fromCpl: 0, toCpl: 3, toCs: 0x1b, toEip: 0x08048000, eflags });
+const toRing3 = (icount: number, eflags: number): EngineEvent => ({ type: 'iret', icount, cycles: icount, fromCpl: 0, toCpl: 3, toCs: 0x1b, toEip: 0x08048000, eflags });
 const tickIn = (icount: number): EngineEvent => ({
-  type: 'interrupt', icount, vector: 0x20, kind: 'external', errorCode: -1, fromCpl: 3, toCpl: 0,
+  type: 'interrupt', icount, cycles: icount, vector: 0x20, kind: 'external', errorCode: -1, fromCpl: 3, toCpl: 0,
   fromCs: 0x1b, fromEip: 0x08048010, toCs: 8, toEip: 0xc0101000, gate: 'interrupt', frameAt: 0xc1fffeec, frameBytes: 20,
 });
-const load = (icount: number, cr3: number): EngineEvent => ({ type: 'cr-write', icount, cr: 3, value: cr3, eip: 0xc0102000 });
+const load = (icount: number, cr3: number): EngineEvent => ({ type: 'cr-write', icount, cycles: icount, cr: 3, value: cr3, eip: 0xc0102000 });
 
 describe('ring3EntriesIopl0', () => {
   it('passes IOPL 0 and fails IOPL 3, naming the return', () => {

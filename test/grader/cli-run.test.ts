@@ -319,9 +319,15 @@ ${EXIT(0)}`);
     const run = lab('run', '--kernel', k, '--max-instructions', '10_000', '--stats');
     expect(run.status).toBe(124);
     const lines = run.stderr.trimEnd().split('\n');
-    expect(lines).toHaveLength(2);
+    expect(lines).toHaveLength(5);
     expect(lines.some((l) => /^lab: .*budget/.test(l))).toBe(true);
     expect(lines).toContainEqual(expect.stringMatching(/^lab: 10000 instructions retired in \d+\.\d{3} s of host time \(\d+\.\d MIPS\)$/));
+    // Each JMP is a taken branch: two cycles on the cycle model, all in ring 0 with paging off (CR3 0).
+    expect(lines.slice(1, 4)).toEqual([
+      "lab: 20000 cycles on the lab PC's cycle model (2.00 per instruction)",
+      'lab: ring 0: 10000 instructions, 20000 cycles',
+      'lab: CR3 00000000: 10000 instructions, 20000 cycles',
+    ]);
   });
 
   it('exits 126 with one line when the guest faults with nowhere to go', () => {

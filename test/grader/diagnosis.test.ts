@@ -45,12 +45,12 @@ function fakeRun(f: FakeRun): TestRun {
 
 function interrupt(icount: number, e: Partial<InterruptEvent>): InterruptEvent {
   return {
-    type: 'interrupt', icount, vector: 14, kind: 'exception', errorCode: -1, fromCpl: 0, toCpl: 0,
+    type: 'interrupt', icount, cycles: icount, vector: 14, kind: 'exception', errorCode: -1, fromCpl: 0, toCpl: 0,
     fromCs: 8, fromEip: 0x100200, toCs: 8, toEip: 0x100800, gate: 'interrupt', frameAt: 0x10ff00, frameBytes: 12, ...e,
   };
 }
 
-const IRET_TO_RING3: EngineEvent = { type: 'iret', icount: 30_000, fromCpl: 0, toCpl: 3, toCs: 0x1b, toEip: 0x08048000, eflags: 0x202 };
+const IRET_TO_RING3: EngineEvent = { type: 'iret', icount: 30_000, cycles: 30_000, fromCpl: 0, toCpl: 3, toCs: 0x1b, toEip: 0x08048000, eflags: 0x202 };
 
 function evaluate(c: Check, run: TestRun): CheckResult {
   const o = c.evaluate(run);
@@ -108,7 +108,7 @@ describe('hints agree with the events', () => {
     expect(evaluate(timerOnVector0x20(5), fakeRun({ events: [tick], pic: { isr: 1 } })).observed).toBe('1: IRQ 0 is still in service at the PIC at the end, so no EOI was sent for the last one');
     expect(evaluate(timerOnVector0x20(5), fakeRun({ events: [tick], pic: { imr: 1 } })).observed).toBe('1: IRQ 0 is masked at the PIC at the end');
     expect(evaluate(timerOnVector0x20(5), fakeRun({ events: [tick] })).observed).toBe('1');
-    const lidt: EngineEvent = { type: 'table-load', icount: 12_000, table: 'idt', base: 0x1000, limit: 0x7ff };
+    const lidt: EngineEvent = { type: 'table-load', icount: 12_000, cycles: 12_000, table: 'idt', base: 0x1000, limit: 0x7ff };
     expect(evaluate(trapReported({ vector: 0 }), fakeRun({ events: [lidt], result: { reason: 'halt' } })).observed).toBe('no exception was delivered; the run ended by halt');
     expect(evaluate(trapReported({ vector: 0 }), fakeRun({})).observed).toMatch(/no IDT was ever loaded with LIDT/);
   });
@@ -151,10 +151,10 @@ describe('diagnose: the decisive evidence, not the first failed check', () => {
 
   it('a fault the kernel handles and resumes (stack growth, copy-on-write) is not the cause; one that ends the process is', () => {
     const pf = interrupt(31_000, { errorCode: 7, cr2: 0x0804a000, fromCpl: 3, fromCs: 0x1b, fromEip: 0x0804803c, detail: 'the page is read-only (R/W = 0)' });
-    const resumed: EngineEvent = { type: 'iret', icount: 31_200, fromCpl: 0, toCpl: 3, toCs: 0x1b, toEip: 0x0804803c, eflags: 0x202 };
+    const resumed: EngineEvent = { type: 'iret', icount: 31_200, cycles: 31_200, fromCpl: 0, toCpl: 3, toCs: 0x1b, toEip: 0x0804803c, eflags: 0x202 };
     expect(diagnose(fakeRun({ events: [IRET_TO_RING3, pf, resumed] }), [failedCheck]).headline).toBe(checkHeadline(failedCheck));
     // Killed: the kernel leaves the address space, and the next process happens to run the same program at the same place.
-    const leave: EngineEvent = { type: 'cr-write', icount: 31_100, cr: 3, value: 0x20e000, eip: 0xc0102168 };
+    const leave: EngineEvent = { type: 'cr-write', icount: 31_100, cycles: 31_100, cr: 3, value: 0x20e000, eip: 0xc0102168 };
     expect(diagnose(fakeRun({ events: [IRET_TO_RING3, pf, leave, resumed] }), [failedCheck]).headline).toMatch(/^a program raised #PF page fault in ring 3 at 001b:0804803c/);
   });
 

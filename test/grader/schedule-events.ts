@@ -10,7 +10,7 @@ type InterruptFields = Pick<InterruptEvent, 'vector' | 'kind' | 'fromCpl'> & Par
 
 export function interrupt(icount: number, fields: InterruptFields): EngineEvent {
   return {
-    type: 'interrupt', icount, errorCode: -1, toCpl: 0, fromCs: fields.fromCpl === 3 ? 0x1b : 0x08, fromEip: 0x08048000,
+    type: 'interrupt', icount, cycles: icount, errorCode: -1, toCpl: 0, fromCs: fields.fromCpl === 3 ? 0x1b : 0x08, fromEip: 0x08048000,
     toCs: 0x08, toEip: 0x00100400, gate: 'interrupt', frameAt: 0x00107fec, frameBytes: 20, ...fields,
   };
 }
@@ -21,15 +21,15 @@ export function timer(icount: number, fromCpl: number, halted?: number): EngineE
 }
 
 export function iret(icount: number, toCpl: number, toEip = 0x08048000): EngineEvent {
-  return { type: 'iret', icount, fromCpl: 0, toCpl, toCs: toCpl === 3 ? 0x1b : 0x08, toEip, eflags: 0x202 };
+  return { type: 'iret', icount, cycles: icount, fromCpl: 0, toCpl, toCs: toCpl === 3 ? 0x1b : 0x08, toEip, eflags: 0x202 };
 }
 
 export function loadCr3(icount: number, value: number): EngineEvent {
-  return { type: 'cr-write', icount, cr: 3, value, eip: 0x00100500 };
+  return { type: 'cr-write', icount, cycles: icount, cr: 3, value, eip: 0x00100500 };
 }
 
 export function end(icount: number): EngineEvent {
-  return { type: 'end', icount, reason: 'debug-exit', message: 'guest exited through isa-debug-exit with status 0' };
+  return { type: 'end', icount, cycles: icount, reason: 'debug-exit', message: 'guest exited through isa-debug-exit with status 0' };
 }
 
 /** Two processes in their own directories, switched on every tick (ticks every 1000 instructions), then the run ends. */

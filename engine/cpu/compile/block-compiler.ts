@@ -15,7 +15,9 @@
 // Everything observable stays as the interpreter would have it: faults are
 // raised at the same instruction with EIP and the retired count pointing at
 // it, memory goes through the same TLB and segment checks, flags through the
-// same lazy record.
+// same lazy record, and the modelled cycles (../cycle-model.ts) are the
+// interpreter's: each block adds the static costs of its instructions as one
+// sum, and a taken Jcc its cycle as it runs.
 
 import type { CPU } from '../cpu.ts';
 import { CF, Lazy, OF } from '../flags.ts';
@@ -23,6 +25,8 @@ import { table } from '../dispatch.ts';
 import { commitFlags, shiftRotate } from '../ops/shift.ts';
 import { div, idiv, imul32, imulOneOperand, mul } from '../ops/multiply.ts';
 import { alu } from '../ops/arith.ts';
+import { CodeReader, decodeModRM, DS, OUT_OF_PAGE, REG8, type ModRM } from './code-reader.ts';
+import { CYCLES, beyondInstruction } from '../cycle-model.ts';
 
 /** Interpreter pieces the generated code calls, passed in as `h`. */
 const helpers = { table, commitFlags, shiftRotate, imul32, mul, imulOneOperand, div, idiv, alu };
@@ -53,86 +57,16 @@ export const NO_BLOCK = new Block(-1, -1, -1, 0, () => {});
 /** The longest block: bounds compile time and the budget granularity. */
 const MAX_INSTRUCTIONS = 48;
 
-const REG8 = [0, 4, 8, 12, 1, 5, 9, 13];
-const DS = 3;
-const SS = 2;
-
-/** A decoded ModRM operand: a register number, or code computing a linear address into `a`. */
-interface ModRM {
-  reg: number;
-  /** -1 for a memory operand. */
-  rmReg: number;
-  /** Offset expression (JavaScript, int32) for memory operands. */
-  offset: string;
-  seg: number;
-}
-
-/** Reads guest code bytes from physical memory, stopping at the end of the page. */
-class CodeReader {
-  pos: number;
-  constructor(private readonly ram: Uint8Array, start: number, private readonly pageEnd: number) {
-    this.pos = start;
-  }
-  /** False when the next `n` bytes would leave the page (or RAM). */
-  has(n: number): boolean {
-    return this.pos + n <= this.pageEnd && this.pos + n <= this.ram.length;
-  }
-  u8(): number {
-    if (!this.has(1)) throw OUT_OF_PAGE;
-    return this.ram[this.pos++]!;
-  }
-  s8(): number {
-    return (this.u8() << 24) >> 24;
-  }
-  u16(): number {
-    const lo = this.u8();
-    return lo | (this.u8() << 8);
-  }
-  i32(): number {
-    const lo = this.u16();
-    return lo | (this.u16() << 16);
-  }
-}
-
-/** Thrown inside the decoder when an instruction runs off the page: the block ends before it. */
-const OUT_OF_PAGE = { outOfPage: true };
-
-function decodeModRM(code: CodeReader, m: number): ModRM {
-  const mod = m >>> 6;
-  const rm = m & 7;
-  const reg = (m >>> 3) & 7;
-  if (mod === 3) return { reg, rmReg: rm, offset: '', seg: DS };
-  let parts: string[] = [];
-  let seg = DS;
-  let disp = 0;
-  if (rm === 4) {
-    const sib = code.u8();
-    const index = (sib >>> 3) & 7;
-    const base = sib & 7;
-    const scale = sib >>> 6;
-    if (base === 5 && mod === 0) {
-      disp = code.i32();
-    } else {
-      parts.push(`r32[${base}]`);
-      if (base === 4 || base === 5) seg = SS;
-    }
-    if (index !== 4) parts.push(scale ? `(r32[${index}] << ${scale})` : `r32[${index}]`);
-  } else if (rm === 5 && mod === 0) {
-    disp = code.i32();
-  } else {
-    parts.push(`r32[${rm}]`);
-    if (rm === 5) seg = SS;
-  }
-  if (mod === 1) disp = code.s8();
-  else if (mod === 2) disp = code.i32();
-  if (disp !== 0 || parts.length === 0) parts.push(String(disp | 0));
-  const only = parts.length === 1 ? parts[0] : undefined;
-  if (only !== undefined && only.startsWith('r32[')) return { reg, rmReg: -1, offset: only, seg };
-  return { reg, rmReg: -1, offset: `(${parts.join(' + ')}) | 0`, seg };
-}
+/**
+ * Cycles (cycle-model.ts) the instruction being compiled costs beyond its
+ * one, known when it is compiled: what the interpreter's handlers charge for
+ * the same instruction. A taken Jcc adds its part when it runs.
+ */
+let staticCycles = 0;
 
 /** Code that leaves the linear address of a memory operand in `a` (segment checks as the interpreter does them). */
 function address(m: ModRM, size: number): string {
+  staticCycles += CYCLES.memoryOperand;
   return `a = ${m.offset}; if (segCheck[${m.seg}] !== 0) cpu.checkSegmentAccess(${m.seg}, a, ${size}); a = (segBase[${m.seg}] + a) | 0;`;
 }
 
@@ -243,6 +177,33 @@ function aluCode(op: number, size: number): string | null {
     case 6: return `r = (x ^ y) ${mask}; ${lazy(Lazy.Logic, 'x', 'y', 'r', size)}`;
     default: return `r = h.alu(cpu, ${op}, x, y, ${size});`; // ADC, SBB: the carry-in makes them the interpreter's
   }
+}
+
+/** A near JMP, CALL or RET: always a taken branch. */
+function branch(c: Compiled): Compiled {
+  staticCycles += CYCLES.takenBranch;
+  return c;
+}
+
+function multiply(c: Compiled): Compiled {
+  staticCycles += beyondInstruction(CYCLES.multiply);
+  return c;
+}
+
+function divide(c: Compiled): Compiled {
+  staticCycles += beyondInstruction(CYCLES.divide);
+  return c;
+}
+
+/**
+ * A taken Jcc's cycle, charged as it runs. Only the last instruction of a
+ * block is a Jcc, so nothing after it can fault and take the charge back.
+ */
+const TAKEN_BRANCH_CODE = `cpu.extraCycles += ${CYCLES.takenBranch};`;
+
+/** Jcc: EIP to `taken` or `notTaken`. */
+function conditionalJump(cc: number, taken: number, notTaken: number): string {
+  return `if (${conditionCode(cc)}) { cpu.eip = ${taken}; ${TAKEN_BRANCH_CODE} } else cpu.eip = ${notTaken};`;
 }
 
 /** What compiling one instruction produced. */
@@ -356,7 +317,7 @@ function compileInstruction(code: CodeReader, eip: number, startPos: number): Co
       const m = decodeModRM(code, code.u8());
       const load = m.rmReg >= 0 ? `x = r32[${m.rmReg}];` : `${address(m, 4)} x = cpu.read32(a);`;
       const imm = op === 0x69 ? code.i32() : code.s8();
-      return ok(`${load} r32[${m.reg}] = h.imul32(cpu, x, ${imm});`, m.rmReg < 0);
+      return multiply(ok(`${load} r32[${m.reg}] = h.imul32(cpu, x, ${imm});`, m.rmReg < 0));
     }
     case 0xc1: case 0xd1: { // shifts and rotates of a register by imm8 or 1 (RCL/RCR left to the interpreter)
       const m = decodeModRM(code, code.u8());
@@ -381,18 +342,18 @@ function compileInstruction(code: CodeReader, eip: number, startPos: number): Co
         case 0: case 1: return ok(`${load} x = y; y = ${code.i32()}; ${aluCode(4, 4)}`, mem);
         case 2: return mem ? null : ok(`r32[${m.rmReg}] = ~r32[${m.rmReg}];`, false);
         case 3: return mem ? null : ok(`y = r32[${m.rmReg}]; r = -y | 0; ${lazy(Lazy.Sub, '0', 'y', 'r', 4)} r32[${m.rmReg}] = r;`, false);
-        case 4: return ok(`${load} h.mul(cpu, 4, y);`, mem);
-        case 5: return ok(`${load} h.imulOneOperand(cpu, 4, y);`, mem);
-        case 6: return ok(`${load} h.div(cpu, 4, y);`, true); // #DE
-        default: return ok(`${load} h.idiv(cpu, 4, y);`, true);
+        case 4: return multiply(ok(`${load} h.mul(cpu, 4, y);`, mem));
+        case 5: return multiply(ok(`${load} h.imulOneOperand(cpu, 4, y);`, mem));
+        case 6: return divide(ok(`${load} h.div(cpu, 4, y);`, true)); // #DE
+        default: return divide(ok(`${load} h.idiv(cpu, 4, y);`, true));
       }
     }
     case 0xff: {
       const m = decodeModRM(code, code.u8());
       const load = m.rmReg >= 0 ? `x = r32[${m.rmReg}];` : `${address(m, 4)} x = cpu.read32(a);`;
       switch (m.reg) {
-        case 2: return { code: `${load} cpu.push32(${next()}); cpu.eip = x;`, faults: true, ends: true }; // CALL r/m32
-        case 4: return { code: `${load} cpu.eip = x;`, faults: m.rmReg < 0, ends: true }; // JMP r/m32
+        case 2: return branch({ code: `${load} cpu.push32(${next()}); cpu.eip = x;`, faults: true, ends: true }); // CALL r/m32
+        case 4: return branch({ code: `${load} cpu.eip = x;`, faults: m.rmReg < 0, ends: true }); // JMP r/m32
         case 6: return ok(`${load} cpu.push32(x);`, true); // PUSH r/m32
         default: return null;
       }
@@ -401,7 +362,7 @@ function compileInstruction(code: CodeReader, eip: number, startPos: number): Co
     case 0x98: return ok('r32[0] = (r32[0] << 16) >> 16;', false); // CWDE
     case 0xc2: {
       const n = code.u16();
-      return { code: `x = cpu.pop32(); cpu.setSP(cpu.stack32 ? (r32[4] + ${n}) | 0 : (r16[8] + ${n}) & 0xffff); cpu.eip = x;`, faults: true, ends: true };
+      return branch({ code: `x = cpu.pop32(); cpu.setSP(cpu.stack32 ? (r32[4] + ${n}) | 0 : (r16[8] + ${n}) & 0xffff); cpu.eip = x;`, faults: true, ends: true });
     }
     case 0x66: { // 16-bit moves of struct fields
       const op2 = code.u8();
@@ -442,16 +403,16 @@ function compileInstruction(code: CodeReader, eip: number, startPos: number): Co
     case 0x78: case 0x79: case 0x7a: case 0x7b: case 0x7c: case 0x7d: case 0x7e: case 0x7f: {
       const d = code.s8();
       const n = next();
-      return { code: `cpu.eip = ${conditionCode(op & 0xf)} ? ${(n + d) | 0} : ${n};`, faults: false, ends: true, targets: [(n + d) | 0, n] };
+      return { code: conditionalJump(op & 0xf, (n + d) | 0, n), faults: false, ends: true, targets: [(n + d) | 0, n] };
     }
-    case 0xeb: { const d = code.s8(); const t = (next() + d) | 0; return { code: `cpu.eip = ${t};`, faults: false, ends: true, targets: [t] }; }
-    case 0xe9: { const d = code.i32(); const t = (next() + d) | 0; return { code: `cpu.eip = ${t};`, faults: false, ends: true, targets: [t] }; }
+    case 0xeb: { const d = code.s8(); const t = (next() + d) | 0; return branch({ code: `cpu.eip = ${t};`, faults: false, ends: true, targets: [t] }); }
+    case 0xe9: { const d = code.i32(); const t = (next() + d) | 0; return branch({ code: `cpu.eip = ${t};`, faults: false, ends: true, targets: [t] }); }
     case 0xe8: {
       const d = code.i32();
       const n = next();
-      return { code: `cpu.push32(${n}); cpu.eip = ${(n + d) | 0};`, faults: true, ends: true };
+      return branch({ code: `cpu.push32(${n}); cpu.eip = ${(n + d) | 0};`, faults: true, ends: true });
     }
-    case 0xc3: return { code: 'cpu.eip = cpu.pop32();', faults: true, ends: true };
+    case 0xc3: return branch({ code: 'cpu.eip = cpu.pop32();', faults: true, ends: true });
     case 0x0f: return compileTwoByte(code, eip, startPos);
     default: return null;
   }
@@ -463,7 +424,7 @@ function compileTwoByte(code: CodeReader, eip: number, startPos: number): Compil
   if (op >= 0x80 && op <= 0x8f) { // Jcc rel32
     const d = code.i32();
     const n = (eip + (code.pos - startPos)) | 0;
-    return { code: `cpu.eip = ${conditionCode(op & 0xf)} ? ${(n + d) | 0} : ${n};`, faults: false, ends: true, targets: [(n + d) | 0, n] };
+    return { code: conditionalJump(op & 0xf, (n + d) | 0, n), faults: false, ends: true, targets: [(n + d) | 0, n] };
   }
   if (op >= 0x90 && op <= 0x9f) { // SETcc r/m8
     const cond = conditionCode(op & 0xf);
@@ -493,7 +454,7 @@ function compileTwoByte(code: CodeReader, eip: number, startPos: number): Compil
     case 0xaf: { // IMUL r32, r/m32
       const m = decodeModRM(code, code.u8());
       const load = m.rmReg >= 0 ? `x = r32[${m.rmReg}];` : `${address(m, 4)} x = cpu.read32(a);`;
-      return ok(`${load} r32[${m.reg}] = h.imul32(cpu, r32[${m.reg}], x);`, m.rmReg < 0);
+      return multiply(ok(`${load} r32[${m.reg}] = h.imul32(cpu, r32[${m.reg}], x);`, m.rmReg < 0));
     }
     default:
       return null;
@@ -511,6 +472,9 @@ export function compileBlock(cpu: CPU, phys: number, eip: number): Block {
   const pageEnd = first - (first & 0xfff) + 0x1000;
   const reader = new CodeReader(cpu.ram, first, pageEnd);
   const parts: string[] = [];
+  /** Static cycles of the instructions before each one, and of all: what a fault at one, or the block's end, adds. */
+  const cyclesBefore: number[] = [];
+  let cycles = 0;
   let count = 0;
   let ended = false;
   let loops = false;
@@ -520,6 +484,7 @@ export function compileBlock(cpu: CPU, phys: number, eip: number): Block {
     let c: Compiled | null;
     previousFlags = producedFlags;
     producedFlags = null;
+    staticCycles = 0;
     try {
       c = compileInstruction(reader, at, start);
     } catch (e) {
@@ -532,6 +497,8 @@ export function compileBlock(cpu: CPU, phys: number, eip: number): Block {
     }
     // `i` tells a fault handler how many instructions of the block retired; ip0 is where EIP goes back to.
     parts.push(`i = ${count};${c.faults ? ` cpu.ip0 = ${at};` : ''} ${c.code}`);
+    cyclesBefore.push(cycles);
+    cycles += staticCycles;
     count++;
     if (c.ends) {
       ended = true;
@@ -551,14 +518,16 @@ export function compileBlock(cpu: CPU, phys: number, eip: number): Block {
     try {
       ${loops ? `for (;;) {
       ${body}
-      R += ${count};
+      R += ${count}; cpu.extraCycles += ${cycles};
       if (cpu.eip !== ${eip} || R + ${count} > limit || cpu.stopRequested) break;
       }` : body}
     } catch (e) {
       cpu.retired = R + i;
+      // The faulting instruction charged nothing: the run loop takes extraCycles back to this.
+      cpu.extraCycles = cpu.extraCyclesAtStart = cpu.extraCycles + [${cyclesBefore.join(', ')}][i];
       throw e;
     }
-    cpu.retired = ${loops ? 'R' : `R + ${count}`};${end}`;
+    cpu.retired = ${loops ? 'R' : `R + ${count}`};${loops || cycles === 0 ? '' : ` cpu.extraCycles += ${cycles};`}${end}`;
   return new Block(phys, eip, cpu.csBase, count, functionFor(source));
 }
 

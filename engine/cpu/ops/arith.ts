@@ -4,7 +4,7 @@
 
 import type { CPU } from '../cpu.ts';
 import { CF, Lazy, MASK } from '../flags.ts';
-import { div, idiv, imulOneOperand, mul } from './multiply.ts';
+import { chargeDivide, chargeMultiply, div, idiv, imulOneOperand, mul } from './multiply.ts';
 import { OpcodeFamily } from '../opcode-family.ts';
 
 export const arithOpcodes = new OpcodeFamily('ops/arith.ts');
@@ -282,10 +282,10 @@ function group3(size: number) {
       }
       case 2: modifyRM(cpu, m, size, (_, v) => ~v & mask); return; // NOT: no flags
       case 3: modifyRM(cpu, m, size, (c, v) => neg(c, v, size)); return;
-      case 4: mul(cpu, size, readRM(cpu, m, size)); return;
-      case 5: imulOneOperand(cpu, size, readRM(cpu, m, size)); return;
-      case 6: div(cpu, size, readRM(cpu, m, size)); return;
-      default: idiv(cpu, size, readRM(cpu, m, size)); return;
+      case 4: chargeMultiply(cpu); mul(cpu, size, readRM(cpu, m, size)); return;
+      case 5: chargeMultiply(cpu); imulOneOperand(cpu, size, readRM(cpu, m, size)); return;
+      case 6: chargeDivide(cpu); div(cpu, size, readRM(cpu, m, size)); return;
+      default: chargeDivide(cpu); idiv(cpu, size, readRM(cpu, m, size)); return;
     }
   };
 }

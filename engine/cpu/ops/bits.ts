@@ -15,6 +15,7 @@ import type { CPU } from '../cpu.ts';
 import type { Op } from '../opcode-family.ts';
 import { CF, Lazy, MASK } from '../flags.ts';
 import { OpcodeFamily } from '../opcode-family.ts';
+import { CYCLES } from '../cycle-model.ts';
 
 export const bitsOpcodes = new OpcodeFamily('ops/bits.ts');
 const { def0F } = bitsOpcodes;
@@ -66,6 +67,7 @@ function bitTestReg(op: number, size: number): Op {
     // SDM "BT": a memory operand is a bit string; the offset's high bits select the
     // word or dword (arithmetic shift, so negative offsets reach below the address).
     // The displacement joins the effective address before the address-size wrap.
+    cpu.extraCycles += CYCLES.memoryOperand;
     let off = (cpu.eaOffset(m) + ((offset >> (size === 4 ? 5 : 4)) * size)) | 0;
     if (cpu.a16) off &= 0xffff;
     if (cpu.segOvr >= 0) cpu.eaSeg = cpu.segOvr;

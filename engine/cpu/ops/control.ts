@@ -18,7 +18,7 @@ def(0xeb, (cpu) => {
 def2(0xe9,
   (cpu) => {
     const d = cpu.fetch32();
-    cpu.eip = (cpu.eip + d) | 0;
+    cpu.jumpNear(cpu.eip + d);
   },
   (cpu) => {
     const d = cpu.fetch16();
@@ -34,7 +34,7 @@ for (let cc = 0; cc < 16; cc++) {
   def0F(0x80 + cc,
     (cpu) => {
       const d = cpu.fetch32();
-      if (cpu.condition(cc)) cpu.eip = (cpu.eip + d) | 0;
+      if (cpu.condition(cc)) cpu.jumpNear(cpu.eip + d);
     },
     (cpu) => {
       const d = cpu.fetch16();
@@ -47,7 +47,7 @@ def2(0xe8,
   (cpu) => {
     const d = cpu.fetch32();
     cpu.push32(cpu.eip);
-    cpu.eip = (cpu.eip + d) | 0;
+    cpu.jumpNear(cpu.eip + d);
   },
   (cpu) => {
     const d = cpu.fetch16();

@@ -9,6 +9,7 @@ import { deliverInterrupt, deliveryEvent, InterruptKind } from '../interrupts.ts
 import { hex32 } from '../../hex.ts';
 import { checkReturnCode, checkReturnStack, loadSegmentCache, nullInaccessibleSegments } from '../../memory/segmentation.ts';
 import { OpcodeFamily } from '../opcode-family.ts';
+import { beyondInstruction, CYCLES } from '../cycle-model.ts';
 
 export const interruptOpcodes = new OpcodeFamily('ops/interrupt.ts');
 const { def, def2 } = interruptOpcodes;
@@ -79,8 +80,9 @@ function iret(cpu: CPU): void {
     const target = size === 2 ? eip & 0xffff : eip;
     if (target >>> 0 > d.limit >>> 0) gp(0, `return EIP ${hex32(target)} is beyond the code segment limit`);
 
-    // Commit.
+    // Commit; the cycles count for the ring IRET leaves.
     const fromCpl = cpu.cpl;
+    cpu.extraCycles += beyondInstruction(ssDescriptor ? CYCLES.iretToOuterRing : CYCLES.iretSameRing);
     let mask = WRITABLE & ~VM;
     if (fromCpl > 0) mask &= ~IOPL;
     if (fromCpl > ((cpu.flags & IOPL) >>> 12)) mask &= ~IF;

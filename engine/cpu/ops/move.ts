@@ -3,6 +3,7 @@
 
 import { Reg, Reg16, type CPU } from '../cpu.ts';
 import { OpcodeFamily } from '../opcode-family.ts';
+import { CYCLES } from '../cycle-model.ts';
 
 export const moveOpcodes = new OpcodeFamily('ops/move.ts');
 const { def, def0F, def2 } = moveOpcodes;
@@ -50,6 +51,7 @@ def2(0x8d,
 
 // A0-A3: MOV between the accumulator and a direct offset (moffs) in DS or the override.
 function moffs(cpu: CPU, size: number): number {
+  cpu.extraCycles += CYCLES.memoryOperand;
   const off = cpu.a16 ? cpu.fetch16() : cpu.fetch32();
   return cpu.linear(cpu.dataSeg(), off, size);
 }

@@ -15,9 +15,19 @@ import { Reg, Reg16 } from '../cpu.ts';
 import { Vector } from '../exceptions.ts';
 import { CF, Lazy, OF } from '../flags.ts';
 import { OpcodeFamily } from '../opcode-family.ts';
+import { beyondInstruction, CYCLES } from '../cycle-model.ts';
 
 export const multiplyOpcodes = new OpcodeFamily('ops/multiply.ts');
 const { def0F, def2 } = multiplyOpcodes;
+
+// The instructions charge their cycles, not the helpers below, which the block compiler calls with its own count.
+export function chargeMultiply(cpu: CPU): void {
+  cpu.extraCycles += beyondInstruction(CYCLES.multiply);
+}
+
+export function chargeDivide(cpu: CPU): void {
+  cpu.extraCycles += beyondInstruction(CYCLES.divide);
+}
 
 /** CF = OF = `overflow`; SF, ZF, PF from `low` (the product masked to `size`); AF = 0. */
 function setProductFlags(cpu: CPU, low: number, size: number, overflow: boolean): void {
@@ -118,11 +128,13 @@ def0F(0xaf,
   (cpu) => {
     const m = cpu.fetch8();
     const reg = (m >>> 3) & 7;
+    chargeMultiply(cpu);
     cpu.r32[reg] = imul32(cpu, cpu.r32[reg]!, cpu.readRM32(m));
   },
   (cpu) => {
     const m = cpu.fetch8();
     const reg = ((m >>> 3) & 7) << 1;
+    chargeMultiply(cpu);
     cpu.r16[reg] = imul16(cpu, cpu.r16[reg]!, cpu.readRM16(m));
   });
 
@@ -131,6 +143,7 @@ def0F(0xaf,
 function imulImmediate32(signExtendedByte: boolean) {
   return (cpu: CPU): void => {
     const m = cpu.fetch8();
+    chargeMultiply(cpu);
     const src = cpu.readRM32(m);
     const imm = signExtendedByte ? cpu.fetchS8() : cpu.fetch32();
     cpu.r32[(m >>> 3) & 7] = imul32(cpu, src, imm);
@@ -140,6 +153,7 @@ function imulImmediate32(signExtendedByte: boolean) {
 function imulImmediate16(signExtendedByte: boolean) {
   return (cpu: CPU): void => {
     const m = cpu.fetch8();
+    chargeMultiply(cpu);
     const src = cpu.readRM16(m);
     const imm = signExtendedByte ? cpu.fetchS8() : cpu.fetch16();
     cpu.r16[((m >>> 3) & 7) << 1] = imul16(cpu, src, imm);

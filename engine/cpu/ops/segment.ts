@@ -14,6 +14,7 @@ import {
 } from '../../memory/segmentation.ts';
 import { OpcodeFamily } from '../opcode-family.ts';
 import { ZF } from '../flags.ts';
+import { beyondInstruction, CYCLES } from '../cycle-model.ts';
 
 export const segmentOpcodes = new OpcodeFamily('ops/segment.ts');
 const { def, def0F } = segmentOpcodes;
@@ -28,6 +29,7 @@ export function loadDataSegment(cpu: CPU, seg: number, selector: number): void {
   const rpl = selector & 3;
   if (seg === Seg.SS) {
     if ((selector & 0xfffc) === 0) gp(0, 'SS loaded with a null selector');
+    cpu.extraCycles += beyondInstruction(CYCLES.segmentLoad);
     const d = readDescriptor(cpu, selector) ?? gp(selector, `selector ${hex16(selector)} is outside the descriptor table`);
     if (rpl !== cpu.cpl) gp(selector, `SS selector RPL ${rpl} differs from CPL ${cpu.cpl}`);
     if ((d.access & (ACC_S | ACC_CODE | ACC_WRITABLE_OR_READABLE)) !== (ACC_S | ACC_WRITABLE_OR_READABLE)) {
@@ -42,6 +44,7 @@ export function loadDataSegment(cpu: CPU, seg: number, selector: number): void {
     loadSegmentCache(cpu, seg, selector, null);
     return;
   }
+  cpu.extraCycles += beyondInstruction(CYCLES.segmentLoad);
   const d = readDescriptor(cpu, selector) ?? gp(selector, `selector ${hex16(selector)} is outside the descriptor table`);
   const isData = (d.access & (ACC_S | ACC_CODE)) === ACC_S;
   const isReadableCode = (d.access & (ACC_S | ACC_CODE | ACC_WRITABLE_OR_READABLE)) === (ACC_S | ACC_CODE | ACC_WRITABLE_OR_READABLE);
@@ -80,7 +83,9 @@ function checkCodeTarget(cpu: CPU, selector: number, what: string): Descriptor {
   return d;
 }
 
+/** The end of every far transfer: its cycles count for the ring it leaves, so they are charged before the CPL changes. */
 function loadCodeSegment(cpu: CPU, selector: number, d: Descriptor, cpl: number, offset: number): void {
+  cpu.extraCycles += beyondInstruction(CYCLES.farTransfer);
   if (offset >>> 0 > d.limit >>> 0) gp(0, `target offset ${hex32(offset)} is beyond the code segment limit ${hex32(d.limit)}`);
   if ((d.high & DESCRIPTOR_BIG) === 0) {
     throw new MachineStop('unsupported', `16-bit code segment (selector ${hex16(selector)}): the lab PC runs 32-bit protected mode only`);

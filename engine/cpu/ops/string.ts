@@ -16,6 +16,10 @@
 // k - 1 more units (CPU.chargeBudget). Executions are cut at REP_SLICE
 // elements and where the budget ends, never elsewhere, so the same guest
 // splits the same way on every run, traced or not, compiled or not.
+//
+// The cycle model (../cycle-model.ts) charges each element handled, and each
+// port access of INS/OUTS, as committed cycles: elements done before a fault
+// stay done, so their cycles stay spent.
 
 import type { CPU } from '../cpu.ts';
 import { Reg, Reg16, Seg } from '../cpu.ts';
@@ -25,6 +29,7 @@ import { TLB_VALID } from '../../memory/tlb.ts';
 import { alu } from './arith.ts';
 import { checkIoPermission } from './system.ts';
 import { OpcodeFamily } from '../opcode-family.ts';
+import { CYCLES } from '../cycle-model.ts';
 
 export const stringOpcodes = new OpcodeFamily('ops/string.ts');
 const { def, def2 } = stringOpcodes;
@@ -110,6 +115,7 @@ function repeat(cpu: CPU, once: Iteration, size: number, seg: number, run: Run |
   const delta = direction(cpu, size);
   if (cpu.rep === 0) {
     once(cpu, size, seg, delta);
+    cpu.committedCycles += CYCLES.stringElement;
     return;
   }
   // memcpy and memset in kernels are "rep movsl"/"rep stosl" (plus a byte tail):
@@ -134,8 +140,9 @@ function repeat(cpu: CPU, once: Iteration, size: number, seg: number, run: Run |
       if (!more) return;
     }
   } finally {
-    // Also when an element faults: the elements before it were done.
+    // Also when an element faults: the elements before it were done, and cost their cycles.
     if (done > 1) cpu.chargeBudget(done - 1);
+    cpu.committedCycles += done * CYCLES.stringElement;
   }
 }
 
@@ -300,6 +307,7 @@ const insOnce: Iteration = (cpu, size, _seg, delta) => {
   cpu.prepareWrite(lin, size);
   const port = cpu.r16[Reg16.DX];
   const v = size === 1 ? cpu.io.in8(port) : size === 2 ? cpu.io.in16(port) : cpu.io.in32(port);
+  cpu.committedCycles += CYCLES.portIo;
   cpu.writeMem(lin, size, v);
   advance(cpu, Reg.EDI, delta);
   return true;
@@ -311,6 +319,7 @@ const outsOnce: Iteration = (cpu, size, seg, delta) => {
   if (size === 1) cpu.io.out8(port, v);
   else if (size === 2) cpu.io.out16(port, v);
   else cpu.io.out32(port, v);
+  cpu.committedCycles += CYCLES.portIo;
   advance(cpu, Reg.ESI, delta);
   return true;
 };

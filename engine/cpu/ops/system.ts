@@ -13,6 +13,7 @@ import {
 } from '../../memory/segmentation.ts';
 import { OpcodeFamily } from '../opcode-family.ts';
 import { readDebugRegister, writeDebugRegister } from '../debug-registers.ts';
+import { beyondInstruction, CYCLES } from '../cycle-model.ts';
 
 export const systemOpcodes = new OpcodeFamily('ops/system.ts');
 const { def, def0F } = systemOpcodes;
@@ -56,6 +57,7 @@ def(0xfb, (cpu) => {
 
 def(0xf4, (cpu) => {
   cpu.requireCpl0('HLT');
+  charge(cpu, CYCLES.HLT);
   cpu.halted = true;
   cpu.stopRequested = true;
 });
@@ -80,6 +82,7 @@ export function checkIoPermission(cpu: CPU, port: number, size: number): void {
 
 function portIn(cpu: CPU, port: number, size: number): void {
   checkIoPermission(cpu, port, size);
+  charge(cpu, CYCLES.portIo);
   if (size === 1) cpu.r8[0] = cpu.io.in8(port);
   else if (size === 2) cpu.r16[0] = cpu.io.in16(port);
   else cpu.r32[0] = cpu.io.in32(port);
@@ -87,6 +90,7 @@ function portIn(cpu: CPU, port: number, size: number): void {
 
 function portOut(cpu: CPU, port: number, size: number): void {
   checkIoPermission(cpu, port, size);
+  charge(cpu, CYCLES.portIo);
   if (size === 1) cpu.io.out8(port, cpu.r8[0]);
   else if (size === 2) cpu.io.out16(port, cpu.r16[0]);
   else cpu.io.out32(port, cpu.r32[0]);
@@ -116,6 +120,7 @@ const HYPERVISOR_SIGNATURE = 'ringlabLabPC';
 const CPUID_HYPERVISOR = 1 << 31;
 
 def0F(0xa2, (cpu) => {
+  charge(cpu, CYCLES.CPUID);
   const leaf = cpu.r32[Reg.EAX] >>> 0;
   let a = 0, b = 0, c = 0, d = 0;
   if (leaf === 0) {
@@ -137,13 +142,22 @@ def0F(0xa2, (cpu) => {
 
 const TSC_MASK = (1n << 64n) - 1n;
 
-/** The virtual time-stamp counter: one cycle per retired instruction plus halted time, never host time, plus what WRMSR set. */
+/**
+ * The virtual time-stamp counter, never host time: the modelled cycles (the
+ * instruction reading it included), one cycle per instruction time HLT
+ * skipped, plus what WRMSR set.
+ */
 export function timeStampCounter(cpu: CPU): bigint {
-  return (BigInt(cpu.retired + cpu.idleTicks) + cpu.tscOffset) & TSC_MASK;
+  return (cyclesSinceReset(cpu) + cpu.tscOffset) & TSC_MASK;
+}
+
+function cyclesSinceReset(cpu: CPU): bigint {
+  return BigInt(cpu.cycles() + cpu.idleTicks);
 }
 
 def0F(0x31, (cpu) => {
   if ((cpu.cr4 & CR4_TSD) !== 0 && cpu.cpl !== 0) cpu.fault(Vector.GP, 0, `RDTSC at CPL ${cpu.cpl} with CR4.TSD set`);
+  charge(cpu, CYCLES.RDTSC);
   const tsc = timeStampCounter(cpu);
   cpu.r32[Reg.EAX] = Number(tsc & 0xffffffffn) | 0;
   cpu.r32[Reg.EDX] = Number(tsc >> 32n) | 0;
@@ -153,7 +167,13 @@ def0F(0x0b, (cpu) => cpu.undefinedOpcode('UD2'));
 
 // ---- control and debug registers ------------------------------------------------------
 
+/** Charge an instruction of a class whose whole cost is `cost` cycles (cycle-model.ts). */
+function charge(cpu: CPU, cost: number): void {
+  cpu.extraCycles += beyondInstruction(cost);
+}
+
 function crWritten(cpu: CPU, cr: number, value: number): void {
+  charge(cpu, cr === 3 ? CYCLES.movToCr3 : CYCLES.movToOtherCr);
   cpu.emit?.({ type: 'cr-write', icount: cpu.retired, cr, value, eip: cpu.ip0 });
 }
 
@@ -215,7 +235,7 @@ def0F(0x23, (cpu) => {
   writeDebugRegister(cpu, (m >>> 3) & 7, cpu.r32[m & 7]!);
 });
 
-def0F(0x06, (cpu) => { cpu.requireCpl0('CLTS'); cpu.cr0 &= ~CR0_TS; });
+def0F(0x06, (cpu) => { cpu.requireCpl0('CLTS'); charge(cpu, CYCLES.movToOtherCr); cpu.cr0 &= ~CR0_TS; });
 def0F(0x08, (cpu) => cpu.requireCpl0('INVD'));
 def0F(0x09, (cpu) => cpu.requireCpl0('WBINVD'));
 
@@ -227,6 +247,7 @@ def0F(0x32, (cpu) => { // RDMSR
   cpu.requireCpl0('RDMSR');
   const n = cpu.r32[Reg.ECX] >>> 0;
   if (!MODELLED_MSRS.has(n)) cpu.fault(Vector.GP, 0, `RDMSR of MSR ${n.toString(16)}, which the lab PC does not model`);
+  charge(cpu, CYCLES.msrAccess);
   const v = n === MSR_TSC ? timeStampCounter(cpu) : cpu.msr.get(n) ?? 0n;
   cpu.r32[Reg.EAX] = Number(v & 0xffffffffn) | 0;
   cpu.r32[Reg.EDX] = Number(v >> 32n) | 0;
@@ -236,9 +257,10 @@ def0F(0x30, (cpu) => { // WRMSR
   cpu.requireCpl0('WRMSR');
   const n = cpu.r32[Reg.ECX] >>> 0;
   if (!MODELLED_MSRS.has(n)) cpu.fault(Vector.GP, 0, `WRMSR to MSR ${n.toString(16)}, which the lab PC does not model`);
+  charge(cpu, CYCLES.msrAccess);
   const value = (BigInt(cpu.r32[Reg.EDX] >>> 0) << 32n) | BigInt(cpu.r32[Reg.EAX] >>> 0);
-  // Writing the TSC sets where it counts from; it goes on counting retired instructions (SDM Vol. 3B 18.17).
-  if (n === MSR_TSC) cpu.tscOffset = (value - BigInt(cpu.retired + cpu.idleTicks)) & TSC_MASK;
+  // Writing the TSC sets where it counts from; it goes on counting modelled cycles (SDM Vol. 3B 18.17).
+  if (n === MSR_TSC) cpu.tscOffset = (value - cyclesSinceReset(cpu)) & TSC_MASK;
   else cpu.msr.set(n, value);
 });
 
@@ -258,6 +280,7 @@ def0F(0x01, (cpu) => {
     case 2: case 3: { // LGDT/LIDT: with a 16-bit operand only 24 bits of base are loaded
       const lin = cpu.ea(m, 6);
       cpu.requireCpl0(op === 2 ? 'LGDT' : 'LIDT');
+      charge(cpu, CYCLES.tableLoad);
       const limit = cpu.read16(lin);
       let base = cpu.read32((lin + 2) | 0);
       if (cpu.o16) base &= 0xffffff;
@@ -278,6 +301,7 @@ def0F(0x01, (cpu) => {
     case 7: { // INVLPG
       const lin = cpu.ea(m);
       cpu.requireCpl0('INVLPG');
+      charge(cpu, CYCLES.INVLPG);
       cpu.tlb.invalidate(lin);
       cpu.fetchPage = -1;
       return;
@@ -324,8 +348,8 @@ def0F(0x00, (cpu) => {
     case 1: // STR
       if (m >= 0xc0 && !cpu.o16) cpu.r32[m & 7] = cpu.trSel; else cpu.writeRM16(m, cpu.trSel);
       return;
-    case 2: { const sel = cpu.readRM16(m); cpu.requireCpl0('LLDT'); loadLdt(cpu, sel); return; }
-    case 3: { const sel = cpu.readRM16(m); cpu.requireCpl0('LTR'); loadTaskRegister(cpu, sel); return; }
+    case 2: { const sel = cpu.readRM16(m); cpu.requireCpl0('LLDT'); charge(cpu, CYCLES.tableLoad); loadLdt(cpu, sel); return; }
+    case 3: { const sel = cpu.readRM16(m); cpu.requireCpl0('LTR'); charge(cpu, CYCLES.tableLoad); loadTaskRegister(cpu, sel); return; }
     case 4: // VERR
     case 5: { // VERW
       const d = visibleDescriptor(cpu, cpu.readRM16(m), op === 4 ? 'read' : 'write');
@@ -413,6 +437,7 @@ def0F(0x34, (cpu) => { // SYSENTER
   const cs = Number((cpu.msr.get(MSR_SYSENTER_CS) ?? 0n) & 0xffffn);
   if ((cs & 0xfffc) === 0) cpu.fault(Vector.GP, 0, 'SYSENTER with IA32_SYSENTER_CS = 0 (the kernel has not set up fast system calls)');
   const fromCpl = cpu.cpl;
+  charge(cpu, CYCLES.sysenter);
   cpu.materializeFlags();
   cpu.flags &= ~(VM | IF | RF);
   loadSegmentCache(cpu, Seg.CS, cs & 0xfffc, flatDescriptor(0x9b));
@@ -427,6 +452,7 @@ def0F(0x35, (cpu) => { // SYSEXIT
   const cs = Number((cpu.msr.get(MSR_SYSENTER_CS) ?? 0n) & 0xffffn);
   if ((cs & 0xfffc) === 0) cpu.fault(Vector.GP, 0, 'SYSEXIT with IA32_SYSENTER_CS = 0');
   cpu.requireCpl0('SYSEXIT');
+  charge(cpu, CYCLES.sysexit);
   loadSegmentCache(cpu, Seg.CS, ((cs + 16) & 0xfffc) | 3, flatDescriptor(0xfb));
   cpu.setCpl(3);
   loadSegmentCache(cpu, Seg.SS, ((cs + 24) & 0xfffc) | 3, flatDescriptor(0xf3));

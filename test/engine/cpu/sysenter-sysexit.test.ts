@@ -4,7 +4,7 @@ import { makeCpu, CODE } from './harness.ts';
 import { step } from '../../../engine/cpu/execute.ts';
 import { CpuException } from '../../../engine/cpu/exceptions.ts';
 import { IF } from '../../../engine/cpu/flags.ts';
-import type { EngineEvent } from '../../../engine/events.ts';
+import type { UncountedEvent } from '../../../engine/events.ts';
 
 function cpuWithMsrs(cs: number) {
   const cpu = makeCpu();
@@ -61,7 +61,7 @@ describe('SYSEXIT', () => {
       cpu.eip = CODE;
       if (interrupts) cpu.flags |= IF;
       else cpu.flags &= ~IF;
-      const events: EngineEvent[] = [];
+      const events: UncountedEvent[] = [];
       cpu.emit = (e) => events.push(e);
       step(cpu);
       const [exit] = events;
