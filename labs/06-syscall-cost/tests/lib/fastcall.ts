@@ -4,6 +4,7 @@
 
 import { check, hex, ring3Directories } from '../../../../grader/api/checks.ts';
 import type { Check, CheckOutcome } from '../../../../grader/api/spec.ts';
+import type { EngineEvent } from '../../../../engine/events.ts';
 
 const PASS: CheckOutcome = { passed: true };
 const fail = (expected: string, observed: string): CheckOutcome => ({ passed: false, expected, observed });
@@ -71,5 +72,79 @@ export function pathsTaken(int80: number, sysenter: number): Check {
     const ints = run.events.filter((e) => e.type === 'interrupt' && e.kind === 'software' && e.vector === SYSCALL_VECTOR && e.fromCpl === 3).length;
     const enters = run.events.filter((e) => e.type === 'sysenter').length;
     return ints >= int80 && enters >= sysenter ? PASS : fail(`${int80} and ${sysenter}`, `${ints} through INT 0x80, ${enters} through SYSENTER`);
+  });
+}
+
+/** The program's table: cycles per call by path, from its "cost: ..." lines. */
+export function costTable(serial: string): Map<string, number> {
+  return new Map([...serial.matchAll(/^cost: (function call|int 0x80|sysenter|sysenter with two cr3 writes) (\d+)$/gm)].map((m) => [m[1]!, Number(m[2])]));
+}
+
+/**
+ * The grader's own count, from the events: the average cycles from each
+ * entry to the kernel by `path` (an INT 0x80 from ring 3, or a SYSENTER) to
+ * the return to ring 3 that follows it (IRET or SYSEXIT), over the entries
+ * whose EAX-visible effect the program measured; `skip` entries are left out
+ * first (those before the measurement).
+ */
+export function kernelCycles(events: readonly EngineEvent[], path: 'int80' | 'sysenter'): number[] {
+  const spans: number[] = [];
+  let entered: number | undefined;
+  for (const e of events) {
+    const isEntry = path === 'sysenter' ? e.type === 'sysenter' : e.type === 'interrupt' && e.kind === 'software' && e.vector === SYSCALL_VECTOR && e.fromCpl === 3;
+    if (isEntry) entered = e.cycles;
+    else if (entered !== undefined && (e.type === 'iret' || e.type === 'sysexit') && e.toCpl === 3) {
+      spans.push(e.cycles - entered);
+      entered = undefined;
+    } else if (e.type === 'interrupt' && e.fromCpl === 3) entered = undefined;
+  }
+  return spans;
+}
+
+function median(xs: number[]): number | undefined {
+  return xs.length === 0 ? undefined : [...xs].sort((a, b) => a - b)[xs.length >> 1];
+}
+
+/**
+ * The program's table agrees with the machine: for INT 0x80, SYSENTER and
+ * SYSENTER with two CR3 writes (the program's order: 2 x 1000 calls each),
+ * the cycles per call it printed are at least the kernel's own part, counted
+ * from the events (entry to the return to ring 3), and at most `slack` more
+ * (the entry instruction and the user side: the vDSO, refills after CR3).
+ */
+export function costAgreesWithEvents(slack = 120): Check {
+  return check(`the measured cycles per call agree with the kernel's part the machine counted (at most ${slack} more)`, (run) => {
+    const table = costTable(run.serial);
+    const enters = kernelCycles(run.events, 'sysenter');
+    const kernel: [string, number | undefined][] = [
+      ['int 0x80', median(kernelCycles(run.events, 'int80').slice(0, 2000))],
+      ['sysenter', median(enters.slice(0, 2000))],
+      ['sysenter with two cr3 writes', median(enters.slice(2000, 4000))],
+    ];
+    for (const [path, inKernel] of kernel) {
+      const printed = table.get(path);
+      if (printed === undefined || inKernel === undefined) return fail(`a "cost: ${path} N" line and 2000 such calls`, printed === undefined ? 'no such line' : 'not that many calls');
+      if (printed < inKernel || printed > inKernel + slack) {
+        return fail(`"${path}" between ${inKernel} and ${inKernel + slack} cycles (the kernel's part is ${inKernel})`, `the program printed ${printed}`);
+      }
+    }
+    return PASS;
+  });
+}
+
+/**
+ * The paths rank as the cycle model prices them: a call costs next to
+ * nothing, SYSENTER less than INT 0x80, and the two CR3 writes (150 each)
+ * with the TLB refills after them at least `cr3Writes` more than SYSENTER.
+ */
+export function costBands(cr3Writes = 300): Check {
+  return check('a call < SYSENTER < INT 0x80, and the CR3 path dearer than SYSENTER by at least its two CR3 writes', (run) => {
+    const t = costTable(run.serial);
+    const [call, int80, sysenter, cr3] = [t.get('function call'), t.get('int 0x80'), t.get('sysenter'), t.get('sysenter with two cr3 writes')];
+    if (call === undefined || int80 === undefined || sysenter === undefined || cr3 === undefined) return fail('the four lines of the table', `${t.size} of them`);
+    if (!(call < 20)) return fail('a function call under 20 cycles', `${call}`);
+    if (!(sysenter < int80)) return fail('SYSENTER cheaper than INT 0x80', `SYSENTER ${sysenter}, INT 0x80 ${int80}`);
+    if (!(cr3 - sysenter >= cr3Writes)) return fail(`the CR3 path at least ${cr3Writes} cycles dearer than SYSENTER`, `${cr3 - sysenter} (${cr3} against ${sysenter})`);
+    return PASS;
   });
 }
