@@ -10,11 +10,11 @@ import { CpuException, MachineStop, Vector, pushesErrorCode, vectorName } from '
 import { IF, NT, RF, TF, VM } from './flags.ts';
 import type { InterruptEvent } from '../events.ts';
 import { enteringDebugHandler } from './debug-registers.ts';
-import { Access } from '../memory/paging.ts';
+import { innerStackFromTss, pushFrame, stackOffset } from './inner-stack.ts';
 import { hex16, hex32 } from '../hex.ts';
 import { beyondInstruction, CYCLES } from './cycle-model.ts';
 import {
-  ACC_CODE, ACC_CONFORMING, ACC_PRESENT, ACC_S, ACC_WRITABLE_OR_READABLE, DESCRIPTOR_BIG,
+  ACC_CODE, ACC_CONFORMING, ACC_PRESENT, ACC_S,
   GATE_INTERRUPT_16, GATE_INTERRUPT_32, GATE_TASK, GATE_TRAP_16, GATE_TRAP_32,
   decodeGate, descriptorDpl, loadSegmentCache, readDescriptor, readSystem32,
 } from '../memory/segmentation.ts';
@@ -48,23 +48,6 @@ export function deliveryEvent(cpu: CPU, d: Delivery, detail = '', halted?: numbe
     ...(detail ? { detail } : {}),
     ...(halted !== undefined ? { halted } : {}),
   };
-}
-
-/** Where ESP points inside its stack segment: all of it, or SP alone on a 16-bit stack. */
-function stackOffset(esp: number, stack32: boolean): number {
-  return stack32 ? esp : esp & 0xffff;
-}
-
-/** Write a dword of an interrupt frame: a supervisor access unless the handler runs in ring 3. */
-function writeFrame32(cpu: CPU, linear: number, value: number, cpl: number): void {
-  if (cpl === 3) {
-    cpu.write32(linear, value);
-    return;
-  }
-  for (let i = 0; i < 4; i++) {
-    const lin = (linear + i) | 0;
-    cpu.writePhys8(cpu.translate(lin, Access.SystemWrite), value >>> (8 * i));
-  }
 }
 
 /**
@@ -126,53 +109,25 @@ export function deliverInterrupt(cpu: CPU, vector: number, errorCode: number, ki
   const newCpl = toOuterRing ? dpl : cpu.cpl;
 
   // Build the frame: on the TSS's stack for an inter-privilege delivery, else on the current one.
-  let ss = cpu.segSel[Seg.SS];
-  let ssDescriptor = null;
-  let ssBase = cpu.segBase[Seg.SS];
-  let esp = cpu.r32[Reg.ESP];
+  const inner = toOuterRing ? innerStackFromTss(cpu, dpl, cpu.cpl, 4, ext, fail) : null;
   const frame: number[] = [];
-  if (toOuterRing) {
-    const need = 8 + 8 * dpl + 4;
-    if ((cpu.trSel & 0xfffc) === 0 || cpu.trLimit < need) {
-      fail(Vector.TS, (cpu.trSel & 0xfffc) | ext, `entering ring ${dpl} from ring ${cpu.cpl} needs SS${dpl}:ESP${dpl} from the TSS, but ${(cpu.trSel & 0xfffc) === 0 ? 'no TSS was loaded with LTR' : 'the TSS limit is too small'}`);
-    }
-    esp = readSystem32(cpu, (cpu.trBase + 4 + 8 * dpl) | 0);
-    ss = readSystem32(cpu, (cpu.trBase + 8 + 8 * dpl) | 0) & 0xffff;
-    // SDM 6.12.1: checks on the stack segment from the TSS raise #TS.
-    if ((ss & 0xfffc) === 0) fail(Vector.TS, ext, `TSS SS${dpl} is a null selector`);
-    ssDescriptor = readDescriptor(cpu, ss) ?? fail(Vector.TS, (ss & 0xfffc) | ext, `TSS SS${dpl} ${hex16(ss)} is outside the descriptor table`);
-    if ((ss & 3) !== dpl || descriptorDpl(ssDescriptor.access) !== dpl
-      || (ssDescriptor.access & (ACC_S | ACC_CODE | ACC_WRITABLE_OR_READABLE)) !== (ACC_S | ACC_WRITABLE_OR_READABLE)) {
-      fail(Vector.TS, (ss & 0xfffc) | ext, `TSS SS${dpl} ${hex16(ss)} is not a writable data segment with DPL and RPL ${dpl}`);
-    }
-    if ((ssDescriptor.access & ACC_PRESENT) === 0) fail(Vector.SS, (ss & 0xfffc) | ext, `TSS SS${dpl} ${hex16(ss)} is not present`);
-    ssBase = ssDescriptor.base;
-    frame.push(cpu.segSel[Seg.SS], cpu.r32[Reg.ESP]);
-  }
+  if (inner) frame.push(cpu.segSel[Seg.SS], cpu.r32[Reg.ESP]);
   frame.push(flagsImage, fromCs, returnEip);
   if (errorCode >= 0 && pushesErrorCode(vector) && kind === InterruptKind.Exception) frame.push(errorCode);
 
-  // On a 16-bit stack (the B bit of SS clear) the frame goes below SP, wrapping at 64 KiB, and ESP's upper half
-  // stays as it was (SDM 6.12.1 and Vol. 2 "INT n": the stack-address size is the stack segment's).
-  const stack32 = ssDescriptor !== null ? (ssDescriptor.high & DESCRIPTOR_BIG) !== 0 : cpu.stack32;
-  let sp = esp;
-  for (const value of frame) {
-    sp = stack32 ? (sp - 4) | 0 : (sp & ~0xffff) | ((sp - 4) & 0xffff);
-    try {
-      writeFrame32(cpu, (ssBase + stackOffset(sp, stack32)) | 0, value, newCpl);
-    } catch (e) {
-      if (!(e instanceof CpuException)) throw e;
-      // A fault while pushing the frame is a stack fault if it is a limit violation; a page fault stays a page fault.
-      const where = toOuterRing ? `the ring-${dpl} stack from the TSS (ESP${dpl} = ${hex32(esp)})` : `the current stack (ESP = ${hex32(esp)})`;
-      throw new CpuException(e.vector, e.errorCode, `delivering ${vectorName(vector)}: pushing the interrupt frame on ${where} faulted: ${e.detail}`);
-    }
-  }
+  // SDM 6.12.1 and Vol. 2 "INT n": the stack-address size is the stack segment's.
+  const ssBase = inner ? inner.base : cpu.segBase[Seg.SS];
+  const esp = inner ? inner.esp : cpu.r32[Reg.ESP];
+  const stack32 = inner ? inner.stack32 : cpu.stack32;
+  // A fault while pushing the frame is a stack fault if it is a limit violation; a page fault stays a page fault.
+  const where = inner ? `the ring-${dpl} stack from the TSS (ESP${dpl} = ${hex32(esp)})` : `the current stack (ESP = ${hex32(esp)})`;
+  const sp = pushFrame(cpu, ssBase, esp, stack32, frame, newCpl, `delivering ${vectorName(vector)}: pushing the interrupt frame`, where);
 
   // Commit: nothing below can fault. The delivery's cycles count for the ring it leaves.
   chargeDelivery(cpu, kind, toOuterRing);
-  if (toOuterRing && ssDescriptor) {
+  if (inner) {
     cpu.setCpl(newCpl);
-    loadSegmentCache(cpu, Seg.SS, ss, ssDescriptor);
+    loadSegmentCache(cpu, Seg.SS, inner.ss, inner.descriptor);
   }
   cpu.r32[Reg.ESP] = sp;
   loadSegmentCache(cpu, Seg.CS, (selector & 0xfffc) | newCpl, code);
