@@ -54,7 +54,8 @@ export interface InterruptEvent extends EventBase {
 }
 
 export interface PrivilegeChangeEvent extends EventBase {
-  type: 'iret' | 'far-return' | 'sysenter' | 'sysexit';
+  /** 'far-call': a far CALL through a call gate into a more privileged ring (SDM 5.8.5). */
+  type: 'iret' | 'far-call' | 'far-return' | 'sysenter' | 'sysexit';
   fromCpl: number;
   toCpl: number;
   toCs: number;

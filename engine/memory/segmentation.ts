@@ -7,9 +7,10 @@
 
 import type { CPU } from '../cpu/cpu.ts';
 import { Seg } from '../cpu/cpu.ts';
-import { CpuException, Vector } from '../cpu/exceptions.ts';
-import { hex16 } from '../hex.ts';
+import { CpuException, MachineStop, Vector } from '../cpu/exceptions.ts';
+import { hex16, hex32 } from '../hex.ts';
 import { Access } from './paging.ts';
+import { beyondInstruction, CYCLES } from '../cpu/cycle-model.ts';
 
 /** A descriptor as read from the GDT or LDT. */
 export interface Descriptor {
@@ -135,6 +136,24 @@ export function loadSegmentCache(cpu: CPU, seg: number, selector: number, d: Des
   if (seg === Seg.SS) cpu.stack32 = (d.high & DESCRIPTOR_BIG) !== 0;
   // SDM 3.4.5: the processor sets the accessed bit when it loads the descriptor.
   if ((d.access & ACC_ACCESSED) === 0) writeSystem8(cpu, (d.address + 5) | 0, d.access | ACC_ACCESSED);
+}
+
+/**
+ * Load CS for a far transfer that passed its checks, at privilege `cpl`
+ * (CS.RPL becomes it), and go to `offset`, which must lie within the limit.
+ * This ends every far transfer: its `cycles` count for the ring it leaves,
+ * so they are charged before the CPL changes.
+ */
+export function loadCodeSegment(cpu: CPU, selector: number, d: Descriptor, cpl: number, offset: number, cycles: number = CYCLES.farTransfer): void {
+  cpu.extraCycles += beyondInstruction(cycles);
+  if (offset >>> 0 > d.limit >>> 0) gp(0, `target offset ${hex32(offset)} is beyond the code segment limit ${hex32(d.limit)}`);
+  if ((d.high & DESCRIPTOR_BIG) === 0) {
+    throw new MachineStop('unsupported', `16-bit code segment (selector ${hex16(selector)}): the lab PC runs 32-bit protected mode only`);
+  }
+  loadSegmentCache(cpu, Seg.CS, (selector & 0xfffc) | cpl, d);
+  if (cpl !== cpu.cpl) cpu.setCpl(cpl);
+  cpu.eip = offset;
+  cpu.fetchPage = -1;
 }
 
 function gp(selector: number, why: string): never {

@@ -432,7 +432,7 @@ export function userNeverAtCpl0(range: AddressRange): Check {
     evaluate(run) {
       const expected = `every ring-0 instruction outside ${hex(from)}-${hex(to)}`;
       for (const e of run.events) {
-        if ((e.type === 'interrupt' || e.type === 'iret' || e.type === 'far-return' || e.type === 'sysenter') && e.toCpl === 0 && inside(e.toEip)) {
+        if ((e.type === 'interrupt' || e.type === 'iret' || e.type === 'far-call' || e.type === 'far-return' || e.type === 'sysenter') && e.toCpl === 0 && inside(e.toEip)) {
           return fail(expected, `at instruction ${e.icount} a ${e.type} entered ring 0 at ${hex(e.toCs, 4)}:${hex(e.toEip)}`, run.locate(e));
         }
         // An interrupt taken in ring 0 shows where ring-0 code was running: the instruction it interrupted or that raised it.

@@ -289,7 +289,7 @@ function makeTestRun(spec: TestSpec, machine: Machine, result: RunResult, serial
     locate(e) {
       switch (e.type) {
         case 'interrupt': return location(e.icount, e.fromCs, e.fromEip);
-        case 'iret': case 'far-return': case 'sysenter': case 'sysexit': return location(e.icount, e.toCs, e.toEip);
+        case 'iret': case 'far-call': case 'far-return': case 'sysenter': case 'sysexit': return location(e.icount, e.toCs, e.toEip);
         case 'cr-write': return location(e.icount, machine.registers().cs, e.eip);
         default: return undefined;
       }

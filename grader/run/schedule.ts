@@ -133,9 +133,9 @@ function replay(events: readonly EngineEvent[], kills: readonly number[]): Repla
         cpl = e.toCpl;
         break;
       }
-      case 'iret': case 'far-return': case 'sysenter': case 'sysexit':
+      case 'iret': case 'far-call': case 'far-return': case 'sysenter': case 'sysexit':
         runUntil(now);
-        if (e.type === 'sysenter' && e.fromCpl === 3) out.marks.push({ holder, at: now, kind: 'syscall' });
+        if ((e.type === 'sysenter' || e.type === 'far-call') && e.fromCpl === 3) out.marks.push({ holder, at: now, kind: 'syscall' });
         if (e.toCpl === 3) {
           if (typeof holder === 'number' && !out.userOrder.includes(holder)) out.userOrder.push(holder);
           settleFaults(faults, holder, e.toEip);

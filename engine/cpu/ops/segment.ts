@@ -7,11 +7,13 @@
 import type { CPU } from '../cpu.ts';
 import { Reg, Reg16, Seg } from '../cpu.ts';
 import { CpuException, MachineStop, Vector } from '../exceptions.ts';
-import { hex16, hex32 } from '../../hex.ts';
+import { hex16 } from '../../hex.ts';
 import {
-  ACC_CODE, ACC_CONFORMING, ACC_PRESENT, ACC_S, ACC_WRITABLE_OR_READABLE, DESCRIPTOR_BIG,
-  checkReturnCode, checkReturnStack, descriptorDpl, loadSegmentCache, nullInaccessibleSegments, readDescriptor, type Descriptor,
+  ACC_CODE, ACC_CONFORMING, ACC_PRESENT, ACC_S, ACC_WRITABLE_OR_READABLE,
+  checkReturnCode, checkReturnStack, descriptorDpl, loadCodeSegment, loadSegmentCache, nullInaccessibleSegments, readDescriptor,
+  type Descriptor,
 } from '../../memory/segmentation.ts';
+import { CALL_GATE_16, CALL_GATE_32, callThroughGate, jumpThroughGate } from '../call-gates.ts';
 import { OpcodeFamily } from '../opcode-family.ts';
 import { ZF } from '../flags.ts';
 import { beyondInstruction, CYCLES } from '../cycle-model.ts';
@@ -59,18 +61,29 @@ export function loadDataSegment(cpu: CPU, seg: number, selector: number): void {
 }
 
 /**
- * Checks for a far JMP/CALL target (SDM "JMP", protected mode, code segment
- * branch). Gates and TSS targets are outside the lab PC: a clear stop.
+ * The descriptor a far JMP/CALL names (SDM "JMP" and "CALL", protected
+ * mode): a code segment, or a call gate that leads to one. Task gates and
+ * TSS targets (a task switch) are outside the lab PC: a clear stop.
  */
-function checkCodeTarget(cpu: CPU, selector: number, what: string): Descriptor {
+function readFarTarget(cpu: CPU, selector: number, what: string): Descriptor {
   if ((selector & 0xfffc) === 0) gp(0, `far ${what} to a null selector`);
   const d = readDescriptor(cpu, selector) ?? gp(selector, `selector ${hex16(selector)} is outside the descriptor table`);
   if ((d.access & ACC_S) === 0) {
     const type = d.access & 0xf;
-    const kind = type === 0xc ? 'a call gate' : type === 0x5 ? 'a task gate' : type === 0x9 || type === 0xb ? 'a TSS (task switch)' : null;
-    if (kind) throw new MachineStop('unsupported', `far ${what} through ${kind} (selector ${hex16(selector)}): the lab PC does not model call gates or hardware task switching`);
+    if (type === CALL_GATE_32 || type === CALL_GATE_16) return d;
+    const kind = type === 0x5 ? 'a task gate' : type === 0x9 || type === 0xb ? 'a TSS (task switch)' : null;
+    if (kind) throw new MachineStop('unsupported', `far ${what} through ${kind} (selector ${hex16(selector)}): the lab PC does not model hardware task switching`);
     gp(selector, `far ${what} to system descriptor type ${type}`);
   }
+  return d;
+}
+
+function isCallGate(d: Descriptor): boolean {
+  return (d.access & ACC_S) === 0;
+}
+
+/** Checks for a far JMP/CALL straight to a code segment (SDM "JMP", protected mode, code segment branch). */
+function checkCodeTarget(cpu: CPU, selector: number, d: Descriptor, what: string): void {
   if ((d.access & ACC_CODE) === 0) gp(selector, `far ${what} to a data segment (selector ${hex16(selector)})`);
   const dpl = descriptorDpl(d.access);
   const rpl = selector & 3;
@@ -80,31 +93,27 @@ function checkCodeTarget(cpu: CPU, selector: number, what: string): Descriptor {
     gp(selector, `far ${what} to a code segment with DPL ${dpl} from CPL ${cpu.cpl} (RPL ${rpl})`);
   }
   if ((d.access & ACC_PRESENT) === 0) throw new CpuException(Vector.NP, selector & 0xfffc, 'code segment not present');
-  return d;
-}
-
-/** The end of every far transfer: its cycles count for the ring it leaves, so they are charged before the CPL changes. */
-function loadCodeSegment(cpu: CPU, selector: number, d: Descriptor, cpl: number, offset: number): void {
-  cpu.extraCycles += beyondInstruction(CYCLES.farTransfer);
-  if (offset >>> 0 > d.limit >>> 0) gp(0, `target offset ${hex32(offset)} is beyond the code segment limit ${hex32(d.limit)}`);
-  if ((d.high & DESCRIPTOR_BIG) === 0) {
-    throw new MachineStop('unsupported', `16-bit code segment (selector ${hex16(selector)}): the lab PC runs 32-bit protected mode only`);
-  }
-  loadSegmentCache(cpu, Seg.CS, (selector & 0xfffc) | cpl, d);
-  if (cpl !== cpu.cpl) cpu.setCpl(cpl);
-  cpu.eip = offset;
-  cpu.fetchPage = -1;
 }
 
 export function farJump(cpu: CPU, selector: number, offset: number): void {
   if (cpu.o16) offset &= 0xffff;
-  const d = checkCodeTarget(cpu, selector, 'JMP');
+  const d = readFarTarget(cpu, selector, 'JMP');
+  if (isCallGate(d)) {
+    jumpThroughGate(cpu, selector, d);
+    return;
+  }
+  checkCodeTarget(cpu, selector, d, 'JMP');
   loadCodeSegment(cpu, selector, d, cpu.cpl, offset);
 }
 
 export function farCall(cpu: CPU, selector: number, offset: number): void {
   if (cpu.o16) offset &= 0xffff;
-  const d = checkCodeTarget(cpu, selector, 'CALL');
+  const d = readFarTarget(cpu, selector, 'CALL');
+  if (isCallGate(d)) {
+    callThroughGate(cpu, selector, d);
+    return;
+  }
+  checkCodeTarget(cpu, selector, d, 'CALL');
   const esp = cpu.r32[Reg.ESP];
   try {
     cpu.pushOp(cpu.segSel[Seg.CS]);
@@ -133,10 +142,14 @@ export function farReturn(cpu: CPU, release: number): void {
     const newSs = cpu.popOp() & 0xffff;
     // SDM "RET": the popped SS is checked before anything is loaded, so a fault leaves CS and CPL as they were.
     const ss = checkReturnStack(cpu, newSs, rpl, 'far RET');
+    const fromCpl = cpu.cpl;
     loadCodeSegment(cpu, selector, d, rpl, offset);
     loadSegmentCache(cpu, Seg.SS, newSs, ss);
-    cpu.r32[Reg.ESP] = (newEsp + release) | 0;
+    // SDM "RET": RET imm16 releases the caller's parameters from the outer stack too, as that stack's size counts.
+    cpu.r32[Reg.ESP] = newEsp;
+    cpu.setSP(cpu.stackTopAfter(release));
     nullInaccessibleSegments(cpu);
+    cpu.emit?.({ type: 'far-return', icount: cpu.retired, fromCpl, toCpl: rpl, toCs: cpu.segSel[Seg.CS], toEip: offset, eflags: cpu.getFlags() });
   } catch (e) {
     cpu.r32[Reg.ESP] = esp;
     throw e;
