@@ -66,6 +66,26 @@ describe('the event stream', () => {
     expect(r.instructions + slept).toBe(m.now());
   });
 
+  it('records a far CALL through a call gate into ring 0 and the far RET back to ring 3, with where each went', async () => {
+    // call-gates.c's first case calls a DPL-3 gate to ring-0 code, which returns with RET 8.
+    const kernel = readFileSync(await buildKernel(['sys-entry.S', 'sys.c', 'call-gates.c'].map((f) => path.join(SYSTEM_DIR, f))));
+    for (const compile of [false, true]) {
+      const m = new Machine({ kernel, compile, compileThreshold: 20, maxInstructions: 300_000_000 });
+      const events: EngineEvent[] = [];
+      m.subscribe((e) => events.push(e), { ports: false });
+      expect(m.run().reason).toBe('debug-exit');
+      const changes = events.filter((e) => e.type === 'far-call' || e.type === 'far-return');
+      // Only the first case changes rings through a gate; same-ring calls and failed checks emit nothing.
+      expect(changes.map((e) => e.type === 'far-call' || e.type === 'far-return' ? [e.type, e.fromCpl, e.toCpl, e.toCs] : [])).toEqual([
+        ['far-call', 3, 0, 0x08], ['far-return', 0, 3, 0x1b],
+      ]);
+      const [call, back] = changes;
+      expect(call!.icount).toBeLessThan(back!.icount);
+      // The callee is a handful of instructions: the return follows the call closely.
+      expect(back!.icount - call!.icount).toBeLessThan(40);
+    }
+  });
+
   it('leaves port accesses out for a listener that asks so, and nothing else', async () => {
     const kernel = readFileSync(await buildKernel(['sys-entry.S', 'sys.c', 'timer.c'].map((f) => path.join(SYSTEM_DIR, f))));
     const m = new Machine({ kernel, maxInstructions: 300_000_000 });

@@ -1,7 +1,7 @@
 // The system half of the lab PC against QEMU: kernels from
 // test/fixtures/system enter ring 3, fault in every way the course relies on
 // (privileged instructions, INT n and gate checks, segment loads, IRET and far
-// returns, page faults, the timer, double and triple faults), and print what
+// returns, call gates, page faults, the timer, double and triple faults), and print what
 // their handlers received. The engine's serial output must be QEMU's, byte for
 // byte, and both must end the same way.
 //
@@ -369,6 +369,47 @@ describe('segment loads, far transfers and returns across rings (segments.c)', (
   compareWithQemu('segments.c', spec, 'debug-exit');
   ranToTheEnd('segments.c', spec, 'segments: end');
   sdmChecks(spec);
+});
+
+describe('far CALL and JMP through call gates, and far RET back (call-gates.c)', () => {
+  const spec = { source: 'call-gates.c' };
+  compareWithQemu('call-gates.c', spec, 'debug-exit');
+  ranToTheEnd('call-gates.c', spec, 'call-gates: end');
+
+  it('a gate from ring 3 to ring 0 switches to SS0:ESP0, copies its 2 parameters, and RET 8 releases them on both stacks', async () => {
+    const block = blockNamed(caseBlocks((await runOnEngine(spec, true)).serial), 'lcall_gate_to_ring0_params@ring3');
+    // SDM 5.8.5, Figure 5-13: SS, ESP, the parameters, CS, EIP; the return nulls the kernel DS the callee loaded.
+    expect(block.lines.filter((l) => l !== '')).toEqual([
+      '  done cs=001b eax=00000000',
+      '  callee cs=0008 esp=tss-18 eip=at+7 cs=001b params=11111111,22222222 esp=utop-8 ss=0023',
+      '  caller esp=utop+0',
+    ]);
+  });
+
+  it('raises #GP or #NP with the selector the SDM names for each failed check', async () => {
+    const blocks = caseBlocks((await runOnEngine(spec, true)).serial);
+    const expected: Record<string, string> = {
+      // SDM "CALL", CALL-GATE: gate DPL < CPL or < RPL is #GP(gate selector); not present is #NP(gate selector).
+      'lcall_gate_dpl0@ring3': '  vec=0d #GP err=0038 cs=001b eip=at+0 if=1 frame=top-18 ss=0023 esp=utop+0',
+      'lcall_gate_rpl_above_dpl@ring0': '  vec=0d #GP err=0038 cs=0008 eip=at+0 if=1 frame=top-10',
+      'lcall_gate_not_present@ring3': '  vec=0b #NP err=0040 cs=001b eip=at+0 if=1 frame=top-18 ss=0023 esp=utop+0',
+      // A gate naming no code segment, or a less privileged one, is #GP(code selector).
+      'lcall_gate_names_tss@ring3': '  vec=0d #GP err=0028 cs=001b eip=at+0 if=1 frame=top-18 ss=0023 esp=utop+0',
+      'lcall_gate_to_ring3_code@ring0': '  vec=0d #GP err=0018 cs=0008 eip=at+0 if=1 frame=top-10',
+      // SDM "JMP": a jump through a gate to a non-conforming segment at another level is #GP(code selector).
+      'ljmp_gate_to_ring0@ring3': '  vec=0d #GP err=0008 cs=001b eip=at+0 if=1 frame=top-18 ss=0023 esp=utop+0',
+      'ljmp_gate_same_ring@ring3': '  done cs=001b eax=0000001b',
+    };
+    for (const [name, line] of Object.entries(expected)) expect(blockNamed(blocks, name).lines[0], name).toBe(line);
+  });
+
+  it('a gate to the same ring pushes CS:EIP on the current stack and keeps CPL', async () => {
+    const blocks = caseBlocks((await runOnEngine(spec, true)).serial);
+    expect(blockNamed(blocks, 'lcall_gate_same_ring@ring3').lines.filter((l) => l !== '')).toEqual([
+      '  done cs=001b eax=00000023', '  callee cs=001b esp=utop-8 eip=at+7 cs=001b', '  caller esp=utop+0']);
+    expect(blockNamed(blocks, 'lcall_gate_dpl0_ring0@ring0').lines.filter((l) => l !== '')).toEqual([
+      '  done cs=0008 eax=00000010', '  callee cs=0008 esp=ktop-8 eip=at+7 cs=0008', '  caller esp=ktop+0']);
+  });
 });
 
 describe('page faults, 4 MiB pages, CR0.WP, accessed/dirty bits, the TLB (paging.c)', () => {
