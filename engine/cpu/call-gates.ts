@@ -9,7 +9,7 @@
 import type { CPU } from './cpu.ts';
 import { Reg, Seg } from './cpu.ts';
 import { CpuException, MachineStop, Vector } from './exceptions.ts';
-import { innerStackFromTss, pushFrame } from './inner-stack.ts';
+import { hasRoomFor, innerStackFromTss, pushFrame } from './inner-stack.ts';
 import { hex16, hex32 } from '../hex.ts';
 import {
   ACC_CODE, ACC_CONFORMING, ACC_PRESENT, ACC_S, decodeGate, descriptorDpl, loadCodeSegment, loadSegmentCache, readDescriptor,
@@ -100,6 +100,10 @@ function callToInnerRing(cpu: CPU, gateSelector: number, t: GateTarget, dpl: num
     throw new CpuException(vector, code, `${what}: ${why}`);
   };
   const inner = innerStackFromTss(cpu, dpl, cpu.cpl, 2, 0, fail);
+  const bytes = 16 + 4 * t.params;
+  if (!hasRoomFor(inner, bytes)) {
+    fail(Vector.SS, inner.ss & 0xfffc, `the ring-${dpl} stack ${hex16(inner.ss)}:${hex32(inner.esp)} from the TSS has no room for the ${bytes}-byte frame (SS, ESP, ${t.params} parameters, CS, EIP)`);
+  }
   if (t.offset >>> 0 > t.code.limit >>> 0) fail(Vector.GP, 0, `target offset ${hex32(t.offset)} is beyond the code segment limit`);
 
   const fromCpl = cpu.cpl;

@@ -6,6 +6,7 @@
 import type { CPU } from './cpu.ts';
 import { CpuException, Vector } from './exceptions.ts';
 import { Access } from '../memory/paging.ts';
+import { outsideSegment } from './linear-memory.ts';
 import { hex16 } from '../hex.ts';
 import {
   ACC_CODE, ACC_PRESENT, ACC_S, ACC_WRITABLE_OR_READABLE, DESCRIPTOR_BIG,
@@ -52,6 +53,20 @@ export function innerStackFromTss(cpu: CPU, dpl: number, fromCpl: number, ssByte
 /** Where ESP points inside its stack segment: all of it, or SP alone on a 16-bit stack. */
 export function stackOffset(esp: number, stack32: boolean): number {
   return stack32 ? esp : esp & 0xffff;
+}
+
+/**
+ * Does the stack hold `bytes` of dword pushes below ESPn? Each push is
+ * checked as PUSH checks it: at the offset the stack's size wraps it to.
+ */
+export function hasRoomFor(stack: InnerStack, bytes: number): boolean {
+  const access = (stack.descriptor.high >>> 8) & 0xf0ff;
+  let sp = stack.esp;
+  for (let pushed = 0; pushed < bytes; pushed += 4) {
+    sp = (sp - 4) | 0;
+    if (outsideSegment(access, stack.descriptor.limit, stackOffset(sp, stack.stack32), 4)) return false;
+  }
+  return true;
 }
 
 /** Write a dword of a frame the CPU builds: a supervisor access unless the code it enters runs in ring 3. */

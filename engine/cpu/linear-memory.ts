@@ -8,6 +8,21 @@ import { translateSlow, Access } from '../memory/paging.ts';
 import { CpuState, OPEN_BUS, Seg } from './state.ts';
 import { noteDataAccess } from './debug-registers.ts';
 
+/**
+ * Does an access of `size` bytes at `off` fall outside a segment? `access`
+ * is the descriptor's bits 8..23 as segAccess holds them, `limit` in bytes.
+ * An expand-down data segment holds the offsets above its limit, up to 64 KiB
+ * or 4 GiB by its B bit (SDM 3.4.5.1).
+ */
+export function outsideSegment(access: number, limit: number, off: number, size: number): boolean {
+  const first = off >>> 0;
+  const last = first + size - 1;
+  const expandDown = (access & 0x0c) === 0x04; // data segment with E set
+  const upper = expandDown ? ((access & 0x4000) !== 0 ? 0xffffffff : 0xffff) : limit >>> 0;
+  const lower = expandDown ? (limit >>> 0) + 1 : 0;
+  return first < lower || last > upper;
+}
+
 export class CpuMemory extends CpuState {
   // ---- segments -----------------------------------------------------------
 
@@ -28,14 +43,8 @@ export class CpuMemory extends CpuState {
     if (this.segAccess[seg] === 0) {
       throw new CpuException(vector, 0, `memory access through ${name}, which holds a null selector`);
     }
-    const limit = this.segLimit[seg] >>> 0;
-    const first = off >>> 0;
-    const last = first + size - 1;
-    const expandDown = (this.segAccess[seg] & 0x0c) === 0x04; // data segment with E set
-    const upper = expandDown ? ((this.segAccess[seg] & 0x4000) !== 0 ? 0xffffffff : 0xffff) : limit;
-    const lower = expandDown ? limit + 1 : 0;
-    if (first < lower || last > upper) {
-      throw new CpuException(vector, 0, `offset 0x${first.toString(16)} is outside ${name}'s limit 0x${limit.toString(16)}`);
+    if (outsideSegment(this.segAccess[seg], this.segLimit[seg], off, size)) {
+      throw new CpuException(vector, 0, `offset 0x${(off >>> 0).toString(16)} is outside ${name}'s limit 0x${(this.segLimit[seg] >>> 0).toString(16)}`);
     }
   }
 
