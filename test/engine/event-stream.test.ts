@@ -67,7 +67,7 @@ describe('the event stream', () => {
   });
 
   it('records a far CALL through a call gate into ring 0 and the far RET back to ring 3, with where each went', async () => {
-    // call-gates.c's first case calls a DPL-3 gate to ring-0 code, which returns with RET 8.
+    // call-gates.c calls DPL-3 gates to ring-0 and ring-1 code, which return with RET 8.
     const kernel = readFileSync(await buildKernel(['sys-entry.S', 'sys.c', 'call-gates.c'].map((f) => path.join(SYSTEM_DIR, f))));
     for (const compile of [false, true]) {
       const m = new Machine({ kernel, compile, compileThreshold: 20, maxInstructions: 300_000_000 });
@@ -75,9 +75,9 @@ describe('the event stream', () => {
       m.subscribe((e) => events.push(e), { ports: false });
       expect(m.run().reason).toBe('debug-exit');
       const changes = events.filter((e) => e.type === 'far-call' || e.type === 'far-return');
-      // Only the first case changes rings through a gate; same-ring calls and failed checks emit nothing.
+      // Two cases change rings through a gate (to ring 0, to ring 1); same-ring calls and failed checks emit nothing.
       expect(changes.map((e) => e.type === 'far-call' || e.type === 'far-return' ? [e.type, e.fromCpl, e.toCpl, e.toCs] : [])).toEqual([
-        ['far-call', 3, 0, 0x08], ['far-return', 0, 3, 0x1b],
+        ['far-call', 3, 0, 0x08], ['far-return', 0, 3, 0x1b], ['far-call', 3, 1, 0x69], ['far-return', 1, 3, 0x1b],
       ]);
       const [call, back] = changes;
       expect(call!.icount).toBeLessThan(back!.icount);

@@ -151,6 +151,13 @@ const SDM_ANSWERS: SdmAnswer[] = [
     why: 'SDM Vol. 3B, "Time-Stamp Counter": the TSC can be written with WRMSR, and counts on from the value written; '
       + 'QEMU under TCG ignores the write (RDTSC still reads host time, high dword 0)',
   },
+  {
+    kernel: 'call-gates.c',
+    case: 'lcall_gate_ss1_no_room@ring3',
+    lines: ['  vec=0c #SS err=0070 cs=001b eip=at+0 if=1 frame=top-18 ss=0023 esp=utop-8'],
+    why: 'SDM Vol. 2 "CALL", MORE-PRIVILEGE: "IF new stack does not have room for parameters plus 16 bytes THEN #SS(NewSS)"; '
+      + 'QEMU (helper_lcall_protected) does not check, and pushes below the segment\'s base',
+  },
   // debug.c: where QEMU 7.2 departs from SDM Vol. 3, chapter 17.
   {
     kernel: 'debug.c',
@@ -375,6 +382,7 @@ describe('far CALL and JMP through call gates, and far RET back (call-gates.c)',
   const spec = { source: 'call-gates.c' };
   compareWithQemu('call-gates.c', spec, 'debug-exit');
   ranToTheEnd('call-gates.c', spec, 'call-gates: end');
+  sdmChecks(spec);
 
   it('a gate from ring 3 to ring 0 switches to SS0:ESP0, copies its 2 parameters, and RET 8 releases them on both stacks', async () => {
     const block = blockNamed(caseBlocks((await runOnEngine(spec, true)).serial), 'lcall_gate_to_ring0_params@ring3');
@@ -399,8 +407,20 @@ describe('far CALL and JMP through call gates, and far RET back (call-gates.c)',
       // SDM "JMP": a jump through a gate to a non-conforming segment at another level is #GP(code selector).
       'ljmp_gate_to_ring0@ring3': '  vec=0d #GP err=0008 cs=001b eip=at+0 if=1 frame=top-18 ss=0023 esp=utop+0',
       'ljmp_gate_same_ring@ring3': '  done cs=001b eax=0000001b',
+      // SDM "CALL", MORE-PRIVILEGE: SSn from the TSS null is #TS(0), with an RPL other than the new CPL #TS(SSn).
+      'lcall_gate_ss1_null@ring3': '  vec=0a #TS err=0000 cs=001b eip=at+0 if=1 frame=top-18 ss=0023 esp=utop-8',
+      'lcall_gate_ss1_rpl0@ring3': '  vec=0a #TS err=0070 cs=001b eip=at+0 if=1 frame=top-18 ss=0023 esp=utop-8',
     };
     for (const [name, line] of Object.entries(expected)) expect(blockNamed(blocks, name).lines[0], name).toBe(line);
+  });
+
+  it('a gate from ring 3 to ring 1 runs at CPL 1 on SS1:ESP1, and the return nulls the ring-1 DS', async () => {
+    const block = blockNamed(caseBlocks((await runOnEngine(spec, true)).serial), 'lcall_gate_to_ring1_params@ring3');
+    expect(block.lines.filter((l) => l !== '')).toEqual([
+      '  done cs=001b eax=00000000',
+      '  callee cs=0069 esp=r1top-18 eip=at+7 cs=001b params=33333333,44444444 esp=utop-8 ss=0023',
+      '  caller esp=utop+0',
+    ]);
   });
 
   it('a gate to the same ring pushes CS:EIP on the current stack and keeps CPL', async () => {
