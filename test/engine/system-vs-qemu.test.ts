@@ -272,6 +272,12 @@ function ranToTheEnd(title: string, spec: KernelSpec, lastLine: string): void {
   });
 }
 
+/** Each named case's first line, as the engine printed it with compiled blocks. */
+async function expectFirstLines(spec: KernelSpec, expected: Record<string, string>): Promise<void> {
+  const blocks = caseBlocks((await runOnEngine(spec, true)).serial);
+  for (const [name, line] of Object.entries(expected)) expect(blockNamed(blocks, name).lines[0], name).toBe(line);
+}
+
 function sdmChecks(spec: KernelSpec): void {
   for (const answer of SDM_ANSWERS.filter((a) => a.kernel === spec.source)) {
     const check = async () => {
@@ -384,19 +390,8 @@ describe('far CALL and JMP through call gates, and far RET back (call-gates.c)',
   ranToTheEnd('call-gates.c', spec, 'call-gates: end');
   sdmChecks(spec);
 
-  it('a gate from ring 3 to ring 0 switches to SS0:ESP0, copies its 2 parameters, and RET 8 releases them on both stacks', async () => {
-    const block = blockNamed(caseBlocks((await runOnEngine(spec, true)).serial), 'lcall_gate_to_ring0_params@ring3');
-    // SDM 5.8.5, Figure 5-13: SS, ESP, the parameters, CS, EIP; the return nulls the kernel DS the callee loaded.
-    expect(block.lines.filter((l) => l !== '')).toEqual([
-      '  done cs=001b eax=00000000',
-      '  callee cs=0008 esp=tss-18 eip=at+7 cs=001b params=11111111,22222222 esp=utop-8 ss=0023',
-      '  caller esp=utop+0',
-    ]);
-  });
-
-  it('raises #GP or #NP with the selector the SDM names for each failed check', async () => {
-    const blocks = caseBlocks((await runOnEngine(spec, true)).serial);
-    const expected: Record<string, string> = {
+  it('raises #GP, #NP or #TS with the selector the SDM names for each failed check', async () => {
+    await expectFirstLines(spec, {
       // SDM "CALL", CALL-GATE: gate DPL < CPL or < RPL is #GP(gate selector); not present is #NP(gate selector).
       'lcall_gate_dpl0@ring3': '  vec=0d #GP err=0038 cs=001b eip=at+0 if=1 frame=top-18 ss=0023 esp=utop+0',
       'lcall_gate_rpl_above_dpl@ring0': '  vec=0d #GP err=0038 cs=0008 eip=at+0 if=1 frame=top-10',
@@ -410,25 +405,26 @@ describe('far CALL and JMP through call gates, and far RET back (call-gates.c)',
       // SDM "CALL", MORE-PRIVILEGE: SSn from the TSS null is #TS(0), with an RPL other than the new CPL #TS(SSn).
       'lcall_gate_ss1_null@ring3': '  vec=0a #TS err=0000 cs=001b eip=at+0 if=1 frame=top-18 ss=0023 esp=utop-8',
       'lcall_gate_ss1_rpl0@ring3': '  vec=0a #TS err=0070 cs=001b eip=at+0 if=1 frame=top-18 ss=0023 esp=utop-8',
-    };
-    for (const [name, line] of Object.entries(expected)) expect(blockNamed(blocks, name).lines[0], name).toBe(line);
+    });
   });
 
-  it('a gate from ring 3 to ring 1 runs at CPL 1 on SS1:ESP1, and the return nulls the ring-1 DS', async () => {
-    const block = blockNamed(caseBlocks((await runOnEngine(spec, true)).serial), 'lcall_gate_to_ring1_params@ring3');
-    expect(block.lines.filter((l) => l !== '')).toEqual([
-      '  done cs=001b eax=00000000',
-      '  callee cs=0069 esp=r1top-18 eip=at+7 cs=001b params=33333333,44444444 esp=utop-8 ss=0023',
-      '  caller esp=utop+0',
-    ]);
-  });
-
-  it('a gate to the same ring pushes CS:EIP on the current stack and keeps CPL', async () => {
+  it('a gate into an inner ring switches to SSn:ESPn and copies its parameters; one to the same ring keeps the stack and CPL', async () => {
     const blocks = caseBlocks((await runOnEngine(spec, true)).serial);
-    expect(blockNamed(blocks, 'lcall_gate_same_ring@ring3').lines.filter((l) => l !== '')).toEqual([
-      '  done cs=001b eax=00000023', '  callee cs=001b esp=utop-8 eip=at+7 cs=001b', '  caller esp=utop+0']);
-    expect(blockNamed(blocks, 'lcall_gate_dpl0_ring0@ring0').lines.filter((l) => l !== '')).toEqual([
-      '  done cs=0008 eax=00000010', '  callee cs=0008 esp=ktop-8 eip=at+7 cs=0008', '  caller esp=ktop+0']);
+    // SDM 5.8.5, Figure 5-13: SS, ESP, the parameters, CS, EIP on the new stack; RET 8 releases the
+    // parameters on both stacks, and the return to ring 3 nulls the DS the callee loaded.
+    const expected: Record<string, string[]> = {
+      'lcall_gate_to_ring0_params@ring3': [
+        '  done cs=001b eax=00000000',
+        '  callee cs=0008 esp=tss-18 eip=at+7 cs=001b params=11111111,22222222 esp=utop-8 ss=0023',
+        '  caller esp=utop+0'],
+      'lcall_gate_to_ring1_params@ring3': [
+        '  done cs=001b eax=00000000',
+        '  callee cs=0069 esp=r1top-18 eip=at+7 cs=001b params=33333333,44444444 esp=utop-8 ss=0023',
+        '  caller esp=utop+0'],
+      'lcall_gate_same_ring@ring3': ['  done cs=001b eax=00000023', '  callee cs=001b esp=utop-8 eip=at+7 cs=001b', '  caller esp=utop+0'],
+      'lcall_gate_dpl0_ring0@ring0': ['  done cs=0008 eax=00000010', '  callee cs=0008 esp=ktop-8 eip=at+7 cs=0008', '  caller esp=ktop+0'],
+    };
+    for (const [name, lines] of Object.entries(expected)) expect(blockNamed(blocks, name).lines.filter((l) => l !== ''), name).toEqual(lines);
   });
 });
 
@@ -495,8 +491,7 @@ describe('limits, bases and page frames from 2 GiB up (high-addresses.c)', () =>
   ranToTheEnd('high-addresses.c', spec, 'high-addresses: end');
 
   it('a 4 GiB TSS or LDT limit is not a negative one, and frames at the top of memory do not fault', async () => {
-    const blocks = caseBlocks((await runOnEngine(spec, true)).serial);
-    const expected: Record<string, string> = {
+    await expectFirstLines(spec, {
       'tss_4gib_int@ring3': '  vec=30 cs=001b eip=at+2 if=1 frame=top-14 ss=0023 esp=utop+0',
       'tss_4gib_io@ring3': '  done cs=001b eax=00000001',
       'ldt_4gib_load@ring3': '  done cs=001b eax=600dcafe',
@@ -504,8 +499,7 @@ describe('limits, bases and page frames from 2 GiB up (high-addresses.c)', () =>
       'cs_base_2gib@ring0': '  done cs=0040 eax=00000040',
       'pte_frame_at_top@ring0': '  done cs=0008 eax=00000000',
       'pde_4mib_at_top@ring0': '  done cs=0008 eax=00000000',
-    };
-    for (const [name, line] of Object.entries(expected)) expect(blockNamed(blocks, name).lines[0], name).toBe(line);
+    });
   });
 });
 
