@@ -93,6 +93,17 @@ describe('compiled blocks change nothing observable', () => {
     expect(run.output.split('case hot_loop_step@ring0\n')[1]?.match(/#DB/g)?.length).toBe(8);
   });
 
+  it('far CALLs through a call gate and far RETs back, from a hot loop (call-gates.c): the block ends at each, and the interpreter runs it', async () => {
+    const system = (f: string) => fixture(`fixtures/system/${f}`);
+    const k = await buildKernel([system('sys-entry.S'), system('sys.c'), system('call-gates.c')]);
+    const run = expectSameRun(k);
+    expect(run.reason).toBe('debug-exit');
+    // 30 calls into ring 0 from the loop, each returned from with RET 8: ESP is back at the top of the ring-3 stack.
+    expect(run.output).toContain('case lcall_gate_hot_loop@ring3\n  done cs=001b eax=00000000\n');
+    expect(run.output).toContain('eip=at+11 cs=001b params=11111111,22222222 esp=utop-8 ss=0023\n  caller esp=utop+0\n');
+    expect(run.events.filter((e) => e.includes('"type":"far-call"')).length).toBe(32);
+  });
+
   for (const opt of [0, 2, 3] as const) {
     it(`a CPU-bound gcc -O${opt} kernel (loops, calls, memory, multiply/divide, strings)`, async () => {
       const k = await buildKernel([fixture('bench/kernels/cpu-bound.c'), fixture('bench/kernels/workload.c')], { optLevel: opt, defines: { WORKLOAD_ROUNDS: 1 } });
