@@ -390,6 +390,12 @@ describe('far CALL and JMP through call gates, and far RET back (call-gates.c)',
   ranToTheEnd('call-gates.c', spec, 'call-gates: end');
   sdmChecks(spec);
 
+  it('a far CALL through a 16-bit call gate stops the run as not modelled, naming the gate', async () => {
+    const { result } = await runOnEngine({ source: 'call-gates.c', defines: { WITH_GATE16: 1 } }, true);
+    expect(result.reason).toBe('unsupported');
+    expect(result.message).toMatch(/far CALL through a 16-bit call gate \(selector 0x?0078\)/);
+  });
+
   it('raises #GP, #NP or #TS with the selector the SDM names for each failed check', async () => {
     await expectFirstLines(spec, {
       // SDM "CALL", CALL-GATE: gate DPL < CPL or < RPL is #GP(gate selector); not present is #NP(gate selector).
