@@ -83,6 +83,17 @@ describe('a schedule from engine events', () => {
     expect(spansOf(s.rows[2]!)).toEqual(['kernel 420-430', 'user 430-440', 'kernel 440-450', 'user 450-460', 'kernel 460-470', 'user 470-500']);
   });
 
+  it('marks a far CALL through a call gate from ring 3 as a system call, and draws the kernel span until the far RET', () => {
+    const s = quiet([
+      loadCr3(100, SPACE_A), iret(110, 3),
+      { type: 'far-call', icount: 200, cycles: 200, fromCpl: 3, toCpl: 0, toCs: 0x08, toEip: 0x00100600, eflags: 0x202 },
+      { type: 'far-return', icount: 230, cycles: 230, fromCpl: 0, toCpl: 3, toCs: 0x1b, toEip: 0x08048007, eflags: 0x202 },
+      end(300),
+    ]);
+    expect(s.marks).toEqual([{ at: 200, row: 1, kind: 'syscall' }]);
+    expect(spansOf(s.rows[1]!)).toEqual(['kernel 100-110', 'user 110-200', 'kernel 200-230', 'user 230-300']);
+  });
+
   it("marks a kill by kill() where the kernel's line for it was written", () => {
     const serial = 'exec pid 1: alpha entry 0x08048000\nexec pid 2: beta entry 0x08048000\nkilled pid 2: kill()\n';
     const at = serial.indexOf('killed');
