@@ -10,6 +10,7 @@ import type { CPU } from './cpu.ts';
 import { Reg, Seg } from './cpu.ts';
 import { CpuException, MachineStop, Vector } from './exceptions.ts';
 import { hasRoomFor, innerStackFromTss, pushFrame } from './inner-stack.ts';
+import { CYCLES } from './cycle-model.ts';
 import { hex16, hex32 } from '../hex.ts';
 import {
   ACC_CODE, ACC_CONFORMING, ACC_PRESENT, ACC_S, decodeGate, descriptorDpl, loadCodeSegment, loadSegmentCache, readDescriptor,
@@ -118,6 +119,6 @@ function callToInnerRing(cpu: CPU, gateSelector: number, t: GateTarget, dpl: num
 
   loadSegmentCache(cpu, Seg.SS, inner.ss, inner.descriptor);
   cpu.r32[Reg.ESP] = sp;
-  loadCodeSegment(cpu, t.selector, t.code, dpl, t.offset);
+  loadCodeSegment(cpu, t.selector, t.code, dpl, t.offset, CYCLES.callGateToInnerRing);
   cpu.emit?.({ type: 'far-call', icount: cpu.retired, fromCpl, toCpl: dpl, toCs: cpu.segSel[Seg.CS], toEip: t.offset, eflags: cpu.getFlags() });
 }

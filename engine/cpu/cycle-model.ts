@@ -69,6 +69,10 @@ export const CYCLES = {
   stringElement: 1,
   /** Far CALL, JMP and RET: a descriptor read and checked, CS reloaded. */
   farTransfer: 25,
+  /** Far CALL through a call gate to an inner ring: the stack switch through the TSS, as INT n to an inner ring. */
+  callGateToInnerRing: 90,
+  /** Far RET to an outer ring: SS:ESP popped and checked too, as IRET to an outer ring. */
+  farReturnToOuterRing: 70,
   /** MOV, POP, LDS (and kin) to a data segment register with a non-null selector: a descriptor read and checked. */
   segmentLoad: 10,
   /** INT n, INT3, INTO to a handler in the same ring. */

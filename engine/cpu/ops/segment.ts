@@ -143,7 +143,7 @@ export function farReturn(cpu: CPU, release: number): void {
     // SDM "RET": the popped SS is checked before anything is loaded, so a fault leaves CS and CPL as they were.
     const ss = checkReturnStack(cpu, newSs, rpl, 'far RET');
     const fromCpl = cpu.cpl;
-    loadCodeSegment(cpu, selector, d, rpl, offset);
+    loadCodeSegment(cpu, selector, d, rpl, offset, CYCLES.farReturnToOuterRing);
     loadSegmentCache(cpu, Seg.SS, newSs, ss);
     // SDM "RET": RET imm16 releases the caller's parameters from the outer stack too, as that stack's size counts.
     cpu.r32[Reg.ESP] = newEsp;

@@ -111,6 +111,25 @@ describe('cycle costs per instruction class', () => {
     expect(cyclesOf([0x9a, ...le32(f), 0x08, 0x00, 0xeb, 0x01, 0xcb], withGdt)).toBe(2 * CYCLES.farTransfer + ONE + TAKEN);
   });
 
+  it('a far CALL through a call gate into ring 0 and the far RET back to ring 3 cost their ring-change figures', () => {
+    // At ring 3: CALL FAR 0x33:0 (a DPL-3 gate to ring-0 code at `handler`); JMP over; handler: RETF
+    const handler = CODE + START.length + 9;
+    const ring3WithGate = (cpu: CPU) => {
+      withGdt(cpu);
+      const extra = [[0x0000ffff, 0x00cffa00], [0x0000ffff, 0x00cff200], [(0x08 << 16) | (handler & 0xffff), (handler & 0xffff0000) | 0xec00]];
+      extra.forEach(([low, high], i) => { cpu.ram32[(GDT >>> 2) + 2 * (4 + i)] = low!; cpu.ram32[(GDT >>> 2) + 2 * (4 + i) + 1] = high!; });
+      cpu.gdtLimit = 8 * 7 - 1;
+      // The TSS at 0x7000 (withGdt's descriptor 0x18) gives SS0:ESP0 = 0x10:0x9000.
+      cpu.ram32[(0x7004 >>> 2)] = 0x9000;
+      cpu.ram32[(0x7008 >>> 2)] = 0x10;
+      cpu.trSel = 0x18; cpu.trBase = 0x7000; cpu.trLimit = 0x67;
+      cpu.segSel[1] = 0x23; cpu.segSel[2] = 0x2b;
+      cpu.setCpl(3);
+    };
+    expect(cyclesOf([0x9a, 0, 0, 0, 0, 0x33, 0x00, 0xeb, 0x01, 0xcb], ring3WithGate))
+      .toBe(CYCLES.callGateToInnerRing + ONE + TAKEN + CYCLES.farReturnToOuterRing);
+  });
+
   it('INT n and IRET within ring 0 cost their same-ring figures', () => {
     // INT 0x40; JMP over; handler: IRET
     const handler = CODE + START.length + 4;
