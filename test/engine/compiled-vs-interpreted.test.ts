@@ -59,6 +59,14 @@ function expectSameRun(kernelPath: string): Observed {
   return compiled;
 }
 
+/** A kernel of test/fixtures/system on the sys library, run both ways to its debug-exit. */
+async function sameSystemRun(source: string): Promise<Observed> {
+  const system = (f: string) => fixture(`fixtures/system/${f}`);
+  const run = expectSameRun(await buildKernel([system('sys-entry.S'), system('sys.c'), system(source)]));
+  expect(run.reason).toBe('debug-exit');
+  return run;
+}
+
 describe('compiled blocks change nothing observable', () => {
   it('a stale TLB entry stays stale while new code is compiled, as it does with the compiler off and under tracing', async () => {
     const path = await buildKernel([fixture('fixtures/compiled-code/stale-tlb.c')]);
@@ -83,10 +91,7 @@ describe('compiled blocks change nothing observable', () => {
   });
 
   it('breakpoints and the single step stop a hot, compiled loop where the interpreter stops it (debug.c)', async () => {
-    const system = (f: string) => fixture(`fixtures/system/${f}`);
-    const k = await buildKernel([system('sys-entry.S'), system('sys.c'), system('debug.c')]);
-    const run = expectSameRun(k);
-    expect(run.reason).toBe('debug-exit');
+    const run = await sameSystemRun('debug.c');
     // The loop ran hot (compiled) three times before each of these stopped it on its first iteration, or its 57th.
     expect(run.output).toContain('case hot_loop_exec_bp@ring0\n  vec=01 #DB cs=0008 eip=at+a if=1 frame=top-c\n  dr6=ffff0ff1 dr7=00000401 rf=0 tf=0 ecx=000000c8\n');
     expect(run.output).toContain('case hot_loop_write_bp@ring0\n  vec=01 #DB cs=0008 eip=at+a if=1 frame=top-c\n  dr6=ffff0ff1 dr7=000d0401 rf=0 tf=0 ecx=00000039\n');
@@ -94,10 +99,7 @@ describe('compiled blocks change nothing observable', () => {
   });
 
   it('far CALLs through a call gate and far RETs back, from a hot loop (call-gates.c): the block ends at each, and the interpreter runs it', async () => {
-    const system = (f: string) => fixture(`fixtures/system/${f}`);
-    const k = await buildKernel([system('sys-entry.S'), system('sys.c'), system('call-gates.c')]);
-    const run = expectSameRun(k);
-    expect(run.reason).toBe('debug-exit');
+    const run = await sameSystemRun('call-gates.c');
     // 30 calls into ring 0 from the loop, each returned from with RET 8: ESP is back at the top of the ring-3 stack.
     expect(run.output).toContain('case lcall_gate_hot_loop@ring3\n  done cs=001b eax=00000000\n');
     expect(run.output).toContain('eip=at+11 cs=001b params=11111111,22222222 esp=utop-8 ss=0023\n  caller esp=utop+0\n');
