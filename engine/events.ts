@@ -34,7 +34,8 @@ export interface InterruptEvent extends EventBase {
   /** The handler. */
   toCs: number;
   toEip: number;
-  gate: 'interrupt' | 'trap';
+  /** 'task': a task gate switched to the task its TSS holds (SDM 7.3). */
+  gate: 'interrupt' | 'trap' | 'task';
   /**
    * The linear address of the frame the CPU pushed (the handler's SS base +
    * ESP) and its size in bytes: from an outer ring it lies just below the

@@ -122,6 +122,12 @@ function checkDebugRegisterAccess(cpu: CPU, n: number, what: string): number {
   return n;
 }
 
+/** A task switch clears the local enables L0-L3 (SDM 17.2.4): local breakpoints belong to the task that set them. */
+export function switchedTask(cpu: CpuState): void {
+  cpu.dr[7] = cpu.dr[7]! & ~0x55;
+  armBreakpoints(cpu);
+}
+
 /** Entering the #DB handler clears DR7.GD (SDM 17.2.4). */
 export function enteringDebugHandler(cpu: CpuState): void {
   cpu.dr[7] = cpu.dr[7]! & ~DR7_GD;

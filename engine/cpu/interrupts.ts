@@ -1,6 +1,7 @@
 // Interrupt and exception delivery through the IDT (SDM Vol. 3, 6.10-6.15):
 // gate checks, the stack switch to SS0:ESP0 from the TSS on entry from an
-// outer ring, the frame pushed, IF and TF, and the double-fault rules.
+// outer ring, the frame pushed, IF and TF, and the double-fault rules; a task
+// gate hands the delivery to task-switch.ts.
 // Every check is written out in the order the SDM lists it, each raising the
 // exception and error code the SDM names, with a reason a student can read.
 
@@ -11,6 +12,7 @@ import { IF, NT, RF, TF, VM } from './flags.ts';
 import type { InterruptEvent } from '../events.ts';
 import { enteringDebugHandler } from './debug-registers.ts';
 import { innerStackFromTss, pushFrame, stackOffset } from './inner-stack.ts';
+import { switchTaskForInterrupt } from './task-switch.ts';
 import { hex16, hex32 } from '../hex.ts';
 import { beyondInstruction, CYCLES } from './cycle-model.ts';
 import {
@@ -77,13 +79,10 @@ export function deliverInterrupt(cpu: CPU, vector: number, errorCode: number, ki
     throw e;
   }
   const { type, dpl: gateDpl, present, selector, offset } = decodeGate(low, high);
-  if (type === GATE_TASK) {
-    throw new MachineStop('unsupported', `IDT entry ${vector} is a task gate: the lab PC does not model hardware task switching`);
-  }
   if (type === GATE_INTERRUPT_16 || type === GATE_TRAP_16) {
     throw new MachineStop('unsupported', `IDT entry ${vector} is a 16-bit gate: the lab PC runs 32-bit code only`);
   }
-  if (type !== GATE_INTERRUPT_32 && type !== GATE_TRAP_32) {
+  if (type !== GATE_INTERRUPT_32 && type !== GATE_TRAP_32 && type !== GATE_TASK) {
     fail(Vector.GP, idtError, `IDT entry ${vector} is not an interrupt or trap gate (type ${type.toString(16)})`);
   }
   // SDM 6.12.1.1: the gate DPL check applies to INT n, INT3 and INTO only, not to exceptions or device interrupts.
@@ -91,6 +90,13 @@ export function deliverInterrupt(cpu: CPU, vector: number, errorCode: number, ki
     fail(Vector.GP, idtError, `INT ${vector} from CPL ${cpu.cpl} through a gate with DPL ${gateDpl}`);
   }
   if (!present) fail(Vector.NP, idtError, `IDT entry ${vector} is not present`);
+  if (type === GATE_TASK) {
+    const pushError = errorCode >= 0 && kind === InterruptKind.Exception;
+    const t = switchTaskForInterrupt(cpu, selector, vector, errorCode, pushError, returnEip, ext, fail);
+    // A task switch costs at least what a delivery into an inner ring does: the whole register file is saved and loaded.
+    chargeDelivery(cpu, kind, true);
+    return { vector, errorCode, kind, fromEip: returnEip, toCpl: cpu.cpl, gate: 'task', ...t };
+  }
 
   if ((selector & 0xfffc) === 0) fail(Vector.GP, ext, `IDT entry ${vector} names a null code selector`);
   const code = readDescriptor(cpu, selector)

@@ -58,7 +58,7 @@ function gp(selector: number, why: string): never {
  * the CPL before the return.
  */
 function iret(cpu: CPU): void {
-  if (cpu.flags & NT) throw new MachineStop('unsupported', 'IRET with EFLAGS.NT set (a task return): the lab PC does not model hardware task switching');
+  if (cpu.flags & NT) throw new MachineStop('unsupported', 'IRET with EFLAGS.NT set (a return to the previous task): the lab PC models the switch into a task through an IDT task gate, not the return');
   const size = cpu.o16 ? 2 : 4;
   const esp = cpu.r32[Reg.ESP];
   try {

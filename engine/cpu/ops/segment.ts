@@ -72,7 +72,7 @@ function readFarTarget(cpu: CPU, selector: number, what: string): Descriptor {
     const type = d.access & 0xf;
     if (type === CALL_GATE_32 || type === CALL_GATE_16) return d;
     const kind = type === 0x5 ? 'a task gate' : type === 0x9 || type === 0xb ? 'a TSS (task switch)' : null;
-    if (kind) throw new MachineStop('unsupported', `far ${what} through ${kind} (selector ${hex16(selector)}): the lab PC does not model hardware task switching`);
+    if (kind) throw new MachineStop('unsupported', `far ${what} through ${kind} (selector ${hex16(selector)}): the lab PC switches tasks only through a task gate in the IDT`);
     gp(selector, `far ${what} to system descriptor type ${type}`);
   }
   return d;
