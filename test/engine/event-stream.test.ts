@@ -89,6 +89,16 @@ describe('the event stream', () => {
     }
   });
 
+  it('records a double fault through a task gate as delivered via the task gate, into the new task', async () => {
+    const kernel = readFileSync(await buildKernel(['sys-entry.S', 'sys.c', 'task-gate.c'].map((f) => path.join(SYSTEM_DIR, f))));
+    const m = new Machine({ kernel, maxInstructions: 300_000_000 });
+    const events: EngineEvent[] = [];
+    m.subscribe((e) => events.push(e), { ports: false });
+    expect(m.run().reason).toBe('debug-exit');
+    const df = events.find((e) => e.type === 'interrupt' && e.vector === 8);
+    expect(df?.type === 'interrupt' && [df.gate, df.fromCpl, df.toCpl, df.toCs, df.errorCode, df.frameBytes]).toEqual(['task', 3, 0, 0x08, 0, 4]);
+  });
+
   it('leaves port accesses out for a listener that asks so, and nothing else', async () => {
     const kernel = readFileSync(await buildKernel(['sys-entry.S', 'sys.c', 'timer.c'].map((f) => path.join(SYSTEM_DIR, f))));
     const m = new Machine({ kernel, maxInstructions: 300_000_000 });

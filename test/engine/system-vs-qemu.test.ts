@@ -434,6 +434,31 @@ describe('far CALL and JMP through call gates, and far RET back (call-gates.c)',
   });
 });
 
+describe('a task gate for #DF: the double fault switches to its own task (task-gate.c)', () => {
+  const spec = { source: 'task-gate.c' };
+  compareWithQemu('task-gate.c', spec, 'debug-exit');
+  ranToTheEnd('task-gate.c', spec, 'task-gate: end');
+
+  it('runs the double-fault task nested, on its own stack, with the interrupted task saved in its TSS', async () => {
+    const block = blockNamed(caseBlocks((await runOnEngine(spec, true)).serial), 'double_fault@ring3');
+    // SDM 7.3: the link names the old TSS, NT and CR0.TS are set, both TSSs busy; #DF's error code 0 on the new stack;
+    // SDM 17.2.4: the local breakpoint enable L0 is cleared, the global G1 kept.
+    expect(block.lines.filter((l) => l !== '')).toEqual([
+      '  #DF task: err=0000 tr=0030 link=0028 nt=1 if=0 ts=1 esp=dftop+0 dr7=00000408',
+      '  saved: cs=001b eip=at+0 ss=0023 esp=utop+0 ds=0023 eax=00000010 esi=11111111 edi=22222222 if=1',
+      '  busy: interrupted=1 df=1',
+    ]);
+  });
+
+  const busy = { source: 'task-gate.c', defines: { DF_TSS_BUSY: 1 } };
+  compareWithQemu('task-gate.c with the double-fault TSS busy', busy, 'triple-fault');
+  it('a task gate naming a busy TSS is #GP(TSS selector) while delivering #DF: a triple fault that says so', async () => {
+    const { result } = await runOnEngine(busy, true);
+    expect(result.reason).toBe('triple-fault');
+    expect(result.message).toContain('the task gate names TSS 0x0030, which is busy');
+  });
+});
+
 describe('page faults, 4 MiB pages, CR0.WP, accessed/dirty bits, the TLB (paging.c)', () => {
   const spec = { source: 'paging.c' };
   compareWithQemu('paging.c', spec, 'debug-exit');
