@@ -3,8 +3,8 @@
 // kernels use for #DF so that the double-fault handler runs on a stack and in
 // an address space known to be good. The outgoing task's state goes to its
 // TSS, the incoming task's comes from the TSS the gate names, nested (NT set,
-// the link field naming the old TSS, both busy). The way back (IRET with NT
-// set) and JMP or CALL to a TSS or task gate stay outside the lab PC.
+// the link field naming the old TSS, both busy); IRET with NT set goes back.
+// JMP and CALL to a TSS or task gate stay outside the lab PC.
 //
 // A fault while loading the new task's segments is raised after the switch,
 // as the SDM says (7.3, step 12); the engine then treats it as a fault during
@@ -21,6 +21,7 @@ import { writeCr3 } from './ops/system.ts';
 import { hex16, hex32 } from '../hex.ts';
 import {
   ACC_CODE, ACC_CONFORMING, ACC_PRESENT, ACC_S, descriptorDpl, loadSegmentCache, readDescriptor, readSystem32, writeSystem8,
+  type Descriptor,
 } from '../memory/segmentation.ts';
 
 /** Offsets in a 32-bit TSS (SDM Figure 7-2). */
@@ -73,8 +74,39 @@ export function switchTaskForInterrupt(cpu: CPU, selector: number, vector: numbe
   if (d.limit < TSS_MIN_LIMIT) fail(Vector.TS, code, `TSS ${hex16(selector)} has limit ${hex32(d.limit)}, below the 0x67 a 32-bit TSS needs`);
   if ((cpu.trSel & 0xfffc) === 0) fail(Vector.TS, ext, 'a task switch needs the current task\'s TSS to save it in, and no TSS was loaded with LTR');
 
-  // Read the incoming state before writing the outgoing one: the two TSSs may overlap only in a broken kernel, and a
-  // page fault here leaves nothing changed.
+  const t = switchTask(cpu, selector, d, true, returnEip, ext);
+  if (pushError && pushesErrorCode(vector)) {
+    cpu.push32(errorCode);
+    t.frameAt = (cpu.segBase[Seg.SS] + cpu.getSP()) >>> 0;
+    t.frameBytes = 4;
+  }
+  if (cpu.eip >>> 0 > cpu.segLimit[Seg.CS]! >>> 0) throw new CpuException(Vector.GP, ext, `task switch to TSS ${hex16(selector)}: EIP ${hex32(cpu.eip)} is beyond the CS limit`);
+  return t;
+}
+
+/**
+ * IRET with EFLAGS.NT set (SDM "IRET", TASK-RETURN): back to the task the
+ * current TSS's link field names, which must be a busy 32-bit TSS; the task
+ * left is no longer busy. `returnEip` (after the IRET) is saved as its EIP.
+ */
+export function returnToPreviousTask(cpu: CPU, returnEip: number): void {
+  const link = readSystem32(cpu, cpu.trBase) & 0xffff;
+  const ts = (why: string): never => { throw new CpuException(Vector.TS, link & 0xfffc, `IRET to the previous task: ${why}`); };
+  if (link & 4) ts(`the link field ${hex16(link)} is an LDT selector`);
+  const d = readDescriptor(cpu, link) ?? ts(`the link field ${hex16(link)} is outside the GDT`);
+  if ((d.access & (ACC_S | 0xf)) !== TSS32_BUSY) ts(`the link field ${hex16(link)} names no busy 32-bit TSS (the task it names was not interrupted)`);
+  if ((d.access & ACC_PRESENT) === 0) throw new CpuException(Vector.NP, link & 0xfffc, `IRET to the previous task: TSS ${hex16(link)} is not present`);
+  if (d.limit < TSS_MIN_LIMIT) ts(`TSS ${hex16(link)} has limit ${hex32(d.limit)}, below the 0x67 a 32-bit TSS needs`);
+  switchTask(cpu, link, d, false, returnEip, 0);
+  if (cpu.eip >>> 0 > cpu.segLimit[Seg.CS]! >>> 0) throw new CpuException(Vector.GP, 0, `IRET to the previous task: EIP ${hex32(cpu.eip)} is beyond the CS limit`);
+}
+
+/**
+ * SDM 7.3, steps 4-12, for a TSS `d` already checked: into a new task
+ * (`nested`: an interrupt's switch) or back to the previous one (IRET).
+ */
+function switchTask(cpu: CPU, selector: number, d: Descriptor, nested: boolean, returnEip: number, ext: number): TaskSwitch {
+  // Read the incoming state before writing the outgoing one: a page fault here leaves nothing changed.
   const at = (offset: number) => readSystem32(cpu, (d.base + offset) | 0);
   const cr3 = at(TSS_CR3);
   const eip = at(TSS_EIP);
@@ -84,18 +116,25 @@ export function switchTaskForInterrupt(cpu: CPU, selector: number, vector: numbe
   const ldt = at(TSS_LDT) & 0xffff;
   if (at(TSS_TRAP) & 1) throw new MachineStop('unsupported', `TSS ${hex16(selector)} has its T (debug trap) flag set: the lab PC does not model the #DB it raises on a task switch`);
 
-  // SDM 7.3, step 7: the outgoing task's state, into its own TSS; an interrupt's switch leaves it busy.
+  // Steps 5-7: the outgoing task's state, into its own TSS. An interrupt's switch leaves it busy; IRET's frees
+  // it, and saves its EFLAGS with NT clear.
   const fromCpl = cpu.cpl;
   const fromCs = cpu.segSel[Seg.CS];
   const old = cpu.trBase;
   writeSystem32(cpu, (old + TSS_EIP) | 0, returnEip);
-  writeSystem32(cpu, (old + TSS_EFLAGS) | 0, cpu.getFlags());
+  writeSystem32(cpu, (old + TSS_EFLAGS) | 0, nested ? cpu.getFlags() : cpu.getFlags() & ~NT);
   for (let i = 0; i < 8; i++) writeSystem32(cpu, (old + TSS_GPRS + 4 * i) | 0, cpu.r32[i]!);
   for (let i = 0; i < 6; i++) writeSystem32(cpu, (old + TSS_SEGMENTS + 4 * i) | 0, cpu.segSel[i]!);
+  if (!nested) {
+    const current = readDescriptor(cpu, cpu.trSel);
+    if (current) writeSystem8(cpu, (current.address + 5) | 0, current.access & ~TSS_BUSY_BIT);
+  }
 
-  // Steps 8-10: nested (link to the old TSS, NT in the new EFLAGS), the new TSS busy, TR loaded.
-  writeSystem32(cpu, d.base, cpu.trSel);
-  writeSystem8(cpu, (d.address + 5) | 0, d.access | TSS_BUSY_BIT);
+  // Steps 8-10: a nested switch links the new TSS to the old one and sets NT; the new TSS is busy; TR loaded.
+  if (nested) {
+    writeSystem32(cpu, d.base, cpu.trSel);
+    writeSystem8(cpu, (d.address + 5) | 0, d.access | TSS_BUSY_BIT);
+  }
   cpu.trSel = selector & 0xfffc;
   cpu.trBase = d.base;
   cpu.trLimit = d.limit;
@@ -107,7 +146,8 @@ export function switchTaskForInterrupt(cpu: CPU, selector: number, vector: numbe
   if (cpu.cr0 & CR0_PG) writeCr3(cpu, cr3);
   cpu.materializeFlags();
   cpu.setArithFlags(0);
-  cpu.flags = eflags | NT | 0x2;
+  cpu.flags = (nested ? eflags | NT : eflags) | 0x2;
+  // The new EFLAGS may let an interrupt in or set TF: the run loop must look before the next instruction.
   cpu.stopRequested = true;
   for (let i = 0; i < 8; i++) cpu.r32[i] = gprs[i]!;
   cpu.eip = eip;
@@ -116,8 +156,7 @@ export function switchTaskForInterrupt(cpu: CPU, selector: number, vector: numbe
   // Step 12: the segment registers, checked in the new task's context; a bad one is #TS(selector) (SDM Table 7-1).
   const tsFail = (sel: number, why: string): never => { throw new CpuException(Vector.TS, (sel & 0xfffc) | ext, `task switch to TSS ${hex16(selector)}: ${why}`); };
   loadTaskLdt(cpu, ldt, tsFail);
-  const cs = segments[Seg.CS]!;
-  loadTaskCode(cpu, cs, ext, tsFail);
+  loadTaskCode(cpu, segments[Seg.CS]!, ext, tsFail);
   for (const seg of [Seg.SS, Seg.DS, Seg.ES, Seg.FS, Seg.GS]) {
     try {
       loadDataSegment(cpu, seg, segments[seg]!);
@@ -126,17 +165,7 @@ export function switchTaskForInterrupt(cpu: CPU, selector: number, vector: numbe
       throw e;
     }
   }
-
-  let frameBytes = 0;
-  if (pushError && pushesErrorCode(vector)) {
-    cpu.push32(errorCode);
-    frameBytes = 4;
-  }
-  if (cpu.eip >>> 0 > cpu.segLimit[Seg.CS]! >>> 0) throw new CpuException(Vector.GP, ext, `task switch to TSS ${hex16(selector)}: EIP ${hex32(cpu.eip)} is beyond the CS limit`);
-  return {
-    fromCpl, fromCs, toCs: cpu.segSel[Seg.CS], toEip: cpu.eip,
-    frameAt: (cpu.segBase[Seg.SS] + cpu.getSP()) >>> 0, frameBytes,
-  };
+  return { fromCpl, fromCs, toCs: cpu.segSel[Seg.CS], toEip: cpu.eip, frameAt: (cpu.segBase[Seg.SS] + cpu.getSP()) >>> 0, frameBytes: 0 };
 }
 
 function loadTaskLdt(cpu: CPU, ldt: number, tsFail: (sel: number, why: string) => never): void {

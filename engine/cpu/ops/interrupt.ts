@@ -6,6 +6,7 @@ import { Reg, Seg } from '../cpu.ts';
 import { CpuException, MachineStop, Vector } from '../exceptions.ts';
 import { IF, IOPL, NT, RF, TF, VM, WRITABLE } from '../flags.ts';
 import { deliverInterrupt, deliveryEvent, InterruptKind } from '../interrupts.ts';
+import { returnToPreviousTask } from '../task-switch.ts';
 import { hex32 } from '../../hex.ts';
 import { checkReturnCode, checkReturnStack, loadSegmentCache, nullInaccessibleSegments } from '../../memory/segmentation.ts';
 import { OpcodeFamily } from '../opcode-family.ts';
@@ -58,7 +59,10 @@ function gp(selector: number, why: string): never {
  * the CPL before the return.
  */
 function iret(cpu: CPU): void {
-  if (cpu.flags & NT) throw new MachineStop('unsupported', 'IRET with EFLAGS.NT set (a return to the previous task): the lab PC models the switch into a task through an IDT task gate, not the return');
+  if (cpu.flags & NT) {
+    returnFromNestedTask(cpu);
+    return;
+  }
   const size = cpu.o16 ? 2 : 4;
   const esp = cpu.r32[Reg.ESP];
   try {
@@ -107,6 +111,16 @@ function iret(cpu: CPU): void {
   } catch (e) {
     cpu.r32[Reg.ESP] = esp;
     throw e;
+  }
+}
+
+/** IRET with NT set: back to the task that a task gate interrupted (task-switch.ts). */
+function returnFromNestedTask(cpu: CPU): void {
+  const fromCpl = cpu.cpl;
+  cpu.extraCycles += beyondInstruction(CYCLES.iretToOuterRing);
+  returnToPreviousTask(cpu, cpu.eip);
+  if (fromCpl !== cpu.cpl) {
+    cpu.emit?.({ type: 'iret', icount: cpu.retired, fromCpl, toCpl: cpu.cpl, toCs: cpu.segSel[Seg.CS], toEip: cpu.eip, eflags: cpu.getFlags() });
   }
 }
 
