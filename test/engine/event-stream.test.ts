@@ -89,14 +89,18 @@ describe('the event stream', () => {
     }
   });
 
-  it('records a double fault through a task gate as delivered via the task gate, into the new task', async () => {
+  it('records a double fault through a task gate as delivered via the task gate, and the task return as an IRET', async () => {
     const kernel = readFileSync(await buildKernel(['sys-entry.S', 'sys.c', 'task-gate.c'].map((f) => path.join(SYSTEM_DIR, f))));
     const m = new Machine({ kernel, maxInstructions: 300_000_000 });
     const events: EngineEvent[] = [];
     m.subscribe((e) => events.push(e), { ports: false });
     expect(m.run().reason).toBe('debug-exit');
-    const df = events.find((e) => e.type === 'interrupt' && e.vector === 8);
+    const at = events.findIndex((e) => e.type === 'interrupt' && e.vector === 8);
+    const df = events[at];
     expect(df?.type === 'interrupt' && [df.gate, df.fromCpl, df.toCpl, df.toCs, df.errorCode, df.frameBytes]).toEqual(['task', 3, 0, 0x08, 0, 4]);
+    // The double-fault task's IRET (NT set) returns to the interrupted task in ring 3: a privilege change like any IRET's.
+    const back = events.slice(at + 1).find((e) => e.type === 'iret');
+    expect(back?.type === 'iret' && [back.fromCpl, back.toCpl, back.toCs]).toEqual([0, 3, 0x1b]);
   });
 
   it('leaves port accesses out for a listener that asks so, and nothing else', async () => {

@@ -434,12 +434,12 @@ describe('far CALL and JMP through call gates, and far RET back (call-gates.c)',
   });
 });
 
-describe('a task gate for #DF: the double fault switches to its own task (task-gate.c)', () => {
+describe('a task gate for #DF: the double fault switches to its own task, and IRET back (task-gate.c)', () => {
   const spec = { source: 'task-gate.c' };
   compareWithQemu('task-gate.c', spec, 'debug-exit');
   ranToTheEnd('task-gate.c', spec, 'task-gate: end');
 
-  it('runs the double-fault task nested, on its own stack, with the interrupted task saved in its TSS', async () => {
+  it('runs the double-fault task nested, on its own stack, with the interrupted task saved in its TSS, and IRET returns to it', async () => {
     const block = blockNamed(caseBlocks((await runOnEngine(spec, true)).serial), 'double_fault@ring3');
     // SDM 7.3: the link names the old TSS, NT and CR0.TS are set, both TSSs busy; #DF's error code 0 on the new stack;
     // SDM 17.2.4: the local breakpoint enable L0 is cleared, the global G1 kept.
@@ -447,6 +447,10 @@ describe('a task gate for #DF: the double fault switches to its own task (task-g
       '  #DF task: err=0000 tr=0030 link=0028 nt=1 if=0 ts=1 esp=dftop+0 dr7=00000408',
       '  saved: cs=001b eip=at+0 ss=0023 esp=utop+0 ds=0023 eax=00000010 esi=11111111 edi=22222222 if=1',
       '  busy: interrupted=1 df=1',
+      // SDM "IRET", TASK-RETURN: back in the interrupted task at the EIP the handler saved for it; the double-fault
+      // TSS is free again, holding the EIP after its IRET.
+      '  done cs=001b eax=0000600d',
+      '  back: tr=0028 nt=0 ts=1 busy: interrupted=1 df=0 df saved eip=iret+1',
     ]);
   });
 
