@@ -83,7 +83,7 @@ export function deliverInterrupt(cpu: CPU, vector: number, errorCode: number, ki
     throw new MachineStop('unsupported', `IDT entry ${vector} is a 16-bit gate: the lab PC runs 32-bit code only`);
   }
   if (type !== GATE_INTERRUPT_32 && type !== GATE_TRAP_32 && type !== GATE_TASK) {
-    fail(Vector.GP, idtError, `IDT entry ${vector} is not an interrupt or trap gate (type ${type.toString(16)})`);
+    fail(Vector.GP, idtError, `IDT entry ${vector} is not an interrupt, trap or task gate (type ${type.toString(16)})`);
   }
   // SDM 6.12.1.1: the gate DPL check applies to INT n, INT3 and INTO only, not to exceptions or device interrupts.
   if (kind === InterruptKind.Software && gateDpl < cpu.cpl) {

@@ -354,7 +354,7 @@ idtr: .word 0x7ff
     expect(run.status).toBe(126);
     const lines = run.stderr.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^\[ +\d+\] LIDT base=00200000 limit=07ff$/);
-    expect(lines[1]).toMatch(/^\[ +\d+\] end: triple-fault: .*#GP general protection \(error code 001a\) \[delivering #BP breakpoint: IDT entry 3 is not an interrupt or trap gate/);
+    expect(lines[1]).toMatch(/^\[ +\d+\] end: triple-fault: .*#GP general protection \(error code 001a\) \[delivering #BP breakpoint: IDT entry 3 is not an interrupt, trap or task gate/);
     expect(lines).toContainEqual(expect.stringMatching(/^\[ +2\] ring 0 00100018  int3$/));
     expect(lines.at(-1)).toMatch(/^lab: triple fault: /);
   });

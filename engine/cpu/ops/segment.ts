@@ -78,6 +78,7 @@ function readFarTarget(cpu: CPU, selector: number, what: string): Descriptor {
   return d;
 }
 
+/** readFarTarget lets no system descriptor through but a call gate. */
 function isCallGate(d: Descriptor): boolean {
   return (d.access & ACC_S) === 0;
 }
