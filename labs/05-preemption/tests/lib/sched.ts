@@ -3,8 +3,7 @@
 // trap frame. This folder is not scanned for tests: only files directly in
 // tests/ are specs.
 
-import { check, hex } from '../../../../grader/api/checks.ts';
-import type { InterruptEvent } from '../../../../engine/events.ts';
+import { check, hex, ring3Traps } from '../../../../grader/api/checks.ts';
 import type { Check, CheckOutcome, TestRun } from '../../../../grader/api/spec.ts';
 
 const PASS: CheckOutcome = { passed: true };
@@ -15,23 +14,6 @@ export const TIMER_VECTOR = 0x20;
 /** Ticks a process runs in ring 3 before the timer switches (kernel/proc.h). */
 export const QUANTUM = 2;
 const PAGE = 0x1000;
-
-/** A trap from ring 3, with the directory in CR3 when it came. */
-export interface Ring3Trap {
-  event: InterruptEvent;
-  cr3: number;
-}
-
-/** Every interrupt or exception that came from ring 3, with the CR3 it found, in order. */
-export function ring3Traps(run: TestRun): Ring3Trap[] {
-  const traps: Ring3Trap[] = [];
-  let cr3 = -1;
-  for (const e of run.events) {
-    if (e.type === 'cr-write' && e.cr === 3) cr3 = (e.value & ~0xfff) >>> 0;
-    else if (e.type === 'interrupt' && e.fromCpl === 3) traps.push({ event: e, cr3 });
-  }
-  return traps;
-}
 
 /** Timer ticks that found each address space running in ring 3. */
 export function ring3TicksByCr3(run: TestRun): Map<number, number> {

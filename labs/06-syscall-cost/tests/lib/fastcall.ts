@@ -83,9 +83,9 @@ export function costTable(serial: string): Map<string, number> {
 /**
  * The grader's own count, from the events: the average cycles from each
  * entry to the kernel by `path` (an INT 0x80 from ring 3, or a SYSENTER) to
- * the return to ring 3 that follows it (IRET or SYSEXIT), over the entries
- * whose EAX-visible effect the program measured; `skip` entries are left out
- * first (those before the measurement).
+ * the return to ring 3 that follows it (IRET or SYSEXIT), one span per
+ * entry in order; an entry that another trap from ring 3 interrupts first is
+ * left out.
  */
 export function kernelCycles(events: readonly EngineEvent[], path: 'int80' | 'sysenter'): number[] {
   const spans: number[] = [];
