@@ -147,7 +147,10 @@ export class GdbStub {
         return undefined;
       case 'b':
         if (p === 'bs') return this.reversed(this.timeline.stepBack());
-        if (p === 'bc') return this.reversed(this.timeline.reverseContinue(this.breakpoints, this.watches));
+        if (p === 'bc') {
+          this.searchBackwards();
+          return undefined;
+        }
         return '';
       case 'Z':
       case 'z':
@@ -275,6 +278,28 @@ export class GdbStub {
     chunk();
   }
 
+  /**
+   * reverse-continue, one snapshot interval at a time, yielding between them
+   * like a continue so that Ctrl-C is read: a long run with nothing to stop
+   * at going back takes seconds to search. Interrupted, the machine stays at
+   * the earliest point the search has reached, which is where the run has
+   * gone back to with no stop on the way.
+   */
+  private searchBackwards(): void {
+    this.running = true;
+    this.interruptRequested = false;
+    const search = this.timeline.searchBackwards(this.breakpoints, this.watches);
+    const interval = () => {
+      if (this.closed) return;
+      const next = search.next();
+      if (next.done === true) return this.stopped(this.reversed(next.value));
+      if (!this.interruptRequested) return this.io.defer(interval);
+      this.timeline.stopAt(next.value);
+      this.stopped(this.reversed({ stop: 'interrupted' }));
+    };
+    interval();
+  }
+
   private stopped(reply: string): void {
     this.running = false;
     this.lastStop = reply;
@@ -328,6 +353,7 @@ function pauseReply(p: DebugPause): string {
 function reverseReply(r: ReverseStop): string {
   switch (r.stop) {
     case 'begin': return `T${hex2(SIGTRAP)}replaylog:begin;`;
+    case 'interrupted': return `S${hex2(SIGINT)}`;
     case 'watchpoint': return watchReply(r);
     default: return `S${hex2(SIGTRAP)}`;
   }

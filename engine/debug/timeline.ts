@@ -31,8 +31,11 @@ export const SNAPSHOT_INTERVAL = 250_000;
 /** Past this many snapshots, every other one is dropped and the spacing doubles: memory stays bounded on long runs. */
 const MAX_SNAPSHOTS = 1024;
 
-/** Where a reverse execution stopped; `begin`: at the start of the recorded run, nothing earlier to go to. */
-export type ReverseStop = { stop: 'step' | 'breakpoint' | 'begin' } | ({ stop: 'watchpoint' } & WatchHit);
+/**
+ * Where a reverse execution stopped; `begin`: at the start of the recorded
+ * run, nothing earlier to go to; `interrupted`: the debugger gave the search up.
+ */
+export type ReverseStop = { stop: 'step' | 'breakpoint' | 'begin' | 'interrupted' } | ({ stop: 'watchpoint' } & WatchHit);
 
 const NO_BREAKPOINTS: ReadonlySet<number> = new Set();
 
@@ -95,6 +98,20 @@ export class Timeline {
    * recorded run when there is none.
    */
   reverseContinue(breakpoints: ReadonlySet<number>, watches: WatchSet): ReverseStop {
+    const search = this.searchBackwards(breakpoints, watches);
+    for (;;) {
+      const next = search.next();
+      if (next.done === true) return next.value;
+    }
+  }
+
+  /**
+   * reverseContinue one snapshot interval at a time, so that the host can
+   * read its connection between intervals (gdb's Ctrl-C): each value yielded
+   * is the step the search has gone back to with no hit after it, where
+   * `stopAt` leaves the machine if the search is given up.
+   */
+  *searchBackwards(breakpoints: ReadonlySet<number>, watches: WatchSet): Generator<number, ReverseStop> {
     let end = this.position;
     for (let i = this.lastIndexAtOrBefore(end - 1); i >= 0; i--) {
       const start = this.snapshots[i]!;
@@ -104,9 +121,15 @@ export class Timeline {
         return hit.stop;
       }
       end = start.step;
+      if (i > 0) yield end;
     }
     this.machine.restore(this.snapshots[0]!);
     return { stop: 'begin' };
+  }
+
+  /** Puts the machine back at `step`, a point a backwards search has reached (searchBackwards). */
+  stopAt(step: number): void {
+    this.seek(step);
   }
 
   /**

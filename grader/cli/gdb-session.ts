@@ -24,8 +24,17 @@ export function parseGdbAddress(value: string | true): { host: string; port: num
   return { host, port };
 }
 
-/** Serves one gdb connection on `machine`; resolves to how the run ended (or was left when gdb went away). */
-export async function serveGdb(machine: Machine, value: string | true, kernelFile: string | undefined): Promise<RunResult> {
+/**
+ * Serves one gdb connection on `machine`; resolves to how the run ended (or
+ * was left when gdb went away). `announce` is given the line that says where
+ * it listens (the terminal's stderr, or a test).
+ */
+export async function serveGdb(
+  machine: Machine,
+  value: string | true,
+  kernelFile: string | undefined,
+  announce: (line: string) => void = (line) => process.stderr.write(line),
+): Promise<RunResult> {
   const { GdbStub } = await import('../../engine/debug/gdb-stub.ts');
   const { host, port } = parseGdbAddress(value);
   const server = net.createServer();
@@ -35,7 +44,7 @@ export async function serveGdb(machine: Machine, value: string | true, kernelFil
   });
   const bound = (server.address() as net.AddressInfo).port;
   const elf = kernelFile ?? 'KERNEL.elf';
-  process.stderr.write(`lab: waiting for gdb on ${host}:${bound}; in another terminal: gdb ${elf} -ex 'target remote ${host}:${bound}'\n`);
+  announce(`lab: waiting for gdb on ${host}:${bound}; in another terminal: gdb ${elf} -ex 'target remote ${host}:${bound}'\n`);
   const socket = await new Promise<net.Socket>((resolve) => server.once('connection', resolve));
   server.close(); // one debugger per run
   return new Promise((resolve) => {

@@ -2,12 +2,15 @@
 // of the debugger: the lab PC waits for gdb, gdb runs the commands given
 // and ends, and the test reads both sides' output.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findLab } from '../../grader/course/labs.ts';
 import { buildForTests } from '../../grader/grade.ts';
 import { LAB_CLI } from '../lab-cli.ts';
+import { serveGdb } from '../../grader/cli/gdb-session.ts';
+import type { RunResult } from '../../engine/config.ts';
+import type { Machine } from '../../engine/machine.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -44,19 +47,56 @@ export async function debugLabWithGdb(args: string[], commands: string[]): Promi
     lab.on('exit', () => reject(new Error(`lab ended before listening: ${labStderr}`)));
   });
   const ended = new Promise<number | null>((resolve) => lab.on('exit', (code) => resolve(code)));
-  const gdbArgs = ['-batch', '-nx', '-ex', 'set pagination off', '-ex', 'set confirm off', '-ex', `target remote 127.0.0.1:${port}`, ...commands.flatMap((c) => ['-ex', c]), resolve(REPO, elf)];
-  const gdb = spawnSync('gdb', gdbArgs, { encoding: 'utf8', timeout: 120_000 });
+  const gdb = await runGdb(port, elf, commands);
   const labStatus = await ended;
-  return { gdb: `${gdb.stdout}${gdb.stderr}`, labStatus, labStderr, labStdout };
+  return { gdb, labStatus, labStderr, labStdout };
 }
 
-let lab3: Promise<{ kernel: string; hello: string }> | undefined;
+/**
+ * Serves gdb on `machine` in this process (as `lab run --gdb` does) and runs
+ * gdb on `elf` with `commands`; resolves to gdb's output and how the run ended.
+ */
+export async function debugMachineWithGdb(machine: Machine, elf: string, commands: string[]): Promise<{ gdb: string; result: RunResult }> {
+  let listening: (port: string) => void = () => {};
+  const port = new Promise<string>((resolve) => { listening = resolve; });
+  const served = serveGdb(machine, '127.0.0.1:0', elf, (line) => listening(/127\.0\.0\.1:(\d+)/.exec(line)![1]!));
+  const gdb = await runGdb(await port, elf, commands);
+  return { gdb, result: await served };
+}
 
-/** Lab 3's reference kernel and its `hello` program, built with symbols (once per test file): what the debugger tests debug. */
-export function buildLab3(): Promise<{ kernel: string; hello: string }> {
-  lab3 ??= buildForTests(join(REPO, 'labs'), findLab(join(REPO, 'labs'), 3)).then((built) => {
-    if (!built.ok) throw new Error(built.log);
-    return { kernel: built.files.kernel, hello: built.files.programs.hello! };
-  });
-  return lab3;
+/** Debian's gdb in batch mode on `elf`, attached to 127.0.0.1:`port`, running `commands`; its stdout and stderr. */
+function runGdb(port: string, elf: string, commands: string[]): Promise<string> {
+  const args = ['-batch', '-nx', '-ex', 'set pagination off', '-ex', 'set confirm off', '-ex', `target remote 127.0.0.1:${port}`, ...commands.flatMap((c) => ['-ex', c]), resolve(REPO, elf)];
+  const gdb = spawn('gdb', args);
+  // stdout then stderr, each whole: how the two interleave depends on the host's scheduling.
+  let stdout = '';
+  let stderr = '';
+  gdb.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+  gdb.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const timer = setTimeout(() => gdb.kill(), 120_000);
+  return new Promise((done) => gdb.on('close', () => {
+    clearTimeout(timer);
+    done(stdout + stderr);
+  }));
+}
+
+const builtLabs = new Map<number, Promise<{ kernel: string; programs: Record<string, string> }>>();
+
+/** Lab N's reference kernel and user programs, built with symbols (once per test file). */
+export function buildLab(n: number): Promise<{ kernel: string; programs: Record<string, string> }> {
+  let built = builtLabs.get(n);
+  if (built === undefined) {
+    built = buildForTests(join(REPO, 'labs'), findLab(join(REPO, 'labs'), n)).then((b) => {
+      if (!b.ok) throw new Error(b.log);
+      return { kernel: b.files.kernel, programs: b.files.programs };
+    });
+    builtLabs.set(n, built);
+  }
+  return built;
+}
+
+/** Lab 3's reference kernel and its `hello` program: what most of the debugger tests debug. */
+export async function buildLab3(): Promise<{ kernel: string; hello: string }> {
+  const { kernel, programs } = await buildLab(3);
+  return { kernel, hello: programs.hello! };
 }

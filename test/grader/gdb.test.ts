@@ -9,7 +9,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { findLab } from '../../grader/course/labs.ts';
 import { buildForTests } from '../../grader/grade.ts';
 import { needs } from '../host-tools.ts';
-import { buildLab3, debugWithGdb as debug } from './gdb-driver.ts';
+import { Machine } from '../../engine/machine.ts';
+import { buildLab, buildLab3, debugMachineWithGdb, debugWithGdb as debug } from './gdb-driver.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -47,6 +48,39 @@ describe('gdb on the lab PC', needs('gcc', 'bwrap', 'gdb'), () => {
     expect(s.gdb).toMatch(/lab PC: triple-fault: .*ESP0 = 0x00000000/);
     expect(s.gdb).toContain('$1 = 0x1b\n');
     expect(s.gdb).toMatch(/cpl 3\n/);
+  });
+});
+
+describe('gdb with the block compiler on and off', needs('gcc', 'bwrap', 'gdb'), () => {
+  it('sees the same machine at every stop', async () => {
+    // Lab 5: a spinner and a printer, preempted by the timer, so hot code runs among interrupts.
+    const { kernel, programs } = await buildLab(5);
+    const { readFileSync } = await import('node:fs');
+    const session = [
+      'break swtch', 'continue 12', 'info registers', 'x/8xw $esp', 'stepi 300', 'info registers', 'monitor regs',
+      'delete', 'watch ticks', 'continue', 'continue', 'delete', 'continue', 'info registers',
+    ];
+    const transcripts: string[] = [];
+    for (const compile of [true, false]) {
+      // Threshold 1: code compiles the second time it runs, so under gdb the compiler is as busy as it can be.
+      const machine = new Machine({
+        kernel: readFileSync(kernel), modules: [{ name: 'spin-print', bytes: readFileSync(programs['spin-print']!), cmdline: 'spin-print' }],
+        compile, compileThreshold: 1, maxInstructions: 50_000_000,
+      });
+      try {
+        const { gdb, result } = await debugMachineWithGdb(machine, kernel, session);
+        if (compile) expect(machine.cpu.blocks!.compiled).toBeGreaterThan(20);
+        else expect(machine.cpu.blocks).toBeNull();
+        transcripts.push(`${gdb.replace(/127\.0\.0\.1:\d+/g, 'PORT')}\n${result.reason} after ${result.instructions}`);
+      } finally {
+        machine.release();
+      }
+    }
+    // The session got somewhere: the 12th switch, the timer's count changing, and the end of the run.
+    expect(transcripts[0]).toMatch(/Breakpoint 1, .*swtch/);
+    expect(transcripts[0]).toMatch(/Hardware watchpoint 2: ticks\s+Old value = \d+\s+New value = \d+/);
+    expect(transcripts[0]).toMatch(/lab PC: /);
+    expect(transcripts[0]).toBe(transcripts[1]);
   });
 });
 
