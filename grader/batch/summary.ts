@@ -67,7 +67,7 @@ export function summaryView(record: GradesRecord): SummaryView {
     statuses,
     graded: graded.length,
     maxScore,
-    mean: scored.length === 0 ? '–' : String(roundPoints(scored.reduce((a, b) => a + b, 0) / scored.length)),
+    mean: scored.length === 0 ? '–' : String(Math.round((scored.reduce((a, b) => a + b, 0) / scored.length) * 10) / 10), // a class mean to a tenth of a point
     median: scored.length === 0 ? '–' : String(roundPoints(median(scored))),
     histogram: histogram(scored, maxScore),
     tests: record.columns.map((c) => {

@@ -1,9 +1,13 @@
 // A course graded at once (issue 17's target): 100 synthetic lab-3
-// submissions, the reference, the starter and every mutant, repeated, each
-// one different from all the others in every C file (so no compiled object is
-// shared and every build is cold), graded with the hidden tests by the real
-// `lab grade-all` command. Prints the wall time, the time per submission and
-// the peak memory of the grading process; nothing here asserts a time.
+// submissions, the reference, the starter and every mutant, repeated, graded
+// with the hidden tests by the real `lab grade-all` command. How much of each
+// submission is its own (--vary): `lab` (default), the C files a lab-3
+// student writes (those where the starter and the reference differ) differ
+// from every other submission's, as students' own code does, and the files
+// nobody edits are the release's; `all`, every C file differs, so no compiled
+// object is shared and every build is cold; `none`, the kinds repeat byte for
+// byte. Prints the wall time, the time per submission and the peak memory of
+// the grading process; nothing here asserts a time.
 
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,10 +22,14 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 const LAB = path.join(REPO_ROOT, 'grader', 'cli', 'lab.js');
 const LAB3 = path.join(REPO_ROOT, 'labs', '03-usermode');
 
-const USAGE = `usage: tsx test/bench/grade-all.bench.ts [--submissions N]
+const USAGE = `usage: tsx test/bench/grade-all.bench.ts [--submissions N] [--vary lab|all|none]
 
   --submissions N   how many submissions to grade (default 100)
+  --vary WHAT       which C files differ between submissions: lab (those a lab-3
+                    student writes; default), all, or none
 `;
+
+type Vary = 'lab' | 'all' | 'none';
 
 function lab(args: string[]): string {
   const r = spawnSync(process.execPath, [LAB, ...args], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, LAB_HIDDEN: '', LAB_COURSE: '' } });
@@ -38,6 +46,11 @@ function releasedKernel(n: number, scratch: string): string {
 
 interface MutantFile {
   edits: { file: string; find: string; replace: string }[];
+}
+
+/** The C files a lab-3 student writes: those where the starter and the reference differ. */
+function studentWritten(starter: string, reference: string): string[] {
+  return readdirSync(starter).filter((f) => f.endsWith('.c') && !readFileSync(path.join(starter, f)).equals(readFileSync(path.join(reference, f))));
 }
 
 /** The kinds of submission: the reference, the starter, and each mutant of lab 3. */
@@ -59,25 +72,28 @@ function kinds(scratch: string): { name: string; kernel: string }[] {
 }
 
 function main(): void {
-  const { values } = parseArgs({ options: { submissions: { type: 'string', default: '100' }, help: { type: 'boolean' } } });
-  if (values.help) {
+  const { values } = parseArgs({ options: { submissions: { type: 'string', default: '100' }, vary: { type: 'string', default: 'lab' }, help: { type: 'boolean' } } });
+  if (values.help || !['lab', 'all', 'none'].includes(values.vary)) {
     process.stdout.write(USAGE);
     return;
   }
+  const vary = values.vary as Vary;
   const count = Number(values.submissions);
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'ringlab-bench-grade-all-'));
   try {
     const subs = path.join(scratch, 'submissions');
     const sorts = kinds(scratch);
+    const written = studentWritten(sorts[1]!.kernel, sorts[0]!.kernel);
     for (let i = 0; i < count; i++) {
       const kind = sorts[i % sorts.length]!;
       const kernel = path.join(subs, `s${String(i).padStart(3, '0')}-${kind.name}`, 'labs', 'kernel');
       mkdirSync(path.dirname(kernel), { recursive: true });
       cpSync(kind.kernel, kernel, { recursive: true });
-      // Every C file differs from every other submission's: no object is shared, every build is cold.
-      for (const f of readdirSync(kernel).filter((n) => n.endsWith('.c'))) appendFileSync(path.join(kernel, f), `/* submission ${i} */\n`);
+      const differing = vary === 'all' ? readdirSync(kernel).filter((n) => n.endsWith('.c')) : vary === 'lab' ? written : [];
+      for (const f of differing) appendFileSync(path.join(kernel, f), `/* submission ${i} */\n`);
     }
-    progress(`grading ${count} submissions (${sorts.length} kinds) with lab 3's hidden tests`);
+    const own = vary === 'all' ? 'every C file its own' : vary === 'lab' ? `its own ${written.join(', ')}` : 'kinds repeated byte for byte';
+    progress(`grading ${count} submissions (${sorts.length} kinds; ${own}) with lab 3's hidden tests`);
     const host = watchHost();
     const started = performance.now();
     // GNU time reports the peak resident size; without it (Debian package time) memory goes unmeasured.

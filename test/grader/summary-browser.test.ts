@@ -40,6 +40,10 @@ describe('the batch summary', () => {
     expect(view.graded).toBe(10);
     expect(view.mean).toBe('6'); // (50 + 16 + 0 + 6 + 0) / 12 scored rows
     expect(view.median).toBe('5');
+    // A class mean is given to a tenth of a point: (72 + 7) / 13 = 6.0769...
+    const more = record();
+    more.rows.push(student('late', 7, { 'a/boots': 6, 'a/exits': 1 }, []));
+    expect(summaryView(more).mean).toBe('6.1');
     expect(view.histogram.bars.map((b) => b.count)).toEqual([2, 0, 0, 0, 4, 0, 1, 0, 0, 5]);
     expect(view.tests.map((t) => [t.id, t.passed, t.percent])).toEqual([['a/boots', 6, 60], ['a/exits', 9, 90]]);
     // The same fault at four addresses is one failure, shared by four students.
