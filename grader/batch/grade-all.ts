@@ -21,6 +21,7 @@ import { listTests, type SpecFile } from '../run/test-list.ts';
 import { couldNotGrade } from '../scoring/score.ts';
 import { writeReports } from '../report/write-reports.ts';
 import { ARCHIVE_LIMITS, ArchiveError, unpackArchive } from './archive.ts';
+import { CloneError, cloneSubmission } from './git-clone.ts';
 import type { GradesRecord, StudentGrade } from './gradebook.ts';
 import { gradingKey, testsHash } from './grading-key.ts';
 import { STUDENTS_DIR, writeBatchOutputs } from './outputs.ts';
@@ -104,12 +105,19 @@ async function gradeOne(setup: BatchSetup, found: FoundSubmission, grading: Grad
   let unpacked: string | undefined;
   try {
     let dir = found.path;
-    if (found.archive) {
+    let commit: string | undefined;
+    if (found.kind !== 'folder') {
       unpacked = await mkdtemp(path.join(tmpdir(), 'ringlab-submission-'));
-      dir = unpackSubmission(found.path, unpacked);
+      if (found.kind === 'archive') dir = unpackSubmission(found.path, unpacked);
+      else {
+        dir = path.join(unpacked, 'repository');
+        commit = await cloneSubmission(found.path, found.revision ?? 'HEAD', dir);
+      }
     }
-    return await gradeFolder(setup, found, dir, grading);
+    const row = await gradeFolder(setup, found, dir, grading);
+    return commit === undefined || row.commit === commit ? row : { ...row, commit };
   } catch (e) {
+    if (e instanceof CloneError) return { ...none, status: 'no-submission', detail: e.message };
     if (!(e instanceof ArchiveError)) throw e;
     return { ...none, status: 'no-submission', detail: `${path.basename(found.path)}: ${e.message}` };
   } finally {
@@ -139,7 +147,8 @@ async function gradeFolder(setup: BatchSetup, found: FoundSubmission, dir: strin
     submission = findSubmission(dir, setup.lab.manifest);
   } catch (e) {
     if (!(e instanceof LabError)) throw e;
-    return { ...none, status: 'no-submission', detail: `${path.basename(found.path)} has neither labs/kernel/ nor kernel/` };
+    const name = found.kind === 'git' ? `${found.path} at ${found.revision ?? 'HEAD'}` : path.basename(found.path);
+    return { ...none, status: 'no-submission', detail: `${name} has neither labs/kernel/ nor kernel/` };
   }
   let report: GradeReport;
   let key: string | undefined;

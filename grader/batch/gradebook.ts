@@ -37,6 +37,8 @@ export interface StudentGrade {
   failures: { test: string; headline: string }[];
   /** For a graded submission: the hash of everything its grade depends on (grading-key.ts). */
   key?: string;
+  /** For a submission cloned from a repository: the commit graded. */
+  commit?: string;
 }
 
 /** What a batch (or one shard of it) graded: the source of the gradebook and the summary. */
@@ -58,7 +60,9 @@ export function formatGrades(record: GradesRecord): string {
 /** The gradebook's text: a header naming each test with its points, then rows by student id. */
 export function formatGradebook(record: GradesRecord): string {
   const { columns } = record;
-  const header = ['student', 'status', 'score', 'max_score', ...columns.map((c) => `${c.id} (${c.maxScore})`), 'detail'];
+  // Repositories graded at a commit: which commit, in a column of its own (folders and archives have none).
+  const commits = record.rows.some((r) => r.commit !== undefined);
+  const header = ['student', 'status', 'score', 'max_score', ...columns.map((c) => `${c.id} (${c.maxScore})`), 'detail', ...(commits ? ['commit'] : [])];
   const lines = [header.map(cell).join(',')];
   for (const row of [...record.rows].sort((a, b) => byteOrder(a.student, b.student))) {
     const points = columns.map((c) => {
@@ -66,7 +70,7 @@ export function formatGradebook(record: GradesRecord): string {
       return p === undefined ? '' : String(roundPoints(p));
     });
     const score = row.score === null ? '' : String(roundPoints(row.score));
-    lines.push([row.student, row.status, score, String(roundPoints(row.maxScore)), ...points, oneLine(row.detail)].map(cell).join(','));
+    lines.push([row.student, row.status, score, String(roundPoints(row.maxScore)), ...points, oneLine(row.detail), ...(commits ? [row.commit ?? ''] : [])].map(cell).join(','));
   }
   return lines.join('\r\n') + '\r\n';
 }

@@ -1,19 +1,23 @@
-// Where a course's submissions are: one folder per student (their repository,
-// as an LMS export or a clone gives it), named by the student's id. The batch
-// takes them in byte order of their names, so that every run, every machine
-// and every shard sees the same order.
+// Where a course's submissions are: one folder or archive per student (their
+// repository, as an LMS export or a clone gives it), named by the student's
+// id, or a list file of repositories (submission-list.ts). The batch takes
+// them in byte order of their ids, so that every run, every machine and
+// every shard sees the same order.
 
 import { lstatSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { LabError } from '../course/labs.ts';
 import { archiveId, isArchiveName } from './archive.ts';
+import { readSubmissionList } from './submission-list.ts';
 
 export interface FoundSubmission {
-  /** The student's id: the folder's name, or the archive's without its extension. */
+  /** The student's id: the folder's name, or the archive's without its extension, or as a list file gives it. */
   id: string;
-  /** The folder, or the archive (.zip, .tar, .tar.gz, .tgz) that holds it. */
+  /** The folder, the archive (.zip, .tar, .tar.gz, .tgz) that holds it, or the git URL to clone it from. */
   path: string;
-  archive: boolean;
+  kind: 'folder' | 'archive' | 'git';
+  /** For a git repository: the commit, tag or branch to grade. */
+  revision?: string;
 }
 
 export interface SubmissionList {
@@ -22,14 +26,20 @@ export interface SubmissionList {
   skipped: { name: string; why: string }[];
 }
 
-/** The submissions in `dir`: its sub-folders and archives, in byte order of their ids. */
-export function listSubmissions(dir: string): SubmissionList {
+/**
+ * The submissions in `where`, in byte order of their ids: a folder's
+ * sub-folders and archives, or the entries of a list file.
+ */
+export function listSubmissions(where: string): SubmissionList {
+  const st = lstatSync(where, { throwIfNoEntry: false });
+  if (st?.isFile() === true && !isArchiveName(where)) return unique(readSubmissionList(where), []);
   let names: string[];
   try {
-    names = readdirSync(dir);
+    names = readdirSync(where);
   } catch {
-    throw new LabError(`${dir}: no such directory of submissions; give a folder holding one folder per student`);
+    throw new LabError(`${where}: no such directory of submissions; give a folder holding one folder per student, or a list file of repositories`);
   }
+  const dir = where;
   const found: FoundSubmission[] = [];
   const skipped: SubmissionList['skipped'] = [];
   for (const name of names.sort(byteOrder)) {
@@ -47,15 +57,20 @@ export function listSubmissions(dir: string): SubmissionList {
       skipped.push({ name, why: st?.isSymbolicLink() ? 'a symbolic link, not a folder' : 'neither a folder nor a .zip, .tar, .tar.gz or .tgz archive' });
       continue;
     }
-    found.push({ id: archive ? archiveId(name) : name, path: full, archive });
+    found.push({ id: archive ? archiveId(name) : name, path: full, kind: archive ? 'archive' : 'folder' });
   }
+  return unique(found, skipped);
+}
+
+/** Keeps the submissions whose id no other has, in byte order of id; the others are skipped with why. */
+function unique(found: FoundSubmission[], skipped: SubmissionList['skipped']): SubmissionList {
   // alice/ beside alice.zip: which one is alice's work is the instructor's call, not ours.
   const byId = new Map<string, FoundSubmission[]>();
   for (const f of found) byId.set(f.id, [...(byId.get(f.id) ?? []), f]);
   const unique: FoundSubmission[] = [];
   for (const [id, all] of byId) {
     if (all.length === 1) unique.push(all[0]!);
-    else for (const f of all) skipped.push({ name: path.basename(f.path), why: `more than one submission for ${id}; keep one` });
+    else for (const f of all) skipped.push({ name: f.kind === 'git' ? f.path : path.basename(f.path), why: `more than one submission for ${id}; keep one` });
   }
   return { found: unique.sort((a, b) => byteOrder(a.id, b.id)), skipped };
 }

@@ -24,9 +24,9 @@ interface GradeAllOptions extends LabOptions {
 export function registerGradeAllCommands(program: Command, done: (status: number) => void): void {
   const command = program
     .command('grade-all')
-    .description("grade every student's submission in SUBMISSIONS (one folder per student, named by their id) into a gradebook")
+    .description("grade every student's submission in SUBMISSIONS (one folder or archive per student, named by their id, or a list file of repositories) into a gradebook")
     .argument('<lab>', 'the lab number, e.g. 3')
-    .argument('<submissions>', "a folder holding one folder per student: their repository, or its labs/ folder")
+    .argument('<submissions>', "a folder holding one folder or .zip/.tar.gz per student (their repository, or its labs/ folder), or a text file listing one '[ID] SOURCE [REVISION]' a line, SOURCE a git URL or a path")
     .requiredOption('--out <dir>', 'write gradebook.csv and students/ID/ (report.html, results.json, junit.xml) to DIR');
   addLabOptions(command, false)
     .option('--jobs <n>', JOBS_HELP)

@@ -197,10 +197,95 @@ describe('lab grade-all', needs('gcc', 'bwrap', 'zip'), () => {
     expect(shard.stderr).toBe("lab: --shard must be I/N with 1 <= I <= N (this job's slice of N), such as 2/4, not '4/3'\n");
     expect(shard.status).toBe(2);
     const nowhere = lab('grade-all', '1', join(scratch, 'nowhere'), '--course', course, '--out', join(scratch, 'x'));
-    expect(nowhere.stderr).toBe(`lab: ${join(scratch, 'nowhere')}: no such directory of submissions; give a folder holding one folder per student\n`);
+    expect(nowhere.stderr).toBe(`lab: ${join(scratch, 'nowhere')}: no such directory of submissions; give a folder holding one folder per student, or a list file of repositories\n`);
     expect(nowhere.status).toBe(2);
     const notShard = lab('merge-grades', join(scratch, 'y'), subs);
     expect(notShard.stderr).toBe(`lab: ${join(subs, 'grades.json')}: no grades here; give the --out folders of lab grade-all --shard runs\n`);
     expect(notShard.status).toBe(2);
+  });
+});
+
+describe('lab grade-all with a list file of repositories', needs('gcc', 'bwrap', 'git'), () => {
+  const repos = join(scratch, 'repos');
+  const git = (cwd: string, ...args: string[]): string => {
+    const r = spawnSync('git', ['-c', 'user.name=Student', '-c', 'user.email=s@example.edu', '-c', 'init.defaultBranch=main', ...args], { cwd, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout.trim();
+  };
+  /** A student's repository (a bare one, as a server holds it) with the fixture kernel, changed by each edit in a commit of its own; each commit's id. */
+  const repository = (name: string, ...edits: ((kernel: string) => void)[]): string[] => {
+    const work = join(repos, `${name}-work`);
+    mkdirSync(join(work, 'labs'), { recursive: true });
+    cpSync(join(FIXTURE, 'kernel'), join(work, 'labs', 'kernel'), { recursive: true });
+    git(work, 'init', '-q');
+    const commits: string[] = [];
+    for (const edit of [() => {}, ...edits]) {
+      edit(join(work, 'labs', 'kernel'));
+      git(work, 'add', '-A');
+      git(work, 'commit', '-qm', 'work');
+      commits.push(git(work, 'rev-parse', 'HEAD'));
+    }
+    git(repos, 'clone', '-q', '--bare', work, `${name}.git`);
+    return commits;
+  };
+  let lenaFirst: string;
+
+  beforeAll(() => {
+    mkdirSync(repos);
+    // Lena's last commit, after the deadline, breaks the banner; the list grades the one before.
+    lenaFirst = repository('lena', (k) => replaceIn(join(k, 'kmain.c'), 'hello from', 'goodbye from'))[0]!;
+    repository('lab1-milo');
+    // Nina's kernel is a link to the instructor's: a clone checks it out as a plain file.
+    const nina = join(repos, 'nina-work');
+    mkdirSync(join(nina, 'labs'), { recursive: true });
+    symlinkSync(join(FIXTURE, 'kernel'), join(nina, 'labs', 'kernel'));
+    git(nina, 'init', '-q');
+    git(nina, 'add', '-A');
+    git(nina, 'commit', '-qm', 'link');
+    git(repos, 'clone', '-q', '--bare', nina, 'nina.git');
+  });
+
+  it('clones each at the revision listed, grades it, and records the commit graded', () => {
+    const list = join(repos, 'roster.txt');
+    writeFileSync(list, [
+      '# student  repository  deadline commit',
+      `lena file://${repos}/lena.git ${lenaFirst}`,
+      `file://${repos}/lab1-milo.git`,
+      `nina file://${repos}/nina.git`,
+      `omar file://${repos}/no-such-repository.git`,
+      `pat file://${repos}/lab1-milo.git no-such-branch`,
+      '',
+      '# folders and archives, relative to this file, as a directory of submissions holds them',
+      'quinn ../submissions/bob',
+      '../submissions/gina.zip',
+    ].join('\n'));
+    const run = lab('grade-all', '1', list, '--course', course, '--hidden', hidden, '--out', join(scratch, 'listed'));
+    expect(run.stderr).not.toContain('skipped');
+    expect(run.status).toBe(0);
+    const milo = git(join(repos, 'lab1-milo.git'), 'rev-parse', 'HEAD');
+    const lines = readFileSync(join(scratch, 'listed', 'gradebook.csv'), 'utf8').split('\r\n');
+    expect(lines[0]).toBe(`${HEADER},commit`);
+    expect(lines.slice(1)).toEqual([
+      'gina,graded,10,15,6,4,0,,',
+      `lab1-milo,graded,10,15,6,4,0,,${milo}`,
+      `lena,graded,10,15,6,4,0,,${lenaFirst}`,
+      `nina,no-submission,0,15,,,,file://${repos}/nina.git at HEAD has neither labs/kernel/ nor kernel/,${git(join(repos, 'nina.git'), 'rev-parse', 'HEAD')}`,
+      expect.stringMatching(new RegExp(`^omar,no-submission,0,15,,,,git clone file://${repos}/no-such-repository.git: .*does not appear to be a git repository,$`)),
+      expect.stringMatching(/^pat,no-submission,0,15,,,,file:\/\/.*lab1-milo\.git: revision no-such-branch: .+,$/),
+      'quinn,graded,4,15,0,4,0,,',
+      '',
+    ]);
+  });
+
+  it('refuses a list it cannot read as one, naming the line', () => {
+    const bad = join(repos, 'bad.txt');
+    writeFileSync(bad, `ok file://${repos}/lena.git\nrita ext::sh -c touch% /tmp/pwned\n`);
+    const ext = lab('grade-all', '1', bad, '--course', course, '--out', join(scratch, 'x'));
+    expect(ext.stderr).toBe(`lab: ${bad}:2: ext:: sources run commands; give a git URL\n`);
+    expect(ext.status).toBe(2);
+    writeFileSync(bad, 'just-an-id\n');
+    const noSource = lab('grade-all', '1', bad, '--course', course, '--out', join(scratch, 'x'));
+    expect(noSource.stderr).toBe(`lab: ${bad}:1: each line is [ID] SOURCE [REVISION], SOURCE a git URL or a folder or archive\n`);
+    expect(noSource.status).toBe(2);
   });
 });
