@@ -102,18 +102,30 @@ cd "$root/source/${TOOL}" || exit 1
 # The course, the hidden tests and every build stay root's; each compile runs as nobody.
 chmod 700 "$root/source"
 export LAB_SANDBOX=user LAB_HIDDEN= LAB_COURSE=
+has_kernel() { [ -d "$1/labs/kernel" ] || [ -d "$1/kernel" ]; }
+submission="$root/submission"
+# A zip of the repository's folder, not of what is in it, arrives wrapped in that folder.
+entries=("$submission"/*)
+if ! has_kernel "$submission" && [ \${#entries[@]} -eq 1 ] && [ -d "\${entries[0]}" ] && [ ! -L "\${entries[0]}" ] && has_kernel "\${entries[0]}"; then
+  submission="\${entries[0]}"
+fi
 # Gradescope stops an autograder after its time-out (10 minutes unless the course sets
 # another): start no test after most of it, so that what ran is graded rather than lost.
-node grader/cli/lab.js grade ${n} --submission "$root/submission"${hiddenArgs} --out "$results" --time-limit "\${RINGLAB_TIME_LIMIT:-480}" >"$results/grade.log" 2>&1
+node grader/cli/lab.js grade ${n} --submission "$submission"${hiddenArgs} --out "$results" --time-limit "\${RINGLAB_TIME_LIMIT:-480}" >"$results/grade.log" 2>&1
 cat "$results/grade.log"
-# Grading that could not start (a submission with no kernel tree, say) writes no
-# results.json: say why, with no score, rather than leave Gradescope guessing.
+# Grading that could not start writes no results.json. A submission with no kernel
+# tree is the student's to fix: 0 points and why (Gradescope's format wants a score
+# when there are no tests). Anything else is the grader's or the course's: why, with
+# no score, so that no grade is recorded from a broken run.
 if [ ! -s "$results/results.json" ]; then
+  has_kernel "$submission" && score=none || score=0
   node -e '
     const fs = require("fs");
-    const log = fs.readFileSync(process.argv[1], "utf8").trim().split("\\n").slice(-20).join("\\n");
-    fs.writeFileSync(process.argv[2], JSON.stringify({ output: "Grading could not run:\\n" + log, output_format: "text", visibility: "visible", stdout_visibility: "hidden", tests: [] }));
-  ' "$results/grade.log" "$results/results.json"
+    const [logFile, out, score] = process.argv.slice(1);
+    const log = fs.readFileSync(logFile, "utf8").trim().split("\\n").slice(-20).join("\\n");
+    const head = score === "none" ? "Grading could not run:\\n" : "No kernel tree in this submission: upload your repository (with labs/kernel/), or its labs/ folder.\\n";
+    fs.writeFileSync(out, JSON.stringify({ ...(score === "none" ? {} : { score: 0 }), output: head + log, output_format: "text", visibility: "visible", stdout_visibility: "hidden", tests: [] }));
+  ' "$results/grade.log" "$results/results.json" "$score"
 fi
 exit 0
 `;

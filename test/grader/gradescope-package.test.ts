@@ -88,19 +88,22 @@ describe('lab package --gradescope', needs('gcc', 'zip', 'user-sandbox'), () => 
     if (checked !== undefined) expect(text).not.toContain(checked);
   });
 
-  it('a submission with no kernel tree gets results.json with the reason and no score', () => {
+  it('a submission with no kernel tree scores 0, and results.json says why', () => {
     const { results } = autograde((dir) => writeFileSync(join(dir, 'README.md'), 'forgot the code\n'));
-    expect(results.score).toBeUndefined();
+    // Gradescope's format wants a score when there are no tests; the student's mistake is worth 0, as in grade-all.
+    expect(results.score).toBe(0);
     expect(results.tests).toEqual([]);
-    expect(results.output).toMatch(/^Grading could not run:\n.*has neither labs\/kernel\/ nor kernel\//);
+    expect(results.output).toMatch(/^No kernel tree in this submission: upload your repository \(with labs\/kernel\/\), or its labs\/ folder\.\n.*has neither labs\/kernel\/ nor kernel\//);
   });
 
   it('a kernel that .incbin-s a hidden test at build time does not build, and quotes nothing of it', () => {
     let target = '';
-    const { results } = autograde((dir) => {
+    const { results } = autograde((submission) => {
+      // Zipped as its folder, not its contents: the repository arrives wrapped in that folder.
+      const dir = join(submission, 'lab3-main');
       writeStagedKernel(3, join(dir, 'labs', 'kernel'));
       const boot = join(dir, 'labs', 'kernel', 'boot.S');
-      target = join(dir, '..', 'source', 'ringlab', HIDDEN_SPEC);
+      target = join(submission, '..', 'source', 'ringlab', HIDDEN_SPEC);
       writeFileSync(boot, `${readFileSync(boot, 'utf8')}\n.section .rodata\n.incbin "${target}"\n`);
     });
     // The file is there; the assembler, running as nobody, cannot open it (gas calls that "not found").
