@@ -461,22 +461,35 @@ export function userNeverAtCpl0(range: AddressRange): Check {
 
 /** The events that put the CPU in ring 3: IRET, SYSEXIT and far returns to CPL 3. */
 function ring3Entries(run: TestRun): PrivilegeChangeEvent[] {
-  return run.events.filter((e): e is PrivilegeChangeEvent =>
-    (e.type === 'iret' || e.type === 'sysexit' || e.type === 'far-return') && e.toCpl === 3);
+  return run.events.filter(isRing3Entry);
+}
+
+/**
+ * Each event with the page directory in CR3 when it happened (without CR3's
+ * flag bits; -1 before the first CR3 write): the one place that tracks CR3
+ * through the events, for every check that asks which address space
+ * something happened in.
+ */
+function* withDirectory(run: TestRun): Generator<{ event: EngineEvent; cr3: number }> {
+  let cr3 = -1;
+  for (const event of run.events) {
+    if (event.type === 'cr-write' && event.cr === 3) cr3 = (event.value & ~0xfff) >>> 0;
+    yield { event, cr3 };
+  }
+}
+
+function isRing3Entry(e: EngineEvent): e is PrivilegeChangeEvent {
+  return (e.type === 'iret' || e.type === 'sysexit' || e.type === 'far-return') && e.toCpl === 3;
 }
 
 /**
  * The page directories in CR3 when the CPU entered ring 3, in the order they
- * were first used (CR3 tracked through CR3 writes; entries before any CR3
- * write ran without a directory of the kernel's and name none).
+ * were first used (entries before any CR3 write ran without a directory of
+ * the kernel's and name none).
  */
 export function ring3Directories(run: TestRun): number[] {
   const dirs = new Set<number>();
-  let cr3 = -1;
-  for (const e of run.events) {
-    if (e.type === 'cr-write' && e.cr === 3) cr3 = (e.value & ~0xfff) >>> 0;
-    else if ((e.type === 'iret' || e.type === 'sysexit' || e.type === 'far-return') && e.toCpl === 3 && cr3 !== -1) dirs.add(cr3);
-  }
+  for (const { event, cr3 } of withDirectory(run)) if (isRing3Entry(event) && cr3 !== -1) dirs.add(cr3);
   return [...dirs];
 }
 
@@ -539,11 +552,7 @@ export interface Ring3Trap {
 /** Every interrupt or exception that came from ring 3, with the CR3 it found, in order. */
 export function ring3Traps(run: TestRun): Ring3Trap[] {
   const traps: Ring3Trap[] = [];
-  let cr3 = -1;
-  for (const e of run.events) {
-    if (e.type === 'cr-write' && e.cr === 3) cr3 = (e.value & ~0xfff) >>> 0;
-    else if (e.type === 'interrupt' && e.fromCpl === 3) traps.push({ event: e, cr3 });
-  }
+  for (const { event, cr3 } of withDirectory(run)) if (event.type === 'interrupt' && event.fromCpl === 3) traps.push({ event, cr3 });
   return traps;
 }
 
@@ -611,7 +620,11 @@ export function kernelHalfIdentical(opts: { directories?: number } = {}): Check 
   };
 }
 
-/** Where the kernel stack of the process running at an entry from ring 3 lies; undefined when the process has none known. */
+/**
+ * Where the kernel stack of the process running at an entry from ring 3 lies
+ * (`cr3`: its directory, without flag bits; -1 before any CR3 write);
+ * undefined when the process has none known.
+ */
 export type KernelStackOf = (run: TestRun, entry: { trap: InterruptEvent; cr3: number }) => AddressRange | undefined;
 
 /**
@@ -633,27 +646,24 @@ export function tssEsp0InKernelStack(stack: AddressRange | KernelStackOf): Check
       : "every trap from ring 3 pushes its frame on the running process's kernel stack (TSS ESP0)",
     role: { cause: true },
     evaluate(run) {
-      let cr3 = 0;
-      let traps = 0;
-      for (const e of run.events) {
-        if (e.type === 'cr-write' && e.cr === 3) cr3 = e.value >>> 0;
-        if (e.type !== 'interrupt' || e.fromCpl !== 3 || e.toCpl !== 0) continue;
-        traps++;
+      const traps = ring3Traps(run).filter((t) => t.event.toCpl === 0);
+      for (const { event: e, cr3 } of traps) {
+        const directory = cr3 === -1 ? 'no CR3 loaded' : `CR3 ${hex(cr3)}`;
         const given = fixed ?? (stack as KernelStackOf)(run, { trap: e, cr3 });
         const what = e.kind === 'software' ? `INT ${hex(e.vector, 2)}` : e.kind === 'external' ? `device interrupt ${hex(e.vector, 2)}` : `exception ${e.vector}`;
         if (given === undefined) {
-          return fail(`a kernel stack for the process running under CR3 ${hex(cr3)}`, `the test's function names none (at instruction ${e.icount}, ${what})`, run.locate(e));
+          return fail(`a kernel stack for the process running under ${directory}`, `the test's function names none (at instruction ${e.icount}, ${what})`, run.locate(e));
         }
         const range = { from: given.from >>> 0, to: (given.to ?? 0xffffffff) >>> 0 };
         const last = (e.frameAt + e.frameBytes - 1) >>> 0;
         if (e.frameAt >= range.from && last <= range.to && last >= e.frameAt) continue;
         return fail(
           `the frame of every trap from ring 3 inside the kernel stack ${rangeText(range)}`,
-          `at instruction ${e.icount}, ${what} from ${hex(e.fromCs, 4)}:${hex(e.fromEip)} pushed its ${e.frameBytes}-byte frame at ${hex(e.frameAt)}-${hex(last)} (ESP0 ${hex(e.frameAt + e.frameBytes)}, CR3 ${hex(cr3)})`,
+          `at instruction ${e.icount}, ${what} from ${hex(e.fromCs, 4)}:${hex(e.fromEip)} pushed its ${e.frameBytes}-byte frame at ${hex(e.frameAt)}-${hex(last)} (ESP0 ${hex(e.frameAt + e.frameBytes)}, ${directory})`,
           run.locate(e),
         );
       }
-      if (traps === 0) return fail('traps from ring 3 to judge (system calls, faults or interrupts)', `none came from ring 3; ${endSummary(run)}`, endWhere(run));
+      if (traps.length === 0) return fail('traps from ring 3 to judge (system calls, faults or interrupts)', `none came from ring 3; ${endSummary(run)}`, endWhere(run));
       return PASS;
     },
   };
