@@ -122,7 +122,7 @@ async function debugOneTest(labArg: string, options: GradeCommandOptions): Promi
   const { replayTest } = await import('./run-lab-test.ts');
   const { gdb, course, submission, hidden, cc } = options;
   const status = await replayTest(labArg, {
-    test: pattern, gdb, module: [], cmdline: '', ram: '', maxInstructions: '', maxOutput: '', stats: false,
+    test: pattern, gdb, stats: false,
     ...(course !== undefined ? { course } : {}), ...(submission !== undefined ? { submission } : {}),
     ...(hidden !== undefined ? { hidden } : {}), ...(cc !== undefined ? { cc } : {}),
   }, () => false);

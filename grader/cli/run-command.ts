@@ -130,13 +130,17 @@ Exit status:
 }
 
 /** --ram, --max-instructions and --max-output, parsed; each only where `given` says the user gave it. */
-export function limitOptions(options: RunOptions, given: (option: string) => boolean): Pick<MachineConfig, 'ramMiB' | 'maxInstructions' | 'maxOutputBytes'> {
+/** --ram, --max-instructions and --max-output, as given (a replay takes the test's for those not given). */
+export type LimitOptions = Partial<Pick<RunOptions, 'ram' | 'maxInstructions' | 'maxOutput'>>;
+
+export function limitOptions(options: LimitOptions, given: (option: string) => boolean): Pick<MachineConfig, 'ramMiB' | 'maxInstructions' | 'maxOutputBytes'> {
+  const { ram, maxInstructions, maxOutput } = options;
   return {
-    ...(given('ram') ? { ramMiB: parseWholeNumber(options.ram, '--ram', 'a number of MiB', RAM_MIB.min, RAM_MIB.max) } : {}),
-    ...(given('maxInstructions')
-      ? { maxInstructions: parseWholeNumber(options.maxInstructions, '--max-instructions', 'a count', 1, Number.MAX_SAFE_INTEGER) }
+    ...(given('ram') && ram !== undefined ? { ramMiB: parseWholeNumber(ram, '--ram', 'a number of MiB', RAM_MIB.min, RAM_MIB.max) } : {}),
+    ...(given('maxInstructions') && maxInstructions !== undefined
+      ? { maxInstructions: parseWholeNumber(maxInstructions, '--max-instructions', 'a count', 1, Number.MAX_SAFE_INTEGER) }
       : {}),
-    ...(given('maxOutput') ? { maxOutputBytes: parseWholeNumber(options.maxOutput, '--max-output', 'a number of bytes', 1, Number.MAX_SAFE_INTEGER) } : {}),
+    ...(given('maxOutput') && maxOutput !== undefined ? { maxOutputBytes: parseWholeNumber(maxOutput, '--max-output', 'a number of bytes', 1, Number.MAX_SAFE_INTEGER) } : {}),
   };
 }
 

@@ -7,8 +7,11 @@
 // watched: guest output goes to stdout, and --trace and --stats as for any run.
 
 import path from 'node:path';
-import { InputError, limitOptions, runMachine, type RunOptions } from './run-command.ts';
-import { asInput, labSetup } from './lab-options.ts';
+import { InputError, limitOptions, runMachine, type LimitOptions, type RunDisplay } from './run-command.ts';
+import { asInput, labSetup, type LabOptions } from './lab-options.ts';
+
+/** What a replay is given: where the lab comes from, the test, how to watch it, and the limits to change. */
+export type ReplayOptions = LabOptions & LimitOptions & Omit<RunDisplay, 'kernelFile'> & { test?: string };
 
 /** The options that describe a machine of one's own, which a replay takes from the test instead. */
 const SET_UP_BY_THE_TEST = [
@@ -18,7 +21,7 @@ const SET_UP_BY_THE_TEST = [
   ['serialInput', '--serial-input'],
 ] as const;
 
-export async function replayTest(labArg: string | undefined, options: RunOptions, given: (option: string) => boolean): Promise<number> {
+export async function replayTest(labArg: string | undefined, options: ReplayOptions, given: (option: string) => boolean): Promise<number> {
   if (labArg === undefined) throw new InputError(`--test needs the lab number first, as in lab run 3 --test ${options.test ?? 'faults/cli'}`);
   if (options.test === undefined) {
     throw new InputError(`lab run ${labArg} needs --test ID naming the test to replay (lab grade ${labArg} prints it under each failed test), or use lab run --kernel FILE`);
