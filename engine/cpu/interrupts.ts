@@ -1,7 +1,7 @@
 // Interrupt and exception delivery through the IDT (SDM Vol. 3, 6.10-6.15):
 // gate checks, the stack switch to SS0:ESP0 from the TSS on entry from an
 // outer ring, the frame pushed, IF and TF, and the double-fault rules; a task
-// gate hands the delivery to task-switch.ts.
+// gate hands the delivery to task-gates.ts.
 // Every check is written out in the order the SDM lists it, each raising the
 // exception and error code the SDM names, with a reason a student can read.
 
@@ -12,7 +12,7 @@ import { IF, NT, RF, TF, VM } from './flags.ts';
 import type { InterruptEvent } from '../events.ts';
 import { enteringDebugHandler } from './debug-registers.ts';
 import { innerStackFromTss, pushFrame, stackOffset } from './inner-stack.ts';
-import { switchTaskForInterrupt } from './task-switch.ts';
+import { switchTaskForInterrupt } from './task-gates.ts';
 import { hex16, hex32 } from '../hex.ts';
 import { beyondInstruction, CYCLES } from './cycle-model.ts';
 import {

@@ -158,6 +158,32 @@ const SDM_ANSWERS: SdmAnswer[] = [
     why: 'SDM Vol. 2 "CALL", MORE-PRIVILEGE: "IF new stack does not have room for parameters plus 16 bytes THEN #SS(NewSS)"; '
       + 'QEMU (helper_lcall_protected) does not check, and pushes below the segment\'s base',
   },
+  // task-switch.c: faults after a task switch's commit point.
+  {
+    kernel: 'task-switch.c',
+    case: 'ljmp_tss_bad_gs@ring0',
+    lines: [
+      '  vec=0a #TS err=0080 tr=0060 cs=0008 eip=bad+0 frame=top-10 saved eip=at+7',
+      '  task bad: tr=0060 gs=0010',
+      '  done cs=0008 eax=0000600d',
+      '  back: tr=0028 nt=0 busy=1,0 a.eip=entry case.eip=at+7',
+    ],
+    why: 'SDM Vol. 3, 7.3: an exception after the commit point is handled "in the context of the new task", before its '
+      + 'first instruction, so the frame holds the new task\'s EIP; QEMU (switch_tss_ra) pushes the offset of the far JMP '
+      + 'in the old task\'s code instead',
+  },
+  {
+    kernel: 'task-switch.c',
+    case: 'ljmp_tss_trap@ring0',
+    lines: [
+      '  vec=01 #DB tr=0030 cs=0008 eip=a+0 frame=top-c dr6=ffff8ff0 saved eip=at+7',
+      '  task a: tr=0030 link=0000 nt=0 ts=1 busy=0,1 esp=atop+0 cs=0008 ldtr=0068 fs:0=cafe0001',
+      '  done cs=0008 eax=0000600d',
+      '  back: tr=0028 nt=0 busy=1,0 a.eip=jmp+7 case.eip=at+7',
+    ],
+    why: 'SDM Vol. 3, 7.2.1: with the T flag of the new TSS set, "the processor generates a debug exception when a task '
+      + 'switch to this task occurs", with DR6.BT set (17.2.3); QEMU ignores the T flag',
+  },
   // debug.c: where QEMU 7.2 departs from SDM Vol. 3, chapter 17.
   {
     kernel: 'debug.c',
@@ -459,7 +485,74 @@ describe('a task gate for #DF: the double fault switches to its own task, and IR
   it('a task gate naming a busy TSS is #GP(TSS selector) while delivering #DF: a triple fault that says so', async () => {
     const { result } = await runOnEngine(busy, true);
     expect(result.reason).toBe('triple-fault');
-    expect(result.message).toContain('the task gate names TSS 0x0030, which is busy');
+    expect(result.message).toContain('delivering #DF double fault: TSS 0x0030 is busy');
+  });
+});
+
+describe('task switches by far JMP, far CALL, task gates in the GDT, LDT and IDT, and IRET back (task-switch.c)', () => {
+  const spec = { source: 'task-switch.c' };
+  compareWithQemu('task-switch.c', spec, 'debug-exit');
+  ranToTheEnd('task-switch.c', spec, 'task-switch: end');
+  sdmChecks(spec);
+
+  it('JMP frees the task it leaves; CALL, a task gate and INT n nest (link, NT, both busy); IRET goes back', async () => {
+    const blocks = caseBlocks((await runOnEngine(spec, true)).serial);
+    const entered = (link: string, nt: number, busy: string, esp = 'atop+0') =>
+      `  task a: tr=0030 link=${link} nt=${nt} ts=1 busy=${busy} esp=${esp} cs=0008 ldtr=0068 fs:0=cafe0001`;
+    const jumped = entered('0000', 0, '0,1');
+    const called = entered('0028', 1, '1,1');
+    const expected: Record<string, string[]> = {
+      // SDM 7.3 and Table 7-2: the new task's LDT and segments are loaded; the old task's EIP is saved in its TSS.
+      'ljmp_tss@ring0': [jumped, '  done cs=0008 eax=0000600d', '  back: tr=0028 nt=0 busy=1,0 a.eip=jmp+7 case.eip=at+7'],
+      'lcall_tss@ring0': [called, '  done cs=0008 eax=0000600d', '  back: tr=0028 nt=0 busy=1,0 a.eip=iret+1 case.eip=at+7'],
+      // A DPL-3 task gate lets ring 3 into a task whose DPL-0 TSS it could not name; the task runs at its own CPL.
+      'lcall_task_gate@ring3': [called, '  done cs=001b eax=0000600d', '  back: tr=0028 nt=0 busy=1,0 a.eip=iret+1 case.eip=at+7'],
+      'ljmp_task_gate@ring3': [jumped, '  done cs=001b eax=0000600d', '  back: tr=0028 nt=0 busy=1,0 a.eip=jmp+7 case.eip=at+7'],
+      'lcall_ldt_task_gate@ring3': [called, '  done cs=001b eax=0000600d', '  back: tr=0028 nt=0 busy=1,0 a.eip=iret+1 case.eip=at+7'],
+      'int_task_gate@ring3': [called, '  done cs=001b eax=0000600d', '  back: tr=0028 nt=0 busy=1,0 a.eip=iret+1 case.eip=at+2'],
+      // An exception through a task gate pushes its error code on the new task's stack (SDM 6.12.2).
+      'gp_task_gate@ring3': [entered('0028', 1, '1,1', 'atop-4 err=0010'), '  done cs=001b eax=00000010',
+        '  back: tr=0028 nt=0 busy=1,0 a.eip=iret+1 case.eip=at+2'],
+      // SDM 7.2.1: CR3 is loaded from the new TSS (with paging on), and from the old one on the way back.
+      'ljmp_tss_cr3@ring0': [`${jumped} cr3=a paged=aaaaaaaa`, '  done cs=0008 eax=0000600d', '  paged=11111111',
+        '  back: tr=0028 nt=0 busy=1,0 a.eip=jmp+7 case.eip=at+7'],
+    };
+    for (const [name, lines] of Object.entries(expected)) expect(blockNamed(blocks, name).lines.filter((l) => l !== ''), name).toEqual(lines);
+  });
+
+  it('raises #GP, #NP or #TS with the selector the SDM names for each check before the switch, changing nothing', async () => {
+    const blocks = caseBlocks((await runOnEngine(spec, true)).serial);
+    const ring3 = (vec: string, err: string) => `  vec=${vec} err=${err} cs=001b eip=at+0 if=1 frame=top-18 ss=0023 esp=utop+0`;
+    const ring0 = (vec: string, err: string) => `  vec=${vec} err=${err} cs=0008 eip=at+0 if=1 frame=top-10`;
+    const expected: Record<string, string> = {
+      // SDM "JMP"/"CALL", TASK-STATE-SEGMENT: TSS DPL < CPL is #GP(TSS selector).
+      'ljmp_tss_dpl0@ring3': ring3('0d #GP', '0030'),
+      // TASK-GATE: gate DPL < CPL is #GP(gate selector), a gate not present #NP(gate selector), a gate naming no TSS #GP(TSS selector).
+      'lcall_task_gate_dpl0@ring3': ring3('0d #GP', '0070'),
+      'ljmp_task_gate_not_present@ring3': ring3('0b #NP', '0040'),
+      'lcall_task_gate_names_data@ring3': ring3('0d #GP', '0010'),
+      // A busy TSS is #GP(TSS selector); a limit below 0x67 #TS(TSS selector) (7.3 step 4); not present #NP.
+      'ljmp_tss_busy@ring0': ring0('0d #GP', '0028'),
+      'lcall_tss_busy@ring0': ring0('0d #GP', '0028'),
+      'lcall_tss_limit_66@ring0': ring0('0a #TS', '0050'),
+      'ljmp_tss_not_present@ring0': ring0('0b #NP', '0058'),
+      // SDM "IRET", TASK-RETURN: a link naming a TSS that is not busy, or no TSS, is #TS(link).
+      'iret_nt_link_not_busy@ring0': ring0('0a #TS', '0030'),
+      'iret_nt_link_data@ring0': ring0('0a #TS', '0010'),
+    };
+    for (const [name, line] of Object.entries(expected)) {
+      expect(blockNamed(blocks, name).lines.filter((l) => l !== ''), name).toEqual([line, '  back: tr=0028 nt=0 busy=1,0 a.eip=entry case.eip=-']);
+    }
+  });
+
+  it('a far JMP or CALL to a task switch reports a task-switch event, IRET with NT too', async () => {
+    const file = await kernelFor(spec);
+    const switches: string[] = [];
+    const machine = new Machine({ kernel: await readFile(file), kernelName: spec.source, maxInstructions: BUDGET });
+    machine.subscribe((e) => { if (e.type === 'task-switch') switches.push(`${e.fromCpl}->${e.toCpl} ${e.toCs.toString(16)}`); });
+    expect(machine.run().reason).toBe('debug-exit');
+    // ljmp_tss there and back, lcall_tss and its IRET, lcall_task_gate from ring 3 and its IRET to ring 3, ...
+    expect(switches.slice(0, 6)).toEqual(['0->0 8', '0->0 8', '0->0 8', '0->0 8', '3->0 8', '0->3 1b']);
   });
 });
 
