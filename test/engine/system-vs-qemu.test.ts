@@ -184,6 +184,27 @@ const SDM_ANSWERS: SdmAnswer[] = [
     why: 'SDM Vol. 3, 7.2.1: with the T flag of the new TSS set, "the processor generates a debug exception when a task '
       + 'switch to this task occurs", with DR6.BT set (17.2.3); QEMU ignores the T flag',
   },
+  // interrupt-stack.c: QEMU does not check that the frame fits the stack segment.
+  {
+    kernel: 'interrupt-stack.c',
+    case: 'int_ss0_no_room@ring3',
+    lines: [
+      '  fault task: vec=0c err=0040 saved cs=001b eip=at+0 ss=0023 esp=utop+0',
+      '  vec=30 cs=001b eip=at+2 if=1 frame=top-14 ss=0023 esp=utop+0',
+    ],
+    why: 'SDM Vol. 2 "INT n", INTER-PRIVILEGE-LEVEL-INTERRUPT: "IF new stack does not have room for 24 bytes (error code '
+      + 'pushed) or 20 bytes (no error code) THEN #SS(error_code(NewSS,0,EXT))"; QEMU (do_interrupt_protected) pushes '
+      + 'below the segment\'s limit',
+  },
+  ...([['int_stack_no_room@ring0', '0000', '  vec=30 cs=0008 eip=at+2 if=1 frame=top-c'],
+    ['ud2_stack_no_room@ring0', '0001', '  vec=06 #UD cs=0008 eip=at+0 if=1 frame=top-c']] as const).map(([name, err, line]) => ({
+    kernel: 'interrupt-stack.c',
+    case: name,
+    lines: [`  fault task: vec=0c err=${err} saved cs=0008 eip=at+0 ss=0040 esp=tiny+8`, line],
+    why: 'SDM Vol. 2 "INT n", INTRA-PRIVILEGE-LEVEL-INTERRUPT: "IF current stack does not have room for 16 bytes (error '
+      + 'code pushed) or 12 bytes (no error code) THEN #SS(EXT)" (EXT set for an exception, clear for INT n); QEMU pushes '
+      + 'below the limit of the expand-down stack',
+  })),
   // debug.c: where QEMU 7.2 departs from SDM Vol. 3, chapter 17.
   {
     kernel: 'debug.c',
@@ -553,6 +574,23 @@ describe('task switches by far JMP, far CALL, task gates in the GDT, LDT and IDT
     expect(machine.run().reason).toBe('debug-exit');
     // ljmp_tss there and back, lcall_tss and its IRET, lcall_task_gate from ring 3 and its IRET to ring 3, ...
     expect(switches.slice(0, 6)).toEqual(['0->0 8', '0->0 8', '0->0 8', '0->0 8', '3->0 8', '0->3 1b']);
+  });
+});
+
+describe('an interrupt frame that does not fit its stack faults before anything is pushed (interrupt-stack.c)', () => {
+  const spec = { source: 'interrupt-stack.c' };
+  compareWithQemu('interrupt-stack.c', spec, 'debug-exit');
+  ranToTheEnd('interrupt-stack.c', spec, 'interrupt-stack: end');
+  sdmChecks(spec);
+
+  it('ESP0 in an unmapped page is #PF on the first push, SS0 null #TS(0), and the INT can run again once repaired', async () => {
+    const blocks = caseBlocks((await runOnEngine(spec, true)).serial);
+    // A supervisor write to a page not present (error code 2) at ESP0 - 4; the INT is left undone, EIP at it.
+    expect(blockNamed(blocks, 'int_esp0_unmapped@ring3').lines.filter((l) => l !== '')).toEqual([
+      '  fault task: vec=0e err=00000002 cr2=40000ffc saved cs=001b eip=at+0 ss=0023 esp=utop+0',
+      '  vec=30 cs=001b eip=at+2 if=1 frame=top-14 ss=0023 esp=utop+0',
+    ]);
+    expect(blockNamed(blocks, 'int_ss0_null@ring3').lines[0]).toBe('  fault task: vec=0a err=0000 saved cs=001b eip=at+0 ss=0023 esp=utop+0');
   });
 });
 
