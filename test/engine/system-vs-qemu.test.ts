@@ -358,6 +358,24 @@ describe('debug registers, the single step and #DB (debug.c)', () => {
   ranToTheEnd('debug.c', spec, 'debug: end');
   sdmChecks(spec);
 
+  it('an I/O breakpoint (R/W = 10) traps after IN, OUT or OUTS on a port in its range, never on memory', async () => {
+    const trap = (eip: string, dr7: string) => [`  vec=01 #DB cs=0008 eip=${eip} if=1 frame=top-c`, `  dr6=ffff0ff1 dr7=${dr7} rf=0 tf=0 ecx=00000000`];
+    const blocks = caseBlocks((await runOnEngine(spec, true)).serial);
+    const expected: Record<string, string[]> = {
+      'io_bp_out@ring3': ['  vec=01 #DB cs=001b eip=at+2 if=1 frame=top-14 ss=0023 esp=utop+0', '  dr6=ffff0ff1 dr7=00020401 rf=0 tf=0 ecx=00000000'],
+      'io_bp_in@ring0': trap('at+2', '00020401'),
+      // A word at 0x7F covers 0x80; a 2-byte breakpoint at 0x80 covers 0x81, a 1-byte one does not.
+      'io_bp_word_overlaps@ring0': trap('at+2', '00020401'),
+      'io_bp_miss@ring0': ['  done cs=0008 eax=00000000'],
+      'io_bp_len2@ring0': trap('at+2', '00060401'),
+      'io_bp_outsb@ring0': trap('at+1', '00020401'),
+      'io_bp_not_memory@ring0': ['  done cs=0008 eax=00000000'],
+      // SDM 17.2.4: undefined with CR4.DE clear; as QEMU 7.2, still an I/O breakpoint.
+      'io_bp_without_de@ring0': trap('at+2', '00020401'),
+    };
+    for (const [name, lines] of Object.entries(expected)) expect(blockNamed(blocks, name).lines.filter((l) => l !== ''), name).toEqual(lines);
+  });
+
   // QEMU 7.2 ignores DR7.GD, and INT1 (ICEBP) stops its whole machine: these run on the engine alone, against the SDM.
   const sdmOnly = { source: 'debug.c', defines: { WITH_GENERAL_DETECT: 1, WITH_ICEBP: 1 } };
   ranToTheEnd('debug.c with general detect and INT1', sdmOnly, 'debug: end');
