@@ -205,6 +205,22 @@ const SDM_ANSWERS: SdmAnswer[] = [
       + 'code pushed) or 12 bytes (no error code) THEN #SS(EXT)" (EXT set for an exception, clear for INT n); QEMU pushes '
       + 'below the limit of the expand-down stack',
   })),
+  // stack16.c: a transfer to another ring onto a 16-bit stack.
+  {
+    kernel: 'stack16.c',
+    case: 'int_from_ring3_to_stack16@ring3',
+    lines: ['  done cs=001b eax=00000000', '  frame on ss0: sp ffec esp-high 1234 eip=at+2 cs=001b eflags=00000202 esp=utop+0 ss=0023'],
+    why: 'SDM Vol. 2 "INT n", INTER-PRIVILEGE-LEVEL-INTERRUPT: SS:ESP are loaded from the TSS, then the pushes move SP '
+      + 'alone on a 16-bit stack, so ESP\'s upper half is ESP0\'s; QEMU (do_interrupt_protected) keeps the interrupted '
+      + 'ring-3 ESP\'s upper half',
+  },
+  {
+    kernel: 'stack16.c',
+    case: 'lret_8_to_ring3_stack16@ring0',
+    lines: ['  done cs=001b eax=12340000'],
+    why: 'SDM Vol. 2 "RET", RETURN-TO-OUTER-PRIVILEGE-LEVEL: "ESP := tempESP", then with StackAddressSize = 16 "SP := '
+      + 'SP + SRC", so the popped ESP\'s upper half stays; QEMU (helper_ret_protected) keeps the ring-0 ESP\'s upper half',
+  },
   // debug.c: where QEMU 7.2 departs from SDM Vol. 3, chapter 17.
   {
     kernel: 'debug.c',
@@ -350,6 +366,7 @@ describe('a 16-bit stack segment: SP wraps at 64 KiB (stack16.c)', () => {
   const spec = { source: 'stack16.c' };
   compareWithQemu('stack16.c', spec, 'debug-exit');
   ranToTheEnd('stack16.c', spec, 'stack16: end');
+  sdmChecks(spec);
 });
 
 describe('debug registers, the single step and #DB (debug.c)', () => {
