@@ -14,7 +14,7 @@
 import type { CPU } from './cpu.ts';
 import { Seg } from './cpu.ts';
 import { CpuException, MachineStop, Vector } from './exceptions.ts';
-import { NT } from './flags.ts';
+import { FIXED_ONE, NT, VM, WRITABLE } from './flags.ts';
 import { loadDataSegment } from './ops/segment.ts';
 import { switchedTask } from './debug-registers.ts';
 import { writeCr3 } from './ops/system.ts';
@@ -116,6 +116,7 @@ export function switchTask(cpu: CPU, selector: number, d: Descriptor, reason: Sw
   const segments = Array.from({ length: 6 }, (_, i) => at(TSS_SEGMENTS + 4 * i) & 0xffff);
   const ldt = at(TSS_LDT) & 0xffff;
   const trap = (at(TSS_TRAP) & 1) !== 0;
+  if (eflags & VM) throw new MachineStop('unsupported', `TSS ${hex16(selector)} holds EFLAGS.VM set: the lab PC does not model virtual-8086 tasks`);
 
   // Steps 5-7: the outgoing task's state, into its own TSS. JMP and IRET leave it; IRET saves its EFLAGS with NT clear.
   const fromCpl = cpu.cpl;
@@ -144,7 +145,8 @@ export function switchTask(cpu: CPU, selector: number, d: Descriptor, reason: Sw
   if (cpu.cr0 & CR0_PG) writeCr3(cpu, cr3);
   cpu.materializeFlags();
   cpu.setArithFlags(0);
-  cpu.flags = (nested ? eflags | NT : eflags) | 0x2;
+  // The reserved bits of the EFLAGS image read as the hardware has them, whatever the TSS holds.
+  cpu.flags = ((nested ? eflags | NT : eflags) & WRITABLE) | FIXED_ONE;
   // The new EFLAGS may let an interrupt in or set TF: the run loop must look before the next instruction.
   cpu.stopRequested = true;
   for (let i = 0; i < 8; i++) cpu.r32[i] = gprs[i]!;
