@@ -189,7 +189,7 @@ const SDM_ANSWERS: SdmAnswer[] = [
     kernel: 'interrupt-stack.c',
     case: 'int_ss0_no_room@ring3',
     lines: [
-      '  fault task: vec=0c err=0040 saved cs=001b eip=at+0 ss=0023 esp=utop+0',
+      '  fault task: vec=0c err=0040 saved: cs=001b eip=at+0 ss=0023 esp=utop+0',
       '  vec=30 cs=001b eip=at+2 if=1 frame=top-14 ss=0023 esp=utop+0',
     ],
     why: 'SDM Vol. 2 "INT n", INTER-PRIVILEGE-LEVEL-INTERRUPT: "IF new stack does not have room for 24 bytes (error code '
@@ -200,7 +200,7 @@ const SDM_ANSWERS: SdmAnswer[] = [
     ['ud2_stack_no_room@ring0', '0001', '  vec=06 #UD cs=0008 eip=at+0 if=1 frame=top-c']] as const).map(([name, err, line]) => ({
     kernel: 'interrupt-stack.c',
     case: name,
-    lines: [`  fault task: vec=0c err=${err} saved cs=0008 eip=at+0 ss=0040 esp=tiny+8`, line],
+    lines: [`  fault task: vec=0c err=${err} saved: cs=0008 eip=at+0 ss=0040 esp=tiny+8`, line],
     why: 'SDM Vol. 2 "INT n", INTRA-PRIVILEGE-LEVEL-INTERRUPT: "IF current stack does not have room for 16 bytes (error '
       + 'code pushed) or 12 bytes (no error code) THEN #SS(EXT)" (EXT set for an exception, clear for INT n); QEMU pushes '
       + 'below the limit of the expand-down stack',
@@ -356,24 +356,25 @@ function sdmChecks(spec: KernelSpec): void {
   }
 }
 
+/** A kernel that prints "<name>: end" and exits: QEMU's output, its end reached, and the SDM's answers where QEMU departs. */
+function comparedKernel(source: string): KernelSpec {
+  const spec = { source };
+  compareWithQemu(source, spec, 'debug-exit');
+  ranToTheEnd(source, spec, `${source.replace(/\.c$/, '')}: end`);
+  sdmChecks(spec);
+  return spec;
+}
+
 describe('fast system calls: SYSENTER and SYSEXIT (fast-syscalls.c)', () => {
-  const spec = { source: 'fast-syscalls.c' };
-  compareWithQemu('fast-syscalls.c', spec, 'debug-exit');
-  ranToTheEnd('fast-syscalls.c', spec, 'fast-syscalls: end');
+  const spec = comparedKernel('fast-syscalls.c');
 });
 
 describe('a 16-bit stack segment: SP wraps at 64 KiB (stack16.c)', () => {
-  const spec = { source: 'stack16.c' };
-  compareWithQemu('stack16.c', spec, 'debug-exit');
-  ranToTheEnd('stack16.c', spec, 'stack16: end');
-  sdmChecks(spec);
+  const spec = comparedKernel('stack16.c');
 });
 
 describe('debug registers, the single step and #DB (debug.c)', () => {
-  const spec = { source: 'debug.c' };
-  compareWithQemu('debug.c', spec, 'debug-exit');
-  ranToTheEnd('debug.c', spec, 'debug: end');
-  sdmChecks(spec);
+  const spec = comparedKernel('debug.c');
 
   it('an I/O breakpoint (R/W = 10) traps after IN, OUT or OUTS on a port in its range, never on memory', async () => {
     const trap = (eip: string, dr7: string) => [`  vec=01 #DB cs=0008 eip=${eip} if=1 frame=top-c`, `  dr6=ffff0ff1 dr7=${dr7} rf=0 tf=0 ecx=00000000`];
@@ -426,16 +427,11 @@ describe('a reset through port 0x92 or 0xCF9 ends the run (reset.c)', () => {
 });
 
 describe('LAR, LSL, VERR and VERW on every kind of descriptor (segment-queries.c)', () => {
-  const spec = { source: 'segment-queries.c' };
-  compareWithQemu('segment-queries.c', spec, 'debug-exit');
-  ranToTheEnd('segment-queries.c', spec, 'segment-queries: end');
+  const spec = comparedKernel('segment-queries.c');
 });
 
 describe('CPUID, ARPL and writing the TSC (identity.c)', () => {
-  const spec = { source: 'identity.c' };
-  compareWithQemu('identity.c', spec, 'debug-exit');
-  ranToTheEnd('identity.c', spec, 'identity: end');
-  sdmChecks(spec);
+  const spec = comparedKernel('identity.c');
 
   it('says GenuineIntel, raises RPLs as the SDM says, and counts on from a written TSC', async () => {
     const { serial } = await runOnEngine(spec, true);
@@ -447,9 +443,7 @@ describe('CPUID, ARPL and writing the TSC (identity.c)', () => {
 });
 
 describe('privileged instructions, I/O permission, INT n gates and exceptions (privileged.c)', () => {
-  const spec = { source: 'privileged.c' };
-  compareWithQemu('privileged.c', spec, 'debug-exit');
-  ranToTheEnd('privileged.c', spec, 'privileged: end');
+  const spec = comparedKernel('privileged.c');
 
   it('INT n through a DPL-0 gate from ring 3 is #GP(vector*8+2); through a DPL-3 gate the frame sits at ESP0', async () => {
     const blocks = caseBlocks((await runOnEngine(spec, true)).serial);
@@ -460,17 +454,11 @@ describe('privileged instructions, I/O permission, INT n gates and exceptions (p
 });
 
 describe('segment loads, far transfers and returns across rings (segments.c)', () => {
-  const spec = { source: 'segments.c' };
-  compareWithQemu('segments.c', spec, 'debug-exit');
-  ranToTheEnd('segments.c', spec, 'segments: end');
-  sdmChecks(spec);
+  const spec = comparedKernel('segments.c');
 });
 
 describe('far CALL and JMP through call gates, and far RET back (call-gates.c)', () => {
-  const spec = { source: 'call-gates.c' };
-  compareWithQemu('call-gates.c', spec, 'debug-exit');
-  ranToTheEnd('call-gates.c', spec, 'call-gates: end');
-  sdmChecks(spec);
+  const spec = comparedKernel('call-gates.c');
 
   it('a far CALL through a 16-bit call gate stops the run as not modelled, naming the gate', async () => {
     const { result } = await runOnEngine({ source: 'call-gates.c', defines: { WITH_GATE16: 1 } }, true);
@@ -517,9 +505,7 @@ describe('far CALL and JMP through call gates, and far RET back (call-gates.c)',
 });
 
 describe('a task gate for #DF: the double fault switches to its own task, and IRET back (task-gate.c)', () => {
-  const spec = { source: 'task-gate.c' };
-  compareWithQemu('task-gate.c', spec, 'debug-exit');
-  ranToTheEnd('task-gate.c', spec, 'task-gate: end');
+  const spec = comparedKernel('task-gate.c');
 
   it('runs the double-fault task nested, on its own stack, with the interrupted task saved in its TSS, and IRET returns to it', async () => {
     const block = blockNamed(caseBlocks((await runOnEngine(spec, true)).serial), 'double_fault@ring3');
@@ -546,10 +532,7 @@ describe('a task gate for #DF: the double fault switches to its own task, and IR
 });
 
 describe('task switches by far JMP, far CALL, task gates in the GDT, LDT and IDT, and IRET back (task-switch.c)', () => {
-  const spec = { source: 'task-switch.c' };
-  compareWithQemu('task-switch.c', spec, 'debug-exit');
-  ranToTheEnd('task-switch.c', spec, 'task-switch: end');
-  sdmChecks(spec);
+  const spec = comparedKernel('task-switch.c');
 
   it('JMP frees the task it leaves; CALL, a task gate and INT n nest (link, NT, both busy); IRET goes back', async () => {
     const blocks = caseBlocks((await runOnEngine(spec, true)).serial);
@@ -613,26 +596,21 @@ describe('task switches by far JMP, far CALL, task gates in the GDT, LDT and IDT
 });
 
 describe('an interrupt frame that does not fit its stack faults before anything is pushed (interrupt-stack.c)', () => {
-  const spec = { source: 'interrupt-stack.c' };
-  compareWithQemu('interrupt-stack.c', spec, 'debug-exit');
-  ranToTheEnd('interrupt-stack.c', spec, 'interrupt-stack: end');
-  sdmChecks(spec);
+  const spec = comparedKernel('interrupt-stack.c');
 
   it('ESP0 in an unmapped page is #PF on the first push, SS0 null #TS(0), and the INT can run again once repaired', async () => {
     const blocks = caseBlocks((await runOnEngine(spec, true)).serial);
     // A supervisor write to a page not present (error code 2) at ESP0 - 4; the INT is left undone, EIP at it.
     expect(blockNamed(blocks, 'int_esp0_unmapped@ring3').lines.filter((l) => l !== '')).toEqual([
-      '  fault task: vec=0e err=00000002 cr2=40000ffc saved cs=001b eip=at+0 ss=0023 esp=utop+0',
+      '  fault task: vec=0e err=00000002 cr2=40000ffc saved: cs=001b eip=at+0 ss=0023 esp=utop+0',
       '  vec=30 cs=001b eip=at+2 if=1 frame=top-14 ss=0023 esp=utop+0',
     ]);
-    expect(blockNamed(blocks, 'int_ss0_null@ring3').lines[0]).toBe('  fault task: vec=0a err=0000 saved cs=001b eip=at+0 ss=0023 esp=utop+0');
+    expect(blockNamed(blocks, 'int_ss0_null@ring3').lines[0]).toBe('  fault task: vec=0a err=0000 saved: cs=001b eip=at+0 ss=0023 esp=utop+0');
   });
 });
 
 describe('page faults, 4 MiB pages, CR0.WP, accessed/dirty bits, the TLB (paging.c)', () => {
-  const spec = { source: 'paging.c' };
-  compareWithQemu('paging.c', spec, 'debug-exit');
-  ranToTheEnd('paging.c', spec, 'paging: end');
+  const spec = comparedKernel('paging.c');
 
   it('a changed PTE is seen only after INVLPG or a CR3 write, by reads, instruction fetches and descriptor loads', async () => {
     const blocks = caseBlocks((await runOnEngine(spec, true)).serial);
@@ -646,16 +624,11 @@ describe('page faults, 4 MiB pages, CR0.WP, accessed/dirty bits, the TLB (paging
 });
 
 describe('the timer interrupting ring 3 and ring 0 (timer.c)', () => {
-  const spec = { source: 'timer.c' };
-  compareWithQemu('timer.c', spec, 'debug-exit');
-  ranToTheEnd('timer.c', spec, 'timer: end');
+  const spec = comparedKernel('timer.c');
 });
 
 describe('double faults and benign exceptions during delivery (double-fault.c)', () => {
-  const spec = { source: 'double-fault.c' };
-  compareWithQemu('double-fault.c', spec, 'debug-exit');
-  ranToTheEnd('double-fault.c', spec, 'double-fault: end');
-  sdmChecks(spec);
+  const spec = comparedKernel('double-fault.c');
 });
 
 describe('triple faults (triple-fault.c)', () => {
@@ -687,9 +660,7 @@ describe('triple faults (triple-fault.c)', () => {
 });
 
 describe('limits, bases and page frames from 2 GiB up (high-addresses.c)', () => {
-  const spec = { source: 'high-addresses.c' };
-  compareWithQemu('high-addresses.c', spec, 'debug-exit');
-  ranToTheEnd('high-addresses.c', spec, 'high-addresses: end');
+  const spec = comparedKernel('high-addresses.c');
 
   it('a 4 GiB TSS or LDT limit is not a negative one, and frames at the top of memory do not fault', async () => {
     await expectFirstLines(spec, {

@@ -3,7 +3,7 @@
 // on the stack from the TSS. The boundary, dword by dword, on an expand-down
 // stack segment whose lowest valid offset is BOTTOM.
 import { describe, expect, it } from 'vitest';
-import { makeCpu } from './harness.ts';
+import { descriptor, loadGdt, makeCpu } from './harness.ts';
 import { Seg } from '../../../engine/cpu/cpu.ts';
 import { CpuException, Vector } from '../../../engine/cpu/exceptions.ts';
 import { deliverInterrupt, InterruptKind } from '../../../engine/cpu/interrupts.ts';
@@ -16,16 +16,10 @@ const HANDLER = 0x5000;
 const BOTTOM = 0x7000;
 
 /** A descriptor's two dwords from base, limit (bytes), access byte and flags nibble. */
-function descriptor(base: number, limit: number, access: number, flags: number): [number, number] {
-  const low = ((base & 0xffff) << 16) | (limit & 0xffff);
-  const high = (base & 0xff000000) | ((flags & 0xf) << 20) | (limit & 0xf0000) | (access << 8) | ((base >>> 16) & 0xff);
-  return [low | 0, high | 0];
-}
-
 function machine(cpl: 0 | 3) {
   const cpu = makeCpu();
   const gdt = [
-    [0, 0],
+    [0, 0] as const,
     descriptor(0, 0xfffff, 0x9a, 0xc), // 0x08 ring-0 code
     descriptor(0, 0xfffff, 0x92, 0xc), // 0x10 ring-0 data
     descriptor(0, BOTTOM - 1, 0x96, 0x4), // 0x18 ring-0 expand-down stack, B = 1: offsets BOTTOM..4 GiB
@@ -33,9 +27,7 @@ function machine(cpl: 0 | 3) {
     descriptor(0, 0xfffff, 0xf2, 0xc), // 0x28 ring-3 data
     descriptor(TSS, 0x67, 0x8b, 0), // 0x30 the TSS, busy
   ];
-  gdt.forEach(([low, high], i) => { cpu.ram32[(GDT >>> 2) + 2 * i] = low!; cpu.ram32[(GDT >>> 2) + 2 * i + 1] = high!; });
-  cpu.gdtBase = GDT;
-  cpu.gdtLimit = gdt.length * 8 - 1;
+  loadGdt(cpu, GDT, gdt);
   // IDT entry 0x30: a DPL-3 32-bit interrupt gate to 0x08:HANDLER; entry 13 the same at DPL 0.
   for (const [vector, dpl] of [[0x30, 3], [13, 0]] as const) {
     cpu.ram32[(IDT >>> 2) + 2 * vector] = (0x08 << 16) | (HANDLER & 0xffff);

@@ -4,7 +4,7 @@
 // malformed, make the engine throw anything but the guest's exception or a
 // machine stop.
 import { describe, expect, it } from 'vitest';
-import { CODE, makeCpu } from './harness.ts';
+import { CODE, descriptor, loadGdt, makeCpu } from './harness.ts';
 import { CpuException, MachineStop, Vector } from '../../../engine/cpu/exceptions.ts';
 import { step } from '../../../engine/cpu/execute.ts';
 
@@ -13,26 +13,18 @@ const OLD_TSS = 0x4000;
 const NEW_TSS = 0x4100;
 const NEW_EIP = 0x6000;
 
-function descriptor(base: number, limit: number, access: number, flags: number): [number, number] {
-  const low = ((base & 0xffff) << 16) | (limit & 0xffff);
-  const high = (base & 0xff000000) | ((flags & 0xf) << 20) | (limit & 0xf0000) | (access << 8) | ((base >>> 16) & 0xff);
-  return [low | 0, high | 0];
-}
-
 /** Ring 0, TR = 0x18 (busy); `ljmp $0x20, $0` at CODE to an available TSS at NEW_TSS, filled by `fill`. */
 function machine(fill: (tss: (offset: number, value: number) => void) => void) {
   const cpu = makeCpu();
   const gdt = [
-    [0, 0],
+    [0, 0] as const,
     descriptor(0, 0xfffff, 0x9a, 0xc), // 0x08 code
     descriptor(0, 0xfffff, 0x92, 0xc), // 0x10 data
     descriptor(OLD_TSS, 0x67, 0x8b, 0), // 0x18 the current TSS, busy
     descriptor(NEW_TSS, 0x67, 0x89, 0), // 0x20 the new TSS
     descriptor(0, 0xfffff, 0xf2, 0xc), // 0x28 ring-3 data
   ];
-  gdt.forEach(([low, high], i) => { cpu.ram32[(GDT >>> 2) + 2 * i] = low!; cpu.ram32[(GDT >>> 2) + 2 * i + 1] = high!; });
-  cpu.gdtBase = GDT;
-  cpu.gdtLimit = gdt.length * 8 - 1;
+  loadGdt(cpu, GDT, gdt);
   cpu.trSel = 0x18; cpu.trBase = OLD_TSS; cpu.trLimit = 0x67;
   const set = (offset: number, value: number) => { cpu.ram32[(NEW_TSS + offset) >>> 2] = value; };
   set(0x20, NEW_EIP); set(0x24, 0x2); set(0x38, 0x9000);
