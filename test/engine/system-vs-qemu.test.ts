@@ -216,6 +216,13 @@ const SDM_ANSWERS: SdmAnswer[] = [
   },
   {
     kernel: 'stack16.c',
+    case: 'lcall_from_ring3_to_stack16@ring3',
+    lines: ['  done cs=001b eax=0000600d', '  frame on ss0: sp fff0 esp-high 1234 eip=at+7 cs=001b esp=utop+0 ss=0023'],
+    why: 'SDM Vol. 2 "CALL", MORE-PRIVILEGE: SS:ESP are loaded from the TSS, then the pushes move SP alone on a 16-bit '
+      + 'stack, so ESP\'s upper half is ESP0\'s; QEMU (helper_lcall_protected) keeps the caller\'s',
+  },
+  {
+    kernel: 'stack16.c',
     case: 'lret_8_to_ring3_stack16@ring0',
     lines: ['  done cs=001b eax=12340000'],
     why: 'SDM Vol. 2 "RET", RETURN-TO-OUTER-PRIVILEGE-LEVEL: "ESP := tempESP", then with StackAddressSize = 16 "SP := '
