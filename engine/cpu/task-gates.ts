@@ -17,6 +17,7 @@ import { Seg } from './cpu.ts';
 import { CpuException, Vector, pushesErrorCode } from './exceptions.ts';
 import type { Fail } from './inner-stack.ts';
 import { hex16 } from '../hex.ts';
+import { beyondInstruction, CYCLES } from './cycle-model.ts';
 import { ACC_PRESENT, GATE_TASK, descriptorDpl, readDescriptor, readSystem32, type Descriptor } from '../memory/segmentation.ts';
 import {
   SwitchReason, TSS32_BUSY, checkIncomingTss, checkTssLimit, raiseTaskTrap, switchTask, systemType, type TaskSwitch,
@@ -63,6 +64,7 @@ export function farTransferToTask(cpu: CPU, selector: number, d: Descriptor, cal
     if (dpl < cpu.cpl || dpl < rpl) fail(Vector.GP, selector, `TSS DPL ${dpl} is more privileged than CPL ${cpu.cpl} / RPL ${rpl}`);
   }
   checkIncomingTss(tss, td, tss, fail);
+  cpu.extraCycles += beyondInstruction(CYCLES.farTransfer);
   const t = switchTask(cpu, tss, td, call ? SwitchReason.Call : SwitchReason.Jump, cpu.eip, 0);
   emitTaskSwitch(cpu, t);
   raiseTaskTrap(cpu, t);

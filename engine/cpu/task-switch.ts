@@ -18,6 +18,7 @@ import { FIXED_ONE, NT, VM, WRITABLE } from './flags.ts';
 import { loadDataSegment } from './ops/segment.ts';
 import { switchedTask } from './debug-registers.ts';
 import { writeCr3 } from './ops/system.ts';
+import { CYCLES } from './cycle-model.ts';
 import { hex16, hex32 } from '../hex.ts';
 import {
   ACC_CODE, ACC_CONFORMING, ACC_PRESENT, ACC_S, descriptorDpl, loadSegmentCache, readDescriptor, readSystem32, writeSystem8,
@@ -152,12 +153,26 @@ export function switchTask(cpu: CPU, selector: number, d: Descriptor, reason: Sw
   for (let i = 0; i < 8; i++) cpu.r32[i] = gprs[i]!;
   cpu.eip = eip;
   cpu.fetchPage = -1;
-  // The commit point: a fault from here on is the new task's, at its first instruction, and the
-  // switch's cycles stand (the run loop puts EIP and the cycle count back to these).
+  // The commit point: a fault from here on is the new task's, at its first instruction, and what the
+  // instruction charged so far stands with the switch's own cost (the run loop puts EIP and the cycle count back to these).
   cpu.ip0 = eip;
   cpu.extraCyclesAtStart = cpu.extraCycles;
+  cpu.committedCycles += CYCLES.taskSwitch;
 
-  // Step 12: the segment registers, checked in the new task's context; a bad one is #TS(selector) (SDM Table 7-1).
+  // Step 12: the segment registers, in the new task's context. A fault here leaves the switch done, and
+  // the segment loads it made charged as the switch is.
+  try {
+    loadTaskSegments(cpu, selector, segments, ldt, ext);
+  } catch (e) {
+    cpu.committedCycles += cpu.extraCycles - cpu.extraCyclesAtStart;
+    cpu.extraCycles = cpu.extraCyclesAtStart;
+    throw e;
+  }
+  return { fromCpl, fromCs, toCs: cpu.segSel[Seg.CS], toEip: cpu.eip, frameAt: 0, frameBytes: 0, trap };
+}
+
+/** SDM 7.3 step 12 and Table 7-1: the new task's LDTR, CS, SS and data segments; a bad selector is #TS(selector). */
+function loadTaskSegments(cpu: CPU, selector: number, segments: number[], ldt: number, ext: number): void {
   const tsFail = (sel: number, why: string): never => { throw new CpuException(Vector.TS, (sel & 0xfffc) | ext, `task switch to TSS ${hex16(selector)}: ${why}`); };
   loadTaskLdt(cpu, ldt, tsFail);
   loadTaskCode(cpu, segments[Seg.CS]!, ext, tsFail);
@@ -172,7 +187,6 @@ export function switchTask(cpu: CPU, selector: number, d: Descriptor, reason: Sw
   if (cpu.eip >>> 0 > cpu.segLimit[Seg.CS]! >>> 0) {
     throw new CpuException(Vector.GP, ext, `task switch to TSS ${hex16(selector)}: EIP ${hex32(cpu.eip)} is beyond the CS limit`);
   }
-  return { fromCpl, fromCs, toCs: cpu.segSel[Seg.CS], toEip: cpu.eip, frameAt: 0, frameBytes: 0, trap };
 }
 
 /**

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { CODE, descriptor, loadGdt, makeCpu } from './harness.ts';
 import { CpuException, MachineStop, Vector } from '../../../engine/cpu/exceptions.ts';
 import { step } from '../../../engine/cpu/execute.ts';
+import { CYCLES } from '../../../engine/cpu/cycle-model.ts';
 
 const GDT = 0x2000;
 const OLD_TSS = 0x4000;
@@ -90,5 +91,19 @@ describe('faults after a task switch commits', () => {
       const outcome = jump(cpu);
       if (outcome !== null) expect(outcome instanceof CpuException || outcome instanceof MachineStop, String(outcome)).toBe(true);
     }
+  });
+});
+
+describe('what a task switch costs', () => {
+  it('a far JMP to a task costs a far transfer and a task switch, whether or not the new task\'s segments then fault', () => {
+    const ok = machine(() => {});
+    const before = ok.cycles();
+    expect(jump(ok)).toBeNull();
+    expect(ok.cycles() - before).toBe(CYCLES.farTransfer + CYCLES.taskSwitch + 5 * (CYCLES.segmentLoad - CYCLES.instruction));
+    const faulting = machine((set) => set(0x54, 0x80));
+    const start = faulting.cycles();
+    jump(faulting);
+    // Nothing retired, so the instruction's own cycle is not counted; the rest stands, with the loads of SS and DS (the faulting one).
+    expect(faulting.cycles() - start).toBe(CYCLES.farTransfer - CYCLES.instruction + CYCLES.taskSwitch + 2 * (CYCLES.segmentLoad - CYCLES.instruction));
   });
 });
