@@ -119,7 +119,8 @@ export function switchTask(cpu: CPU, selector: number, d: Descriptor, reason: Sw
   const trap = (at(TSS_TRAP) & 1) !== 0;
   if (eflags & VM) throw new MachineStop('unsupported', `TSS ${hex16(selector)} holds EFLAGS.VM set: the lab PC does not model virtual-8086 tasks`);
 
-  // Steps 5-7: the outgoing task's state, into its own TSS. JMP and IRET leave it; IRET saves its EFLAGS with NT clear.
+  // Steps 5-7: the outgoing task's state, into its own TSS. A JMP or IRET leaves the task, which is no longer
+  // busy; IRET saves its EFLAGS with NT clear (step 6): the task it leaves is nested no more.
   const fromCpl = cpu.cpl;
   const fromCs = cpu.segSel[Seg.CS];
   const old = cpu.trBase;
