@@ -538,7 +538,7 @@ describe('a task gate for #DF: the double fault switches to its own task, and IR
   });
 });
 
-describe('task switches by far JMP, far CALL, task gates in the GDT, LDT and IDT, and IRET back (task-switch.c)', () => {
+describe('task switches by far JMP, far CALL, task gates in the GDT, LDT and IDT (INT n, an exception, IRQ 0), and IRET back (task-switch.c)', () => {
   const spec = comparedKernel('task-switch.c');
 
   it('JMP frees the task it leaves; CALL, a task gate and INT n nest (link, NT, both busy); IRET goes back', async () => {
@@ -556,6 +556,7 @@ describe('task switches by far JMP, far CALL, task gates in the GDT, LDT and IDT
       'ljmp_task_gate@ring3': [jumped, '  done cs=001b eax=0000600d', '  back: tr=0028 nt=0 busy=1,0 a.eip=jmp+7 case.eip=at+7'],
       'lcall_ldt_task_gate@ring3': [called, '  done cs=001b eax=0000600d', '  back: tr=0028 nt=0 busy=1,0 a.eip=iret+1 case.eip=at+7'],
       'int_task_gate@ring3': [called, '  done cs=001b eax=0000600d', '  back: tr=0028 nt=0 busy=1,0 a.eip=iret+1 case.eip=at+2'],
+      'irq_task_gate@ring3': [called, '  done cs=001b eax=0000600d', '  back: tr=0028 nt=0 busy=1,0 a.eip=iret+1 case.eip=(where IRQ 0 came)'],
       // An exception through a task gate pushes its error code on the new task's stack (SDM 6.12.2).
       'gp_task_gate@ring3': [entered('0028', 1, '1,1', 'atop-4 err=0010'), '  done cs=001b eax=00000010',
         '  back: tr=0028 nt=0 busy=1,0 a.eip=iret+1 case.eip=at+2'],
