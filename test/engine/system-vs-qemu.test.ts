@@ -647,6 +647,8 @@ describe('triple faults (triple-fault.c)', () => {
       '#GP', 'delivering #DF', 'IDT entry 8 is beyond the IDT limit']],
     [3, ['#PF', 'delivering #BP', '#PF', 'delivering #PF', '#PF', 'delivering #DF']],
     [4, ['#TS', 'TSS SS0', '#TS', 'delivering #TS', '#TS', 'delivering #DF']],
+    // The frame goes on the ring-0 stack from the TSS first: a page fault there is raised before anything changes.
+    [5, ['#PF', 'delivering vector 48', 'ESP0 = 0x00800000', '#PF', 'delivering #PF', '#PF', 'delivering #DF']],
   ];
   for (const [variant, chain] of variants) {
     const spec = { source: 'triple-fault.c', defines: { VARIANT: variant } };
