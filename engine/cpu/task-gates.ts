@@ -20,13 +20,13 @@ import { hex16 } from '../hex.ts';
 import { beyondInstruction, CYCLES } from './cycle-model.ts';
 import { ACC_PRESENT, GATE_TASK, descriptorDpl, readDescriptor, readSystem32, type Descriptor } from '../memory/segmentation.ts';
 import {
-  SwitchReason, TSS32_BUSY, checkIncomingTss, checkTssLimit, raiseTaskTrap, switchTask, systemType, type TaskSwitch,
+  SwitchReason, TSS16_AVAILABLE, TSS16_BUSY, TSS32_AVAILABLE, TSS32_BUSY, checkIncomingTss, checkTssLimit, raiseTaskTrap, switchTask, systemType, type TaskSwitch,
 } from './task-switch.ts';
 
 /** Is `d` (a descriptor a far JMP or CALL names) a TSS or a task gate? */
 export function isTaskTarget(d: Descriptor): boolean {
   const type = systemType(d);
-  return type === GATE_TASK || (type & ~0xa) === 0x1;
+  return type === GATE_TASK || type === TSS16_AVAILABLE || type === TSS16_BUSY || type === TSS32_AVAILABLE || type === TSS32_BUSY;
 }
 
 /**
