@@ -55,8 +55,12 @@ export interface InterruptEvent extends EventBase {
 }
 
 export interface PrivilegeChangeEvent extends EventBase {
-  /** 'far-call': a far CALL through a call gate into a more privileged ring (SDM 5.8.5). */
-  type: 'iret' | 'far-call' | 'far-return' | 'sysenter' | 'sysexit';
+  /**
+   * 'far-call': a far CALL through a call gate into a more privileged ring (SDM 5.8.5).
+   * 'task-switch': a far JMP or CALL to a TSS or task gate, or IRET with NT set, switched tasks (SDM 7.3),
+   * whether or not CPL changed; a switch through a task gate in the IDT is an 'interrupt' with gate 'task'.
+   */
+  type: 'iret' | 'far-call' | 'far-return' | 'sysenter' | 'sysexit' | 'task-switch';
   fromCpl: number;
   toCpl: number;
   toCs: number;

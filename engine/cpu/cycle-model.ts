@@ -73,6 +73,12 @@ export const CYCLES = {
   callGateToInnerRing: 90,
   /** Far RET to an outer ring: SS:ESP popped and checked too, as IRET to an outer ring. */
   farReturnToOuterRing: 70,
+  /**
+   * A hardware task switch, added to what started it (a far JMP or CALL, IRET, a delivery): the whole
+   * register file written to one TSS and read from another, busy bits, CR3 and the LDT; it stands once
+   * the switch has committed, even if loading the new task's segments then faults.
+   */
+  taskSwitch: 200,
   /** MOV, POP, LDS (and kin) to a data segment register with a non-null selector: a descriptor read and checked. */
   segmentLoad: 10,
   /** INT n, INT3, INTO to a handler in the same ring. */

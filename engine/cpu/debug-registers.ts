@@ -10,7 +10,9 @@
 // interpreted instruction at a time through stepDebugged (compiled blocks
 // are left alone), and enabled data breakpoints close the TLB fast paths so
 // that every data access reaches translate(), which reports it here.
-// I/O breakpoints (R/W = 10 with CR4.DE) are not modelled.
+// I/O breakpoints (R/W = 10 with CR4.DE set) are traps too: IN, OUT, INS and
+// OUTS report their ports here. With CR4.DE clear the SDM leaves R/W = 10
+// undefined; the lab PC then does what QEMU does, an I/O breakpoint still.
 
 import type { CpuState } from './state.ts';
 import type { CPU } from './cpu.ts';
@@ -46,21 +48,24 @@ export function resetDebugRegisters(cpu: CpuState): void {
  * a breakpoint enabled, TF or RF set, or a trap that MOV SS held back.
  */
 export function debugActive(cpu: CpuState): boolean {
-  return (cpu.flags & (TF | RF)) !== 0 || (cpu.codeBreakpoints | cpu.dataBreakpoints | cpu.debugHeld) !== 0;
+  return (cpu.flags & (TF | RF)) !== 0 || (cpu.codeBreakpoints | cpu.dataBreakpoints | cpu.ioBreakpoints | cpu.debugHeld) !== 0;
 }
 
-/** Which of DR0-DR3 are enabled (L or G) for instruction fetches, and which for data accesses. */
+/** Which of DR0-DR3 are enabled (L or G) for instruction fetches, for data accesses and for port I/O. */
 function armBreakpoints(cpu: CpuState): void {
   const dr7 = cpu.dr[7]!;
-  let code = 0, data = 0;
+  let code = 0, data = 0, io = 0;
   for (let n = 0; n < 4; n++) {
     if (((dr7 >>> (2 * n)) & 3) === 0) continue;
     const watch = (dr7 >>> (16 + 4 * n)) & 3;
     if (watch === Watch.Execute) code |= 1 << n;
-    else if (watch !== Watch.Io) data |= 1 << n;
+    // SDM 17.2.4: R/W = 10 is an I/O breakpoint with CR4.DE set, and undefined without it: QEMU 7.2 watches the ports.
+    else if (watch === Watch.Io) io |= 1 << n;
+    else data |= 1 << n;
   }
   cpu.codeBreakpoints = code;
   cpu.dataBreakpoints = data;
+  cpu.ioBreakpoints = io;
   // Data breakpoints must see every access, which the TLB fast paths would skip.
   cpu.updateAccessMasks();
 }
@@ -84,6 +89,21 @@ export function noteDataAccess(cpu: CpuState, linear: number, write: boolean): v
     if (!write && ((dr7 >>> (16 + 4 * n)) & 3) !== Watch.ReadWrite) continue;
     const length = breakpointLength(dr7, n);
     if (((linear ^ cpu.dr[n]!) & ~(length - 1)) === 0) cpu.dataHits |= 1 << n;
+  }
+}
+
+/**
+ * Port I/O of `size` bytes at `port` by IN, OUT, INS or OUTS, while I/O
+ * breakpoints are enabled: note each whose range (DRn aligned down to its
+ * LEN, as for data) holds one of the ports. The trap follows the instruction.
+ */
+export function noteIoAccess(cpu: CpuState, port: number, size: number): void {
+  const dr7 = cpu.dr[7]!;
+  for (let n = 0; n < 4; n++) {
+    if ((cpu.ioBreakpoints & (1 << n)) === 0) continue;
+    const length = breakpointLength(dr7, n);
+    const first = cpu.dr[n]! & 0xffff & ~(length - 1);
+    if (port <= first + length - 1 && port + size - 1 >= first) cpu.dataHits |= 1 << n;
   }
 }
 

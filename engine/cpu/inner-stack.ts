@@ -16,14 +16,20 @@ import {
 /** Raises the exception the caller's instruction names, with its own wording of the reason. */
 export type Fail = (vector: Vector, code: number, why: string) => never;
 
-export interface InnerStack {
+/** A stack a frame is about to go on: its segment as a segment register's cache holds it, and ESP. */
+export interface FrameStack {
+  /** Access bits in the layout of CpuState.segAccess. */
+  access: number;
+  limit: number;
+  esp: number;
+  /** The B bit of SS: pushes move ESP, or SP alone. */
+  stack32: boolean;
+}
+
+export interface InnerStack extends FrameStack {
   ss: number;
   descriptor: Descriptor;
   base: number;
-  /** ESPn as the TSS holds it. */
-  esp: number;
-  /** The B bit of the new SS: pushes move ESP, or SP alone. */
-  stack32: boolean;
 }
 
 /**
@@ -47,7 +53,10 @@ export function innerStackFromTss(cpu: CPU, dpl: number, fromCpl: number, ssByte
     fail(Vector.TS, (ss & 0xfffc) | ext, `TSS SS${dpl} ${hex16(ss)} is not a writable data segment with DPL and RPL ${dpl}`);
   }
   if ((descriptor.access & ACC_PRESENT) === 0) fail(Vector.SS, (ss & 0xfffc) | ext, `TSS SS${dpl} ${hex16(ss)} is not present`);
-  return { ss, descriptor, base: descriptor.base, esp, stack32: (descriptor.high & DESCRIPTOR_BIG) !== 0 };
+  return {
+    ss, descriptor, base: descriptor.base, esp, stack32: (descriptor.high & DESCRIPTOR_BIG) !== 0,
+    access: (descriptor.high >>> 8) & 0xf0ff, limit: descriptor.limit,
+  };
 }
 
 /** Where ESP points inside its stack segment: all of it, or SP alone on a 16-bit stack. */
@@ -56,15 +65,14 @@ export function stackOffset(esp: number, stack32: boolean): number {
 }
 
 /**
- * Does the stack hold `bytes` of dword pushes below ESPn? Each push is
+ * Does the stack hold `bytes` of dword pushes below ESP? Each push is
  * checked as PUSH checks it: at the offset the stack's size wraps it to.
  */
-export function hasRoomFor(stack: InnerStack, bytes: number): boolean {
-  const access = (stack.descriptor.high >>> 8) & 0xf0ff;
+export function hasRoomFor(stack: FrameStack, bytes: number): boolean {
   let sp = stack.esp;
   for (let pushed = 0; pushed < bytes; pushed += 4) {
     sp = (sp - 4) | 0;
-    if (outsideSegment(access, stack.descriptor.limit, stackOffset(sp, stack.stack32), 4)) return false;
+    if (outsideSegment(stack.access, stack.limit, stackOffset(sp, stack.stack32), 4)) return false;
   }
   return true;
 }

@@ -1,7 +1,7 @@
 // Interrupt and exception delivery through the IDT (SDM Vol. 3, 6.10-6.15):
 // gate checks, the stack switch to SS0:ESP0 from the TSS on entry from an
 // outer ring, the frame pushed, IF and TF, and the double-fault rules; a task
-// gate hands the delivery to task-switch.ts.
+// gate hands the delivery to task-gates.ts.
 // Every check is written out in the order the SDM lists it, each raising the
 // exception and error code the SDM names, with a reason a student can read.
 
@@ -11,8 +11,8 @@ import { CpuException, MachineStop, Vector, pushesErrorCode, vectorName } from '
 import { IF, NT, RF, TF, VM } from './flags.ts';
 import type { InterruptEvent } from '../events.ts';
 import { enteringDebugHandler } from './debug-registers.ts';
-import { innerStackFromTss, pushFrame, stackOffset } from './inner-stack.ts';
-import { switchTaskForInterrupt } from './task-switch.ts';
+import { hasRoomFor, innerStackFromTss, pushFrame, stackOffset } from './inner-stack.ts';
+import { switchTaskForInterrupt } from './task-gates.ts';
 import { hex16, hex32 } from '../hex.ts';
 import { beyondInstruction, CYCLES } from './cycle-model.ts';
 import {
@@ -106,7 +106,6 @@ export function deliverInterrupt(cpu: CPU, vector: number, errorCode: number, ki
     fail(Vector.GP, (selector & 0xfffc) | ext, `IDT entry ${vector} names selector ${hex16(selector)}, which is not a code segment with DPL <= CPL ${cpu.cpl}`);
   }
   if ((code.access & ACC_PRESENT) === 0) fail(Vector.NP, (selector & 0xfffc) | ext, `handler code segment ${hex16(selector)} is not present`);
-  if (offset >>> 0 > code.limit >>> 0) fail(Vector.GP, ext, `handler offset ${hex32(offset)} is beyond its code segment limit`);
 
   const fromCpl = cpu.cpl;
   const fromCs = cpu.segSel[Seg.CS];
@@ -125,7 +124,17 @@ export function deliverInterrupt(cpu: CPU, vector: number, errorCode: number, ki
   const ssBase = inner ? inner.base : cpu.segBase[Seg.SS];
   const esp = inner ? inner.esp : cpu.r32[Reg.ESP];
   const stack32 = inner ? inner.stack32 : cpu.stack32;
-  // A fault while pushing the frame is a stack fault if it is a limit violation; a page fault stays a page fault.
+  // SDM "INT n": a stack without room for the whole frame is #SS, before anything is pushed: with the new SS
+  // as error code on a stack from the TSS, 0 on the current one. (A flat current stack always has room.)
+  if (inner || cpu.segNeedsCheck[Seg.SS] !== 0) {
+    const stack = inner ?? { access: cpu.segAccess[Seg.SS]!, limit: cpu.segLimit[Seg.SS]!, esp, stack32 };
+    if (!hasRoomFor(stack, 4 * frame.length)) {
+      fail(Vector.SS, inner ? (inner.ss & 0xfffc) | ext : ext,
+        `${inner ? `the ring-${dpl} stack ${hex16(inner.ss)}:${hex32(esp)} from the TSS` : `the current stack ${hex16(cpu.segSel[Seg.SS])}:${hex32(esp)}`} has no room for the ${4 * frame.length}-byte frame`);
+    }
+  }
+  if (offset >>> 0 > code.limit >>> 0) fail(Vector.GP, ext, `handler offset ${hex32(offset)} is beyond its code segment limit`);
+  // A page fault while pushing the frame (ESP0 into an unmapped page, say) is raised before anything is committed.
   const where = inner ? `the ring-${dpl} stack from the TSS (ESP${dpl} = ${hex32(esp)})` : `the current stack (ESP = ${hex32(esp)})`;
   const sp = pushFrame(cpu, ssBase, esp, stack32, frame, newCpl, `delivering ${vectorName(vector)}: pushing the interrupt frame`, where);
 

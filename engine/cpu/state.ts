@@ -105,10 +105,14 @@ export class CpuState {
   trLimit = 0;
   /** DR0-DR7 (DR4 and DR5 are never stored: they alias DR6 and DR7); see debug-registers.ts. */
   readonly dr = new Int32Array(8);
-  /** Breakpoints DR7 enables, as bit masks of DR0-DR3: instruction breakpoints, and data (write or read/write) ones. */
+  /**
+   * Breakpoints DR7 enables, as bit masks of DR0-DR3: instruction breakpoints, data (write or read/write)
+   * ones, and I/O ones (R/W = 10 with CR4.DE set).
+   */
   codeBreakpoints = 0;
   dataBreakpoints = 0;
-  /** Data breakpoints the instruction in flight has hit (DR6 B0-B3 bits), while any is enabled. */
+  ioBreakpoints = 0;
+  /** Data and I/O breakpoints the instruction in flight has hit (DR6 B0-B3 bits), while any is enabled. */
   dataHits = 0;
   /** DR6 bits of a trap that MOV SS or POP SS held back until the next instruction completes (SDM 6.8.3). */
   debugHeld = 0;

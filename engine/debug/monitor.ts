@@ -8,7 +8,7 @@ export function formatTables(view: MachineView, which: 'gdt' | 'idt' | 'tss'): s
   if (which === 'tss') {
     const t = view.tss();
     if (t === null) return 'no TSS loaded (TR is null or not a TSS)\n';
-    return `tss: selector ${hexDigits(t.selector, 4)} base ${hexDigits(t.base)} limit ${hexDigits(t.limit)} ss0 ${hexDigits(t.ss0, 4)} esp0 ${hexDigits(t.esp0)} iomap ${hexDigits(t.ioMapBase, 4)}\n`;
+    return `tss: selector ${hexDigits(t.selector, 4)} base ${hexDigits(t.base)} limit ${hexDigits(t.limit)} ss0 ${hexDigits(t.ss0, 4)} esp0 ${hexDigits(t.esp0)} iomap ${hexDigits(t.ioMapBase, 4)} link ${hexDigits(t.link, 4)}\n`;
   }
   if (which === 'gdt') {
     const lines = view.gdt().filter((d) => d.present).map((d) =>

@@ -20,7 +20,7 @@ export function formatEvent(e: EngineEvent): string {
       const detail = e.detail ? ` (${e.detail})` : '';
       return `${count} ${e.kind} ${what}${code}${cr2} ${rings} from ${at(e.fromCs, e.fromEip)} to ${at(e.toCs, e.toEip)} via ${e.gate} gate${detail}`;
     }
-    case 'iret': case 'far-call': case 'far-return': case 'sysenter': case 'sysexit':
+    case 'iret': case 'far-call': case 'far-return': case 'sysenter': case 'sysexit': case 'task-switch':
       return `${count} ${e.type} ring ${e.fromCpl} -> ring ${e.toCpl} to ${at(e.toCs, e.toEip)}`;
     case 'cr-write':
       return `${count} mov CR${e.cr} <- ${hexDigits(e.value)} at eip ${hexDigits(e.eip)}`;

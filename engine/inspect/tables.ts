@@ -42,6 +42,8 @@ export interface TssInfo {
   selector: number;
   base: number;
   limit: number;
+  /** The previous task link: the TSS an IRET with EFLAGS.NT set returns to (SDM 7.4). */
+  link: number;
   esp0: number;
   ss0: number;
   esp1: number;
@@ -145,6 +147,7 @@ export function readTss(cpu: CPU): TssInfo | null {
     selector: cpu.trSel,
     base: cpu.trBase >>> 0,
     limit: cpu.trLimit >>> 0,
+    link: at(0) & 0xffff,
     esp0: at(4) >>> 0, ss0: at(8) & 0xffff,
     esp1: at(12) >>> 0, ss1: at(16) & 0xffff,
     esp2: at(20) >>> 0, ss2: at(24) & 0xffff,

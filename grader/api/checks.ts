@@ -309,7 +309,7 @@ export function noRing3AfterFault(opts: NoRing3AfterFaultOptions = {}): Check {
         if (e.type === 'cr-write' && e.cr === 3) cr3 = e.value >>> 0;
         else if (e.type === 'interrupt' && isCpl3Exception(e) && (vectors === null || vectors.has(e.vector))) {
           faults.push({ event: e, cr3 });
-        } else if ((e.type === 'iret' || e.type === 'sysexit' || e.type === 'far-return') && e.toCpl === 3) {
+        } else if ((e.type === 'iret' || e.type === 'sysexit' || e.type === 'far-return' || e.type === 'task-switch') && e.toCpl === 3) {
           for (const f of faults) {
             const sameSpace = (f.cr3 & ~0xfff) === (cr3 & ~0xfff);
             const hit = mode === 'same-cr3' ? sameSpace : sameSpace && f.event.fromEip === e.toEip && (f.event.fromCs & 0xfffc) === (e.toCs & 0xfffc);
@@ -432,7 +432,7 @@ export function userNeverAtCpl0(range: AddressRange): Check {
     evaluate(run) {
       const expected = `every ring-0 instruction outside ${hex(from)}-${hex(to)}`;
       for (const e of run.events) {
-        if ((e.type === 'interrupt' || e.type === 'iret' || e.type === 'far-call' || e.type === 'far-return' || e.type === 'sysenter') && e.toCpl === 0 && inside(e.toEip)) {
+        if ((e.type === 'interrupt' || e.type === 'iret' || e.type === 'far-call' || e.type === 'far-return' || e.type === 'sysenter' || e.type === 'task-switch') && e.toCpl === 0 && inside(e.toEip)) {
           return fail(expected, `at instruction ${e.icount} a ${e.type} entered ring 0 at ${hex(e.toCs, 4)}:${hex(e.toEip)}`, run.locate(e));
         }
         // An interrupt taken in ring 0 shows where ring-0 code was running: the instruction it interrupted or that raised it.

@@ -6,7 +6,7 @@ import { Reg, Seg } from '../cpu.ts';
 import { CpuException, MachineStop, Vector } from '../exceptions.ts';
 import { IF, IOPL, NT, RF, TF, VM, WRITABLE } from '../flags.ts';
 import { deliverInterrupt, deliveryEvent, InterruptKind } from '../interrupts.ts';
-import { returnToPreviousTask } from '../task-switch.ts';
+import { returnToPreviousTask } from '../task-gates.ts';
 import { hex32 } from '../../hex.ts';
 import { checkReturnCode, checkReturnStack, loadSegmentCache, nullInaccessibleSegments } from '../../memory/segmentation.ts';
 import { OpcodeFamily } from '../opcode-family.ts';
@@ -114,11 +114,11 @@ function iret(cpu: CPU): void {
   }
 }
 
-/** IRET with NT set: back to the task that a task gate interrupted (task-switch.ts). */
+/** IRET with NT set: back to the task that a CALL or a task gate nested this one in (task-gates.ts). */
 function returnFromNestedTask(cpu: CPU): void {
   const fromCpl = cpu.cpl;
   cpu.extraCycles += beyondInstruction(CYCLES.iretToOuterRing);
-  returnToPreviousTask(cpu, cpu.eip);
+  returnToPreviousTask(cpu);
   if (fromCpl !== cpu.cpl) {
     cpu.emit?.({ type: 'iret', icount: cpu.retired, fromCpl, toCpl: cpu.cpl, toCs: cpu.segSel[Seg.CS], toEip: cpu.eip, eflags: cpu.getFlags() });
   }

@@ -6,7 +6,7 @@
 
 import type { CPU } from '../cpu.ts';
 import { Reg, Reg16, Seg } from '../cpu.ts';
-import { CpuException, MachineStop, Vector } from '../exceptions.ts';
+import { CpuException, Vector } from '../exceptions.ts';
 import { hex16 } from '../../hex.ts';
 import {
   ACC_CODE, ACC_CONFORMING, ACC_PRESENT, ACC_S, ACC_WRITABLE_OR_READABLE,
@@ -14,6 +14,7 @@ import {
   type Descriptor,
 } from '../../memory/segmentation.ts';
 import { CALL_GATE_16, CALL_GATE_32, callThroughGate, jumpThroughGate } from '../call-gates.ts';
+import { farTransferToTask, isTaskTarget } from '../task-gates.ts';
 import { OpcodeFamily } from '../opcode-family.ts';
 import { ZF } from '../flags.ts';
 import { beyondInstruction, CYCLES } from '../cycle-model.ts';
@@ -62,25 +63,19 @@ export function loadDataSegment(cpu: CPU, seg: number, selector: number): void {
 
 /**
  * The descriptor a far JMP/CALL names (SDM "JMP" and "CALL", protected
- * mode): a code segment, or a call gate that leads to one. Task gates and
- * TSS targets (a task switch) are outside the lab PC: a clear stop.
+ * mode): a code segment, a call gate that leads to one, or a TSS or task
+ * gate, for a task switch (task-gates.ts).
  */
 function readFarTarget(cpu: CPU, selector: number, what: string): Descriptor {
   if ((selector & 0xfffc) === 0) gp(0, `far ${what} to a null selector`);
   const d = readDescriptor(cpu, selector) ?? gp(selector, `selector ${hex16(selector)} is outside the descriptor table`);
-  if ((d.access & ACC_S) === 0) {
-    const type = d.access & 0xf;
-    if (type === CALL_GATE_32 || type === CALL_GATE_16) return d;
-    const kind = type === 0x5 ? 'a task gate' : type === 0x9 || type === 0xb ? 'a TSS (task switch)' : null;
-    if (kind) throw new MachineStop('unsupported', `far ${what} through ${kind} (selector ${hex16(selector)}): the lab PC switches tasks only through a task gate in the IDT`);
-    gp(selector, `far ${what} to system descriptor type ${type}`);
-  }
+  if ((d.access & ACC_S) === 0 && !isCallGate(d) && !isTaskTarget(d)) gp(selector, `far ${what} to system descriptor type ${d.access & 0xf}`);
   return d;
 }
 
-/** readFarTarget lets no system descriptor through but a call gate. */
 function isCallGate(d: Descriptor): boolean {
-  return (d.access & ACC_S) === 0;
+  const type = d.access & (ACC_S | 0xf);
+  return type === CALL_GATE_32 || type === CALL_GATE_16;
 }
 
 /** Checks for a far JMP/CALL straight to a code segment (SDM "JMP", protected mode, code segment branch). */
@@ -99,6 +94,10 @@ function checkCodeTarget(cpu: CPU, selector: number, d: Descriptor, what: string
 export function farJump(cpu: CPU, selector: number, offset: number): void {
   if (cpu.o16) offset &= 0xffff;
   const d = readFarTarget(cpu, selector, 'JMP');
+  if (isTaskTarget(d)) {
+    farTransferToTask(cpu, selector, d, false);
+    return;
+  }
   if (isCallGate(d)) {
     jumpThroughGate(cpu, selector, d);
     return;
@@ -110,6 +109,10 @@ export function farJump(cpu: CPU, selector: number, offset: number): void {
 export function farCall(cpu: CPU, selector: number, offset: number): void {
   if (cpu.o16) offset &= 0xffff;
   const d = readFarTarget(cpu, selector, 'CALL');
+  if (isTaskTarget(d)) {
+    farTransferToTask(cpu, selector, d, true);
+    return;
+  }
   if (isCallGate(d)) {
     callThroughGate(cpu, selector, d);
     return;

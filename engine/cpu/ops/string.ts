@@ -28,6 +28,7 @@ import { DF } from '../flags.ts';
 import { TLB_VALID } from '../../memory/tlb.ts';
 import { alu } from './arith.ts';
 import { checkIoPermission } from './system.ts';
+import { noteIoAccess } from '../debug-registers.ts';
 import { OpcodeFamily } from '../opcode-family.ts';
 import { CYCLES } from '../cycle-model.ts';
 
@@ -306,6 +307,7 @@ const insOnce: Iteration = (cpu, size, _seg, delta) => {
   // byte. QEMU orders it the same way.
   cpu.prepareWrite(lin, size);
   const port = cpu.r16[Reg16.DX];
+  if (cpu.ioBreakpoints !== 0) noteIoAccess(cpu, port, size);
   const v = size === 1 ? cpu.io.in8(port) : size === 2 ? cpu.io.in16(port) : cpu.io.in32(port);
   cpu.committedCycles += CYCLES.portIo;
   cpu.writeMem(lin, size, v);
@@ -316,6 +318,7 @@ const insOnce: Iteration = (cpu, size, _seg, delta) => {
 const outsOnce: Iteration = (cpu, size, seg, delta) => {
   const v = cpu.readMem(cpu.linear(seg, sourceIndex(cpu), size), size);
   const port = cpu.r16[Reg16.DX];
+  if (cpu.ioBreakpoints !== 0) noteIoAccess(cpu, port, size);
   if (size === 1) cpu.io.out8(port, v);
   else if (size === 2) cpu.io.out16(port, v);
   else cpu.io.out32(port, v);

@@ -12,7 +12,7 @@ import {
   ACC_CODE, ACC_CONFORMING, ACC_PRESENT, ACC_S, ACC_WRITABLE_OR_READABLE, loadSegmentCache, readDescriptor, readSystem32, writeSystem8, type Descriptor,
 } from '../../memory/segmentation.ts';
 import { OpcodeFamily } from '../opcode-family.ts';
-import { readDebugRegister, writeDebugRegister } from '../debug-registers.ts';
+import { noteIoAccess, readDebugRegister, writeDebugRegister } from '../debug-registers.ts';
 import { beyondInstruction, CYCLES } from '../cycle-model.ts';
 
 export const systemOpcodes = new OpcodeFamily('ops/system.ts');
@@ -82,6 +82,7 @@ export function checkIoPermission(cpu: CPU, port: number, size: number): void {
 
 function portIn(cpu: CPU, port: number, size: number): void {
   checkIoPermission(cpu, port, size);
+  if (cpu.ioBreakpoints !== 0) noteIoAccess(cpu, port, size);
   charge(cpu, CYCLES.portIo);
   if (size === 1) cpu.r8[0] = cpu.io.in8(port);
   else if (size === 2) cpu.r16[0] = cpu.io.in16(port);
@@ -90,6 +91,7 @@ function portIn(cpu: CPU, port: number, size: number): void {
 
 function portOut(cpu: CPU, port: number, size: number): void {
   checkIoPermission(cpu, port, size);
+  if (cpu.ioBreakpoints !== 0) noteIoAccess(cpu, port, size);
   charge(cpu, CYCLES.portIo);
   if (size === 1) cpu.io.out8(port, cpu.r8[0]);
   else if (size === 2) cpu.io.out16(port, cpu.r16[0]);

@@ -65,3 +65,17 @@ export function enablePaging(cpu: CPU, edit: (pte: Int32Array) => void = () => {
   cpu.cr0 |= 0x80000000 | (wp ? 1 << 16 : 0);
   cpu.flushTlb(false);
 }
+
+/** A segment descriptor's two dwords (SDM Figure 3-8): base, limit as the descriptor holds it, access byte, flags (G, D/B). */
+export function descriptor(base: number, limit: number, access: number, flags: number): [number, number] {
+  const low = ((base & 0xffff) << 16) | (limit & 0xffff);
+  const high = (base & 0xff000000) | ((flags & 0xf) << 20) | (limit & 0xf0000) | (access << 8) | ((base >>> 16) & 0xff);
+  return [low | 0, high | 0];
+}
+
+/** Write `descriptors` (entry 0 first) as a GDT at `base` and point GDTR at it. */
+export function loadGdt(cpu: CPU, base: number, descriptors: ReadonlyArray<readonly [number, number]>): void {
+  descriptors.forEach(([low, high], i) => { cpu.ram32[(base >>> 2) + 2 * i] = low; cpu.ram32[(base >>> 2) + 2 * i + 1] = high; });
+  cpu.gdtBase = base;
+  cpu.gdtLimit = 8 * descriptors.length - 1;
+}

@@ -2,7 +2,7 @@
 // across page boundaries whose frames are not adjacent, and stopping where
 // the mapping stops.
 import { describe, expect, it } from 'vitest';
-import { peekLinear32, readIdt } from '../../../engine/inspect/tables.ts';
+import { peekLinear32, readIdt, readTss } from '../../../engine/inspect/tables.ts';
 import { enablePaging, makeCpu } from '../cpu/harness.ts';
 
 /** An interrupt gate's two dwords (SDM 6.11): offset split around the selector, P, DPL and type 0xE. */
@@ -52,5 +52,16 @@ describe('readIdt and peekLinear32', () => {
     cpu.ram.set([0x33, 0x44], 0x30000);
     expect(peekLinear32(cpu, 0x50ffe)! >>> 0).toBe(0x44332211);
     expect(peekLinear32(cpu, 0x51ffe)).toBeNull();
+  });
+});
+
+describe('readTss', () => {
+  it('reads the current TSS with its previous task link, which a nested task returns to', () => {
+    const cpu = makeCpu();
+    cpu.trSel = 0x30; cpu.trBase = 0x5000; cpu.trLimit = 0x67;
+    cpu.ram32[0x5000 >>> 2] = 0xffff0028 | 0; // the link's upper half is reserved
+    cpu.ram32[0x5004 >>> 2] = 0x9000;
+    cpu.ram32[0x5008 >>> 2] = 0x10;
+    expect(readTss(cpu)).toMatchObject({ selector: 0x30, base: 0x5000, limit: 0x67, link: 0x28, esp0: 0x9000, ss0: 0x10 });
   });
 });
