@@ -459,7 +459,7 @@ export function userNeverAtCpl0(range: AddressRange): Check {
 
 // ---- entering and leaving ring 3 ---------------------------------------------------
 
-/** The events that put the CPU in ring 3: IRET, SYSEXIT and far returns to CPL 3. */
+/** The events that put the CPU in ring 3: IRET, SYSEXIT, far returns and task switches to CPL 3. */
 function ring3Entries(run: TestRun): PrivilegeChangeEvent[] {
   return run.events.filter(isRing3Entry);
 }
@@ -479,7 +479,7 @@ function* withDirectory(run: TestRun): Generator<{ event: EngineEvent; cr3: numb
 }
 
 function isRing3Entry(e: EngineEvent): e is PrivilegeChangeEvent {
-  return (e.type === 'iret' || e.type === 'sysexit' || e.type === 'far-return') && e.toCpl === 3;
+  return (e.type === 'iret' || e.type === 'sysexit' || e.type === 'far-return' || e.type === 'task-switch') && e.toCpl === 3;
 }
 
 /**
