@@ -96,7 +96,7 @@ async function previousGrades(out: string): Promise<GradesRecord> {
 function summaryLine(view: SummaryView, out: string): string {
   const count = (status: StudentGrade['status']) => view.statuses.find((s) => s.status === status)?.count ?? 0;
   return `${view.submissions} submissions: ${count('graded')} graded, ${count('build-error')} did not build, ` +
-    `${count('no-submission')} with no kernel tree to grade, ${count('grader-error')} grader errors; ` +
+    `${count('no-submission')} with nothing to grade (no kernel tree, a bad archive, a failed clone), ${count('grader-error')} grader errors; ` +
     `mean ${view.mean}/${view.maxScore}, median ${view.median}; ${path.join(out, 'gradebook.csv')}, ${path.join(out, 'summary.html')}\n`;
 }
 

@@ -99,7 +99,7 @@ describe('lab grade-all', needs('gcc', 'bwrap', 'zip'), () => {
   it('grades every submission into one gradebook, whatever each one does', () => {
     const run = lab('grade-all', '1', subs, '--course', course, '--hidden', hidden, '--out', join(scratch, 'all'));
     expect(run.stdout).toBe(
-      `12 submissions: 6 graded, 2 did not build, 4 with no kernel tree to grade, 0 grader errors; mean 4/15, median 2; ${join(scratch, 'all', 'gradebook.csv')}, ${join(scratch, 'all', 'summary.html')}\n`,
+      `12 submissions: 6 graded, 2 did not build, 4 with nothing to grade (no kernel tree, a bad archive, a failed clone), 0 grader errors; mean 4/15, median 2; ${join(scratch, 'all', 'gradebook.csv')}, ${join(scratch, 'all', 'summary.html')}\n`,
     );
     expect(run.status).toBe(0);
     expect(run.stderr).toMatch(/^\[\d+\/12\] =HYPERLINK\("x"\): 10\/15 /m);
