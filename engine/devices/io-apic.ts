@@ -41,6 +41,11 @@ export class IoApic implements MmioDevice {
 
   constructor(private readonly send: ApicMessage) {}
 
+  /** The redirection entries as 64-bit values, for inspection and tests. */
+  state(): { id: number; entries: bigint[] } {
+    return { id: this.id, entries: [...this.low].map((low, pin) => (BigInt(this.high[pin]! >>> 0) << 32n) | BigInt(low >>> 0)) };
+  }
+
   page(): number {
     return IOAPIC_BASE >>> 12;
   }

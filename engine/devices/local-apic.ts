@@ -64,6 +64,21 @@ export interface LocalApicWiring {
   eoiLevel(vector: number): void;
 }
 
+/** What the local APIC holds, for inspection and tests. */
+export interface LocalApicState {
+  base: number;
+  id: number;
+  tpr: number;
+  svr: number;
+  irr: number[];
+  isr: number[];
+  lvt: number[];
+  initialCount: number;
+  currentCount: number;
+  divideConfig: number;
+  tscDeadline: bigint;
+}
+
 export class LocalApic {
   /** IA32_APIC_BASE: the base address, BSP and enable bits. */
   private baseMsr = APIC_DEFAULT_BASE | BASE_BSP | BASE_ENABLE;
@@ -144,6 +159,13 @@ export class LocalApic {
     this.lvt.fill(LVT_MASKED);
     this.initialCount = 0; this.divideConfig = 0; this.timerDue = Infinity;
     this.tscDeadline = 0n; this.deadlineCheck = Infinity;
+  }
+
+  state(): LocalApicState {
+    return {
+      base: this.readBase(), id: this.id, tpr: this.tpr, svr: this.svr, irr: [...this.irr], isr: [...this.isr], lvt: [...this.lvt],
+      initialCount: this.initialCount, currentCount: this.currentCount(), divideConfig: this.divideConfig, tscDeadline: this.tscDeadline,
+    };
   }
 
   // ---- memory-mapped registers ---------------------------------------------------------
