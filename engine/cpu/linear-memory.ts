@@ -3,7 +3,7 @@
 // physical RAM, in the widths instructions use.
 
 import { CpuException, Vector } from './exceptions.ts';
-import { READ_SUPERVISOR, TLB_CODE, TLB_VALID, TLB_WATCH, WRITE_SUPERVISOR } from '../memory/tlb.ts';
+import { READ_SUPERVISOR, TLB_CODE, TLB_NOT_RAM, TLB_VALID, TLB_WATCH, WRITE_SUPERVISOR } from '../memory/tlb.ts';
 import { translateSlow, Access } from '../memory/paging.ts';
 import { CpuState, OPEN_BUS, Seg } from './state.ts';
 import { noteDataAccess } from './debug-registers.ts';
@@ -112,10 +112,10 @@ export class CpuMemory extends CpuState {
     if ((lin & 0xfff) > 0xffc) {
       this.translate(lin, Access.Read);
       this.translate((lin + 3) & ~0xfff, Access.Read); // CR2 names the first byte on the second page
-    } else if (this.mmio !== null) {
+    } else if (this.mayBeDevice(lin)) {
       // A dword within one page of a device reaches it as one access (the APICs' registers are dwords).
       const p = this.translate(lin, Access.Read) >>> 0;
-      if (p >= this.ramSize) return this.mmio.read(p, 4);
+      if (p >= this.ramSize) return this.mmio!.read(p, 4);
     }
     return this.read16(lin) | (this.read16((lin + 2) | 0) << 16);
   }
@@ -159,10 +159,10 @@ export class CpuMemory extends CpuState {
     if ((lin & 0xfff) > 0xffc) {
       this.translate(lin, Access.Write);
       this.translate((lin + 3) & ~0xfff, Access.Write);
-    } else if (this.mmio !== null) {
+    } else if (this.mayBeDevice(lin)) {
       const p = this.translate(lin, Access.Write) >>> 0;
       if (p >= this.ramSize) {
-        this.mmio.write(p, 4, v);
+        this.mmio!.write(p, 4, v);
         return;
       }
     }
@@ -192,6 +192,17 @@ export class CpuMemory extends CpuState {
     if (((last ^ lin) >>> 12) !== 0 && (this.tlbEntries[last >>> 12]! & this.writeMask) !== TLB_VALID) {
       this.translate(last & ~0xfff, Access.Write);
     }
+  }
+
+  /**
+   * Whether a slow-path dword access at `lin` may land on a device: not when
+   * the page's TLB entry already says RAM (the access is slow for another
+   * reason: compiled code, a watch, a clear dirty bit), so those pay nothing.
+   */
+  private mayBeDevice(lin: number): boolean {
+    if (this.mmio === null) return false;
+    const e = this.tlbEntries[lin >>> 12]!;
+    return (e & TLB_VALID) === 0 || (e & TLB_NOT_RAM) !== 0;
   }
 
   /** A program's byte load at physical `phys`: RAM, a device above it, or the open bus. */
