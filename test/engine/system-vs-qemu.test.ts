@@ -93,6 +93,12 @@ describe('the local APIC and the I/O APIC (apic.c)', () => {
       '  cpuid.1:edx.apic=1', '  apic_base.hi=00000000', '  apic_base.lo=fee00900', '  id=00000000', '  version=00050014']);
   });
 
+  it('reads 0 and writes nothing for byte and word accesses to the local APIC, as QEMU does', async () => {
+    expect(await linesOf(spec, 'narrow accesses')).toEqual([
+      '  version_byte=00000000', '  version_word=00000000', '  version_at_4=00050014', '  tpr=00000010',
+      '  ioapic_version=00170020', '  ioregsel=00000001']);
+  });
+
   it('holds a self-IPI back while the TPR is at or above its class, and the EOI clears it from the ISR', async () => {
     expect(await linesOf(spec, 'self ipi held by tpr')).toEqual([
       '  icr_low=00040045', '  pending: irr=1 isr=0', '  ppr=00000050']);
