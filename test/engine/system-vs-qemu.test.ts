@@ -108,6 +108,12 @@ describe('the local APIC and the I/O APIC (apic.c)', () => {
     expect(await linesOf(spec, 'three ipis delivered')).toContain('  vectors: 62 53 41 count=3');
   });
 
+  it('software-disabled (SVR bit 8 clear), the APIC holds an IPI in the IRR even with IF set; enabled again, it delivers it', async () => {
+    expect(await linesOf(spec, 'software disabled')).toEqual(['  svr=000000ff', '  irr=1']);
+    expect(await linesOf(spec, 'disabled apic delivers nothing')).toEqual(['  done cs=0008 eax=00000000']);
+    expect(await linesOf(spec, 'enabled again, the ipi arrives')).toEqual(['  vectors: 44 count=1']);
+  });
+
   it('the timer: one-shot fires once and reads 0 after; periodic delivers exactly five interrupts before the handler masks it', async () => {
     expect(await linesOf(spec, 'one-shot fires')).toContain('  vectors: 48 count=1');
     expect(await linesOf(spec, 'one-shot after a wait')).toEqual(['  timer_current=00000000', '  irr=0']);
