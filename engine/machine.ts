@@ -498,10 +498,17 @@ export class Machine {
       this.advanceTimers();
       if (this.interrupts.hasInterrupt()) return null;
       if (this.apic.nextEventTicks() === Infinity) {
-        const masked = this.apic.acceptsPic() ? 'the PIC masks' : 'the local APIC (LINT0 masked, or its TPR) holds back';
-        return this.finish('halt', `HLT with interrupts enabled at ${this.where(cpu.ip0)}, but ${masked} every interrupt that is due`);
+        return this.finish('halt', `HLT with interrupts enabled at ${this.where(cpu.ip0)}, but ${this.whyNothingIsDelivered()}`);
       }
     }
+  }
+
+  /** For a HLT nothing will wake: what holds back the interrupts that were due. */
+  private whyNothingIsDelivered(): string {
+    const held = this.apic.heldVector();
+    if (held >= 0) return `the local APIC holds back vector 0x${hexDigits(held, 2)} (its TPR, a vector in service, or SVR bit 8 clear)`;
+    if (!this.apic.acceptsPic()) return 'the local APIC masks LINT0, where the PIC\'s interrupts arrive';
+    return 'the PIC masks every interrupt that is due';
   }
 
   /**

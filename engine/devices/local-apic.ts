@@ -126,7 +126,9 @@ export class LocalApic {
    * every bit from 32 up (MAXPHYADDR is 32). The BSP bit is read-only.
    * Clearing bit 11 disables the APIC until reset, as on P6-family CPUs
    * and QEMU: its registers return to their power-up state and vanish from
-   * the address space, and the 8259 drives the CPU directly.
+   * the address space, and the 8259 drives the CPU directly. A base moved
+   * into RAM leaves the registers unreachable: on the lab PC RAM answers
+   * first (hardware would let the APIC hide the RAM there).
    */
   writeBase(value: bigint): boolean {
     if ((value & ~0xfffff900n) !== 0n) return false;
@@ -275,6 +277,11 @@ export class LocalApic {
     if (vector < 0) return -1;
     const ppr = this.ppr();
     return ppr !== 0 && (vector & 0xf0) <= (ppr & 0xf0) ? -1 : vector;
+  }
+
+  /** The highest vector requested but held back (by the TPR, a vector in service, SVR bit 8), or -1: for diagnostics. */
+  heldVector(): number {
+    return this.present && !this.hasInterrupt() ? highestBit(this.irr) : -1;
   }
 
   hasInterrupt(): boolean {

@@ -127,6 +127,12 @@ describe('the local APIC and the I/O APIC (apic.c)', () => {
     expect(await linesOf(spec, 'lint0 masked')).toEqual(['  vectors: 4c count=1']);
   });
 
+  it('HLT with only an APIC timer whose vector the TPR holds back ends the run and says so, rather than waiting forever', async () => {
+    const { result } = await runOnEngine({ source: 'apic.c', defines: { HALT_BEHIND_TPR: 1 } }, true);
+    expect(result.reason).toBe('halt');
+    expect(result.message).toMatch(/^HLT with interrupts enabled at 0008:[0-9a-f]{8} hlt, but the local APIC holds back vector 0x49 \(its TPR, a vector in service, or SVR bit 8 clear\)$/);
+  });
+
   // QEMU 7.2 under TCG has no TSC-deadline timer (CPUID.1:ECX bit 24 clear): this part runs on the engine alone.
   const deadline = { source: 'apic.c', defines: { WITH_TSC_DEADLINE: 1 } };
   ranToTheEnd('apic.c with the TSC-deadline timer', deadline, 'apic: end');
