@@ -2,7 +2,7 @@
 // limit and null-selector checks), then through the TLB and the page tables to
 // physical RAM, in the widths instructions use.
 
-import { CpuException, Vector } from './exceptions.ts';
+import { CpuException, INTERPRET_INSTEAD, Vector } from './exceptions.ts';
 import { READ_SUPERVISOR, TLB_CODE, TLB_NOT_RAM, TLB_VALID, TLB_WATCH, WRITE_SUPERVISOR } from '../memory/tlb.ts';
 import { translateSlow, Access } from '../memory/paging.ts';
 import { CpuState, OPEN_BUS, Seg } from './state.ts';
@@ -115,7 +115,7 @@ export class CpuMemory extends CpuState {
     } else if (this.mayBeDevice(lin)) {
       // A dword within one page of a device reaches it as one access (the APICs' registers are dwords).
       const p = this.translate(lin, Access.Read) >>> 0;
-      if (p >= this.ramSize) return this.mmio!.read(p, 4);
+      if (p >= this.ramSize) return this.deviceRead(p, 4);
     }
     return this.read16(lin) | (this.read16((lin + 2) | 0) << 16);
   }
@@ -162,7 +162,7 @@ export class CpuMemory extends CpuState {
     } else if (this.mayBeDevice(lin)) {
       const p = this.translate(lin, Access.Write) >>> 0;
       if (p >= this.ramSize) {
-        this.mmio!.write(p, 4, v);
+        this.deviceWrite(p, 4, v);
         return;
       }
     }
@@ -209,13 +209,30 @@ export class CpuMemory extends CpuState {
   private readData8(phys: number): number {
     const p = phys >>> 0;
     if (p < this.ramSize) return this.ram[p]!;
-    return this.mmio !== null ? this.mmio.read(p, 1) & 0xff : OPEN_BUS;
+    return this.mmio !== null ? this.deviceRead(p, 1) & 0xff : OPEN_BUS;
   }
 
   /** A program's byte store at physical `phys`: RAM, a device above it, or nowhere. */
   private writeData8(phys: number, v: number): void {
     if (phys >>> 0 < this.ramSize || this.mmio === null) this.writePhys8(phys, v);
-    else this.mmio.write(phys >>> 0, 1, v);
+    else this.deviceWrite(phys >>> 0, 1, v);
+  }
+
+  /** A load from above RAM (unsigned `p`); a compiled block leaves it to the interpreter. */
+  private deviceRead(p: number, size: number): number {
+    if (this.inBlock && this.mmio!.claims(p)) this.leaveBlock();
+    return this.mmio!.read(p, size);
+  }
+
+  private deviceWrite(p: number, size: number, v: number): void {
+    if (this.inBlock && this.mmio!.claims(p)) this.leaveBlock();
+    this.mmio!.write(p, size, v);
+  }
+
+  /** The code page of the instruction in flight is interpreted from now on, this instruction first. */
+  private leaveBlock(): never {
+    this.blocks?.interpretPage((this.fetchXor ^ ((this.csBase + this.ip0) | 0)) >>> 12);
+    throw INTERPRET_INSTEAD;
   }
 
   /**

@@ -258,6 +258,8 @@ export class CpuState {
   stack32 = true;
   /** Compiled blocks of hot code, or null to interpret everything. */
   blocks: BlockCache | null = null;
+  /** True while a compiled block runs: device registers are then out of bounds (INTERPRET_INSTEAD). */
+  inBlock = false;
   /** The event stream's listener; null when nobody watches (checked on rare paths only). */
   emit: ((event: UncountedEvent) => void) | null = null;
 

@@ -35,6 +35,11 @@ export class MmioBus {
     this.deviceAt(phys)?.write(phys & 0xfff, size, value);
   }
 
+  /** Whether a device answers at `phys` (rather than the open bus). */
+  claims(phys: number): boolean {
+    return this.deviceAt(phys) !== undefined;
+  }
+
   private deviceAt(phys: number): MmioDevice | undefined {
     const page = phys >>> 12;
     for (const device of this.devices) if (device.page() === page) return device;

@@ -9,6 +9,7 @@
 // instead: those cases are listed in sdm-answers.ts with the SDM's text, and
 // QEMU's line for them is left out of the comparison (system-kernels.ts).
 
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { Machine } from '../../engine/machine.ts';
@@ -91,6 +92,19 @@ describe('the local APIC and the I/O APIC (apic.c)', () => {
     // SDM 10.4.4: base 0xFEE00000, BSP (bit 8) and enable (bit 11); version 0x14 with six LVT entries.
     expect(await linesOf(spec, 'identity')).toEqual([
       '  cpuid.1:edx.apic=1', '  apic_base.hi=00000000', '  apic_base.lo=fee00900', '  id=00000000', '  version=00050014']);
+  });
+
+  it('compiled blocks and the interpreter run it alike: the same instructions, events and end', async () => {
+    const kernel = await readFile(await kernelFor(spec));
+    const runs = [true, false].map((compile) => {
+      const events: string[] = [];
+      const machine = new Machine({ kernel, maxInstructions: BUDGET, compile, compileThreshold: 20 });
+      machine.subscribe((e) => events.push(JSON.stringify(e)));
+      const result = machine.run();
+      machine.release();
+      return { result, events: createHash('sha256').update(events.join('\n')).digest('hex'), count: events.length };
+    });
+    expect(runs[0]).toEqual(runs[1]);
   });
 
   it('reads 0 and writes nothing for byte and word accesses to the local APIC, as QEMU does', async () => {
