@@ -30,6 +30,13 @@ const READ_ONLY = (1 << 12) | REMOTE_IRR;
 /** The local APIC's side of the APIC bus: what a redirection entry sends. */
 export type ApicMessage = (vector: number, destination: number, logical: boolean, mode: number, levelTriggered: boolean) => void;
 
+/** What the I/O APIC holds, for inspection and tests. */
+export interface IoApicState {
+  id: number;
+  /** Pin n's redirection entry: high dword (destination) above the low one (vector, mode, mask). */
+  entries: bigint[];
+}
+
 export class IoApic implements MmioDevice {
   private select = 0;
   private id = 0;
@@ -42,7 +49,7 @@ export class IoApic implements MmioDevice {
   constructor(private readonly send: ApicMessage) {}
 
   /** The redirection entries as 64-bit values, for inspection and tests. */
-  state(): { id: number; entries: bigint[] } {
+  state(): IoApicState {
     return { id: this.id, entries: [...this.low].map((low, pin) => (BigInt(this.high[pin]! >>> 0) << 32n) | BigInt(low >>> 0)) };
   }
 
