@@ -153,6 +153,13 @@ export class LocalApic {
     this.wiring.changed();
   }
 
+  /** WRMSR moved the TSC: an armed deadline is looked at again now, not when the old TSC would have reached it. */
+  tscMoved(): void {
+    if (this.tscDeadline === 0n) return;
+    this.deadlineCheck = this.wiring.now();
+    this.wiring.changed();
+  }
+
   /** The registers' power-up state (SDM 10.4.7.1). */
   private powerUp(): void {
     this.id = 0; this.tpr = 0; this.svr = 0xff; this.ldr = 0; this.dfrModel = 0xf;

@@ -288,8 +288,10 @@ def0F(0x30, (cpu) => { // WRMSR
   }
   charge(cpu, CYCLES.msrAccess);
   // Writing the TSC sets where it counts from; it goes on counting modelled cycles (SDM Vol. 3B 18.17).
-  if (n === MSR_TSC) cpu.tscOffset = (value - cyclesSinceReset(cpu)) & TSC_MASK;
-  else if (n === MSR_TSC_DEADLINE) cpu.apic!.writeDeadline(value);
+  if (n === MSR_TSC) {
+    cpu.tscOffset = (value - cyclesSinceReset(cpu)) & TSC_MASK;
+    cpu.apic?.tscMoved();
+  } else if (n === MSR_TSC_DEADLINE) cpu.apic!.writeDeadline(value);
   else if (n !== MSR_APIC_BASE) cpu.msr.set(n, value);
 });
 

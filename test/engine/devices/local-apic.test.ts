@@ -80,6 +80,13 @@ describe('the local APIC timer', () => {
     expect(taken).toEqual([0x42]);
     expect(firedAt >= 10_000n).toBe(true);
     expect(apic.readDeadline()).toBe(0n);
+    // A TSC moved past an armed deadline fires it at the next look, which is now.
+    apic.writeDeadline(clock.tsc + 1_000_000n);
+    runTo(clock.ticks + 10, taken);
+    clock.tsc += 2_000_000n;
+    apic.tscMoved();
+    expect(apic.nextEventTicks()).toBe(clock.ticks);
+    expect(runTo(clock.ticks, taken)).toEqual([0x42, 0x42]);
     // Out of TSC-deadline mode the MSR reads 0 and ignores writes.
     apic.write(LVT_TIMER, 4, 0x42);
     apic.writeDeadline(5n);
@@ -100,6 +107,23 @@ describe('local APIC priorities', () => {
     expect(apic.hasInterrupt()).toBe(false); // 0x55 is below the class in service
     apic.write(EOI, 4, 0);
     expect(apic.acknowledge()).toBe(0x55);
+  });
+
+  it('an IPI by destination reaches this APIC by its ID, or by logical destination in the flat and cluster models', () => {
+    const { apic } = rig();
+    const sendTo = (destination: number, logical: boolean) => {
+      apic.write(0x310, 4, destination << 24);
+      apic.write(ICR_LOW, 4, (logical ? 1 << 11 : 0) | 0x50);
+      const got = apic.acknowledge() === 0x50;
+      if (got) apic.write(EOI, 4, 0);
+      return got;
+    };
+    expect([sendTo(0, false), sendTo(1, false), sendTo(0xff, false)]).toEqual([true, false, true]);
+    apic.write(0xd0, 4, 0x02000000); // LDR: logical ID 2
+    expect([sendTo(0x02, true), sendTo(0x05, true), sendTo(0x01, true)]).toEqual([true, false, false]);
+    apic.write(0xe0, 4, 0x0fffffff); // DFR: cluster model; LDR 0x12 is cluster 1, member bit 1
+    apic.write(0xd0, 4, 0x12000000);
+    expect([sendTo(0x13, true), sendTo(0x23, true), sendTo(0x11, true)]).toEqual([true, false, false]);
   });
 
   it('a vector below 16 is refused with ESR bit 5, seen after the next ESR write', () => {
