@@ -485,8 +485,8 @@ export class Machine {
    */
   private idle(): RunResult | null {
     const cpu = this.core;
+    if ((cpu.flags & IF) === 0) return this.finish('halt', `HLT with interrupts disabled at ${this.where(cpu.ip0)}`);
     for (;;) {
-      if ((cpu.flags & IF) === 0) return this.finish('halt', `HLT with interrupts disabled at ${this.where(cpu.ip0)}`);
       const next = this.nextTimerEvent();
       if (next === Infinity) {
         return this.finish('halt', `HLT with interrupts enabled at ${this.where(cpu.ip0)}, but no device is programmed to interrupt`);
