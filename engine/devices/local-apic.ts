@@ -460,12 +460,14 @@ export class LocalApic {
 
   /**
    * Tick of the next timer event that may make an interrupt deliverable, or
-   * Infinity: none is due, the LVT timer is masked, or its vector is already
-   * requested (a second request would change nothing).
+   * Infinity: none is due, the LVT timer is masked, its vector is illegal
+   * (below 16: an error, never a request) or already requested (a second
+   * request would change nothing). A HLT waits only for events that can wake it.
    */
   nextEventTicks(): number {
     const entry = this.lvt[LVT_TIMER]!;
-    if ((entry & LVT_MASKED) !== 0 || testBit(this.irr, entry & 0xff)) return Infinity;
+    const vector = entry & 0xff;
+    if ((entry & LVT_MASKED) !== 0 || vector < 16 || testBit(this.irr, vector)) return Infinity;
     return Math.min(this.timerDue, this.deadlineCheck);
   }
 }

@@ -48,6 +48,16 @@ describe('the local APIC timer', () => {
     expect(apic.nextEventTicks()).toBe(Infinity);
   });
 
+  it('a timer that can deliver nothing (an illegal vector below 16) is no event to wait for: it sets ESR bit 6', () => {
+    const { apic, reg, runTo } = rig();
+    apic.write(LVT_TIMER, 4, (1 << 17) | 0x05);
+    apic.write(INITIAL, 4, 100);
+    expect(apic.nextEventTicks()).toBe(Infinity);
+    runTo(10_000);
+    apic.write(ESR, 4, 0);
+    expect(reg(ESR)).toBe(0x40);
+  });
+
   it('one-shot: one interrupt when the count reaches 0, which it then keeps; writing 0 stops it', () => {
     const { apic, reg, runTo } = rig();
     apic.write(DIVIDE, 4, 0xb); // divide by 1
