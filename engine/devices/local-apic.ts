@@ -46,6 +46,9 @@ const LVT_WRITABLE = [0x700ff, 0x107ff, 0x107ff, 0x1a7ff, 0x1a7ff, 0x100ff] as c
 /** LVT timer bits 17-18; 3 is reserved, and counts nothing. */
 const enum TimerMode { OneShot = 0, Periodic = 1, TscDeadline = 2, Reserved = 3 }
 
+/** A TSC deadline further ahead than this many cycles is never reached (see checkDeadline). */
+const NEVER_CYCLES = 1n << 52n;
+
 const ESR_SEND_ILLEGAL_VECTOR = 1 << 5;
 const ESR_RECEIVE_ILLEGAL_VECTOR = 1 << 6;
 const ESR_ILLEGAL_REGISTER = 1 << 7;
@@ -449,6 +452,11 @@ export class LocalApic {
    */
   private checkDeadline(ticks: number): void {
     const remaining = this.tscDeadline - this.wiring.tsc();
+    if (remaining > NEVER_CYCLES) {
+      // Beyond what virtual time can count exactly (2^52 ticks: 1.4 years at 100 MHz): it never comes.
+      this.deadlineCheck = Infinity;
+      return;
+    }
     if (remaining > 0n) {
       this.deadlineCheck = ticks + Math.max(1, Math.ceil(Number(remaining) / 4));
       return;

@@ -97,6 +97,11 @@ describe('the local APIC timer', () => {
     apic.tscMoved();
     expect(apic.nextEventTicks()).toBe(clock.ticks);
     expect(runTo(clock.ticks, taken)).toEqual([0x42, 0x42]);
+    // A deadline virtual time cannot count to (2^64 - 1) is never an event: a HLT behind it ends, it does not spin.
+    apic.writeDeadline(0xffff_ffff_ffff_ffffn);
+    runTo(clock.ticks + 1, taken);
+    expect(apic.nextEventTicks()).toBe(Infinity);
+    expect(apic.readDeadline()).toBe(0xffff_ffff_ffff_ffffn);
     // Out of TSC-deadline mode the MSR reads 0 and ignores writes.
     apic.write(LVT_TIMER, 4, 0x42);
     apic.writeDeadline(5n);
