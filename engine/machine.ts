@@ -16,8 +16,12 @@ import { PortBus } from './devices/ports.ts';
 import { OutputSink, type OutputSource } from './devices/output.ts';
 import { COM1, Uart } from './devices/uart.ts';
 import { DebugConsole, DebugExit } from './devices/debug-ports.ts';
-import { PCI_CONFIG_ADDRESS, ResetPorts, SYSTEM_CONTROL_A } from './devices/reset-ports.ts';
-import { Pic, PIC_MASTER, PIC_SLAVE } from './devices/pic.ts';
+import { KEYBOARD_CONTROLLER, PCI_CONFIG_ADDRESS, ResetPorts, SYSTEM_CONTROL_A } from './devices/reset-ports.ts';
+import { PIC_MASTER, PIC_SLAVE, type Pic } from './devices/pic.ts';
+import { InterruptRouting } from './devices/interrupt-routing.ts';
+import type { LocalApic } from './devices/local-apic.ts';
+import type { IoApic } from './devices/io-apic.ts';
+import { timeStampCounter } from './cpu/ops/system.ts';
 import { Pit, PIT_BASE } from './devices/pit.ts';
 import { CRTC_INDEX, INPUT_STATUS_1, VgaCrtc, readTextScreen } from './devices/vga.ts';
 import { loadMultiboot } from './boot/multiboot.ts';
@@ -67,7 +71,10 @@ export class Machine {
   private readonly core: CPU;
   private readonly memory: Uint8Array;
   private readonly guestRam: GuestRam;
-  readonly pic = new Pic();
+  readonly pic: Pic;
+  readonly apic: LocalApic;
+  readonly ioApic: IoApic;
+  private readonly interrupts: InterruptRouting;
   readonly pit: Pit;
   readonly crtc = new VgaCrtc();
   private readonly io = new PortBus();
@@ -122,12 +129,19 @@ export class Machine {
     // The instruction trace records every instruction, so once it starts the interpreter runs alone.
     if ((config.compile ?? true) && this.traceFrom > 0) this.core.blocks = new BlockCache(this.core, config.compileThreshold);
     // Anything that may make an interrupt deliverable ends the current slice so the loop looks.
-    this.pic.onChange = () => { this.core.stopRequested = true; };
-    this.pit = new Pit(() => this.now(), (level) => this.pic.setIrq(IRQ_TIMER, level));
+    this.interrupts = new InterruptRouting({
+      now: () => this.now(),
+      tsc: () => timeStampCounter(this.core),
+      changed: () => { this.core.stopRequested = true; },
+    });
+    ({ pic: this.pic, apic: this.apic, ioApic: this.ioApic } = this.interrupts);
+    this.core.mmio = this.interrupts.mmio;
+    this.core.apic = this.apic;
+    this.pit = new Pit(() => this.now(), this.interrupts.isaIrq(IRQ_TIMER));
     this.io.claim(PIC_MASTER, 2, this.pic);
     this.io.claim(PIC_SLAVE, 2, this.pic);
     this.io.claim(PIT_BASE, 4, this.pit);
-    this.uart = new Uart(this.output, config.serialInput, (level) => this.pic.setIrq(IRQ_COM1, level));
+    this.uart = new Uart(this.output, config.serialInput, this.interrupts.isaIrq(IRQ_COM1));
     this.io.claim(COM1, 8, this.uart);
     this.io.claim(0xe9, 1, new DebugConsole(this.output));
     this.io.claim(CRTC_INDEX, 2, this.crtc);
@@ -137,8 +151,11 @@ export class Machine {
     this.resetPorts = new ResetPorts(() => { this.core.stopRequested = true; });
     this.io.claim(SYSTEM_CONTROL_A, 1, this.resetPorts);
     this.io.claim(PCI_CONFIG_ADDRESS, 4, this.resetPorts);
+    this.io.claim(KEYBOARD_CONTROLLER, 1, this.resetPorts);
 
-    initializeFirmwareState(this.pic, this.pit);
+    initializeFirmwareState(this.pic, this.pit, this.apic);
+    // The firmware's APIC writes asked the run loop to look; there is nothing to deliver yet.
+    this.core.stopRequested = false;
     const boot = loadMultiboot(this.memory, {
       kernel: config.kernel,
       kernelName: config.kernelName ?? 'kernel',
@@ -338,7 +355,7 @@ export class Machine {
         // The slice ends after SLICE budget units at most (fewer instructions if REP elements are charged).
         let limit = cpu.retired + Math.min(debug !== undefined ? 1 : SLICE, left);
         // Stop exactly at the next timer event so it is seen at the same instruction on every host.
-        const next = this.pit.nextEventTicks() - cpu.idleTicks;
+        const next = this.nextTimerEvent() - cpu.idleTicks;
         if (next < limit) limit = Math.max(next, cpu.retired + 1);
         // After STI or MOV SS, one instruction runs before any interrupt (SDM 6.8.3).
         if (cpu.interruptShadow) {
@@ -347,7 +364,7 @@ export class Machine {
         }
         if (this.traceRing && cpu.retired >= this.traceFrom) runInstructionsTraced(cpu, limit, this.traceRing);
         else runInstructions(cpu, Math.min(limit, Math.max(this.traceFrom, cpu.retired + 1)));
-        this.pit.advanceTo(this.now());
+        this.advanceTimers();
       } catch (e) {
         if (e instanceof CpuException) {
           const result = this.exception(e);
@@ -416,7 +433,7 @@ export class Machine {
   }
 
   private parts(): MachineParts {
-    const devices = [this.pic, this.pit, this.crtc, this.uart, this.debugExit, this.resetPorts, this.output];
+    const devices = [this.pic, this.apic, this.ioApic, this.pit, this.crtc, this.uart, this.debugExit, this.resetPorts, this.output];
     return { cpu: this.core, written: this.guestRam.written, stateful: [this.core, ...devices, ...(this.traceRing ? [this.traceRing] : [])] };
   }
 
@@ -439,8 +456,8 @@ export class Machine {
   /** Take a device interrupt if one is pending and the CPU accepts interrupts now. */
   private deliverPendingInterrupt(): void {
     const cpu = this.core;
-    if ((cpu.flags & IF) === 0 || cpu.interruptShadow || !this.pic.hasInterrupt()) return;
-    const vector = this.pic.acknowledge();
+    if ((cpu.flags & IF) === 0 || cpu.interruptShadow || !this.interrupts.hasInterrupt()) return;
+    const vector = this.interrupts.acknowledge();
     // The event says how long the CPU slept: events count retired instructions, which stand still in HLT.
     const halted = cpu.halted ? cpu.haltedTicks : undefined;
     cpu.halted = false;
@@ -448,27 +465,50 @@ export class Machine {
     this.delivered(deliverInterrupt(cpu, vector, -1, InterruptKind.External, cpu.eip), '', halted);
   }
 
+  /** Tick of the next event of the PIT or the local APIC timer, Infinity when neither will interrupt. */
+  private nextTimerEvent(): number {
+    return Math.min(this.pit.nextEventTicks(), this.apic.nextEventTicks());
+  }
+
+  private advanceTimers(): void {
+    const now = this.now();
+    this.pit.advanceTo(now);
+    this.apic.advanceTo(now);
+  }
+
   /**
    * HLT: with interrupts off nothing can wake the CPU, so the run ends. With
-   * interrupts on, virtual time jumps to the next device event.
+   * interrupts on, virtual time jumps to the next device event. An event
+   * that brings no deliverable interrupt ends the run, unless the local APIC
+   * timer still has one to come (it may be what the kernel waits for, behind
+   * a masked 8259): then time jumps on to it.
    */
   private idle(): RunResult | null {
     const cpu = this.core;
-    const at = this.where(cpu.ip0);
-    if ((cpu.flags & IF) === 0) return this.finish('halt', `HLT with interrupts disabled at ${at}`);
-    const next = this.pit.nextEventTicks();
-    if (next === Infinity) {
-      return this.finish('halt', `HLT with interrupts enabled at ${at}, but no device is programmed to interrupt`);
+    if ((cpu.flags & IF) === 0) return this.finish('halt', `HLT with interrupts disabled at ${this.where(cpu.ip0)}`);
+    for (;;) {
+      const next = this.nextTimerEvent();
+      if (next === Infinity) {
+        return this.finish('halt', `HLT with interrupts enabled at ${this.where(cpu.ip0)}, but no device is programmed to interrupt`);
+      }
+      if (next > this.now()) {
+        cpu.haltedTicks += next - this.now();
+        cpu.idleTicks += next - this.now();
+      }
+      this.advanceTimers();
+      if (this.interrupts.hasInterrupt()) return null;
+      if (this.apic.nextEventTicks() === Infinity) {
+        return this.finish('halt', `HLT with interrupts enabled at ${this.where(cpu.ip0)}, but ${this.whyNothingIsDelivered()}`);
+      }
     }
-    if (next > this.now()) {
-      cpu.haltedTicks += next - this.now();
-      cpu.idleTicks += next - this.now();
-    }
-    this.pit.advanceTo(this.now());
-    if (!this.pic.hasInterrupt()) {
-      return this.finish('halt', `HLT with interrupts enabled at ${at}, but the PIC masks every interrupt that is due`);
-    }
-    return null;
+  }
+
+  /** For a HLT nothing will wake: what holds back the interrupts that were due. */
+  private whyNothingIsDelivered(): string {
+    const held = this.apic.heldVector();
+    if (held >= 0) return `the local APIC holds back vector 0x${hexDigits(held, 2)} (its TPR, a vector in service, or SVR bit 8 clear)`;
+    if (!this.apic.acceptsPic()) return 'the local APIC masks LINT0, where the PIC\'s interrupts arrive';
+    return 'the PIC masks every interrupt that is due';
   }
 
   /**

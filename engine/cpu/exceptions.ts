@@ -36,6 +36,17 @@ export class CpuException {
   ) {}
 }
 
+/**
+ * A compiled block reached a device's registers (memory-mapped I/O), which
+ * it must not touch: a device reads the virtual time, and a block keeps the
+ * retired count in a local until it ends; a store may make an interrupt
+ * deliverable, and a block runs on to its end. Thrown before the access,
+ * so the instruction is abandoned as a fault would leave it; the block
+ * runner (execute.ts) catches it and interprets from there, and the code's
+ * page is never compiled again (BlockCache.interpretPage).
+ */
+export const INTERPRET_INSTEAD = { reason: 'a compiled block reached a device register' } as const;
+
 /** The machine cannot go on: triple fault, or something the lab PC does not model. */
 export class MachineStop {
   constructor(

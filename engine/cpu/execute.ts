@@ -7,6 +7,7 @@ import { table } from './dispatch.ts';
 import { CACHE_MASK, type BlockCache } from './compile/block-cache.ts';
 import type { Block } from './compile/block-compiler.ts';
 import { debugActive, stepDebugged } from './debug-registers.ts';
+import { INTERPRET_INSTEAD } from './exceptions.ts';
 
 /**
  * Execute one instruction, whatever the previous one requested of the run
@@ -97,26 +98,43 @@ function runWithBlocks(cpu: CPU, blocks: BlockCache): void {
       continue;
     }
     let current: Block = block;
-    current.run(cpu, limit);
-    // Chaining: go straight to the block that followed last time while it is still
-    // valid, on the same linear page (so the same translation), and fits the budget.
-    for (;;) {
-      const next = cpu.eip;
-      let following: Block | null = current.next0;
-      if (following.eip !== next) {
-        following = current.next1;
-        if (following.eip !== next) {
-          following = lookupOnPage(cpu, blocks, next);
-          if (following === null) break;
-          current.next1 = current.next0;
-          current.next0 = following;
-        }
-      }
-      if (!following.valid || following.csBase !== cpu.csBase || ((cpu.csBase + next) & ~0xfff) !== cpu.fetchPage) break;
-      if (cpu.retired + following.length > limit || cpu.stopRequested) break;
-      current = following;
+    cpu.inBlock = true;
+    try {
       current.run(cpu, limit);
+      runChained(cpu, blocks, current, limit);
+    } catch (e) {
+      cpu.inBlock = false;
+      if (e !== INTERPRET_INSTEAD) throw e;
+      // The block stopped before a device access, as before a fault: the interpreter takes the instruction.
+      abandonInstruction(cpu);
+      cpu.executing = true;
     }
+    cpu.inBlock = false;
+  }
+}
+
+/**
+ * Chaining: go straight to the block that followed `current` last time while
+ * it is still valid, on the same linear page (so the same translation), and
+ * fits the budget.
+ */
+function runChained(cpu: CPU, blocks: BlockCache, current: Block, limit: number): void {
+  for (;;) {
+    const next = cpu.eip;
+    let following: Block | null = current.next0;
+    if (following.eip !== next) {
+      following = current.next1;
+      if (following.eip !== next) {
+        following = lookupOnPage(cpu, blocks, next);
+        if (following === null) break;
+        current.next1 = current.next0;
+        current.next0 = following;
+      }
+    }
+    if (!following.valid || following.csBase !== cpu.csBase || ((cpu.csBase + next) & ~0xfff) !== cpu.fetchPage) break;
+    if (cpu.retired + following.length > limit || cpu.stopRequested) break;
+    current = following;
+    current.run(cpu, limit);
   }
 }
 

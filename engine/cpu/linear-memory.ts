@@ -2,8 +2,8 @@
 // limit and null-selector checks), then through the TLB and the page tables to
 // physical RAM, in the widths instructions use.
 
-import { CpuException, Vector } from './exceptions.ts';
-import { READ_SUPERVISOR, TLB_CODE, TLB_VALID, TLB_WATCH, WRITE_SUPERVISOR } from '../memory/tlb.ts';
+import { CpuException, INTERPRET_INSTEAD, Vector } from './exceptions.ts';
+import { READ_SUPERVISOR, TLB_CODE, TLB_NOT_RAM, TLB_VALID, TLB_WATCH, WRITE_SUPERVISOR } from '../memory/tlb.ts';
 import { translateSlow, Access } from '../memory/paging.ts';
 import { CpuState, OPEN_BUS, Seg } from './state.ts';
 import { noteDataAccess } from './debug-registers.ts';
@@ -84,7 +84,7 @@ export class CpuMemory extends CpuState {
   read8(lin: number): number {
     const e = this.tlbEntries[lin >>> 12]!;
     if ((e & this.readMask) === TLB_VALID) return this.ram[((e & ~0xfff) ^ lin) >>> 0]!;
-    return this.readPhys8(this.translate(lin, Access.Read));
+    return this.readData8(this.translate(lin, Access.Read));
   }
 
   read16(lin: number): number {
@@ -112,6 +112,10 @@ export class CpuMemory extends CpuState {
     if ((lin & 0xfff) > 0xffc) {
       this.translate(lin, Access.Read);
       this.translate((lin + 3) & ~0xfff, Access.Read); // CR2 names the first byte on the second page
+    } else if (this.mayBeDevice(lin)) {
+      // A dword within one page of a device reaches it as one access (the APICs' registers are dwords).
+      const p = this.translate(lin, Access.Read) >>> 0;
+      if (p >= this.ramSize) return this.deviceRead(p, 4);
     }
     return this.read16(lin) | (this.read16((lin + 2) | 0) << 16);
   }
@@ -122,7 +126,7 @@ export class CpuMemory extends CpuState {
       this.ram[((e & ~0xfff) ^ lin) >>> 0] = v;
       return;
     }
-    this.writePhys8(this.translate(lin, Access.Write), v);
+    this.writeData8(this.translate(lin, Access.Write), v);
   }
 
   write16(lin: number, v: number): void {
@@ -155,6 +159,12 @@ export class CpuMemory extends CpuState {
     if ((lin & 0xfff) > 0xffc) {
       this.translate(lin, Access.Write);
       this.translate((lin + 3) & ~0xfff, Access.Write);
+    } else if (this.mayBeDevice(lin)) {
+      const p = this.translate(lin, Access.Write) >>> 0;
+      if (p >= this.ramSize) {
+        this.deviceWrite(p, 4, v);
+        return;
+      }
     }
     this.write16(lin, v);
     this.write16((lin + 2) | 0, v >>> 16);
@@ -184,7 +194,52 @@ export class CpuMemory extends CpuState {
     }
   }
 
-  /** Physical byte read (signed or unsigned `phys`): addresses with no RAM behind them read as OPEN_BUS. */
+  /**
+   * Whether a slow-path dword access at `lin` may land on a device: not when
+   * the page's TLB entry already says RAM (the access is slow for another
+   * reason: compiled code, a watch, a clear dirty bit), so those pay nothing.
+   */
+  private mayBeDevice(lin: number): boolean {
+    if (this.mmio === null) return false;
+    const e = this.tlbEntries[lin >>> 12]!;
+    return (e & TLB_VALID) === 0 || (e & TLB_NOT_RAM) !== 0;
+  }
+
+  /** A program's byte load at physical `phys`: RAM, a device above it, or the open bus. */
+  private readData8(phys: number): number {
+    const p = phys >>> 0;
+    if (p < this.ramSize) return this.ram[p]!;
+    return this.mmio !== null ? this.deviceRead(p, 1) & 0xff : OPEN_BUS;
+  }
+
+  /** A program's byte store at physical `phys`: RAM, a device above it, or nowhere. */
+  private writeData8(phys: number, v: number): void {
+    if (phys >>> 0 < this.ramSize || this.mmio === null) this.writePhys8(phys, v);
+    else this.deviceWrite(phys >>> 0, 1, v);
+  }
+
+  /** A load from above RAM (unsigned `p`); a compiled block leaves it to the interpreter. */
+  private deviceRead(p: number, size: number): number {
+    if (this.inBlock && this.mmio!.claims(p)) this.leaveBlock();
+    return this.mmio!.read(p, size);
+  }
+
+  private deviceWrite(p: number, size: number, v: number): void {
+    if (this.inBlock && this.mmio!.claims(p)) this.leaveBlock();
+    this.mmio!.write(p, size, v);
+  }
+
+  /** The code page of the instruction in flight is interpreted from now on, this instruction first. */
+  private leaveBlock(): never {
+    this.blocks?.interpretPage((this.fetchXor ^ ((this.csBase + this.ip0) | 0)) >>> 12);
+    throw INTERPRET_INSTEAD;
+  }
+
+  /**
+   * Physical byte read (signed or unsigned `phys`): addresses with no RAM
+   * behind them read as OPEN_BUS, devices included: this is the inspector's
+   * and the CPU's own tables' path, which must not disturb a device.
+   */
   readPhys8(phys: number): number {
     const p = phys >>> 0;
     return p < this.ramSize ? this.ram[p]! : OPEN_BUS;

@@ -17,6 +17,8 @@ import { Tlb, TLB_VALID } from '../memory/tlb.ts';
 import { AccessWatch } from '../memory/access-watch.ts';
 import { WrittenPages } from '../memory/written-pages.ts';
 import type { UncountedEvent } from '../events.ts';
+import type { MmioBus } from '../devices/mmio.ts';
+import type { LocalApic } from '../devices/local-apic.ts';
 import type { BlockCache } from './compile/block-cache.ts';
 import { resetDebugRegisters } from './debug-registers.ts';
 
@@ -248,10 +250,16 @@ export class CpuState {
   interruptShadow = false;
 
   readonly io: PortBus;
+  /** Devices above RAM in the physical address space (the APICs), for a program's loads and stores; null: none. */
+  mmio: MmioBus | null = null;
+  /** The local APIC, for IA32_APIC_BASE, IA32_TSC_DEADLINE and CPUID; null for a CPU without one (unit tests). */
+  apic: LocalApic | null = null;
   /** True when SS is a 32-bit stack segment (its B bit): pushes use ESP, else SP. */
   stack32 = true;
   /** Compiled blocks of hot code, or null to interpret everything. */
   blocks: BlockCache | null = null;
+  /** True while a compiled block runs: device registers are then out of bounds (INTERPRET_INSTEAD). */
+  inBlock = false;
   /** The event stream's listener; null when nobody watches (checked on rare paths only). */
   emit: ((event: UncountedEvent) => void) | null = null;
 

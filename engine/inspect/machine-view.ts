@@ -7,6 +7,8 @@
 
 import type { Counters, Machine, Registers, TracedInstruction } from '../machine.ts';
 import type { PicState } from '../devices/pic.ts';
+import type { LocalApicState } from '../devices/local-apic.ts';
+import type { IoApicState } from '../devices/io-apic.ts';
 import type { GateInfo, SegmentDescriptorInfo, TssInfo } from './tables.ts';
 import {
   directoryEntries, mappings, translate,
@@ -48,6 +50,10 @@ export interface MachineView {
   kernelDirectoryEntries(cr3: number): DirectoryEntry[];
   /** The interrupt controllers' request, in-service and mask registers and vector bases. */
   pic(): PicState;
+  /** The local APIC: base, ID, TPR, SVR, IRR and ISR (eight dwords each), the LVT and the timer. */
+  apic(): LocalApicState;
+  /** The I/O APIC's ID and its 24 redirection entries as 64-bit values. */
+  ioApic(): IoApicState;
   /** The VGA text screen (80x25) as lines. */
   screen(): string[];
   /** Instructions retired and modelled cycles (cpu/cycle-model.ts), in all, per CPL and per CR3. */
@@ -77,6 +83,8 @@ export function machineView(machine: Machine): MachineView {
     kernelHalf: (cr3: number) => mappings(machine.cpu, cr3, { from: KERNEL_HALF_BASE, to: 0xffffffff }),
     kernelDirectoryEntries: (cr3: number) => directoryEntries(machine.cpu, cr3, KERNEL_FIRST_PDE, 1023),
     pic: () => machine.pic.state(),
+    apic: () => machine.apic.state(),
+    ioApic: () => machine.ioApic.state(),
     screen: () => machine.screen(),
     counters: () => machine.counters(),
     recentInstructions: () => machine.recentInstructions(),

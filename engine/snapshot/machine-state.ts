@@ -48,7 +48,7 @@ export function restoreMachineState(m: MachineParts, state: MachineState): void 
 
 /**
  * Objects reachable from the stateful parts that are not copied with them:
- * RAM and the TLB (their own copies above), the port bus's wiring and the
+ * RAM and the TLB (their own copies above), the port and MMIO buses' wiring and the
  * code cache (a run never changes the one, and the other only makes it
  * faster), a debugger's watchpoints (the debugger's, not the machine's), and each stateful part as seen from another (a device's output
  * sink), which is copied once, as a part.
@@ -57,6 +57,7 @@ function sharedObjects(m: MachineParts): Set<object> {
   const cpu = m.cpu;
   return new Set<object>([
     cpu.ram, cpu.ram16, cpu.ram32, cpu.tlb, cpu.tlbEntries, cpu.io, cpu.written, m.written, cpu.accessWatch,
+    ...(cpu.mmio ? [cpu.mmio] : []),
     ...(cpu.blocks ? [cpu.blocks] : []),
     ...m.stateful,
   ]);

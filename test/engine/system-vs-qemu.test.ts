@@ -9,11 +9,13 @@
 // instead: those cases are listed in sdm-answers.ts with the SDM's text, and
 // QEMU's line for them is left out of the comparison (system-kernels.ts).
 
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { Machine } from '../../engine/machine.ts';
 import {
   BUDGET, blockNamed, caseBlocks, compareWithQemu, comparedKernel, expectFirstLines, kernelFor, ranToTheEnd, runOnEngine, sdmChecks,
+  type KernelSpec,
 } from './system-kernels.ts';
 
 describe('fast system calls: SYSENTER and SYSEXIT (fast-syscalls.c)', () => {
@@ -59,8 +61,11 @@ describe('debug registers, the single step and #DB (debug.c)', () => {
   });
 });
 
-describe('a reset through port 0x92 or 0xCF9 ends the run (reset.c)', () => {
-  const via = { 1: 'port 0x92 (System Control Port A, fast reset bit 0)', 2: 'port 0xCF9 (Reset Control Register, value 0x6)' };
+describe('a reset through port 0x92, 0xCF9 or the keyboard controller ends the run (reset.c)', () => {
+  const via = {
+    1: 'port 0x92 (System Control Port A, fast reset bit 0)', 2: 'port 0xCF9 (Reset Control Register, value 0x6)',
+    4: 'port 0x64 (keyboard controller, command 0xfe pulses the reset line)',
+  };
   for (const [variant, how] of Object.entries(via)) {
     const spec = { source: 'reset.c', defines: { VARIANT: variant } };
     compareWithQemu(`reset.c variant ${variant}`, spec, 'reset');
@@ -75,6 +80,80 @@ describe('a reset through port 0x92 or 0xCF9 ends the run (reset.c)', () => {
   const probe = { source: 'reset.c', defines: { VARIANT: 3 } };
   compareWithQemu('reset.c variant 3 (a PCI probe)', probe, 'debug-exit');
   ranToTheEnd('reset.c variant 3 (a PCI probe)', probe, 'reset: not reset');
+});
+
+describe('the local APIC and the I/O APIC (apic.c)', () => {
+  const spec = comparedKernel('apic.c');
+
+  const linesOf = async (s: KernelSpec, name: string) =>
+    blockNamed(caseBlocks((await runOnEngine(s, true)).serial), name).lines.filter((l) => l !== '');
+
+  it('finds the APIC where a test framework looks: CPUID.1:EDX bit 9, IA32_APIC_BASE, ID and version', async () => {
+    // SDM 10.4.4: base 0xFEE00000, BSP (bit 8) and enable (bit 11); version 0x14 with six LVT entries.
+    expect(await linesOf(spec, 'identity')).toEqual([
+      '  cpuid.1:edx.apic=1', '  apic_base.hi=00000000', '  apic_base.lo=fee00900', '  id=00000000', '  version=00050014']);
+  });
+
+  it('compiled blocks and the interpreter run it alike: the same instructions, events and end', async () => {
+    const kernel = await readFile(await kernelFor(spec));
+    const runs = [true, false].map((compile) => {
+      const events: string[] = [];
+      const machine = new Machine({ kernel, maxInstructions: BUDGET, compile, compileThreshold: 20 });
+      machine.subscribe((e) => events.push(JSON.stringify(e)));
+      const result = machine.run();
+      machine.release();
+      return { result, events: createHash('sha256').update(events.join('\n')).digest('hex'), count: events.length };
+    });
+    expect(runs[0]).toEqual(runs[1]);
+  });
+
+  it('reads 0 and writes nothing for byte and word accesses to the local APIC, as QEMU does', async () => {
+    expect(await linesOf(spec, 'narrow accesses')).toEqual([
+      '  version_byte=00000000', '  version_word=00000000', '  version_at_4=00050014', '  tpr=00000010',
+      '  ioapic_version=00170020', '  ioregsel=00000001']);
+  });
+
+  it('holds a self-IPI back while the TPR is at or above its class, and the EOI clears it from the ISR', async () => {
+    expect(await linesOf(spec, 'self ipi held by tpr')).toEqual([
+      '  icr_low=00040045', '  pending: irr=1 isr=0', '  ppr=00000050']);
+    expect(await linesOf(spec, 'self ipi after tpr lowered')).toEqual([
+      '  vec=45 isr=1 irr=0 ppr=40 after eoi: isr=0 ppr=00']);
+    // SDM 10.8.3.1: the highest priority class first.
+    expect(await linesOf(spec, 'three ipis delivered')).toContain('  vectors: 62 53 41 count=3');
+  });
+
+  it('software-disabled (SVR bit 8 clear), the APIC holds an IPI in the IRR even with IF set; enabled again, it delivers it', async () => {
+    expect(await linesOf(spec, 'software disabled')).toEqual(['  svr=000000ff', '  irr=1']);
+    expect(await linesOf(spec, 'disabled apic delivers nothing')).toEqual(['  done cs=0008 eax=00000000']);
+    expect(await linesOf(spec, 'enabled again, the ipi arrives')).toEqual(['  vectors: 44 count=1']);
+  });
+
+  it('the timer: one-shot fires once and reads 0 after; periodic delivers exactly five interrupts before the handler masks it', async () => {
+    expect(await linesOf(spec, 'one-shot fires')).toContain('  vectors: 48 count=1');
+    expect(await linesOf(spec, 'one-shot after a wait')).toEqual(['  timer_current=00000000', '  irr=0']);
+    expect(await linesOf(spec, 'periodic delivers five then is masked')).toContain('  vectors: 49 49 49 49 49 count=5');
+    expect(await linesOf(spec, 'periodic masked, after a wait')).toEqual(['  lvt_timer=00030049', '  irr=0', '  timer_current=00000000']);
+  });
+
+  it('routes the PIT through I/O APIC pin 2, and the 8259 through LINT0 until LINT0 is masked', async () => {
+    expect(await linesOf(spec, 'pit on pin 2')).toEqual(['  vectors: 50 50 50 count=3', '  redir2=00010050']);
+    expect(await linesOf(spec, '8259 through lint0')).toEqual(['  vectors: 20 20 count=2']);
+    expect(await linesOf(spec, 'lint0 masked')).toEqual(['  vectors: 4c count=1']);
+  });
+
+  it('HLT with only an APIC timer whose vector the TPR holds back ends the run and says so, rather than waiting forever', async () => {
+    const { result } = await runOnEngine({ source: 'apic.c', defines: { HALT_BEHIND_TPR: 1 } }, true);
+    expect(result.reason).toBe('halt');
+    expect(result.message).toMatch(/^HLT with interrupts enabled at 0008:[0-9a-f]{8} hlt, but the local APIC holds back vector 0x49 \(its TPR, a vector in service, or SVR bit 8 clear\)$/);
+  });
+
+  // QEMU 7.2 under TCG has no TSC-deadline timer (CPUID.1:ECX bit 24 clear): this part runs on the engine alone.
+  const deadline = { source: 'apic.c', defines: { WITH_TSC_DEADLINE: 1 } };
+  ranToTheEnd('apic.c with the TSC-deadline timer', deadline, 'apic: end');
+  it('the TSC-deadline timer fires once the TSC reaches IA32_TSC_DEADLINE, never before, and disarms itself', async () => {
+    expect(await linesOf(deadline, 'tsc deadline')).toEqual(['  cpuid.1:ecx.tsc_deadline=1', '  armed=1']);
+    expect(await linesOf(deadline, 'tsc deadline fires')).toEqual(['  vectors: 4d count=1', '  early=0 deadline_after=00000000']);
+  });
 });
 
 describe('LAR, LSL, VERR and VERW on every kind of descriptor (segment-queries.c)', () => {

@@ -42,6 +42,8 @@ export class BlockCache {
   private readonly pageBlocks = new Map<number, Block[]>();
   /** 1 for physical pages holding compiled code. */
   readonly codePages: Uint8Array;
+  /** Physical pages whose code touched a device's registers: always interpreted (see INTERPRET_INSTEAD). */
+  private readonly interpreted = new Set<number>();
   compiled = 0;
   invalidations = 0;
 
@@ -71,6 +73,7 @@ export class BlockCache {
    * while it is cold. A block of length 0 means "interpret here".
    */
   miss(phys: number, eip: number): Block | null {
+    if (this.interpreted.size !== 0 && this.interpreted.has(phys >>> 12)) return null;
     const slot = phys & CACHE_MASK;
     const c = phys & ((1 << COUNTER_BITS) - 1);
     if (++this.counters[c]! < this.hotThreshold) return null;
@@ -100,6 +103,12 @@ export class BlockCache {
   /** Forget every compiled block: guest RAM was put back to an earlier state, and any page may hold other code now. */
   invalidateAll(): void {
     for (const page of [...this.pageBlocks.keys()]) this.invalidatePage(page);
+  }
+
+  /** Code on physical page `page` reached a device's registers: drop its blocks, and never compile it again. */
+  interpretPage(page: number): void {
+    this.interpreted.add(page);
+    this.invalidatePage(page);
   }
 
   /** A write is about to change physical page `page`: forget its compiled blocks. */

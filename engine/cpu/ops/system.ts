@@ -30,6 +30,8 @@ export const MSR_SYSENTER_CS = 0x174;
 export const MSR_SYSENTER_ESP = 0x175;
 export const MSR_SYSENTER_EIP = 0x176;
 export const MSR_TSC = 0x10;
+export const MSR_APIC_BASE = 0x1b;
+export const MSR_TSC_DEADLINE = 0x6e0;
 
 function iopl(cpu: CPU): number {
   return (cpu.flags & IOPL) >>> 12;
@@ -120,6 +122,9 @@ function text32(s: string): number {
 const HYPERVISOR_SIGNATURE = 'ringlabLabPC';
 /** CPUID leaf 1 ECX bit 31: "running under a hypervisor"; the leaves from 0x40000000 then say which. */
 const CPUID_HYPERVISOR = 1 << 31;
+/** CPUID leaf 1 EDX bit 9 (on-chip APIC) and ECX bit 24 (its timer has TSC-deadline mode). */
+const CPUID_APIC = 1 << 9;
+const CPUID_TSC_DEADLINE = 1 << 24;
 
 def0F(0xa2, (cpu) => {
   charge(cpu, CYCLES.CPUID);
@@ -132,6 +137,11 @@ def0F(0xa2, (cpu) => {
     a = 0x0633; // family 6, model 3, stepping 3: an i686
     c = CPUID_HYPERVISOR;
     d = CPUID_FEATURES_EDX;
+    // The local APIC while it is enabled in IA32_APIC_BASE (SDM 10.4.3), and its TSC-deadline timer.
+    if (cpu.apic?.present) {
+      c |= CPUID_TSC_DEADLINE;
+      d |= CPUID_APIC;
+    }
   } else if (leaf === 0x40000000) {
     // The highest hypervisor leaf, and the signature in EBX, ECX, EDX.
     a = 0x40000000 | 0;
@@ -244,13 +254,26 @@ def0F(0x09, (cpu) => cpu.requireCpl0('WBINVD'));
 // ---- MSRs --------------------------------------------------------------------------------
 
 const MODELLED_MSRS = new Set([MSR_SYSENTER_CS, MSR_SYSENTER_ESP, MSR_SYSENTER_EIP, MSR_TSC]);
+/** MSRs of the local APIC: there only while the machine has one, enabled or not. */
+const APIC_MSRS = new Set([MSR_APIC_BASE, MSR_TSC_DEADLINE]);
+
+function isModelled(cpu: CPU, n: number): boolean {
+  return MODELLED_MSRS.has(n) || (cpu.apic !== null && APIC_MSRS.has(n));
+}
+
+function readMsr(cpu: CPU, n: number): bigint {
+  if (n === MSR_TSC) return timeStampCounter(cpu);
+  if (n === MSR_APIC_BASE) return BigInt(cpu.apic!.readBase());
+  if (n === MSR_TSC_DEADLINE) return cpu.apic!.readDeadline();
+  return cpu.msr.get(n) ?? 0n;
+}
 
 def0F(0x32, (cpu) => { // RDMSR
   cpu.requireCpl0('RDMSR');
   const n = cpu.r32[Reg.ECX] >>> 0;
-  if (!MODELLED_MSRS.has(n)) cpu.fault(Vector.GP, 0, `RDMSR of MSR ${n.toString(16)}, which the lab PC does not model`);
+  if (!isModelled(cpu, n)) cpu.fault(Vector.GP, 0, `RDMSR of MSR ${n.toString(16)}, which the lab PC does not model`);
   charge(cpu, CYCLES.msrAccess);
-  const v = n === MSR_TSC ? timeStampCounter(cpu) : cpu.msr.get(n) ?? 0n;
+  const v = readMsr(cpu, n);
   cpu.r32[Reg.EAX] = Number(v & 0xffffffffn) | 0;
   cpu.r32[Reg.EDX] = Number(v >> 32n) | 0;
 });
@@ -258,12 +281,18 @@ def0F(0x32, (cpu) => { // RDMSR
 def0F(0x30, (cpu) => { // WRMSR
   cpu.requireCpl0('WRMSR');
   const n = cpu.r32[Reg.ECX] >>> 0;
-  if (!MODELLED_MSRS.has(n)) cpu.fault(Vector.GP, 0, `WRMSR to MSR ${n.toString(16)}, which the lab PC does not model`);
-  charge(cpu, CYCLES.msrAccess);
+  if (!isModelled(cpu, n)) cpu.fault(Vector.GP, 0, `WRMSR to MSR ${n.toString(16)}, which the lab PC does not model`);
   const value = (BigInt(cpu.r32[Reg.EDX] >>> 0) << 32n) | BigInt(cpu.r32[Reg.EAX] >>> 0);
+  if (n === MSR_APIC_BASE && !cpu.apic!.writeBase(value)) {
+    cpu.fault(Vector.GP, 0, `WRMSR to IA32_APIC_BASE with reserved bits set (0x${value.toString(16)}); only the base address and bit 11 (enable) may be written`);
+  }
+  charge(cpu, CYCLES.msrAccess);
   // Writing the TSC sets where it counts from; it goes on counting modelled cycles (SDM Vol. 3B 18.17).
-  if (n === MSR_TSC) cpu.tscOffset = (value - cyclesSinceReset(cpu)) & TSC_MASK;
-  else cpu.msr.set(n, value);
+  if (n === MSR_TSC) {
+    cpu.tscOffset = (value - cyclesSinceReset(cpu)) & TSC_MASK;
+    cpu.apic?.tscMoved();
+  } else if (n === MSR_TSC_DEADLINE) cpu.apic!.writeDeadline(value);
+  else if (n !== MSR_APIC_BASE) cpu.msr.set(n, value);
 });
 
 // ---- descriptor-table registers: group 7 (0F 01) and group 6 (0F 00) ---------------------

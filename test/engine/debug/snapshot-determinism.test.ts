@@ -55,6 +55,8 @@ function fingerprint(machine: Machine): unknown {
     tlb: [...entries].filter(([, e]) => e !== 0).sort((a, b) => a[0] - b[0]),
     pic: machine.pic.state(),
     pit: machine.pit.state(),
+    apic: machine.apic.state(),
+    ioApic: machine.ioApic.state(),
     counters: machine.counters(),
     now: machine.now(),
   };
@@ -69,6 +71,42 @@ function seeded(seed: number): (below: number) => number {
     s ^= s << 5;
     return (s >>> 0) % below;
   };
+}
+
+/**
+ * Trials of snapshot at p, run on to r, back to p, then on to q past r, at
+ * points drawn with a fixed seed: the run the host sees is 0..q once, and
+ * the machine at q is the one that got there without going back.
+ */
+function restoresRunOn(config: MachineConfig, length: number, trials: number): void {
+  const pick = seeded(0x9e3779b9);
+  for (let trial = 0; trial < trials; trial++) {
+    // snapshot at p, run on to r, back to p, then on to q past r: the run the host sees is 0..q once.
+    // Half the trials go back into the boot, where the kernel waits in HLT for the timer's ticks.
+    const first = trial % 2 === 0 ? pick(Math.floor(length / 3)) : pick(length);
+    const [p, r, q] = [first, pick(length), pick(length)].sort((a, b) => a - b) as [number, number, number];
+    const straight = watched(config);
+    const back = watched(config);
+    try {
+      runTo(straight.machine, q);
+      runTo(back.machine, p);
+      const snapshot: MachineSnapshot = back.machine.snapshot();
+      runTo(back.machine, r);
+      const atR = fingerprint(back.machine);
+      back.machine.restore(snapshot);
+      runTo(back.machine, q);
+      expect(fingerprint(back.machine), `trial ${trial}: steps ${p}, ${r}, ${q}`).toEqual(fingerprint(straight.machine));
+      expect(back.seen, `trial ${trial}: the events the host saw`).toEqual(straight.seen);
+      expect(back.output(), `trial ${trial}: the output the host saw`).toEqual(straight.output());
+      // And the state at r came back on the way (restoring twice gives the same machine again).
+      back.machine.restore(snapshot);
+      runTo(back.machine, r);
+      expect(fingerprint(back.machine)).toEqual(atR);
+    } finally {
+      straight.machine.release();
+      back.machine.release();
+    }
+  }
 }
 
 describe('restoring a machine snapshot', needs('gcc', 'bwrap'), () => {
@@ -92,34 +130,7 @@ describe('restoring a machine snapshot', needs('gcc', 'bwrap'), () => {
   it('then running on reaches the same machine, and the host sees the run once, as without going back', () => {
     // The run holds what is hard to replay: faults, system calls and timer interrupts, from ring 3 and ring 0.
     expect([...kinds].sort()).toEqual(['exception', 'external', 'software']);
-    const pick = seeded(0x9e3779b9);
-    for (let trial = 0; trial < 10; trial++) {
-      // snapshot at p, run on to r, back to p, then on to q past r: the run the host sees is 0..q once.
-      // Half the trials go back into the boot, where the kernel waits in HLT for the timer's ticks.
-      const first = trial % 2 === 0 ? pick(Math.floor(length / 3)) : pick(length);
-      const [p, r, q] = [first, pick(length), pick(length)].sort((a, b) => a - b) as [number, number, number];
-      const straight = watched(config);
-      const back = watched(config);
-      try {
-        runTo(straight.machine, q);
-        runTo(back.machine, p);
-        const snapshot: MachineSnapshot = back.machine.snapshot();
-        runTo(back.machine, r);
-        const atR = fingerprint(back.machine);
-        back.machine.restore(snapshot);
-        runTo(back.machine, q);
-        expect(fingerprint(back.machine), `trial ${trial}: steps ${p}, ${r}, ${q}`).toEqual(fingerprint(straight.machine));
-        expect(back.seen, `trial ${trial}: the events the host saw`).toEqual(straight.seen);
-        expect(back.output(), `trial ${trial}: the output the host saw`).toEqual(straight.output());
-        // And the state at r came back on the way (restoring twice gives the same machine again).
-        back.machine.restore(snapshot);
-        runTo(back.machine, r);
-        expect(fingerprint(back.machine)).toEqual(atR);
-      } finally {
-        straight.machine.release();
-        back.machine.release();
-      }
-    }
+    restoresRunOn(config, length, 10);
   });
 
   it('brings back a run that had ended, and ends it the same way again', () => {
@@ -166,5 +177,21 @@ describe('a restored TLB', needs('gcc'), () => {
     } finally {
       machine.release();
     }
+  });
+});
+
+describe('restoring a snapshot of a kernel that programs the APICs', needs('gcc'), () => {
+  it('brings back the local APIC (timer, TPR, IRR, ISR) and the I/O APIC entries, and the run goes on the same', async () => {
+    // apic.c: self-IPIs, the one-shot and periodic timer, the PIT through I/O APIC pin 2; short waits, since it runs step by step.
+    const system = fileURLToPath(new URL('../../fixtures/system/', import.meta.url));
+    const sources = ['sys-entry.S', 'sys.c', 'apic.c'].map((f) => join(system, f));
+    const kernel = readFileSync(await buildKernel(sources, { defines: { WAIT_LOOPS: 1000 } }));
+    const config: MachineConfig = { kernel, maxInstructions: 50_000_000 };
+    const whole = new Machine(config);
+    const end = whole.debugRun({ steps: Infinity, chunk: Infinity, breakpoints: NO_BREAKPOINTS });
+    expect('reason' in end && end.reason).toBe('debug-exit');
+    const length = whole.debugSteps;
+    whole.release();
+    restoresRunOn(config, length, 6);
   });
 });

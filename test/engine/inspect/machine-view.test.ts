@@ -76,4 +76,13 @@ describe('MachineView on a guest with its own page tables', needs('gcc'), () => 
     regs.cr3 = 0;
     expect(view.registers().cr3 & ~0xfff).toBe(cr3);
   });
+
+  it('shows the APICs as the firmware left them; their page reads as the open bus, so looking changes no device', () => {
+    expect(view.apic()).toMatchObject({ base: 0xfee00900, id: 0, svr: 0x1ff, tpr: 0, lvt: [0x10000, 0x10000, 0x10000, 0x8700, 0x8400, 0x10000] });
+    expect(view.ioApic().entries).toEqual(Array(24).fill(0x10000n));
+    const before = view.apic();
+    expect([...view.readPhysical(0xfee00000, 8)]).toEqual(Array(8).fill(0xff));
+    expect([...view.readPhysical(0xfec00000, 4)]).toEqual(Array(4).fill(0xff));
+    expect(view.apic()).toEqual(before);
+  });
 });
