@@ -20,7 +20,7 @@
 // sum, and a taken Jcc its cycle as it runs.
 
 import type { CPU } from '../cpu.ts';
-import { CF, Lazy, OF } from '../flags.ts';
+import { CF, DF, Lazy, OF } from '../flags.ts';
 import { table } from '../dispatch.ts';
 import { commitFlags, shiftRotate } from '../ops/shift.ts';
 import { div, idiv, imul32, imulOneOperand, mul } from '../ops/multiply.ts';
@@ -206,6 +206,35 @@ function conditionalJump(cc: number, taken: number, notTaken: number): string {
   return `if (${conditionCode(cc)}) { cpu.eip = ${taken}; ${TAKEN_BRANCH_CODE} } else cpu.eip = ${notTaken};`;
 }
 
+/**
+ * MOVS or STOS without a prefix (DS and ES, 32-bit addresses), as the
+ * interpreter's single iteration: read, write, step ESI/EDI by DF, then the
+ * element's cycle, charged once the element is done.
+ */
+function stringCode(movs: boolean, size: number): string {
+  const access = size === 4 ? 32 : 8;
+  const value = movs ? `cpu.read${access}(cpu.linear(${DS}, r32[6], ${size}))` : size === 4 ? 'r32[0]' : 'r8[0]';
+  return `x = ${value}; cpu.write${access}(cpu.linear(0, r32[7], ${size}), x); ` +
+    `y = (cpu.flags & ${DF}) !== 0 ? ${-size} : ${size};${movs ? ' r32[6] += y;' : ''} r32[7] += y; ` +
+    `cpu.committedCycles += ${CYCLES.stringElement};`;
+}
+
+/** INC or DEC of a register or memory operand of `size` bytes (FE, FF /0 /1), CF kept as it was. */
+function incDecCode(m: ModRM, size: number, dec: boolean): Compiled {
+  const mask = size === 4 ? '| 0' : '& 0xff';
+  const step = `r = (x ${dec ? '-' : '+'} 1) ${mask}; ${lazy(dec ? Lazy.Dec : Lazy.Inc, 'x', '1', 'r', size)}`;
+  // keepCarryCode reads the previous instruction's operands, so it runs before x is loaded.
+  if (m.rmReg >= 0) {
+    const reg = size === 4 ? `r32[${m.rmReg}]` : reg8(m.rmReg);
+    return { code: `${keepCarryCode()} x = ${reg}; ${step} ${reg} = r;`, faults: false, ends: false };
+  }
+  return {
+    code: `${address(m, size)} cpu.prepareWrite(a, ${size}); ${keepCarryCode()} x = cpu.read${size * 8}(a); ${step} cpu.write${size * 8}(a, r);`,
+    faults: true,
+    ends: false,
+  };
+}
+
 /** What compiling one instruction produced. */
 interface Compiled {
   code: string;
@@ -348,8 +377,24 @@ function compileInstruction(code: CodeReader, eip: number, startPos: number): Co
         default: return divide(ok(`${load} h.idiv(cpu, 4, y);`, true));
       }
     }
+    case 0xfe: { // INC/DEC r/m8
+      const m = decodeModRM(code, code.u8());
+      return m.reg <= 1 ? incDecCode(m, 1, m.reg === 1) : null;
+    }
+    case 0xf6: { // TEST r/m8, imm8 (group 3 /0; the rest are the interpreter's)
+      const m = decodeModRM(code, code.u8());
+      if (m.reg !== 0) return null;
+      const load = m.rmReg >= 0 ? `x = ${reg8(m.rmReg)};` : `${address(m, 1)} x = cpu.read8(a);`;
+      return ok(`${load} y = ${code.u8()}; ${aluCode(4, 1)}`, m.rmReg < 0);
+    }
+    case 0xa4: return ok(stringCode(true, 1), true);
+    case 0xa5: return ok(stringCode(true, 4), true);
+    case 0xaa: return ok(stringCode(false, 1), true);
+    case 0xab: return ok(stringCode(false, 4), true);
     case 0xff: {
       const m = decodeModRM(code, code.u8());
+      // Before `load`: address() counts the operand's cycles each time it is called.
+      if (m.reg <= 1) return incDecCode(m, 4, m.reg === 1);
       const load = m.rmReg >= 0 ? `x = r32[${m.rmReg}];` : `${address(m, 4)} x = cpu.read32(a);`;
       switch (m.reg) {
         case 2: return branch({ code: `${load} cpu.push32(${next()}); cpu.eip = x;`, faults: true, ends: true }); // CALL r/m32
