@@ -87,6 +87,14 @@ interface FlagSource {
 let producedFlags: FlagSource | null = null;
 let previousFlags: FlagSource | null = null;
 
+/**
+ * Code that may change the flags or the locals x, y and r: after any other
+ * instruction (a MOV, a load or store, LEA, PUSH) the flags and their
+ * operands are still the previous producer's, so a Jcc further on can still
+ * test them directly. gcc often puts a store between a CMP and its Jcc.
+ */
+const TOUCHES_FLAGS_OR_OPERANDS = /(^|[^\w.])[xyr] =(?!=)|cpu\.lz|cpu\.flags|\bh\.|keepCarry|cpu\.condition/;
+
 /** The lazy-flag record an ALU operation leaves, as the interpreter's alu() does. */
 function lazy(op: Lazy, a: string, b: string, r: string, size: number): string {
   if (a === 'x' && b === 'y' && r === 'r') producedFlags = { op, size };
@@ -545,6 +553,7 @@ export function compileBlock(cpu: CPU, phys: number, eip: number): Block {
     cyclesBefore.push(cycles);
     cycles += staticCycles;
     count++;
+    if (producedFlags === null && !TOUCHES_FLAGS_OR_OPERANDS.test(c.code)) producedFlags = previousFlags;
     if (c.ends) {
       ended = true;
       loops = c.targets?.includes(eip) ?? false;
