@@ -28,8 +28,8 @@ import { alu } from '../ops/arith.ts';
 import { CodeReader, decodeModRM, DS, OUT_OF_PAGE, REG8, type ModRM } from './code-reader.ts';
 import { CYCLES, beyondInstruction } from '../cycle-model.ts';
 
-/** Interpreter pieces the generated code calls, passed in as `h`. */
-const helpers = { table, commitFlags, shiftRotate, imul32, mul, imulOneOperand, div, idiv, alu };
+/** Interpreter pieces the generated code calls, passed in as `h` (exported for the test that checks the names). */
+export const helpers = { table, commitFlags, shiftRotate, imul32, mul, imulOneOperand, div, idiv, alu };
 
 /** A compiled block: run it only if `length` more instructions fit the budget. */
 export class Block {
