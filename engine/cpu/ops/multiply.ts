@@ -254,12 +254,13 @@ function idiv32(cpu: CPU, d: number): void {
   const lo = cpu.r32[Reg.EAX];
   if (hi === lo >> 31) {
     // EDX:EAX is EAX sign-extended (CDQ before IDIV, the usual case): a 32-bit
-    // divide, where only -2^31 / -1 can overflow.
-    const r = lo % d;
-    const q = (lo - r) / d;
+    // divide, where only -2^31 / -1 can overflow. Math.trunc(lo / d) is exact
+    // as Math.floor is above; `%` would give -0 for a negative dividend with
+    // no remainder, which sends V8 to fmod, as for DIV.
+    const q = Math.trunc(lo / d);
     if (q > 0x7fffffff) cpu.fault(Vector.DE, -1, 'IDIV quotient does not fit in EAX');
     cpu.r32[Reg.EAX] = q;
-    cpu.r32[Reg.EDX] = r;
+    cpu.r32[Reg.EDX] = lo - q * d;
     return;
   }
   // Divide magnitudes, then apply signs. Negating the 64-bit dividend carries
