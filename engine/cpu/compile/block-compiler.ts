@@ -25,9 +25,9 @@ import { table } from '../dispatch.ts';
 import { commitFlags, shiftRotate } from '../ops/shift.ts';
 import { div, idiv, imul32, imulOneOperand, mul } from '../ops/multiply.ts';
 import { alu } from '../ops/arith.ts';
-import { CodeReader, decodeModRM, DS, OUT_OF_PAGE, REG8, type ModRM } from './code-reader.ts';
+import { CodeReader, decodeModRM, DS, OUT_OF_PAGE, REG8, SS, type ModRM } from './code-reader.ts';
 import { CYCLES, beyondInstruction } from '../cycle-model.ts';
-import { TLB_VALID } from '../../memory/tlb.ts';
+import { inlineMemoryFastPaths } from './memory-fast-paths.ts';
 
 /** Interpreter pieces the generated code calls, passed in as `h` (exported for the test that checks the names). */
 export const helpers = { table, commitFlags, shiftRotate, imul32, mul, imulOneOperand, div, idiv, alu };
@@ -568,9 +568,10 @@ export function compileBlock(cpu: CPU, phys: number, eip: number): Block {
   const body = inlineMemoryFastPaths(parts.join('\n      '));
   const source = `
     const r32 = cpu.r32, r16 = cpu.r16, r8 = cpu.r8, segBase = cpu.segBase, segCheck = cpu.segNeedsCheck;
-    const tlb = cpu.tlbEntries, rm = cpu.readMask, wm = cpu.writeMask, ram32 = cpu.ram32;
+    const tlb = cpu.tlbEntries, rm = cpu.readMask, wm = cpu.writeMask, ram = cpu.ram, ram32 = cpu.ram32;
+    const flatStack = segCheck[${SS}] === 0 && cpu.stack32;
     let R = cpu.retired;
-    let i = 0, a = 0, x = 0, y = 0, r = 0, t = 0;
+    let i = 0, a = 0, x = 0, y = 0, r = 0, s = 0, t = 0;
     try {
       ${loops ? `for (;;) {
       ${body}
@@ -585,21 +586,6 @@ export function compileBlock(cpu: CPU, phys: number, eip: number): Block {
     }
     cpu.retired = ${loops ? 'R' : `R + ${count}`};${loops || cycles === 0 ? '' : ` cpu.extraCycles += ${cycles};`}${end}`;
   return new Block(phys, eip, cpu.csBase, count, functionFor(source));
-}
-
-/**
- * The TLB fast path of cpu.read32 and cpu.write32 (linear-memory.ts),
- * written into the block: an aligned access through an entry that grants it
- * goes straight to RAM, anything else calls the method. In a long block V8
- * stops inlining the methods after a few, and then every access is a call.
- * The masks cannot change while a block runs (only a CPL change or a debug
- * register does that, never in compiled code); an aligned access cannot
- * cross a page, and an entry that passes the mask has RAM behind it.
- */
-function inlineMemoryFastPaths(body: string): string {
-  return body
-    .replace(/cpu\.read32\(a\)/g, `(t = tlb[a >>> 12], (t & rm) === ${TLB_VALID} && (a & 3) === 0 ? ram32[((t & ~0xfff) ^ a) >>> 2] : cpu.read32(a))`)
-    .replace(/cpu\.write32\(a, ([^;]*)\);/g, `t = tlb[a >>> 12]; if ((t & wm) === ${TLB_VALID} && (a & 3) === 0) ram32[((t & ~0xfff) ^ a) >>> 2] = $1; else cpu.write32(a, $1);`);
 }
 
 type BlockFunction = (cpu: CPU, limit: number) => void;

@@ -2,7 +2,7 @@
 // CPU fields and helpers that text names (cpu.lzOp, cpu.ip0, h.idiv...): a
 // field renamed in state.ts would leave generated code writing a field nobody
 // reads, and every run would still pass until flags came out wrong. This test
-// holds every name the compiler's source uses after `cpu.` and `h.` against
+// holds every name the compiler's sources use after `cpu.` and `h.` against
 // a real CPU and the helpers object.
 
 import { readFileSync } from 'node:fs';
@@ -10,7 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { helpers } from '../../../engine/cpu/compile/block-compiler.ts';
 import { makeCpu } from './harness.ts';
 
-const SOURCE = readFileSync(new URL('../../../engine/cpu/compile/block-compiler.ts', import.meta.url), 'utf8');
+const SOURCE = ['block-compiler.ts', 'memory-fast-paths.ts']
+  .map((file) => readFileSync(new URL(`../../../engine/cpu/compile/${file}`, import.meta.url), 'utf8'))
+  .join('\n');
 
 /** `cpu.write${size * 8}`-style names: the literal part, and whether a template expression completes it. */
 function namesAfter(prefix: string): { name: string; partial: boolean }[] {
@@ -32,7 +34,7 @@ function has(object: object, name: string, partial: boolean): boolean {
 }
 
 describe('the code the block compiler writes names real CPU members', () => {
-  it('every cpu.<name> in block-compiler.ts is a field or method of CPU', () => {
+  it('every cpu.<name> in the compiler (block-compiler.ts, memory-fast-paths.ts) is a field or method of CPU', () => {
     const cpu = makeCpu();
     const names = namesAfter('cpu');
     expect(names.length).toBeGreaterThan(20);
