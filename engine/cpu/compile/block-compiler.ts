@@ -605,7 +605,9 @@ function functionFor(source: string): BlockFunction {
   if (run === undefined) {
     if (functions.size >= FUNCTIONS_KEPT) functions.clear();
     // The compiler's output stage: the block's code becomes a function V8 compiles like any other.
-    run = new Function('h', `return function block(cpu, limit) {${source}\n};`)(helpers) as BlockFunction;
+    // In parentheses, V8 compiles the inner function with the outer one (it would otherwise
+    // pre-parse it now and parse it again at its first call, which is at once).
+    run = new Function('h', `return (function block(cpu, limit) {${source}\n});`)(helpers) as BlockFunction;
     functions.set(source, run);
   }
   return run;
