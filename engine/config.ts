@@ -36,7 +36,7 @@ export interface MachineConfig {
    * same either way, instruction for instruction; false interprets everything.
    */
   compile?: boolean;
-  /** Executions of an address before its block is compiled (default 1000). */
+  /** Executions of an address before its block is compiled (default DEFAULT_HOT_THRESHOLD, 300). */
   compileThreshold?: number;
   /** Keep the last N instructions (address, disassembly) for traces and triple-fault diagnostics; 0 = off (fastest). */
   traceInstructions?: number;

@@ -20,16 +20,17 @@
 // sum, and a taken Jcc its cycle as it runs.
 
 import type { CPU } from '../cpu.ts';
-import { CF, Lazy, OF } from '../flags.ts';
+import { CF, DF, Lazy, OF } from '../flags.ts';
 import { table } from '../dispatch.ts';
 import { commitFlags, shiftRotate } from '../ops/shift.ts';
 import { div, idiv, imul32, imulOneOperand, mul } from '../ops/multiply.ts';
 import { alu } from '../ops/arith.ts';
-import { CodeReader, decodeModRM, DS, OUT_OF_PAGE, REG8, type ModRM } from './code-reader.ts';
+import { CodeReader, decodeModRM, DS, OUT_OF_PAGE, REG8, SS, type ModRM } from './code-reader.ts';
 import { CYCLES, beyondInstruction } from '../cycle-model.ts';
+import { inlineMemoryFastPaths } from './memory-fast-paths.ts';
 
-/** Interpreter pieces the generated code calls, passed in as `h`. */
-const helpers = { table, commitFlags, shiftRotate, imul32, mul, imulOneOperand, div, idiv, alu };
+/** Interpreter pieces the generated code calls, passed in as `h` (exported for the test that checks the names). */
+export const helpers = { table, commitFlags, shiftRotate, imul32, mul, imulOneOperand, div, idiv, alu };
 
 /** A compiled block: run it only if `length` more instructions fit the budget. */
 export class Block {
@@ -86,6 +87,14 @@ interface FlagSource {
 }
 let producedFlags: FlagSource | null = null;
 let previousFlags: FlagSource | null = null;
+
+/**
+ * Code that may change the flags or the locals x, y and r: after any other
+ * instruction (a MOV, a load or store, LEA, PUSH) the flags and their
+ * operands are still the previous producer's, so a Jcc further on can still
+ * test them directly. gcc often puts a store between a CMP and its Jcc.
+ */
+const TOUCHES_FLAGS_OR_OPERANDS = /(^|[^\w.])[xyr] =(?!=)|cpu\.lz|cpu\.flags|\bh\.|keepCarry|cpu\.condition/;
 
 /** The lazy-flag record an ALU operation leaves, as the interpreter's alu() does. */
 function lazy(op: Lazy, a: string, b: string, r: string, size: number): string {
@@ -204,6 +213,35 @@ const TAKEN_BRANCH_CODE = `cpu.extraCycles += ${CYCLES.takenBranch};`;
 /** Jcc: EIP to `taken` or `notTaken`. */
 function conditionalJump(cc: number, taken: number, notTaken: number): string {
   return `if (${conditionCode(cc)}) { cpu.eip = ${taken}; ${TAKEN_BRANCH_CODE} } else cpu.eip = ${notTaken};`;
+}
+
+/**
+ * MOVS or STOS without a prefix (DS and ES, 32-bit addresses), as the
+ * interpreter's single iteration: read, write, step ESI/EDI by DF, then the
+ * element's cycle, charged once the element is done.
+ */
+function stringCode(movs: boolean, size: number): string {
+  const access = size === 4 ? 32 : 8;
+  const value = movs ? `cpu.read${access}(cpu.linear(${DS}, r32[6], ${size}))` : size === 4 ? 'r32[0]' : 'r8[0]';
+  return `x = ${value}; cpu.write${access}(cpu.linear(0, r32[7], ${size}), x); ` +
+    `y = (cpu.flags & ${DF}) !== 0 ? ${-size} : ${size};${movs ? ' r32[6] += y;' : ''} r32[7] += y; ` +
+    `cpu.committedCycles += ${CYCLES.stringElement};`;
+}
+
+/** INC or DEC of a register or memory operand of `size` bytes (FE, FF /0 /1), CF kept as it was. */
+function incDecCode(m: ModRM, size: number, dec: boolean): Compiled {
+  const mask = size === 4 ? '| 0' : '& 0xff';
+  const step = `r = (x ${dec ? '-' : '+'} 1) ${mask}; ${lazy(dec ? Lazy.Dec : Lazy.Inc, 'x', '1', 'r', size)}`;
+  // keepCarryCode reads the previous instruction's operands, so it runs before x is loaded.
+  if (m.rmReg >= 0) {
+    const reg = size === 4 ? `r32[${m.rmReg}]` : reg8(m.rmReg);
+    return { code: `${keepCarryCode()} x = ${reg}; ${step} ${reg} = r;`, faults: false, ends: false };
+  }
+  return {
+    code: `${address(m, size)} cpu.prepareWrite(a, ${size}); ${keepCarryCode()} x = cpu.read${size * 8}(a); ${step} cpu.write${size * 8}(a, r);`,
+    faults: true,
+    ends: false,
+  };
 }
 
 /** What compiling one instruction produced. */
@@ -348,8 +386,24 @@ function compileInstruction(code: CodeReader, eip: number, startPos: number): Co
         default: return divide(ok(`${load} h.idiv(cpu, 4, y);`, true));
       }
     }
+    case 0xfe: { // INC/DEC r/m8
+      const m = decodeModRM(code, code.u8());
+      return m.reg <= 1 ? incDecCode(m, 1, m.reg === 1) : null;
+    }
+    case 0xf6: { // TEST r/m8, imm8 (group 3 /0; the rest are the interpreter's)
+      const m = decodeModRM(code, code.u8());
+      if (m.reg !== 0) return null;
+      const load = m.rmReg >= 0 ? `x = ${reg8(m.rmReg)};` : `${address(m, 1)} x = cpu.read8(a);`;
+      return ok(`${load} y = ${code.u8()}; ${aluCode(4, 1)}`, m.rmReg < 0);
+    }
+    case 0xa4: return ok(stringCode(true, 1), true);
+    case 0xa5: return ok(stringCode(true, 4), true);
+    case 0xaa: return ok(stringCode(false, 1), true);
+    case 0xab: return ok(stringCode(false, 4), true);
     case 0xff: {
       const m = decodeModRM(code, code.u8());
+      // Before `load`: address() counts the operand's cycles each time it is called.
+      if (m.reg <= 1) return incDecCode(m, 4, m.reg === 1);
       const load = m.rmReg >= 0 ? `x = r32[${m.rmReg}];` : `${address(m, 4)} x = cpu.read32(a);`;
       switch (m.reg) {
         case 2: return branch({ code: `${load} cpu.push32(${next()}); cpu.eip = x;`, faults: true, ends: true }); // CALL r/m32
@@ -500,6 +554,7 @@ export function compileBlock(cpu: CPU, phys: number, eip: number): Block {
     cyclesBefore.push(cycles);
     cycles += staticCycles;
     count++;
+    if (producedFlags === null && !TOUCHES_FLAGS_OR_OPERANDS.test(c.code)) producedFlags = previousFlags;
     if (c.ends) {
       ended = true;
       loops = c.targets?.includes(eip) ?? false;
@@ -510,11 +565,13 @@ export function compileBlock(cpu: CPU, phys: number, eip: number): Block {
   const end = ended ? '' : ` cpu.eip = ${(eip + (reader.pos - first)) | 0};`;
   // A loop that is one block runs inside the function, as long as each whole
   // iteration fits the budget: the dispatcher is the expensive part of a short loop.
-  const body = parts.join('\n      ');
+  const body = inlineMemoryFastPaths(parts.join('\n      '));
   const source = `
     const r32 = cpu.r32, r16 = cpu.r16, r8 = cpu.r8, segBase = cpu.segBase, segCheck = cpu.segNeedsCheck;
+    const tlb = cpu.tlbEntries, rm = cpu.readMask, wm = cpu.writeMask, ram = cpu.ram, ram32 = cpu.ram32;
+    const flatStack = segCheck[${SS}] === 0 && cpu.stack32;
     let R = cpu.retired;
-    let i = 0, a = 0, x = 0, y = 0, r = 0;
+    let i = 0, a = 0, x = 0, y = 0, r = 0, s = 0, t = 0;
     try {
       ${loops ? `for (;;) {
       ${body}
@@ -548,7 +605,9 @@ function functionFor(source: string): BlockFunction {
   if (run === undefined) {
     if (functions.size >= FUNCTIONS_KEPT) functions.clear();
     // The compiler's output stage: the block's code becomes a function V8 compiles like any other.
-    run = new Function('h', `return function block(cpu, limit) {${source}\n};`)(helpers) as BlockFunction;
+    // In parentheses, V8 compiles the inner function with the outer one (it would otherwise
+    // pre-parse it now and parse it again at its first call, which is at once).
+    run = new Function('h', `return (function block(cpu, limit) {${source}\n});`)(helpers) as BlockFunction;
     functions.set(source, run);
   }
   return run;

@@ -167,8 +167,11 @@ def2(0x6b, imulImmediate32(true), imulImmediate16(true));
 //
 // Every check comes before any register is written: #DE is a fault, so the
 // instruction must leave no trace when it is raised (SDM Vol. 3, 6.15, interrupt 0).
-// Quotients are computed as (n - n % d) / d: `%` on doubles is exact, and so is
-// dividing an exact multiple of d by d.
+// Unsigned quotients of dividends below 2^48 are computed as Math.floor(n / d),
+// and remainders as n - q * d. The rounded n / d never reaches the next
+// integer: that would take an error of at least 1/d, and the error is at most
+// q * 2^-53 with q * d <= n < 2^53. Both steps are exact, and much cheaper
+// than `%` on doubles (uint32 operands are not int32, so V8 calls fmod).
 
 /** Results of divide64, kept in module variables so the divide allocates nothing. */
 let quotient = 0;
@@ -180,12 +183,11 @@ let remainder = 0;
  */
 function divide64(hi: number, lo: number, d: number): void {
   let n = hi * 0x10000 + (lo >>> 16);
-  let r = n % d;
-  const qHi = (n - r) / d;
-  n = r * 0x10000 + (lo & 0xffff);
-  r = n % d;
-  quotient = qHi * 0x10000 + (n - r) / d;
-  remainder = r;
+  const qHi = Math.floor(n / d);
+  n = (n - qHi * d) * 0x10000 + (lo & 0xffff);
+  const qLo = Math.floor(n / d);
+  quotient = qHi * 0x10000 + qLo;
+  remainder = n - qLo * d;
 }
 
 export function div(cpu: CPU, size: number, src: number): void {
@@ -209,9 +211,9 @@ export function div(cpu: CPU, size: number, src: number): void {
     const lo = cpu.r32[Reg.EAX] >>> 0;
     if (hi === 0) {
       // EDX = 0 is by far the common case (compilers zero it before DIV).
-      const r = lo % d;
-      cpu.r32[Reg.EAX] = (lo - r) / d;
-      cpu.r32[Reg.EDX] = r;
+      const q = Math.floor(lo / d);
+      cpu.r32[Reg.EAX] = q;
+      cpu.r32[Reg.EDX] = lo - q * d;
       return;
     }
     // EDX >= divisor means a quotient of 2^32 or more.
@@ -252,12 +254,13 @@ function idiv32(cpu: CPU, d: number): void {
   const lo = cpu.r32[Reg.EAX];
   if (hi === lo >> 31) {
     // EDX:EAX is EAX sign-extended (CDQ before IDIV, the usual case): a 32-bit
-    // divide, where only -2^31 / -1 can overflow.
-    const r = lo % d;
-    const q = (lo - r) / d;
+    // divide, where only -2^31 / -1 can overflow. Math.trunc(lo / d) is exact
+    // as Math.floor is above; `%` would give -0 for a negative dividend with
+    // no remainder, which sends V8 to fmod, as for DIV.
+    const q = Math.trunc(lo / d);
     if (q > 0x7fffffff) cpu.fault(Vector.DE, -1, 'IDIV quotient does not fit in EAX');
     cpu.r32[Reg.EAX] = q;
-    cpu.r32[Reg.EDX] = r;
+    cpu.r32[Reg.EDX] = lo - q * d;
     return;
   }
   // Divide magnitudes, then apply signs. Negating the 64-bit dividend carries
