@@ -80,10 +80,12 @@ describe('compiled blocks change nothing observable', () => {
     expect(traced).toBe(run.output);
   });
 
-  it('self-modifying code: rewritten functions and a loop whose counter shares its code page', async () => {
+  it('self-modifying code: rewritten functions, a loop whose counter shares its code page, and a loop that rewrites itself', async () => {
     const k = await buildKernel([fixture('fixtures/compiled-code/self-modifying.c')]);
     const run = expectSameRun(k);
     expect(run.reason).toBe('debug-exit');
+    // 2000 iterations each loading the immediate the one before wrote: the last loads 1999.
+    expect(run.output).toContain('own immediate 000007cf\n');
     if (hasQemu()) {
       const q = await runQemu(k, {});
       expect(run.output).toBe(q.serial.toString('latin1'));
