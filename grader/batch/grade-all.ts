@@ -53,13 +53,13 @@ export interface BatchOutcome {
 }
 
 /**
- * Submissions in flight per core. A submission spends most of its time
- * waiting for its compiles (each in a sandbox process), and its tests run on
- * this thread between them: with two per core, the grading thread was idle
- * half the time; with four in all on two cores, a batch took 15% less time
- * (test/bench/grade-all.bench.ts). Each holds one machine's RAM at a time.
+ * Submissions in flight per core (at least two in all): one compiles in its
+ * sandbox while another's tests run on this thread. On the 2-core machine,
+ * 100 cold lab-3 submissions took 29.0 and 29.5 s with two in flight and
+ * 36.6 and 26.8 s with four (test/bench/grade-all.bench.ts): no better, and
+ * more memory, so one per core; a bigger machine grades more at once.
  */
-const IN_FLIGHT_PER_CORE = 2;
+const IN_FLIGHT_PER_CORE = 1;
 
 export async function gradeAll(setup: BatchSetup): Promise<BatchOutcome> {
   const listed = listSubmissions(setup.submissionsDir);
@@ -152,8 +152,12 @@ async function gradeFolder(setup: BatchSetup, found: FoundSubmission, dir: strin
   }
   let report: GradeReport;
   let key: string | undefined;
+  // Each submission's kernel and programs in a folder of their own: submissions in
+  // flight would otherwise prune each other's builds from the lab's shared folder
+  // between one's build and its reading them. Compiled objects are still shared (the step cache).
+  const outDir = await mkdtemp(path.join(tmpdir(), 'ringlab-batch-build-'));
   try {
-    const built = await buildForTests(setup.courseRoot, setup.lab, { submission, ...(setup.cc ? { cc: setup.cc } : {}) });
+    const built = await buildForTests(setup.courseRoot, setup.lab, { submission, outDir, ...(setup.cc ? { cc: setup.cc } : {}) });
     if (built.ok) {
       key = gradingKey(grading.tests, built.inputs);
       const kept = setup.previous?.rows.find((r) => r.student === found.id && r.key === key);
@@ -163,6 +167,8 @@ async function gradeFolder(setup: BatchSetup, found: FoundSubmission, dir: strin
   } catch (e) {
     // One submission's trouble, even a bug of ours, is that submission's row; the batch goes on.
     return { ...none, score: null, status: 'grader-error', detail: messageOf(e) };
+  } finally {
+    await rm(outDir, { recursive: true, force: true });
   }
   await writeReports(redact(report, { reveal: false }), path.join(setup.outDir, STUDENTS_DIR, found.id));
   const points = Object.fromEntries(report.tests.map((t) => [t.id, t.score]));

@@ -83,6 +83,13 @@ export function firstErrorLine(log: string): string {
 
 /** Builds kept per output directory; older ones are removed after a new build. */
 const KEEP_BUILDS = 4;
+/**
+ * A build used this recently is never removed, however many are newer:
+ * another grader (a batch's next submission, a second terminal) may have
+ * just made or found it and not yet read it. The host clock decides only
+ * when a folder is tidied away, never what a build or a grade holds.
+ */
+const IN_USE_MS = 10 * 60 * 1000;
 const KEY_DIR = /^[0-9a-f]{24}$/;
 
 /** One linked output: its sources and linker script relative to `cwd`, a course-relative folder. */
@@ -429,7 +436,10 @@ async function pruneOldBuilds(outDir: string, keep: string): Promise<void> {
     if (info?.isDirectory()) builds.push({ name, mtime: info.mtimeMs });
   }
   builds.sort((a, b) => b.mtime - a.mtime);
-  for (const old of builds.slice(KEEP_BUILDS - 1)) await rm(path.join(outDir, old.name), { recursive: true, force: true });
+  const recent = Date.now() - IN_USE_MS;
+  for (const old of builds.slice(KEEP_BUILDS - 1)) {
+    if (old.mtime < recent) await rm(path.join(outDir, old.name), { recursive: true, force: true });
+  }
 }
 
 async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {

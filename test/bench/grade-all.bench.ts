@@ -103,7 +103,12 @@ function main(): void {
       cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, LAB_HIDDEN: '', LAB_COURSE: '' },
     });
     const seconds = (performance.now() - started) / 1000;
-    if (r.status !== 0) throw new Error(`lab grade-all: status ${r.status}: ${r.stderr.slice(-2000)}`);
+    if (r.status !== 0) {
+      // Status 1: rows with grader errors, which say what broke.
+      const gradebook = path.join(scratch, 'out', 'gradebook.csv');
+      const errors = existsSync(gradebook) ? readFileSync(gradebook, 'utf8').split('\r\n').filter((l) => l.includes(',grader-error,')) : [];
+      throw new Error(`lab grade-all: status ${r.status}: ${errors.length > 0 ? errors.join('\n') : r.stderr.slice(-2000)}`);
+    }
     const peakKiB = timer.length > 0 ? Number(r.stderr.trim().split('\n').at(-1)) : NaN;
     process.stdout.write(r.stdout);
     // What each kind scored: the reference full marks, the starter and the mutants less.

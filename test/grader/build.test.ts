@@ -1,4 +1,4 @@
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,6 +63,20 @@ describe('buildLab with gcc', needs('gcc', 'bwrap'), () => {
     expect(a.kernel).toBe(b.kernel);
     expectElf32(a.kernel);
     expect(readdirSync(out).filter((name) => name.startsWith('.tmp-'))).toEqual([]);
+  });
+
+  it('tidies away old builds, but never one another grader may have just made and not yet read', async () => {
+    const out = outDir();
+    const lab = findLab(COURSE, 1).manifest;
+    // Six earlier builds (as their folders look), two of them from an hour ago.
+    const names = ['a', 'b', 'c', 'd', 'e', 'f'].map((c) => c.repeat(24));
+    for (const name of names) mkdirSync(join(out, name), { recursive: true });
+    const hourAgo = new Date(Date.now() - 3600_000);
+    for (const name of names.slice(4)) utimesSync(join(out, name), hourAgo, hourAgo);
+    const built = await buildLab(COURSE, lab, { cc: 'gcc', outDir: out });
+    expect(built.ok).toBe(true);
+    // The four recent ones stay, however many builds are newer; the old ones go.
+    expect(readdirSync(out).filter((n) => names.includes(n)).sort()).toEqual(names.slice(0, 4));
   });
 
   it('rebuilds when a header changes, though no source lists it', async () => {
