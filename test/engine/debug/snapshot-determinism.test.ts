@@ -192,6 +192,6 @@ describe('restoring a snapshot of a kernel that programs the APICs', needs('gcc'
     expect('reason' in end && end.reason).toBe('debug-exit');
     const length = whole.debugSteps;
     whole.release();
-    restoresRunOn(config, length, 6);
+    restoresRunOn(config, length, 3);
   });
 });
