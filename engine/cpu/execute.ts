@@ -104,12 +104,15 @@ function runWithBlocks(cpu: CPU, blocks: BlockCache): void {
       runChained(cpu, blocks, current, limit);
     } catch (e) {
       cpu.inBlock = false;
+      cpu.codeChanged = false;
       if (e !== INTERPRET_INSTEAD) throw e;
-      // The block stopped before a device access, as before a fault: the interpreter takes the instruction.
+      // The block stopped before a device access, as before a fault, or after a write that changed
+      // code: either way it goes on at ip0 (the access to make, or the instruction after the write).
       abandonInstruction(cpu);
       cpu.executing = true;
     }
     cpu.inBlock = false;
+    cpu.codeChanged = false;
   }
 }
 

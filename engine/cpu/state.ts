@@ -260,6 +260,12 @@ export class CpuState {
   blocks: BlockCache | null = null;
   /** True while a compiled block runs: device registers are then out of bounds (INTERPRET_INSTEAD). */
   inBlock = false;
+  /**
+   * A write while a compiled block ran dropped compiled code (the block's own,
+   * perhaps): the block stops after the instruction that wrote, since the
+   * instructions it would run next may no longer be the bytes it was made from.
+   */
+  codeChanged = false;
   /** The event stream's listener; null when nobody watches (checked on rare paths only). */
   emit: ((event: UncountedEvent) => void) | null = null;
 

@@ -86,6 +86,8 @@ describe('compiled blocks change nothing observable', () => {
     expect(run.reason).toBe('debug-exit');
     // 2000 iterations each loading the immediate the one before wrote: the last loads 1999.
     expect(run.output).toContain('own immediate 000007cf\n');
+    // A store into the next instruction of the same block: that instruction runs as rewritten, every time.
+    expect(run.output).toContain('next instruction wrong 00000000\n');
     if (hasQemu()) {
       const q = await runQemu(k, {});
       expect(run.output).toBe(q.serial.toString('latin1'));

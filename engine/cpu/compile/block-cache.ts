@@ -130,9 +130,12 @@ export class BlockCache {
     }
     this.codePages[page] = 0;
     this.invalidations++;
-    // A block that loops inside its function (or the chain it is in) may be the one
-    // whose code just changed: it must not start another iteration of its old bytes.
-    if (this.cpu.inBlock) this.cpu.stopRequested = true;
+    // The block running may be the one whose code just changed: it must run none of its old bytes after
+    // the write (codeChanged), nor start another iteration of them, nor chain on (stopRequested).
+    if (this.cpu.inBlock) {
+      this.cpu.codeChanged = true;
+      this.cpu.stopRequested = true;
+    }
     // Writes to the page may take the fast path again; the translations themselves stay as they were.
     this.cpu.tlb.markCode(page, false);
   }
