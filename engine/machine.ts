@@ -14,16 +14,12 @@ import { ConfigError, InternalEngineError, type MachineConfig, type RunResult, t
 import type { EngineEvent, EventListener, UncountedEvent } from './events.ts';
 import { PortBus } from './devices/ports.ts';
 import { OutputSink, type OutputSource } from './devices/output.ts';
-import { COM1, Uart } from './devices/uart.ts';
-import { DebugConsole, DebugExit } from './devices/debug-ports.ts';
-import { KEYBOARD_CONTROLLER, PCI_CONFIG_ADDRESS, ResetPorts, SYSTEM_CONTROL_A } from './devices/reset-ports.ts';
-import { PIC_MASTER, PIC_SLAVE, type Pic } from './devices/pic.ts';
-import { InterruptRouting } from './devices/interrupt-routing.ts';
+import type { Pic } from './devices/pic.ts';
+import { Board } from './devices/board.ts';
 import type { LocalApic } from './devices/local-apic.ts';
 import type { IoApic } from './devices/io-apic.ts';
-import { timeStampCounter } from './cpu/ops/system.ts';
-import { Pit, PIT_BASE } from './devices/pit.ts';
-import { CRTC_INDEX, INPUT_STATUS_1, VgaCrtc, readTextScreen } from './devices/vga.ts';
+import type { Pit } from './devices/pit.ts';
+import { readTextScreen, type VgaCrtc } from './devices/vga.ts';
 import { loadMultiboot } from './boot/multiboot.ts';
 import { initializeFirmwareState } from './boot/firmware-state.ts';
 import { giveRam, takeRam, type GuestRam } from './memory/spares.ts';
@@ -64,24 +60,20 @@ const RECENT_SHOWN = 8;
 const MAX_REPLAY = 200_000_000;
 /** How much of a replay's end runs traced: ample for RECENT_SHOWN, whatever the last instructions were. */
 const REPLAY_TRACED = 10_000;
-const IRQ_TIMER = 0;
-const IRQ_COM1 = 4;
 
 export class Machine {
   private readonly core: CPU;
   private readonly memory: Uint8Array;
   private readonly guestRam: GuestRam;
+  /** The devices, on their ports and interrupt lines. */
+  private readonly board: Board;
   readonly pic: Pic;
   readonly apic: LocalApic;
   readonly ioApic: IoApic;
-  private readonly interrupts: InterruptRouting;
   readonly pit: Pit;
-  readonly crtc = new VgaCrtc();
+  readonly crtc: VgaCrtc;
   private readonly io = new PortBus();
   private readonly output: OutputSink;
-  private readonly debugExit: DebugExit;
-  private readonly uart: Uart;
-  private readonly resetPorts: ResetPorts;
   private readonly maxInstructions: number;
   private outputLimitReached = false;
   private finished: RunResult | null = null;
@@ -128,30 +120,13 @@ export class Machine {
     this.traceFrom = traceLength > 0 ? config.traceFrom ?? 0 : Infinity;
     // The instruction trace records every instruction, so once it starts the interpreter runs alone.
     if ((config.compile ?? true) && this.traceFrom > 0) this.core.blocks = new BlockCache(this.core, config.compileThreshold);
-    // Anything that may make an interrupt deliverable ends the current slice so the loop looks.
-    this.interrupts = new InterruptRouting({
+    // Anything that may make an interrupt deliverable, or end the run, ends the current slice so the loop looks.
+    this.board = new Board(this.core, this.io, this.output, {
       now: () => this.now(),
-      tsc: () => timeStampCounter(this.core),
-      changed: () => { this.core.stopRequested = true; },
+      serialInput: config.serialInput,
+      look: () => { this.core.stopRequested = true; },
     });
-    ({ pic: this.pic, apic: this.apic, ioApic: this.ioApic } = this.interrupts);
-    this.core.mmio = this.interrupts.mmio;
-    this.core.apic = this.apic;
-    this.pit = new Pit(() => this.now(), this.interrupts.isaIrq(IRQ_TIMER));
-    this.io.claim(PIC_MASTER, 2, this.pic);
-    this.io.claim(PIC_SLAVE, 2, this.pic);
-    this.io.claim(PIT_BASE, 4, this.pit);
-    this.uart = new Uart(this.output, config.serialInput, this.interrupts.isaIrq(IRQ_COM1));
-    this.io.claim(COM1, 8, this.uart);
-    this.io.claim(0xe9, 1, new DebugConsole(this.output));
-    this.io.claim(CRTC_INDEX, 2, this.crtc);
-    this.io.claim(INPUT_STATUS_1, 1, this.crtc);
-    this.debugExit = new DebugExit(() => { this.core.stopRequested = true; });
-    this.io.claim(0xf4, 1, this.debugExit);
-    this.resetPorts = new ResetPorts(() => { this.core.stopRequested = true; });
-    this.io.claim(SYSTEM_CONTROL_A, 1, this.resetPorts);
-    this.io.claim(PCI_CONFIG_ADDRESS, 4, this.resetPorts);
-    this.io.claim(KEYBOARD_CONTROLLER, 1, this.resetPorts);
+    ({ pic: this.pic, apic: this.apic, ioApic: this.ioApic, pit: this.pit, crtc: this.crtc } = this.board);
 
     initializeFirmwareState(this.pic, this.pit, this.apic);
     // The firmware's APIC writes asked the run loop to look; there is nothing to deliver yet.
@@ -355,7 +330,7 @@ export class Machine {
         // The slice ends after SLICE budget units at most (fewer instructions if REP elements are charged).
         let limit = cpu.retired + Math.min(debug !== undefined ? 1 : SLICE, left);
         // Stop exactly at the next timer event so it is seen at the same instruction on every host.
-        const next = this.nextTimerEvent() - cpu.idleTicks;
+        const next = this.board.nextTimerEvent() - cpu.idleTicks;
         if (next < limit) limit = Math.max(next, cpu.retired + 1);
         // After STI or MOV SS, one instruction runs before any interrupt (SDM 6.8.3).
         if (cpu.interruptShadow) {
@@ -364,7 +339,7 @@ export class Machine {
         }
         if (this.traceRing && cpu.retired >= this.traceFrom) runInstructionsTraced(cpu, limit, this.traceRing);
         else runInstructions(cpu, Math.min(limit, Math.max(this.traceFrom, cpu.retired + 1)));
-        this.advanceTimers();
+        this.board.advanceTimers(this.now());
       } catch (e) {
         if (e instanceof CpuException) {
           const result = this.exception(e);
@@ -376,11 +351,12 @@ export class Machine {
       }
       if (cpu.stopRequested) {
         cpu.stopRequested = false;
-        if (this.debugExit.status !== null) {
-          return this.finish('debug-exit', `guest exited through isa-debug-exit with status ${this.debugExit.status}`, this.debugExit.status);
+        const { debugExit, resetPorts } = this.board;
+        if (debugExit.status !== null) {
+          return this.finish('debug-exit', `guest exited through isa-debug-exit with status ${debugExit.status}`, debugExit.status);
         }
-        if (this.resetPorts.reset !== null) {
-          return this.finish('reset', `the guest reset the machine through ${this.resetPorts.reset} at ${this.where(cpu.ip0)}`);
+        if (resetPorts.reset !== null) {
+          return this.finish('reset', `the guest reset the machine through ${resetPorts.reset} at ${this.where(cpu.ip0)}`);
         }
         if (this.outputLimitReached) return this.finish('output-limit', `output limit of ${this.output.total} bytes reached at ${this.where()}`);
       }
@@ -433,7 +409,7 @@ export class Machine {
   }
 
   private parts(): MachineParts {
-    const devices = [this.pic, this.apic, this.ioApic, this.pit, this.crtc, this.uart, this.debugExit, this.resetPorts, this.output];
+    const devices = [...this.board.stateful, this.output];
     return { cpu: this.core, written: this.guestRam.written, stateful: [this.core, ...devices, ...(this.traceRing ? [this.traceRing] : [])] };
   }
 
@@ -456,24 +432,13 @@ export class Machine {
   /** Take a device interrupt if one is pending and the CPU accepts interrupts now. */
   private deliverPendingInterrupt(): void {
     const cpu = this.core;
-    if ((cpu.flags & IF) === 0 || cpu.interruptShadow || !this.interrupts.hasInterrupt()) return;
-    const vector = this.interrupts.acknowledge();
+    if ((cpu.flags & IF) === 0 || cpu.interruptShadow || !this.board.interrupts.hasInterrupt()) return;
+    const vector = this.board.interrupts.acknowledge();
     // The event says how long the CPU slept: events count retired instructions, which stand still in HLT.
     const halted = cpu.halted ? cpu.haltedTicks : undefined;
     cpu.halted = false;
     cpu.haltedTicks = 0;
     this.delivered(deliverInterrupt(cpu, vector, -1, InterruptKind.External, cpu.eip), '', halted);
-  }
-
-  /** Tick of the next event of the PIT or the local APIC timer, Infinity when neither will interrupt. */
-  private nextTimerEvent(): number {
-    return Math.min(this.pit.nextEventTicks(), this.apic.nextEventTicks());
-  }
-
-  private advanceTimers(): void {
-    const now = this.now();
-    this.pit.advanceTo(now);
-    this.apic.advanceTo(now);
   }
 
   /**
@@ -487,7 +452,7 @@ export class Machine {
     const cpu = this.core;
     if ((cpu.flags & IF) === 0) return this.finish('halt', `HLT with interrupts disabled at ${this.where(cpu.ip0)}`);
     for (;;) {
-      const next = this.nextTimerEvent();
+      const next = this.board.nextTimerEvent();
       if (next === Infinity) {
         return this.finish('halt', `HLT with interrupts enabled at ${this.where(cpu.ip0)}, but no device is programmed to interrupt`);
       }
@@ -495,20 +460,12 @@ export class Machine {
         cpu.haltedTicks += next - this.now();
         cpu.idleTicks += next - this.now();
       }
-      this.advanceTimers();
-      if (this.interrupts.hasInterrupt()) return null;
+      this.board.advanceTimers(this.now());
+      if (this.board.interrupts.hasInterrupt()) return null;
       if (this.apic.nextEventTicks() === Infinity) {
-        return this.finish('halt', `HLT with interrupts enabled at ${this.where(cpu.ip0)}, but ${this.whyNothingIsDelivered()}`);
+        return this.finish('halt', `HLT with interrupts enabled at ${this.where(cpu.ip0)}, but ${this.board.whyNothingIsDelivered()}`);
       }
     }
-  }
-
-  /** For a HLT nothing will wake: what holds back the interrupts that were due. */
-  private whyNothingIsDelivered(): string {
-    const held = this.apic.heldVector();
-    if (held >= 0) return `the local APIC holds back vector 0x${hexDigits(held, 2)} (its TPR, a vector in service, or SVR bit 8 clear)`;
-    if (!this.apic.acceptsPic()) return 'the local APIC masks LINT0, where the PIC\'s interrupts arrive';
-    return 'the PIC masks every interrupt that is due';
   }
 
   /**
