@@ -37,15 +37,17 @@ export class CpuException {
 }
 
 /**
- * A compiled block reached a device's registers (memory-mapped I/O), which
- * it must not touch: a device reads the virtual time, and a block keeps the
- * retired count in a local until it ends; a store may make an interrupt
- * deliverable, and a block runs on to its end. Thrown before the access,
- * so the instruction is abandoned as a fault would leave it; the block
- * runner (execute.ts) catches it and interprets from there, and the code's
- * page is never compiled again (BlockCache.interpretPage).
+ * A compiled block leaves before its end, as a fault leaves it (the
+ * instructions before `i` retired, EIP at `ip0`), and the run goes on at
+ * ip0. Two reasons: the block reached a device's registers (memory-mapped
+ * I/O), which it must not touch, since a device reads the virtual time the
+ * block keeps in a local, and a store may make an interrupt deliverable;
+ * thrown before the access, and the code's page is never compiled again
+ * (BlockCache.interpretPage). Or a store of the block dropped compiled code
+ * (CPU.codeChanged): thrown after the storing instruction, whose successor
+ * may no longer be the bytes the block was made from.
  */
-export const INTERPRET_INSTEAD = { reason: 'a compiled block reached a device register' } as const;
+export const LEAVE_BLOCK = { reason: 'a compiled block left before its end' } as const;
 
 /** The machine cannot go on: triple fault, or something the lab PC does not model. */
 export class MachineStop {

@@ -7,7 +7,7 @@ import { table } from './dispatch.ts';
 import { CACHE_MASK, type BlockCache } from './compile/block-cache.ts';
 import type { Block } from './compile/block-compiler.ts';
 import { debugActive, stepDebugged } from './debug-registers.ts';
-import { INTERPRET_INSTEAD } from './exceptions.ts';
+import { LEAVE_BLOCK } from './exceptions.ts';
 
 /**
  * Execute one instruction, whatever the previous one requested of the run
@@ -103,16 +103,14 @@ function runWithBlocks(cpu: CPU, blocks: BlockCache): void {
       current.run(cpu, limit);
       runChained(cpu, blocks, current, limit);
     } catch (e) {
-      cpu.inBlock = false;
-      cpu.codeChanged = false;
-      if (e !== INTERPRET_INSTEAD) throw e;
-      // The block stopped before a device access, as before a fault, or after a write that changed
-      // code: either way it goes on at ip0 (the access to make, or the instruction after the write).
+      if (e !== LEAVE_BLOCK) throw e;
+      // The run goes on at ip0: the device access to make, or the instruction after a write that changed code.
       abandonInstruction(cpu);
       cpu.executing = true;
+    } finally {
+      cpu.inBlock = false;
+      cpu.codeChanged = false;
     }
-    cpu.inBlock = false;
-    cpu.codeChanged = false;
   }
 }
 

@@ -2,7 +2,7 @@
 // limit and null-selector checks), then through the TLB and the page tables to
 // physical RAM, in the widths instructions use.
 
-import { CpuException, INTERPRET_INSTEAD, Vector } from './exceptions.ts';
+import { CpuException, LEAVE_BLOCK, Vector } from './exceptions.ts';
 import { READ_SUPERVISOR, TLB_CODE, TLB_NOT_RAM, TLB_VALID, TLB_WATCH, WRITE_SUPERVISOR } from '../memory/tlb.ts';
 import { translateSlow, Access } from '../memory/paging.ts';
 import { CpuState, OPEN_BUS, Seg } from './state.ts';
@@ -232,7 +232,7 @@ export class CpuMemory extends CpuState {
   /** The code page of the instruction in flight is interpreted from now on, this instruction first. */
   private leaveBlock(): never {
     this.blocks?.interpretPage((this.fetchXor ^ ((this.csBase + this.ip0) | 0)) >>> 12);
-    throw INTERPRET_INSTEAD;
+    throw LEAVE_BLOCK;
   }
 
   /**

@@ -258,7 +258,7 @@ export class CpuState {
   stack32 = true;
   /** Compiled blocks of hot code, or null to interpret everything. */
   blocks: BlockCache | null = null;
-  /** True while a compiled block runs: device registers are then out of bounds (INTERPRET_INSTEAD). */
+  /** True while a compiled block runs: device registers are then out of bounds (LEAVE_BLOCK). */
   inBlock = false;
   /**
    * A write while a compiled block ran dropped compiled code (the block's own,

@@ -39,7 +39,6 @@ export function listSubmissions(where: string): SubmissionList {
   } catch {
     throw new LabError(`${where}: no such directory of submissions; give a folder holding one folder per student, or a list file of repositories`);
   }
-  const dir = where;
   const found: FoundSubmission[] = [];
   const skipped: SubmissionList['skipped'] = [];
   for (const name of names.sort(byteOrder)) {
@@ -49,7 +48,7 @@ export function listSubmissions(where: string): SubmissionList {
       skipped.push({ name: JSON.stringify(name), why: 'its name has control characters; rename the folder to the student id' });
       continue;
     }
-    const full = path.join(dir, name);
+    const full = path.join(where, name);
     // lstat: a link would let one "submission" be the reference, or another student's work.
     const st = lstatSync(full, { throwIfNoEntry: false });
     const archive = st?.isFile() === true && isArchiveName(name);

@@ -48,7 +48,7 @@ export class BlockCache {
   private readonly pageBlocks = new Map<number, Block[]>();
   /** 1 for physical pages holding compiled code. */
   readonly codePages: Uint8Array;
-  /** Physical pages whose code touched a device's registers: always interpreted (see INTERPRET_INSTEAD). */
+  /** Physical pages whose code touched a device's registers: always interpreted (see LEAVE_BLOCK). */
   private readonly interpreted = new Set<number>();
   compiled = 0;
   invalidations = 0;

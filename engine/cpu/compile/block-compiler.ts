@@ -28,10 +28,10 @@ import { alu } from '../ops/arith.ts';
 import { CodeReader, decodeModRM, DS, OUT_OF_PAGE, REG8, SS, type ModRM } from './code-reader.ts';
 import { CYCLES, beyondInstruction } from '../cycle-model.ts';
 import { inlineMemoryFastPaths } from './memory-fast-paths.ts';
-import { INTERPRET_INSTEAD } from '../exceptions.ts';
+import { LEAVE_BLOCK } from '../exceptions.ts';
 
 /** Interpreter pieces the generated code calls, passed in as `h` (exported for the test that checks the names). */
-export const helpers = { table, commitFlags, shiftRotate, imul32, mul, imulOneOperand, div, idiv, alu, CODE_CHANGED: INTERPRET_INSTEAD };
+export const helpers = { table, commitFlags, shiftRotate, imul32, mul, imulOneOperand, div, idiv, alu, LEAVE_BLOCK };
 
 /** Generated code that may store to memory (and so may rewrite code): the slow paths' calls. */
 const WRITES = /cpu\.(write(8|16|32)|push32|push16)\(/;
@@ -556,7 +556,7 @@ export function compileBlock(cpu: CPU, phys: number, eip: number): Block {
     // `i` tells a fault handler how many instructions of the block retired; ip0 is where EIP goes back to.
     // After a write that dropped compiled code, the block leaves as a fault would, but past the writer.
     const next = (eip + (reader.pos - first)) | 0;
-    const leave = !c.ends && WRITES.test(c.code) ? ` if (cpu.codeChanged) { i = ${count + 1}; cpu.ip0 = ${next}; throw h.CODE_CHANGED; }` : '';
+    const leave = !c.ends && WRITES.test(c.code) ? ` if (cpu.codeChanged) { i = ${count + 1}; cpu.ip0 = ${next}; throw h.LEAVE_BLOCK; }` : '';
     parts.push(`i = ${count};${c.faults ? ` cpu.ip0 = ${at};` : ''} ${c.code}${leave}`);
     cyclesBefore.push(cycles);
     cycles += staticCycles;

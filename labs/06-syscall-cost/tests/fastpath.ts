@@ -2,7 +2,7 @@
 // gives what INT $0x80 gave: the same programs, the same lines.
 import { exitedWith, noPanic, ring3EntriesEnableInterrupts, serialInOrder } from '../../../grader/api/checks.ts';
 import { defineTest } from '../../../grader/api/spec.ts';
-import { noFrameLeak } from '../../04-virtual-memory/tests/lib/vm.ts';
+import { FORK_ISOLATION_LINES, noFrameLeak } from '../../04-virtual-memory/tests/lib/vm.ts';
 import { systemCallsBy, sysexitsToUser } from './lib/fastcall.ts';
 
 export default [
@@ -24,12 +24,7 @@ export default [
     points: 8,
     modules: [{ program: 'fork-isolation' }],
     checks: [
-      serialInOrder([
-        'fork-isolation: child 2 sees 2 and 20\n',
-        'exit pid 2: status 42\n',
-        'fork-isolation: parent sees 3 and 30; child 2 (the one forked) exited with 42\n',
-        'all processes done: 2 exited, 0 killed\n',
-      ]),
+      serialInOrder(FORK_ISOLATION_LINES),
       systemCallsBy('sysenter', 5),
       noFrameLeak(),
       exitedWith(0),

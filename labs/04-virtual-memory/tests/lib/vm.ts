@@ -16,6 +16,14 @@ export const KERNBASE = 0xc0000000;
 /** The lowest address the stack may grow to: 256 KiB below TASK_SIZE (kernel/vm.h). */
 export const USTACK_LIMIT = 0xbffc0000;
 
+/** What fork-isolation alone prints from its fork on, whichever way its system calls enter the kernel (lab 6 takes SYSENTER). */
+export const FORK_ISOLATION_LINES = [
+  'fork-isolation: child 2 sees 2 and 20\n',
+  'exit pid 2: status 42\n',
+  'fork-isolation: parent sees 3 and 30; child 2 (the one forked) exited with 42\n',
+  'all processes done: 2 exited, 0 killed\n',
+];
+
 /** The "free frames: N" lines, in order. */
 function freeFrameCounts(run: TestRun): number[] {
   return [...run.serial.matchAll(/^free frames: (\d+)$/gm)].map((m) => Number(m[1]));
