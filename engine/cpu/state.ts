@@ -21,6 +21,7 @@ import type { MmioBus } from '../devices/mmio.ts';
 import type { LocalApic } from '../devices/local-apic.ts';
 import type { BlockCache } from './compile/block-cache.ts';
 import { resetDebugRegisters } from './debug-registers.ts';
+import { knownCondition } from './ops/arith-semantics.ts';
 
 /** Segment register numbers as the ModRM sreg field encodes them. */
 export const enum Seg { ES = 0, CS = 1, SS = 2, DS = 3, FS = 4, GS = 5 }
@@ -437,33 +438,9 @@ export class CpuState {
 
   /** Evaluate condition code `cc` (the low nibble of Jcc/SETcc/CMOVcc). */
   condition(cc: number): boolean {
-    // JZ/JNZ after any arithmetic: ZF is just "the result is zero".
-    if (cc === 0x4 || cc === 0x5) {
-      const zero = this.lzOp === Lazy.None ? (this.flags & ZF) !== 0 : this.lzR === 0;
-      return cc === 0x4 ? zero : !zero;
-    }
-    // CMP followed by Jcc is the most common pair: answer it from the operands directly.
-    if (this.lzOp === Lazy.Sub) {
-      const a = this.lzA, b = this.lzB;
-      switch (cc) {
-        case 0x2: return (a ^ INT_MIN) < (b ^ INT_MIN);
-        case 0x3: return (a ^ INT_MIN) >= (b ^ INT_MIN);
-        case 0x4: return a === b;
-        case 0x5: return a !== b;
-        case 0x6: return (a ^ INT_MIN) <= (b ^ INT_MIN);
-        case 0x7: return (a ^ INT_MIN) > (b ^ INT_MIN);
-        case 0xc: case 0xd: case 0xe: case 0xf: {
-          const shift = 32 - this.lzSize * 8;
-          const sa = (a << shift) >> shift, sb = (b << shift) >> shift;
-          switch (cc) {
-            case 0xc: return sa < sb;
-            case 0xd: return sa >= sb;
-            case 0xe: return sa <= sb;
-            default: return sa > sb;
-          }
-        }
-      }
-    }
+    // Most conditions follow from the last operation's operands at once (CMP then Jcc above all).
+    const known = knownCondition(this, this.lzOp, this.lzSize, cc, this.lzA, this.lzB, this.lzR);
+    if (known >= 0) return known === 1;
     switch (cc) {
       case 0x0: return this.getOF();
       case 0x1: return !this.getOF();

@@ -1,69 +1,16 @@
 // Binary arithmetic and logic (SDM Vol. 1, 7.3.2 and 7.3.4): ADD OR ADC SBB AND
 // SUB XOR CMP in all their encodings, TEST, INC/DEC, NOT/NEG, and the group-3
-// dispatch to the multiply and divide instructions.
+// dispatch to the multiply and divide instructions: their encodings. What
+// each operation computes, and the flags it leaves, is in arith-semantics.ts.
 
 import type { CPU } from '../cpu.ts';
-import { CF, Lazy, MASK } from '../flags.ts';
+import { MASK } from '../flags.ts';
+import { alu, AluOp, incDec, neg } from './arith-semantics.ts';
 import { chargeDivide, chargeMultiply, div, idiv, imulOneOperand, mul } from './multiply.ts';
 import { OpcodeFamily } from '../opcode-family.ts';
 
 export const arithOpcodes = new OpcodeFamily('ops/arith.ts');
 const { def, def2 } = arithOpcodes;
-
-const enum AluOp { Add = 0, Or = 1, Adc = 2, Sbb = 3, And = 4, Sub = 5, Xor = 6, Cmp = 7 }
-
-/** Compute `a op b` on `size`-byte operands (already masked to size), set flags, return the masked result. */
-export function alu(cpu: CPU, op: number, a: number, b: number, size: number): number {
-  const mask = MASK[size]!;
-  let r: number;
-  switch (op) {
-    case AluOp.Add:
-      r = (a + b) & mask;
-      cpu.setLazy(Lazy.Add, a, b, r, size);
-      return r;
-    case AluOp.Or:
-      r = (a | b) & mask;
-      cpu.setLazy(Lazy.Logic, a, b, r, size);
-      return r;
-    case AluOp.Adc:
-      cpu.keepCarry();
-      r = (a + b + (cpu.flags & CF)) & mask;
-      cpu.setLazy(Lazy.Adc, a, b, r, size);
-      return r;
-    case AluOp.Sbb:
-      cpu.keepCarry();
-      r = (a - b - (cpu.flags & CF)) & mask;
-      cpu.setLazy(Lazy.Sbb, a, b, r, size);
-      return r;
-    case AluOp.And:
-      r = a & b & mask;
-      cpu.setLazy(Lazy.Logic, a, b, r, size);
-      return r;
-    case AluOp.Xor:
-      r = (a ^ b) & mask;
-      cpu.setLazy(Lazy.Logic, a, b, r, size);
-      return r;
-    default: // SUB and CMP
-      r = (a - b) & mask;
-      cpu.setLazy(Lazy.Sub, a, b, r, size);
-      return r;
-  }
-}
-
-/** INC and DEC leave CF as it was (SDM: "The CF flag is not affected"). */
-export function incDec(cpu: CPU, a: number, dec: boolean, size: number): number {
-  const mask = MASK[size]!;
-  cpu.keepCarry();
-  const r = (dec ? a - 1 : a + 1) & mask;
-  cpu.setLazy(dec ? Lazy.Dec : Lazy.Inc, a, 1, r, size);
-  return r;
-}
-
-export function neg(cpu: CPU, a: number, size: number): number {
-  const r = -a & MASK[size]!;
-  cpu.setLazy(Lazy.Sub, 0, a, r, size);
-  return r;
-}
 
 // ---- ADD..CMP: opcodes op*8 + 0..5 ------------------------------------------
 

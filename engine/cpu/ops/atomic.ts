@@ -9,7 +9,7 @@
 import type { CPU } from '../cpu.ts';
 import { Reg } from '../cpu.ts';
 import { ZF } from '../flags.ts';
-import { alu } from './arith.ts';
+import { alu } from './arith-semantics.ts';
 import { OpcodeFamily } from '../opcode-family.ts';
 
 export const atomicOpcodes = new OpcodeFamily('ops/atomic.ts');

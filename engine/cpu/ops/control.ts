@@ -3,7 +3,7 @@
 
 import type { CPU } from '../cpu.ts';
 import { Reg, Reg16 } from '../cpu.ts';
-import { incDec } from './arith.ts';
+import { incDec } from './arith-semantics.ts';
 import { farCall, farJump, farReturn } from './segment.ts';
 import { OpcodeFamily } from '../opcode-family.ts';
 

@@ -19,6 +19,7 @@ import type { CPU } from '../cpu.ts';
 import type { Op } from '../opcode-family.ts';
 import { ARITH, CF, MASK, OF } from '../flags.ts';
 import { OpcodeFamily } from '../opcode-family.ts';
+import { linearShift } from './arith-semantics.ts';
 
 export const shiftOpcodes = new OpcodeFamily('ops/shift.ts');
 const { def, def0F, def2 } = shiftOpcodes;
@@ -49,6 +50,9 @@ function shiftFlags(cpu: CPU, cf: number, beforeLast: number, r: number, size: n
   pendingFlags = cf | (((beforeLast ^ r) >>> top) & 1 ? OF : 0) | cpu.szp(r, size); // AF = 0
   pendingMask = ARITH;
 }
+
+/** Where linearShift leaves the CF and OF bits of the shift just computed. */
+const shifted = { flags: 0 };
 
 function rotateFlags(cf: number, of: number): void {
   pendingFlags = (cf ? CF : 0) | (of ? OF : 0);
@@ -107,26 +111,10 @@ export function shiftRotate(cpu: CPU, op: number, v: number, count: number, size
       rotateFlags((v >>> (n - 1)) & 1, ((v ^ r) >>> top) & 1);
       return r;
     }
-    case ShiftOp.Shl:
-    case ShiftOp.Sal: {
-      const beforeLast = v << (count - 1);
-      const r = (v << count) & mask;
-      shiftFlags(cpu, (beforeLast >>> top) & 1, beforeLast, r, size);
-      return r;
-    }
-    case ShiftOp.Shr: {
-      const u = v & mask;
-      const beforeLast = u >>> (count - 1);
-      const r = (u >>> count) & mask;
-      shiftFlags(cpu, beforeLast & 1, beforeLast, r, size);
-      return r;
-    }
-    default: { // SAR
-      const s = 32 - bits;
-      const signed = (v << s) >> s;
-      const beforeLast = signed >> (count - 1);
-      const r = (signed >> count) & mask;
-      shiftFlags(cpu, beforeLast & 1, beforeLast, r, size);
+    default: { // SHL/SAL, SHR, SAR
+      const r = linearShift(op, v, count, size, shifted);
+      pendingFlags = shifted.flags | cpu.szp(r, size); // AF = 0
+      pendingMask = ARITH;
       return r;
     }
   }

@@ -26,7 +26,7 @@ import { Reg, Reg16, Seg } from '../cpu.ts';
 import type { Op } from '../opcode-family.ts';
 import { DF } from '../flags.ts';
 import { TLB_VALID } from '../../memory/tlb.ts';
-import { alu } from './arith.ts';
+import { alu } from './arith-semantics.ts';
 import { checkIoPermission } from './system.ts';
 import { noteIoAccess } from '../debug-registers.ts';
 import { OpcodeFamily } from '../opcode-family.ts';
