@@ -18,7 +18,7 @@ import { table } from '../dispatch.ts';
 import { commitFlags, shiftRotate } from '../ops/shift.ts';
 import { div, idiv, imul32, imulOneOperand, mul } from '../ops/multiply.ts';
 import { ALU_LAZY, aluSource, conditionSource, incDecSource, isLinearShift, negSource, shiftRecordSource, shiftSource } from '../ops/arith-semantics.ts';
-import { CodeReader, decodeModRM, DS, REG8, type ModRM } from './code-reader.ts';
+import { absolute, CodeReader, decodeModRM, DS, offsetSource, REG8, type ModRM } from './code-reader.ts';
 import { CYCLES, beyondInstruction } from '../cycle-model.ts';
 import { LEAVE_BLOCK } from '../exceptions.ts';
 
@@ -107,7 +107,7 @@ export class InstructionCompiler {
   /** Code that leaves the linear address of a memory operand in `a` (segment checks as the interpreter does them). */
   private address(m: ModRM, size: number): string {
     this.cycles += CYCLES.memoryOperand;
-    return `a = ${m.offset}; if (segCheck[${m.seg}] !== 0) cpu.checkSegmentAccess(${m.seg}, a, ${size}); a = (segBase[${m.seg}] + a) | 0;`;
+    return `a = ${offsetSource(m)}; if (segCheck[${m.seg}] !== 0) cpu.checkSegmentAccess(${m.seg}, a, ${size}); a = (segBase[${m.seg}] + a) | 0;`;
   }
 
   /** INC/DEC keep CF: store it in cpu.flags, from the previous instruction's operands when they are known. */
@@ -220,7 +220,7 @@ export class InstructionCompiler {
       case 0x48: case 0x49: case 0x4a: case 0x4b: case 0x4c: case 0x4d: case 0x4e: case 0x4f: {
         const r = op & 7;
         const dec = op >= 0x48;
-        return this.incDecCode({ reg: 0, rmReg: r, offset: '', seg: DS }, 4, dec);
+        return this.incDecCode({ ...absolute(0), rmReg: r }, 4, dec);
       }
       case 0x50: case 0x51: case 0x52: case 0x53: case 0x54: case 0x55: case 0x56: case 0x57:
         return ok(`cpu.push32(r32[${op & 7}]);`, true);
@@ -269,7 +269,7 @@ export class InstructionCompiler {
       case 0x8d: { // LEA
         const m = decodeModRM(code, code.u8());
         if (m.rmReg >= 0) return null;
-        return ok(`r32[${m.reg}] = ${m.offset};`, false);
+        return ok(`r32[${m.reg}] = ${offsetSource(m)};`, false);
       }
       case 0x90: return ok('', false);
       case 0x69: case 0x6b: { // IMUL r32, r/m32, imm
@@ -358,8 +358,8 @@ export class InstructionCompiler {
         return ok(`${this.address(m, 2)} r16[${m.reg << 1}] = cpu.read16(a);`, true);
       }
       case 0x99: return ok('r32[2] = r32[0] >> 31;', false); // CDQ
-      case 0xa1: { const off = code.i32(); return ok(`${this.address({ reg: 0, rmReg: -1, offset: String(off), seg: DS }, 4)} r32[0] = cpu.read32(a);`, true); }
-      case 0xa3: { const off = code.i32(); return ok(`${this.address({ reg: 0, rmReg: -1, offset: String(off), seg: DS }, 4)} cpu.write32(a, r32[0]);`, true); }
+      case 0xa1: { const off = code.i32(); return ok(`${this.address(absolute(off), 4)} r32[0] = cpu.read32(a);`, true); }
+      case 0xa3: { const off = code.i32(); return ok(`${this.address(absolute(off), 4)} cpu.write32(a, r32[0]);`, true); }
       case 0xb0: case 0xb1: case 0xb2: case 0xb3: case 0xb4: case 0xb5: case 0xb6: case 0xb7:
         return ok(`${reg8(op & 7)} = ${code.u8()};`, false);
       case 0xb8: case 0xb9: case 0xba: case 0xbb: case 0xbc: case 0xbd: case 0xbe: case 0xbf:
