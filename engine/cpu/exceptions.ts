@@ -42,8 +42,8 @@ export class CpuException {
  * ip0. Two reasons: the block reached a device's registers (memory-mapped
  * I/O), which it must not touch, since a device reads the virtual time the
  * block keeps in a local, and a store may make an interrupt deliverable;
- * thrown before the access, and the code's page is never compiled again
- * (BlockCache.interpretPage). Or a store of the block dropped compiled code
+ * thrown before the access, and that instruction is never compiled again
+ * (BlockCache.interpretInstruction). Or a store of the block dropped compiled code
  * (CPU.codeChanged): thrown after the storing instruction, whose successor
  * may no longer be the bytes the block was made from.
  */

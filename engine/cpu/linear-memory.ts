@@ -229,9 +229,9 @@ export class CpuMemory extends CpuState {
     this.mmio!.write(p, size, v);
   }
 
-  /** The code page of the instruction in flight is interpreted from now on, this instruction first. */
+  /** The instruction in flight is interpreted from now on, starting now. */
   private leaveBlock(): never {
-    this.blocks?.interpretPage((this.fetchXor ^ ((this.csBase + this.ip0) | 0)) >>> 12);
+    this.blocks?.interpretInstruction(this.fetchXor ^ ((this.csBase + this.ip0) | 0));
     throw LEAVE_BLOCK;
   }
 

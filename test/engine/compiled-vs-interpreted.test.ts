@@ -25,7 +25,7 @@ interface Observed {
   cycles: string;
 }
 
-function observe(kernel: Uint8Array, compile: boolean): Observed {
+function observe(kernel: Uint8Array, compile: boolean, inspect: (m: Machine) => void = () => {}): Observed {
   let output = '';
   const events: string[] = [];
   // A low threshold compiles even briefly hot code, so short fixtures exercise the compiler.
@@ -34,6 +34,7 @@ function observe(kernel: Uint8Array, compile: boolean): Observed {
   });
   m.subscribe((e: EngineEvent) => { if (e.type !== 'output') events.push(JSON.stringify(e)); });
   const r = m.run();
+  inspect(m);
   const c = m.counters();
   return {
     output, reason: r.reason, exitStatus: r.exitStatus, instructions: r.instructions, events,
@@ -42,10 +43,10 @@ function observe(kernel: Uint8Array, compile: boolean): Observed {
   };
 }
 
-function expectSameRun(kernelPath: string): Observed {
+function expectSameRun(kernelPath: string, inspectCompiled?: (m: Machine) => void): Observed {
   const kernel = readFileSync(kernelPath);
   const interpreted = observe(kernel, false);
-  const compiled = observe(kernel, true);
+  const compiled = observe(kernel, true, inspectCompiled);
   expect(compiled.compiledBlocks).toBeGreaterThan(0);
   expect(compiled.output).toBe(interpreted.output);
   expect(compiled.reason).toBe(interpreted.reason);
@@ -60,9 +61,9 @@ function expectSameRun(kernelPath: string): Observed {
 }
 
 /** A kernel of test/fixtures/system on the sys library, run both ways to its debug-exit. */
-async function sameSystemRun(source: string): Promise<Observed> {
+async function sameSystemRun(source: string, defines: Record<string, number> = {}, inspectCompiled?: (m: Machine) => void): Promise<Observed> {
   const system = (f: string) => fixture(`fixtures/system/${f}`);
-  const run = expectSameRun(await buildKernel([system('sys-entry.S'), system('sys.c'), system(source)]));
+  const run = expectSameRun(await buildKernel([system('sys-entry.S'), system('sys.c'), system(source)], { defines }), inspectCompiled);
   expect(run.reason).toBe('debug-exit');
   return run;
 }
@@ -108,6 +109,20 @@ describe('compiled blocks change nothing observable', () => {
     expect(run.output).toContain('case lcall_gate_hot_loop@ring3\n  done cs=001b eax=00000000\n');
     expect(run.output).toContain('eip=at+11 cs=001b params=11111111,22222222 esp=utop-8 ss=0023\n  caller esp=utop+0\n');
     expect(run.events.filter((e) => e.includes('"type":"far-call"')).length).toBe(32);
+  });
+
+  it('a loop polling the local APIC timer (apic.c): the load from the device register is interpreted, the code around it compiled', async () => {
+    let devicePages: number[] = [];
+    let stillCompiled: number[] = [];
+    const run = await sameSystemRun('apic.c', { WAIT_LOOPS: 1000, ONE_SHOT_COUNT: 200_000 }, (m) => {
+      const blocks = m.cpu.blocks!;
+      devicePages = [...new Set(blocks.interpretedInstructions().map((phys) => phys >>> 12))];
+      stillCompiled = devicePages.filter((page) => blocks.codePages[page] === 1);
+    });
+    expect(run.output).toContain('case one-shot timer\n');
+    expect(devicePages.length).toBeGreaterThan(0);
+    // Before, one device access set its whole page apart: none of these pages held compiled code.
+    expect(stillCompiled).toEqual(devicePages);
   });
 
   for (const opt of [0, 2, 3] as const) {

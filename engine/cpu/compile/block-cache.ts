@@ -48,7 +48,10 @@ export class BlockCache {
   private readonly pageBlocks = new Map<number, Block[]>();
   /** 1 for physical pages holding compiled code. */
   readonly codePages: Uint8Array;
-  /** Physical pages whose code touched a device's registers: always interpreted (see LEAVE_BLOCK). */
+  /**
+   * Physical addresses (unsigned) of instructions that touched a device's
+   * registers: always interpreted (see LEAVE_BLOCK), and no block holds them.
+   */
   private readonly interpreted = new Set<number>();
   compiled = 0;
   invalidations = 0;
@@ -79,7 +82,7 @@ export class BlockCache {
    * while it is cold. A block of length 0 means "interpret here".
    */
   miss(phys: number, eip: number): Block | null {
-    if (this.interpreted.size !== 0 && this.interpreted.has(phys >>> 12)) return null;
+    if (this.interpreted.size !== 0 && this.interpreted.has(phys >>> 0)) return null;
     const slot = phys & CACHE_MASK;
     const c = phys & ((1 << COUNTER_BITS) - 1);
     if (++this.counters[c]! < this.hotThreshold) return null;
@@ -88,7 +91,7 @@ export class BlockCache {
   }
 
   private compile(phys: number, eip: number, slot: number): Block {
-    const block = compileBlock(this.cpu, phys, eip);
+    const block = compileBlock(this.cpu, phys, eip, this.interpreted);
     this.cache[slot] = block;
     this.compiled++;
     const page = phys >>> 12;
@@ -106,15 +109,25 @@ export class BlockCache {
     return block;
   }
 
+  /** The instructions interpretInstruction set apart, by physical address. */
+  interpretedInstructions(): number[] {
+    return [...this.interpreted];
+  }
+
   /** Forget every compiled block: guest RAM was put back to an earlier state, and any page may hold other code now. */
   invalidateAll(): void {
     for (const page of [...this.pageBlocks.keys()]) this.invalidatePage(page);
   }
 
-  /** Code on physical page `page` reached a device's registers: drop its blocks, and never compile it again. */
-  interpretPage(page: number): void {
-    this.interpreted.add(page);
-    this.invalidatePage(page);
+  /**
+   * The instruction at physical `phys` reached a device's registers: drop
+   * the blocks of its page, and compile none with it again. The rest of the
+   * page (a polling loop's compare and branch, the code around) is compiled
+   * again once hot, in blocks that end before it.
+   */
+  interpretInstruction(phys: number): void {
+    this.interpreted.add(phys >>> 0);
+    this.invalidatePage(phys >>> 12);
   }
 
   /** A write is about to change physical page `page`: forget its compiled blocks. */

@@ -50,14 +50,18 @@ export class Block {
 /** Fills empty cache slots, so the cache array never has holes: it matches no address. */
 export const NO_BLOCK = new Block(-1, -1, -1, 0, () => {});
 
+const NO_ADDRESSES: ReadonlySet<number> = new Set();
+
 /** The longest block: bounds compile time and the budget granularity. */
 const MAX_INSTRUCTIONS = 48;
 
 /**
- * Compile the block at physical `phys` (EIP `eip`). Returns a block of
- * length 0 when the first instruction is not one the compiler knows.
+ * Compile the block at physical `phys` (EIP `eip`), ending before any
+ * instruction at an address in `interpreted` (unsigned physical addresses).
+ * Returns a block of length 0 when the first instruction is not one the
+ * compiler knows.
  */
-export function compileBlock(cpu: CPU, phys: number, eip: number): Block {
+export function compileBlock(cpu: CPU, phys: number, eip: number, interpreted: ReadonlySet<number> = NO_ADDRESSES): Block {
   const compiler = new InstructionCompiler();
   // `phys` is the cache key, int32 like every TLB result; RAM is indexed from 0 up (see cpu.ts).
   const first = phys >>> 0;
@@ -72,6 +76,7 @@ export function compileBlock(cpu: CPU, phys: number, eip: number): Block {
   let loops = false;
   while (count < MAX_INSTRUCTIONS) {
     const start = reader.pos;
+    if (interpreted.size !== 0 && interpreted.has(start)) break;
     const at = (eip + (start - first)) | 0;
     let c: Compiled | null;
     try {
