@@ -114,8 +114,8 @@ function callToInnerRing(cpu: CPU, gateSelector: number, t: GateTarget, dpl: num
     frame.push(cpu.read32(cpu.linear(Seg.SS, cpu.stackTopAfter(4 * i), 4)));
   }
   frame.push(cpu.segSel[Seg.CS], cpu.eip);
-  const where = `the ring-${dpl} stack from the TSS (ESP${dpl} = ${hex32(inner.esp)})`;
-  const sp = pushFrame(cpu, inner.base, inner.esp, inner.stack32, frame, dpl, `${what}: pushing the return frame`, where);
+  const sp = pushFrame(cpu, inner.base, inner.esp, inner.stack32, frame, dpl,
+    () => `${what}: pushing the return frame on the ring-${dpl} stack from the TSS (ESP${dpl} = ${hex32(inner.esp)})`);
 
   loadSegmentCache(cpu, Seg.SS, inner.ss, inner.descriptor);
   cpu.r32[Reg.ESP] = sp;

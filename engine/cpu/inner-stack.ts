@@ -93,9 +93,11 @@ function writeFrame32(cpu: CPU, linear: number, value: number, cpl: number): voi
  * Push `values` (dwords, first pushed first) below `esp` on the stack at
  * `base`, without touching ESP or SS, and return the new stack pointer. On a
  * 16-bit stack the frame goes below SP, wrapping at 64 KiB, and ESP's upper
- * half stays as it was. A fault says `what` was being pushed and `where`.
+ * half stays as it was. A fault's message says what was being pushed and
+ * where, as `describe` tells it: only then, since a kernel delivers
+ * thousands of interrupts that never fault.
  */
-export function pushFrame(cpu: CPU, base: number, esp: number, stack32: boolean, values: readonly number[], cpl: number, what: string, where: string): number {
+export function pushFrame(cpu: CPU, base: number, esp: number, stack32: boolean, values: readonly number[], cpl: number, describe: () => string): number {
   let sp = esp;
   for (const value of values) {
     sp = stack32 ? (sp - 4) | 0 : (sp & ~0xffff) | ((sp - 4) & 0xffff);
@@ -103,7 +105,7 @@ export function pushFrame(cpu: CPU, base: number, esp: number, stack32: boolean,
       writeFrame32(cpu, (base + stackOffset(sp, stack32)) | 0, value, cpl);
     } catch (e) {
       if (!(e instanceof CpuException)) throw e;
-      throw new CpuException(e.vector, e.errorCode, `${what} on ${where} faulted: ${e.detail}`);
+      throw new CpuException(e.vector, e.errorCode, `${describe()} faulted: ${e.detail}`);
     }
   }
   return sp;

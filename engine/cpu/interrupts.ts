@@ -135,8 +135,8 @@ export function deliverInterrupt(cpu: CPU, vector: number, errorCode: number, ki
   }
   if (offset >>> 0 > code.limit >>> 0) fail(Vector.GP, ext, `handler offset ${hex32(offset)} is beyond its code segment limit`);
   // A page fault while pushing the frame (ESP0 into an unmapped page, say) is raised before anything is committed.
-  const where = inner ? `the ring-${dpl} stack from the TSS (ESP${dpl} = ${hex32(esp)})` : `the current stack (ESP = ${hex32(esp)})`;
-  const sp = pushFrame(cpu, ssBase, esp, stack32, frame, newCpl, `delivering ${vectorName(vector)}: pushing the interrupt frame`, where);
+  const sp = pushFrame(cpu, ssBase, esp, stack32, frame, newCpl, () => `delivering ${vectorName(vector)}: pushing the interrupt frame on ` +
+    (inner ? `the ring-${dpl} stack from the TSS (ESP${dpl} = ${hex32(esp)})` : `the current stack (ESP = ${hex32(esp)})`));
 
   // Commit: nothing below can fault. The delivery's cycles count for the ring it leaves.
   chargeDelivery(cpu, kind, toOuterRing);
