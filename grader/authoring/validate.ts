@@ -80,7 +80,8 @@ export async function validateLab(courseRoot: string, lab: Lab, opts: ValidateOp
     const verdicts: MutantVerdict[] = [];
     for (const mutant of mutants) {
       const copy = await applyMutant(courseRoot, mutant, path.join(work, `mutant-${mutant.name}`), lab.manifest.number);
-      const report = await gradeLab(copy, lab, specFiles, grading);
+      // Only the tests the mutant must fail say anything about it: the others are not run.
+      const report = await gradeLab(copy, lab, specFiles, { ...grading, only: new Set(mutant.mustFail) });
       await rm(copy, { recursive: true, force: true });
       const byId = new Map(report.tests.map((t) => [t.id, t]));
       const expected = mutant.mustFail.map((id) => {
