@@ -235,7 +235,7 @@ export class Machine {
   // ---- running ------------------------------------------------------------------
 
   /**
-   * Hands this machine's RAM, TLB and code cache to the next machine made on
+   * Hands this machine's RAM, TLB, registers and code cache to the next machine made on
    * this thread (see memory/spares.ts). The machine must not be run or
    * inspected afterwards: its memory will be another machine's.
    */
@@ -244,6 +244,7 @@ export class Machine {
     this.released = true;
     this.core.tlb.release();
     this.core.blocks?.release();
+    this.core.releaseRegisters();
     giveRam(this.guestRam);
   }
 

@@ -16,6 +16,7 @@ import { PortBus } from '../devices/ports.ts';
 import { Tlb, TLB_VALID } from '../memory/tlb.ts';
 import { AccessWatch } from '../memory/access-watch.ts';
 import { WrittenPages } from '../memory/written-pages.ts';
+import { Spares } from '../memory/spares.ts';
 import type { UncountedEvent } from '../events.ts';
 import type { MmioBus } from '../devices/mmio.ts';
 import type { LocalApic } from '../devices/local-apic.ts';
@@ -66,19 +67,39 @@ const INT_MIN = 0x80000000 | 0;
 export const OPEN_BUS = 0xff;
 
 
-export class CpuState {
+/**
+ * The small arrays compiled blocks use besides memory: the general registers
+ * and the segment bases and check flags. Compiled code is bound to the very
+ * arrays it runs on (block-compiler.ts), so these are kept for the thread's
+ * next machine, as RAM and the TLB are: its blocks are then the functions V8
+ * has already optimized.
+ */
+class RegisterFile {
   // General registers: one buffer seen as dwords, words and bytes, so that
   // AX, AL and AH alias EAX exactly as on hardware.
   readonly regs = new ArrayBuffer(32);
   readonly r32 = new Int32Array(this.regs) as FixedArray<Int32Array, 8>;
   readonly r16 = new Uint16Array(this.regs) as FixedArray<Uint16Array, 16>;
   readonly r8 = new Uint8Array(this.regs) as FixedArray<Uint8Array, 32>;
+  readonly segBase = new Int32Array(6) as FixedArray<Int32Array, 6>;
+  readonly segNeedsCheck = new Uint8Array(6) as FixedArray<Uint8Array, 6>;
+}
+
+/** A replay machine lives beside the one it replays, so a thread may release two at a time. */
+const spareRegisterFiles = new Spares<RegisterFile>(2);
+
+export class CpuState {
+  private readonly registerFile = spareRegisterFiles.take() ?? new RegisterFile();
+  readonly regs = this.registerFile.regs;
+  readonly r32 = this.registerFile.r32;
+  readonly r16 = this.registerFile.r16;
+  readonly r8 = this.registerFile.r8;
 
   eip = 0;
 
   // Segment registers and their descriptor caches.
   readonly segSel = new Uint16Array(6) as FixedArray<Uint16Array, 6>;
-  readonly segBase = new Int32Array(6) as FixedArray<Int32Array, 6>;
+  readonly segBase = this.registerFile.segBase;
   readonly segLimit = new Int32Array(6) as FixedArray<Int32Array, 6>;
   /** Access-rights byte and flags nibble of the cached descriptor (bits 8..15 and 20..23 of its high dword). */
   readonly segAccess = new Int32Array(6) as FixedArray<Int32Array, 6>;
@@ -87,7 +108,7 @@ export class CpuState {
    * expand-up, usable), so memory accesses through it need no checks; else the
    * access goes through checkSegmentAccess (null selector, limit).
    */
-  readonly segNeedsCheck = new Uint8Array(6) as FixedArray<Uint8Array, 6>;
+  readonly segNeedsCheck = this.registerFile.segNeedsCheck;
   /** CS base, copied out of segBase because every instruction fetch adds it. */
   csBase = 0;
 
@@ -282,6 +303,15 @@ export class CpuState {
     this.ram32 = new Int32Array(ram.buffer, ram.byteOffset, ram.length >>> 2);
     this.io = io;
     resetDebugRegisters(this);
+  }
+
+  /** Zeroes the register file and keeps it for the thread's next CPU; this one must not be used any more. */
+  releaseRegisters(): void {
+    const file = this.registerFile;
+    file.r32.fill(0);
+    file.segBase.fill(0);
+    file.segNeedsCheck.fill(0);
+    spareRegisterFiles.give(file);
   }
 
   /** Forget the prefixes of the instruction that just ended (only called when it had any). */

@@ -1,4 +1,4 @@
-// A released machine's RAM, TLB and code-cache tables go to the next machine
+// A released machine's RAM, TLB, registers and code-cache tables go to the next machine
 // made on the same thread (engine/memory/spares.ts), and only the pages it
 // wrote are zeroed. If any way of writing RAM escaped the record of written
 // pages, the next test would boot with another test's bytes in memory and its
@@ -88,6 +88,37 @@ describe('a released machine leaves nothing behind for the next one', () => {
     const blocks = new BlockCache(new CPU(new Uint8Array(1 << 20), new PortBus()));
     expect(blocks.cache.every((b) => b === NO_BLOCK)).toBe(true);
     blocks.release();
+  });
+
+  it('the registers and segment arrays are zeros again', async () => {
+    runAndRelease(readFileSync(await KERNELS['ring 3 and system calls']!()));
+    const cpu = new CPU(new Uint8Array(1 << 20), new PortBus());
+    expect([...cpu.r32, ...cpu.segBase, ...cpu.segNeedsCheck].every((v) => v === 0)).toBe(true);
+    cpu.releaseRegisters();
+  });
+
+  // Compiled blocks are bound to the arrays of the machine they were compiled for (block-compiler.ts):
+  // a machine with other arrays must get functions of its own, never another machine's.
+  it('two machines alive at once each run on their own registers and memory', async () => {
+    const kernel = readFileSync(await KERNELS['gcc -O2 work with REP MOVS/STOS']!());
+    const first = runAndRelease(kernel, 20);
+    const observe = (m: Machine, output: () => string): Observed => {
+      const r = m.run();
+      return { output: output(), reason: r.reason, instructions: r.instructions, registers: JSON.stringify(m.registers()) };
+    };
+    const machines = [0, 1].map(() => {
+      let output = '';
+      const m = new Machine({ kernel, ramMiB: RAM_MIB, maxInstructions: 400_000_000, compileThreshold: 20 }, {
+        onOutput: (chunk) => { output += Buffer.from(chunk).toString('latin1'); },
+      });
+      return { m, output: () => output };
+    });
+    // The second machine made has new arrays; it runs first, while the first, which took the released ones, waits.
+    try {
+      for (const { m, output } of machines.reverse()) expect(observe(m, output)).toEqual(first);
+    } finally {
+      for (const { m } of machines) m.release();
+    }
   });
 
   it('a kernel runs the same whatever ran on the thread before it', async () => {

@@ -109,8 +109,7 @@ export function compileBlock(cpu: CPU, phys: number, eip: number, interpreted: R
   // iteration fits the budget: the dispatcher is the expensive part of a short loop.
   const body = inlineMemoryFastPaths(parts.join('\n      '));
   const source = `
-    const r32 = cpu.r32, r16 = cpu.r16, r8 = cpu.r8, segBase = cpu.segBase, segCheck = cpu.segNeedsCheck;
-    const tlb = cpu.tlbEntries, rm = cpu.readMask, wm = cpu.writeMask, ram = cpu.ram, ram32 = cpu.ram32;
+    const rm = cpu.readMask, wm = cpu.writeMask;
     const flatStack = segCheck[${SS}] === 0 && cpu.stack32;
     let R = cpu.retired;
     let i = 0, a = 0, x = 0, y = 0, r = 0, b = 0, f = 0, s = 0, t = 0;
@@ -127,30 +126,65 @@ export function compileBlock(cpu: CPU, phys: number, eip: number, interpreted: R
       throw e;
     }
     cpu.retired = ${loops ? 'R' : `R + ${count}`};${loops || cycles === 0 ? '' : ` cpu.extraCycles += ${cycles};`}${end}`;
-  return new Block(phys, eip, cpu.csBase, count, functionFor(source));
+  return new Block(phys, eip, cpu.csBase, count, functionFor(source, cpu));
 }
 
 type BlockFunction = (cpu: CPU, limit: number) => void;
 
 /**
- * Functions already made, by their source. The source depends only on the
- * guest code and its EIP, never on the machine, so every machine in this
- * thread that runs the same kernel shares one function: V8 parses it once,
- * and its optimized code, not only its source, carries over from one test to
- * the next. Bounded: a thread grading many kernels starts over now and then.
+ * The arrays a block's code names, read once when its function is made: V8
+ * then compiles each access with the array's address and length as
+ * constants, where through a local it reloads both after every store to any
+ * typed array (about a third of a block's machine code on cpu-bound). They
+ * are the same arrays for a CPU's whole life, and the thread's next machine
+ * gets the same ones (see RegisterFile in state.ts and memory/spares.ts).
+ */
+const BOUND = 'const { r32, r16, r8, tlb, ram, ram32, segBase, segCheck } = m;';
+
+/** The arrays, not the CPU, so that a function kept for later machines keeps no machine alive. */
+function boundArrays(cpu: CPU) {
+  const { r32, r16, r8, tlbEntries: tlb, ram, ram32, segBase, segNeedsCheck: segCheck } = cpu;
+  return { r32, r16, r8, tlb, ram, ram32, segBase, segCheck };
+}
+
+/** r16 and r8 view r32's buffer and ram32 ram's, so these name all the memory a block reaches. */
+function identifyingArrays(cpu: CPU): object[] {
+  return [cpu.r32, cpu.segBase, cpu.segNeedsCheck, cpu.tlbEntries, cpu.ram];
+}
+
+/** A number for each array a block is bound to; arrays are never compared by content. */
+const arrayIds = new WeakMap<object, number>();
+let nextArrayId = 0;
+
+function bindingKey(cpu: CPU): string {
+  return identifyingArrays(cpu).map((a) => {
+    let id = arrayIds.get(a);
+    if (id === undefined) arrayIds.set(a, (id = nextArrayId++));
+    return id;
+  }).join(',');
+}
+
+/**
+ * Functions already made, by their source and the arrays they are bound to.
+ * The source depends only on the guest code and its EIP, and a thread's
+ * machines reuse one set of arrays, so every machine in this thread that runs
+ * the same kernel shares one function: V8 parses it once, and its optimized
+ * code, not only its source, carries over from one test to the next.
+ * Bounded: a thread grading many kernels starts over now and then.
  */
 const functions = new Map<string, BlockFunction>();
 const FUNCTIONS_KEPT = 20_000;
 
-function functionFor(source: string): BlockFunction {
-  let run = functions.get(source);
+function functionFor(source: string, cpu: CPU): BlockFunction {
+  const key = `${bindingKey(cpu)}\n${source}`;
+  let run = functions.get(key);
   if (run === undefined) {
     if (functions.size >= FUNCTIONS_KEPT) functions.clear();
     // The compiler's output stage: the block's code becomes a function V8 compiles like any other.
     // In parentheses, V8 compiles the inner function with the outer one (it would otherwise
     // pre-parse it now and parse it again at its first call, which is at once).
-    run = new Function('h', `return (function block(cpu, limit) {${source}\n});`)(helpers) as BlockFunction;
-    functions.set(source, run);
+    run = new Function('h', 'm', `${BOUND} return (function block(cpu, limit) {${source}\n});`)(helpers, boundArrays(cpu)) as BlockFunction;
+    functions.set(key, run);
   }
   return run;
 }
