@@ -4,6 +4,7 @@
 // pages, the next test would boot with another test's bytes in memory and its
 // result would depend on which tests ran before it on that thread.
 
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -181,5 +182,17 @@ describe('a released machine', () => {
     } finally {
       next.release();
     }
+  });
+});
+
+describe('a machine dropped without release()', () => {
+  it('is collected: the compiled blocks bound to its arrays keep none of them alive', async () => {
+    const kernel = await KERNELS['gcc -O2 work with REP MOVS/STOS']!();
+    const script = path.join(FIXTURES, 'engine/dropped-machine.mts');
+    const run = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', script, kernel], { encoding: 'utf8', timeout: 120_000 });
+    expect(run.status, run.stderr).toBe(0);
+    const seen = JSON.parse(run.stdout.trim().split('\n').pop()!) as { compiled: number; ramCollected: boolean };
+    expect(seen.compiled).toBeGreaterThan(10);
+    expect(seen.ramCollected).toBe(true);
   });
 });

@@ -147,9 +147,9 @@ function boundArrays(cpu: CPU) {
   return { r32, r16, r8, tlb, ram, ram32, segBase, segCheck };
 }
 
-/** r16 and r8 view r32's buffer and ram32 ram's, so these name all the memory a block reaches. */
+/** Besides RAM (which keys the cache), the arrays a block is bound to; r16 and r8 view r32's buffer, ram32 is RAM. */
 function identifyingArrays(cpu: CPU): object[] {
-  return [cpu.r32, cpu.segBase, cpu.segNeedsCheck, cpu.tlbEntries, cpu.ram];
+  return [cpu.r32, cpu.segBase, cpu.segNeedsCheck, cpu.tlbEntries];
 }
 
 /** A number for each array a block is bound to; arrays are never compared by content. */
@@ -165,17 +165,22 @@ function bindingKey(cpu: CPU): string {
 }
 
 /**
- * Functions already made, by their source and the arrays they are bound to.
- * The source depends only on the guest code and its EIP, and a thread's
- * machines reuse one set of arrays, so every machine in this thread that runs
- * the same kernel shares one function: V8 parses it once, and its optimized
- * code, not only its source, carries over from one test to the next.
- * Bounded: a thread grading many kernels starts over now and then.
+ * Functions already made, by the RAM they run on, then by their source and
+ * the other arrays they are bound to. The source depends only on the guest
+ * code and its EIP, and a thread's machines reuse one set of arrays, so every
+ * machine in this thread that runs the same kernel shares one function: V8
+ * parses it once, and its optimized code, not only its source, carries over
+ * from one test to the next. Keyed weakly by RAM: a function holds its arrays,
+ * and a machine dropped without release() (a script's, a test's) must not
+ * stay alive in them, tens of MiB each. Bounded: a thread grading many kernels
+ * starts over now and then.
  */
-const functions = new Map<string, BlockFunction>();
+const functionsByRam = new WeakMap<Uint8Array, Map<string, BlockFunction>>();
 const FUNCTIONS_KEPT = 20_000;
 
 function functionFor(source: string, cpu: CPU): BlockFunction {
+  let functions = functionsByRam.get(cpu.ram);
+  if (functions === undefined) functionsByRam.set(cpu.ram, (functions = new Map()));
   const key = `${bindingKey(cpu)}\n${source}`;
   let run = functions.get(key);
   if (run === undefined) {
