@@ -189,7 +189,8 @@ describe('a machine dropped without release()', () => {
   it('is collected: the compiled blocks bound to its arrays keep none of them alive', async () => {
     const kernel = await KERNELS['gcc -O2 work with REP MOVS/STOS']!();
     const script = path.join(FIXTURES, 'engine/dropped-machine.mts');
-    const run = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', script, kernel], { encoding: 'utf8', timeout: 120_000 });
+    // From the repository, where --import finds tsx.
+    const run = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', script, kernel], { cwd: path.join(HERE, '../..'), encoding: 'utf8', timeout: 120_000 });
     expect(run.status, run.stderr).toBe(0);
     const seen = JSON.parse(run.stdout.trim().split('\n').pop()!) as { compiled: number; ramCollected: boolean };
     expect(seen.compiled).toBeGreaterThan(10);
