@@ -104,6 +104,10 @@ function runWithBlocks(cpu: CPU, blocks: BlockCache): void {
       runChained(cpu, blocks, current, limit);
     } catch (e) {
       if (e !== LEAVE_BLOCK) throw e;
+      if (cpu.leftForDevice) {
+        cpu.leftForDevice = false;
+        blocks.interpretInstruction(cpu.fetchXor ^ ((cpu.csBase + cpu.ip0) | 0));
+      }
       // The run goes on at ip0: the device access to make, or the instruction after a write that changed code.
       abandonInstruction(cpu);
       cpu.executing = true;

@@ -229,9 +229,13 @@ export class CpuMemory extends CpuState {
     this.mmio!.write(p, size, v);
   }
 
-  /** The instruction in flight is interpreted from now on, starting now. */
+  /**
+   * The instruction in flight is interpreted from now on, starting now. A
+   * compiled block sets ip0 only in its catch, so the run loop, after it,
+   * says which instruction that is (leftForDevice).
+   */
   private leaveBlock(): never {
-    this.blocks?.interpretInstruction(this.fetchXor ^ ((this.csBase + this.ip0) | 0));
+    this.leftForDevice = true;
     throw LEAVE_BLOCK;
   }
 

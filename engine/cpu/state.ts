@@ -288,6 +288,12 @@ export class CpuState {
    * instructions it would run next may no longer be the bytes it was made from.
    */
   codeChanged = false;
+  /**
+   * A compiled block reached a device's registers (LEAVE_BLOCK): once the
+   * block's catch has put ip0 on that instruction, the run loop stops
+   * compiling it.
+   */
+  leftForDevice = false;
   /** The event stream's listener; null when nobody watches (checked on rare paths only). */
   emit: ((event: UncountedEvent) => void) | null = null;
 

@@ -70,6 +70,8 @@ export function compileBlock(cpu: CPU, phys: number, eip: number, interpreted: R
   const parts: string[] = [];
   /** Static cycles of the instructions before each one, and of all: what a fault at one, or the block's end, adds. */
   const cyclesBefore: number[] = [];
+  /** The EIP of each instruction, and past the last: ip0 when the block leaves at one. */
+  const eips: number[] = [];
   let cycles = 0;
   let count = 0;
   let ended = false;
@@ -89,11 +91,11 @@ export function compileBlock(cpu: CPU, phys: number, eip: number, interpreted: R
       reader.pos = start;
       break;
     }
-    // `i` tells a fault handler how many instructions of the block retired; ip0 is where EIP goes back to.
+    // `i` tells the catch how many instructions of the block retired, and where EIP goes back to (ip0).
     // After a write that dropped compiled code, the block leaves as a fault would, but past the writer.
-    const next = (eip + (reader.pos - first)) | 0;
-    const leave = !c.ends && WRITES.test(c.code) ? ` if (cpu.codeChanged) { i = ${count + 1}; cpu.ip0 = ${next}; throw h.LEAVE_BLOCK; }` : '';
-    parts.push(`i = ${count};${c.faults ? ` cpu.ip0 = ${at};` : ''} ${c.code}${leave}`);
+    const leave = !c.ends && WRITES.test(c.code) ? ` if (cpu.codeChanged) { i = ${count + 1}; throw h.LEAVE_BLOCK; }` : '';
+    parts.push(`i = ${count}; ${c.code}${leave}`);
+    eips.push(at);
     cyclesBefore.push(cycles);
     cycles += compiler.cycles;
     count++;
@@ -120,6 +122,9 @@ export function compileBlock(cpu: CPU, phys: number, eip: number, interpreted: R
       if (cpu.eip !== ${eip} || R + ${count} > limit || cpu.stopRequested) break;
       }` : body}
     } catch (e) {
+      // Set here, not before each instruction that may fault: nothing reads it while a block runs
+      // (a device access reads it only after this, see leaveBlock in linear-memory.ts).
+      cpu.ip0 = [${[...eips, (eip + (reader.pos - first)) | 0].join(', ')}][i];
       cpu.retired = R + i;
       // The faulting instruction charged nothing: the run loop takes extraCycles back to this.
       cpu.extraCycles = cpu.extraCyclesAtStart = cpu.extraCycles + [${[...cyclesBefore, cycles].join(', ')}][i];

@@ -11,6 +11,14 @@ import { TLB_VALID } from '../../memory/tlb.ts';
 import { SS } from './code-reader.ts';
 
 /**
+ * The block's check for dropped code right after a store that ends its
+ * instruction (block-compiler.ts): it goes with the call. The fast path
+ * cannot drop code: a page of compiled code fails the write mask (TLB_CODE),
+ * so only the call can set cpu.codeChanged.
+ */
+const CHECK = '( if \\(cpu\\.codeChanged\\) \\{[^}]*\\})?';
+
+/**
  * The TLB fast paths of the CPU's memory and stack methods (linear-memory.ts,
  * cpu.ts), written into the block: an aligned access through an entry that
  * grants it goes straight to RAM, anything else calls the method. In a long
@@ -26,11 +34,11 @@ export function inlineMemoryFastPaths(body: string): string {
   const ram32At = (address: string) => `ram32[((t & ~0xfff) ^ ${address}) >>> 2]`;
   return body
     .replace(/cpu\.read32\(a\)/g, `(t = tlb[a >>> 12], ${through('rm', 'a')} ? ${ram32At('a')} : cpu.read32(a))`)
-    .replace(/cpu\.write32\(a, ([^;]*)\);/g, `t = tlb[a >>> 12]; if (${through('wm', 'a')}) ${ram32At('a')} = $1; else cpu.write32(a, $1);`)
+    .replace(new RegExp(`cpu\\.write32\\(a, ([^;]*)\\);${CHECK}`, 'g'), `t = tlb[a >>> 12]; if (${through('wm', 'a')}) ${ram32At('a')} = $1; else { cpu.write32(a, $1);$2 }`)
     .replace(/cpu\.read8\(a\)/g, `(t = tlb[a >>> 12], (t & rm) === ${TLB_VALID} ? ram[((t & ~0xfff) ^ a) >>> 0] : cpu.read8(a))`)
-    .replace(/cpu\.write8\(a, ([^;]*)\);/g, `t = tlb[a >>> 12]; if ((t & wm) === ${TLB_VALID}) ram[((t & ~0xfff) ^ a) >>> 0] = $1; else cpu.write8(a, $1);`)
-    .replace(/cpu\.push32\(([^;]*)\);/g, `s = (segBase[${SS}] + r32[4] - 4) | 0; t = tlb[s >>> 12]; ` +
-      `if (flatStack && ${through('wm', 's')}) { ${ram32At('s')} = $1; r32[4] = (r32[4] - 4) | 0; } else cpu.push32($1);`)
+    .replace(new RegExp(`cpu\\.write8\\(a, ([^;]*)\\);${CHECK}`, 'g'), `t = tlb[a >>> 12]; if ((t & wm) === ${TLB_VALID}) ram[((t & ~0xfff) ^ a) >>> 0] = $1; else { cpu.write8(a, $1);$2 }`)
+    .replace(new RegExp(`cpu\\.push32\\(([^;]*)\\);${CHECK}`, 'g'), `s = (segBase[${SS}] + r32[4] - 4) | 0; t = tlb[s >>> 12]; ` +
+      `if (flatStack && ${through('wm', 's')}) { ${ram32At('s')} = $1; r32[4] = (r32[4] - 4) | 0; } else { cpu.push32($1);$2 }`)
     .replace(/cpu\.pop32\(\)/g, `(s = (segBase[${SS}] + r32[4]) | 0, t = tlb[s >>> 12], ` +
       `flatStack && ${through('rm', 's')} ? (r32[4] = (r32[4] + 4) | 0, ${ram32At('s')}) : cpu.pop32())`);
 }
