@@ -16,7 +16,7 @@ import { PortBus } from '../devices/ports.ts';
 import { Tlb, TLB_VALID } from '../memory/tlb.ts';
 import { AccessWatch } from '../memory/access-watch.ts';
 import { WrittenPages } from '../memory/written-pages.ts';
-import { Spares } from '../memory/spares.ts';
+import { MACHINES_RELEASED_TOGETHER, Spares } from '../memory/spares.ts';
 import type { UncountedEvent } from '../events.ts';
 import type { MmioBus } from '../devices/mmio.ts';
 import type { LocalApic } from '../devices/local-apic.ts';
@@ -85,8 +85,7 @@ class RegisterFile {
   readonly segNeedsCheck = new Uint8Array(6) as FixedArray<Uint8Array, 6>;
 }
 
-/** A replay machine lives beside the one it replays, so a thread may release two at a time. */
-const spareRegisterFiles = new Spares<RegisterFile>(2);
+const spareRegisterFiles = new Spares<RegisterFile>(MACHINES_RELEASED_TOGETHER);
 
 export class CpuState {
   private readonly registerFile = spareRegisterFiles.take() ?? new RegisterFile();

@@ -6,7 +6,7 @@
 // goes to the page walker, which either faults or refills the entry. Like a
 // real TLB, entries survive page-table edits until INVLPG or a CR3 write.
 
-import { Spares } from './spares.ts';
+import { MACHINES_RELEASED_TOGETHER, Spares } from './spares.ts';
 
 export const TLB_VALID = 1 << 0;
 /** U/S is 0 in the directory or the table: ring 3 may not touch the page. */
@@ -47,7 +47,7 @@ export interface TlbCopy {
   readonly entries: Int32Array;
 }
 
-const spareTlbs = new Spares<Tlb>(1);
+const spareTlbs = new Spares<Tlb>(MACHINES_RELEASED_TOGETHER);
 
 export class Tlb {
   /** By linear page number (`linear >>> 12`), which is always below its length: readers assert the entry with `!`. */

@@ -197,3 +197,26 @@ describe('a machine dropped without release()', () => {
     expect(seen.ramCollected).toBe(true);
   });
 });
+
+describe('a test machine and the replay its diagnosis makes beside it', () => {
+  it('the next machine gets the test machine\'s arrays back, and with them its compiled blocks', async () => {
+    const kernel = readFileSync(await KERNELS['gcc -O2 work with REP MOVS/STOS']!());
+    const config = { kernel, ramMiB: RAM_MIB, maxInstructions: 400_000_000 };
+    const test = new Machine(config);
+    test.run();
+    const arrays = [test.cpu.ram, test.cpu.tlbEntries, test.cpu.r32];
+    const block = test.cpu.blocks!.cache.find((b) => b.length > 0)!;
+    // The replay lives beside it, and is released first (Machine.recentInstructionsText).
+    const replay = new Machine(config);
+    replay.run();
+    replay.release();
+    test.release();
+    const next = new Machine(config);
+    next.run();
+    expect([next.cpu.ram, next.cpu.tlbEntries, next.cpu.r32].every((a, i) => a === arrays[i])).toBe(true);
+    const again = next.cpu.blocks!.cache.find((b) => b.phys === block.phys && b.eip === block.eip);
+    // The same function object: V8's optimized code for it carries over, nothing is compiled again.
+    expect(again?.run).toBe(block.run);
+    next.release();
+  });
+});

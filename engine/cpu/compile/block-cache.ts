@@ -8,7 +8,7 @@
 // patching itself), so the hot path pays nothing for this.
 
 import type { CPU } from '../cpu.ts';
-import { Spares } from '../../memory/spares.ts';
+import { MACHINES_RELEASED_TOGETHER, Spares } from '../../memory/spares.ts';
 import { compileBlock, NO_BLOCK, type Block } from './block-compiler.ts';
 
 /**
@@ -35,7 +35,7 @@ interface Tables {
   counters: Uint16Array;
 }
 
-const spareTables = new Spares<Tables>(1);
+const spareTables = new Spares<Tables>(MACHINES_RELEASED_TOGETHER);
 
 export class BlockCache {
   /**
