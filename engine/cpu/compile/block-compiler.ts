@@ -143,10 +143,9 @@ type BlockFunction = (cpu: CPU, limit: number) => void;
  * typed array (about a third of a block's machine code on cpu-bound). They
  * are the same arrays for a CPU's whole life, and the thread's next machine
  * gets the same ones (see RegisterFile in state.ts and memory/spares.ts).
+ * The arrays, not the CPU, so that a function kept for later machines keeps
+ * no machine alive; by the names blocks use.
  */
-const BOUND = 'const { r32, r16, r8, tlb, ram, ram32, segBase, segCheck } = m;';
-
-/** The arrays, not the CPU, so that a function kept for later machines keeps no machine alive. */
 function boundArrays(cpu: CPU) {
   const { r32, r16, r8, tlbEntries: tlb, ram, ram32, segBase, segNeedsCheck: segCheck } = cpu;
   return { r32, r16, r8, tlb, ram, ram32, segBase, segCheck };
@@ -193,7 +192,8 @@ function functionFor(source: string, cpu: CPU): BlockFunction {
     // The compiler's output stage: the block's code becomes a function V8 compiles like any other.
     // In parentheses, V8 compiles the inner function with the outer one (it would otherwise
     // pre-parse it now and parse it again at its first call, which is at once).
-    run = new Function('h', 'm', `${BOUND} return (function block(cpu, limit) {${source}\n});`)(helpers, boundArrays(cpu)) as BlockFunction;
+    const arrays = boundArrays(cpu);
+    run = new Function('h', 'm', `const { ${Object.keys(arrays).join(', ')} } = m; return (function block(cpu, limit) {${source}\n});`)(helpers, arrays) as BlockFunction;
     functions.set(key, run);
   }
   return run;

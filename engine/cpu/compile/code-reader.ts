@@ -24,6 +24,11 @@ export interface ModRM {
   seg: number;
 }
 
+/** General register `n` as an operand (the register forms that have no ModRM byte). */
+export function register(n: number): ModRM {
+  return { reg: 0, rmReg: n, base: -1, index: -1, scale: 0, disp: 0, seg: DS };
+}
+
 /** A memory operand at a constant offset in DS (the moffs forms, A0-A3). */
 export function absolute(disp: number): ModRM {
   return { reg: 0, rmReg: -1, base: -1, index: -1, scale: 0, disp, seg: DS };

@@ -18,7 +18,7 @@ import { table } from '../dispatch.ts';
 import { commitFlags, shiftRotate } from '../ops/shift.ts';
 import { div, idiv, imul32, imulOneOperand, mul } from '../ops/multiply.ts';
 import { ALU_LAZY, aluSource, conditionSource, incDecSource, isLinearShift, negSource, shiftRecordSource, shiftSource } from '../ops/arith-semantics.ts';
-import { absolute, CodeReader, decodeModRM, DS, offsetSource, REG8, type ModRM } from './code-reader.ts';
+import { absolute, CodeReader, decodeModRM, DS, offsetSource, REG8, register, type ModRM } from './code-reader.ts';
 import { CYCLES, beyondInstruction } from '../cycle-model.ts';
 import { LEAVE_BLOCK } from '../exceptions.ts';
 
@@ -220,7 +220,7 @@ export class InstructionCompiler {
       case 0x48: case 0x49: case 0x4a: case 0x4b: case 0x4c: case 0x4d: case 0x4e: case 0x4f: {
         const r = op & 7;
         const dec = op >= 0x48;
-        return this.incDecCode({ ...absolute(0), rmReg: r }, 4, dec);
+        return this.incDecCode(register(r), 4, dec);
       }
       case 0x50: case 0x51: case 0x52: case 0x53: case 0x54: case 0x55: case 0x56: case 0x57:
         return ok(`cpu.push32(r32[${op & 7}]);`, true);
