@@ -10,7 +10,7 @@
 
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { buildLab, firstErrorLine, type CompilerName } from '../toolchain/build.ts';
@@ -222,6 +222,9 @@ async function copyAllowed(from: string, to: string, rule: TreeRule, plan: Relea
     const text = bytes.includes(0) || rule.transform === undefined ? bytes : rule.transform(child, bytes.toString('utf8'));
     await mkdir(path.dirname(path.join(to, child)), { recursive: true });
     await writeFile(path.join(to, child), text);
+    // An executable stays one (the `lab` command's script), so that it runs however node_modules came to be.
+    const { mode } = await stat(source);
+    if ((mode & 0o111) !== 0) await chmod(path.join(to, child), mode & 0o777);
   }
 }
 

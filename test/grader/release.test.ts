@@ -3,7 +3,7 @@
 // itself to the manifest's starter score. What tools and editors leave in the
 // instructor's tree (built kernels, caches, backups) stays out of it.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -157,6 +157,14 @@ describe('lab release of a tree with build outputs, caches and backups in it', (
       expect(named.filter((f) => /(^|\/)(build|cache|\.[^/]*)\//.test(f) || /\/\.[^/]*$/.test(f))).toEqual([]);
     });
   }
+
+  it('keeps the lab command\'s script executable', async () => {
+    const out = join(work, 'modes');
+    await writeRelease(course, 1, out, { toolRoot: tool });
+    expect(statSync(join(tool, 'grader/cli/lab.js')).mode & 0o111).not.toBe(0);
+    expect(statSync(join(out, 'grader/cli/lab.js')).mode & 0o777).toBe(statSync(join(tool, 'grader/cli/lab.js')).mode & 0o777);
+    expect(statSync(join(out, 'grader/cli/run-command.ts')).mode & 0o111).toBe(0);
+  });
 
   it('refuses a file named like a source that is an ELF binary', async () => {
     const planted = join(course, 'kernel/prebuilt.S');
