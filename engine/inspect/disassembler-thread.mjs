@@ -2,17 +2,10 @@
 // answers one request at a time through the shared buffer in workerData.
 // Plain JavaScript, so that it starts without the TypeScript machinery.
 
-import { createRequire } from 'node:module';
 import { workerData } from 'node:worker_threads';
-
-const REQUEST = 1;
-const ANSWER = 2;
-const FAILED = 3;
-const STATE = 0;
-const REQUEST_LENGTH = 1;
-const ADDRESS = 2;
-const INSTRUCTION_LENGTH = 3;
-const TEXT_LENGTH = 4;
+import {
+  ADDRESS, ANSWER, decodeOne, FAILED, INSTRUCTION_LENGTH, loadIced, REQUEST, REQUEST_LENGTH, STATE, TEXT_LENGTH,
+} from './iced-decode.mjs';
 
 const { shared, headerBytes } = workerData;
 const state = new Int32Array(shared, 0, headerBytes / 4);
@@ -27,11 +20,15 @@ function answer(outcome, length, text) {
   Atomics.notify(state, STATE);
 }
 
+const firstLine = (e) => String(e instanceof Error ? e.message : e).split('\n')[0];
+
 let iced;
 try {
-  iced = createRequire(import.meta.url)('iced-x86');
+  iced = loadIced();
+  // The first decoding is several times slower than the next ones: paid now, before anyone waits.
+  decodeOne(iced, new Uint8Array([0x0f, 0x0b]), 0);
 } catch (e) {
-  iced = String(e instanceof Error ? e.message : e).split('\n')[0];
+  iced = firstLine(e);
 }
 
 for (;;) {
@@ -44,21 +41,10 @@ for (;;) {
     answer(FAILED, 0, `iced-x86 does not load: ${iced}`);
     break;
   }
-  const { Decoder, DecoderOptions, Formatter, FormatterSyntax } = iced;
-  const bytes = data.slice(0, state[REQUEST_LENGTH]);
-  let decoder, formatter, insn;
   try {
-    decoder = new Decoder(32, bytes, DecoderOptions.None);
-    decoder.ip = BigInt(state[ADDRESS] >>> 0);
-    formatter = new Formatter(FormatterSyntax.Gas);
-    insn = decoder.decode();
-    if (insn.isInvalid) answer(ANSWER, 0, '(bad)');
-    else answer(ANSWER, insn.length, formatter.format(insn));
+    const { length, text } = decodeOne(iced, data.slice(0, state[REQUEST_LENGTH]), state[ADDRESS]);
+    answer(ANSWER, length, text);
   } catch (e) {
-    answer(FAILED, 0, String(e instanceof Error ? e.message : e).split('\n')[0]);
-  } finally {
-    insn?.free();
-    formatter?.free();
-    decoder?.free();
+    answer(FAILED, 0, firstLine(e));
   }
 }

@@ -11,7 +11,7 @@ import { scheduleOf } from './schedule.ts';
 import { ConfigError, hostStack, type RunResult } from '../../engine/config.ts';
 import type { EngineEvent } from '../../engine/events.ts';
 import { formatEvent } from '../../engine/inspect/format-event.ts';
-import { disassemble } from '../../engine/inspect/disassemble.ts';
+import { disassemble, startDisassembler } from '../../engine/inspect/disassemble.ts';
 import { Machine } from '../../engine/machine.ts';
 import type { CheckResult, GuestLocation, RunEnd, TestResult } from '../model.ts';
 import { checkPoints, DIRECTORY_LOAD_LIMIT, EVENT_LIMIT, MACHINE_REMOVED, SpecError, type DirectoryLoad, type TestRun, type TestSpec } from '../api/spec.ts';
@@ -172,6 +172,8 @@ export function runTest(
   const unknown = unknownProgram(spec, inputs.programs);
   if (unknown !== undefined) return errorResult(base, 'grader-error', unknown);
 
+  // A failing test's diagnosis disassembles; the disassembler's thread loads while this test runs.
+  startDisassembler();
   const deadline = wallClockMs === undefined ? undefined : performance.now() + wallClockMs;
   let machine: Machine;
   try {
