@@ -1,6 +1,11 @@
 // The instruction loop. Prefix state is cleared only after instructions that
 // had prefixes (most have none), so the common path does one fetch, one
 // table call and one count per instruction.
+//
+// Boolean fields are tested here as `=== true` / `!== true`: V8's optimized
+// code does not know a field holds only booleans, and a bare `if (field)`
+// becomes a test of every falsy kind of value (false, '', 0, NaN, 0n,
+// undetectable objects), where the comparison is one instruction.
 
 import type { CPU } from './cpu.ts';
 import { table } from './dispatch.ts';
@@ -33,7 +38,7 @@ export function runInstructions(cpu: CPU, limit: number): void {
   try {
     if (debugActive(cpu)) runDebugged(cpu);
     else if (cpu.blocks !== null) runWithBlocks(cpu, cpu.blocks);
-    else while (cpu.retired < cpu.sliceEnd && !cpu.stopRequested) interpretOne(cpu);
+    else while (cpu.retired < cpu.sliceEnd && cpu.stopRequested !== true) interpretOne(cpu);
   } catch (e) {
     abandonInstruction(cpu);
     throw e;
@@ -57,7 +62,7 @@ function interpretOne(cpu: CPU): void {
  * speed. Compiled blocks never run here, so they need not know the rules.
  */
 function runDebugged(cpu: CPU): void {
-  while (cpu.retired < cpu.sliceEnd && !cpu.stopRequested && debugActive(cpu)) stepOneDebugged(cpu);
+  while (cpu.retired < cpu.sliceEnd && cpu.stopRequested !== true && debugActive(cpu)) stepOneDebugged(cpu);
 }
 
 function stepOneDebugged(cpu: CPU): void {
@@ -79,7 +84,7 @@ function runWithBlocks(cpu: CPU, blocks: BlockCache): void {
   const cache = blocks.cache;
   // Only an interpreted instruction (a REP) moves the slice's end; compiled blocks hold no string instructions.
   let limit = cpu.sliceEnd;
-  while (cpu.retired < limit && !cpu.stopRequested) {
+  while (cpu.retired < limit && cpu.stopRequested !== true) {
     const eip = cpu.eip;
     cpu.ip0 = eip;
     const lin = (cpu.csBase + eip) | 0;
@@ -136,8 +141,8 @@ function runChained(cpu: CPU, blocks: BlockCache, current: Block, limit: number)
         current.next0 = following;
       }
     }
-    if (!following.valid || following.csBase !== cpu.csBase || ((cpu.csBase + next) & ~0xfff) !== cpu.fetchPage) break;
-    if (cpu.retired + following.length > limit || cpu.stopRequested) break;
+    if (following.valid !== true || following.csBase !== cpu.csBase || ((cpu.csBase + next) & ~0xfff) !== cpu.fetchPage) break;
+    if (cpu.retired + following.length > limit || cpu.stopRequested === true) break;
     current = following;
     current.run(cpu, limit);
   }
@@ -188,7 +193,7 @@ export function runInstructionsTraced(cpu: CPU, limit: number, ring: Instruction
   cpu.sliceEnd = limit;
   cpu.executing = true;
   try {
-    while (cpu.retired < cpu.sliceEnd && !cpu.stopRequested) {
+    while (cpu.retired < cpu.sliceEnd && cpu.stopRequested !== true) {
       const slot = ring.next++ & ring.mask;
       ring.eip[slot] = cpu.eip;
       ring.cpl[slot] = cpu.cpl;

@@ -112,14 +112,14 @@ export function compileBlock(cpu: CPU, phys: number, eip: number, interpreted: R
   const body = inlineMemoryFastPaths(parts.join('\n      '));
   const source = `
     const rm = cpu.readMask, wm = cpu.writeMask;
-    const flatStack = segCheck[${SS}] === 0 && cpu.stack32;
+    const flatStack = segCheck[${SS}] === 0 && cpu.stack32 === true;
     let R = cpu.retired;
     let i = 0, a = 0, x = 0, y = 0, r = 0, b = 0, f = 0, s = 0, t = 0;
     try {
       ${loops ? `for (;;) {
       ${body}
       R += ${count}; cpu.extraCycles += ${cycles};
-      if (cpu.eip !== ${eip} || R + ${count} > limit || cpu.stopRequested) break;
+      if (cpu.eip !== ${eip} || R + ${count} > limit || cpu.stopRequested === true) break;
       }` : body}
     } catch (e) {
       // Set here, not before each instruction that may fault: nothing reads it while a block runs
