@@ -81,8 +81,13 @@ class RegisterFile {
   readonly r32 = new Int32Array(this.regs) as FixedArray<Int32Array, 8>;
   readonly r16 = new Uint16Array(this.regs) as FixedArray<Uint16Array, 16>;
   readonly r8 = new Uint8Array(this.regs) as FixedArray<Uint8Array, 32>;
-  readonly segBase = new Int32Array(6) as FixedArray<Int32Array, 6>;
-  readonly segNeedsCheck = new Uint8Array(6) as FixedArray<Uint8Array, 6>;
+  // Each on a buffer of its own: V8 keeps a typed array this small inside its
+  // heap, where the garbage collector may move it, and optimized code must then
+  // load its address afresh at every access after a store or a call. The data
+  // of an array over its own ArrayBuffer never moves, so a block's code holds
+  // its address as a constant, as it does for r32 (read in V8's code for a block).
+  readonly segBase = new Int32Array(new ArrayBuffer(6 * 4)) as FixedArray<Int32Array, 6>;
+  readonly segNeedsCheck = new Uint8Array(new ArrayBuffer(6)) as FixedArray<Uint8Array, 6>;
 }
 
 const spareRegisterFiles = new Spares<RegisterFile>(MACHINES_RELEASED_TOGETHER);
