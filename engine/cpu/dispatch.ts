@@ -1,5 +1,6 @@
 // The dispatch table: prefixes, and the one- and two-byte opcode maps, built
-// once from the instruction families in ops/ (see opcode-family.ts).
+// once from the instruction families in ops/ (see opcode-family.ts); and from
+// the same families, the compiled forms the block compiler writes.
 //
 // Each map has two halves, for 32-bit and 16-bit operand size, so handlers
 // never test the 0x66 prefix themselves unless they share code across sizes.
@@ -9,7 +10,7 @@ import type { CPU } from './cpu.ts';
 import { Seg } from './cpu.ts';
 import { PREFIXES_TO_MEASURE } from './decode.ts';
 import { hexDigits } from '../hex.ts';
-import { buildOpcodeTable, O16, OpcodeFamily, TWO_BYTE, type Op } from './opcode-family.ts';
+import { buildEmitTable, buildOpcodeTable, O16, OpcodeFamily, TWO_BYTE, type Emit, type Op } from './opcode-family.ts';
 import { arithOpcodes } from './ops/arith.ts';
 import { atomicOpcodes } from './ops/atomic.ts';
 import { bcdOpcodes } from './ops/bcd.ts';
@@ -45,7 +46,8 @@ function prefix(cpu: CPU): void {
   dispatch(cpu);
 }
 
-function undefinedOpcode(cpu: CPU): void {
+/** #UD: the handler of every opcode no family defines. */
+export function undefinedOpcode(cpu: CPU): void {
   cpu.eip = cpu.ip0;
   const bytes: string[] = [];
   for (let i = 0; i < 4; i++) bytes.push(hexDigits(cpu.fetch8(), 2));
@@ -67,14 +69,19 @@ prefixOpcodes.def(0xf0, prefix);
 prefixOpcodes.def(0xf2, (cpu) => { cpu.rep = 2; prefix(cpu); });
 prefixOpcodes.def(0xf3, (cpu) => { cpu.rep = 1; prefix(cpu); });
 
+const families = [
+  prefixOpcodes,
+  arithOpcodes, multiplyOpcodes, bcdOpcodes, shiftOpcodes, bitsOpcodes,
+  moveOpcodes, stackOpcodes, stringOpcodes, atomicOpcodes, controlOpcodes,
+  interruptOpcodes, segmentOpcodes, systemOpcodes, x87Opcodes,
+];
+
 /**
  * Every opcode the lab PC has, one handler each; the rest raise #UD. Every
  * slot is filled (a byte, TWO_BYTE and O16 make an index below TABLE_SIZE),
  * so the readers assert the handler they index with `!`.
  */
-export const table: Op[] = buildOpcodeTable([
-  prefixOpcodes,
-  arithOpcodes, multiplyOpcodes, bcdOpcodes, shiftOpcodes, bitsOpcodes,
-  moveOpcodes, stackOpcodes, stringOpcodes, atomicOpcodes, controlOpcodes,
-  interruptOpcodes, segmentOpcodes, systemOpcodes, x87Opcodes,
-], undefinedOpcode);
+export const table: Op[] = buildOpcodeTable(families, undefinedOpcode);
+
+/** The block compiler's side of the same map: each opcode's compiled form, where it has one (see opcode-family.ts). */
+export const emitters: readonly (Emit | undefined)[] = buildEmitTable(families);

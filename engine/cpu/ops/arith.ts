@@ -5,12 +5,13 @@
 
 import type { CPU } from '../cpu.ts';
 import { MASK } from '../flags.ts';
-import { alu, AluOp, incDec, neg } from './arith-semantics.ts';
+import { alu, AluOp, incDec, neg, negSource } from './arith-semantics.ts';
 import { chargeDivide, chargeMultiply, div, idiv, imulOneOperand, mul } from './multiply.ts';
-import { OpcodeFamily } from '../opcode-family.ts';
+import { OpcodeFamily, range } from '../opcode-family.ts';
+import { decodeModRM, register } from '../compile/code-reader.ts';
 
 export const arithOpcodes = new OpcodeFamily('ops/arith.ts');
-const { def, def2 } = arithOpcodes;
+const { def, def2, emit } = arithOpcodes;
 
 // ---- ADD..CMP: opcodes op*8 + 0..5 ------------------------------------------
 
@@ -246,4 +247,98 @@ def(0xfe, (cpu) => {
   const op = (m >>> 3) & 7;
   if (op > 1) cpu.undefinedOpcode(`undefined opcode FE /${op}`);
   modifyRM(cpu, m, 1, (c, v) => incDec(c, v, op === 1, 1));
+});
+
+// ---- compiled forms (see opcode-family.ts) ----------------------------------------
+// The 32-bit and byte forms gcc emits; the 16-bit ones are the interpreter's.
+
+// ADD..CMP r/m, reg and reg, r/m (op*8 + 0..3).
+emit(range(0, 0x40).filter((op) => (op & 7) < 4), (c, code, op) => {
+  const size = op & 1 ? 4 : 1;
+  const body = c.aluCode(op >>> 3, size);
+  const m = decodeModRM(code, code.u8());
+  const regRead = size === 4 ? `r32[${m.reg}]` : c.reg8(m.reg);
+  const writes = op >>> 3 !== AluOp.Cmp;
+  if ((op & 7) < 2) { // r/m is the destination
+    if (m.rmReg >= 0) {
+      const dst = size === 4 ? `r32[${m.rmReg}]` : c.reg8(m.rmReg);
+      return c.straight(`x = ${dst}; y = ${regRead}; ${body}${writes ? ` ${dst} = r;` : ''}`, false);
+    }
+    const rd = size === 4 ? 'cpu.read32(a)' : 'cpu.read8(a)';
+    const wr = size === 4 ? 'cpu.write32(a, r);' : 'cpu.write8(a, r);';
+    return c.straight(`${c.address(m, size)}${writes ? ` cpu.prepareWrite(a, ${size});` : ''} x = ${rd}; y = ${regRead}; ${body}${writes ? ` ${wr}` : ''}`, true);
+  }
+  const src = m.rmReg >= 0 ? (size === 4 ? `r32[${m.rmReg}]` : c.reg8(m.rmReg)) : null;
+  const load = src ? `y = ${src};` : `${c.address(m, size)} y = ${size === 4 ? 'cpu.read32(a)' : 'cpu.read8(a)'};`;
+  return c.straight(`${load} x = ${regRead}; ${body}${writes ? ` ${regRead} = r;` : ''}`, src === null);
+});
+
+// ADD..CMP AL, imm8 and EAX, imm32 (op*8 + 4, 5).
+emit(range(0, 0x40).filter((op) => (op & 7) === 4 || (op & 7) === 5), (c, code, op) => {
+  const size = op & 1 ? 4 : 1;
+  const body = c.aluCode(op >>> 3, size);
+  const imm = size === 4 ? code.i32() : code.u8();
+  const acc = size === 4 ? 'r32[0]' : 'r8[0]';
+  return c.straight(`x = ${acc}; y = ${imm}; ${body}${op >>> 3 !== AluOp.Cmp ? ` ${acc} = r;` : ''}`, false);
+});
+
+// INC/DEC r32.
+emit(range(0x40, 16), (c, _code, op) => c.incDecCode(register(op & 7), 4, op >= 0x48));
+
+// Group 1: 80 Eb,Ib  81 Ev,Iz  83 Ev,Ib.
+emit([0x80, 0x81, 0x83], (c, code, op) => {
+  const size = op === 0x80 ? 1 : 4;
+  const m = decodeModRM(code, code.u8());
+  const body = c.aluCode(m.reg, size);
+  const addr = m.rmReg < 0 ? c.address(m, size) : '';
+  const imm = op === 0x81 ? code.i32() : op === 0x83 ? code.s8() : code.u8();
+  const writes = m.reg !== AluOp.Cmp;
+  if (m.rmReg >= 0) {
+    const dst = size === 4 ? `r32[${m.rmReg}]` : c.reg8(m.rmReg);
+    return c.straight(`x = ${dst}; y = ${imm}; ${body}${writes ? ` ${dst} = r;` : ''}`, false);
+  }
+  const rd = size === 4 ? 'cpu.read32(a)' : 'cpu.read8(a)';
+  const wr = size === 4 ? 'cpu.write32(a, r);' : 'cpu.write8(a, r);';
+  return c.straight(`${addr}${writes ? ` cpu.prepareWrite(a, ${size});` : ''} x = ${rd}; y = ${imm}; ${body}${writes ? ` ${wr}` : ''}`, true);
+});
+
+// TEST r/m, reg (84, 85) and AL/EAX, imm (A8, A9).
+emit([0x84, 0x85], (c, code, op) => {
+  const size = op === 0x85 ? 4 : 1;
+  const m = decodeModRM(code, code.u8());
+  const src = m.rmReg >= 0 ? (size === 4 ? `r32[${m.rmReg}]` : c.reg8(m.rmReg)) : null;
+  const load = src ? `x = ${src};` : `${c.address(m, size)} x = ${size === 4 ? 'cpu.read32(a)' : 'cpu.read8(a)'};`;
+  return c.straight(`${load} y = ${size === 4 ? `r32[${m.reg}]` : c.reg8(m.reg)}; ${c.aluCode(AluOp.And, size)}`, src === null);
+});
+emit(0xa8, (c, code) => c.straight(`x = r8[0]; y = ${code.u8()}; ${c.aluCode(AluOp.And, 1)}`, false));
+emit(0xa9, (c, code) => c.straight(`x = r32[0]; y = ${code.i32()}; ${c.aluCode(AluOp.And, 4)}`, false));
+
+// Group 3 on r/m8: TEST imm8 only.
+emit(0xf6, (c, code) => {
+  const m = decodeModRM(code, code.u8());
+  if (m.reg !== 0) return null;
+  const load = m.rmReg >= 0 ? `x = ${c.reg8(m.rmReg)};` : `${c.address(m, 1)} x = cpu.read8(a);`;
+  return c.straight(`${load} y = ${code.u8()}; ${c.aluCode(AluOp.And, 1)}`, m.rmReg < 0);
+});
+
+// Group 3 on r/m32: TEST imm, NOT, NEG (of a register), MUL, IMUL, DIV, IDIV.
+emit(0xf7, (c, code) => {
+  const m = decodeModRM(code, code.u8());
+  const load = m.rmReg >= 0 ? `y = r32[${m.rmReg}];` : `${c.address(m, 4)} y = cpu.read32(a);`;
+  const mem = m.rmReg < 0;
+  switch (m.reg) {
+    case 0: case 1: return c.straight(`${load} x = y; y = ${code.i32()}; ${c.aluCode(AluOp.And, 4)}`, mem);
+    case 2: return mem ? null : c.straight(`r32[${m.rmReg}] = ~r32[${m.rmReg}];`, false);
+    case 3: return mem ? null : c.straight(`x = r32[${m.rmReg}]; ${negSource(4)} r32[${m.rmReg}] = r;`, false);
+    case 4: return c.multiply(c.straight(`${load} h.mul(cpu, 4, y);`, mem));
+    case 5: return c.multiply(c.straight(`${load} h.imulOneOperand(cpu, 4, y);`, mem));
+    case 6: return c.divide(c.straight(`${load} h.div(cpu, 4, y);`, true)); // #DE
+    default: return c.divide(c.straight(`${load} h.idiv(cpu, 4, y);`, true));
+  }
+});
+
+// Group 4: INC/DEC r/m8.
+emit(0xfe, (c, code) => {
+  const m = decodeModRM(code, code.u8());
+  return m.reg <= 1 ? c.incDecCode(m, 1, m.reg === 1) : null;
 });

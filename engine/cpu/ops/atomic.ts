@@ -13,7 +13,7 @@ import { alu } from './arith-semantics.ts';
 import { OpcodeFamily } from '../opcode-family.ts';
 
 export const atomicOpcodes = new OpcodeFamily('ops/atomic.ts');
-const { def, def0F, def2 } = atomicOpcodes;
+const { def, def0F, def2, emit } = atomicOpcodes;
 
 const ADD = 0;
 const CMP = 7;
@@ -184,3 +184,7 @@ def0F(0xb1, cmpxchg(4), cmpxchg(2));
 def0F(0xc0, xadd(1));
 def0F(0xc1, xadd(4), xadd(2));
 def0F(0xc7, group9);
+
+// ---- compiled forms (see opcode-family.ts) ----------------------------------------
+
+emit(0x90, (c) => c.straight('', false)); // NOP

@@ -15,7 +15,7 @@ import { AF, CF, FIXED_ONE, PF, SF, ZF } from '../flags.ts';
 import { OpcodeFamily } from '../opcode-family.ts';
 
 export const bcdOpcodes = new OpcodeFamily('ops/bcd.ts');
-const { def, def2 } = bcdOpcodes;
+const { def, def2, emit } = bcdOpcodes;
 
 /** The EFLAGS bits that SAHF and LAHF move: bits 0..7 apart from the fixed ones. */
 const AH_FLAGS = SF | ZF | AF | PF | CF;
@@ -140,3 +140,8 @@ def(0x9f, (cpu) => {
 def(0xd6, (cpu) => {
   cpu.r8[0] = cpu.getCF() ? 0xff : 0;
 });
+
+// ---- compiled forms (see opcode-family.ts) ----------------------------------------
+
+emit(0x98, (c) => c.straight('r32[0] = (r32[0] << 16) >> 16;', false)); // CWDE
+emit(0x99, (c) => c.straight('r32[2] = r32[0] >> 31;', false)); // CDQ

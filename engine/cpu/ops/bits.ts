@@ -14,11 +14,12 @@
 import type { CPU } from '../cpu.ts';
 import type { Op } from '../opcode-family.ts';
 import { CF, Lazy, MASK } from '../flags.ts';
-import { OpcodeFamily } from '../opcode-family.ts';
+import { OpcodeFamily, range } from '../opcode-family.ts';
+import { decodeModRM } from '../compile/code-reader.ts';
 import { CYCLES } from '../cycle-model.ts';
 
 export const bitsOpcodes = new OpcodeFamily('ops/bits.ts');
-const { def0F } = bitsOpcodes;
+const { def0F, emit } = bitsOpcodes;
 
 const enum BitOp { Bt = 0, Bts = 1, Btr = 2, Btc = 3 }
 
@@ -155,3 +156,23 @@ for (let cc = 0; cc < 16; cc++) {
       if (cpu.condition(cc)) cpu.r16[((m >>> 3) & 7) << 1] = v;
     });
 }
+
+// ---- compiled forms (see opcode-family.ts) ----------------------------------------
+
+// SETcc r/m8.
+emit(range(0x90, 16), (c, code, op) => {
+  const cond = c.conditionCode(op & 0xf);
+  const m = decodeModRM(code, code.u8());
+  const v = `(${cond} ? 1 : 0)`;
+  if (m.rmReg >= 0) return c.straight(`${c.reg8(m.rmReg)} = ${v};`, false);
+  return c.straight(`${c.address(m, 1)} cpu.write8(a, ${v});`, true);
+}, '0F');
+
+// CMOVcc r32, r/m32: the source is read (and may fault) either way.
+emit(range(0x40, 16), (c, code, op) => {
+  const cond = c.conditionCode(op & 0xf);
+  const m = decodeModRM(code, code.u8());
+  // The condition is evaluated before the load, which uses the local y the condition may need.
+  const load = m.rmReg >= 0 ? `a = r32[${m.rmReg}];` : `${c.address(m, 4)} a = cpu.read32(a);`;
+  return c.straight(`x = ${cond} ? 1 : 0; ${load} if (x === 1) r32[${m.reg}] = a;`, m.rmReg < 0);
+}, '0F');

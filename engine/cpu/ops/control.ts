@@ -5,10 +5,11 @@ import type { CPU } from '../cpu.ts';
 import { Reg, Reg16 } from '../cpu.ts';
 import { incDec } from './arith-semantics.ts';
 import { farCall, farJump, farReturn } from './segment.ts';
-import { OpcodeFamily } from '../opcode-family.ts';
+import { OpcodeFamily, range } from '../opcode-family.ts';
+import { decodeModRM } from '../compile/code-reader.ts';
 
 export const controlOpcodes = new OpcodeFamily('ops/control.ts');
-const { def, def0F, def2 } = controlOpcodes;
+const { def, def0F, def2, emit } = controlOpcodes;
 
 // JMP rel8 / rel32 / rel16
 def(0xeb, (cpu) => {
@@ -147,3 +148,46 @@ function group5(size: 2 | 4) {
   };
 }
 def2(0xff, group5(4), group5(2));
+
+// ---- compiled forms (see opcode-family.ts) ----------------------------------------
+// Each ends its block and sets cpu.eip to where execution continues.
+
+// Jcc rel8 and rel32.
+emit(range(0x70, 16), (c, code, op) => {
+  const d = code.s8();
+  const n = c.nextEip(code);
+  return { code: c.conditionalJump(op & 0xf, (n + d) | 0, n), faults: false, ends: true, targets: [(n + d) | 0, n] };
+});
+emit(range(0x80, 16), (c, code, op) => {
+  const d = code.i32();
+  const n = c.nextEip(code);
+  return { code: c.conditionalJump(op & 0xf, (n + d) | 0, n), faults: false, ends: true, targets: [(n + d) | 0, n] };
+}, '0F');
+
+// JMP rel8, rel32; CALL rel32; RET; RET imm16.
+emit(0xeb, (c, code) => { const d = code.s8(); const t = (c.nextEip(code) + d) | 0; return c.branch({ code: `cpu.eip = ${t};`, faults: false, ends: true, targets: [t] }); });
+emit(0xe9, (c, code) => { const d = code.i32(); const t = (c.nextEip(code) + d) | 0; return c.branch({ code: `cpu.eip = ${t};`, faults: false, ends: true, targets: [t] }); });
+emit(0xe8, (c, code) => {
+  const d = code.i32();
+  const n = c.nextEip(code);
+  return c.branch({ code: `cpu.push32(${n}); cpu.eip = ${(n + d) | 0};`, faults: true, ends: true });
+});
+emit(0xc3, (c) => c.branch({ code: 'cpu.eip = cpu.pop32();', faults: true, ends: true }));
+emit(0xc2, (c, code) => {
+  const n = code.u16();
+  return c.branch({ code: `x = cpu.pop32(); cpu.setSP(cpu.stack32 ? (r32[4] + ${n}) | 0 : (r16[8] + ${n}) & 0xffff); cpu.eip = x;`, faults: true, ends: true });
+});
+
+// Group 5: INC/DEC, CALL, JMP and PUSH r/m32 (the far forms are the interpreter's).
+emit(0xff, (c, code) => {
+  const m = decodeModRM(code, code.u8());
+  // Before `load`: c.address() counts the operand's cycles each time it is called.
+  if (m.reg <= 1) return c.incDecCode(m, 4, m.reg === 1);
+  const load = m.rmReg >= 0 ? `x = r32[${m.rmReg}];` : `${c.address(m, 4)} x = cpu.read32(a);`;
+  switch (m.reg) {
+    case 2: return c.branch({ code: `${load} cpu.push32(${c.nextEip(code)}); cpu.eip = x;`, faults: true, ends: true });
+    case 4: return c.branch({ code: `${load} cpu.eip = x;`, faults: m.rmReg < 0, ends: true });
+    case 6: return c.straight(`${load} cpu.push32(x);`, true);
+    default: return null;
+  }
+});

@@ -2,11 +2,12 @@
 // moffs forms, MOVZX/MOVSX, LEA, XLAT.
 
 import { Reg, Reg16, type CPU } from '../cpu.ts';
-import { OpcodeFamily } from '../opcode-family.ts';
+import { OpcodeFamily, range } from '../opcode-family.ts';
+import { absolute, decodeModRM, offsetSource } from '../compile/code-reader.ts';
 import { CYCLES } from '../cycle-model.ts';
 
 export const moveOpcodes = new OpcodeFamily('ops/move.ts');
-const { def, def0F, def2 } = moveOpcodes;
+const { def, def0F, def2, emit } = moveOpcodes;
 
 // 88 Eb,Gb  89 Ev,Gv  8A Gb,Eb  8B Gv,Ev
 def(0x88, (cpu) => {
@@ -121,3 +122,81 @@ def(0xd7, (cpu) => {
   const off = cpu.a16 ? (cpu.r16[Reg16.BX] + cpu.r8[0]) & 0xffff : (cpu.r32[Reg.EBX] + cpu.r8[0]) | 0;
   cpu.r8[0] = cpu.read8(cpu.linear(cpu.dataSeg(), off));
 });
+
+// ---- compiled forms (see opcode-family.ts) ----------------------------------------
+
+// MOV r/m, reg.
+emit([0x88, 0x89], (c, code, op) => {
+  const size = op === 0x89 ? 4 : 1;
+  const m = decodeModRM(code, code.u8());
+  const src = size === 4 ? `r32[${m.reg}]` : c.reg8(m.reg);
+  if (m.rmReg >= 0) return c.straight(`${size === 4 ? `r32[${m.rmReg}]` : c.reg8(m.rmReg)} = ${src};`, false);
+  return c.straight(`${c.address(m, size)} cpu.write${size * 8}(a, ${src});`, true);
+});
+
+// MOV reg, r/m.
+emit([0x8a, 0x8b], (c, code, op) => {
+  const size = op === 0x8b ? 4 : 1;
+  const m = decodeModRM(code, code.u8());
+  const dst = size === 4 ? `r32[${m.reg}]` : c.reg8(m.reg);
+  if (m.rmReg >= 0) return c.straight(`${dst} = ${size === 4 ? `r32[${m.rmReg}]` : c.reg8(m.rmReg)};`, false);
+  return c.straight(`${c.address(m, size)} ${dst} = cpu.read${size * 8}(a);`, true);
+});
+
+// LEA (a register operand is #UD: the interpreter's).
+emit(0x8d, (c, code) => {
+  const m = decodeModRM(code, code.u8());
+  if (m.rmReg >= 0) return null;
+  return c.straight(`r32[${m.reg}] = ${offsetSource(m)};`, false);
+});
+
+// MOV EAX, moffs32 and moffs32, EAX.
+emit(0xa1, (c, code) => { const off = code.i32(); return c.straight(`${c.address(absolute(off), 4)} r32[0] = cpu.read32(a);`, true); });
+emit(0xa3, (c, code) => { const off = code.i32(); return c.straight(`${c.address(absolute(off), 4)} cpu.write32(a, r32[0]);`, true); });
+
+// MOV r8, imm8 and r32, imm32.
+emit(range(0xb0, 8), (c, code, op) => c.straight(`${c.reg8(op & 7)} = ${code.u8()};`, false));
+emit(range(0xb8, 8), (c, code, op) => c.straight(`r32[${op & 7}] = ${code.i32()};`, false));
+
+// MOV r/m, imm (C6 /0, C7 /0).
+emit([0xc6, 0xc7], (c, code, op) => {
+  const size = op === 0xc7 ? 4 : 1;
+  const m = decodeModRM(code, code.u8());
+  if (m.reg !== 0) return null;
+  const addr = m.rmReg < 0 ? c.address(m, size) : '';
+  const imm = size === 4 ? code.i32() : code.u8();
+  if (m.rmReg >= 0) return c.straight(`${size === 4 ? `r32[${m.rmReg}]` : c.reg8(m.rmReg)} = ${imm};`, false);
+  return c.straight(`${addr} cpu.write${size * 8}(a, ${imm});`, true);
+});
+
+// 16-bit moves of struct fields: 66 89, 66 8B, 66 C7 /0.
+emit(0x89, (c, code) => {
+  const m = decodeModRM(code, code.u8());
+  if (m.rmReg >= 0) return c.straight(`r16[${m.rmReg << 1}] = r16[${m.reg << 1}];`, false);
+  return c.straight(`${c.address(m, 2)} cpu.write16(a, r16[${m.reg << 1}]);`, true);
+}, '66');
+emit(0x8b, (c, code) => {
+  const m = decodeModRM(code, code.u8());
+  if (m.rmReg >= 0) return c.straight(`r16[${m.reg << 1}] = r16[${m.rmReg << 1}];`, false);
+  return c.straight(`${c.address(m, 2)} r16[${m.reg << 1}] = cpu.read16(a);`, true);
+}, '66');
+emit(0xc7, (c, code) => {
+  const m = decodeModRM(code, code.u8());
+  if (m.reg !== 0) return null;
+  const addr = m.rmReg < 0 ? c.address(m, 2) : '';
+  const imm = code.u16();
+  if (m.rmReg >= 0) return c.straight(`r16[${m.rmReg << 1}] = ${imm};`, false);
+  return c.straight(`${addr} cpu.write16(a, ${imm});`, true);
+}, '66');
+
+// MOVZX/MOVSX r32, r/m8 or r/m16.
+emit([0xb6, 0xb7, 0xbe, 0xbf], (c, code, op) => {
+  const m = decodeModRM(code, code.u8());
+  const byte = op === 0xb6 || op === 0xbe;
+  const signed = op >= 0xbe;
+  let load: string;
+  if (m.rmReg >= 0) load = `y = ${byte ? c.reg8(m.rmReg) : `r16[${m.rmReg << 1}]`};`;
+  else load = `${c.address(m, byte ? 1 : 2)} y = cpu.read${byte ? 8 : 16}(a);`;
+  const ext = signed ? (byte ? '(y << 24) >> 24' : '(y << 16) >> 16') : 'y';
+  return c.straight(`${load} r32[${m.reg}] = ${ext};`, m.rmReg < 0);
+}, '0F');

@@ -15,10 +15,11 @@ import { Reg, Reg16 } from '../cpu.ts';
 import { Vector } from '../exceptions.ts';
 import { CF, Lazy, OF } from '../flags.ts';
 import { OpcodeFamily } from '../opcode-family.ts';
+import { decodeModRM } from '../compile/code-reader.ts';
 import { beyondInstruction, CYCLES } from '../cycle-model.ts';
 
 export const multiplyOpcodes = new OpcodeFamily('ops/multiply.ts');
-const { def0F, def2 } = multiplyOpcodes;
+const { def0F, def2, emit } = multiplyOpcodes;
 
 // The instructions charge their cycles, not the helpers below, which the block compiler calls with its own count.
 export function chargeMultiply(cpu: CPU): void {
@@ -279,3 +280,20 @@ function idiv32(cpu: CPU, d: number): void {
   cpu.r32[Reg.EAX] = quotientNegative ? -quotient : quotient;
   cpu.r32[Reg.EDX] = negative ? -remainder : remainder;
 }
+
+// ---- compiled forms (see opcode-family.ts) ----------------------------------------
+
+// IMUL r32, r/m32, imm32 or imm8.
+emit([0x69, 0x6b], (c, code, op) => {
+  const m = decodeModRM(code, code.u8());
+  const load = m.rmReg >= 0 ? `x = r32[${m.rmReg}];` : `${c.address(m, 4)} x = cpu.read32(a);`;
+  const imm = op === 0x69 ? code.i32() : code.s8();
+  return c.multiply(c.straight(`${load} r32[${m.reg}] = h.imul32(cpu, x, ${imm});`, m.rmReg < 0));
+});
+
+// IMUL r32, r/m32.
+emit(0xaf, (c, code) => {
+  const m = decodeModRM(code, code.u8());
+  const load = m.rmReg >= 0 ? `x = r32[${m.rmReg}];` : `${c.address(m, 4)} x = cpu.read32(a);`;
+  return c.multiply(c.straight(`${load} r32[${m.reg}] = h.imul32(cpu, r32[${m.reg}], x);`, m.rmReg < 0));
+}, '0F');

@@ -19,10 +19,11 @@ import type { CPU } from '../cpu.ts';
 import type { Op } from '../opcode-family.ts';
 import { ARITH, CF, MASK, OF } from '../flags.ts';
 import { OpcodeFamily } from '../opcode-family.ts';
-import { linearShift } from './arith-semantics.ts';
+import { isLinearShift, linearShift } from './arith-semantics.ts';
+import { decodeModRM } from '../compile/code-reader.ts';
 
 export const shiftOpcodes = new OpcodeFamily('ops/shift.ts');
-const { def, def0F, def2 } = shiftOpcodes;
+const { def, def0F, def2, emit } = shiftOpcodes;
 
 const enum ShiftOp { Rol = 0, Ror = 1, Rcl = 2, Rcr = 3, Shl = 4, Shr = 5, Sal = 6, Sar = 7 }
 
@@ -214,3 +215,25 @@ def0F(0xa4, shiftDouble(4, false, true), shiftDouble(2, false, true));
 def0F(0xa5, shiftDouble(4, false, false), shiftDouble(2, false, false));
 def0F(0xac, shiftDouble(4, true, true), shiftDouble(2, true, true));
 def0F(0xad, shiftDouble(4, true, false), shiftDouble(2, true, false));
+
+// ---- compiled forms (see opcode-family.ts) ----------------------------------------
+// Shifts and rotates of a register (RCL and RCR are the interpreter's).
+
+// By imm8 (C1) or by 1 (D1).
+emit([0xc1, 0xd1], (c, code, op) => {
+  const m = decodeModRM(code, code.u8());
+  if (m.rmReg < 0 || m.reg === 2 || m.reg === 3) return null;
+  const count = (op === 0xd1 ? 1 : code.u8()) & 31;
+  if (count === 0) return c.straight('', false);
+  // Only the inline shifts leave their result in r for a following Jcc.
+  if (isLinearShift(m.reg)) c.producedShift(4);
+  return c.straight(c.shiftCode(m.reg, m.rmReg, String(count)), false);
+});
+
+// By CL (D3).
+emit(0xd3, (c, code) => {
+  const m = decodeModRM(code, code.u8());
+  if (m.rmReg < 0 || m.reg === 2 || m.reg === 3) return null;
+  // A zero count changes no flags, so what follows cannot assume the locals hold this instruction's.
+  return c.straight(`y = r8[4] & 31; if (y !== 0) { ${c.shiftCode(m.reg, m.rmReg, 'y')} }`, false);
+});

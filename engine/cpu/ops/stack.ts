@@ -4,10 +4,10 @@
 import type { CPU } from '../cpu.ts';
 import { Reg, Reg16 } from '../cpu.ts';
 import { IF, IOPL, RF, TF, VM, WRITABLE } from '../flags.ts';
-import { OpcodeFamily } from '../opcode-family.ts';
+import { OpcodeFamily, range } from '../opcode-family.ts';
 
 export const stackOpcodes = new OpcodeFamily('ops/stack.ts');
-const { def2 } = stackOpcodes;
+const { def2, emit } = stackOpcodes;
 
 for (let r = 0; r < 8; r++) {
   // PUSH ESP pushes the value ESP had before the instruction (the argument is read first).
@@ -133,3 +133,12 @@ def2(0xc9,
     cpu.r16[Reg16.BP] = cpu.pop16();
   }));
 
+
+// ---- compiled forms (see opcode-family.ts) ----------------------------------------
+
+emit(range(0x50, 8), (c, _code, op) => c.straight(`cpu.push32(r32[${op & 7}]);`, true));
+emit(range(0x58, 8), (c, _code, op) => c.straight(`r32[${op & 7}] = cpu.pop32();`, true));
+emit(0x68, (c, code) => c.straight(`cpu.push32(${code.i32()});`, true));
+emit(0x6a, (c, code) => c.straight(`cpu.push32(${code.s8()});`, true));
+// LEAVE: the interpreter's own handler, which reads no code bytes.
+emit(0xc9, (c) => c.straight('h.table[0xc9](cpu);', true));

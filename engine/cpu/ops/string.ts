@@ -30,10 +30,11 @@ import { alu } from './arith-semantics.ts';
 import { checkIoPermission } from './system.ts';
 import { noteIoAccess } from '../debug-registers.ts';
 import { OpcodeFamily } from '../opcode-family.ts';
+import { DS } from '../compile/code-reader.ts';
 import { CYCLES } from '../cycle-model.ts';
 
 export const stringOpcodes = new OpcodeFamily('ops/string.ts');
-const { def, def2 } = stringOpcodes;
+const { def, def2, emit } = stringOpcodes;
 
 const CMP = 7;
 
@@ -359,3 +360,23 @@ def(0xac, lods(1));
 def2(0xad, lods(4), lods(2));
 def(0xae, compare(scasOnce, 1));
 def2(0xaf, compare(scasOnce, 4), compare(scasOnce, 2));
+
+// ---- compiled forms (see opcode-family.ts) ----------------------------------------
+
+/**
+ * MOVS or STOS without a prefix (DS and ES, 32-bit addresses), as the
+ * interpreter's single iteration: read, write, step ESI/EDI by DF, then the
+ * element's cycle, charged once the element is done.
+ */
+function stringCode(movs: boolean, size: number): string {
+  const access = size === 4 ? 32 : 8;
+  const value = movs ? `cpu.read${access}(cpu.linear(${DS}, r32[6], ${size}))` : size === 4 ? 'r32[0]' : 'r8[0]';
+  return `x = ${value}; cpu.write${access}(cpu.linear(0, r32[7], ${size}), x); ` +
+    `y = (cpu.flags & ${DF}) !== 0 ? ${-size} : ${size};${movs ? ' r32[6] += y;' : ''} r32[7] += y; ` +
+    `cpu.committedCycles += ${CYCLES.stringElement};`;
+}
+
+emit(0xa4, (c) => c.straight(stringCode(true, 1), true));
+emit(0xa5, (c) => c.straight(stringCode(true, 4), true));
+emit(0xaa, (c) => c.straight(stringCode(false, 1), true));
+emit(0xab, (c) => c.straight(stringCode(false, 4), true));

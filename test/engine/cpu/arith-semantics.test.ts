@@ -5,7 +5,7 @@
 // operation, size and condition code, on edge and seeded random operands.
 // And the compiler must not carry a second copy of any of it.
 
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { alu, conditionSource, incDec, neg } from '../../../engine/cpu/ops/arith-semantics.ts';
 import { CF, Lazy, OF, PF, SF, ZF } from '../../../engine/cpu/flags.ts';
@@ -100,11 +100,18 @@ describe('conditions read from an operation\'s operands (arith-semantics.ts)', (
 
 describe('one text for arithmetic', () => {
   it('the block compiler writes no flag record or carry rule of its own: all of it comes from arith-semantics.ts', () => {
-    const compiler = readFileSync(new URL('../../../engine/cpu/compile/instruction-compiler.ts', import.meta.url), 'utf8');
-    const code = compiler.replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, '');
-    expect(code).not.toMatch(/cpu\.lz[A-Z]/);
-    expect(code).not.toMatch(/Lazy\.(Add|Sub|Logic|Adc|Sbb)\b/);
-    expect(code).not.toMatch(/[xy] [-+&|^] [xy]/); // an ALU result written out
-    expect(code).toMatch(/aluSource\(/);
+    const read = (file: string) => readFileSync(new URL(`../../../engine/cpu/${file}`, import.meta.url), 'utf8');
+    const compiler = read('compile/instruction-compiler.ts');
+    // The compiled forms, in the instruction families after their handlers.
+    const families = readdirSync(new URL('../../../engine/cpu/ops/', import.meta.url)).filter((f) => f.endsWith('.ts') && f !== 'arith-semantics.ts');
+    const forms = families.map((f) => read(`ops/${f}`).split('// ---- compiled forms')[1] ?? '').filter((text) => text !== '');
+    expect(forms.length).toBeGreaterThanOrEqual(8);
+    for (const text of [compiler, ...forms]) {
+      const code = text.replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, '');
+      expect(code).not.toMatch(/cpu\.lz[A-Z]/);
+      expect(code).not.toMatch(/Lazy\.(Add|Sub|Logic|Adc|Sbb)\b/);
+      expect(code).not.toMatch(/[xy] [-+&|^] [xy]/); // an ALU result written out
+    }
+    expect(compiler).toMatch(/aluSource\(/);
   });
 });
