@@ -2,15 +2,15 @@
 // until something ends the run. The engine's public face: nothing a guest does
 // escapes from here as a host exception.
 
-import { csEip, hexDigits } from './hex.ts';
+import { hexDigits } from './hex.ts';
 import { RAM_MIB } from './ram-limits.ts';
 import { CPU, Seg } from './cpu/cpu.ts';
 import { InstructionRing, runInstructions, runInstructionsTraced } from './cpu/execute.ts';
 import { BlockCache } from './cpu/compile/block-cache.ts';
-import { CpuException, MachineStop, Vector, pushesErrorCode, vectorName } from './cpu/exceptions.ts';
-import { deliverInterrupt, deliveryEvent, InterruptKind, isDoubleFault, type Delivery } from './cpu/interrupts.ts';
-import { FIXED_ONE, IF, RF } from './cpu/flags.ts';
-import { ConfigError, InternalEngineError, type MachineConfig, type RunResult, type StopReason } from './config.ts';
+import { CpuException, MachineStop } from './cpu/exceptions.ts';
+import { deliverInterrupt, InterruptKind } from './cpu/interrupts.ts';
+import { FIXED_ONE, IF } from './cpu/flags.ts';
+import { ConfigError, InternalEngineError, type MachineConfig, type RunResult } from './config.ts';
 import type { EngineEvent, EventListener, UncountedEvent } from './events.ts';
 import { PortBus } from './devices/ports.ts';
 import { OutputSink, type OutputSource } from './devices/output.ts';
@@ -23,7 +23,6 @@ import { readTextScreen, type VgaCrtc } from './devices/vga.ts';
 import { loadMultiboot } from './boot/multiboot.ts';
 import { initializeFirmwareState } from './boot/firmware-state.ts';
 import { giveRam, takeRam, type GuestRam } from './memory/spares.ts';
-import { disassemble } from './inspect/disassemble.ts';
 import { readGdt, readIdt, readTss, type GateInfo, type SegmentDescriptorInfo, type TssInfo } from './inspect/tables.ts';
 import { explainAccess, type AccessAnswer, type AccessQuery } from './inspect/page-walk.ts';
 import { machineView, type MachineView } from './inspect/machine-view.ts';
@@ -33,6 +32,7 @@ import { countersOf, type Counters } from './inspect/counters.ts';
 import { ringInstructions, type TracedInstruction } from './inspect/recent-instructions.ts';
 import { captureMachineState, restoreMachineState, type MachineParts } from './snapshot/machine-state.ts';
 import type { DebugControl, DebugPause, MachineSnapshot } from './debug/control.ts';
+import { RunEnd } from './run-end.ts';
 
 export type { Registers } from './inspect/registers.ts';
 export type { Counters } from './inspect/counters.ts';
@@ -76,7 +76,8 @@ export class Machine {
   private readonly output: OutputSink;
   private readonly maxInstructions: number;
   private outputLimitReached = false;
-  private finished: RunResult | null = null;
+  /** How the run ends, and the result once it has. */
+  private readonly end: RunEnd;
   private released = false;
   private readonly listeners: { listener: EventListener; ports: boolean }[] = [];
   private readonly shouldStop: (() => boolean) | undefined;
@@ -127,6 +128,14 @@ export class Machine {
       look: () => { this.core.stopRequested = true; },
     });
     ({ pic: this.pic, apic: this.apic, ioApic: this.ioApic, pit: this.pit, crtc: this.crtc } = this.board);
+    this.end = new RunEnd({
+      cpu: this.core, board: this.board, output: this.output, maxInstructions: this.maxInstructions,
+      now: () => this.now(),
+      watched: () => this.listeners.length > 0,
+      emit: (event) => this.emit(event),
+      recentInstructionsText: () => this.recentInstructionsText(),
+      peekLinear: (linear, length) => this.peekLinear(linear, length),
+    });
 
     initializeFirmwareState(this.pic, this.pit, this.apic);
     // The firmware's APIC writes asked the run loop to look; there is nothing to deliver yet.
@@ -255,7 +264,7 @@ export class Machine {
    */
   run(): RunResult {
     this.assertLive();
-    if (this.finished) return this.finished;
+    if (this.end.result) return this.end.result;
     try {
       return this.runSlices();
     } catch (e) {
@@ -284,7 +293,7 @@ export class Machine {
    */
   debugRun(control: DebugControl): DebugPause | RunResult {
     this.assertLive();
-    if (this.finished) return this.finished;
+    if (this.end.result) return this.end.result;
     try {
       return this.runSlices(control);
     } catch (e) {
@@ -305,8 +314,8 @@ export class Machine {
           return pause;
         }
       }
-      if (cpu.budgetUsed() >= this.maxInstructions) return this.finish('budget', this.budgetMessage());
-      if (this.shouldStop?.()) return this.finish('stopped', `stopped by the host at ${this.where()}`);
+      if (cpu.budgetUsed() >= this.maxInstructions) return this.end.finish('budget', this.end.budgetMessage());
+      if (this.shouldStop?.()) return this.end.finish('stopped', `stopped by the host at ${this.where()}`);
       // A step is counted once it will change the machine; ending the run before it is not one.
       if (debug !== undefined) {
         // Output a replay left buffered was given the first time: it goes before the first new step.
@@ -317,7 +326,7 @@ export class Machine {
       try {
         this.deliverPendingInterrupt();
         if (cpu.halted) {
-          const result = this.idle();
+          const result = this.end.idle();
           if (result) {
             // Nothing ran: the HLT was the last step, and one step back is before it.
             if (debug !== undefined) this.steps--;
@@ -343,23 +352,23 @@ export class Machine {
         this.board.advanceTimers(this.now());
       } catch (e) {
         if (e instanceof CpuException) {
-          const result = this.exception(e);
+          const result = this.end.exception(e);
           if (result) return result;
           continue;
         }
-        if (e instanceof MachineStop) return this.finish(e.reason, `${e.detail} (at ${this.where()})${this.recentInstructionsText()}`);
+        if (e instanceof MachineStop) return this.end.finish(e.reason, `${e.detail} (at ${this.where()})${this.recentInstructionsText()}`);
         throw e;
       }
       if (cpu.stopRequested) {
         cpu.stopRequested = false;
         const { debugExit, resetPorts } = this.board;
         if (debugExit.status !== null) {
-          return this.finish('debug-exit', `guest exited through isa-debug-exit with status ${debugExit.status}`, debugExit.status);
+          return this.end.finish('debug-exit', `guest exited through isa-debug-exit with status ${debugExit.status}`, debugExit.status);
         }
         if (resetPorts.reset !== null) {
-          return this.finish('reset', `the guest reset the machine through ${resetPorts.reset} at ${this.where(cpu.ip0)}`);
+          return this.end.finish('reset', `the guest reset the machine through ${resetPorts.reset} at ${this.where(cpu.ip0)}`);
         }
-        if (this.outputLimitReached) return this.finish('output-limit', `output limit of ${this.output.total} bytes reached at ${this.where()}`);
+        if (this.outputLimitReached) return this.end.finish('output-limit', `output limit of ${this.output.total} bytes reached at ${this.where()}`);
       }
     }
   }
@@ -384,7 +393,7 @@ export class Machine {
     return {
       step: this.steps,
       state: captureMachineState(this.parts(), previous?.state ?? null),
-      finished: this.finished,
+      finished: this.end.result,
       outputLimitReached: this.outputLimitReached,
     };
   }
@@ -400,7 +409,7 @@ export class Machine {
     this.seenUntil = Math.max(this.seenUntil, this.steps);
     restoreMachineState(this.parts(), snapshot.state);
     this.steps = snapshot.step;
-    this.finished = snapshot.finished;
+    this.end.result = snapshot.finished;
     this.outputLimitReached = snapshot.outputLimitReached;
   }
 
@@ -439,106 +448,7 @@ export class Machine {
     const halted = cpu.halted ? cpu.haltedTicks : undefined;
     cpu.halted = false;
     cpu.haltedTicks = 0;
-    this.delivered(deliverInterrupt(cpu, vector, -1, InterruptKind.External, cpu.eip), '', halted);
-  }
-
-  /**
-   * HLT: with interrupts off nothing can wake the CPU, so the run ends. With
-   * interrupts on, virtual time jumps to the next device event. An event
-   * that brings no deliverable interrupt ends the run, unless the local APIC
-   * timer still has one to come (it may be what the kernel waits for, behind
-   * a masked 8259): then time jumps on to it.
-   */
-  private idle(): RunResult | null {
-    const cpu = this.core;
-    if ((cpu.flags & IF) === 0) return this.finish('halt', `HLT with interrupts disabled at ${this.where(cpu.ip0)}`);
-    for (;;) {
-      const next = this.board.nextTimerEvent();
-      if (next === Infinity) {
-        return this.finish('halt', `HLT with interrupts enabled at ${this.where(cpu.ip0)}, but no device is programmed to interrupt`);
-      }
-      if (next > this.now()) {
-        cpu.haltedTicks += next - this.now();
-        cpu.idleTicks += next - this.now();
-      }
-      this.board.advanceTimers(this.now());
-      if (this.board.interrupts.hasInterrupt()) return null;
-      if (this.apic.nextEventTicks() === Infinity) {
-        return this.finish('halt', `HLT with interrupts enabled at ${this.where(cpu.ip0)}, but ${this.board.whyNothingIsDelivered()}`);
-      }
-    }
-  }
-
-  /**
-   * Deliver a fault raised by the instruction at CS:EIP, applying the SDM's
-   * double-fault rules (Vol. 3, 6.15, Table 6-5); a fault while delivering a
-   * double fault is a triple fault, which ends the run with the whole chain.
-   */
-  private exception(e: CpuException): RunResult | null {
-    const cpu = this.core;
-    // Most exceptions are delivered; only a failed delivery needs the text (and disassembly) of where it was.
-    const faultCs = cpu.segSel[Seg.CS], faultCsBase = cpu.csBase, faultEip = cpu.eip;
-    const chain: string[] = [];
-    // SDM 17.3.1.1: a fault's frame has RF set, so that the IRET back to the instruction does not
-    // trip an instruction breakpoint on it again; #DB pushes RF as it is (breakpoint faults, traps).
-    if (e.vector !== Vector.DB) cpu.flags |= RF;
-    let current = e;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        this.delivered(deliverInterrupt(cpu, current.vector, current.errorCode, InterruptKind.Exception, cpu.eip), current.detail);
-        return null;
-      } catch (next) {
-        if (next instanceof MachineStop) return this.finish(next.reason, `${next.detail} (at ${this.where()})`);
-        if (!(next instanceof CpuException)) throw next;
-        if (chain.length === 0) chain.push(`${describeException(e)} at ${this.describeLocation(faultCs, faultCsBase, faultEip)}`);
-        chain.push(`delivering it raised ${describeException(next)}`);
-        if (current.vector === Vector.DF || attempt > 8) {
-          return this.finish('triple-fault', `triple fault: ${chain.join('; ')}${this.recentInstructionsText()}`);
-        }
-        current = isDoubleFault(current.vector, next.vector)
-          ? new CpuException(Vector.DF, 0, `${vectorName(current.vector)} could not be delivered`)
-          : next;
-      }
-    }
-  }
-
-  /**
-   * An exception or device interrupt the machine has delivered: an event, not
-   * an instruction (SDM 6.1), so the instructions retired and virtual time do
-   * not count it, but the budget does, one unit, whatever its source. A fault
-   * retires nothing, so without this a handler that faults again (UD2 at the
-   * handler, a stack past the end of RAM) would take exceptions forever with
-   * the budget standing still; and each delivery costs the engine the work of
-   * many instructions (the IDT, GDT and TSS read, a frame pushed). Device
-   * interrupts are charged too, so the budget bounds every delivery alike.
-   * INT n, INT3 and INTO are not charged here: they are instructions, and
-   * retire as such. Deliveries happen between run slices, the same ones
-   * compiled or interpreted, so runs stay deterministic.
-   */
-  private delivered(d: Delivery, detail = '', halted?: number): void {
-    this.core.deliveryCharge++;
-    if (this.listeners.length > 0) this.emit(deliveryEvent(this.core, d, detail, halted));
-  }
-
-  private budgetMessage(): string {
-    const cpu = this.core;
-    // Said when it explains the end: most of the budget went to REP elements and deliveries, not instructions.
-    const charges = [
-      ...(cpu.repCharge > 0 ? [`a repeated string instruction counts each element, ${cpu.repCharge} more`] : []),
-      ...(cpu.deliveryCharge > 0 ? [`each exception or device interrupt delivered counts one, ${cpu.deliveryCharge} more`] : []),
-    ];
-    const beyond = cpu.repCharge + cpu.deliveryCharge >= cpu.retired ? ` (${cpu.retired} instructions retired; ${charges.join('; ')})` : '';
-    return `instruction budget of ${this.maxInstructions} exhausted at ${this.where()}${beyond}`;
-  }
-
-  private finish(reason: StopReason, message: string, exitStatus?: number): RunResult {
-    this.output.flush();
-    this.finished = {
-      reason, message, instructions: this.core.retired, budgetUsed: this.core.budgetUsed(),
-      ...(exitStatus !== undefined ? { exitStatus } : {}),
-    };
-    this.emit({ type: 'end', icount: this.core.retired, reason, message });
-    return this.finished;
+    this.end.delivered(deliverInterrupt(cpu, vector, -1, InterruptKind.External, cpu.eip), '', halted);
   }
 
   // ---- inspection -----------------------------------------------------------------
@@ -641,18 +551,6 @@ export class Machine {
   /** "CS:EIP instruction" for diagnostics. */
   where(eip = this.core.eip): string {
     this.assertLive();
-    return this.describeLocation(this.core.segSel[Seg.CS], this.core.csBase, eip);
+    return this.end.where(eip);
   }
-
-  private describeLocation(cs: number, csBase: number, eip: number): string {
-    const loc = csEip(cs, eip);
-    const bytes = this.peekLinear((csBase + eip) | 0, 15);
-    if (!bytes) return `${loc} (code not mapped)`;
-    return `${loc} ${disassemble(bytes, eip).text}`;
-  }
-}
-
-function describeException(e: CpuException): string {
-  const code = e.errorCode >= 0 && pushesErrorCode(e.vector) ? ` (error code ${hexDigits(e.errorCode, 4)})` : '';
-  return `${vectorName(e.vector)}${code}${e.detail ? ` [${e.detail}]` : ''}`;
 }

@@ -223,7 +223,7 @@ export class CpuState {
   repCharge = 0;
   /**
    * Exceptions and device interrupts delivered, one budget unit each (see
-   * Machine.delivered). Budget used = retired + repCharge + deliveryCharge.
+   * RunEnd.delivered). Budget used = retired + repCharge + deliveryCharge.
    */
   deliveryCharge = 0;
   /** Budget units at which the run must stop (the machine's maxInstructions): a REP stops there, part-way if need be. */

@@ -44,7 +44,7 @@ describe('an exception inside the engine', () => {
     let limit = cpu.idtLimit;
     Object.defineProperty(cpu, 'idtLimit', {
       get() {
-        if (new Error().stack!.includes('Machine.exception')) throw new RangeError('a bug in delivery');
+        if (new Error().stack!.includes('RunEnd.exception')) throw new RangeError('a bug in delivery');
         return limit;
       },
       set(v: number) { limit = v; },
