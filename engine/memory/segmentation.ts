@@ -126,13 +126,16 @@ export function loadSegmentCache(cpu: CPU, seg: number, selector: number, d: Des
     cpu.segLimit[seg] = 0;
     cpu.segAccess[seg] = 0;
     cpu.segNeedsCheck[seg] = 1;
+    cpu.blocks?.segmentChecked(seg);
     return;
   }
   cpu.segBase[seg] = d.base;
   cpu.segLimit[seg] = d.limit;
   cpu.segAccess[seg] = (d.high >>> 8) & 0xf0ff;
   const expandDownData = (d.access & (ACC_CODE | ACC_CONFORMING)) === ACC_CONFORMING;
+  // Compiled code takes "no check" to mean base 0 as well (instruction-compiler.ts, address()).
   cpu.segNeedsCheck[seg] = d.base === 0 && d.limit === 0xffffffff && !expandDownData ? 0 : 1;
+  if (cpu.segNeedsCheck[seg] !== 0) cpu.blocks?.segmentChecked(seg);
   if (seg === Seg.SS) cpu.stack32 = (d.high & DESCRIPTOR_BIG) !== 0;
   // SDM 3.4.5: the processor sets the accessed bit when it loads the descriptor.
   if ((d.access & ACC_ACCESSED) === 0) writeSystem8(cpu, (d.address + 5) | 0, d.access | ACC_ACCESSED);

@@ -55,6 +55,10 @@ export class BlockCache {
   private readonly interpreted = new Set<number>();
   compiled = 0;
   invalidations = 0;
+  /** Segment registers that blocks now cached compiled as flat (bit s), see segmentChecked. */
+  private assumedFlat = 0;
+  /** Segment registers never again compiled as flat in this machine: they stopped being flat once. */
+  private neverFlat = 0;
 
   constructor(
     private readonly cpu: CPU,
@@ -91,7 +95,10 @@ export class BlockCache {
   }
 
   private compile(phys: number, eip: number, slot: number): Block {
-    const block = compileBlock(this.cpu, phys, eip, this.interpreted);
+    let flat = 0;
+    for (let s = 0; s < 6; s++) if (this.cpu.segNeedsCheck[s] === 0) flat |= 1 << s;
+    const block = compileBlock(this.cpu, phys, eip, this.interpreted, flat & ~this.neverFlat);
+    this.assumedFlat |= block.assumedFlat;
     this.cache[slot] = block;
     this.compiled++;
     const page = phys >>> 12;
@@ -117,6 +124,20 @@ export class BlockCache {
   /** Forget every compiled block: guest RAM was put back to an earlier state, and any page may hold other code now. */
   invalidateAll(): void {
     for (const page of [...this.pageBlocks.keys()]) this.invalidatePage(page);
+    this.assumedFlat = 0;
+  }
+
+  /**
+   * Segment register `seg` was loaded with a segment that needs checking (a
+   * limit, a base, a null selector). Blocks that compiled its operands as flat
+   * would skip the check, so they all go (compiled blocks never load a
+   * segment register, so none is running), and `seg` is compiled with its
+   * checks from now on: a kernel that switches one back and forth pays this once.
+   */
+  segmentChecked(seg: number): void {
+    if (((this.assumedFlat >>> seg) & 1) === 0) return;
+    this.neverFlat |= 1 << seg;
+    this.invalidateAll();
   }
 
   /**

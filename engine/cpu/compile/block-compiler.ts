@@ -38,6 +38,8 @@ export class Block {
     readonly length: number,
     /** Runs the block; a block that ends by jumping to its own start repeats while `limit` allows. */
     readonly run: (cpu: CPU, limit: number) => void,
+    /** Segment registers (bit s) whose memory operands it compiled as flat: it must not run once one is not. */
+    readonly assumedFlat = 0,
   ) {}
 
   /** False once a write to its page has dropped it. */
@@ -57,12 +59,13 @@ const MAX_INSTRUCTIONS = 48;
 
 /**
  * Compile the block at physical `phys` (EIP `eip`), ending before any
- * instruction at an address in `interpreted` (unsigned physical addresses).
- * Returns a block of length 0 when the first instruction is not one the
- * compiler knows.
+ * instruction at an address in `interpreted` (unsigned physical addresses),
+ * with memory operands through the segments in `flat` (bit s) compiled as
+ * flat. Returns a block of length 0 when the first instruction is not one
+ * the compiler knows.
  */
-export function compileBlock(cpu: CPU, phys: number, eip: number, interpreted: ReadonlySet<number> = NO_ADDRESSES): Block {
-  const compiler = new InstructionCompiler();
+export function compileBlock(cpu: CPU, phys: number, eip: number, interpreted: ReadonlySet<number> = NO_ADDRESSES, flat = 0): Block {
+  const compiler = new InstructionCompiler(flat);
   // `phys` is the cache key, int32 like every TLB result; RAM is indexed from 0 up (see cpu.ts).
   const first = phys >>> 0;
   const pageEnd = first - (first & 0xfff) + 0x1000;
@@ -131,7 +134,7 @@ export function compileBlock(cpu: CPU, phys: number, eip: number, interpreted: R
       throw e;
     }
     cpu.retired = ${loops ? 'R' : `R + ${count}`};${loops || cycles === 0 ? '' : ` cpu.extraCycles += ${cycles};`}${end}`;
-  return new Block(phys, eip, cpu.csBase, count, functionFor(source, cpu));
+  return new Block(phys, eip, cpu.csBase, count, functionFor(source, cpu), compiler.assumedFlat);
 }
 
 type BlockFunction = (cpu: CPU, limit: number) => void;

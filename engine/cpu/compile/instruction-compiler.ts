@@ -70,6 +70,16 @@ const TAKEN_BRANCH_CODE = `cpu.extraCycles += ${CYCLES.takenBranch};`;
  * instruction to the next, which operation's flags the locals still hold.
  */
 export class InstructionCompiler {
+  /**
+   * Segments the block's memory operands use, of those in `flat`: their code
+   * has no limit check and no base (see address()), so the block is only good
+   * while they stay flat, which block-cache.ts sees to.
+   */
+  assumedFlat = 0;
+
+  /** `flat`: bit s set when segment register s needs no check (base 0, limit 4 GiB) and may be compiled so. */
+  constructor(private readonly flat = 0) {}
+
   /** The flag-producing operation whose operands are in x, y and r when the next instruction starts; null if unknown. */
   private produced: FlagSource | null = null;
   /** The same, as the instruction being compiled found it. */
@@ -110,9 +120,19 @@ export class InstructionCompiler {
     return `r8[${REG8[n]}]`;
   }
 
-  /** Code that leaves the linear address of a memory operand in `a` (segment checks as the interpreter does them). */
+  /**
+   * Code that leaves the linear address of a memory operand in `a`, with the
+   * segment check the interpreter makes. Through a flat segment (no check
+   * needed, which the CPU only says of a base-0, 4 GiB segment) the linear
+   * address is the offset: most of gcc's memory operands, each spared a test
+   * and an add.
+   */
   address(m: ModRM, size: number): string {
     this.cycles += CYCLES.memoryOperand;
+    if ((this.flat >>> m.seg) & 1) {
+      this.assumedFlat |= 1 << m.seg;
+      return `a = ${offsetSource(m)};`;
+    }
     return `a = ${offsetSource(m)}; if (segCheck[${m.seg}] !== 0) cpu.checkSegmentAccess(${m.seg}, a, ${size}); a = (segBase[${m.seg}] + a) | 0;`;
   }
 
