@@ -332,8 +332,8 @@ emit(0xf7, (c, code) => {
     case 3: return mem ? null : c.straight(`x = r32[${m.rmReg}]; ${negSource(4)} r32[${m.rmReg}] = r;`, false);
     case 4: return c.multiply(c.straight(`${load} h.mul(cpu, 4, y);`, mem));
     case 5: return c.multiply(c.straight(`${load} h.imulOneOperand(cpu, 4, y);`, mem));
-    case 6: return c.divide(c.straight(`${load} h.div(cpu, 4, y);`, true)); // #DE
-    default: return c.divide(c.straight(`${load} h.idiv(cpu, 4, y);`, true));
+    case 6: return c.divide(c.straight(`${load} h.div32(cpu, y);`, true)); // #DE
+    default: return c.divide(c.straight(`${load} h.idiv32(cpu, y);`, true));
   }
 });
 

@@ -175,6 +175,8 @@ def2(0x6b, imulImmediate32(true), imulImmediate16(true));
 // than `%` on doubles (uint32 operands are not int32, so V8 calls fmod).
 
 /** Results of divide64, kept in module variables so the divide allocates nothing. */
+const INT32_MIN = -0x80000000;
+
 let quotient = 0;
 let remainder = 0;
 
@@ -192,6 +194,10 @@ function divide64(hi: number, lo: number, d: number): void {
 }
 
 export function div(cpu: CPU, size: number, src: number): void {
+  if (size === 4) {
+    div32(cpu, src);
+    return;
+  }
   if (src === 0) cpu.fault(Vector.DE, -1, 'DIV by zero');
   if (size === 1) {
     const n = cpu.r16[0];
@@ -199,36 +205,55 @@ export function div(cpu: CPU, size: number, src: number): void {
     const q = (n - r) / src;
     if (q > 0xff) cpu.fault(Vector.DE, -1, 'DIV quotient does not fit in AL');
     cpu.r16[0] = q | (r << 8);
-  } else if (size === 2) {
+  } else {
     const n = cpu.r16[Reg16.DX] * 0x10000 + cpu.r16[0];
     const r = n % src;
     const q = (n - r) / src;
     if (q > 0xffff) cpu.fault(Vector.DE, -1, 'DIV quotient does not fit in AX');
     cpu.r16[0] = q;
     cpu.r16[Reg16.DX] = r;
-  } else {
-    const d = src >>> 0;
-    const hi = cpu.r32[Reg.EDX] >>> 0;
-    const lo = cpu.r32[Reg.EAX] >>> 0;
-    if (hi === 0) {
-      // EDX = 0 is by far the common case (compilers zero it before DIV).
-      const q = Math.floor(lo / d);
-      cpu.r32[Reg.EAX] = q;
-      cpu.r32[Reg.EDX] = lo - q * d;
-      return;
-    }
-    // EDX >= divisor means a quotient of 2^32 or more.
-    if (hi >= d) cpu.fault(Vector.DE, -1, 'DIV quotient does not fit in EAX');
-    divide64(hi, lo, d);
-    cpu.r32[Reg.EAX] = quotient;
-    cpu.r32[Reg.EDX] = remainder;
   }
+}
+
+// DIV and IDIV of EDX:EAX by a dword are each a small function for the common
+// case (what compilers emit: EDX zeroed, or EAX sign-extended by CDQ), which
+// V8 inlines into a compiled block, and a larger one for the rest, which it
+// calls. Compiled code calls these directly (h.div32, h.idiv32).
+
+/** DIV r/m32. */
+export function div32(cpu: CPU, src: number): void {
+  const d = src >>> 0;
+  if (cpu.r32[Reg.EDX] === 0 && d !== 0) {
+    // Math.floor(lo / d) is exact: lo and d are below 2^32, and a double's
+    // quotient rounds to the integer below the true one only when that is it.
+    const lo = cpu.r32[Reg.EAX] >>> 0;
+    const q = Math.floor(lo / d);
+    cpu.r32[Reg.EAX] = q;
+    cpu.r32[Reg.EDX] = lo - q * d;
+    return;
+  }
+  div32Wide(cpu, d);
+}
+
+function div32Wide(cpu: CPU, d: number): void {
+  if (d === 0) cpu.fault(Vector.DE, -1, 'DIV by zero');
+  const hi = cpu.r32[Reg.EDX] >>> 0;
+  const lo = cpu.r32[Reg.EAX] >>> 0;
+  // EDX >= divisor means a quotient of 2^32 or more.
+  if (hi >= d) cpu.fault(Vector.DE, -1, 'DIV quotient does not fit in EAX');
+  divide64(hi, lo, d);
+  cpu.r32[Reg.EAX] = quotient;
+  cpu.r32[Reg.EDX] = remainder;
 }
 
 // IDIV truncates toward zero and the remainder takes the dividend's sign (SDM:
 // "the sign of the remainder is always the same as the sign of the dividend"),
 // which is what JavaScript's `%` does.
 export function idiv(cpu: CPU, size: number, src: number): void {
+  if (size === 4) {
+    idiv32(cpu, src);
+    return;
+  }
   if (src === 0) cpu.fault(Vector.DE, -1, 'IDIV by zero');
   if (size === 1) {
     const n = (cpu.r16[0] << 16) >> 16;
@@ -237,7 +262,7 @@ export function idiv(cpu: CPU, size: number, src: number): void {
     const q = (n - r) / d;
     if (q < -0x80 || q > 0x7f) cpu.fault(Vector.DE, -1, 'IDIV quotient does not fit in AL');
     cpu.r16[0] = (q & 0xff) | ((r & 0xff) << 8);
-  } else if (size === 2) {
+  } else {
     const n = (cpu.r16[Reg16.DX] << 16) | cpu.r16[0];
     const d = (src << 16) >> 16;
     const r = n % d;
@@ -245,25 +270,30 @@ export function idiv(cpu: CPU, size: number, src: number): void {
     if (q < -0x8000 || q > 0x7fff) cpu.fault(Vector.DE, -1, 'IDIV quotient does not fit in AX');
     cpu.r16[0] = q;
     cpu.r16[Reg16.DX] = r;
-  } else {
-    idiv32(cpu, src | 0);
   }
 }
 
-function idiv32(cpu: CPU, d: number): void {
-  const hi = cpu.r32[Reg.EDX];
+/** IDIV r/m32. */
+export function idiv32(cpu: CPU, src: number): void {
+  const d = src | 0;
   const lo = cpu.r32[Reg.EAX];
-  if (hi === lo >> 31) {
-    // EDX:EAX is EAX sign-extended (CDQ before IDIV, the usual case): a 32-bit
-    // divide, where only -2^31 / -1 can overflow. Math.trunc(lo / d) is exact
-    // as Math.floor is above; `%` would give -0 for a negative dividend with
-    // no remainder, which sends V8 to fmod, as for DIV.
+  // EDX:EAX is EAX sign-extended, and the quotient fits: only -2^31 / -1 does not.
+  if (cpu.r32[Reg.EDX] === lo >> 31 && d !== 0 && (d !== -1 || lo !== INT32_MIN)) {
+    // Math.trunc(lo / d) is exact as Math.floor is in div32; `%` would give -0
+    // for a negative dividend with no remainder, which sends V8 to fmod.
     const q = Math.trunc(lo / d);
-    if (q > 0x7fffffff) cpu.fault(Vector.DE, -1, 'IDIV quotient does not fit in EAX');
     cpu.r32[Reg.EAX] = q;
     cpu.r32[Reg.EDX] = lo - q * d;
     return;
   }
+  idiv32Wide(cpu, d);
+}
+
+function idiv32Wide(cpu: CPU, d: number): void {
+  if (d === 0) cpu.fault(Vector.DE, -1, 'IDIV by zero');
+  const hi = cpu.r32[Reg.EDX];
+  const lo = cpu.r32[Reg.EAX];
+  if (hi === lo >> 31) cpu.fault(Vector.DE, -1, 'IDIV quotient does not fit in EAX'); // -2^31 / -1
   // Divide magnitudes, then apply signs. Negating the 64-bit dividend carries
   // into the high half only when the low half is 0.
   const negative = hi < 0;

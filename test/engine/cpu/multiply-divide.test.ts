@@ -3,9 +3,11 @@
 // Expected values are worked out from the SDM definitions, not from the emulator.
 import { describe, expect, it } from 'vitest';
 import type { CPU } from '../../../engine/cpu/cpu.ts';
-import { Vector } from '../../../engine/cpu/exceptions.ts';
+import { CpuException, Vector } from '../../../engine/cpu/exceptions.ts';
+import { BlockCache } from '../../../engine/cpu/compile/block-cache.ts';
+import { runInstructions } from '../../../engine/cpu/execute.ts';
 import { AF, CF, OF, PF, SF, ZF } from '../../../engine/cpu/flags.ts';
-import { CODE, run, statusFlags } from './harness.ts';
+import { CODE, makeCpu, run, statusFlags } from './harness.ts';
 
 /** An untouched EDX shows an instruction left it alone. */
 const EDX_SENTINEL = 0x0badf00d;
@@ -297,5 +299,54 @@ describe('flags after DIV and IDIV are left as they were (QEMU)', () => {
     const cpu = exec([0xf7, 0xe3], { eax: 3, ebx: 5, edx: 0, flags: ALL });
     // 15 = 0Fh: four ones, PF set
     expect(result(cpu)).toEqual({ eax: 15, edx: 0, flags: PF });
+  });
+});
+
+describe('DIV and IDIV of EDX:EAX compiled, against the interpreter', () => {
+  // div ebx or idiv ebx, then HLT, which ends the block: a block of the one divide.
+  const HLT = 0xf4;
+  const cases: [string, number[], number, number, number][] = [
+    ['DIV: EDX = 0', [0xf7, 0xf3], 100, 0, 7],
+    ['DIV: FFFFFFFFh / FFFFFFFFh', [0xf7, 0xf3], 0xffffffff, 0, 0xffffffff],
+    ['DIV: EDX = 1 (the wide path)', [0xf7, 0xf3], 0, 1, 2],
+    ['DIV: 1234_12345678h / 87654321h', [0xf7, 0xf3], 0x12345678, 0x1234, 0x87654321],
+    ['DIV by 0', [0xf7, 0xf3], 5, 0, 0],
+    ['DIV: 2^32 / 1', [0xf7, 0xf3], 0, 1, 1],
+    ['IDIV: -100 / 7', [0xf7, 0xfb], -100, -1, 7],
+    ['IDIV: 100 / -7', [0xf7, 0xfb], 100, 0, -7],
+    ['IDIV: -7 / 2', [0xf7, 0xfb], -7, -1, 2],
+    ['IDIV: -2^31 / 1', [0xf7, 0xfb], 0x80000000, -1, 1],
+    ['IDIV: -2^31 / -1', [0xf7, 0xfb], 0x80000000, -1, -1],
+    ['IDIV: -2^63 / -1', [0xf7, 0xfb], 0, 0x80000000, -1],
+    ['IDIV: (2^62 + 2^31) / -2^31 (the wide path)', [0xf7, 0xfb], 0x80000000, 0x40000000, 0x80000000],
+    ['IDIV by 0', [0xf7, 0xfb], 1, 0, 0],
+  ];
+
+  function outcome(code: number[], eax: number, edx: number, ebx: number, compiled: boolean) {
+    const cpu = makeCpu();
+    cpu.ram.set([...code, HLT], CODE);
+    cpu.eip = CODE;
+    cpu.r32[0] = eax;
+    cpu.r32[2] = edx;
+    cpu.r32[3] = ebx;
+    if (compiled) cpu.blocks = new BlockCache(cpu, 1);
+    let fault: number | undefined;
+    try {
+      runInstructions(cpu, 1);
+    } catch (e) {
+      if (!(e instanceof CpuException)) throw e;
+      fault = e.vector;
+    }
+    const seen = { eax: cpu.r32[0] >>> 0, edx: cpu.r32[2] >>> 0, eip: cpu.eip, retired: cpu.retired, fault, compiled: cpu.blocks?.compiled ?? 0 };
+    cpu.blocks?.release();
+    cpu.tlb.release();
+    return seen;
+  }
+
+  it.each(cases)('%s', (_name, code, eax, edx, ebx) => {
+    const compiled = outcome(code, eax, edx, ebx, true);
+    const interpreted = outcome(code, eax, edx, ebx, false);
+    expect(compiled.compiled).toBe(1);
+    expect({ ...compiled, compiled: 0 }).toEqual({ ...interpreted, compiled: 0 });
   });
 });
