@@ -174,7 +174,7 @@ def2(0x6b, imulImmediate32(true), imulImmediate16(true));
 // q * 2^-53 with q * d <= n < 2^53. Both steps are exact, and much cheaper
 // than `%` on doubles (uint32 operands are not int32, so V8 calls fmod).
 
-/** Results of divide64, kept in module variables so the divide allocates nothing. */
+/** Results of divide64 and divideSmall, kept in module variables so a divide allocates nothing. */
 const INT32_MIN = -0x80000000;
 
 let quotient = 0;
@@ -200,19 +200,23 @@ export function div(cpu: CPU, size: number, src: number): void {
   }
   if (src === 0) cpu.fault(Vector.DE, -1, 'DIV by zero');
   if (size === 1) {
-    const n = cpu.r16[0];
-    const r = n % src;
-    const q = (n - r) / src;
-    if (q > 0xff) cpu.fault(Vector.DE, -1, 'DIV quotient does not fit in AL');
-    cpu.r16[0] = q | (r << 8);
+    divideSmall(cpu, cpu.r16[0], src, 0, 0xff, 'DIV quotient does not fit in AL');
+    cpu.r16[0] = quotient | (remainder << 8);
   } else {
-    const n = cpu.r16[Reg16.DX] * 0x10000 + cpu.r16[0];
-    const r = n % src;
-    const q = (n - r) / src;
-    if (q > 0xffff) cpu.fault(Vector.DE, -1, 'DIV quotient does not fit in AX');
-    cpu.r16[0] = q;
-    cpu.r16[Reg16.DX] = r;
+    divideSmall(cpu, cpu.r16[Reg16.DX] * 0x10000 + cpu.r16[0], src, 0, 0xffff, 'DIV quotient does not fit in AX');
+    cpu.r16[0] = quotient;
+    cpu.r16[Reg16.DX] = remainder;
   }
+}
+
+/**
+ * n / d truncated toward zero, for a dividend of at most 32 bits, into
+ * `quotient` and `remainder`; #DE when the quotient is outside min..max.
+ */
+function divideSmall(cpu: CPU, n: number, d: number, min: number, max: number, overflow: string): void {
+  remainder = n % d;
+  quotient = (n - remainder) / d;
+  if (quotient < min || quotient > max) cpu.fault(Vector.DE, -1, overflow);
 }
 
 // DIV and IDIV of EDX:EAX by a dword are each a small function for the common
@@ -256,20 +260,12 @@ export function idiv(cpu: CPU, size: number, src: number): void {
   }
   if (src === 0) cpu.fault(Vector.DE, -1, 'IDIV by zero');
   if (size === 1) {
-    const n = (cpu.r16[0] << 16) >> 16;
-    const d = (src << 24) >> 24;
-    const r = n % d;
-    const q = (n - r) / d;
-    if (q < -0x80 || q > 0x7f) cpu.fault(Vector.DE, -1, 'IDIV quotient does not fit in AL');
-    cpu.r16[0] = (q & 0xff) | ((r & 0xff) << 8);
+    divideSmall(cpu, (cpu.r16[0] << 16) >> 16, (src << 24) >> 24, -0x80, 0x7f, 'IDIV quotient does not fit in AL');
+    cpu.r16[0] = (quotient & 0xff) | ((remainder & 0xff) << 8);
   } else {
-    const n = (cpu.r16[Reg16.DX] << 16) | cpu.r16[0];
-    const d = (src << 16) >> 16;
-    const r = n % d;
-    const q = (n - r) / d;
-    if (q < -0x8000 || q > 0x7fff) cpu.fault(Vector.DE, -1, 'IDIV quotient does not fit in AX');
-    cpu.r16[0] = q;
-    cpu.r16[Reg16.DX] = r;
+    divideSmall(cpu, (cpu.r16[Reg16.DX] << 16) | cpu.r16[0], (src << 16) >> 16, -0x8000, 0x7fff, 'IDIV quotient does not fit in AX');
+    cpu.r16[0] = quotient;
+    cpu.r16[Reg16.DX] = remainder;
   }
 }
 
