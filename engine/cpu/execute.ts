@@ -109,7 +109,7 @@ function runWithBlocks(cpu: CPU, blocks: BlockCache): void {
       runChained(cpu, blocks, current, limit);
     } catch (e) {
       if (e !== LEAVE_BLOCK) throw e;
-      if (cpu.leftForDevice) {
+      if (cpu.leftForDevice === true) {
         cpu.leftForDevice = false;
         blocks.interpretInstruction(cpu.fetchXor ^ ((cpu.csBase + cpu.ip0) | 0));
       }

@@ -120,6 +120,35 @@ export class InstructionCompiler {
     return `r8[${REG8[n]}]`;
   }
 
+  /** A register operand of `size` bytes (1, 2 or 4) by its ModRM number. */
+  reg(n: number, size: number): string {
+    return size === 4 ? `r32[${n}]` : size === 2 ? `r16[${n << 1}]` : this.reg8(n);
+  }
+
+  /** Code that leaves the r/m operand `m` of `size` bytes in the local `into`: a register, or memory through `a`. */
+  loadRm(m: ModRM, size: number, into: string): string {
+    return m.rmReg >= 0 ? `${into} = ${this.reg(m.rmReg, size)};` : `${this.address(m, size)} ${into} = cpu.read${size * 8}(a);`;
+  }
+
+  /** Code that stores `value` into the r/m operand `m` of `size` bytes: a register, or memory through `a`. */
+  storeRm(m: ModRM, size: number, value: string): Compiled {
+    if (m.rmReg >= 0) return this.straight(`${this.reg(m.rmReg, size)} = ${value};`, false);
+    return this.straight(`${this.address(m, size)} cpu.write${size * 8}(a, ${value});`, true);
+  }
+
+  /**
+   * `body` (aluCode: r from x and y) with the r/m operand `m` as x and the
+   * destination, `y` the other operand; `writes` false (CMP, TEST) stores nothing.
+   */
+  aluIntoRm(m: ModRM, size: number, y: string, body: string, writes: boolean): Compiled {
+    if (m.rmReg >= 0) {
+      const dst = this.reg(m.rmReg, size);
+      return this.straight(`x = ${dst}; y = ${y}; ${body}${writes ? ` ${dst} = r;` : ''}`, false);
+    }
+    const stored = writes ? ` cpu.write${size * 8}(a, r);` : '';
+    return this.straight(`${this.address(m, size)}${writes ? ` cpu.prepareWrite(a, ${size});` : ''} x = cpu.read${size * 8}(a); y = ${y}; ${body}${stored}`, true);
+  }
+
   /**
    * Code that leaves the linear address of a memory operand in `a`, with the
    * segment check the interpreter makes. Through a flat segment (no check

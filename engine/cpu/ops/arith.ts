@@ -257,20 +257,10 @@ emit(range(0, 0x40).filter((op) => (op & 7) < 4), (c, code, op) => {
   const size = op & 1 ? 4 : 1;
   const body = c.aluCode(op >>> 3, size);
   const m = decodeModRM(code, code.u8());
-  const regRead = size === 4 ? `r32[${m.reg}]` : c.reg8(m.reg);
+  const regRead = c.reg(m.reg, size);
   const writes = op >>> 3 !== AluOp.Cmp;
-  if ((op & 7) < 2) { // r/m is the destination
-    if (m.rmReg >= 0) {
-      const dst = size === 4 ? `r32[${m.rmReg}]` : c.reg8(m.rmReg);
-      return c.straight(`x = ${dst}; y = ${regRead}; ${body}${writes ? ` ${dst} = r;` : ''}`, false);
-    }
-    const rd = size === 4 ? 'cpu.read32(a)' : 'cpu.read8(a)';
-    const wr = size === 4 ? 'cpu.write32(a, r);' : 'cpu.write8(a, r);';
-    return c.straight(`${c.address(m, size)}${writes ? ` cpu.prepareWrite(a, ${size});` : ''} x = ${rd}; y = ${regRead}; ${body}${writes ? ` ${wr}` : ''}`, true);
-  }
-  const src = m.rmReg >= 0 ? (size === 4 ? `r32[${m.rmReg}]` : c.reg8(m.rmReg)) : null;
-  const load = src ? `y = ${src};` : `${c.address(m, size)} y = ${size === 4 ? 'cpu.read32(a)' : 'cpu.read8(a)'};`;
-  return c.straight(`${load} x = ${regRead}; ${body}${writes ? ` ${regRead} = r;` : ''}`, src === null);
+  if ((op & 7) < 2) return c.aluIntoRm(m, size, regRead, body, writes); // r/m is the destination
+  return c.straight(`${c.loadRm(m, size, 'y')} x = ${regRead}; ${body}${writes ? ` ${regRead} = r;` : ''}`, m.rmReg < 0);
 });
 
 // ADD..CMP AL, imm8 and EAX, imm32 (op*8 + 4, 5).
@@ -290,25 +280,15 @@ emit([0x80, 0x81, 0x83], (c, code, op) => {
   const size = op === 0x80 ? 1 : 4;
   const m = decodeModRM(code, code.u8());
   const body = c.aluCode(m.reg, size);
-  const addr = m.rmReg < 0 ? c.address(m, size) : '';
   const imm = op === 0x81 ? code.i32() : op === 0x83 ? code.s8() : code.u8();
-  const writes = m.reg !== AluOp.Cmp;
-  if (m.rmReg >= 0) {
-    const dst = size === 4 ? `r32[${m.rmReg}]` : c.reg8(m.rmReg);
-    return c.straight(`x = ${dst}; y = ${imm}; ${body}${writes ? ` ${dst} = r;` : ''}`, false);
-  }
-  const rd = size === 4 ? 'cpu.read32(a)' : 'cpu.read8(a)';
-  const wr = size === 4 ? 'cpu.write32(a, r);' : 'cpu.write8(a, r);';
-  return c.straight(`${addr}${writes ? ` cpu.prepareWrite(a, ${size});` : ''} x = ${rd}; y = ${imm}; ${body}${writes ? ` ${wr}` : ''}`, true);
+  return c.aluIntoRm(m, size, String(imm), body, m.reg !== AluOp.Cmp);
 });
 
 // TEST r/m, reg (84, 85) and AL/EAX, imm (A8, A9).
 emit([0x84, 0x85], (c, code, op) => {
   const size = op === 0x85 ? 4 : 1;
   const m = decodeModRM(code, code.u8());
-  const src = m.rmReg >= 0 ? (size === 4 ? `r32[${m.rmReg}]` : c.reg8(m.rmReg)) : null;
-  const load = src ? `x = ${src};` : `${c.address(m, size)} x = ${size === 4 ? 'cpu.read32(a)' : 'cpu.read8(a)'};`;
-  return c.straight(`${load} y = ${size === 4 ? `r32[${m.reg}]` : c.reg8(m.reg)}; ${c.aluCode(AluOp.And, size)}`, src === null);
+  return c.straight(`${c.loadRm(m, size, 'x')} y = ${c.reg(m.reg, size)}; ${c.aluCode(AluOp.And, size)}`, m.rmReg < 0);
 });
 emit(0xa8, (c, code) => c.straight(`x = r8[0]; y = ${code.u8()}; ${c.aluCode(AluOp.And, 1)}`, false));
 emit(0xa9, (c, code) => c.straight(`x = r32[0]; y = ${code.i32()}; ${c.aluCode(AluOp.And, 4)}`, false));
@@ -317,14 +297,13 @@ emit(0xa9, (c, code) => c.straight(`x = r32[0]; y = ${code.i32()}; ${c.aluCode(A
 emit(0xf6, (c, code) => {
   const m = decodeModRM(code, code.u8());
   if (m.reg !== 0) return null;
-  const load = m.rmReg >= 0 ? `x = ${c.reg8(m.rmReg)};` : `${c.address(m, 1)} x = cpu.read8(a);`;
-  return c.straight(`${load} y = ${code.u8()}; ${c.aluCode(AluOp.And, 1)}`, m.rmReg < 0);
+  return c.straight(`${c.loadRm(m, 1, 'x')} y = ${code.u8()}; ${c.aluCode(AluOp.And, 1)}`, m.rmReg < 0);
 });
 
 // Group 3 on r/m32: TEST imm, NOT, NEG (of a register), MUL, IMUL, DIV, IDIV.
 emit(0xf7, (c, code) => {
   const m = decodeModRM(code, code.u8());
-  const load = m.rmReg >= 0 ? `y = r32[${m.rmReg}];` : `${c.address(m, 4)} y = cpu.read32(a);`;
+  const load = c.loadRm(m, 4, 'y');
   const mem = m.rmReg < 0;
   switch (m.reg) {
     case 0: case 1: return c.straight(`${load} x = y; y = ${code.i32()}; ${c.aluCode(AluOp.And, 4)}`, mem);

@@ -163,9 +163,7 @@ for (let cc = 0; cc < 16; cc++) {
 emit(range(0x90, 16), (c, code, op) => {
   const cond = c.conditionCode(op & 0xf);
   const m = decodeModRM(code, code.u8());
-  const v = `(${cond} ? 1 : 0)`;
-  if (m.rmReg >= 0) return c.straight(`${c.reg8(m.rmReg)} = ${v};`, false);
-  return c.straight(`${c.address(m, 1)} cpu.write8(a, ${v});`, true);
+  return c.storeRm(m, 1, `(${cond} ? 1 : 0)`);
 }, '0F');
 
 // CMOVcc r32, r/m32: the source is read (and may fault) either way.
@@ -173,6 +171,5 @@ emit(range(0x40, 16), (c, code, op) => {
   const cond = c.conditionCode(op & 0xf);
   const m = decodeModRM(code, code.u8());
   // The condition is evaluated before the load, which uses the local y the condition may need.
-  const load = m.rmReg >= 0 ? `a = r32[${m.rmReg}];` : `${c.address(m, 4)} a = cpu.read32(a);`;
-  return c.straight(`x = ${cond} ? 1 : 0; ${load} if (x === 1) r32[${m.reg}] = a;`, m.rmReg < 0);
+  return c.straight(`x = ${cond} ? 1 : 0; ${c.loadRm(m, 4, 'a')} if (x === 1) r32[${m.reg}] = a;`, m.rmReg < 0);
 }, '0F');

@@ -183,7 +183,7 @@ emit(0xff, (c, code) => {
   const m = decodeModRM(code, code.u8());
   // Before `load`: c.address() counts the operand's cycles each time it is called.
   if (m.reg <= 1) return c.incDecCode(m, 4, m.reg === 1);
-  const load = m.rmReg >= 0 ? `x = r32[${m.rmReg}];` : `${c.address(m, 4)} x = cpu.read32(a);`;
+  const load = c.loadRm(m, 4, 'x');
   switch (m.reg) {
     case 2: return c.branch({ code: `${load} cpu.push32(${c.nextEip(code)}); cpu.eip = x;`, faults: true, ends: true });
     case 4: return c.branch({ code: `${load} cpu.eip = x;`, faults: m.rmReg < 0, ends: true });

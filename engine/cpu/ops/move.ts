@@ -3,7 +3,8 @@
 
 import { Reg, Reg16, type CPU } from '../cpu.ts';
 import { OpcodeFamily, range } from '../opcode-family.ts';
-import { absolute, decodeModRM, offsetSource } from '../compile/code-reader.ts';
+import { absolute, decodeModRM, offsetSource, type CodeReader } from '../compile/code-reader.ts';
+import type { InstructionCompiler } from '../compile/instruction-compiler.ts';
 import { CYCLES } from '../cycle-model.ts';
 
 export const moveOpcodes = new OpcodeFamily('ops/move.ts');
@@ -125,23 +126,31 @@ def(0xd7, (cpu) => {
 
 // ---- compiled forms (see opcode-family.ts) ----------------------------------------
 
-// MOV r/m, reg.
-emit([0x88, 0x89], (c, code, op) => {
-  const size = op === 0x89 ? 4 : 1;
-  const m = decodeModRM(code, code.u8());
-  const src = size === 4 ? `r32[${m.reg}]` : c.reg8(m.reg);
-  if (m.rmReg >= 0) return c.straight(`${size === 4 ? `r32[${m.rmReg}]` : c.reg8(m.rmReg)} = ${src};`, false);
-  return c.straight(`${c.address(m, size)} cpu.write${size * 8}(a, ${src});`, true);
-});
+// MOV r/m, reg; MOV reg, r/m; MOV r/m, imm (C6 /0, C7 /0): the byte and dword
+// forms, and the word forms (66 89, 66 8B, 66 C7 /0) gcc uses for struct fields.
 
-// MOV reg, r/m.
-emit([0x8a, 0x8b], (c, code, op) => {
-  const size = op === 0x8b ? 4 : 1;
+function movToRm(c: InstructionCompiler, code: CodeReader, size: number) {
   const m = decodeModRM(code, code.u8());
-  const dst = size === 4 ? `r32[${m.reg}]` : c.reg8(m.reg);
-  if (m.rmReg >= 0) return c.straight(`${dst} = ${size === 4 ? `r32[${m.rmReg}]` : c.reg8(m.rmReg)};`, false);
-  return c.straight(`${c.address(m, size)} ${dst} = cpu.read${size * 8}(a);`, true);
-});
+  return c.storeRm(m, size, c.reg(m.reg, size));
+}
+
+function movFromRm(c: InstructionCompiler, code: CodeReader, size: number) {
+  const m = decodeModRM(code, code.u8());
+  return c.straight(c.loadRm(m, size, c.reg(m.reg, size)), m.rmReg < 0);
+}
+
+function movImmToRm(c: InstructionCompiler, code: CodeReader, size: number) {
+  const m = decodeModRM(code, code.u8());
+  if (m.reg !== 0) return null;
+  return c.storeRm(m, size, String(size === 4 ? code.i32() : size === 2 ? code.u16() : code.u8()));
+}
+
+emit([0x88, 0x89], (c, code, op) => movToRm(c, code, op === 0x89 ? 4 : 1));
+emit([0x8a, 0x8b], (c, code, op) => movFromRm(c, code, op === 0x8b ? 4 : 1));
+emit([0xc6, 0xc7], (c, code, op) => movImmToRm(c, code, op === 0xc7 ? 4 : 1));
+emit(0x89, (c, code) => movToRm(c, code, 2), '66');
+emit(0x8b, (c, code) => movFromRm(c, code, 2), '66');
+emit(0xc7, (c, code) => movImmToRm(c, code, 2), '66');
 
 // LEA (a register operand is #UD: the interpreter's).
 emit(0x8d, (c, code) => {
@@ -152,51 +161,18 @@ emit(0x8d, (c, code) => {
 
 // MOV EAX, moffs32 and moffs32, EAX.
 emit(0xa1, (c, code) => { const off = code.i32(); return c.straight(`${c.address(absolute(off), 4)} r32[0] = cpu.read32(a);`, true); });
-emit(0xa3, (c, code) => { const off = code.i32(); return c.straight(`${c.address(absolute(off), 4)} cpu.write32(a, r32[0]);`, true); });
+emit(0xa3, (c, code) => { const off = code.i32(); return c.storeRm(absolute(off), 4, 'r32[0]'); });
 
 // MOV r8, imm8 and r32, imm32.
 emit(range(0xb0, 8), (c, code, op) => c.straight(`${c.reg8(op & 7)} = ${code.u8()};`, false));
 emit(range(0xb8, 8), (c, code, op) => c.straight(`r32[${op & 7}] = ${code.i32()};`, false));
-
-// MOV r/m, imm (C6 /0, C7 /0).
-emit([0xc6, 0xc7], (c, code, op) => {
-  const size = op === 0xc7 ? 4 : 1;
-  const m = decodeModRM(code, code.u8());
-  if (m.reg !== 0) return null;
-  const addr = m.rmReg < 0 ? c.address(m, size) : '';
-  const imm = size === 4 ? code.i32() : code.u8();
-  if (m.rmReg >= 0) return c.straight(`${size === 4 ? `r32[${m.rmReg}]` : c.reg8(m.rmReg)} = ${imm};`, false);
-  return c.straight(`${addr} cpu.write${size * 8}(a, ${imm});`, true);
-});
-
-// 16-bit moves of struct fields: 66 89, 66 8B, 66 C7 /0.
-emit(0x89, (c, code) => {
-  const m = decodeModRM(code, code.u8());
-  if (m.rmReg >= 0) return c.straight(`r16[${m.rmReg << 1}] = r16[${m.reg << 1}];`, false);
-  return c.straight(`${c.address(m, 2)} cpu.write16(a, r16[${m.reg << 1}]);`, true);
-}, '66');
-emit(0x8b, (c, code) => {
-  const m = decodeModRM(code, code.u8());
-  if (m.rmReg >= 0) return c.straight(`r16[${m.reg << 1}] = r16[${m.rmReg << 1}];`, false);
-  return c.straight(`${c.address(m, 2)} r16[${m.reg << 1}] = cpu.read16(a);`, true);
-}, '66');
-emit(0xc7, (c, code) => {
-  const m = decodeModRM(code, code.u8());
-  if (m.reg !== 0) return null;
-  const addr = m.rmReg < 0 ? c.address(m, 2) : '';
-  const imm = code.u16();
-  if (m.rmReg >= 0) return c.straight(`r16[${m.rmReg << 1}] = ${imm};`, false);
-  return c.straight(`${addr} cpu.write16(a, ${imm});`, true);
-}, '66');
 
 // MOVZX/MOVSX r32, r/m8 or r/m16.
 emit([0xb6, 0xb7, 0xbe, 0xbf], (c, code, op) => {
   const m = decodeModRM(code, code.u8());
   const byte = op === 0xb6 || op === 0xbe;
   const signed = op >= 0xbe;
-  let load: string;
-  if (m.rmReg >= 0) load = `y = ${byte ? c.reg8(m.rmReg) : `r16[${m.rmReg << 1}]`};`;
-  else load = `${c.address(m, byte ? 1 : 2)} y = cpu.read${byte ? 8 : 16}(a);`;
+  const load = c.loadRm(m, byte ? 1 : 2, 'y');
   const ext = signed ? (byte ? '(y << 24) >> 24' : '(y << 16) >> 16') : 'y';
   return c.straight(`${load} r32[${m.reg}] = ${ext};`, m.rmReg < 0);
 }, '0F');

@@ -312,7 +312,7 @@ function idiv32Wide(cpu: CPU, d: number): void {
 // IMUL r32, r/m32, imm32 or imm8.
 emit([0x69, 0x6b], (c, code, op) => {
   const m = decodeModRM(code, code.u8());
-  const load = m.rmReg >= 0 ? `x = r32[${m.rmReg}];` : `${c.address(m, 4)} x = cpu.read32(a);`;
+  const load = c.loadRm(m, 4, 'x');
   const imm = op === 0x69 ? code.i32() : code.s8();
   return c.multiply(c.straight(`${load} r32[${m.reg}] = h.imul32(cpu, x, ${imm});`, m.rmReg < 0));
 });
@@ -320,6 +320,5 @@ emit([0x69, 0x6b], (c, code, op) => {
 // IMUL r32, r/m32.
 emit(0xaf, (c, code) => {
   const m = decodeModRM(code, code.u8());
-  const load = m.rmReg >= 0 ? `x = r32[${m.rmReg}];` : `${c.address(m, 4)} x = cpu.read32(a);`;
-  return c.multiply(c.straight(`${load} r32[${m.reg}] = h.imul32(cpu, r32[${m.reg}], x);`, m.rmReg < 0));
+  return c.multiply(c.straight(`${c.loadRm(m, 4, 'x')} r32[${m.reg}] = h.imul32(cpu, r32[${m.reg}], x);`, m.rmReg < 0));
 }, '0F');
