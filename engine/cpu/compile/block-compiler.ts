@@ -1,21 +1,26 @@
-// Translation of hot straight-line guest code into JavaScript functions.
+// Translation of hot guest code into JavaScript functions.
 //
 // The interpreter decodes every instruction every time it runs. For code
-// that runs often (loop bodies, hot functions) this compiler decodes a basic
-// block once and emits a JavaScript function that does exactly what the
+// that runs often (loop bodies, hot functions) this compiler decodes a block
+// once and emits a JavaScript function that does exactly what the
 // interpreter would do for those instructions, with ModRM, SIB, displacements
 // and immediates already resolved; V8 then compiles that to machine code.
 // instruction-compiler.ts writes each instruction; a block ends before the
-// first one it does not know, which the interpreter then runs. Blocks never
-// cross a page, so invalidating a page's blocks on a write (self-modifying
-// code, a loader reusing memory) is exact.
+// first one it does not know, which the interpreter then runs. A block is a
+// trace rather than a basic block: it goes on past a Jcc (leaving the block
+// there when the branch is taken, a side exit) and on at the target of a
+// direct JMP or CALL on its page, because each entry into a block costs the
+// run loop's dispatch and an indirect call, which on gcc's code cost about
+// as much as the instructions themselves. Blocks never cross a page, so
+// invalidating a page's blocks on a write (self-modifying code, a loader
+// reusing memory) is exact.
 //
 // Everything observable stays as the interpreter would have it: faults are
 // raised at the same instruction with EIP and the retired count pointing at
 // it, memory goes through the same TLB and segment checks, flags through the
 // same lazy record, and the modelled cycles (../cycle-model.ts) are the
 // interpreter's: each block adds the static costs of its instructions as one
-// sum, and a taken Jcc its cycle as it runs.
+// sum (a side exit those before it), and a taken Jcc its cycle as it runs.
 
 import type { CPU } from '../cpu.ts';
 import { CodeReader, OUT_OF_PAGE, SS } from './code-reader.ts';
@@ -26,6 +31,11 @@ export { helpers };
 
 /** Generated code that may store to memory (and so may rewrite code): the slow paths' calls. */
 const WRITES = /cpu\.(write(8|16|32)|push32|push16)\(/;
+
+/** After code that may store: leave the block, `retired` instructions done, if the store dropped compiled code. */
+function leaveIfCodeChanged(code: string, retired: number): string {
+  return WRITES.test(code) ? ` if (cpu.codeChanged) { i = ${retired}; throw h.LEAVE_BLOCK; }` : '';
+}
 
 /** A compiled block: run it only if `length` more instructions fit the budget. */
 export class Block {
@@ -68,7 +78,8 @@ export function compileBlock(cpu: CPU, phys: number, eip: number, interpreted: R
   const compiler = new InstructionCompiler(flat);
   // `phys` is the cache key, int32 like every TLB result; RAM is indexed from 0 up (see cpu.ts).
   const first = phys >>> 0;
-  const pageEnd = first - (first & 0xfff) + 0x1000;
+  const pageStart = first - (first & 0xfff);
+  const pageEnd = pageStart + 0x1000;
   const reader = new CodeReader(cpu.ram, first, pageEnd);
   const parts: string[] = [];
   /** Static cycles of the instructions before each one, and of all: what a fault at one, or the block's end, adds. */
@@ -96,12 +107,26 @@ export function compileBlock(cpu: CPU, phys: number, eip: number, interpreted: R
     }
     // `i` tells the catch how many instructions of the block retired, and where EIP goes back to (ip0).
     // After a write that dropped compiled code, the block leaves as a fault would, but past the writer.
-    const leave = !c.ends && WRITES.test(c.code) ? ` if (cpu.codeChanged) { i = ${count + 1}; throw h.LEAVE_BLOCK; }` : '';
-    parts.push(`i = ${count}; ${c.code}${leave}`);
+    parts.push(`i = ${count}; ${c.code}${c.ends ? '' : leaveIfCodeChanged(c.code, count + 1)}`);
     eips.push(at);
     cyclesBefore.push(cycles);
     cycles += compiler.cycles;
     count++;
+    if (c.ends && c.sideExit !== undefined && c.targets![0] !== eip && count < MAX_INSTRUCTIONS) {
+      // A Jcc not back to the block's start: leave the block when taken, and go on with the instructions after it.
+      parts[parts.length - 1] = `i = ${count - 1}; ${c.sideExit(`cpu.retired = R + ${count}; cpu.extraCycles += ${cycles}; return;`)}`;
+      continue;
+    }
+    const goesOn = c.goesOn;
+    if (goesOn !== undefined && goesOn.at !== eip && !eips.includes(goesOn.at) && count < MAX_INSTRUCTIONS) {
+      // A direct JMP or CALL to code on the same page not yet in the block: the block goes on there.
+      const to = first + ((goesOn.at - eip) | 0);
+      if (to >= pageStart && to < pageEnd) {
+        parts[parts.length - 1] = `i = ${count - 1}; ${goesOn.code}${leaveIfCodeChanged(goesOn.code, count)}`;
+        reader.pos = to;
+        continue;
+      }
+    }
     if (c.ends) {
       ended = true;
       loops = c.targets?.includes(eip) ?? false;

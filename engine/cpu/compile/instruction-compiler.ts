@@ -38,6 +38,17 @@ export interface Compiled {
   ends: boolean;
   /** For a direct jump: where it may go. */
   targets?: number[];
+  /**
+   * For a Jcc: the same instruction as a side exit, so that the block can go
+   * on with the instructions after it: `leave` is the code that ends the block
+   * when the branch is taken.
+   */
+  sideExit?: (leave: string) => string;
+  /**
+   * For a direct JMP or CALL: the code that remains (CALL's push) when the
+   * block goes on with the instructions at the target, `at`.
+   */
+  goesOn?: { at: number; code: string };
 }
 
 /**
@@ -60,8 +71,9 @@ export interface FlagSource {
 const TOUCHES_FLAGS_OR_OPERANDS = /(^|[^\w.])[xyr] =(?!=)|cpu\.lz|cpu\.flags|\bh\.|keepCarry|cpu\.condition/;
 
 /**
- * A taken Jcc's cycle, charged as it runs. Only the last instruction of a
- * block is a Jcc, so nothing after it can fault and take the charge back.
+ * A taken Jcc's cycle, charged as it runs. A taken Jcc leaves the block (at
+ * its end, or by a side exit), so nothing after it can fault and take the
+ * charge back.
  */
 const TAKEN_BRANCH_CODE = `cpu.extraCycles += ${CYCLES.takenBranch};`;
 
@@ -218,9 +230,16 @@ export class InstructionCompiler {
     return c;
   }
 
-  /** Jcc: EIP to `taken` or `notTaken`. */
-  conditionalJump(cc: number, taken: number, notTaken: number): string {
-    return `if (${this.conditionCode(cc)}) { cpu.eip = ${taken}; ${TAKEN_BRANCH_CODE} } else cpu.eip = ${notTaken};`;
+  /** Jcc: EIP to `taken` or `notTaken` (the next instruction), or a side exit to `taken` in a block that goes on. */
+  conditionalJump(cc: number, taken: number, notTaken: number): Compiled {
+    const condition = this.conditionCode(cc);
+    return {
+      code: `if (${condition}) { cpu.eip = ${taken}; ${TAKEN_BRANCH_CODE} } else cpu.eip = ${notTaken};`,
+      faults: false,
+      ends: true,
+      targets: [taken, notTaken],
+      sideExit: (leave) => `if (${condition}) { cpu.eip = ${taken}; ${TAKEN_BRANCH_CODE} ${leave} }`,
+    };
   }
 
   /** INC or DEC of a register or memory operand of `size` bytes (40-4F, FE, FF /0 /1), CF kept as it was. */

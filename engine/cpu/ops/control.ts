@@ -7,6 +7,7 @@ import { incDec } from './arith-semantics.ts';
 import { farCall, farJump, farReturn } from './segment.ts';
 import { OpcodeFamily, range } from '../opcode-family.ts';
 import { decodeModRM } from '../compile/code-reader.ts';
+import type { Compiled, InstructionCompiler } from '../compile/instruction-compiler.ts';
 
 export const controlOpcodes = new OpcodeFamily('ops/control.ts');
 const { def, def0F, def2, emit } = controlOpcodes;
@@ -156,21 +157,24 @@ def2(0xff, group5(4), group5(2));
 emit(range(0x70, 16), (c, code, op) => {
   const d = code.s8();
   const n = c.nextEip(code);
-  return { code: c.conditionalJump(op & 0xf, (n + d) | 0, n), faults: false, ends: true, targets: [(n + d) | 0, n] };
+  return c.conditionalJump(op & 0xf, (n + d) | 0, n);
 });
 emit(range(0x80, 16), (c, code, op) => {
   const d = code.i32();
   const n = c.nextEip(code);
-  return { code: c.conditionalJump(op & 0xf, (n + d) | 0, n), faults: false, ends: true, targets: [(n + d) | 0, n] };
+  return c.conditionalJump(op & 0xf, (n + d) | 0, n);
 }, '0F');
 
 // JMP rel8, rel32; CALL rel32; RET; RET imm16.
-emit(0xeb, (c, code) => { const d = code.s8(); const t = (c.nextEip(code) + d) | 0; return c.branch({ code: `cpu.eip = ${t};`, faults: false, ends: true, targets: [t] }); });
-emit(0xe9, (c, code) => { const d = code.i32(); const t = (c.nextEip(code) + d) | 0; return c.branch({ code: `cpu.eip = ${t};`, faults: false, ends: true, targets: [t] }); });
+const jump = (c: InstructionCompiler, t: number): Compiled =>
+  c.branch({ code: `cpu.eip = ${t};`, faults: false, ends: true, targets: [t], goesOn: { at: t, code: '' } });
+emit(0xeb, (c, code) => { const d = code.s8(); return jump(c, (c.nextEip(code) + d) | 0); });
+emit(0xe9, (c, code) => { const d = code.i32(); return jump(c, (c.nextEip(code) + d) | 0); });
 emit(0xe8, (c, code) => {
   const d = code.i32();
   const n = c.nextEip(code);
-  return c.branch({ code: `cpu.push32(${n}); cpu.eip = ${(n + d) | 0};`, faults: true, ends: true });
+  const t = (n + d) | 0;
+  return c.branch({ code: `cpu.push32(${n}); cpu.eip = ${t};`, faults: true, ends: true, goesOn: { at: t, code: `cpu.push32(${n});` } });
 });
 emit(0xc3, (c) => c.branch({ code: 'cpu.eip = cpu.pop32();', faults: true, ends: true }));
 emit(0xc2, (c, code) => {

@@ -14,7 +14,7 @@ import { BlockCache } from '../../../engine/cpu/compile/block-cache.ts';
 import { compileBlock } from '../../../engine/cpu/compile/block-compiler.ts';
 import { runInstructions, step } from '../../../engine/cpu/execute.ts';
 import { CpuException } from '../../../engine/cpu/exceptions.ts';
-import { CODE, makeCpu } from './harness.ts';
+import { CODE, makeCpu, outcomeOf, type Outcome } from './harness.ts';
 
 const HLT = 0xf4;
 const CASES_PER_OPCODE = 24;
@@ -96,28 +96,6 @@ function prepare(c: Case, length: number | null): CPU {
   return cpu;
 }
 
-interface After {
-  registers: number[];
-  eip: number;
-  flags: number;
-  retired: number;
-  cycles: number[];
-  ramHash: number;
-  fault: string;
-}
-
-function observe(cpu: CPU, fault: string): After {
-  let hash = 0;
-  const words = new Int32Array(cpu.ram.buffer, 0, RAM_BYTES / 4);
-  for (let i = 0; i < words.length; i++) hash = (Math.imul(hash, 31) + words[i]!) | 0;
-  const after = {
-    registers: [...cpu.r32], eip: cpu.eip, flags: cpu.getFlags(), retired: cpu.retired,
-    cycles: [cpu.extraCycles, cpu.committedCycles], ramHash: hash, fault,
-  };
-  cpu.tlb.release();
-  return after;
-}
-
 function faultOf(e: unknown): string {
   if (e instanceof CpuException) return `vector ${e.vector} error ${e.errorCode}`;
   throw e;
@@ -126,7 +104,7 @@ function faultOf(e: unknown): string {
 /** Instructions in a case: the lead, if any, and the one tested. */
 const stepsOf = (c: Case) => (c.lead.length > 0 ? 2 : 1);
 
-function interpreted(c: Case, length: number | null): After {
+function interpreted(c: Case, length: number | null): Outcome {
   const cpu = prepare(c, length);
   let fault = '';
   try {
@@ -134,11 +112,11 @@ function interpreted(c: Case, length: number | null): After {
   } catch (e) {
     fault = faultOf(e);
   }
-  return observe(cpu, fault);
+  return outcomeOf(cpu, fault);
 }
 
 /** Through the run loop with a block cache that compiles at first sight; null when the compiler does not take it whole. */
-function compiled(c: Case, length: number): After | null {
+function compiled(c: Case, length: number): Outcome | null {
   const cpu = prepare(c, length);
   if (compileBlock(cpu, CODE, CODE).length !== stepsOf(c)) {
     cpu.tlb.release();
@@ -147,7 +125,7 @@ function compiled(c: Case, length: number): After | null {
   cpu.blocks = new BlockCache(cpu, 1);
   let fault = '';
   try { runInstructions(cpu, stepsOf(c)); } catch (e) { fault = faultOf(e); }
-  const after = observe(cpu, fault);
+  const after = outcomeOf(cpu, fault);
   if (cpu.blocks.compiled !== 1) throw new Error('the instructions did not run compiled');
   cpu.blocks.release();
   return after;

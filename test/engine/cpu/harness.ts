@@ -79,3 +79,27 @@ export function loadGdt(cpu: CPU, base: number, descriptors: ReadonlyArray<reado
   cpu.gdtBase = base;
   cpu.gdtLimit = 8 * descriptors.length - 1;
 }
+
+/** What a run left, for comparing a compiled run with an interpreted one. */
+export interface Outcome {
+  registers: number[];
+  eip: number;
+  flags: number;
+  retired: number;
+  cycles: number[];
+  ramHash: number;
+  fault: string;
+}
+
+/** The CPU's outcome (`fault`: the exception that stopped it, or ''); releases its TLB. */
+export function outcomeOf(cpu: CPU, fault: string): Outcome {
+  let hash = 0;
+  const words = cpu.ram32;
+  for (let i = 0; i < words.length; i++) hash = (Math.imul(hash, 31) + words[i]!) | 0;
+  const after = {
+    registers: [...cpu.r32], eip: cpu.eip, flags: cpu.getFlags(), retired: cpu.retired,
+    cycles: [cpu.extraCycles, cpu.committedCycles], ramHash: hash, fault,
+  };
+  cpu.tlb.release();
+  return after;
+}

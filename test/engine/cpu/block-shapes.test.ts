@@ -1,0 +1,102 @@
+// Blocks that go on past a branch: a Jcc in the middle of a block leaves it
+// when taken (a side exit) and goes on with the next instruction when not; a
+// direct JMP or CALL to the same page goes on at its target. Whichever way the
+// branches go, wherever a fault or the budget stops the run, the compiled run
+// must leave exactly what the interpreter leaves: registers, EIP, EFLAGS,
+// retired count, modelled cycles and memory.
+
+import { describe, expect, it } from 'vitest';
+import type { CPU } from '../../../engine/cpu/cpu.ts';
+import { BlockCache } from '../../../engine/cpu/compile/block-cache.ts';
+import { compileBlock } from '../../../engine/cpu/compile/block-compiler.ts';
+import { runInstructions } from '../../../engine/cpu/execute.ts';
+import { CpuException } from '../../../engine/cpu/exceptions.ts';
+import { CODE, makeCpu, outcomeOf, type Outcome } from './harness.ts';
+
+const HLT = 0xf4;
+const DATA = 0x3000;
+
+/**
+ * 1000 cmp eax, ebx        1002 jne 1009 (side exit)   1004 add ecx, 7
+ * 1007 jmp 1010 (goes on)  1009 sub ecx, 3             100c nop x4
+ * 1010 add edx, ecx        1012 call 1020 (goes on)    1017 mov [ebx], edx
+ * 1019 jl 101d             101b div esi                101d hlt
+ * 1020 inc edx             1021 div edi                1023 ret
+ */
+const BRANCHY = new Map<number, number[]>([
+  [0x1000, [0x39, 0xd8, 0x75, 0x05, 0x83, 0xc1, 0x07, 0xeb, 0x07, 0x83, 0xe9, 0x03, 0x90, 0x90, 0x90, 0x90]],
+  [0x1010, [0x01, 0xca, 0xe8, 0x09, 0x00, 0x00, 0x00, 0x89, 0x13, 0x7c, 0x02, 0xf7, 0xf6, HLT]],
+  [0x1020, [0x42, 0xf7, 0xf7, 0xc3]],
+]);
+
+/**
+ * A loop with an early exit, as gcc writes a search:
+ * 1000 mov eax, [esi]   1002 test eax, eax   1004 je 100f (side exit)   1006 add edx, eax
+ * 1008 add esi, 4       100b cmp esi, edi    100d jb 1000 (the loop)     100f hlt
+ */
+const SEARCH = new Map<number, number[]>([
+  [0x1000, [0x8b, 0x06, 0x85, 0xc0, 0x74, 0x09, 0x01, 0xc2, 0x83, 0xc6, 0x04, 0x39, 0xfe, 0x72, 0xf1, HLT]],
+]);
+
+function prepare(code: Map<number, number[]>, registers: number[]): CPU {
+  const cpu = makeCpu(1 << 16);
+  for (const [at, bytes] of code) cpu.ram.set(bytes, at);
+  for (let i = 0; i < 16; i++) cpu.ram32[(DATA >>> 2) + i] = i === 9 ? 0 : 100 + i;
+  cpu.eip = CODE;
+  registers.forEach((v, r) => { if (r !== 4) cpu.r32[r] = v; });
+  return cpu;
+}
+
+/** Run `budget` instructions, compiled (a block cache compiling at first sight) or interpreted. */
+function run(code: Map<number, number[]>, registers: number[], budget: number, compiled: boolean): Outcome {
+  const cpu = prepare(code, registers);
+  if (compiled) cpu.blocks = new BlockCache(cpu, 1);
+  let fault = '';
+  try {
+    while (cpu.retired < budget && !cpu.halted) runInstructions(cpu, budget);
+  } catch (e) {
+    if (!(e instanceof CpuException)) throw e;
+    fault = `vector ${e.vector}`;
+  }
+  if (compiled && cpu.blocks!.compiled === 0) throw new Error('nothing ran compiled');
+  cpu.blocks?.release();
+  return outcomeOf(cpu, fault);
+}
+
+function expectSame(code: Map<number, number[]>, registers: number[], budget: number): Outcome {
+  const interpreted = run(code, registers, budget, false);
+  expect(run(code, registers, budget, true)).toEqual(interpreted);
+  return interpreted;
+}
+
+describe('blocks that go on past branches do what the interpreter does', () => {
+  it('the block at 1000 goes on past the Jcc, through the JMP and into the CALL, to the RET', () => {
+    expect(compileBlock(prepare(BRANCHY, []), CODE, CODE).length).toBe(9);
+  });
+
+  it('either way at the Jcc, a fault in the callee or after the return, any budget', () => {
+    // eax, ecx, edx, ebx, (esp), ebp, esi, edi
+    const cases: [string, number[]][] = [
+      ['jne not taken, no fault', [DATA, 0, 0, DATA, 0, 0, 0x7fffffff, 100]],
+      ['jne taken, no fault', [5, 0, 10, DATA, 0, 0, 0x7fffffff, 100]],
+      ['#DE in the callee, after the JMP and CALL the block went on through', [DATA, 0, 0, DATA, 0, 0, 0x7fffffff, 0]],
+      ['#DE in the callee, entered after the side exit', [5, 0, 10, DATA + 4, 0, 0, 0x7fffffff, 0]],
+      ['#DE after the return', [DATA, 0, 0, DATA, 0, 0, 0, 100]],
+    ];
+    for (const [what, registers] of cases) {
+      const whole = expectSame(BRANCHY, registers, 1000);
+      expect(whole.fault === '', what).toBe(what.includes('no fault'));
+      // Every budget up to the end: where a block no longer fits, the interpreter goes on.
+      for (let budget = 1; budget <= whole.retired + 1; budget++) expectSame(BRANCHY, registers, budget);
+    }
+  });
+
+  it('a loop with an early exit: out by the exit, by the loop condition, and stopped by the budget in any iteration', () => {
+    for (const end of [DATA + 4 * 16, DATA + 4 * 5]) {
+      const registers = [0, 0, 0, 0, 0, 0, DATA, end];
+      const whole = expectSame(SEARCH, registers, 1000);
+      expect(whole.eip).toBe(0x1010); // past the HLT
+      for (let budget = 1; budget <= whole.retired; budget++) expectSame(SEARCH, registers, budget);
+    }
+  });
+});
