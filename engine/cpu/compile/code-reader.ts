@@ -29,6 +29,11 @@ export function register(n: number): ModRM {
   return { reg: 0, rmReg: n, base: -1, index: -1, scale: 0, disp: 0, seg: DS };
 }
 
+/** A memory operand at [base] in segment `seg`: the string instructions' DS:ESI and ES:EDI. */
+export function at(base: number, seg: number): ModRM {
+  return { reg: 0, rmReg: -1, base, index: -1, scale: 0, disp: 0, seg };
+}
+
 /** A memory operand at a constant offset in DS (the moffs forms, A0-A3). */
 export function absolute(disp: number): ModRM {
   return { reg: 0, rmReg: -1, base: -1, index: -1, scale: 0, disp, seg: DS };

@@ -170,6 +170,11 @@ export class InstructionCompiler {
    */
   address(m: ModRM, size: number): string {
     this.cycles += CYCLES.memoryOperand;
+    return this.linear(m, size);
+  }
+
+  /** address() without the memory operand's cycles: for the string instructions, which charge per element. */
+  linear(m: ModRM, size: number): string {
     if ((this.flat >>> m.seg) & 1) {
       this.assumedFlat |= 1 << m.seg;
       return `a = ${offsetSource(m)};`;

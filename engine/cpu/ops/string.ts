@@ -30,7 +30,8 @@ import { alu } from './arith-semantics.ts';
 import { checkIoPermission } from './system.ts';
 import { noteIoAccess } from '../debug-registers.ts';
 import { OpcodeFamily } from '../opcode-family.ts';
-import { DS } from '../compile/code-reader.ts';
+import { DS, at } from '../compile/code-reader.ts';
+import type { InstructionCompiler } from '../compile/instruction-compiler.ts';
 import { CYCLES } from '../cycle-model.ts';
 
 export const stringOpcodes = new OpcodeFamily('ops/string.ts');
@@ -368,15 +369,16 @@ def2(0xaf, compare(scasOnce, 4), compare(scasOnce, 2));
  * interpreter's single iteration: read, write, step ESI/EDI by DF, then the
  * element's cycle, charged once the element is done.
  */
-function stringCode(movs: boolean, size: number): string {
-  const access = size === 4 ? 32 : 8;
-  const value = movs ? `cpu.read${access}(cpu.linear(${DS}, r32[6], ${size}))` : size === 4 ? 'r32[0]' : 'r8[0]';
-  return `x = ${value}; cpu.write${access}(cpu.linear(0, r32[7], ${size}), x); ` +
+function stringCode(c: InstructionCompiler, movs: boolean, size: number): string {
+  const bits = size * 8;
+  // Through the compiler's linear addresses, so that the block's memory fast paths apply to both accesses.
+  const load = movs ? `${c.linear(at(Reg.ESI, DS), size)} x = cpu.read${bits}(a);` : `x = ${size === 4 ? 'r32[0]' : 'r8[0]'};`;
+  return `${load} ${c.linear(at(Reg.EDI, Seg.ES), size)} cpu.write${bits}(a, x); ` +
     `y = (cpu.flags & ${DF}) !== 0 ? ${-size} : ${size};${movs ? ' r32[6] += y;' : ''} r32[7] += y; ` +
     `cpu.committedCycles += ${CYCLES.stringElement};`;
 }
 
-emit(0xa4, (c) => c.straight(stringCode(true, 1), true));
-emit(0xa5, (c) => c.straight(stringCode(true, 4), true));
-emit(0xaa, (c) => c.straight(stringCode(false, 1), true));
-emit(0xab, (c) => c.straight(stringCode(false, 4), true));
+emit(0xa4, (c) => c.straight(stringCode(c, true, 1), true));
+emit(0xa5, (c) => c.straight(stringCode(c, true, 4), true));
+emit(0xaa, (c) => c.straight(stringCode(c, false, 1), true));
+emit(0xab, (c) => c.straight(stringCode(c, false, 4), true));

@@ -102,4 +102,29 @@ describe('memory operands compiled as flat', () => {
     expect(runOn(cpu, 200)).toBe('eax=11223344 retired=400');
     expect(cpu.blocks!.invalidations).toBe(before);
   });
+
+  it('MOVSB and STOSD take DS:ESI and ES:EDI as the interpreter does, before and after DS gets a base and ES a limit', () => {
+    // movsb; stosd; jmp back: both string forms in a block that loops in its function.
+    const run = (compiled: boolean) => {
+      const cpu = makeCpu();
+      cpu.ram.set([0xa4, 0xab, 0xeb, 0xfc], CODE);
+      for (let i = 0; i < 0x800; i++) cpu.ram32[(DATA >>> 2) + i] = Math.imul(i, 0x9e3779b9);
+      cpu.eip = CODE;
+      cpu.r32[0] = 0x5a5a5a5a;
+      cpu.r32[6] = DATA;
+      cpu.r32[7] = DATA + 0x400;
+      if (compiled) cpu.blocks = new BlockCache(cpu, 1);
+      const seen = [runOn(cpu, 300)];
+      loadSegmentCache(cpu, Seg.DS, 0x10, dataSegment(0x1000, 0xfffff, true));
+      loadSegmentCache(cpu, Seg.ES, 0x18, dataSegment(0, DATA + 0x1000 - 1, false));
+      seen.push(runOn(cpu, 3000));
+      return { seen, registers: [...cpu.r32], memory: [...cpu.ram32.subarray(DATA >>> 2, (DATA >>> 2) + 0x800)], compiledBlocks: cpu.blocks?.compiled };
+    };
+    const compiled = run(true);
+    const interpreted = run(false);
+    expect(compiled.compiledBlocks).toBeGreaterThan(0);
+    // STOSD runs into ES's new limit: #GP(0) at the STOSD.
+    expect(compiled.seen[1]).toMatch(/^vector 13 error 0 at 1001 /);
+    expect({ ...compiled, compiledBlocks: 0 }).toEqual({ ...interpreted, compiledBlocks: 0 });
+  });
 });
