@@ -90,6 +90,13 @@ export function compileBlock(cpu: CPU, phys: number, eip: number, interpreted: R
   let count = 0;
   let ended = false;
   let loops = false;
+  /** The return addresses of the CALLs the block went on through, innermost last. */
+  const returns: number[] = [];
+  /** Where in the page the block can go on at EIP `at`: code on its page not yet in it, nor its start (a loop); -1 if not. */
+  const onward = (at: number): number => {
+    const to = first + ((at - eip) | 0);
+    return at !== eip && !eips.includes(at) && count < MAX_INSTRUCTIONS && to >= pageStart && to < pageEnd ? to : -1;
+  };
   while (count < MAX_INSTRUCTIONS) {
     const start = reader.pos;
     if (interpreted.size !== 0 && interpreted.has(start)) break;
@@ -112,20 +119,27 @@ export function compileBlock(cpu: CPU, phys: number, eip: number, interpreted: R
     cyclesBefore.push(cycles);
     cycles += compiler.cycles;
     count++;
+    // Leaving the block after this instruction, which retired, to where it set EIP.
+    const sideExit = `cpu.retired = R + ${count}; cpu.extraCycles += ${cycles}; return;`;
     if (c.ends && c.sideExit !== undefined && c.targets![0] !== eip && count < MAX_INSTRUCTIONS) {
       // A Jcc not back to the block's start: leave the block when taken, and go on with the instructions after it.
-      parts[parts.length - 1] = `i = ${count - 1}; ${c.sideExit(`cpu.retired = R + ${count}; cpu.extraCycles += ${cycles}; return;`)}`;
+      parts[parts.length - 1] = `i = ${count - 1}; ${c.sideExit(sideExit)}`;
       continue;
     }
     const goesOn = c.goesOn;
-    if (goesOn !== undefined && goesOn.at !== eip && !eips.includes(goesOn.at) && count < MAX_INSTRUCTIONS) {
-      // A direct JMP or CALL to code on the same page not yet in the block: the block goes on there.
-      const to = first + ((goesOn.at - eip) | 0);
-      if (to >= pageStart && to < pageEnd) {
-        parts[parts.length - 1] = `i = ${count - 1}; ${goesOn.code}${leaveIfCodeChanged(goesOn.code, count)}`;
-        reader.pos = to;
-        continue;
-      }
+    if (goesOn !== undefined && onward(goesOn.at) >= 0) {
+      // A direct JMP or CALL: the block goes on at its target.
+      parts[parts.length - 1] = `i = ${count - 1}; ${goesOn.code}${leaveIfCodeChanged(goesOn.code, count)}`;
+      reader.pos = onward(goesOn.at);
+      if (goesOn.returnsTo !== undefined) returns.push(goesOn.returnsTo);
+      continue;
+    }
+    const expected = c.returnsTo === undefined ? undefined : returns.pop();
+    if (c.returnsTo !== undefined && expected !== undefined && onward(expected) >= 0) {
+      // A RET from a function the block called: it goes on after that CALL, unless the function returned elsewhere.
+      parts[parts.length - 1] = `i = ${count - 1}; ${c.returnsTo(expected, sideExit)}`;
+      reader.pos = onward(expected);
+      continue;
     }
     if (c.ends) {
       ended = true;

@@ -48,7 +48,13 @@ export interface Compiled {
    * For a direct JMP or CALL: the code that remains (CALL's push) when the
    * block goes on with the instructions at the target, `at`.
    */
-  goesOn?: { at: number; code: string };
+  goesOn?: { at: number; code: string; returnsTo?: number };
+  /**
+   * For a RET: the same instruction for a block that expects it to return to
+   * `expected` (a CALL earlier in the block pushed that) and goes on there,
+   * leaving by `leave` when it returns elsewhere.
+   */
+  returnsTo?: (expected: number, leave: string) => string;
 }
 
 /**

@@ -174,9 +174,15 @@ emit(0xe8, (c, code) => {
   const d = code.i32();
   const n = c.nextEip(code);
   const t = (n + d) | 0;
-  return c.branch({ code: `cpu.push32(${n}); cpu.eip = ${t};`, faults: true, ends: true, goesOn: { at: t, code: `cpu.push32(${n});` } });
+  return c.branch({ code: `cpu.push32(${n}); cpu.eip = ${t};`, faults: true, ends: true, goesOn: { at: t, code: `cpu.push32(${n});`, returnsTo: n } });
 });
-emit(0xc3, (c) => c.branch({ code: 'cpu.eip = cpu.pop32();', faults: true, ends: true }));
+emit(0xc3, (c) => c.branch({
+  code: 'cpu.eip = cpu.pop32();',
+  faults: true,
+  ends: true,
+  // In b, not x: the flags' operands stay in x, y and r for a Jcc after the return.
+  returnsTo: (expected, leave) => `b = cpu.pop32(); if (b !== ${expected}) { cpu.eip = b; ${leave} }`,
+}));
 emit(0xc2, (c, code) => {
   const n = code.u16();
   return c.branch({ code: `x = cpu.pop32(); cpu.setSP(cpu.stack32 ? (r32[4] + ${n}) | 0 : (r16[8] + ${n}) & 0xffff); cpu.eip = x;`, faults: true, ends: true });

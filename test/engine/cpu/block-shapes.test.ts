@@ -29,6 +29,13 @@ const BRANCHY = new Map<number, number[]>([
   [0x1020, [0x42, 0xf7, 0xf7, 0xc3]],
 ]);
 
+/** BRANCHY with a function that returns past its caller's next instruction: 1021 add dword [esp], 2. */
+const RETURNS_ELSEWHERE = new Map<number, number[]>([
+  [0x1000, BRANCHY.get(0x1000)!],
+  [0x1010, BRANCHY.get(0x1010)!],
+  [0x1020, [0x42, 0x83, 0x04, 0x24, 0x02, 0xf7, 0xf7, 0xc3]],
+]);
+
 /**
  * A loop with an early exit, as gcc writes a search:
  * 1000 mov eax, [esi]   1002 test eax, eax   1004 je 100f (side exit)   1006 add edx, eax
@@ -70,11 +77,11 @@ function expectSame(code: Map<number, number[]>, registers: number[], budget: nu
 }
 
 describe('blocks that go on past branches do what the interpreter does', () => {
-  it('the block at 1000 goes on past the Jcc, through the JMP and into the CALL, to the RET', () => {
-    expect(compileBlock(prepare(BRANCHY, []), CODE, CODE).length).toBe(9);
+  it('the block at 1000 goes on past the Jcc, through the JMP, into the CALL and back from its RET, to the HLT', () => {
+    expect(compileBlock(prepare(BRANCHY, []), CODE, CODE).length).toBe(12);
   });
 
-  it('either way at the Jcc, a fault in the callee or after the return, any budget', () => {
+  it('either way at the Jcc, a fault in the callee or after the return, a return where the block expects it or elsewhere, any budget', () => {
     // eax, ecx, edx, ebx, (esp), ebp, esi, edi
     const cases: [string, number[]][] = [
       ['jne not taken, no fault', [DATA, 0, 0, DATA, 0, 0, 0x7fffffff, 100]],
@@ -84,10 +91,12 @@ describe('blocks that go on past branches do what the interpreter does', () => {
       ['#DE after the return', [DATA, 0, 0, DATA, 0, 0, 0, 100]],
     ];
     for (const [what, registers] of cases) {
-      const whole = expectSame(BRANCHY, registers, 1000);
-      expect(whole.fault === '', what).toBe(what.includes('no fault'));
-      // Every budget up to the end: where a block no longer fits, the interpreter goes on.
-      for (let budget = 1; budget <= whole.retired + 1; budget++) expectSame(BRANCHY, registers, budget);
+      for (const code of [BRANCHY, RETURNS_ELSEWHERE]) {
+        const whole = expectSame(code, registers, 1000);
+        expect(whole.fault === '', what).toBe(what.includes('no fault'));
+        // Every budget up to the end: where a block no longer fits, the interpreter goes on.
+        for (let budget = 1; budget <= whole.retired + 1; budget++) expectSame(code, registers, budget);
+      }
     }
   });
 
