@@ -20,14 +20,14 @@ import { CF, Lazy } from '../flags.ts';
 import { emitters, table } from '../dispatch.ts';
 import { O16, TWO_BYTE } from '../opcode-family.ts';
 import { commitFlags, shiftRotate } from '../ops/shift.ts';
-import { div32, idiv32, imul32, imulOneOperand, mul } from '../ops/multiply.ts';
+import { div32, idiv32, imul32, imul32OneOperand, mul32 } from '../ops/multiply.ts';
 import { ALU_LAZY, aluSource, conditionSource, incDecSource, isLinearShift, shiftRecordSource, shiftSource } from '../ops/arith-semantics.ts';
 import { offsetSource, REG8, type CodeReader, type ModRM } from './code-reader.ts';
 import { CYCLES, beyondInstruction } from '../cycle-model.ts';
 import { LEAVE_BLOCK } from '../exceptions.ts';
 
 /** Interpreter pieces the generated code calls, passed in as `h` (exported for the test that checks the names). */
-export const helpers = { table, commitFlags, shiftRotate, imul32, mul, imulOneOperand, div32, idiv32, LEAVE_BLOCK };
+export const helpers = { table, commitFlags, shiftRotate, imul32, mul32, imul32OneOperand, div32, idiv32, LEAVE_BLOCK };
 
 /** What compiling one instruction produced. */
 export interface Compiled {

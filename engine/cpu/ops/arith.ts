@@ -309,8 +309,8 @@ emit(0xf7, (c, code) => {
     case 0: case 1: return c.straight(`${load} x = y; y = ${code.i32()}; ${c.aluCode(AluOp.And, 4)}`, mem);
     case 2: return mem ? null : c.straight(`r32[${m.rmReg}] = ~r32[${m.rmReg}];`, false);
     case 3: return mem ? null : c.straight(`x = r32[${m.rmReg}]; ${negSource(4)} r32[${m.rmReg}] = r;`, false);
-    case 4: return c.multiply(c.straight(`${load} h.mul(cpu, 4, y);`, mem));
-    case 5: return c.multiply(c.straight(`${load} h.imulOneOperand(cpu, 4, y);`, mem));
+    case 4: return c.multiply(c.straight(`${load} h.mul32(cpu, y);`, mem));
+    case 5: return c.multiply(c.straight(`${load} h.imul32OneOperand(cpu, y);`, mem));
     case 6: return c.divide(c.straight(`${load} h.div32(cpu, y);`, true)); // #DE
     default: return c.divide(c.straight(`${load} h.idiv32(cpu, y);`, true));
   }

@@ -76,13 +76,21 @@ export function mul(cpu: CPU, size: number, src: number): void {
     cpu.r16[Reg16.DX] = p >>> 16;
     setProductFlags(cpu, p & 0xffff, 2, p > 0xffff);
   } else {
-    const a = cpu.r32[Reg.EAX];
-    const low = Math.imul(a, src);
-    const high = mulHighUnsigned(a, src);
-    cpu.r32[Reg.EAX] = low;
-    cpu.r32[Reg.EDX] = high;
-    setProductFlags(cpu, low, 4, high !== 0);
+    mul32(cpu, src);
   }
+}
+
+// MUL and IMUL of EAX by a dword are functions of their own, which compiled
+// code calls directly (h.mul32, h.imul32OneOperand) and V8 inlines there.
+
+/** MUL r/m32: EDX:EAX = EAX * src. */
+export function mul32(cpu: CPU, src: number): void {
+  const a = cpu.r32[Reg.EAX];
+  const low = Math.imul(a, src);
+  const high = mulHighUnsigned(a, src);
+  cpu.r32[Reg.EAX] = low;
+  cpu.r32[Reg.EDX] = high;
+  setProductFlags(cpu, low, 4, high !== 0);
 }
 
 export function imulOneOperand(cpu: CPU, size: number, src: number): void {
@@ -98,13 +106,18 @@ export function imulOneOperand(cpu: CPU, size: number, src: number): void {
     cpu.r16[Reg16.DX] = p >> 16;
     setProductFlags(cpu, p & 0xffff, 2, ((p << 16) >> 16) !== p);
   } else {
-    const a = cpu.r32[Reg.EAX];
-    const low = Math.imul(a, src);
-    const high = mulHighSigned(a, src | 0);
-    cpu.r32[Reg.EAX] = low;
-    cpu.r32[Reg.EDX] = high;
-    setProductFlags(cpu, low, 4, high !== low >> 31);
+    imul32OneOperand(cpu, src);
   }
+}
+
+/** IMUL r/m32 (one operand): EDX:EAX = EAX * src, signed. */
+export function imul32OneOperand(cpu: CPU, src: number): void {
+  const a = cpu.r32[Reg.EAX];
+  const low = Math.imul(a, src);
+  const high = mulHighSigned(a, src | 0);
+  cpu.r32[Reg.EAX] = low;
+  cpu.r32[Reg.EDX] = high;
+  setProductFlags(cpu, low, 4, high !== low >> 31);
 }
 
 // ---- IMUL with two and three operands: the product truncated to the destination ----
