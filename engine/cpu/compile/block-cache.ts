@@ -29,6 +29,20 @@ const COUNTER_BITS = 16;
 
 export const CACHE_MASK = (1 << CACHE_BITS) - 1;
 
+/**
+ * Code that keeps rewriting its own page (a kernel storing into the page it
+ * runs from, on purpose or by a stray pointer) would otherwise be compiled
+ * again after every write: 300 interpreted executions, a compile, a few runs,
+ * dropped. A page whose compiled code is dropped CHURN_STRIKES times in a
+ * row, each time less than CHURN_INSTRUCTIONS after it was first compiled,
+ * is left to the interpreter from then on. Measured on such a kernel (a loop
+ * that calls a function and stores into its page every other iteration):
+ * 10-17 MIPS recompiling, 34-37 MIPS interpreted. A loader that reuses a frame for
+ * a new program now and then never gets there.
+ */
+const CHURN_INSTRUCTIONS = 100_000;
+const CHURN_STRIKES = 4;
+
 /** The two large tables of a cache, kept for the next machine when one is released. */
 interface Tables {
   cache: Block[];
@@ -48,6 +62,11 @@ export class BlockCache {
   private readonly pageBlocks = new Map<number, Block[]>();
   /** 1 for physical pages holding compiled code. */
   readonly codePages: Uint8Array;
+  /** 1 for physical pages never compiled again: their code kept being rewritten (see CHURN_STRIKES). */
+  private readonly churningPages: Uint8Array;
+  /** For each code page, the retired count when it became one; and the page's strikes so far. */
+  private readonly codeSince = new Map<number, number>();
+  private readonly strikes = new Map<number, number>();
   /**
    * Physical addresses (unsigned) of instructions that touched a device's
    * registers: always interpreted (see LEAVE_BLOCK), and no block holds them.
@@ -65,6 +84,7 @@ export class BlockCache {
     private readonly hotThreshold = DEFAULT_HOT_THRESHOLD,
   ) {
     this.codePages = new Uint8Array(Math.ceil(cpu.ramSize / 4096));
+    this.churningPages = new Uint8Array(this.codePages.length);
     const tables = spareTables.take() ?? { cache: new Array<Block>(1 << CACHE_BITS).fill(NO_BLOCK), counters: new Uint16Array(1 << COUNTER_BITS) };
     this.cache = tables.cache;
     this.counters = tables.counters;
@@ -87,6 +107,7 @@ export class BlockCache {
    */
   miss(phys: number, eip: number): Block | null {
     if (this.interpreted.size !== 0 && this.interpreted.has(phys >>> 0)) return null;
+    if (this.churningPages[phys >>> 12] !== 0) return null;
     const slot = phys & CACHE_MASK;
     const c = phys & ((1 << COUNTER_BITS) - 1);
     if (++this.counters[c]! < this.hotThreshold) return null;
@@ -110,6 +131,7 @@ export class BlockCache {
     list.push(block);
     if (this.codePages[page] === 0) {
       this.codePages[page] = 1;
+      this.codeSince.set(page, this.cpu.retired);
       // Writable translations of this page may be cached: from now on their writes must drop the code.
       this.cpu.tlb.markCode(page, true);
     }
@@ -123,7 +145,7 @@ export class BlockCache {
 
   /** Forget every compiled block: guest RAM was put back to an earlier state, and any page may hold other code now. */
   invalidateAll(): void {
-    for (const page of [...this.pageBlocks.keys()]) this.invalidatePage(page);
+    for (const page of [...this.pageBlocks.keys()]) this.dropPage(page);
     this.assumedFlat = 0;
   }
 
@@ -148,11 +170,25 @@ export class BlockCache {
    */
   interpretInstruction(phys: number): void {
     this.interpreted.add(phys >>> 0);
-    this.invalidatePage(phys >>> 12);
+    this.dropPage(phys >>> 12);
   }
 
-  /** A write is about to change physical page `page`: forget its compiled blocks. */
+  /**
+   * A write is about to change physical page `page`: forget its compiled
+   * blocks, and stop compiling the page if its code keeps changing soon
+   * after it is compiled (CHURN_STRIKES).
+   */
   invalidatePage(page: number): void {
+    if (this.pageBlocks.has(page)) {
+      const lived = this.cpu.retired - (this.codeSince.get(page) ?? 0);
+      const strikes = lived < CHURN_INSTRUCTIONS ? (this.strikes.get(page) ?? 0) + 1 : 0;
+      this.strikes.set(page, strikes);
+      if (strikes >= CHURN_STRIKES) this.churningPages[page] = 1;
+    }
+    this.dropPage(page);
+  }
+
+  private dropPage(page: number): void {
     const list = this.pageBlocks.get(page);
     if (list) {
       for (const b of list) {
