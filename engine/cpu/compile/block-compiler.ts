@@ -8,8 +8,9 @@
 // instruction-compiler.ts writes each instruction; a block ends before the
 // first one it does not know, which the interpreter then runs. A block is a
 // trace rather than a basic block: it goes on past a Jcc (leaving the block
-// there when the branch is taken, a side exit) and on at the target of a
-// direct JMP or CALL on its page, because each entry into a block costs the
+// there when the branch is taken, a side exit), on at the target of a
+// direct JMP or CALL on its page, and on after the CALL when the function
+// returns where it was called from; because each entry into a block costs the
 // run loop's dispatch and an indirect call, which on gcc's code cost about
 // as much as the instructions themselves. Blocks never cross a page, so
 // invalidating a page's blocks on a write (self-modifying code, a loader
@@ -112,40 +113,36 @@ export function compileBlock(cpu: CPU, phys: number, eip: number, interpreted: R
       reader.pos = start;
       break;
     }
-    // `i` tells the catch how many instructions of the block retired, and where EIP goes back to (ip0).
-    // After a write that dropped compiled code, the block leaves as a fault would, but past the writer.
-    parts.push(`i = ${count}; ${c.code}${c.ends ? '' : leaveIfCodeChanged(c.code, count + 1)}`);
     eips.push(at);
     cyclesBefore.push(cycles);
     cycles += compiler.cycles;
     count++;
+    // After a write that dropped compiled code, the block leaves as a fault would, but past the writer.
+    let code = `${c.code}${c.ends ? '' : leaveIfCodeChanged(c.code, count)}`;
     // Leaving the block after this instruction, which retired, to where it set EIP.
     const sideExit = `cpu.retired = R + ${count}; cpu.extraCycles += ${cycles}; return;`;
-    if (c.ends && c.sideExit !== undefined && c.targets![0] !== eip && count < MAX_INSTRUCTIONS) {
-      // A Jcc not back to the block's start: leave the block when taken, and go on with the instructions after it.
-      parts[parts.length - 1] = `i = ${count - 1}; ${c.sideExit(sideExit)}`;
-      continue;
-    }
-    const goesOn = c.goesOn;
-    if (goesOn !== undefined && onward(goesOn.at) >= 0) {
-      // A direct JMP or CALL: the block goes on at its target.
-      parts[parts.length - 1] = `i = ${count - 1}; ${goesOn.code}${leaveIfCodeChanged(goesOn.code, count)}`;
-      reader.pos = onward(goesOn.at);
-      if (goesOn.returnsTo !== undefined) returns.push(goesOn.returnsTo);
-      continue;
-    }
     const expected = c.returnsTo === undefined ? undefined : returns.pop();
-    if (c.returnsTo !== undefined && expected !== undefined && onward(expected) >= 0) {
+    let goesOnAt = -1;
+    if (c.sideExit !== undefined && c.targets![0] !== eip && count < MAX_INSTRUCTIONS) {
+      // A Jcc not back to the block's start: leave the block when taken, and go on with the instructions after it.
+      code = c.sideExit(sideExit);
+    } else if (c.goesOn !== undefined && onward(c.goesOn.at) >= 0) {
+      // A direct JMP or CALL: the block goes on at its target.
+      code = `${c.goesOn.code}${leaveIfCodeChanged(c.goesOn.code, count)}`;
+      goesOnAt = onward(c.goesOn.at);
+      if (c.goesOn.returnsTo !== undefined) returns.push(c.goesOn.returnsTo);
+    } else if (c.returnsTo !== undefined && expected !== undefined && onward(expected) >= 0) {
       // A RET from a function the block called: it goes on after that CALL, unless the function returned elsewhere.
-      parts[parts.length - 1] = `i = ${count - 1}; ${c.returnsTo(expected, sideExit)}`;
-      reader.pos = onward(expected);
-      continue;
-    }
-    if (c.ends) {
+      code = c.returnsTo(expected, sideExit);
+      goesOnAt = onward(expected);
+    } else if (c.ends) {
       ended = true;
       loops = c.targets?.includes(eip) ?? false;
-      break;
     }
+    // `i` tells the catch how many instructions of the block retired, and where EIP goes back to (ip0).
+    parts.push(`i = ${count - 1}; ${code}`);
+    if (ended) break;
+    if (goesOnAt >= 0) reader.pos = goesOnAt;
   }
   if (count === 0) return new Block(phys, eip, cpu.csBase, 0, NO_BLOCK.run);
   const end = ended ? '' : ` cpu.eip = ${(eip + (reader.pos - first)) | 0};`;
