@@ -1,6 +1,8 @@
 // Blocks that go on past a branch: a Jcc in the middle of a block leaves it
 // when taken (a side exit) and goes on with the next instruction when not; a
-// direct JMP or CALL to the same page goes on at its target. Whichever way the
+// direct JMP or CALL to the same page goes on at its target, and the RET of
+// a function so called goes on after the CALL, or leaves the block when it
+// returns elsewhere. Whichever way the
 // branches go, wherever a fault or the budget stops the run, the compiled run
 // must leave exactly what the interpreter leaves: registers, EIP, EFLAGS,
 // retired count, modelled cycles and memory.
