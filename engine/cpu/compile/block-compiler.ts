@@ -122,19 +122,18 @@ export function compileBlock(cpu: CPU, phys: number, eip: number, interpreted: R
     // Leaving the block after this instruction, which retired, to where it set EIP.
     const sideExit = `cpu.retired = R + ${count}; cpu.extraCycles += ${cycles}; return;`;
     const expected = c.returnsTo === undefined ? undefined : returns.pop();
-    let goesOnAt = -1;
+    // Where the block goes on, when the instruction is a JMP or CALL it can follow, or a RET to a CALL it followed.
+    const goesOnAt = c.goesOn !== undefined ? onward(c.goesOn.at) : expected !== undefined ? onward(expected) : -1;
     if (c.sideExit !== undefined && c.targets![0] !== eip && count < MAX_INSTRUCTIONS) {
       // A Jcc not back to the block's start: leave the block when taken, and go on with the instructions after it.
       code = c.sideExit(sideExit);
-    } else if (c.goesOn !== undefined && onward(c.goesOn.at) >= 0) {
+    } else if (c.goesOn !== undefined && goesOnAt >= 0) {
       // A direct JMP or CALL: the block goes on at its target.
       code = `${c.goesOn.code}${leaveIfCodeChanged(c.goesOn.code, count)}`;
-      goesOnAt = onward(c.goesOn.at);
-      if (c.goesOn.returnsTo !== undefined) returns.push(c.goesOn.returnsTo);
-    } else if (c.returnsTo !== undefined && expected !== undefined && onward(expected) >= 0) {
+      if (c.goesOn.pushed !== undefined) returns.push(c.goesOn.pushed);
+    } else if (c.returnsTo !== undefined && goesOnAt >= 0) {
       // A RET from a function the block called: it goes on after that CALL, unless the function returned elsewhere.
-      code = c.returnsTo(expected, sideExit);
-      goesOnAt = onward(expected);
+      code = c.returnsTo(expected!, sideExit);
     } else if (c.ends) {
       ended = true;
       loops = c.targets?.includes(eip) ?? false;

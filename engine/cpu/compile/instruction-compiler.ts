@@ -46,9 +46,10 @@ export interface Compiled {
   sideExit?: (leave: string) => string;
   /**
    * For a direct JMP or CALL: the code that remains (CALL's push) when the
-   * block goes on with the instructions at the target, `at`.
+   * block goes on with the instructions at the target, `at`; for a CALL, the
+   * return address it pushes.
    */
-  goesOn?: { at: number; code: string; returnsTo?: number };
+  goesOn?: { at: number; code: string; pushed?: number };
   /**
    * For a RET: the same instruction for a block that expects it to return to
    * `expected` (a CALL earlier in the block pushed that) and goes on there,

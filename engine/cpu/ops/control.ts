@@ -174,7 +174,7 @@ emit(0xe8, (c, code) => {
   const d = code.i32();
   const n = c.nextEip(code);
   const t = (n + d) | 0;
-  return c.branch({ code: `cpu.push32(${n}); cpu.eip = ${t};`, faults: true, ends: true, goesOn: { at: t, code: `cpu.push32(${n});`, returnsTo: n } });
+  return c.branch({ code: `cpu.push32(${n}); cpu.eip = ${t};`, faults: true, ends: true, goesOn: { at: t, code: `cpu.push32(${n});`, pushed: n } });
 });
 emit(0xc3, (c) => c.branch({
   code: 'cpu.eip = cpu.pop32();',
