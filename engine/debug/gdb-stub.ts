@@ -140,11 +140,18 @@ export class GdbStub {
         return this.edited(m.pokeLinear(addr | 0, bytes)) ? 'OK' : 'E14';
       }
       case 'c':
-        this.resume(Infinity);
-        return undefined;
       case 's':
-        this.resume(1);
+      case 'C':
+      case 'S': {
+        // C and S carry a signal for the target, which gdb sends after a stop
+        // it reports as a signal (SIGXCPU at the budget, say) unless told not
+        // to pass it. A machine has no signals to deliver, so it is dropped.
+        const at = resumeAddress(p);
+        if (at === null) return 'E01';
+        if (at !== undefined) this.edited(setRegister(this.machine, 8, le32(at)));
+        this.resume(p[0] === 's' || p[0] === 'S' ? 1 : Infinity);
         return undefined;
+      }
       case 'b':
         if (p === 'bs') return this.reversed(this.timeline.stepBack());
         if (p === 'bc') {
@@ -253,6 +260,8 @@ export class GdbStub {
   /** Runs `steps` steps (Infinity: until something stops it), in chunks, then sends the stop reply. */
   private resume(steps: number): void {
     if (this.ended !== undefined) {
+      // Nothing runs after the end: say why again, and stop where it stopped.
+      this.reply(endLine(this.ended));
       this.reply(this.lastStop);
       return;
     }
@@ -309,7 +318,7 @@ export class GdbStub {
   private endReply(result: RunResult): string {
     this.ended = result;
     // The machine stays as it ended, for gdb to look at: only a clean exit ends the "process".
-    this.reply(`O${toHex(Buffer.from(`lab PC: ${result.reason}: ${result.message}\n`))}`);
+    this.reply(endLine(result));
     switch (result.reason) {
       case 'debug-exit': return `W${hex2(((result.exitStatus ?? 0) >>> 1) & 0xff)}`;
       case 'triple-fault': return `S${hex2(SIGSEGV)}`;
@@ -343,6 +352,29 @@ export class GdbStub {
     this.closed = true;
     this.io.close();
   }
+}
+
+/** The console line gdb prints when the run has ended. */
+function endLine(result: RunResult): string {
+  return `O${toHex(Buffer.from(`lab PC: ${result.reason}: ${result.message}\n`))}`;
+}
+
+/**
+ * Where a c, s, C or S packet resumes: undefined for where the machine is,
+ * null for a packet that names no number where one belongs.
+ */
+function resumeAddress(p: string): number | undefined | null {
+  const signalled = p[0] === 'C' || p[0] === 'S';
+  const [sig, addr] = signalled ? p.slice(1).split(';') : ['00', p.length > 1 ? p.slice(1) : undefined];
+  if (!/^[0-9a-fA-F]{1,2}$/.test(sig ?? '')) return null;
+  if (addr === undefined) return undefined;
+  return /^[0-9a-fA-F]{1,8}$/.test(addr) ? parseInt(addr, 16) : null;
+}
+
+function le32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(n >>> 0);
+  return b;
 }
 
 function pauseReply(p: DebugPause): string {

@@ -10,7 +10,7 @@ import { findLab } from '../../grader/course/labs.ts';
 import { buildForTests } from '../../grader/grade.ts';
 import { needs } from '../host-tools.ts';
 import { Machine } from '../../engine/machine.ts';
-import { buildLab, buildLab3, debugMachineWithGdb, debugWithGdb as debug } from './gdb-driver.ts';
+import { buildLab, buildLab3, debugLabWithGdb, debugMachineWithGdb, debugWithGdb as debug } from './gdb-driver.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -48,6 +48,29 @@ describe('gdb on the lab PC', needs('gcc', 'bwrap', 'gdb'), () => {
     expect(s.gdb).toMatch(/lab PC: triple-fault: .*ESP0 = 0x00000000/);
     expect(s.gdb).toContain('$1 = 0x1b\n');
     expect(s.gdb).toMatch(/cpl 3\n/);
+  });
+
+  it('stays stopped where the instruction budget ran out, steps back from there, and runs into it again', async () => {
+    // gdb passes the SIGXCPU it was told of to the next step and continue: a step with a signal (S18).
+    // The budget runs out inside a REP STOS: ECX tells the points of the run apart.
+    const s = await debugLabWithGdb(['run', '--kernel', kernel, '--module', hello, '--max-instructions', '20000'], [
+      'continue', 'print $pc', 'print $ecx', 'stepi', 'continue', 'print $pc', 'print $ecx',
+      'reverse-stepi', 'print $ecx', 'stepi', 'print $ecx', 'stepi', 'print $pc', 'kill',
+    ]);
+    expect(s.gdb).not.toContain('while the target is running');
+    const values = [...s.gdb.matchAll(/^\$\d+ = (.*)$/gm)].map((m) => m[1]);
+    expect(values).toHaveLength(7);
+    const [pc, ecx, pcAfter, ecxAfter, ecxBack, ecxForward, pcAgain] = values;
+    expect(pc).toMatch(/^\(void \(\*\)\(\)\) 0x[0-9a-f]+ /);
+    // The step and the continue after the end move nothing, and each says why.
+    expect([pcAfter, ecxAfter]).toEqual([pc, ecx]);
+    expect(s.gdb.match(/Program received signal SIGXCPU/g)).toHaveLength(4);
+    expect(s.gdb.match(/lab PC: budget: instruction budget of 20000 exhausted/g)).toHaveLength(4);
+    // One step back is the REP's start; forward again, the same end.
+    expect(Number(ecxBack)).toBeGreaterThan(Number(ecx));
+    expect(ecxForward).toBe(ecx);
+    expect(pcAgain).toBe(pc);
+    expect(s.labStatus).toBe(124);
   });
 });
 
@@ -129,6 +152,37 @@ describe('the gdb stub against random and broken packets', needs('gcc', 'bwrap')
       stub.receive(Buffer.from('#00')); // ends any packet the noise left open
       stub.receive(framePacket('qAttached'));
       expect(Buffer.concat(sent).toString('latin1')).toContain('$1#31');
+    } finally {
+      machine.release();
+    }
+  });
+
+  it('steps and continues with a signal, which the machine drops, and from an address when one is named', async () => {
+    const { Machine } = await import('../../engine/machine.ts');
+    const { GdbStub } = await import('../../engine/debug/gdb-stub.ts');
+    const { framePacket } = await import('../../engine/debug/rsp.ts');
+    const built = await buildForTests(join(REPO, 'labs'), findLab(join(REPO, 'labs'), 3));
+    if (!built.ok) throw new Error(built.log);
+    const machine = new Machine({ kernel: built.inputs.kernel, cmdline: '', modules: [], ramMiB: 32, maxInstructions: 5_000_000 });
+    try {
+      const sent: string[] = [];
+      const stub = new GdbStub(machine, { send: (b) => sent.push(Buffer.from(b).toString('latin1')), close: () => {}, defer: (fn) => fn() });
+      const say = (packet: string) => {
+        sent.length = 0;
+        stub.receive(framePacket(packet));
+        return sent.join('');
+      };
+      const start = machine.cpu.eip >>> 0;
+      expect(say('S18')).toContain('$S05#');
+      const next = machine.cpu.eip >>> 0;
+      expect(next).not.toBe(start);
+      // Back to the start by address, with and without a signal: the same step again.
+      expect(say(`s${start.toString(16)}`)).toContain('$S05#');
+      expect(machine.cpu.eip >>> 0).toBe(next);
+      expect(say(`S0b;${start.toString(16)}`)).toContain('$S05#');
+      expect(machine.cpu.eip >>> 0).toBe(next);
+      for (const bad of ['S', 'Sxy', 'S05;', 'S05;zz', 'C123', `s1${'0'.repeat(8)}`]) expect(say(bad), bad).toContain('$E01#');
+      expect(machine.cpu.eip >>> 0).toBe(next);
     } finally {
       machine.release();
     }
