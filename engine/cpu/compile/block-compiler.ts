@@ -19,13 +19,15 @@
 // Everything observable stays as the interpreter would have it: faults are
 // raised at the same instruction with EIP and the retired count pointing at
 // it, memory goes through the same TLB and segment checks, flags through the
-// same lazy record, and the modelled cycles (../cycle-model.ts) are the
-// interpreter's: each block adds the static costs of its instructions as one
-// sum (a side exit those before it), and a taken Jcc its cycle as it runs.
+// same lazy record (less the records nothing can see, flag-liveness.ts), and
+// the modelled cycles (../cycle-model.ts) are the interpreter's: each block
+// adds the static costs of its instructions as one sum (a side exit those
+// before it), and a taken Jcc its cycle as it runs.
 
 import type { CPU } from '../cpu.ts';
 import { CodeReader, OUT_OF_PAGE, SS } from './code-reader.ts';
 import { helpers, InstructionCompiler, type Compiled } from './instruction-compiler.ts';
+import { dropDeadFlagRecords } from './flag-liveness.ts';
 import { inlineMemoryFastPaths } from './memory-fast-paths.ts';
 
 export { helpers };
@@ -82,7 +84,8 @@ export function compileBlock(cpu: CPU, phys: number, eip: number, interpreted: R
   const pageStart = first - (first & 0xfff);
   const pageEnd = pageStart + 0x1000;
   const reader = new CodeReader(cpu.ram, first, pageEnd);
-  const parts: string[] = [];
+  /** Each instruction's code, in order. */
+  const codes: string[] = [];
   /** Static cycles of the instructions before each one, and of all: what a fault at one, or the block's end, adds. */
   const cyclesBefore: number[] = [];
   /** The EIP of each instruction, and past the last: ip0 when the block leaves at one. */
@@ -138,8 +141,7 @@ export function compileBlock(cpu: CPU, phys: number, eip: number, interpreted: R
       ended = true;
       loops = c.targets?.includes(eip) ?? false;
     }
-    // `i` tells the catch how many instructions of the block retired, and where EIP goes back to (ip0).
-    parts.push(`i = ${count - 1}; ${code}`);
+    codes.push(code);
     if (ended) break;
     if (goesOnAt >= 0) reader.pos = goesOnAt;
   }
@@ -147,7 +149,8 @@ export function compileBlock(cpu: CPU, phys: number, eip: number, interpreted: R
   const end = ended ? '' : ` cpu.eip = ${(eip + (reader.pos - first)) | 0};`;
   // A loop that is one block runs inside the function, as long as each whole
   // iteration fits the budget: the dispatcher is the expensive part of a short loop.
-  const body = inlineMemoryFastPaths(parts.join('\n      '));
+  // `i` tells the catch how many instructions of the block retired, and where EIP goes back to (ip0).
+  const body = inlineMemoryFastPaths(dropDeadFlagRecords(codes).map((code, k) => `i = ${k}; ${code}`).join('\n      '));
   const source = `
     const rm = cpu.readMask, wm = cpu.writeMask;
     const flatStack = segCheck[${SS}] === 0 && cpu.stack32 === true;

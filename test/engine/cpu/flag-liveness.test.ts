@@ -1,0 +1,110 @@
+// Dead flag records (engine/cpu/compile/flag-liveness.ts): a compiled block
+// leaves out the lazy record of an arithmetic instruction when a later one
+// replaces it and nothing in between could see it. Whatever is left out, the
+// compiled run must leave what the interpreter leaves, EFLAGS above all: at
+// the end, at every budget, and at a fault between two flag-setting
+// instructions, whose exception frame would hold the flags of the first.
+
+import { describe, expect, it } from 'vitest';
+import type { CPU } from '../../../engine/cpu/cpu.ts';
+import { BlockCache } from '../../../engine/cpu/compile/block-cache.ts';
+import { compileBlock } from '../../../engine/cpu/compile/block-compiler.ts';
+import { runInstructions } from '../../../engine/cpu/execute.ts';
+import { CpuException } from '../../../engine/cpu/exceptions.ts';
+import { CODE, enablePaging, makeCpu, outcomeOf, type Outcome } from './harness.ts';
+
+const HLT = 0xf4;
+/** A page the tests map or leave not present. */
+const DATA = 0x40000;
+
+/**
+ * Each flag-setting instruction's flags replaced by the next one's, with
+ * only a register move between the first two:
+ * add eax, ebx; mov ecx, eax; sub ecx, edx; shl ecx, 3; inc edx;
+ * imul eax, eax, 3; adc ebx, ecx (reads imul's CF); cmp eax, edi; hlt
+ */
+const REPLACED = [0x01, 0xd8, 0x89, 0xc1, 0x29, 0xd1, 0xc1, 0xe1, 0x03, 0x42, 0x6b, 0xc0, 0x03, 0x11, 0xcb, 0x39, 0xf8, HLT];
+
+/** add eax, ebx; mov edi, [esi] (a #PF when DATA is not present); sub ecx, edx; hlt */
+const LOAD_BETWEEN = [0x01, 0xd8, 0x8b, 0x3e, 0x29, 0xd1, HLT];
+
+/** add eax, ebx; div esi (a #DE when ESI is 0); sub ecx, edx; hlt */
+const DIVIDE_BETWEEN = [0x01, 0xd8, 0xf7, 0xf6, 0x29, 0xd1, HLT];
+
+/** add eax, ebx; shl ecx, cl (changes no flag when CL is 0); hlt */
+const SHIFT_BY_CL = [0x01, 0xd8, 0xd3, 0xe1, HLT];
+
+function prepare(code: number[], registers: number[], present: boolean): CPU {
+  const cpu = makeCpu();
+  cpu.ram.set(code, CODE);
+  enablePaging(cpu, (pte) => {
+    if (!present) pte[DATA >>> 12] = 0;
+  });
+  cpu.eip = CODE;
+  registers.forEach((v, r) => { if (r !== 4) cpu.r32[r] = v; });
+  return cpu;
+}
+
+function run(code: number[], registers: number[], present: boolean, budget: number, compiled: boolean): Outcome {
+  const cpu = prepare(code, registers, present);
+  if (compiled) cpu.blocks = new BlockCache(cpu, 1);
+  let fault = '';
+  try {
+    while (cpu.retired < budget && !cpu.halted) runInstructions(cpu, budget);
+  } catch (e) {
+    if (!(e instanceof CpuException)) throw e;
+    fault = `vector ${e.vector}`;
+  }
+  if (compiled && cpu.blocks!.compiled === 0) throw new Error('nothing ran compiled');
+  cpu.blocks?.release();
+  return outcomeOf(cpu, fault);
+}
+
+/** The compiled and the interpreted run agree at every budget; the whole run's outcome. */
+function expectSame(code: number[], registers: number[], present = true): Outcome {
+  const whole = run(code, registers, present, 1000, false);
+  expect(run(code, registers, present, 1000, true)).toEqual(whole);
+  for (let budget = 1; budget <= whole.retired + 1; budget++) {
+    expect(run(code, registers, present, budget, true)).toEqual(run(code, registers, present, budget, false));
+  }
+  return whole;
+}
+
+/** How many lazy records the block compiled at CODE stores; it holds every instruction before the HLT. */
+function recordsStored(code: number[], instructions: number): number {
+  const cpu = prepare(code, [], true);
+  const block = compileBlock(cpu, CODE, CODE);
+  expect(block.length).toBe(instructions);
+  return (block.run.toString().match(/cpu\.lzOp = /g) ?? []).length;
+}
+
+describe('a compiled block stores only the flag records something can see', () => {
+  it('leaves out each record a later instruction replaces, and ends with the flags the interpreter has', () => {
+    // Only CMP's record is left: each before it is replaced, ADC's CF read from IMUL's flags, not from a record.
+    expect(recordsStored(REPLACED, 8)).toBe(1);
+    // eax, ecx, edx, ebx, (esp), ebp, esi, edi: carries and overflows either way, and a zero.
+    const cases = [
+      [1, 0, 0, 2, 0, 0, 0, 3],
+      [0x7fffffff, 0, 0x80000000, 1, 0, 0, 0, 0],
+      [0xffffffff, 0, 0xffffffff, 1, 0, 0, 0, 0x55555555],
+      [0x40000000, 0, 5, 0x40000000, 0, 0, 0, 0x80000000],
+    ];
+    for (const registers of cases) expect(expectSame(REPLACED, registers).fault).toBe('');
+  });
+
+  it('keeps the record before an instruction that may fault, which the exception frame would show', () => {
+    expect(recordsStored(LOAD_BETWEEN, 3)).toBe(2);
+    expect(recordsStored(DIVIDE_BETWEEN, 3)).toBe(2);
+    // ADD's flags differ from SUB's in each case: a lost record would show.
+    const registers = [0xffffffff, 5, 7, 1, 0, 0, DATA, 0];
+    expect(expectSame(LOAD_BETWEEN, registers, false).fault).toBe('vector 14');
+    expect(expectSame(LOAD_BETWEEN, registers, true).fault).toBe('');
+    expect(expectSame(DIVIDE_BETWEEN, [...registers.slice(0, 6), 0, 0]).fault).toBe('vector 0');
+    expect(expectSame(DIVIDE_BETWEEN, [0x7fffffff, 5, 0, 1, 0, 0, 9, 0]).fault).toBe('');
+  });
+
+  it('keeps the record before an instruction that may leave the flags as they were', () => {
+    expect(recordsStored(SHIFT_BY_CL, 2)).toBe(2);
+    for (const cl of [0, 1, 31]) expectSame(SHIFT_BY_CL, [0xffffffff, 0x12340000 | cl, 0, 1]);
+  });
+});
