@@ -7,6 +7,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { CPU } from '../../../engine/cpu/cpu.ts';
+import { Lazy } from '../../../engine/cpu/flags.ts';
 import { BlockCache } from '../../../engine/cpu/compile/block-cache.ts';
 import { compileBlock } from '../../../engine/cpu/compile/block-compiler.ts';
 import { runInstructions } from '../../../engine/cpu/execute.ts';
@@ -34,8 +35,22 @@ const DIVIDE_BETWEEN = [0x01, 0xd8, 0xf7, 0xf6, 0x29, 0xd1, HLT];
 /** add eax, ebx; shl ecx, cl (changes no flag when CL is 0); hlt */
 const SHIFT_BY_CL = [0x01, 0xd8, 0xd3, 0xe1, HLT];
 
-function prepare(code: number[], registers: number[], present: boolean): CPU {
+/** inc ecx (CF from before the block); inc ecx; dec edx; xor eax, ecx (sets CF); hlt */
+const CARRIES = [0x41, 0x41, 0x4a, 0x31, 0xc8, HLT];
+
+/** inc ecx; inc ecx; hlt: the block ends with CF as it found it. */
+const CARRIES_KEPT = [0x41, 0x41, HLT];
+
+/**
+ * `carry` (0 or 1): the block starts with CF that value in a SUB's lazy
+ * record and the other in EFLAGS, so a carry read from the wrong place shows.
+ */
+function prepare(code: number[], registers: number[], present: boolean, carry?: number): CPU {
   const cpu = makeCpu();
+  if (carry !== undefined) {
+    cpu.flags = 0x2 | (carry ^ 1);
+    cpu.setLazy(Lazy.Sub, carry ^ 1, carry, (carry ^ 1) - carry, 4);
+  }
   cpu.ram.set(code, CODE);
   enablePaging(cpu, (pte) => {
     if (!present) pte[DATA >>> 12] = 0;
@@ -45,8 +60,8 @@ function prepare(code: number[], registers: number[], present: boolean): CPU {
   return cpu;
 }
 
-function run(code: number[], registers: number[], present: boolean, budget: number, compiled: boolean): Outcome {
-  const cpu = prepare(code, registers, present);
+function run(code: number[], registers: number[], present: boolean, budget: number, compiled: boolean, carry?: number): Outcome {
+  const cpu = prepare(code, registers, present, carry);
   if (compiled) cpu.blocks = new BlockCache(cpu, 1);
   let fault = '';
   try {
@@ -61,21 +76,25 @@ function run(code: number[], registers: number[], present: boolean, budget: numb
 }
 
 /** The compiled and the interpreted run agree at every budget; the whole run's outcome. */
-function expectSame(code: number[], registers: number[], present = true): Outcome {
-  const whole = run(code, registers, present, 1000, false);
-  expect(run(code, registers, present, 1000, true)).toEqual(whole);
+function expectSame(code: number[], registers: number[], present = true, carry?: number): Outcome {
+  const whole = run(code, registers, present, 1000, false, carry);
+  expect(run(code, registers, present, 1000, true, carry)).toEqual(whole);
   for (let budget = 1; budget <= whole.retired + 1; budget++) {
-    expect(run(code, registers, present, budget, true)).toEqual(run(code, registers, present, budget, false));
+    expect(run(code, registers, present, budget, true, carry)).toEqual(run(code, registers, present, budget, false, carry));
   }
   return whole;
 }
 
-/** How many lazy records the block compiled at CODE stores; it holds every instruction before the HLT. */
-function recordsStored(code: number[], instructions: number): number {
-  const cpu = prepare(code, [], true);
-  const block = compileBlock(cpu, CODE, CODE);
+/** The source of the block compiled at CODE, which holds every instruction before the HLT. */
+function blockSource(code: number[], instructions: number): string {
+  const block = compileBlock(prepare(code, [], true), CODE, CODE);
   expect(block.length).toBe(instructions);
-  return (block.run.toString().match(/cpu\.lzOp = /g) ?? []).length;
+  return block.run.toString();
+}
+
+/** How many lazy records the block compiled at CODE stores. */
+function recordsStored(code: number[], instructions: number): number {
+  return (blockSource(code, instructions).match(/cpu\.lzOp = /g) ?? []).length;
 }
 
 describe('a compiled block stores only the flag records something can see', () => {
@@ -101,6 +120,19 @@ describe('a compiled block stores only the flag records something can see', () =
     expect(expectSame(LOAD_BETWEEN, registers, true).fault).toBe('');
     expect(expectSame(DIVIDE_BETWEEN, [...registers.slice(0, 6), 0, 0]).fault).toBe('vector 0');
     expect(expectSame(DIVIDE_BETWEEN, [0x7fffffff, 5, 0, 1, 0, 0, 9, 0]).fault).toBe('');
+  });
+
+  it("leaves out the carry INC and DEC keep once an instruction that sets CF follows, and only then", () => {
+    expect(blockSource(CARRIES, 4)).not.toContain('keepCarry');
+    expect(recordsStored(CARRIES, 4)).toBe(1);
+    expect(blockSource(CARRIES_KEPT, 2)).toContain('cpu.keepCarry();');
+    expect(recordsStored(CARRIES_KEPT, 2)).toBe(1);
+    for (const cf of [0, 1]) {
+      for (const ecx of [0, 0x7ffffffe, 0xfffffffe]) {
+        expectSame(CARRIES, [0x55, ecx, 0, 0], true, cf);
+        expect(expectSame(CARRIES_KEPT, [0x55, ecx, 0, 0], true, cf).flags & 1).toBe(cf);
+      }
+    }
   });
 
   it('keeps the record before an instruction that may leave the flags as they were', () => {
