@@ -63,19 +63,17 @@ function withoutFlags(code: string, all: boolean): string {
 
 /** The instructions' code with every record that a later one replaces unseen left out. */
 export function dropDeadFlagRecords(codes: readonly string[]): string[] {
+  // Each instruction's code is looked at once here, not once per record before it.
+  const replacing = codes.map(replaces);
+  const reaching = codes.map((code, j) => REACHES_CPU.test(replacing[j] === 'record' ? code.replace(RECORD, '').replace(CARRY_FROM_LOCALS, '') : code));
   return codes.map((code, k) => {
     if (!RECORD.test(code) && !SHIFT_RECORD.test(code)) return code;
     let recordDead = false;
     for (let j = k + 1; j < codes.length; j++) {
-      const replaced = replaces(codes[j]!);
-      if (replaced === 'all') return withoutFlags(code, true);
-      if (replaced === 'record') {
-        // An INC or DEC: the record is dead, and the carry too if something after it sets CF unseen.
-        recordDead = true;
-        if (REACHES_CPU.test(codes[j]!.replace(RECORD, '').replace(CARRY_FROM_LOCALS, ''))) break;
-      } else if (REACHES_CPU.test(codes[j]!)) {
-        break;
-      }
+      if (replacing[j] === 'all') return withoutFlags(code, true);
+      // An INC or DEC: the record is dead, and the carry too if something after it sets CF unseen.
+      if (replacing[j] === 'record') recordDead = true;
+      if (reaching[j] === true) break;
     }
     return recordDead ? withoutFlags(code, false) : code;
   });
