@@ -27,6 +27,16 @@ const TYPESCRIPT = /\.[cm]?ts$/;
 
 export class TypeScriptLoadError extends Error {}
 
+/**
+ * Why this checkout cannot run yet, when its npm packages are not installed
+ * (a fresh clone or a student's repository before `npm ci`); null when they are.
+ * esbuild stands for them all: it is the first one a run needs.
+ */
+export function missingPackages() {
+  if (stampOf(path.join(TOOL_ROOT, 'node_modules', 'esbuild', 'package.json')) !== null) return null;
+  return `the npm packages this tool needs are not installed in ${TOOL_ROOT}; run \`npm ci\` there, then this command again`;
+}
+
 /** Where the compiled copy of the source file `file` (absolute) lives. */
 export function compiledPath(file) {
   const { root } = path.parse(file);

@@ -44,6 +44,15 @@ describe('lab release', () => {
     expect(readFileSync(join(out, 'labs/01-serial/tests/banner.ts'), 'utf8')).toContain("from '../../../grader/api/spec.ts'");
   });
 
+  it("says in one line to run npm ci when the student runs lab before it", needs('gcc', 'bwrap'), () => {
+    const out = join(work, 'lab1');
+    if (!existsSync(out)) lab('release', '1', '--course', COURSE, '--out', out);
+    const before = spawnSync(process.execPath, [join(out, 'grader/cli/lab.js'), 'grade', '1'], { cwd: out, encoding: 'utf8' });
+    expect(before.stderr).toBe(`lab: the npm packages this tool needs are not installed in ${out}; run \`npm ci\` there, then this command again\n`);
+    expect(before.stdout).toBe('');
+    expect(before.status).toBe(2);
+  });
+
   it('keeps earlier labs\' solutions in a later lab\'s release', needs('gcc', 'bwrap'), async () => {
     const out = join(work, 'lab2');
     const { lab: lab2 } = await writeRelease(COURSE, 2, out);
