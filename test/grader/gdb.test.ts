@@ -10,6 +10,8 @@ import { findLab } from '../../grader/course/labs.ts';
 import { buildForTests } from '../../grader/grade.ts';
 import { needs } from '../host-tools.ts';
 import { Machine } from '../../engine/machine.ts';
+import { GdbStub } from '../../engine/debug/gdb-stub.ts';
+import { framePacket } from '../../engine/debug/rsp.ts';
 import { buildLab, buildLab3, debugLabWithGdb, debugMachineWithGdb, debugWithGdb as debug } from './gdb-driver.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -107,84 +109,81 @@ describe('gdb with the block compiler on and off', needs('gcc', 'bwrap', 'gdb'),
   });
 });
 
-describe('the gdb stub against random and broken packets', needs('gcc', 'bwrap'), () => {
-  it('answers or drops every one, and never throws into the engine', async () => {
-    const { Machine } = await import('../../engine/machine.ts');
-    const { GdbStub } = await import('../../engine/debug/gdb-stub.ts');
-    const { framePacket } = await import('../../engine/debug/rsp.ts');
-    const built = await buildForTests(join(REPO, 'labs'), findLab(join(REPO, 'labs'), 3));
-    if (!built.ok) throw new Error(built.log);
-    const machine = new Machine({ kernel: built.inputs.kernel, cmdline: '', modules: [], ramMiB: 32, maxInstructions: 5_000_000 });
-    try {
-      // A fixed seed: the same packets on every run.
-      let seed = 0x2545f491;
-      const random = () => {
-        seed ^= seed << 13;
-        seed ^= seed >>> 17;
-        seed ^= seed << 5;
-        return (seed >>> 0) / 2 ** 32;
-      };
-      const pick = <T,>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
-      const hexNumber = () => Math.floor(random() * 2 ** 32).toString(16);
-      const heads = ['m', 'M', 'p', 'P', 'Z0,', 'z0,', 'Z2,', 'Z3,', 'qXfer:features:read:target.xml:', 'qRcmd,', 'qSupported', 'H', 'g', 'G', '?', 's', 'v', 'X', 'T'];
-      const sent: Buffer[] = [];
-      let closed = false;
-      const stub = new GdbStub(machine, { send: (b) => sent.push(Buffer.from(b)), close: () => { closed = true; }, defer: (fn) => fn() });
-      for (let i = 0; i < 3000 && !closed; i++) {
-        const kind = random();
-        let bytes: Buffer;
-        if (kind < 0.3) {
-          bytes = Buffer.from(Array.from({ length: Math.floor(random() * 64) }, () => Math.floor(random() * 256)));
-        } else if (kind > 0.9) {
-          // Steps forward and back among the noise (the random writes above make new histories on the way).
-          bytes = framePacket(pick(['s', 'bs', 'bc']));
-        } else {
-          const body = `${pick(heads)}${hexNumber()},${hexNumber()}${random() < 0.5 ? `:${hexNumber()}` : ''}`;
-          const packet = framePacket(body);
-          // Some packets arrive cut short, or with a wrong checksum.
-          bytes = kind < 0.5 ? packet.subarray(0, Math.floor(random() * packet.length)) : kind < 0.6 ? Buffer.concat([packet.subarray(0, -1), Buffer.from('0')]) : packet;
-        }
-        expect(() => stub.receive(bytes)).not.toThrow();
-      }
-      expect(sent.length).toBeGreaterThan(100);
-      // Still answering: a fresh query after the noise gets its reply.
-      sent.length = 0;
-      stub.receive(Buffer.from('#00')); // ends any packet the noise left open
-      stub.receive(framePacket('qAttached'));
-      expect(Buffer.concat(sent).toString('latin1')).toContain('$1#31');
-    } finally {
-      machine.release();
-    }
-  });
+/** The stub on a machine booting lab 3's reference kernel, in this process, with what it sends and whether it closed. */
+interface StubOnLab3 {
+  machine: Machine;
+  stub: GdbStub;
+  sent: Buffer[];
+  closed: () => boolean;
+}
 
-  it('steps and continues with a signal, which the machine drops, and from an address when one is named', async () => {
-    const { Machine } = await import('../../engine/machine.ts');
-    const { GdbStub } = await import('../../engine/debug/gdb-stub.ts');
-    const { framePacket } = await import('../../engine/debug/rsp.ts');
-    const built = await buildForTests(join(REPO, 'labs'), findLab(join(REPO, 'labs'), 3));
-    if (!built.ok) throw new Error(built.log);
-    const machine = new Machine({ kernel: built.inputs.kernel, cmdline: '', modules: [], ramMiB: 32, maxInstructions: 5_000_000 });
-    try {
-      const sent: string[] = [];
-      const stub = new GdbStub(machine, { send: (b) => sent.push(Buffer.from(b).toString('latin1')), close: () => {}, defer: (fn) => fn() });
-      const say = (packet: string) => {
-        sent.length = 0;
-        stub.receive(framePacket(packet));
-        return sent.join('');
-      };
-      const start = machine.cpu.eip >>> 0;
-      expect(say('S18')).toContain('$S05#');
-      const next = machine.cpu.eip >>> 0;
-      expect(next).not.toBe(start);
-      // Back to the start by address, with and without a signal: the same step again.
-      expect(say(`s${start.toString(16)}`)).toContain('$S05#');
-      expect(machine.cpu.eip >>> 0).toBe(next);
-      expect(say(`S0b;${start.toString(16)}`)).toContain('$S05#');
-      expect(machine.cpu.eip >>> 0).toBe(next);
-      for (const bad of ['S', 'Sxy', 'S05;', 'S05;zz', 'C123', `s1${'0'.repeat(8)}`]) expect(say(bad), bad).toContain('$E01#');
-      expect(machine.cpu.eip >>> 0).toBe(next);
-    } finally {
-      machine.release();
+async function withStubOnLab3(use: (s: StubOnLab3) => void): Promise<void> {
+  const built = await buildForTests(join(REPO, 'labs'), findLab(join(REPO, 'labs'), 3));
+  if (!built.ok) throw new Error(built.log);
+  const machine = new Machine({ kernel: built.inputs.kernel, cmdline: '', modules: [], ramMiB: 32, maxInstructions: 5_000_000 });
+  try {
+    const sent: Buffer[] = [];
+    let closed = false;
+    const stub = new GdbStub(machine, { send: (b) => sent.push(Buffer.from(b)), close: () => { closed = true; }, defer: (fn) => fn() });
+    use({ machine, stub, sent, closed: () => closed });
+  } finally {
+    machine.release();
+  }
+}
+
+describe('the gdb stub against random and broken packets', needs('gcc', 'bwrap'), () => {
+  it('answers or drops every one, and never throws into the engine', () => withStubOnLab3(({ stub, sent, closed }) => {
+    // A fixed seed: the same packets on every run.
+    let seed = 0x2545f491;
+    const random = () => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) / 2 ** 32;
+    };
+    const pick = <T,>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
+    const hexNumber = () => Math.floor(random() * 2 ** 32).toString(16);
+    const heads = ['m', 'M', 'p', 'P', 'Z0,', 'z0,', 'Z2,', 'Z3,', 'qXfer:features:read:target.xml:', 'qRcmd,', 'qSupported', 'H', 'g', 'G', '?', 's', 'v', 'X', 'T'];
+    for (let i = 0; i < 3000 && !closed(); i++) {
+      const kind = random();
+      let bytes: Buffer;
+      if (kind < 0.3) {
+        bytes = Buffer.from(Array.from({ length: Math.floor(random() * 64) }, () => Math.floor(random() * 256)));
+      } else if (kind > 0.9) {
+        // Steps forward and back among the noise (the random writes above make new histories on the way).
+        bytes = framePacket(pick(['s', 'bs', 'bc']));
+      } else {
+        const body = `${pick(heads)}${hexNumber()},${hexNumber()}${random() < 0.5 ? `:${hexNumber()}` : ''}`;
+        const packet = framePacket(body);
+        // Some packets arrive cut short, or with a wrong checksum.
+        bytes = kind < 0.5 ? packet.subarray(0, Math.floor(random() * packet.length)) : kind < 0.6 ? Buffer.concat([packet.subarray(0, -1), Buffer.from('0')]) : packet;
+      }
+      expect(() => stub.receive(bytes)).not.toThrow();
     }
-  });
+    expect(sent.length).toBeGreaterThan(100);
+    // Still answering: a fresh query after the noise gets its reply.
+    sent.length = 0;
+    stub.receive(Buffer.from('#00')); // ends any packet the noise left open
+    stub.receive(framePacket('qAttached'));
+    expect(Buffer.concat(sent).toString('latin1')).toContain('$1#31');
+  }));
+
+  it('steps and continues with a signal, which the machine drops, and from an address when one is named', () => withStubOnLab3(({ machine, stub, sent }) => {
+    const say = (packet: string) => {
+      sent.length = 0;
+      stub.receive(framePacket(packet));
+      return Buffer.concat(sent).toString('latin1');
+    };
+    const start = machine.cpu.eip >>> 0;
+    expect(say('S18')).toContain('$S05#');
+    const next = machine.cpu.eip >>> 0;
+    expect(next).not.toBe(start);
+    // Back to the start by address, with and without a signal: the same step again.
+    expect(say(`s${start.toString(16)}`)).toContain('$S05#');
+    expect(machine.cpu.eip >>> 0).toBe(next);
+    expect(say(`S0b;${start.toString(16)}`)).toContain('$S05#');
+    expect(machine.cpu.eip >>> 0).toBe(next);
+    for (const bad of ['S', 'Sxy', 'S05;', 'S05;zz', 'C123', `s1${'0'.repeat(8)}`]) expect(say(bad), bad).toContain('$E01#');
+    expect(machine.cpu.eip >>> 0).toBe(next);
+  }));
 });

@@ -9,11 +9,8 @@
 
 import { describe, expect, it } from 'vitest';
 import type { CPU } from '../../../engine/cpu/cpu.ts';
-import { BlockCache } from '../../../engine/cpu/compile/block-cache.ts';
 import { compileBlock } from '../../../engine/cpu/compile/block-compiler.ts';
-import { runInstructions } from '../../../engine/cpu/execute.ts';
-import { CpuException } from '../../../engine/cpu/exceptions.ts';
-import { CODE, makeCpu, outcomeOf, type Outcome } from './harness.ts';
+import { CODE, makeCpu, runToBudget, type Outcome } from './harness.ts';
 
 const HLT = 0xf4;
 const DATA = 0x3000;
@@ -58,18 +55,7 @@ function prepare(code: Map<number, number[]>, registers: number[]): CPU {
 
 /** Run `budget` instructions, compiled (a block cache compiling at first sight) or interpreted. */
 function run(code: Map<number, number[]>, registers: number[], budget: number, compiled: boolean): Outcome {
-  const cpu = prepare(code, registers);
-  if (compiled) cpu.blocks = new BlockCache(cpu, 1);
-  let fault = '';
-  try {
-    while (cpu.retired < budget && !cpu.halted) runInstructions(cpu, budget);
-  } catch (e) {
-    if (!(e instanceof CpuException)) throw e;
-    fault = `vector ${e.vector}`;
-  }
-  if (compiled && cpu.blocks!.compiled === 0) throw new Error('nothing ran compiled');
-  cpu.blocks?.release();
-  return outcomeOf(cpu, fault);
+  return runToBudget(prepare(code, registers), budget, compiled);
 }
 
 function expectSame(code: Map<number, number[]>, registers: number[], budget: number): Outcome {

@@ -8,11 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import type { CPU } from '../../../engine/cpu/cpu.ts';
 import { Lazy } from '../../../engine/cpu/flags.ts';
-import { BlockCache } from '../../../engine/cpu/compile/block-cache.ts';
 import { compileBlock } from '../../../engine/cpu/compile/block-compiler.ts';
-import { runInstructions } from '../../../engine/cpu/execute.ts';
-import { CpuException } from '../../../engine/cpu/exceptions.ts';
-import { CODE, enablePaging, makeCpu, outcomeOf, type Outcome } from './harness.ts';
+import { CODE, enablePaging, makeCpu, runToBudget, type Outcome } from './harness.ts';
 
 const HLT = 0xf4;
 /** A page the tests map or leave not present. */
@@ -61,18 +58,7 @@ function prepare(code: number[], registers: number[], present: boolean, carry?: 
 }
 
 function run(code: number[], registers: number[], present: boolean, budget: number, compiled: boolean, carry?: number): Outcome {
-  const cpu = prepare(code, registers, present, carry);
-  if (compiled) cpu.blocks = new BlockCache(cpu, 1);
-  let fault = '';
-  try {
-    while (cpu.retired < budget && !cpu.halted) runInstructions(cpu, budget);
-  } catch (e) {
-    if (!(e instanceof CpuException)) throw e;
-    fault = `vector ${e.vector}`;
-  }
-  if (compiled && cpu.blocks!.compiled === 0) throw new Error('nothing ran compiled');
-  cpu.blocks?.release();
-  return outcomeOf(cpu, fault);
+  return runToBudget(prepare(code, registers, present, carry), budget, compiled);
 }
 
 /** The compiled and the interpreted run agree at every budget; the whole run's outcome. */

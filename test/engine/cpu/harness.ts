@@ -1,6 +1,7 @@
 // A bare CPU for instruction-level tests: flat 32-bit segments, ring 0, paging off.
 import { CPU } from '../../../engine/cpu/cpu.ts';
-import { step } from '../../../engine/cpu/execute.ts';
+import { runInstructions, step } from '../../../engine/cpu/execute.ts';
+import { BlockCache } from '../../../engine/cpu/compile/block-cache.ts';
 import { PortBus } from '../../../engine/devices/ports.ts';
 import { CpuException } from '../../../engine/cpu/exceptions.ts';
 
@@ -102,4 +103,23 @@ export function outcomeOf(cpu: CPU, fault: string): Outcome {
   };
   cpu.tlb.release();
   return after;
+}
+
+/**
+ * Run `cpu` until it has retired `budget` instructions, halts or faults,
+ * compiled (a block cache compiling at first sight) or interpreted; what it
+ * left, with the fault's vector if one stopped it.
+ */
+export function runToBudget(cpu: CPU, budget: number, compiled: boolean): Outcome {
+  if (compiled) cpu.blocks = new BlockCache(cpu, 1);
+  let fault = '';
+  try {
+    while (cpu.retired < budget && !cpu.halted) runInstructions(cpu, budget);
+  } catch (e) {
+    if (!(e instanceof CpuException)) throw e;
+    fault = `vector ${e.vector}`;
+  }
+  if (compiled && cpu.blocks!.compiled === 0) throw new Error('nothing ran compiled');
+  cpu.blocks?.release();
+  return outcomeOf(cpu, fault);
 }
