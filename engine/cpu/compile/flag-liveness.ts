@@ -8,7 +8,9 @@
 // memory access that may fault (the exception frame holds EFLAGS), a flag
 // read from the record, a side exit or the block's end. Register moves and
 // conditions read from the block's locals cannot. So a record is dropped
-// only across code that names neither, and only when the replacing
+// only across code that names neither (the rest of its own instruction too:
+// ADD to memory stores after its record, and a store that drops compiled
+// code leaves the block right after it), and only when the replacing
 // instruction, without a condition, writes the status flags before it
 // reaches the CPU in any other way (ADC, SBB and INC/DEC with an unknown
 // carry read the old record first; an operand from memory may fault first).
@@ -67,7 +69,9 @@ export function dropDeadFlagRecords(codes: readonly string[]): string[] {
   const replacing = codes.map(replaces);
   const reaching = codes.map((code, j) => REACHES_CPU.test(replacing[j] === 'record' ? code.replace(RECORD, '').replace(CARRY_FROM_LOCALS, '') : code));
   return codes.map((code, k) => {
-    if (!RECORD.test(code) && !SHIFT_RECORD.test(code)) return code;
+    const record = RECORD.exec(code) ?? SHIFT_RECORD.exec(code);
+    // A store after the record, in the same instruction, may leave the block with the instruction done.
+    if (record === null || REACHES_CPU.test(code.slice(record.index + record[0].length))) return code;
     let recordDead = false;
     for (let j = k + 1; j < codes.length; j++) {
       if (replacing[j] === 'all') return withoutFlags(code, true);

@@ -9,7 +9,9 @@ import { describe, expect, it } from 'vitest';
 import type { CPU } from '../../../engine/cpu/cpu.ts';
 import { Lazy } from '../../../engine/cpu/flags.ts';
 import { compileBlock } from '../../../engine/cpu/compile/block-compiler.ts';
-import { CODE, enablePaging, makeCpu, runToBudget, type Outcome } from './harness.ts';
+import { CODE, enablePaging, makeCpu, outcomeOf, runToBudget, type Outcome } from './harness.ts';
+import { BlockCache } from '../../../engine/cpu/compile/block-cache.ts';
+import { runInstructions } from '../../../engine/cpu/execute.ts';
 
 const HLT = 0xf4;
 /** A page the tests map or leave not present. */
@@ -31,6 +33,9 @@ const DIVIDE_BETWEEN = [0x01, 0xd8, 0xf7, 0xf6, 0x29, 0xd1, HLT];
 
 /** add eax, ebx; shl ecx, cl (changes no flag when CL is 0); hlt */
 const SHIFT_BY_CL = [0x01, 0xd8, 0xd3, 0xe1, HLT];
+
+/** add [ebx], eax (into the code's page: a store that drops the block); sub ecx, edx; hlt */
+const STORE_THEN_REPLACED = [0x01, 0x03, 0x29, 0xd1, HLT];
 
 /** inc ecx (CF from before the block); inc ecx; dec edx; xor eax, ecx (sets CF); hlt */
 const CARRIES = [0x41, 0x41, 0x4a, 0x31, 0xc8, HLT];
@@ -119,6 +124,18 @@ describe('a compiled block stores only the flag records something can see', () =
         expect(expectSame(CARRIES_KEPT, [0x55, ecx, 0, 0], true, cf).flags & 1).toBe(cf);
       }
     }
+  });
+
+  it('keeps the record of an instruction whose store may leave the block after it', () => {
+    // The store drops the page's code: the block leaves with ADD retired, and what follows sees ADD's flags.
+    const registers = [0x7fffffff, 5, 7, CODE + 0x100];
+    const cpu = prepare(STORE_THEN_REPLACED, registers, true);
+    cpu.blocks = new BlockCache(cpu, 1);
+    runInstructions(cpu, 2);
+    expect(cpu.blocks.compiled).toBe(1);
+    expect(cpu.retired).toBe(1);
+    cpu.blocks.release();
+    expect(outcomeOf(cpu, '')).toEqual(run(STORE_THEN_REPLACED, registers, true, 1, false));
   });
 
   it('keeps the record before an instruction that may leave the flags as they were', () => {
