@@ -11,8 +11,10 @@
 // eflags, cs, ss, ds, es, fs, gs (the start of gdb's i386 register layout;
 // the x87 registers it also knows are reported unavailable); breakpoints
 // (Z0, Z1), write watchpoints (Z2), and read and access watchpoints (Z3, Z4;
-// kept by the CPU's memory path) at linear addresses; `monitor regs`,
-// `monitor gdt`, `monitor idt`, `monitor tss`, `monitor pagewalk ADDR`.
+// kept by the CPU's memory path) at linear addresses; steps and continues
+// (s, c, and S and C, whose signal it drops: a machine has none to take);
+// `monitor regs`, `monitor gdt`, `monitor idt`, `monitor tss`,
+// `monitor pagewalk ADDR`.
 //
 // It also runs backwards (reverse-stepi, reverse-continue, and reverse-next,
 // which gdb builds from those): the bs and bc packets, served by restoring
@@ -148,7 +150,10 @@ export class GdbStub {
         // to pass it. A machine has no signals to deliver, so it is dropped.
         const at = resumeAddress(p);
         if (at === null) return 'E01';
-        if (at !== undefined) this.edited(setRegister(this.machine, 8, le32(at)));
+        if (at !== undefined) {
+          m.cpu.eip = at | 0;
+          this.edited(true);
+        }
         this.resume(p[0] === 's' || p[0] === 'S' ? 1 : Infinity);
         return undefined;
       }
@@ -369,12 +374,6 @@ function resumeAddress(p: string): number | undefined | null {
   if (!/^[0-9a-fA-F]{1,2}$/.test(sig ?? '')) return null;
   if (addr === undefined) return undefined;
   return /^[0-9a-fA-F]{1,8}$/.test(addr) ? parseInt(addr, 16) : null;
-}
-
-function le32(n: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32LE(n >>> 0);
-  return b;
 }
 
 function pauseReply(p: DebugPause): string {
