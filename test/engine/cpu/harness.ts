@@ -92,8 +92,8 @@ export interface Outcome {
   fault: string;
 }
 
-/** The CPU's outcome (`fault`: the exception that stopped it, or ''); releases its TLB. */
-export function outcomeOf(cpu: CPU, fault: string): Outcome {
+/** The CPU's outcome (`fault`: the exception that stopped it, or ''); releases its TLB unless it is to run on. */
+export function outcomeOf(cpu: CPU, fault: string, release = true): Outcome {
   let hash = 0;
   const words = cpu.ram32;
   for (let i = 0; i < words.length; i++) hash = (Math.imul(hash, 31) + words[i]!) | 0;
@@ -101,7 +101,7 @@ export function outcomeOf(cpu: CPU, fault: string): Outcome {
     registers: [...cpu.r32], eip: cpu.eip, flags: cpu.getFlags(), retired: cpu.retired,
     cycles: [cpu.extraCycles, cpu.committedCycles], ramHash: hash, fault,
   };
-  cpu.tlb.release();
+  if (release) cpu.tlb.release();
   return after;
 }
 
