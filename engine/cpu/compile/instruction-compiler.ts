@@ -32,8 +32,6 @@ export const helpers = { table, commitFlags, shiftRotate, imul32, mul32, imul32O
 /** What compiling one instruction produced. */
 export interface Compiled {
   code: string;
-  /** The instruction may fault: EIP must be known (ip0) before it runs. */
-  faults: boolean;
   /** Control leaves straight-line code: the code sets cpu.eip itself and the block ends. */
   ends: boolean;
   /** For a direct jump: where it may go. */
@@ -130,8 +128,8 @@ export class InstructionCompiler {
   }
 
   /** Straight-line code: it does not end the block. */
-  straight(code: string, faults: boolean): Compiled {
-    return { code, faults, ends: false };
+  straight(code: string): Compiled {
+    return { code, ends: false };
   }
 
   /** A byte register by its ModRM number (AL CL DL BL AH CH DH BH). */
@@ -151,8 +149,8 @@ export class InstructionCompiler {
 
   /** Code that stores `value` into the r/m operand `m` of `size` bytes: a register, or memory through `a`. */
   storeRm(m: ModRM, size: number, value: string): Compiled {
-    if (m.rmReg >= 0) return this.straight(`${this.reg(m.rmReg, size)} = ${value};`, false);
-    return this.straight(`${this.address(m, size)} cpu.write${size * 8}(a, ${value});`, true);
+    if (m.rmReg >= 0) return this.straight(`${this.reg(m.rmReg, size)} = ${value};`);
+    return this.straight(`${this.address(m, size)} cpu.write${size * 8}(a, ${value});`);
   }
 
   /**
@@ -162,10 +160,10 @@ export class InstructionCompiler {
   aluIntoRm(m: ModRM, size: number, y: string, body: string, writes: boolean): Compiled {
     if (m.rmReg >= 0) {
       const dst = this.reg(m.rmReg, size);
-      return this.straight(`x = ${dst}; y = ${y}; ${body}${writes ? ` ${dst} = r;` : ''}`, false);
+      return this.straight(`x = ${dst}; y = ${y}; ${body}${writes ? ` ${dst} = r;` : ''}`);
     }
     const stored = writes ? ` cpu.write${size * 8}(a, r);` : '';
-    return this.straight(`${this.address(m, size)}${writes ? ` cpu.prepareWrite(a, ${size});` : ''} x = cpu.read${size * 8}(a); y = ${y}; ${body}${stored}`, true);
+    return this.straight(`${this.address(m, size)}${writes ? ` cpu.prepareWrite(a, ${size});` : ''} x = cpu.read${size * 8}(a); y = ${y}; ${body}${stored}`);
   }
 
   /**
@@ -247,7 +245,6 @@ export class InstructionCompiler {
     const condition = this.conditionCode(cc);
     return {
       code: `if (${condition}) { cpu.eip = ${taken}; ${TAKEN_BRANCH_CODE} } else cpu.eip = ${notTaken};`,
-      faults: false,
       ends: true,
       targets: [taken, notTaken],
       sideExit: (leave) => `if (${condition}) { cpu.eip = ${taken}; ${TAKEN_BRANCH_CODE} ${leave} }`,
@@ -261,11 +258,10 @@ export class InstructionCompiler {
     // keepCarryCode reads the previous instruction's operands, so it runs before x is loaded.
     if (m.rmReg >= 0) {
       const reg = size === 4 ? `r32[${m.rmReg}]` : this.reg8(m.rmReg);
-      return { code: `${this.keepCarryCode()} x = ${reg}; ${step} ${reg} = r;`, faults: false, ends: false };
+      return { code: `${this.keepCarryCode()} x = ${reg}; ${step} ${reg} = r;`, ends: false };
     }
     return {
       code: `${this.address(m, size)} cpu.prepareWrite(a, ${size}); ${this.keepCarryCode()} x = cpu.read${size * 8}(a); ${step} cpu.write${size * 8}(a, r);`,
-      faults: true,
       ends: false,
     };
   }

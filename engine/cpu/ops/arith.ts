@@ -260,7 +260,7 @@ emit(range(0, 0x40).filter((op) => (op & 7) < 4), (c, code, op) => {
   const regRead = c.reg(m.reg, size);
   const writes = op >>> 3 !== AluOp.Cmp;
   if ((op & 7) < 2) return c.aluIntoRm(m, size, regRead, body, writes); // r/m is the destination
-  return c.straight(`${c.loadRm(m, size, 'y')} x = ${regRead}; ${body}${writes ? ` ${regRead} = r;` : ''}`, m.rmReg < 0);
+  return c.straight(`${c.loadRm(m, size, 'y')} x = ${regRead}; ${body}${writes ? ` ${regRead} = r;` : ''}`);
 });
 
 // ADD..CMP AL, imm8 and EAX, imm32 (op*8 + 4, 5).
@@ -269,7 +269,7 @@ emit(range(0, 0x40).filter((op) => (op & 7) === 4 || (op & 7) === 5), (c, code, 
   const body = c.aluCode(op >>> 3, size);
   const imm = size === 4 ? code.i32() : code.u8();
   const acc = size === 4 ? 'r32[0]' : 'r8[0]';
-  return c.straight(`x = ${acc}; y = ${imm}; ${body}${op >>> 3 !== AluOp.Cmp ? ` ${acc} = r;` : ''}`, false);
+  return c.straight(`x = ${acc}; y = ${imm}; ${body}${op >>> 3 !== AluOp.Cmp ? ` ${acc} = r;` : ''}`);
 });
 
 // INC/DEC r32.
@@ -288,16 +288,16 @@ emit([0x80, 0x81, 0x83], (c, code, op) => {
 emit([0x84, 0x85], (c, code, op) => {
   const size = op === 0x85 ? 4 : 1;
   const m = decodeModRM(code, code.u8());
-  return c.straight(`${c.loadRm(m, size, 'x')} y = ${c.reg(m.reg, size)}; ${c.aluCode(AluOp.And, size)}`, m.rmReg < 0);
+  return c.straight(`${c.loadRm(m, size, 'x')} y = ${c.reg(m.reg, size)}; ${c.aluCode(AluOp.And, size)}`);
 });
-emit(0xa8, (c, code) => c.straight(`x = r8[0]; y = ${code.u8()}; ${c.aluCode(AluOp.And, 1)}`, false));
-emit(0xa9, (c, code) => c.straight(`x = r32[0]; y = ${code.i32()}; ${c.aluCode(AluOp.And, 4)}`, false));
+emit(0xa8, (c, code) => c.straight(`x = r8[0]; y = ${code.u8()}; ${c.aluCode(AluOp.And, 1)}`));
+emit(0xa9, (c, code) => c.straight(`x = r32[0]; y = ${code.i32()}; ${c.aluCode(AluOp.And, 4)}`));
 
 // Group 3 on r/m8: TEST imm8 only.
 emit(0xf6, (c, code) => {
   const m = decodeModRM(code, code.u8());
   if (m.reg !== 0) return null;
-  return c.straight(`${c.loadRm(m, 1, 'x')} y = ${code.u8()}; ${c.aluCode(AluOp.And, 1)}`, m.rmReg < 0);
+  return c.straight(`${c.loadRm(m, 1, 'x')} y = ${code.u8()}; ${c.aluCode(AluOp.And, 1)}`);
 });
 
 // Group 3 on r/m32: TEST imm, NOT, NEG (of a register), MUL, IMUL, DIV, IDIV.
@@ -306,13 +306,13 @@ emit(0xf7, (c, code) => {
   const load = c.loadRm(m, 4, 'y');
   const mem = m.rmReg < 0;
   switch (m.reg) {
-    case 0: case 1: return c.straight(`${load} x = y; y = ${code.i32()}; ${c.aluCode(AluOp.And, 4)}`, mem);
-    case 2: return mem ? null : c.straight(`r32[${m.rmReg}] = ~r32[${m.rmReg}];`, false);
-    case 3: return mem ? null : c.straight(`x = r32[${m.rmReg}]; ${negSource(4)} r32[${m.rmReg}] = r;`, false);
-    case 4: return c.multiply(c.straight(`${load} h.mul32(cpu, y);`, mem));
-    case 5: return c.multiply(c.straight(`${load} h.imul32OneOperand(cpu, y);`, mem));
-    case 6: return c.divide(c.straight(`${load} h.div32(cpu, y);`, true)); // #DE
-    default: return c.divide(c.straight(`${load} h.idiv32(cpu, y);`, true));
+    case 0: case 1: return c.straight(`${load} x = y; y = ${code.i32()}; ${c.aluCode(AluOp.And, 4)}`);
+    case 2: return mem ? null : c.straight(`r32[${m.rmReg}] = ~r32[${m.rmReg}];`);
+    case 3: return mem ? null : c.straight(`x = r32[${m.rmReg}]; ${negSource(4)} r32[${m.rmReg}] = r;`);
+    case 4: return c.multiply(c.straight(`${load} h.mul32(cpu, y);`));
+    case 5: return c.multiply(c.straight(`${load} h.imul32OneOperand(cpu, y);`));
+    case 6: return c.divide(c.straight(`${load} h.div32(cpu, y);`)); // #DE
+    default: return c.divide(c.straight(`${load} h.idiv32(cpu, y);`));
   }
 });
 

@@ -187,4 +187,4 @@ def0F(0xc7, group9);
 
 // ---- compiled forms (see opcode-family.ts) ----------------------------------------
 
-emit(0x90, (c) => c.straight('', false)); // NOP
+emit(0x90, (c) => c.straight('')); // NOP

@@ -143,5 +143,5 @@ def(0xd6, (cpu) => {
 
 // ---- compiled forms (see opcode-family.ts) ----------------------------------------
 
-emit(0x98, (c) => c.straight('r32[0] = (r32[0] << 16) >> 16;', false)); // CWDE
-emit(0x99, (c) => c.straight('r32[2] = r32[0] >> 31;', false)); // CDQ
+emit(0x98, (c) => c.straight('r32[0] = (r32[0] << 16) >> 16;')); // CWDE
+emit(0x99, (c) => c.straight('r32[2] = r32[0] >> 31;')); // CDQ

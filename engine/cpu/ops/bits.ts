@@ -171,5 +171,5 @@ emit(range(0x40, 16), (c, code, op) => {
   const cond = c.conditionCode(op & 0xf);
   const m = decodeModRM(code, code.u8());
   // The condition is evaluated before the load, which uses the local y the condition may need.
-  return c.straight(`x = ${cond} ? 1 : 0; ${c.loadRm(m, 4, 'a')} if (x === 1) r32[${m.reg}] = a;`, m.rmReg < 0);
+  return c.straight(`x = ${cond} ? 1 : 0; ${c.loadRm(m, 4, 'a')} if (x === 1) r32[${m.reg}] = a;`);
 }, '0F');

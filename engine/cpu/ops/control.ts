@@ -167,25 +167,24 @@ emit(range(0x80, 16), (c, code, op) => {
 
 // JMP rel8, rel32; CALL rel32; RET; RET imm16.
 const jump = (c: InstructionCompiler, t: number): Compiled =>
-  c.branch({ code: `cpu.eip = ${t};`, faults: false, ends: true, targets: [t], goesOn: { at: t, code: '' } });
+  c.branch({ code: `cpu.eip = ${t};`, ends: true, targets: [t], goesOn: { at: t, code: '' } });
 emit(0xeb, (c, code) => { const d = code.s8(); return jump(c, (c.nextEip(code) + d) | 0); });
 emit(0xe9, (c, code) => { const d = code.i32(); return jump(c, (c.nextEip(code) + d) | 0); });
 emit(0xe8, (c, code) => {
   const d = code.i32();
   const n = c.nextEip(code);
   const t = (n + d) | 0;
-  return c.branch({ code: `cpu.push32(${n}); cpu.eip = ${t};`, faults: true, ends: true, goesOn: { at: t, code: `cpu.push32(${n});`, pushed: n } });
+  return c.branch({ code: `cpu.push32(${n}); cpu.eip = ${t};`, ends: true, goesOn: { at: t, code: `cpu.push32(${n});`, pushed: n } });
 });
 emit(0xc3, (c) => c.branch({
   code: 'cpu.eip = cpu.pop32();',
-  faults: true,
   ends: true,
   // In b, not x: the flags' operands stay in x, y and r for a Jcc after the return.
   returnsTo: (expected, leave) => `b = cpu.pop32(); if (b !== ${expected}) { cpu.eip = b; ${leave} }`,
 }));
 emit(0xc2, (c, code) => {
   const n = code.u16();
-  return c.branch({ code: `x = cpu.pop32(); cpu.setSP(cpu.stack32 ? (r32[4] + ${n}) | 0 : (r16[8] + ${n}) & 0xffff); cpu.eip = x;`, faults: true, ends: true });
+  return c.branch({ code: `x = cpu.pop32(); cpu.setSP(cpu.stack32 ? (r32[4] + ${n}) | 0 : (r16[8] + ${n}) & 0xffff); cpu.eip = x;`, ends: true });
 });
 
 // Group 5: INC/DEC, CALL, JMP and PUSH r/m32 (the far forms are the interpreter's).
@@ -195,9 +194,9 @@ emit(0xff, (c, code) => {
   if (m.reg <= 1) return c.incDecCode(m, 4, m.reg === 1);
   const load = c.loadRm(m, 4, 'x');
   switch (m.reg) {
-    case 2: return c.branch({ code: `${load} cpu.push32(${c.nextEip(code)}); cpu.eip = x;`, faults: true, ends: true });
-    case 4: return c.branch({ code: `${load} cpu.eip = x;`, faults: m.rmReg < 0, ends: true });
-    case 6: return c.straight(`${load} cpu.push32(x);`, true);
+    case 2: return c.branch({ code: `${load} cpu.push32(${c.nextEip(code)}); cpu.eip = x;`, ends: true });
+    case 4: return c.branch({ code: `${load} cpu.eip = x;`, ends: true });
+    case 6: return c.straight(`${load} cpu.push32(x);`);
     default: return null;
   }
 });

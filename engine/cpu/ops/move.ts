@@ -136,7 +136,7 @@ function movToRm(c: InstructionCompiler, code: CodeReader, size: number) {
 
 function movFromRm(c: InstructionCompiler, code: CodeReader, size: number) {
   const m = decodeModRM(code, code.u8());
-  return c.straight(c.loadRm(m, size, c.reg(m.reg, size)), m.rmReg < 0);
+  return c.straight(c.loadRm(m, size, c.reg(m.reg, size)));
 }
 
 function movImmToRm(c: InstructionCompiler, code: CodeReader, size: number) {
@@ -156,16 +156,16 @@ emit(0xc7, (c, code) => movImmToRm(c, code, 2), '66');
 emit(0x8d, (c, code) => {
   const m = decodeModRM(code, code.u8());
   if (m.rmReg >= 0) return null;
-  return c.straight(`r32[${m.reg}] = ${offsetSource(m)};`, false);
+  return c.straight(`r32[${m.reg}] = ${offsetSource(m)};`);
 });
 
 // MOV EAX, moffs32 and moffs32, EAX.
-emit(0xa1, (c, code) => { const off = code.i32(); return c.straight(`${c.address(absolute(off), 4)} r32[0] = cpu.read32(a);`, true); });
+emit(0xa1, (c, code) => { const off = code.i32(); return c.straight(`${c.address(absolute(off), 4)} r32[0] = cpu.read32(a);`); });
 emit(0xa3, (c, code) => { const off = code.i32(); return c.storeRm(absolute(off), 4, 'r32[0]'); });
 
 // MOV r8, imm8 and r32, imm32.
-emit(range(0xb0, 8), (c, code, op) => c.straight(`${c.reg8(op & 7)} = ${code.u8()};`, false));
-emit(range(0xb8, 8), (c, code, op) => c.straight(`r32[${op & 7}] = ${code.i32()};`, false));
+emit(range(0xb0, 8), (c, code, op) => c.straight(`${c.reg8(op & 7)} = ${code.u8()};`));
+emit(range(0xb8, 8), (c, code, op) => c.straight(`r32[${op & 7}] = ${code.i32()};`));
 
 // MOVZX/MOVSX r32, r/m8 or r/m16.
 emit([0xb6, 0xb7, 0xbe, 0xbf], (c, code, op) => {
@@ -174,5 +174,5 @@ emit([0xb6, 0xb7, 0xbe, 0xbf], (c, code, op) => {
   const signed = op >= 0xbe;
   const load = c.loadRm(m, byte ? 1 : 2, 'y');
   const ext = signed ? (byte ? '(y << 24) >> 24' : '(y << 16) >> 16') : 'y';
-  return c.straight(`${load} r32[${m.reg}] = ${ext};`, m.rmReg < 0);
+  return c.straight(`${load} r32[${m.reg}] = ${ext};`);
 }, '0F');

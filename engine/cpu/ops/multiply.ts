@@ -327,11 +327,11 @@ emit([0x69, 0x6b], (c, code, op) => {
   const m = decodeModRM(code, code.u8());
   const load = c.loadRm(m, 4, 'x');
   const imm = op === 0x69 ? code.i32() : code.s8();
-  return c.multiply(c.straight(`${load} r32[${m.reg}] = h.imul32(cpu, x, ${imm});`, m.rmReg < 0));
+  return c.multiply(c.straight(`${load} r32[${m.reg}] = h.imul32(cpu, x, ${imm});`));
 });
 
 // IMUL r32, r/m32.
 emit(0xaf, (c, code) => {
   const m = decodeModRM(code, code.u8());
-  return c.multiply(c.straight(`${c.loadRm(m, 4, 'x')} r32[${m.reg}] = h.imul32(cpu, r32[${m.reg}], x);`, m.rmReg < 0));
+  return c.multiply(c.straight(`${c.loadRm(m, 4, 'x')} r32[${m.reg}] = h.imul32(cpu, r32[${m.reg}], x);`));
 }, '0F');

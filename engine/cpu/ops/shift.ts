@@ -224,10 +224,10 @@ emit([0xc1, 0xd1], (c, code, op) => {
   const m = decodeModRM(code, code.u8());
   if (m.rmReg < 0 || m.reg === 2 || m.reg === 3) return null;
   const count = (op === 0xd1 ? 1 : code.u8()) & 31;
-  if (count === 0) return c.straight('', false);
+  if (count === 0) return c.straight('');
   // Only the inline shifts leave their result in r for a following Jcc.
   if (isLinearShift(m.reg)) c.producedShift(4);
-  return c.straight(c.shiftCode(m.reg, m.rmReg, String(count)), false);
+  return c.straight(c.shiftCode(m.reg, m.rmReg, String(count)));
 });
 
 // By CL (D3).
@@ -235,5 +235,5 @@ emit(0xd3, (c, code) => {
   const m = decodeModRM(code, code.u8());
   if (m.rmReg < 0 || m.reg === 2 || m.reg === 3) return null;
   // A zero count changes no flags, so what follows cannot assume the locals hold this instruction's.
-  return c.straight(`y = r8[4] & 31; if (y !== 0) { ${c.shiftCode(m.reg, m.rmReg, 'y')} }`, false);
+  return c.straight(`y = r8[4] & 31; if (y !== 0) { ${c.shiftCode(m.reg, m.rmReg, 'y')} }`);
 });

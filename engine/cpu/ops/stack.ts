@@ -136,9 +136,9 @@ def2(0xc9,
 
 // ---- compiled forms (see opcode-family.ts) ----------------------------------------
 
-emit(range(0x50, 8), (c, _code, op) => c.straight(`cpu.push32(r32[${op & 7}]);`, true));
-emit(range(0x58, 8), (c, _code, op) => c.straight(`r32[${op & 7}] = cpu.pop32();`, true));
-emit(0x68, (c, code) => c.straight(`cpu.push32(${code.i32()});`, true));
-emit(0x6a, (c, code) => c.straight(`cpu.push32(${code.s8()});`, true));
+emit(range(0x50, 8), (c, _code, op) => c.straight(`cpu.push32(r32[${op & 7}]);`));
+emit(range(0x58, 8), (c, _code, op) => c.straight(`r32[${op & 7}] = cpu.pop32();`));
+emit(0x68, (c, code) => c.straight(`cpu.push32(${code.i32()});`));
+emit(0x6a, (c, code) => c.straight(`cpu.push32(${code.s8()});`));
 // LEAVE: the interpreter's own handler, which reads no code bytes.
-emit(0xc9, (c) => c.straight('h.table[0xc9](cpu);', true));
+emit(0xc9, (c) => c.straight('h.table[0xc9](cpu);'));

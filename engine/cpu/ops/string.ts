@@ -378,7 +378,7 @@ function stringCode(c: InstructionCompiler, movs: boolean, size: number): string
     `cpu.committedCycles += ${CYCLES.stringElement};`;
 }
 
-emit(0xa4, (c) => c.straight(stringCode(c, true, 1), true));
-emit(0xa5, (c) => c.straight(stringCode(c, true, 4), true));
-emit(0xaa, (c) => c.straight(stringCode(c, false, 1), true));
-emit(0xab, (c) => c.straight(stringCode(c, false, 4), true));
+emit(0xa4, (c) => c.straight(stringCode(c, true, 1)));
+emit(0xa5, (c) => c.straight(stringCode(c, true, 4)));
+emit(0xaa, (c) => c.straight(stringCode(c, false, 1)));
+emit(0xab, (c) => c.straight(stringCode(c, false, 4)));

@@ -114,7 +114,11 @@ export function runToBudget(cpu: CPU, budget: number, compiled: boolean): Outcom
   if (compiled) cpu.blocks = new BlockCache(cpu, 1);
   let fault = '';
   try {
-    while (cpu.retired < budget && !cpu.halted) runInstructions(cpu, budget);
+    while (cpu.retired < budget && !cpu.halted) {
+      // As the machine does: a stop request (a store that dropped compiled code, say) ends a slice, not the run.
+      cpu.stopRequested = false;
+      runInstructions(cpu, budget);
+    }
   } catch (e) {
     if (!(e instanceof CpuException)) throw e;
     fault = `vector ${e.vector}`;
