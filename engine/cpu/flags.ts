@@ -44,6 +44,11 @@ export const enum Lazy {
   Dec,
   /** SHL/SHR/SAR (compiled code): CF and OF are computed with the result and stored in `flags`; AF = 0. */
   Shift,
+  /**
+   * MUL/IMUL: the result is the product's low part (what the destination
+   * holds); CF = OF = 1 when A is not 0 (the product did not fit); AF = 0.
+   */
+  Product,
 }
 
 // PARITY is indexed by a byte (`r & 0xff`), SIGN and MASK by an operand size

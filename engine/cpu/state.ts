@@ -377,6 +377,7 @@ export class CpuState {
         ? (this.lzA ^ INT_MIN) <= (this.lzB ^ INT_MIN)
         : (this.lzA ^ INT_MIN) < (this.lzB ^ INT_MIN);
       case Lazy.Logic: return false;
+      case Lazy.Product: return this.lzA !== 0;
       default: return (this.flags & CF) !== 0;
     }
   }
@@ -396,7 +397,7 @@ export class CpuState {
   getAF(): boolean {
     switch (this.lzOp) {
       case Lazy.None: return (this.flags & AF) !== 0;
-      case Lazy.Logic: case Lazy.Shift: return false;
+      case Lazy.Logic: case Lazy.Shift: case Lazy.Product: return false;
       default: return ((this.lzA ^ this.lzB ^ this.lzR) & 0x10) !== 0;
     }
   }
@@ -409,6 +410,7 @@ export class CpuState {
       case Lazy.Sub: case Lazy.Sbb: case Lazy.Dec:
         return ((this.lzA ^ this.lzB) & (this.lzA ^ this.lzR) & sign) !== 0;
       case Lazy.Logic: return false;
+      case Lazy.Product: return this.lzA !== 0;
       default: return (this.flags & OF) !== 0;
     }
   }

@@ -32,11 +32,14 @@ const SHIFT_RECORD = /cpu\.lzOp = \d+; cpu\.lzR = r; cpu\.lzSize = \d;/;
 const CARRY_FROM_RECORD = /cpu\.keepCarry\(\);/;
 const CARRY_FROM_LOCALS = /cpu\.flags = \([^;]*\) \? cpu\.flags \| \d+ : cpu\.flags & ~\d+;/;
 
-/** Writes every status flag and reads none: a record, or a multiply helper (../ops/multiply.ts). */
-const REPLACES_FLAGS = new RegExp(`${RECORD.source}|${SHIFT_FLAGS.source} ${SHIFT_RECORD.source}|h\\.(mul32|imul32|imul32OneOperand)\\(`);
+/** Writes every status flag and reads none: a record (a multiply's too, ../ops/multiply.ts). */
+const REPLACES_FLAGS = new RegExp(`${RECORD.source}|${SHIFT_FLAGS.source} ${SHIFT_RECORD.source}`);
 
-/** Reaches the CPU or a helper: anything that may fault, leave the block or read flags. */
-const REACHES_CPU = /cpu\.|h\./;
+/**
+ * Reaches the CPU or a helper: anything that may fault, leave the block or
+ * read flags. The high half of a product is a helper that only computes.
+ */
+const REACHES_CPU = /\bcpu\.|\bh\.(?!mulHigh(Unsigned|Signed)\()/;
 
 const keepsCarry = (op: number): boolean => op === Lazy.Inc || op === Lazy.Dec;
 

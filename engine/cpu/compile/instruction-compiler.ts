@@ -20,14 +20,14 @@ import { CF, Lazy } from '../flags.ts';
 import { emitters, table } from '../dispatch.ts';
 import { O16, TWO_BYTE } from '../opcode-family.ts';
 import { commitFlags, shiftRotate } from '../ops/shift.ts';
-import { div32, idiv32, imul32, imul32OneOperand, mul32 } from '../ops/multiply.ts';
+import { div32, idiv32, mulHighSigned, mulHighUnsigned } from '../ops/multiply.ts';
 import { ALU_LAZY, aluSource, conditionSource, incDecSource, isLinearShift, shiftRecordSource, shiftSource } from '../ops/arith-semantics.ts';
 import { offsetSource, REG8, type CodeReader, type ModRM } from './code-reader.ts';
 import { CYCLES, beyondInstruction } from '../cycle-model.ts';
 import { LEAVE_BLOCK } from '../exceptions.ts';
 
 /** Interpreter pieces the generated code calls, passed in as `h` (exported for the test that checks the names). */
-export const helpers = { table, commitFlags, shiftRotate, imul32, mul32, imul32OneOperand, div32, idiv32, LEAVE_BLOCK };
+export const helpers = { table, commitFlags, shiftRotate, mulHighUnsigned, mulHighSigned, div32, idiv32, LEAVE_BLOCK };
 
 /** What compiling one instruction produced. */
 export interface Compiled {
@@ -230,8 +230,10 @@ export class InstructionCompiler {
     return c;
   }
 
+  /** A 32-bit MUL or IMUL (multiply.ts): it leaves the low half of the product in r, and a Lazy.Product record. */
   multiply(c: Compiled): Compiled {
     this.cycles += beyondInstruction(CYCLES.multiply);
+    this.produced = { op: Lazy.Product, size: 4 };
     return c;
   }
 

@@ -210,7 +210,7 @@ export const linearShift: (op: number, x: number, count: number, size: number, o
  */
 export const knownCondition: (cpu: { flags: number }, op: number, size: number, cc: number, x: number, y: number, r: number) => number = built(
   ['cpu', 'op', 'size', 'cc', 'x', 'y', 'r'], '(op << 8) | (size << 4) | cc',
-  [Lazy.Add, Lazy.Adc, Lazy.Sub, Lazy.Sbb, Lazy.Logic, Lazy.Inc, Lazy.Dec, Lazy.Shift].flatMap((op) =>
+  [Lazy.Add, Lazy.Adc, Lazy.Sub, Lazy.Sbb, Lazy.Logic, Lazy.Inc, Lazy.Dec, Lazy.Shift, Lazy.Product].flatMap((op) =>
     everySize((size) => Array.from({ length: 16 }, (_, cc) => [cc, conditionSource(op, size, cc)] as const)
       .filter((c): c is readonly [number, string] => c[1] !== null)
       .map(([cc, cond]) => [(op << 8) | (size << 4) | cc, `return (${cond}) ? 1 : 0;`]))),

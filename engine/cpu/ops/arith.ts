@@ -6,7 +6,7 @@
 import type { CPU } from '../cpu.ts';
 import { MASK } from '../flags.ts';
 import { alu, AluOp, incDec, neg, negSource } from './arith-semantics.ts';
-import { chargeDivide, chargeMultiply, div, idiv, imulOneOperand, mul } from './multiply.ts';
+import { chargeDivide, chargeMultiply, div, idiv, imulOneOperand, mul, wideProductSource } from './multiply.ts';
 import { OpcodeFamily, range } from '../opcode-family.ts';
 import { decodeModRM, register } from '../compile/code-reader.ts';
 
@@ -309,8 +309,8 @@ emit(0xf7, (c, code) => {
     case 0: case 1: return c.straight(`${load} x = y; y = ${code.i32()}; ${c.aluCode(AluOp.And, 4)}`);
     case 2: return mem ? null : c.straight(`r32[${m.rmReg}] = ~r32[${m.rmReg}];`);
     case 3: return mem ? null : c.straight(`x = r32[${m.rmReg}]; ${negSource(4)} r32[${m.rmReg}] = r;`);
-    case 4: return c.multiply(c.straight(`${load} h.mul32(cpu, y);`));
-    case 5: return c.multiply(c.straight(`${load} h.imul32OneOperand(cpu, y);`));
+    case 4: return c.multiply(c.straight(`${load} ${wideProductSource(false)}`));
+    case 5: return c.multiply(c.straight(`${load} ${wideProductSource(true)}`));
     case 6: return c.divide(c.straight(`${load} h.div32(cpu, y);`)); // #DE
     default: return c.divide(c.straight(`${load} h.idiv32(cpu, y);`));
   }

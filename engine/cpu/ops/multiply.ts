@@ -13,7 +13,8 @@
 import type { CPU } from '../cpu.ts';
 import { Reg, Reg16 } from '../cpu.ts';
 import { Vector } from '../exceptions.ts';
-import { CF, Lazy, OF } from '../flags.ts';
+import { Lazy } from '../flags.ts';
+import { lazyRecordSource } from './arith-semantics.ts';
 import { OpcodeFamily } from '../opcode-family.ts';
 import { decodeModRM } from '../compile/code-reader.ts';
 import { beyondInstruction, CYCLES } from '../cycle-model.ts';
@@ -32,17 +33,11 @@ export function chargeDivide(cpu: CPU): void {
 
 /** CF = OF = `overflow`; SF, ZF, PF from `low` (the product masked to `size`); AF = 0. */
 function setProductFlags(cpu: CPU, low: number, size: number, overflow: boolean): void {
-  if (overflow) {
-    cpu.setArithFlags(cpu.szp(low, size) | CF | OF);
-  } else {
-    // A product that fits has exactly the flags of a logic result (CF = OF = AF = 0,
-    // SF/ZF/PF from the result), so the common case can stay lazy.
-    cpu.setLazy(Lazy.Logic, 0, 0, low, size);
-  }
+  cpu.setLazy(Lazy.Product, overflow ? 1 : 0, 0, low, size);
 }
 
 /** High 32 bits of the unsigned 64-bit product of two 32-bit values, from 16-bit partial products (each exact in a double). */
-function mulHighUnsigned(a: number, b: number): number {
+export function mulHighUnsigned(a: number, b: number): number {
   const aLo = a & 0xffff, aHi = a >>> 16;
   const bLo = b & 0xffff, bHi = b >>> 16;
   const lo = aLo * bLo;
@@ -54,7 +49,7 @@ function mulHighUnsigned(a: number, b: number): number {
 }
 
 /** High 32 bits of the signed 64-bit product of two int32 values. */
-function mulHighSigned(a: number, b: number): number {
+export function mulHighSigned(a: number, b: number): number {
   // A negative operand's unsigned reading is 2^32 too large, which adds the other
   // operand times 2^32 to the unsigned product: take it back out of the high word.
   let hi = mulHighUnsigned(a, b);
@@ -62,6 +57,55 @@ function mulHighSigned(a: number, b: number): number {
   if (b < 0) hi = (hi - a) | 0;
   return hi;
 }
+
+// ---- 32-bit products: one source for the interpreter and compiled blocks ----
+//
+// Compiled blocks write these out, and the interpreter's functions are built
+// from the same text, as arith-semantics.ts does for ALU operations. The
+// record is the one setProductFlags leaves, in the form flag-liveness.ts
+// leaves out when a later instruction replaces it.
+
+/**
+ * r = the low half of x * y (int32 operands), `high` the code that leaves
+ * the high half in b (the one-operand forms), `overflow` the condition for
+ * CF and OF, over x, y, r and b.
+ */
+function productSource(high: string, overflow: string): string {
+  return `r = Math.imul(x, y); ${high}${lazyRecordSource(Lazy.Product, `${overflow} ? 1 : 0`, '0', 'r', 4)}`;
+}
+
+/** MUL or IMUL r/m32 (one operand, in y): EDX:EAX = EAX * y, as mul32 and imul32OneOperand. */
+export function wideProductSource(signed: boolean): string {
+  const product = signed
+    ? productSource('b = h.mulHighSigned(x, y | 0); ', 'b !== r >> 31')
+    : productSource('b = h.mulHighUnsigned(x, y); ', 'b !== 0');
+  return `x = r32[0]; ${product} r32[0] = r; r32[2] = b;`;
+}
+
+/**
+ * IMUL with two or three operands: a product within int32 range is exact as
+ * a double and equals its low half; one outside it cannot round back into
+ * range, so the comparison is exact.
+ */
+const TRUNCATED_PRODUCT = productSource('', 'x * y !== r');
+
+/** A product source as the interpreter's function of (cpu, x, y), returning r; helpers as compiled code has them. */
+function interpreted(source: string): (cpu: CPU, x: number, y: number) => number {
+  const make = new Function('h', `return function product(cpu, x, y) { const r32 = cpu.r32; let r = 0, b = 0; ${source} return r; };`);
+  return make({ mulHighUnsigned, mulHighSigned }) as (cpu: CPU, x: number, y: number) => number;
+}
+
+const wide = (signed: boolean): ((cpu: CPU, src: number) => void) => {
+  const product = interpreted(wideProductSource(signed));
+  return (cpu, src) => { product(cpu, 0, src); };
+};
+
+/** MUL r/m32: EDX:EAX = EAX * src. */
+export const mul32 = wide(false);
+/** IMUL r/m32 (one operand): EDX:EAX = EAX * src, signed. */
+export const imul32OneOperand = wide(true);
+/** IMUL r32 with two or three operands: the low half of a * b. */
+export const imul32: (cpu: CPU, a: number, b: number) => number = interpreted(TRUNCATED_PRODUCT);
 
 // ---- MUL, IMUL with one operand: the accumulator times the operand, double width ----
 
@@ -78,19 +122,6 @@ export function mul(cpu: CPU, size: number, src: number): void {
   } else {
     mul32(cpu, src);
   }
-}
-
-// MUL and IMUL of EAX by a dword are functions of their own, which compiled
-// code calls directly (h.mul32, h.imul32OneOperand) and V8 inlines there.
-
-/** MUL r/m32: EDX:EAX = EAX * src. */
-export function mul32(cpu: CPU, src: number): void {
-  const a = cpu.r32[Reg.EAX];
-  const low = Math.imul(a, src);
-  const high = mulHighUnsigned(a, src);
-  cpu.r32[Reg.EAX] = low;
-  cpu.r32[Reg.EDX] = high;
-  setProductFlags(cpu, low, 4, high !== 0);
 }
 
 export function imulOneOperand(cpu: CPU, size: number, src: number): void {
@@ -110,30 +141,12 @@ export function imulOneOperand(cpu: CPU, size: number, src: number): void {
   }
 }
 
-/** IMUL r/m32 (one operand): EDX:EAX = EAX * src, signed. */
-export function imul32OneOperand(cpu: CPU, src: number): void {
-  const a = cpu.r32[Reg.EAX];
-  const low = Math.imul(a, src);
-  const high = mulHighSigned(a, src | 0);
-  cpu.r32[Reg.EAX] = low;
-  cpu.r32[Reg.EDX] = high;
-  setProductFlags(cpu, low, 4, high !== low >> 31);
-}
-
 // ---- IMUL with two and three operands: the product truncated to the destination ----
 
 function imul16(cpu: CPU, a: number, b: number): number {
   const p = ((a << 16) >> 16) * ((b << 16) >> 16);
   const low = p & 0xffff;
   setProductFlags(cpu, low, 2, ((p << 16) >> 16) !== p);
-  return low;
-}
-
-export function imul32(cpu: CPU, a: number, b: number): number {
-  const low = Math.imul(a, b);
-  // A product within int32 range is exact as a double and equals its low half;
-  // one outside it cannot round back into range, so the comparison is exact.
-  setProductFlags(cpu, low, 4, a * b !== low);
   return low;
 }
 
@@ -327,11 +340,11 @@ emit([0x69, 0x6b], (c, code, op) => {
   const m = decodeModRM(code, code.u8());
   const load = c.loadRm(m, 4, 'x');
   const imm = op === 0x69 ? code.i32() : code.s8();
-  return c.multiply(c.straight(`${load} r32[${m.reg}] = h.imul32(cpu, x, ${imm});`));
+  return c.multiply(c.straight(`${load} y = ${imm}; ${TRUNCATED_PRODUCT} r32[${m.reg}] = r;`));
 });
 
 // IMUL r32, r/m32.
 emit(0xaf, (c, code) => {
   const m = decodeModRM(code, code.u8());
-  return c.multiply(c.straight(`${c.loadRm(m, 4, 'x')} r32[${m.reg}] = h.imul32(cpu, r32[${m.reg}], x);`));
+  return c.multiply(c.straight(`${c.loadRm(m, 4, 'y')} x = r32[${m.reg}]; ${TRUNCATED_PRODUCT} r32[${m.reg}] = r;`));
 }, '0F');
