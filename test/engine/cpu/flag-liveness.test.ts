@@ -30,6 +30,13 @@ const DATA = 0x40000;
  */
 const REPLACED = [0x01, 0xd8, 0x89, 0xc1, 0x29, 0xd1, 0xc1, 0xe1, 0x03, 0x42, 0x6b, 0xc0, 0x03, 0x11, 0xcb, 0x39, 0xf8, HLT];
 
+/**
+ * A product's record, replaced: FNV-1a's step and a division by 10 as gcc
+ * writes it, each followed by a compare:
+ * imul eax, eax, 0x01000193; cmp edx, ecx; mov eax, 0xcccccccd; mul esi; shr edx, 3; cmp edx, edi; hlt
+ */
+const PRODUCTS_REPLACED = [0x69, 0xc0, 0x93, 0x01, 0x00, 0x01, 0x39, 0xca, 0xb8, 0xcd, 0xcc, 0xcc, 0xcc, 0xf7, 0xe6, 0xc1, 0xea, 0x03, 0x39, 0xfa, HLT];
+
 /** add eax, ebx; mov edi, [esi] (a #PF when DATA is not present); sub ecx, edx; hlt */
 const LOAD_BETWEEN = [0x01, 0xd8, 0x8b, 0x3e, 0x29, 0xd1, HLT];
 
@@ -105,6 +112,14 @@ describe('a compiled block stores only the flag records something can see', () =
       [0x40000000, 0, 5, 0x40000000, 0, 0, 0, 0x80000000],
     ];
     for (const registers of cases) expect(expectSame(REPLACED, registers).fault).toBe('');
+  });
+
+  it("leaves out a multiply's record when a later instruction replaces it", () => {
+    // Only the last CMP's record is left: MUL's high half is computed, not read from the CPU.
+    const source = blockSource(PRODUCTS_REPLACED, 6);
+    expect(source).toContain('h.mulHighUnsigned');
+    expect(source.match(/cpu\.lzOp = /g)).toHaveLength(1);
+    for (const registers of [[0x12345678, 7, 7, 0, 0, 0, 1234567, 0], [3, 1, 2, 0, 0, 0, 0xffffffff, 0x1999999]]) expectSame(PRODUCTS_REPLACED, registers);
   });
 
   it('keeps the record before an instruction that may fault, which the exception frame would show', () => {
