@@ -94,6 +94,8 @@ export function compileBlock(cpu: CPU, phys: number, eip: number, interpreted: R
   let count = 0;
   let ended = false;
   let loops = false;
+  /** For a loop whose back edge is a Jcc: that Jcc's cycle when taken, charged with the iteration's; -1 otherwise. */
+  let backEdgeCycles = -1;
   /** The return addresses of the CALLs the block went on through, innermost last. */
   const returns: number[] = [];
   /** Where in the page the block can go on at EIP `at`: code on its page not yet in it, nor its start (a loop); -1 if not. */
@@ -140,6 +142,11 @@ export function compileBlock(cpu: CPU, phys: number, eip: number, interpreted: R
     } else if (c.ends) {
       ended = true;
       loops = c.targets?.includes(eip) ?? false;
+      if (loops && c.loopsBack !== undefined) {
+        // A Jcc back to the start: the loop goes round while it is taken, and leaves when it is not.
+        backEdgeCycles = c.loopsBack.takenCycles;
+        code = c.loopsBack.code(`R += ${count};${cycles === 0 ? '' : ` cpu.extraCycles += ${cycles};`} break;`);
+      }
     }
     codes.push(code);
     if (ended) break;
@@ -157,11 +164,16 @@ export function compileBlock(cpu: CPU, phys: number, eip: number, interpreted: R
     let R = cpu.retired;
     let i = 0, a = 0, x = 0, y = 0, r = 0, b = 0, f = 0, s = 0, t = 0;
     try {
-      ${loops ? `for (;;) {
+      ${!loops ? body : backEdgeCycles < 0 ? `for (;;) {
       ${body}
       R += ${count}; cpu.extraCycles += ${cycles};
       if (cpu.eip !== ${eip} || R + ${count} > limit || cpu.stopRequested === true) break;
-      }` : body}
+      }` : `const last = limit - ${count};
+      for (;;) {
+      ${body}
+      R += ${count}; cpu.extraCycles += ${cycles + backEdgeCycles};
+      if (R > last || cpu.stopRequested === true) { cpu.eip = ${eip}; break; }
+      }`}
     } catch (e) {
       // Set here, not before each instruction that may fault: nothing reads it while a block runs
       // (a device access reads it only after this, see leaveBlock in linear-memory.ts).

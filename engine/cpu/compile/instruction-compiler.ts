@@ -54,6 +54,13 @@ export interface Compiled {
    * leaving by `leave` when it returns elsewhere.
    */
   returnsTo?: (expected: number, leave: string) => string;
+  /**
+   * For a Jcc back to the start of a block that loops: the same instruction
+   * as the loop's back edge, which goes round again when taken (the loop
+   * charges its cycle, `takenCycles`) and runs `leave` with EIP set past it
+   * when not.
+   */
+  loopsBack?: { code: (leave: string) => string; takenCycles: number };
 }
 
 /**
@@ -250,6 +257,7 @@ export class InstructionCompiler {
       ends: true,
       targets: [taken, notTaken],
       sideExit: (leave) => `if (${condition}) { cpu.eip = ${taken}; ${TAKEN_BRANCH_CODE} ${leave} }`,
+      loopsBack: { code: (leave) => `if (!(${condition})) { cpu.eip = ${notTaken}; ${leave} }`, takenCycles: CYCLES.takenBranch },
     };
   }
 
