@@ -105,7 +105,7 @@ function runWithBlocks(cpu: CPU, blocks: BlockCache): void {
     let current: Block = block;
     cpu.inBlock = true;
     try {
-      current.run(cpu, limit);
+      runBlock(cpu, blocks, current, limit);
       runChained(cpu, blocks, current, limit);
     } catch (e) {
       if (e !== LEAVE_BLOCK) throw e;
@@ -141,11 +141,36 @@ function runChained(cpu: CPU, blocks: BlockCache, current: Block, limit: number)
         current.next0 = following;
       }
     }
-    if (following.valid !== true || following.csBase !== cpu.csBase || ((cpu.csBase + next) & ~0xfff) !== cpu.fetchPage) break;
+    if (following.valid !== true) {
+      // Dropped since: its page was written, or followTaken compiled it again.
+      following = lookupOnPage(cpu, blocks, next);
+      if (following === null) break;
+      current.next0 = following;
+    }
+    if (following.csBase !== cpu.csBase || ((cpu.csBase + next) & ~0xfff) !== cpu.fetchPage) break;
     if (cpu.retired + following.length > limit || cpu.stopRequested === true) break;
     current = following;
-    current.run(cpu, limit);
+    runBlock(cpu, blocks, current, limit);
   }
+}
+
+/** A block's first entries are counted, with those that left it early, for BlockCache.followTaken. */
+const PROFILED_ENTRIES = 64;
+
+function runBlock(cpu: CPU, blocks: BlockCache, block: Block, limit: number): void {
+  const before = cpu.retired;
+  block.run(cpu, limit);
+  if (block.entries < PROFILED_ENTRIES) profileEntry(blocks, block, cpu.retired - before);
+}
+
+function profileEntry(blocks: BlockCache, block: Block, retired: number): void {
+  block.entries++;
+  // Fewer than the block's instructions: it left early (a loop block's whole iterations count as more).
+  if (retired < block.length) {
+    block.sideExits++;
+    block.lastExit = retired;
+  }
+  if (block.entries === PROFILED_ENTRIES && block.sideExits * 2 > PROFILED_ENTRIES) blocks.followTaken(block, block.eips[block.lastExit - 1]!);
 }
 
 /** The compiled block at `eip` if it is cached and on the current fetch page; null otherwise. */

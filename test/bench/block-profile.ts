@@ -72,10 +72,11 @@ function countingRun(): void {
     };
   }
   // Every block compiled from now on runs through a counter.
-  const proto = BlockCache.prototype as unknown as { compile(phys: number, eip: number, slot: number): Block };
+  type Compile = (phys: number, eip: number, slot: number, followTaken?: ReadonlySet<number>) => Block;
+  const proto = BlockCache.prototype as unknown as { compile: Compile };
   const compile = proto.compile;
-  proto.compile = function (this: BlockCache, phys: number, eip: number, slot: number): Block {
-    const block = compile.call(this, phys, eip, slot);
+  proto.compile = function (this: BlockCache, ...args: Parameters<Compile>): Block {
+    const block = compile.apply(this, args);
     const run = block.run;
     (block as { run: Block['run'] }).run = (cpu, limit) => {
       const before = cpu.retired;

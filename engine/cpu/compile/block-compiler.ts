@@ -40,6 +40,8 @@ function leaveIfCodeChanged(code: string, retired: number): string {
   return WRITES.test(code) ? ` if (cpu.codeChanged) { i = ${retired}; throw h.LEAVE_BLOCK; }` : '';
 }
 
+const NO_ADDRESSES: ReadonlySet<number> = new Set();
+
 /** A compiled block: run it only if `length` more instructions fit the budget. */
 export class Block {
   constructor(
@@ -53,10 +55,18 @@ export class Block {
     readonly run: (cpu: CPU, limit: number) => void,
     /** Segment registers (bit s) whose memory operands it compiled as flat: it must not run once one is not. */
     readonly assumedFlat = 0,
+    /** The EIP of each instruction. */
+    readonly eips: readonly number[] = [],
+    /** The Jccs (by EIP) it was asked to go on through when taken (see BlockCache.followTaken). */
+    readonly followsTaken: ReadonlySet<number> = NO_ADDRESSES,
   ) {}
 
-  /** False once a write to its page has dropped it. */
+  /** False once a write to its page, or a better block for the same code, has dropped it. */
   valid = true;
+  /** Its first entries (up to PROFILED_ENTRIES, ../execute.ts), how many of them left it early, and after how many instructions the last did. */
+  entries = 0;
+  sideExits = 0;
+  lastExit = 0;
   /** The blocks that followed this one last time, so the run loop can go straight on (block chaining). */
   next0: Block = this;
   next1: Block = this;
@@ -64,8 +74,6 @@ export class Block {
 
 /** Fills empty cache slots, so the cache array never has holes: it matches no address. */
 export const NO_BLOCK = new Block(-1, -1, -1, 0, () => {});
-
-const NO_ADDRESSES: ReadonlySet<number> = new Set();
 
 /** The longest block: bounds compile time and the budget granularity. */
 const MAX_INSTRUCTIONS = 48;
@@ -77,7 +85,9 @@ const MAX_INSTRUCTIONS = 48;
  * flat. Returns a block of length 0 when the first instruction is not one
  * the compiler knows.
  */
-export function compileBlock(cpu: CPU, phys: number, eip: number, interpreted: ReadonlySet<number> = NO_ADDRESSES, flat = 0): Block {
+export function compileBlock(
+  cpu: CPU, phys: number, eip: number, interpreted: ReadonlySet<number> = NO_ADDRESSES, flat = 0, followTaken: ReadonlySet<number> = NO_ADDRESSES,
+): Block {
   const compiler = new InstructionCompiler(flat);
   // `phys` is the cache key, int32 like every TLB result; RAM is indexed from 0 up (see cpu.ts).
   const first = phys >>> 0;
@@ -129,7 +139,12 @@ export function compileBlock(cpu: CPU, phys: number, eip: number, interpreted: R
     const expected = c.returnsTo === undefined ? undefined : returns.pop();
     // Where the block goes on, when the instruction is a JMP or CALL it can follow, or a RET to a CALL it followed.
     const goesOnAt = c.goesOn !== undefined ? onward(c.goesOn.at) : expected !== undefined ? onward(expected) : -1;
-    if (c.sideExit !== undefined && c.targets![0] !== eip && count < MAX_INSTRUCTIONS) {
+    const takenAt = c.onTaken !== undefined && followTaken.has(at) ? onward(c.targets![0]!) : -1;
+    if (takenAt >= 0) {
+      // A Jcc this block mostly left by: go on at its target, and leave the block when it is not taken.
+      code = c.onTaken!.code(sideExit);
+      cycles += c.onTaken!.takenCycles;
+    } else if (c.sideExit !== undefined && c.targets![0] !== eip && count < MAX_INSTRUCTIONS) {
       // A Jcc not back to the block's start: leave the block when taken, and go on with the instructions after it.
       code = c.sideExit(sideExit);
     } else if (c.goesOn !== undefined && goesOnAt >= 0) {
@@ -142,15 +157,16 @@ export function compileBlock(cpu: CPU, phys: number, eip: number, interpreted: R
     } else if (c.ends) {
       ended = true;
       loops = c.targets?.includes(eip) ?? false;
-      if (loops && c.loopsBack !== undefined) {
+      if (loops && c.onTaken !== undefined) {
         // A Jcc back to the start: the loop goes round while it is taken, and leaves when it is not.
-        backEdgeCycles = c.loopsBack.takenCycles;
-        code = c.loopsBack.code(`R += ${count};${cycles === 0 ? '' : ` cpu.extraCycles += ${cycles};`} break;`);
+        backEdgeCycles = c.onTaken.takenCycles;
+        code = c.onTaken.code(`R += ${count};${cycles === 0 ? '' : ` cpu.extraCycles += ${cycles};`} break;`);
       }
     }
     codes.push(code);
     if (ended) break;
     if (goesOnAt >= 0) reader.pos = goesOnAt;
+    else if (takenAt >= 0) reader.pos = takenAt;
   }
   if (count === 0) return new Block(phys, eip, cpu.csBase, 0, NO_BLOCK.run);
   const end = ended ? '' : ` cpu.eip = ${(eip + (reader.pos - first)) | 0};`;
@@ -184,7 +200,7 @@ export function compileBlock(cpu: CPU, phys: number, eip: number, interpreted: R
       throw e;
     }
     cpu.retired = ${loops ? 'R' : `R + ${count}`};${loops || cycles === 0 ? '' : ` cpu.extraCycles += ${cycles};`}${end}`;
-  return new Block(phys, eip, cpu.csBase, count, functionFor(source, cpu), compiler.assumedFlat);
+  return new Block(phys, eip, cpu.csBase, count, functionFor(source, cpu), compiler.assumedFlat, eips, followTaken);
 }
 
 type BlockFunction = (cpu: CPU, limit: number) => void;

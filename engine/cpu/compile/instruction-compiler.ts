@@ -55,12 +55,12 @@ export interface Compiled {
    */
   returnsTo?: (expected: number, leave: string) => string;
   /**
-   * For a Jcc back to the start of a block that loops: the same instruction
-   * as the loop's back edge, which goes round again when taken (the loop
-   * charges its cycle, `takenCycles`) and runs `leave` with EIP set past it
-   * when not.
+   * For a Jcc: the same instruction for a block that goes on at the branch
+   * target (the back edge of a loop, or a branch the block follows because
+   * it is mostly taken): it runs `leave` with EIP set past it when not taken;
+   * when taken, what follows charges its cycle, `takenCycles`.
    */
-  loopsBack?: { code: (leave: string) => string; takenCycles: number };
+  onTaken?: { code: (leave: string) => string; takenCycles: number };
 }
 
 /**
@@ -257,7 +257,7 @@ export class InstructionCompiler {
       ends: true,
       targets: [taken, notTaken],
       sideExit: (leave) => `if (${condition}) { cpu.eip = ${taken}; ${TAKEN_BRANCH_CODE} ${leave} }`,
-      loopsBack: { code: (leave) => `if (!(${condition})) { cpu.eip = ${notTaken}; ${leave} }`, takenCycles: CYCLES.takenBranch },
+      onTaken: { code: (leave) => `if (!(${condition})) { cpu.eip = ${notTaken}; ${leave} }`, takenCycles: CYCLES.takenBranch },
     };
   }
 

@@ -10,6 +10,8 @@
 import { describe, expect, it } from 'vitest';
 import type { CPU } from '../../../engine/cpu/cpu.ts';
 import { compileBlock } from '../../../engine/cpu/compile/block-compiler.ts';
+import { BlockCache } from '../../../engine/cpu/compile/block-cache.ts';
+import { runInstructions } from '../../../engine/cpu/execute.ts';
 import { CODE, makeCpu, runToBudget, type Outcome } from './harness.ts';
 
 const HLT = 0xf4;
@@ -42,6 +44,16 @@ const RETURNS_ELSEWHERE = new Map<number, number[]>([
  */
 const SEARCH = new Map<number, number[]>([
   [0x1000, [0x8b, 0x06, 0x85, 0xc0, 0x74, 0x09, 0x01, 0xc2, 0x83, 0xc6, 0x04, 0x39, 0xfe, 0x72, 0xf1, HLT]],
+]);
+
+/**
+ * A loop whose first branch is mostly taken (seven times in eight), which a
+ * block compiled straight on leaves by a side exit after two instructions:
+ * 1000 test esi, 7   1006 jne 100e (mostly taken)   1008 add edx, 5   100b nop x3
+ * 100e add ecx, 1    1011 dec esi                    1012 jnz 1000      1014 hlt
+ */
+const MOSTLY_TAKEN = new Map<number, number[]>([
+  [0x1000, [0xf7, 0xc6, 0x07, 0x00, 0x00, 0x00, 0x75, 0x06, 0x83, 0xc2, 0x05, 0x90, 0x90, 0x90, 0x83, 0xc1, 0x01, 0x4e, 0x75, 0xec, HLT]],
 ]);
 
 function prepare(code: Map<number, number[]>, registers: number[]): CPU {
@@ -95,5 +107,24 @@ describe('blocks that go on past branches do what the interpreter does', () => {
       expect(whole.eip).toBe(0x1010); // past the HLT
       for (let budget = 1; budget <= whole.retired; budget++) expectSame(SEARCH, registers, budget);
     }
+  });
+
+  it('a branch the block mostly left by is followed once the block has seen it: the same run, fewer block entries', () => {
+    // 320 iterations: the block at 1000 is entered 64 times (8 instructions each, or 2 when it left at the JNE), then compiled again.
+    const registers = [0, 0, 0, 0, 0, 0, 320, 0];
+    const cpu = prepare(MOSTLY_TAKEN, registers);
+    const blocks = (cpu.blocks = new BlockCache(cpu, 1));
+    runInstructions(cpu, 100_000);
+    expect(cpu.halted).toBe(true);
+    const block = blocks.cache[0x1000]!;
+    expect(block.eip).toBe(0x1000);
+    expect([...block.followsTaken]).toEqual([0x1006]);
+    // Through the JNE it reaches the JNZ back to its start: one loop, which leaves when the JNE is not taken.
+    expect(block.run.toString()).toContain('for (;;)');
+    blocks.release();
+    // Whatever the budget, before the block was compiled again, after, and in the middle of an iteration.
+    const whole = expectSame(MOSTLY_TAKEN, registers, 100_000);
+    expect(whole.registers.slice(1, 3)).toEqual([320, 40 * 5]);
+    for (let budget = 1; budget <= whole.retired + 1; budget += 7) expectSame(MOSTLY_TAKEN, registers, budget);
   });
 });
