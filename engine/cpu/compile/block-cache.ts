@@ -43,7 +43,7 @@ export const CACHE_MASK = (1 << CACHE_BITS) - 1;
 const CHURN_INSTRUCTIONS = 100_000;
 const CHURN_STRIKES = 4;
 
-/** How many Jccs one block goes on through when taken, at most (see followTaken). */
+/** How many branches one block goes on through, at most (see follow). */
 const MAX_FOLLOWED = 4;
 
 /** The two large tables of a cache, kept for the next machine when one is released. */
@@ -118,10 +118,10 @@ export class BlockCache {
     return this.compile(phys, eip, slot);
   }
 
-  private compile(phys: number, eip: number, slot: number, followTaken?: ReadonlySet<number>): Block {
+  private compile(phys: number, eip: number, slot: number, follow?: ReadonlyMap<number, number>): Block {
     let flat = 0;
     for (let s = 0; s < 6; s++) if (this.cpu.segNeedsCheck[s] === 0) flat |= 1 << s;
-    const block = compileBlock(this.cpu, phys, eip, this.interpreted, flat & ~this.neverFlat, followTaken);
+    const block = compileBlock(this.cpu, phys, eip, this.interpreted, flat & ~this.neverFlat, follow);
     this.assumedFlat |= block.assumedFlat;
     this.cache[slot] = block;
     this.compiled++;
@@ -142,20 +142,23 @@ export class BlockCache {
   }
 
   /**
-   * Most of `block`'s first entries left it at the Jcc at EIP `jcc`, taken:
-   * compile it again to go on at that Jcc's target instead, and leave when it
-   * is not taken. A block compiled straight on from its first instruction
-   * guesses every branch not taken, and gcc's code is full of branches
-   * mostly taken; each early exit costs a block entry for a few instructions.
-   * A Jcc is followed once and for good, and a block follows a few at most,
-   * so a branch that changes its mind costs one compile, not one each time.
+   * Most of `block`'s first entries left it by the branch at EIP `at` for
+   * `to`: a Jcc taken, or the RET it ends with to the same place each time.
+   * Compile it again to go on there, and leave the block when the branch
+   * goes elsewhere. A block compiled straight on from its first instruction
+   * guesses every Jcc not taken and cannot know where a RET goes when it did
+   * not go through the CALL; gcc's code is full of branches mostly taken and
+   * of small functions called from one place in a loop, and each early exit
+   * costs a block entry for a few instructions. A branch is followed once and
+   * for good, and a block follows a few at most, so one that changes its mind
+   * costs one compile, not one each time.
    */
-  followTaken(block: Block, jcc: number): void {
-    if (block.valid !== true || block.followsTaken.has(jcc) || block.followsTaken.size >= MAX_FOLLOWED) return;
+  follow(block: Block, at: number, to: number): void {
+    if (block.valid !== true || block.follows.has(at) || block.follows.size >= MAX_FOLLOWED) return;
     block.valid = false;
     const list = this.pageBlocks.get(block.phys >>> 12);
     if (list !== undefined) list.splice(list.indexOf(block), 1);
-    this.compile(block.phys, block.eip, block.phys & CACHE_MASK, new Set(block.followsTaken).add(jcc));
+    this.compile(block.phys, block.eip, block.phys & CACHE_MASK, new Map(block.follows).set(at, to));
   }
 
   /** The instructions interpretInstruction set apart, by physical address. */

@@ -41,6 +41,7 @@ function leaveIfCodeChanged(code: string, retired: number): string {
 }
 
 const NO_ADDRESSES: ReadonlySet<number> = new Set();
+const NO_BRANCHES: ReadonlyMap<number, number> = new Map();
 
 /** A compiled block: run it only if `length` more instructions fit the budget. */
 export class Block {
@@ -57,16 +58,25 @@ export class Block {
     readonly assumedFlat = 0,
     /** The EIP of each instruction. */
     readonly eips: readonly number[] = [],
-    /** The Jccs (by EIP) it was asked to go on through when taken (see BlockCache.followTaken). */
-    readonly followsTaken: ReadonlySet<number> = NO_ADDRESSES,
+    /** The branches it was asked to go on through (see BlockCache.follow): a Jcc's or a RET's EIP, and where to. */
+    readonly follows: ReadonlyMap<number, number> = NO_BRANCHES,
+    /** It ends with a RET to wherever its caller was: the run loop sees where that goes (see BlockCache.follow). */
+    readonly endsWithReturn = false,
   ) {}
 
   /** False once a write to its page, or a better block for the same code, has dropped it. */
   valid = true;
-  /** Its first entries (up to PROFILED_ENTRIES, ../execute.ts), how many of them left it early, and after how many instructions the last did. */
+  /**
+   * Its first entries (up to PROFILED_ENTRIES, ../execute.ts): how many of
+   * them left it early, and after how many instructions the last did; for a
+   * block that ends with a RET, where the last return went and how many
+   * returned where the one before did.
+   */
   entries = 0;
   sideExits = 0;
   lastExit = 0;
+  returnedTo = -1;
+  sameReturns = 0;
   /** The blocks that followed this one last time, so the run loop can go straight on (block chaining). */
   next0: Block = this;
   next1: Block = this;
@@ -86,14 +96,70 @@ const MAX_INSTRUCTIONS = 48;
  * the compiler knows.
  */
 export function compileBlock(
-  cpu: CPU, phys: number, eip: number, interpreted: ReadonlySet<number> = NO_ADDRESSES, flat = 0, followTaken: ReadonlySet<number> = NO_ADDRESSES,
+  cpu: CPU, phys: number, eip: number, interpreted: ReadonlySet<number> = NO_ADDRESSES, flat = 0, follow: ReadonlyMap<number, number> = NO_BRANCHES,
 ): Block {
+  const first = phys >>> 0;
+  const pageStart = first - (first & 0xfff);
+  let apart = '';
+  if (interpreted.size !== 0) for (const at of interpreted) if (at >= pageStart && at < pageStart + 0x1000) apart += `${at},`;
+  const key = `${phys}:${eip}:${flat}:${apart}:${[...follow].join(',')}`;
+  let shape = shapes.get(key);
+  if (shape === undefined || !sameBytes(cpu.ram, shape)) {
+    if (shapes.size >= SHAPES_KEPT) shapes.clear();
+    shape = compileShape(cpu.ram, phys, eip, interpreted, flat, follow);
+    shapes.set(key, shape);
+    blockShapes.made++;
+  } else {
+    blockShapes.reused++;
+  }
+  const run = shape.count === 0 ? NO_BLOCK.run : functionFor(shape.source, cpu);
+  return new Block(phys, eip, cpu.csBase, shape.count, run, shape.assumedFlat, shape.eips, follow, shape.endsWithReturn);
+}
+
+/** What compiling a block made, and the guest bytes it read to make it. */
+interface Shape {
+  count: number;
+  source: string;
+  eips: readonly number[];
+  assumedFlat: number;
+  endsWithReturn: boolean;
+  /** The bytes the compiler read, from physical address `from`. */
+  from: number;
+  bytes: Uint8Array;
+}
+
+/**
+ * Blocks already compiled in this thread, by address and what else decides
+ * their code: every test of a course boots the same kernel on a new machine,
+ * whose blocks would otherwise be compiled again from the same bytes (the
+ * compiler's decoding and text passes were about a tenth of a short test's
+ * time). A shape is used again only where RAM holds the very bytes it was
+ * made from. Bounded: a thread grading many kernels starts over now and then.
+ */
+const shapes = new Map<string, Shape>();
+const SHAPES_KEPT = 20_000;
+
+/** How many blocks this thread compiled from guest code, and how many it made from a shape it had (for tests and benchmarks). */
+export const blockShapes = { made: 0, reused: 0 };
+
+function sameBytes(ram: Uint8Array, shape: Shape): boolean {
+  const { from, bytes } = shape;
+  for (let k = 0; k < bytes.length; k++) if (ram[from + k] !== bytes[k]) return false;
+  return true;
+}
+
+function compileShape(
+  ram: Uint8Array, phys: number, eip: number, interpreted: ReadonlySet<number>, flat: number, follow: ReadonlyMap<number, number>,
+): Shape {
   const compiler = new InstructionCompiler(flat);
   // `phys` is the cache key, int32 like every TLB result; RAM is indexed from 0 up (see cpu.ts).
   const first = phys >>> 0;
   const pageStart = first - (first & 0xfff);
   const pageEnd = pageStart + 0x1000;
-  const reader = new CodeReader(cpu.ram, first, pageEnd);
+  const reader = new CodeReader(ram, first, pageEnd);
+  /** The span of the page the compiler read. */
+  let lowest = first;
+  let highest = first;
   /** Each instruction's code, in order. */
   const codes: string[] = [];
   /** Static cycles of the instructions before each one, and of all: what a fault at one, or the block's end, adds. */
@@ -106,6 +172,7 @@ export function compileBlock(
   let loops = false;
   /** For a loop whose back edge is a Jcc: that Jcc's cycle when taken, charged with the iteration's; -1 otherwise. */
   let backEdgeCycles = -1;
+  let endsWithReturn = false;
   /** The return addresses of the CALLs the block went on through, innermost last. */
   const returns: number[] = [];
   /** Where in the page the block can go on at EIP `at`: code on its page not yet in it, nor its start (a loop); -1 if not. */
@@ -124,6 +191,8 @@ export function compileBlock(
       if (e !== OUT_OF_PAGE) throw e;
       c = null;
     }
+    lowest = Math.min(lowest, start);
+    highest = Math.max(highest, reader.pos);
     if (!c) {
       reader.pos = start;
       break;
@@ -136,10 +205,11 @@ export function compileBlock(
     let code = `${c.code}${c.ends ? '' : leaveIfCodeChanged(c.code, count)}`;
     // Leaving the block after this instruction, which retired, to where it set EIP.
     const sideExit = `cpu.retired = R + ${count}; cpu.extraCycles += ${cycles}; return;`;
-    const expected = c.returnsTo === undefined ? undefined : returns.pop();
+    // A RET goes on after the CALL the block went through, or where the run loop saw it return.
+    const expected = c.returnsTo === undefined ? undefined : returns.pop() ?? follow.get(at);
     // Where the block goes on, when the instruction is a JMP or CALL it can follow, or a RET to a CALL it followed.
     const goesOnAt = c.goesOn !== undefined ? onward(c.goesOn.at) : expected !== undefined ? onward(expected) : -1;
-    const takenAt = c.onTaken !== undefined && followTaken.has(at) ? onward(c.targets![0]!) : -1;
+    const takenAt = c.onTaken !== undefined && follow.has(at) ? onward(c.targets![0]!) : -1;
     if (takenAt >= 0) {
       // A Jcc this block mostly left by: go on at its target, and leave the block when it is not taken.
       code = c.onTaken!.code(sideExit);
@@ -157,6 +227,7 @@ export function compileBlock(
     } else if (c.ends) {
       ended = true;
       loops = c.targets?.includes(eip) ?? false;
+      endsWithReturn = c.returnsTo !== undefined;
       if (loops && c.onTaken !== undefined) {
         // A Jcc back to the start: the loop goes round while it is taken, and leaves when it is not.
         backEdgeCycles = c.onTaken.takenCycles;
@@ -168,7 +239,8 @@ export function compileBlock(
     if (goesOnAt >= 0) reader.pos = goesOnAt;
     else if (takenAt >= 0) reader.pos = takenAt;
   }
-  if (count === 0) return new Block(phys, eip, cpu.csBase, 0, NO_BLOCK.run);
+  const bytes = ram.slice(lowest, highest);
+  if (count === 0) return { count: 0, source: '', eips, assumedFlat: 0, endsWithReturn: false, from: lowest, bytes };
   const end = ended ? '' : ` cpu.eip = ${(eip + (reader.pos - first)) | 0};`;
   // A loop that is one block runs inside the function, as long as each whole
   // iteration fits the budget: the dispatcher is the expensive part of a short loop.
@@ -200,7 +272,7 @@ export function compileBlock(
       throw e;
     }
     cpu.retired = ${loops ? 'R' : `R + ${count}`};${loops || cycles === 0 ? '' : ` cpu.extraCycles += ${cycles};`}${end}`;
-  return new Block(phys, eip, cpu.csBase, count, functionFor(source, cpu), compiler.assumedFlat, eips, followTaken);
+  return { count, source, eips, assumedFlat: compiler.assumedFlat, endsWithReturn, from: lowest, bytes };
 }
 
 type BlockFunction = (cpu: CPU, limit: number) => void;
