@@ -46,6 +46,16 @@ const CHURN_STRIKES = 4;
 /** How many branches one block goes on through, at most (see follow). */
 const MAX_FOLLOWED = 4;
 
+/**
+ * The branches blocks went on through on this thread's earlier machines, by
+ * physical address and EIP: the next machine's block there follows them from
+ * its first compile, as the next test's kernel is most often the same. Where
+ * it is not, a branch followed needlessly costs speed, never a difference:
+ * blocks are exact whichever way they go.
+ */
+const followed = new Map<string, ReadonlyMap<number, number>>();
+const FOLLOWED_KEPT = 20_000;
+
 /** The two large tables of a cache, kept for the next machine when one is released. */
 interface Tables {
   cache: Block[];
@@ -115,7 +125,7 @@ export class BlockCache {
     const c = phys & ((1 << COUNTER_BITS) - 1);
     if (++this.counters[c]! < this.hotThreshold) return null;
     this.counters[c] = 0;
-    return this.compile(phys, eip, slot);
+    return this.compile(phys, eip, slot, followed.get(`${phys}:${eip}`));
   }
 
   private compile(phys: number, eip: number, slot: number, follow?: ReadonlyMap<number, number>): Block {
@@ -158,7 +168,10 @@ export class BlockCache {
     block.valid = false;
     const list = this.pageBlocks.get(block.phys >>> 12);
     if (list !== undefined) list.splice(list.indexOf(block), 1);
-    this.compile(block.phys, block.eip, block.phys & CACHE_MASK, new Map(block.follows).set(at, to));
+    const follows = new Map(block.follows).set(at, to);
+    if (followed.size >= FOLLOWED_KEPT) followed.clear();
+    followed.set(`${block.phys}:${block.eip}`, follows);
+    this.compile(block.phys, block.eip, block.phys & CACHE_MASK, follows);
   }
 
   /** The instructions interpretInstruction set apart, by physical address. */

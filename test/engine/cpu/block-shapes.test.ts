@@ -157,4 +157,20 @@ describe('blocks that go on past branches do what the interpreter does', () => {
     expect(whole.registers[1]).toBe(320 * 3);
     for (let budget = 1; budget <= whole.retired + 1; budget += 5) expectSame(CALLED_FROM_ONE_PLACE, registers, budget);
   });
+
+  it('the next machine running the same code follows from its first compile the branches the last one learned to follow', () => {
+    const registers = [0, 0, 0, 0, 0, 0, 320, 0];
+    // One machine runs the loop to the end (the first test here may have taught this thread already).
+    const first = prepare(MOSTLY_TAKEN, registers);
+    first.blocks = new BlockCache(first, 1);
+    runInstructions(first, 100_000);
+    first.blocks.release();
+    // The next compiles the block at 1000 at its first instruction, already going on through the JNE.
+    const cpu = prepare(MOSTLY_TAKEN, registers);
+    const blocks = (cpu.blocks = new BlockCache(cpu, 1));
+    runInstructions(cpu, 1);
+    expect(blocks.compiled).toBe(1);
+    expect([...blocks.cache[0x1000]!.follows.keys()]).toEqual([0x1006]);
+    blocks.release();
+  });
 });
