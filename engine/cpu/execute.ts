@@ -175,8 +175,7 @@ function profileEntry(cpu: CPU, blocks: BlockCache, block: Block, retired: numbe
   }
   if (block.entries !== PROFILED_ENTRIES) return;
   if (block.sideExits * 2 > PROFILED_ENTRIES) {
-    const jcc = block.eips[block.lastExit - 1]!;
-    blocks.follow(block, jcc, cpu.eip);
+    blocks.follow(block, block.eips[block.lastExit - 1]!, -1);
   } else if (block.sameReturns * 2 > PROFILED_ENTRIES) {
     blocks.follow(block, block.eips[block.length - 1]!, block.returnedTo);
   }

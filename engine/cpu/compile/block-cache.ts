@@ -152,8 +152,9 @@ export class BlockCache {
   }
 
   /**
-   * Most of `block`'s first entries left it by the branch at EIP `at` for
-   * `to`: a Jcc taken, or the RET it ends with to the same place each time.
+   * Most of `block`'s first entries left it by the branch at EIP `at`: a Jcc
+   * taken (`to` is -1: the target is in its code), or the RET it ends with,
+   * to `to` each time.
    * Compile it again to go on there, and leave the block when the branch
    * goes elsewhere. A block compiled straight on from its first instruction
    * guesses every Jcc not taken and cannot know where a RET goes when it did
@@ -166,8 +167,8 @@ export class BlockCache {
   follow(block: Block, at: number, to: number): void {
     if (block.valid !== true || block.follows.has(at) || block.follows.size >= MAX_FOLLOWED) return;
     block.valid = false;
-    const list = this.pageBlocks.get(block.phys >>> 12);
-    if (list !== undefined) list.splice(list.indexOf(block), 1);
+    const list = this.pageBlocks.get(block.phys >>> 12) ?? [];
+    if (list.includes(block)) list.splice(list.indexOf(block), 1);
     const follows = new Map(block.follows).set(at, to);
     if (followed.size >= FOLLOWED_KEPT) followed.clear();
     followed.set(`${block.phys}:${block.eip}`, follows);

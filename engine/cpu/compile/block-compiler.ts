@@ -58,7 +58,7 @@ export class Block {
     readonly assumedFlat = 0,
     /** The EIP of each instruction. */
     readonly eips: readonly number[] = [],
-    /** The branches it was asked to go on through (see BlockCache.follow): a Jcc's or a RET's EIP, and where to. */
+    /** The branches it was asked to go on through (see BlockCache.follow): a Jcc's EIP, or a RET's and where it goes. */
     readonly follows: ReadonlyMap<number, number> = NO_BRANCHES,
     /** It ends with a RET to wherever its caller was: the run loop sees where that goes (see BlockCache.follow). */
     readonly endsWithReturn = false,
