@@ -154,31 +154,23 @@ function runChained(cpu: CPU, blocks: BlockCache, current: Block, limit: number)
   }
 }
 
-/** A block's first entries are looked at, for the branches it is mostly left by (BlockCache.follow). */
+/** A block's first entries are looked at, for a Jcc it is mostly left by (BlockCache.follow). */
 const PROFILED_ENTRIES = 64;
 
 function runBlock(cpu: CPU, blocks: BlockCache, block: Block, limit: number): void {
   const before = cpu.retired;
   block.run(cpu, limit);
-  if (block.entries < PROFILED_ENTRIES) profileEntry(cpu, blocks, block, cpu.retired - before);
+  if (block.entries < PROFILED_ENTRIES) profileEntry(blocks, block, cpu.retired - before);
 }
 
-function profileEntry(cpu: CPU, blocks: BlockCache, block: Block, retired: number): void {
+function profileEntry(blocks: BlockCache, block: Block, retired: number): void {
   block.entries++;
   if (retired < block.length) {
     // It left early, by a Jcc taken (or a RET that went elsewhere); a loop block's whole iterations count as more.
     block.sideExits++;
     block.lastExit = retired;
-  } else if (block.endsWithReturn) {
-    if (cpu.eip === block.returnedTo) block.sameReturns++;
-    else block.returnedTo = cpu.eip;
   }
-  if (block.entries !== PROFILED_ENTRIES) return;
-  if (block.sideExits * 2 > PROFILED_ENTRIES) {
-    blocks.follow(block, block.eips[block.lastExit - 1]!, -1);
-  } else if (block.sameReturns * 2 > PROFILED_ENTRIES) {
-    blocks.follow(block, block.eips[block.length - 1]!, block.returnedTo);
-  }
+  if (block.entries === PROFILED_ENTRIES && block.sideExits * 2 > PROFILED_ENTRIES) blocks.follow(block, block.eips[block.lastExit - 1]!);
 }
 
 /** The compiled block at `eip` if it is cached and on the current fetch page; null otherwise. */

@@ -72,7 +72,7 @@ function countingRun(): void {
     };
   }
   // Every block compiled from now on runs through a counter.
-  type Compile = (phys: number, eip: number, slot: number, follow?: ReadonlyMap<number, number>) => Block;
+  type Compile = (phys: number, eip: number, slot: number, follow?: ReadonlySet<number>) => Block;
   const proto = BlockCache.prototype as unknown as { compile: Compile };
   const compile = proto.compile;
   proto.compile = function (this: BlockCache, ...args: Parameters<Compile>): Block {

@@ -43,17 +43,17 @@ export const CACHE_MASK = (1 << CACHE_BITS) - 1;
 const CHURN_INSTRUCTIONS = 100_000;
 const CHURN_STRIKES = 4;
 
-/** How many branches one block goes on through, at most (see follow). */
+/** How many Jccs one block goes on through, at most (see follow). */
 const MAX_FOLLOWED = 4;
 
 /**
- * The branches blocks went on through on this thread's earlier machines, by
+ * The Jccs blocks went on through on this thread's earlier machines, by
  * physical address and EIP: the next machine's block there follows them from
  * its first compile, as the next test's kernel is most often the same. Where
  * it is not, a branch followed needlessly costs speed, never a difference:
  * blocks are exact whichever way they go.
  */
-const followed = new Map<string, ReadonlyMap<number, number>>();
+const followed = new Map<string, ReadonlySet<number>>();
 const FOLLOWED_KEPT = 20_000;
 
 /** The two large tables of a cache, kept for the next machine when one is released. */
@@ -128,7 +128,7 @@ export class BlockCache {
     return this.compile(phys, eip, slot, followed.get(`${phys}:${eip}`));
   }
 
-  private compile(phys: number, eip: number, slot: number, follow?: ReadonlyMap<number, number>): Block {
+  private compile(phys: number, eip: number, slot: number, follow?: ReadonlySet<number>): Block {
     let flat = 0;
     for (let s = 0; s < 6; s++) if (this.cpu.segNeedsCheck[s] === 0) flat |= 1 << s;
     const block = compileBlock(this.cpu, phys, eip, this.interpreted, flat & ~this.neverFlat, follow);
@@ -152,24 +152,22 @@ export class BlockCache {
   }
 
   /**
-   * Most of `block`'s first entries left it by the branch at EIP `at`: a Jcc
-   * taken (`to` is -1: the target is in its code), or the RET it ends with,
-   * to `to` each time.
-   * Compile it again to go on there, and leave the block when the branch
-   * goes elsewhere. A block compiled straight on from its first instruction
-   * guesses every Jcc not taken and cannot know where a RET goes when it did
-   * not go through the CALL; gcc's code is full of branches mostly taken and
-   * of small functions called from one place in a loop, and each early exit
-   * costs a block entry for a few instructions. A branch is followed once and
-   * for good, and a block follows a few at most, so one that changes its mind
-   * costs one compile, not one each time.
+   * Most of `block`'s first entries left it by the Jcc at EIP `jcc`, taken:
+   * compile it again to go on at that Jcc's target instead, and leave when it
+   * is not taken. A block compiled straight on from its first instruction
+   * guesses every branch not taken, and gcc's code is full of branches
+   * mostly taken; each early exit costs a block entry for a few instructions.
+   * A Jcc is followed once and for good, and a block follows a few at most,
+   * so a branch that changes its mind costs one compile, not one each time.
+   * (Following a RET back to where it mostly returns, tried too, made the
+   * first run of a kernel in a process much slower: see test/bench/README.md.)
    */
-  follow(block: Block, at: number, to: number): void {
-    if (block.valid !== true || block.follows.has(at) || block.follows.size >= MAX_FOLLOWED) return;
+  follow(block: Block, jcc: number): void {
+    if (block.valid !== true || block.follows.has(jcc) || block.follows.size >= MAX_FOLLOWED) return;
     block.valid = false;
     const list = this.pageBlocks.get(block.phys >>> 12) ?? [];
     if (list.includes(block)) list.splice(list.indexOf(block), 1);
-    const follows = new Map(block.follows).set(at, to);
+    const follows = new Set(block.follows).add(jcc);
     if (followed.size >= FOLLOWED_KEPT) followed.clear();
     followed.set(`${block.phys}:${block.eip}`, follows);
     this.compile(block.phys, block.eip, block.phys & CACHE_MASK, follows);

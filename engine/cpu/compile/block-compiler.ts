@@ -41,7 +41,6 @@ function leaveIfCodeChanged(code: string, retired: number): string {
 }
 
 const NO_ADDRESSES: ReadonlySet<number> = new Set();
-const NO_BRANCHES: ReadonlyMap<number, number> = new Map();
 
 /** A compiled block: run it only if `length` more instructions fit the budget. */
 export class Block {
@@ -58,25 +57,16 @@ export class Block {
     readonly assumedFlat = 0,
     /** The EIP of each instruction. */
     readonly eips: readonly number[] = [],
-    /** The branches it was asked to go on through (see BlockCache.follow): a Jcc's EIP, or a RET's and where it goes. */
-    readonly follows: ReadonlyMap<number, number> = NO_BRANCHES,
-    /** It ends with a RET to wherever its caller was: the run loop sees where that goes (see BlockCache.follow). */
-    readonly endsWithReturn = false,
+    /** The Jccs (by EIP) it was asked to go on through when taken (see BlockCache.follow). */
+    readonly follows: ReadonlySet<number> = NO_ADDRESSES,
   ) {}
 
   /** False once a write to its page, or a better block for the same code, has dropped it. */
   valid = true;
-  /**
-   * Its first entries (up to PROFILED_ENTRIES, ../execute.ts): how many of
-   * them left it early, and after how many instructions the last did; for a
-   * block that ends with a RET, where the last return went and how many
-   * returned where the one before did.
-   */
+  /** Its first entries (up to PROFILED_ENTRIES, ../execute.ts), how many of them left it early, and after how many instructions the last did. */
   entries = 0;
   sideExits = 0;
   lastExit = 0;
-  returnedTo = -1;
-  sameReturns = 0;
   /** The blocks that followed this one last time, so the run loop can go straight on (block chaining). */
   next0: Block = this;
   next1: Block = this;
@@ -96,7 +86,7 @@ const MAX_INSTRUCTIONS = 48;
  * the compiler knows.
  */
 export function compileBlock(
-  cpu: CPU, phys: number, eip: number, interpreted: ReadonlySet<number> = NO_ADDRESSES, flat = 0, follow: ReadonlyMap<number, number> = NO_BRANCHES,
+  cpu: CPU, phys: number, eip: number, interpreted: ReadonlySet<number> = NO_ADDRESSES, flat = 0, follow: ReadonlySet<number> = NO_ADDRESSES,
 ): Block {
   const first = phys >>> 0;
   const pageStart = first - (first & 0xfff);
@@ -113,7 +103,7 @@ export function compileBlock(
     blockShapes.reused++;
   }
   const run = shape.count === 0 ? NO_BLOCK.run : functionFor(shape.source, cpu);
-  return new Block(phys, eip, cpu.csBase, shape.count, run, shape.assumedFlat, shape.eips, follow, shape.endsWithReturn);
+  return new Block(phys, eip, cpu.csBase, shape.count, run, shape.assumedFlat, shape.eips, follow);
 }
 
 /** What compiling a block made, and the guest bytes it read to make it. */
@@ -122,7 +112,6 @@ interface Shape {
   source: string;
   eips: readonly number[];
   assumedFlat: number;
-  endsWithReturn: boolean;
   /** The bytes the compiler read, from physical address `from`. */
   from: number;
   bytes: Uint8Array;
@@ -148,9 +137,7 @@ function sameBytes(ram: Uint8Array, shape: Shape): boolean {
   return true;
 }
 
-function compileShape(
-  ram: Uint8Array, phys: number, eip: number, interpreted: ReadonlySet<number>, flat: number, follow: ReadonlyMap<number, number>,
-): Shape {
+function compileShape(ram: Uint8Array, phys: number, eip: number, interpreted: ReadonlySet<number>, flat: number, follow: ReadonlySet<number>): Shape {
   const compiler = new InstructionCompiler(flat);
   // `phys` is the cache key, int32 like every TLB result; RAM is indexed from 0 up (see cpu.ts).
   const first = phys >>> 0;
@@ -172,7 +159,6 @@ function compileShape(
   let loops = false;
   /** For a loop whose back edge is a Jcc: that Jcc's cycle when taken, charged with the iteration's; -1 otherwise. */
   let backEdgeCycles = -1;
-  let endsWithReturn = false;
   /** The return addresses of the CALLs the block went on through, innermost last. */
   const returns: number[] = [];
   /** Where in the page the block can go on at EIP `at`: code on its page not yet in it, nor its start (a loop); -1 if not. */
@@ -205,8 +191,7 @@ function compileShape(
     let code = `${c.code}${c.ends ? '' : leaveIfCodeChanged(c.code, count)}`;
     // Leaving the block after this instruction, which retired, to where it set EIP.
     const sideExit = `cpu.retired = R + ${count}; cpu.extraCycles += ${cycles}; return;`;
-    // A RET goes on after the CALL the block went through, or where the run loop saw it return.
-    const expected = c.returnsTo === undefined ? undefined : returns.pop() ?? follow.get(at);
+    const expected = c.returnsTo === undefined ? undefined : returns.pop();
     // Where the block goes on, when the instruction is a JMP or CALL it can follow, or a RET to a CALL it followed.
     const goesOnAt = c.goesOn !== undefined ? onward(c.goesOn.at) : expected !== undefined ? onward(expected) : -1;
     const takenAt = c.onTaken !== undefined && follow.has(at) ? onward(c.targets![0]!) : -1;
@@ -227,7 +212,6 @@ function compileShape(
     } else if (c.ends) {
       ended = true;
       loops = c.targets?.includes(eip) ?? false;
-      endsWithReturn = c.returnsTo !== undefined;
       if (loops && c.onTaken !== undefined) {
         // A Jcc back to the start: the loop goes round while it is taken, and leaves when it is not.
         backEdgeCycles = c.onTaken.takenCycles;
@@ -240,7 +224,7 @@ function compileShape(
     else if (takenAt >= 0) reader.pos = takenAt;
   }
   const bytes = ram.slice(lowest, highest);
-  if (count === 0) return { count: 0, source: '', eips, assumedFlat: 0, endsWithReturn: false, from: lowest, bytes };
+  if (count === 0) return { count: 0, source: '', eips, assumedFlat: 0, from: lowest, bytes };
   const end = ended ? '' : ` cpu.eip = ${(eip + (reader.pos - first)) | 0};`;
   // A loop that is one block runs inside the function, as long as each whole
   // iteration fits the budget: the dispatcher is the expensive part of a short loop.
@@ -272,7 +256,7 @@ function compileShape(
       throw e;
     }
     cpu.retired = ${loops ? 'R' : `R + ${count}`};${loops || cycles === 0 ? '' : ` cpu.extraCycles += ${cycles};`}${end}`;
-  return { count, source, eips, assumedFlat: compiler.assumedFlat, endsWithReturn, from: lowest, bytes };
+  return { count, source, eips, assumedFlat: compiler.assumedFlat, from: lowest, bytes };
 }
 
 type BlockFunction = (cpu: CPU, limit: number) => void;
