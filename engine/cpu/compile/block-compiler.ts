@@ -12,7 +12,10 @@
 // direct JMP or CALL on its page, and on after the CALL when the function
 // returns where it was called from; because each entry into a block costs the
 // run loop's dispatch and an indirect call, which on gcc's code cost about
-// as much as the instructions themselves. Blocks never cross a page, so
+// as much as the instructions themselves. A block mostly left by one taken
+// Jcc is compiled again to go on at its target instead (BlockCache.follow).
+// What compiling made is kept for the thread's next machines (`shapes`
+// below), which most often boot the same kernel. Blocks never cross a page, so
 // invalidating a page's blocks on a write (self-modifying code, a loader
 // reusing memory) is exact.
 //
