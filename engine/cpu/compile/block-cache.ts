@@ -166,7 +166,8 @@ export class BlockCache {
     if (block.valid !== true || block.follows.has(jcc) || block.follows.size >= MAX_FOLLOWED) return;
     block.valid = false;
     const list = this.pageBlocks.get(block.phys >>> 12) ?? [];
-    if (list.includes(block)) list.splice(list.indexOf(block), 1);
+    const k = list.indexOf(block);
+    if (k >= 0) list.splice(k, 1);
     const follows = new Set(block.follows).add(jcc);
     if (followed.size >= FOLLOWED_KEPT) followed.clear();
     followed.set(`${block.phys}:${block.eip}`, follows);

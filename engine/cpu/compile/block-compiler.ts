@@ -160,8 +160,8 @@ function compileShape(ram: Uint8Array, phys: number, eip: number, interpreted: R
   let count = 0;
   let ended = false;
   let loops = false;
-  /** For a loop whose back edge is a Jcc: that Jcc's cycle when taken, charged with the iteration's; -1 otherwise. */
-  let backEdgeCycles = -1;
+  /** For a loop whose back edge is a Jcc, that Jcc's cycle when taken, charged with the iteration's. */
+  let backEdgeCycles = 0;
   /** The return addresses of the CALLs the block went on through, innermost last. */
   const returns: number[] = [];
   /** Where in the page the block can go on at EIP `at`: code on its page not yet in it, nor its start (a loop); -1 if not. */
@@ -214,11 +214,11 @@ function compileShape(ram: Uint8Array, phys: number, eip: number, interpreted: R
       code = c.returnsTo(expected!, sideExit);
     } else if (c.ends) {
       ended = true;
-      loops = c.targets?.includes(eip) ?? false;
-      if (loops && c.onTaken !== undefined) {
-        // A Jcc back to the start: the loop goes round while it is taken, and leaves when it is not.
-        backEdgeCycles = c.onTaken.takenCycles;
-        code = c.onTaken.code(`R += ${count};${cycles === 0 ? '' : ` cpu.extraCycles += ${cycles};`} break;`);
+      loops = c.targets?.[0] === eip;
+      if (loops) {
+        // The back edge: a JMP always goes round; a Jcc goes round while it is taken, and leaves when it is not.
+        backEdgeCycles = c.onTaken?.takenCycles ?? 0;
+        code = c.onTaken?.code(`R += ${count};${cycles === 0 ? '' : ` cpu.extraCycles += ${cycles};`} break;`) ?? '';
       }
     }
     codes.push(code);
@@ -239,11 +239,7 @@ function compileShape(ram: Uint8Array, phys: number, eip: number, interpreted: R
     let R = cpu.retired;
     let i = 0, a = 0, x = 0, y = 0, r = 0, b = 0, f = 0, s = 0, t = 0;
     try {
-      ${!loops ? body : backEdgeCycles < 0 ? `for (;;) {
-      ${body}
-      R += ${count}; cpu.extraCycles += ${cycles};
-      if (cpu.eip !== ${eip} || R + ${count} > limit || cpu.stopRequested === true) break;
-      }` : `const last = limit - ${count};
+      ${!loops ? body : `const last = limit - ${count};
       for (;;) {
       ${body}
       R += ${count}; cpu.extraCycles += ${cycles + backEdgeCycles};
