@@ -3,12 +3,10 @@
 // point runs from compiled copies (see ../typescript-cache.mjs).
 import { fileURLToPath } from 'node:url';
 import { compileTypeScript, missingPackages, TypeScriptLoadError } from '../typescript-cache.mjs';
+import { EXIT_BAD_INPUT, EXIT_INTERNAL_ERROR } from './exit-status.mjs';
 
 // A reader that goes away early (`lab run ... | head`) is not an error of ours.
 process.stdout.on('error', () => {});
-
-/** The exit status for bad input (lab.ts's EXIT_BAD_INPUT): here, a checkout not set up yet. */
-const EXIT_BAD_INPUT = 2;
 
 async function run() {
   const missing = missingPackages();
@@ -22,7 +20,7 @@ async function run() {
   } catch (e) {
     const what = e instanceof TypeScriptLoadError ? 'cannot compile the grader' : 'internal error';
     process.stderr.write(`lab: ${what}: ${String(e instanceof Error ? e.message : e).split('\n')[0]}\n`);
-    return 70;
+    return EXIT_INTERNAL_ERROR;
   }
 }
 

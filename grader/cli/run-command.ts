@@ -26,8 +26,7 @@ export const DEFAULT_MAX_OUTPUT_BYTES = 65_536;
 const ONE_MIB = 1024 * 1024;
 
 /** Exit statuses; 0 and odd debug-exit statuses come from the guest. */
-export const EXIT_BAD_INPUT = 2;
-export const EXIT_INTERNAL_ERROR = 70;
+export { EXIT_BAD_INPUT, EXIT_INTERNAL_ERROR } from './exit-status.mjs';
 export const EXIT_BUDGET = 124; // as timeout(1) does when time runs out
 export const EXIT_OUTPUT_LIMIT = 125;
 export const EXIT_MACHINE_STOPPED = 126;

@@ -29,7 +29,7 @@
 
 import type { CPU } from '../cpu.ts';
 import { CodeReader, OUT_OF_PAGE, SS } from './code-reader.ts';
-import { helpers, InstructionCompiler, type Compiled } from './instruction-compiler.ts';
+import { helpers, InstructionCompiler, type Compiled, type Leave } from './instruction-compiler.ts';
 import { dropDeadFlagRecords } from './flag-liveness.ts';
 import { inlineMemoryFastPaths } from './memory-fast-paths.ts';
 
@@ -192,33 +192,34 @@ function compileShape(ram: Uint8Array, phys: number, eip: number, interpreted: R
     count++;
     // After a write that dropped compiled code, the block leaves as a fault would, but past the writer.
     let code = `${c.code}${c.ends ? '' : leaveIfCodeChanged(c.code, count)}`;
-    // Leaving the block after this instruction, which retired, to where it set EIP.
-    const sideExit = `cpu.retired = R + ${count}; cpu.extraCycles += ${cycles}; return;`;
+    // Leaving the block after this instruction, which retired: what to set goes to the one exit, see below.
+    const leave: Leave = (to, takenCycles) => `{ exitEip = ${to}; exitCount = ${count}; exitCycles = ${cycles + takenCycles}; break leave; }`;
     const expected = c.returnsTo === undefined ? undefined : returns.pop();
     // Where the block goes on, when the instruction is a JMP or CALL it can follow, or a RET to a CALL it followed.
     const goesOnAt = c.goesOn !== undefined ? onward(c.goesOn.at) : expected !== undefined ? onward(expected) : -1;
     const takenAt = c.onTaken !== undefined && follow.has(at) ? onward(c.targets![0]!) : -1;
     if (takenAt >= 0) {
       // A Jcc this block mostly left by: go on at its target, and leave the block when it is not taken.
-      code = c.onTaken!.code(sideExit);
+      code = c.onTaken!.code(leave);
       cycles += c.onTaken!.takenCycles;
-    } else if (c.sideExit !== undefined && c.targets![0] !== eip && count < MAX_INSTRUCTIONS) {
-      // A Jcc not back to the block's start: leave the block when taken, and go on with the instructions after it.
-      code = c.sideExit(sideExit);
+    } else if (c.sideExit !== undefined && c.targets![0] !== eip) {
+      // A Jcc not back to the block's start: leave the block when taken, and go on with the instructions
+      // after it (or end there, at the longest block).
+      code = c.sideExit(leave);
     } else if (c.goesOn !== undefined && goesOnAt >= 0) {
       // A direct JMP or CALL: the block goes on at its target.
       code = `${c.goesOn.code}${leaveIfCodeChanged(c.goesOn.code, count)}`;
       if (c.goesOn.pushed !== undefined) returns.push(c.goesOn.pushed);
     } else if (c.returnsTo !== undefined && goesOnAt >= 0) {
       // A RET from a function the block called: it goes on after that CALL, unless the function returned elsewhere.
-      code = c.returnsTo(expected!, sideExit);
+      code = c.returnsTo(expected!, leave);
     } else if (c.ends) {
       ended = true;
       loops = c.targets?.[0] === eip;
       if (loops) {
         // The back edge: a JMP always goes round; a Jcc goes round while it is taken, and leaves when it is not.
         backEdgeCycles = c.onTaken?.takenCycles ?? 0;
-        code = c.onTaken?.code(`R += ${count};${cycles === 0 ? '' : ` cpu.extraCycles += ${cycles};`} break;`) ?? '';
+        code = c.onTaken?.code(leave) ?? '';
       }
     }
     codes.push(code);
@@ -228,33 +229,41 @@ function compileShape(ram: Uint8Array, phys: number, eip: number, interpreted: R
   }
   const bytes = ram.slice(lowest, highest);
   if (count === 0) return { count: 0, source: '', eips, assumedFlat: 0, from: lowest, bytes };
-  const end = ended ? '' : ` cpu.eip = ${(eip + (reader.pos - first)) | 0};`;
+  const end = (eip + (reader.pos - first)) | 0;
   // A loop that is one block runs inside the function, as long as each whole
   // iteration fits the budget: the dispatcher is the expensive part of a short loop.
   // `i` tells the catch how many instructions of the block retired, and where EIP goes back to (ip0).
   const body = inlineMemoryFastPaths(dropDeadFlagRecords(codes).map((code, k) => `i = ${k}; ${code}`).join('\n      '));
+  // Every way out but a fault sets the locals exitEip, exitCount (instructions
+  // since R) and exitCycles, and leaves through the one piece of code after
+  // `leave`, which stores them. V8 compiles a path it has not seen run as a
+  // deoptimization, and a loop block compiled while its first call is still
+  // going round has seen none of its exits: one exit per block costs one
+  // deoptimization, where an exit of its own at each Jcc cost one each, a
+  // recompile after each (most of a fresh process's time on long loops).
   const source = `
     const rm = cpu.readMask, wm = cpu.writeMask;
     const flatStack = segCheck[${SS}] === 0 && cpu.stack32 === true;
     let R = cpu.retired;
     let i = 0, a = 0, x = 0, y = 0, r = 0, b = 0, f = 0, s = 0, t = 0;
-    try {
-      ${!loops ? body : `const last = limit - ${count};
+    let exitEip = ${ended ? 0 : end}, exitCount = ${loops ? 0 : count}, exitCycles = ${loops ? 0 : cycles};
+    leave: try {
+      ${!loops ? `${body}${ended ? '\n      exitEip = cpu.eip;' : ''}` : `const last = limit - ${count};
       for (;;) {
       ${body}
       R += ${count}; cpu.extraCycles += ${cycles + backEdgeCycles};
-      if (R > last || cpu.stopRequested === true) { cpu.eip = ${eip}; break; }
+      if (R > last || cpu.stopRequested === true) { exitEip = ${eip}; break; }
       }`}
     } catch (e) {
       // Set here, not before each instruction that may fault: nothing reads it while a block runs
       // (a device access reads it only after this, see leaveBlock in linear-memory.ts).
-      cpu.ip0 = [${[...eips, (eip + (reader.pos - first)) | 0].join(', ')}][i];
+      cpu.ip0 = [${[...eips, end].join(', ')}][i];
       cpu.retired = R + i;
       // The faulting instruction charged nothing: the run loop takes extraCycles back to this.
       cpu.extraCycles = cpu.extraCyclesAtStart = cpu.extraCycles + [${[...cyclesBefore, cycles].join(', ')}][i];
       throw e;
     }
-    cpu.retired = ${loops ? 'R' : `R + ${count}`};${loops || cycles === 0 ? '' : ` cpu.extraCycles += ${cycles};`}${end}`;
+    cpu.eip = exitEip; cpu.retired = R + exitCount; cpu.extraCycles += exitCycles;`;
   return { count, source, eips, assumedFlat: compiler.assumedFlat, from: lowest, bytes };
 }
 

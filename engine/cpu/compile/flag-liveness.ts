@@ -36,10 +36,11 @@ const CARRY_FROM_LOCALS = /cpu\.flags = \([^;]*\) \? cpu\.flags \| \d+ : cpu\.fl
 const REPLACES_FLAGS = new RegExp(`${RECORD.source}|${SHIFT_FLAGS.source} ${SHIFT_RECORD.source}`);
 
 /**
- * Reaches the CPU or a helper: anything that may fault, leave the block or
- * read flags. The high half of a product is a helper that only computes.
+ * Reaches the CPU or a helper: anything that may fault, leave the block
+ * (a side exit breaks to the block's one exit, block-compiler.ts) or read
+ * flags. The high half of a product is a helper that only computes.
  */
-const REACHES_CPU = /\bcpu\.|\bh\.(?!mulHigh(Unsigned|Signed)\()/;
+const REACHES_CPU = /\bcpu\.|\bh\.(?!mulHigh(Unsigned|Signed)\()|\bbreak leave\b/;
 
 const keepsCarry = (op: number): boolean => op === Lazy.Inc || op === Lazy.Dec;
 

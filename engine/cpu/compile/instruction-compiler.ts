@@ -38,10 +38,10 @@ export interface Compiled {
   targets?: number[];
   /**
    * For a Jcc: the same instruction as a side exit, so that the block can go
-   * on with the instructions after it: `leave` is the code that ends the block
-   * when the branch is taken.
+   * on with the instructions after it, leaving by `leave` when the branch is
+   * taken.
    */
-  sideExit?: (leave: string) => string;
+  sideExit?: (leave: Leave) => string;
   /**
    * For a direct JMP or CALL: the code that remains (CALL's push) when the
    * block goes on with the instructions at the target, `at`; for a CALL, the
@@ -53,15 +53,22 @@ export interface Compiled {
    * `expected` (a CALL earlier in the block pushed that) and goes on there,
    * leaving by `leave` when it returns elsewhere.
    */
-  returnsTo?: (expected: number, leave: string) => string;
+  returnsTo?: (expected: number, leave: Leave) => string;
   /**
    * For a Jcc: the same instruction for a block that goes on at the branch
    * target (the back edge of a loop, or a branch the block follows because
-   * it is mostly taken): it runs `leave` with EIP set past it when not taken;
-   * when taken, what follows charges its cycle, `takenCycles`.
+   * it is mostly taken): it leaves by `leave`, past it, when not taken; when
+   * taken, what follows charges its cycle, `takenCycles`.
    */
-  onTaken?: { code: (leave: string) => string; takenCycles: number };
+  onTaken?: { code: (leave: Leave) => string; takenCycles: number };
 }
+
+/**
+ * Code that leaves the block before its end, with the instruction being
+ * compiled retired: to EIP `to` (a JavaScript expression), charging
+ * `takenCycles` beyond the instructions' static cycles (a taken Jcc's).
+ */
+export type Leave = (to: string, takenCycles: number) => string;
 
 /**
  * The flag-producing operation of an instruction, whose operands are in the
@@ -256,8 +263,8 @@ export class InstructionCompiler {
       code: `if (${condition}) { cpu.eip = ${taken}; ${TAKEN_BRANCH_CODE} } else cpu.eip = ${notTaken};`,
       ends: true,
       targets: [taken, notTaken],
-      sideExit: (leave) => `if (${condition}) { cpu.eip = ${taken}; ${TAKEN_BRANCH_CODE} ${leave} }`,
-      onTaken: { code: (leave) => `if (!(${condition})) { cpu.eip = ${notTaken}; ${leave} }`, takenCycles: CYCLES.takenBranch },
+      sideExit: (leave) => `if (${condition}) ${leave(String(taken), CYCLES.takenBranch)}`,
+      onTaken: { code: (leave) => `if (!(${condition})) ${leave(String(notTaken), 0)}`, takenCycles: CYCLES.takenBranch },
     };
   }
 

@@ -180,7 +180,7 @@ emit(0xc3, (c) => c.branch({
   code: 'cpu.eip = cpu.pop32();',
   ends: true,
   // In b, not x: the flags' operands stay in x, y and r for a Jcc after the return.
-  returnsTo: (expected, leave) => `b = cpu.pop32(); if (b !== ${expected}) { cpu.eip = b; ${leave} }`,
+  returnsTo: (expected, leave) => `b = cpu.pop32(); if (b !== ${expected}) ${leave('b', 0)}`,
 }));
 emit(0xc2, (c, code) => {
   const n = code.u16();
