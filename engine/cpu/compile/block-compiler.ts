@@ -235,24 +235,34 @@ function compileShape(ram: Uint8Array, phys: number, eip: number, interpreted: R
   // `i` tells the catch how many instructions of the block retired, and where EIP goes back to (ip0).
   const body = inlineMemoryFastPaths(dropDeadFlagRecords(codes).map((code, k) => `i = ${k}; ${code}`).join('\n      '));
   // Every way out but a fault sets the locals exitEip, exitCount (instructions
-  // since R) and exitCycles, and leaves through the one piece of code after
-  // `leave`, which stores them. V8 compiles a path it has not seen run as a
-  // deoptimization, and a loop block compiled while its first call is still
-  // going round has seen none of its exits: one exit per block costs one
-  // deoptimization, where an exit of its own at each Jcc cost one each, a
-  // recompile after each (most of a fresh process's time on long loops).
+  // since R) and exitCycles, and breaks out of the block labelled `leave` to
+  // the one piece of code that stores them. V8 compiles a path it has not
+  // seen run as a deoptimization, and a loop block optimized while its first
+  // call is still going round (on-stack replacement) has seen none of its
+  // exits: with one exit, that costs one deoptimization and recompile per
+  // block rather than one per Jcc. In a loop block the exit is inside the
+  // loop: V8 keeps a loop's optimized code through a deoptimization after
+  // the loop, and would enter it and deoptimize again on every call.
+  const exit = 'cpu.eip = exitEip; cpu.retired = R + exitCount; cpu.extraCycles += exitCycles;';
   const source = `
     const rm = cpu.readMask, wm = cpu.writeMask;
     const flatStack = segCheck[${SS}] === 0 && cpu.stack32 === true;
     let R = cpu.retired;
     let i = 0, a = 0, x = 0, y = 0, r = 0, b = 0, f = 0, s = 0, t = 0;
     let exitEip = ${ended ? 0 : end}, exitCount = ${loops ? 0 : count}, exitCycles = ${loops ? 0 : cycles};
-    leave: try {
-      ${!loops ? `${body}${ended ? '\n      exitEip = cpu.eip;' : ''}` : `const last = limit - ${count};
+    try {
+      ${!loops ? `leave: {
+      ${body}${ended ? '\n      exitEip = cpu.eip;' : ''}
+      }` : `const last = limit - ${count};
       for (;;) {
+      leave: {
       ${body}
       R += ${count}; cpu.extraCycles += ${cycles + backEdgeCycles};
-      if (R > last || cpu.stopRequested === true) { exitEip = ${eip}; break; }
+      if (R > last || cpu.stopRequested === true) { exitEip = ${eip}; break leave; }
+      continue;
+      }
+      ${exit}
+      return;
       }`}
     } catch (e) {
       // Set here, not before each instruction that may fault: nothing reads it while a block runs
@@ -263,7 +273,7 @@ function compileShape(ram: Uint8Array, phys: number, eip: number, interpreted: R
       cpu.extraCycles = cpu.extraCyclesAtStart = cpu.extraCycles + [${[...cyclesBefore, cycles].join(', ')}][i];
       throw e;
     }
-    cpu.eip = exitEip; cpu.retired = R + exitCount; cpu.extraCycles += exitCycles;`;
+    ${loops ? '' : exit}`;
   return { count, source, eips, assumedFlat: compiler.assumedFlat, from: lowest, bytes };
 }
 
