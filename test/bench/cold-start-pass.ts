@@ -18,6 +18,8 @@ const REPO_ROOT = path.resolve(BENCH_DIR, '../..');
 const COURSE = path.join(BENCH_DIR, 'grading-course');
 
 const passes = Number(process.env.COLD_START_PASSES ?? '4');
+/** If set, a line printed before each pass (with its number), for a parent that reads V8's traces pass by pass. */
+const passMark = process.env.COLD_START_MARK;
 /** One test's name: run only it (all 22 otherwise). */
 const only = process.env.COLD_START_TEST;
 
@@ -56,6 +58,7 @@ const instructions: number[] = [];
 /** Per pass, each test's outcome and instruction count: passes must agree, or something changed what runs. */
 const outcomes: string[] = [];
 for (let p = 0; p < passes; p++) {
+  if (passMark !== undefined) process.stdout.write(`${passMark}${p + 1}\n`);
   let n = 0;
   const what: string[] = [];
   const cpu0 = threadCpuSeconds();

@@ -5,6 +5,8 @@
 // warm one. Variants (extra `node` flags) are sampled in alternation, so a
 // busy spell on the host hits them all; every pass of every variant must run
 // the same instructions to the same verdicts, or the script exits with status 1.
+// One more process runs with --trace-deopt, and V8's deoptimizations are
+// counted pass by pass: a count, where times depend on the host.
 
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -36,15 +38,38 @@ interface Sample {
   outcomes: string[];
 }
 
-function sample(flags: string[], passes: number, test: string | undefined): Sample {
+function runPasses(flags: string[], passes: number, test: string | undefined, env: Record<string, string> = {}): string {
   const r = spawnSync(process.execPath, [...flags, PASS], {
     cwd: REPO_ROOT,
-    env: { ...process.env, COLD_START_PASSES: String(passes), ...(test === undefined ? {} : { COLD_START_TEST: test }) },
+    env: { ...process.env, ...env, COLD_START_PASSES: String(passes), ...(test === undefined ? {} : { COLD_START_TEST: test }) },
     encoding: 'utf8',
-    maxBuffer: 64 << 20,
+    maxBuffer: 256 << 20,
   });
   if (r.status !== 0) throw new Error(`node ${[...flags, PASS].join(' ')} exited with status ${r.status}:\n${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Sample;
+  return r.stdout;
+}
+
+function sample(flags: string[], passes: number, test: string | undefined): Sample {
+  return JSON.parse(runPasses(flags, passes, test).trim().split('\n').pop()!) as Sample;
+}
+
+const PASS_MARK = 'cold-start pass ';
+
+/**
+ * V8's deoptimizations in each pass of one more process run with
+ * --trace-deopt: of the guest's compiled blocks (functions named `block`),
+ * and of everything else. Counts, not times, so a change that makes V8 throw
+ * optimized code away again and again shows on any host.
+ */
+function deoptimizations(passes: number, test: string | undefined): { blocks: number[]; rest: number[] } {
+  const blocks = new Array<number>(passes).fill(0);
+  const rest = new Array<number>(passes).fill(0);
+  let pass = -1;
+  for (const line of runPasses(['--trace-deopt'], passes, test, { COLD_START_MARK: PASS_MARK }).split('\n')) {
+    if (line.startsWith(PASS_MARK)) pass = Number(line.slice(PASS_MARK.length)) - 1;
+    else if (pass >= 0 && line.startsWith('[bailout')) (/<JSFunction block \(/.test(line) ? blocks : rest)[pass]!++;
+  }
+  return { blocks, rest };
 }
 
 const median = (xs: number[]): number => {
@@ -110,6 +135,7 @@ for (let i = 0; i < samples; i++) {
     progress(`sample ${i + 1}, ${v.name}: passes ${s.seconds.map((x) => x.toFixed(2)).join(' ')} s; cold/warm ${(cold / warm).toFixed(2)}, thread CPU ${threadRatio.toFixed(2)}, process CPU ${processRatio.toFixed(2)}`);
   });
 }
+const deopts = deoptimizations(passes, values.test);
 const noise = stopWatching();
 
 const rows = variants.map((v, k) => {
@@ -126,7 +152,7 @@ const rows = variants.map((v, k) => {
   };
 });
 if (values.json) {
-  process.stdout.write(`${JSON.stringify({ engine: engineRevision(), test: values.test ?? null, samples, passes, instructions: reference!.instructions[0], variants: rows, problems }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ engine: engineRevision(), test: values.test ?? null, samples, passes, instructions: reference!.instructions[0], variants: rows, deoptimizations: deopts, problems }, null, 2)}\n`);
 } else {
   process.stdout.write([
     `${values.test === undefined ? '22 tests' : `the test '${values.test}'`} of test/bench/grading-course lab 1 (${(reference!.instructions[0]! / 1e6).toFixed(1)} M instructions), in fresh processes: ${samples} samples x ${passes} passes`,
@@ -143,6 +169,7 @@ if (values.json) {
       ])),
     'medians over the samples; "thread CPU" and "process CPU" are cold/warm in CPU time of the testing thread and of the',
     'whole process (V8\'s background compiles included), which a busy host stretches less than wall time',
+    `V8 deoptimizations per pass (one more process, as shipped, with --trace-deopt): compiled blocks ${deopts.blocks.join(' ')}; the rest ${deopts.rest.join(' ')}`,
     '',
     problems.length ? problems.join('\n') : 'every pass of every variant ran the same instructions to the same results',
     `engine: ${engineRevision()}`,
