@@ -56,6 +56,14 @@ const MOSTLY_TAKEN = new Map<number, number[]>([
   [0x1000, [0xf7, 0xc6, 0x07, 0x00, 0x00, 0x00, 0x75, 0x06, 0x83, 0xc2, 0x05, 0x90, 0x90, 0x90, 0x83, 0xc1, 0x01, 0x4e, 0x75, 0xec, HLT]],
 ]);
 
+/**
+ * A block as long as blocks get (48 instructions), whose last is a Jcc:
+ * 1000 inc ecx x46   102e cmp ecx, ebx   1030 jne 1034 (the 48th)   1032 inc edx x2   1034 hlt
+ */
+const JCC_LAST = new Map<number, number[]>([
+  [0x1000, [...new Array<number>(46).fill(0x41), 0x39, 0xd9, 0x75, 0x02, 0x42, 0x42, HLT]],
+]);
+
 function prepare(code: Map<number, number[]>, registers: number[]): CPU {
   const cpu = makeCpu(1 << 16);
   for (const [at, bytes] of code) cpu.ram.set(bytes, at);
@@ -97,6 +105,16 @@ describe('blocks that go on past branches do what the interpreter does', () => {
         // Every budget up to the end: where a block no longer fits, the interpreter goes on.
         for (let budget = 1; budget <= whole.retired + 1; budget++) expectSame(code, registers, budget);
       }
+    }
+  });
+
+  it('a Jcc that is the longest block\'s last instruction: taken, not taken, any budget', () => {
+    expect(compileBlock(prepare(JCC_LAST, []), CODE, CODE).length).toBe(48);
+    for (const ebx of [46, 0]) {
+      const registers = [0, 0, 0, ebx, 0, 0, 0, 0];
+      const whole = expectSame(JCC_LAST, registers, 1000);
+      expect(whole.registers[2], ebx === 46 ? 'not taken' : 'taken').toBe(ebx === 46 ? 2 : 0);
+      for (let budget = 1; budget <= whole.retired + 1; budget++) expectSame(JCC_LAST, registers, budget);
     }
   });
 
